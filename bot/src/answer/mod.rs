@@ -1,0 +1,65 @@
+//! Answers to questions, with the sources they come from.
+
+mod extractive;
+
+use serde::Serialize;
+
+pub use extractive::ExtractiveAnswerer;
+
+/// The confidence below which the bot says it does not know and offers a person.
+///
+/// Calibrated with `councilbot eval knowledge-base/golden.yaml --calibrate` on the sample
+/// council: the middle of the range of thresholds with the best balance of questions answered
+/// and unanswerable questions refused.
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.55;
+
+/// An answer to a question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The answer text; each fact is followed by the number of its citation, as `[1]`.
+    pub answer: String,
+    /// The sources the answer is taken from, numbered from 1 in this order.
+    pub citations: Vec<Citation>,
+    /// How well the sources support the answer, from 0 to 1.
+    pub confidence: f32,
+    /// Whether the bot could not answer and a person should be offered.
+    pub handoff: bool,
+}
+
+/// A source an answer is taken from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citation {
+    /// The page title.
+    pub title: String,
+    /// The page URL (or source path when the page has none).
+    pub url: String,
+    /// The passage the answer is taken from, shortened.
+    pub snippet: String,
+}
+
+/// How answers are chosen and worded.
+#[derive(Debug, Clone)]
+pub struct AnswerSettings {
+    /// Below this confidence the bot does not answer and offers a person instead.
+    pub min_confidence: f32,
+    /// The most sentences an answer is made of.
+    pub max_sentences: usize,
+    /// The most characters an answer is made of (whole sentences are never cut).
+    pub max_chars: usize,
+    /// What the bot says when it does not know.
+    pub unsure_message: String,
+}
+
+impl Default for AnswerSettings {
+    fn default() -> Self {
+        AnswerSettings {
+            min_confidence: DEFAULT_MIN_CONFIDENCE,
+            max_sentences: 3,
+            max_chars: 450,
+            unsure_message:
+                "I'm sorry, I couldn't find a clear answer to that in the council's information. \
+                             Would you like me to put you in touch with a person who can help?"
+                    .to_string(),
+        }
+    }
+}

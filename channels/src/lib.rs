@@ -1,0 +1,1 @@
+//! The channels through which residents, staff and supervisors reach councilbot.

@@ -1,0 +1,91 @@
+//! The Tantivy index: building it, opening it, and searching it.
+
+mod build;
+mod schema;
+mod search;
+mod spelling;
+
+use std::path::{Path, PathBuf};
+
+use tantivy::directory::MmapDirectory;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+pub use build::{IndexEvent, IndexReport, IndexSettings, Skipped, build_index};
+pub use search::{Hit, QueryTerm, SearchRequest, SearchResults, Snippet};
+
+use crate::error::{Error, Result};
+use schema::{ANALYZER, Fields, english_analyzer};
+
+/// A built index opened for searching; cheap to share between threads.
+pub struct KnowledgeBase {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    dir: PathBuf,
+}
+
+impl KnowledgeBase {
+    /// Opens the index in `dir` for searching; it must have been built.
+    pub fn open(dir: &Path) -> Result<KnowledgeBase> {
+        if !dir.join("meta.json").is_file() {
+            return Err(Error::NoIndex {
+                path: dir.to_path_buf(),
+            });
+        }
+        let (index, fields) = open_or_create(dir)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|source| Error::index(dir, source))?;
+        Ok(KnowledgeBase {
+            reader,
+            fields,
+            analyzer: english_analyzer(),
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Picks up changes committed since the index was opened.
+    pub fn reload(&self) -> Result<()> {
+        self.reader
+            .reload()
+            .map_err(|source| Error::index(&self.dir, source))
+    }
+
+    /// The number of passages that can be searched.
+    pub fn passage_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The directory the index lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+/// Opens the index in `dir`, creating an empty one when there is none, and checks its schema.
+fn open_or_create(dir: &Path) -> Result<(Index, Fields)> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::io(dir, source))?;
+    let directory = MmapDirectory::open(dir).map_err(|error| Error::index(dir, error.into()))?;
+    let (schema, fields) = Fields::schema();
+    let index = Index::open_or_create(directory, schema).map_err(|source| match source {
+        tantivy::TantivyError::SchemaError(detail) => Error::IncompatibleIndex {
+            path: dir.to_path_buf(),
+            detail,
+        },
+        source => Error::index(dir, source),
+    })?;
+    index.tokenizers().register(ANALYZER, english_analyzer());
+    Ok((index, fields))
+}
+
+/// A service area name as a facet segment: lowercase words joined by hyphens.
+pub(crate) fn slug(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
+}

@@ -1,0 +1,361 @@
+//! Searching: lenient query building from user text, ranking, facets and snippets.
+
+use std::ops::Range;
+
+use serde::Serialize;
+use tantivy::collector::{FacetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use super::schema::analyze;
+use super::{KnowledgeBase, slug, spelling};
+use crate::document::Audience;
+use crate::error::{Error, Result};
+
+/// The byte Tantivy puts between the levels of a stored facet.
+const FACET_SEPARATOR: char = '\u{0}';
+
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 220;
+
+/// A search: the user's words, who is asking, and optional narrowing.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchRequest<'a> {
+    /// The user's text, exactly as typed; any characters are accepted.
+    pub query: &'a str,
+    /// Who is asking: residents see only public passages, staff see everything.
+    pub viewer: Audience,
+    /// Only passages of this service area, when given.
+    pub service_area: Option<&'a str>,
+    /// How many passages to return at most.
+    pub limit: usize,
+}
+
+impl<'a> SearchRequest<'a> {
+    /// A search of everything a resident may see, returning up to ten passages.
+    pub fn new(query: &'a str) -> SearchRequest<'a> {
+        SearchRequest {
+            query,
+            viewer: Audience::Public,
+            service_area: None,
+            limit: 10,
+        }
+    }
+}
+
+/// A word of the query as searched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryTerm {
+    /// The analysed (stemmed) term searched for.
+    pub term: String,
+    /// The term as the user typed it, when it was corrected for spelling.
+    pub corrected_from: Option<String>,
+    /// How informative the term is (inverse document frequency).
+    pub weight: f32,
+    /// Whether any passage contains the term.
+    pub known: bool,
+}
+
+/// A passage that matched.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// The passage id.
+    pub id: String,
+    /// The key of its document.
+    pub document: String,
+    /// The document title.
+    pub title: String,
+    /// The headings above the passage.
+    pub heading_path: Vec<String>,
+    /// The canonical URL of the document, or its source path.
+    pub url: String,
+    /// The document's service area.
+    pub service_area: String,
+    /// Who may see it.
+    pub audience: Audience,
+    /// The passage text, blocks separated by newlines.
+    pub text: String,
+    /// The ranking score (BM25 with field boosts and phrase matches).
+    pub score: f32,
+    /// A short extract with the query words highlighted.
+    pub snippet: Snippet,
+}
+
+/// A short extract of a passage with highlighted ranges.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    /// The extract.
+    pub text: String,
+    /// Byte ranges of `text` that match the query.
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Snippet {
+    /// The extract as HTML, text escaped and matches in `<mark>`.
+    pub fn to_html(&self) -> String {
+        self.render("<mark>", "</mark>", escape_html)
+    }
+
+    /// The extract with matches wrapped in the given markers.
+    pub fn render(&self, open: &str, close: &str, escape: fn(&str) -> String) -> String {
+        let mut out = String::new();
+        let mut at = 0;
+        for range in &self.highlights {
+            out.push_str(&escape(&self.text[at..range.start]));
+            out.push_str(open);
+            out.push_str(&escape(&self.text[range.clone()]));
+            out.push_str(close);
+            at = range.end;
+        }
+        out.push_str(&escape(&self.text[at..]));
+        out
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// Matching passages, best first.
+    pub hits: Vec<Hit>,
+    /// The query's terms as searched.
+    pub terms: Vec<QueryTerm>,
+    /// How many matching passages each service area holds.
+    pub facets: Vec<(String, u64)>,
+}
+
+impl KnowledgeBase {
+    /// Searches passages. User text is never a syntax error: it is read as plain words.
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let terms = self.query_terms(&searcher, request.query)?;
+        let Some(query) = self.build_query(&terms, request) else {
+            return Ok(SearchResults {
+                hits: Vec::new(),
+                terms: terms.into_iter().map(|(term, _)| term).collect(),
+                facets: Vec::new(),
+            });
+        };
+        let failed = |source| Error::index(&self.dir, source);
+        let mut facet_collector = FacetCollector::for_field("service_area");
+        facet_collector.add_facet(Facet::root());
+        let (top, facet_counts) = searcher
+            .search(
+                &query,
+                &(
+                    TopDocs::with_limit(request.limit.max(1)).order_by_score(),
+                    facet_collector,
+                ),
+            )
+            .map_err(failed)?;
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*query, self.fields.body).map_err(failed)?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, &snippets, score, address))
+            .collect::<Result<Vec<_>>>()?;
+        let mut facets: Vec<(String, u64)> = facet_counts
+            .get(Facet::root())
+            .map(|(facet, count)| {
+                (
+                    facet.to_path_string().trim_start_matches('/').to_string(),
+                    count,
+                )
+            })
+            .collect();
+        facets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(SearchResults {
+            hits,
+            terms: terms.into_iter().map(|(term, _)| term).collect(),
+            facets,
+        })
+    }
+
+    /// The analysed terms of a text, without stop words, as they are indexed.
+    pub fn analyze(&self, text: &str) -> Vec<String> {
+        analyze(&mut self.analyzer.clone(), text)
+            .into_iter()
+            .map(|(term, _)| term)
+            .collect()
+    }
+
+    /// The query's distinct terms, corrected for spelling where unknown, with their positions.
+    fn query_terms(&self, searcher: &Searcher, text: &str) -> Result<Vec<(QueryTerm, usize)>> {
+        let failed = |source| Error::index(&self.dir, source);
+        let documents = searcher.num_docs().max(1) as f32;
+        let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
+        for (typed, position) in analyze(&mut self.analyzer.clone(), text) {
+            let mut term = typed.clone();
+            let mut corrected_from = None;
+            let mut frequency = self.document_frequency(searcher, &term).map_err(failed)?;
+            if frequency == 0
+                && let Some(correction) =
+                    spelling::correct(searcher, self.fields.body, &term).map_err(failed)?
+            {
+                frequency = self
+                    .document_frequency(searcher, &correction)
+                    .map_err(failed)?;
+                corrected_from = Some(typed);
+                term = correction;
+            }
+            if terms.iter().any(|(existing, _)| existing.term == term) {
+                continue;
+            }
+            let frequency = frequency as f32;
+            let weight = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
+            terms.push((
+                QueryTerm {
+                    term,
+                    corrected_from,
+                    weight,
+                    known: frequency > 0.0,
+                },
+                position,
+            ));
+        }
+        Ok(terms)
+    }
+
+    /// How many passages contain a term in any searched field.
+    fn document_frequency(&self, searcher: &Searcher, term: &str) -> tantivy::Result<u64> {
+        let mut most = 0;
+        for (field, _) in self.fields.boosted_text() {
+            most = most.max(searcher.doc_freq(&Term::from_field_text(field, term))?);
+        }
+        Ok(most)
+    }
+
+    /// The query for the known terms: each term in every text field, boosted by field, plus
+    /// adjacent pairs as sloppy phrases; restricted to what the viewer may see.
+    fn build_query(
+        &self,
+        terms: &[(QueryTerm, usize)],
+        request: &SearchRequest<'_>,
+    ) -> Option<Box<dyn Query>> {
+        let known: Vec<&(QueryTerm, usize)> = terms.iter().filter(|(term, _)| term.known).collect();
+        if known.is_empty() {
+            return None;
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (term, _) in &known {
+            for (field, boost) in self.fields.boosted_text() {
+                let query = TermQuery::new(
+                    Term::from_field_text(field, &term.term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost)),
+                ));
+            }
+        }
+        for pair in known.windows(2) {
+            let [(first, first_at), (second, second_at)] = pair else {
+                continue;
+            };
+            if second_at.saturating_sub(*first_at) > 3 {
+                continue;
+            }
+            for (field, boost) in [(self.fields.body, 1.0), (self.fields.title, 2.0)] {
+                let mut phrase = PhraseQuery::new(vec![
+                    Term::from_field_text(field, &first.term),
+                    Term::from_field_text(field, &second.term),
+                ]);
+                phrase.set_slop(2);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(phrase), boost)),
+                ));
+            }
+        }
+        let mut required: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
+        if request.viewer == Audience::Public {
+            let public = Term::from_field_text(self.fields.audience, Audience::Public.as_str());
+            required.push((
+                Occur::Must,
+                Box::new(TermQuery::new(public, IndexRecordOption::Basic)),
+            ));
+        }
+        if let Some(area) = request.service_area {
+            let facet = Term::from_facet(self.fields.service_area, &Facet::from_path([slug(area)]));
+            required.push((
+                Occur::Must,
+                Box::new(TermQuery::new(facet, IndexRecordOption::Basic)),
+            ));
+        }
+        Some(Box::new(BooleanQuery::new(required)))
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        snippets: &SnippetGenerator,
+        score: f32,
+        address: DocAddress,
+    ) -> Result<Hit> {
+        let document: TantivyDocument = searcher
+            .doc(address)
+            .map_err(|source| Error::index(&self.dir, source))?;
+        let text_of = |field| {
+            document
+                .get_first(field)
+                .and_then(|value| value.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let body = text_of(self.fields.body);
+        let generated = snippets.snippet(&body);
+        let snippet = if generated.is_empty() {
+            let text: String = body.chars().take(SNIPPET_CHARS).collect();
+            Snippet {
+                text,
+                highlights: Vec::new(),
+            }
+        } else {
+            Snippet {
+                text: generated.fragment().to_string(),
+                highlights: generated.highlighted().to_vec(),
+            }
+        };
+        let headings = text_of(self.fields.headings);
+        Ok(Hit {
+            id: text_of(self.fields.id),
+            document: text_of(self.fields.document),
+            title: text_of(self.fields.title),
+            heading_path: headings
+                .split(" › ")
+                .filter(|heading| !heading.is_empty())
+                .map(str::to_string)
+                .collect(),
+            url: text_of(self.fields.url),
+            service_area: document
+                .get_first(self.fields.service_area)
+                .and_then(|value| value.as_facet())
+                .map(|encoded| encoded.replace(FACET_SEPARATOR, "/"))
+                .unwrap_or_default(),
+            audience: Audience::parse(&text_of(self.fields.audience)).unwrap_or(Audience::Staff),
+            text: body,
+            score,
+            snippet,
+        })
+    }
+}
+
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,39 @@
+//! One function per subcommand; each parses nothing and prints its result.
+
+mod ask;
+mod eval;
+mod index;
+mod search;
+mod tokenizer;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use knowledge_base::{Audience, KnowledgeBase};
+
+use crate::cli::{Cli, Command};
+
+/// Runs the chosen subcommand.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let index_dir = cli.index_dir();
+    match cli.command {
+        Command::Index(args) => index::run(&index_dir, args),
+        Command::Search(args) => search::run(&open(&index_dir)?, args),
+        Command::Ask(args) => ask::run(&open(&index_dir)?, args),
+        Command::Eval(args) => eval::run(&open(&index_dir)?, args),
+        Command::Tokenizer(command) => tokenizer::run(command),
+    }
+}
+
+fn open(index_dir: &std::path::Path) -> Result<KnowledgeBase> {
+    Ok(KnowledgeBase::open(index_dir)?)
+}
+
+/// The audience a command acts as.
+fn viewer(staff: bool) -> Audience {
+    if staff {
+        Audience::Staff
+    } else {
+        Audience::Public
+    }
+}
