@@ -231,7 +231,7 @@ fn documents_without_a_url_get_one_from_the_base_url_or_show_their_path() {
     other.index_with(&settings);
     assert_eq!(
         top_url(&other.open(), "library saturdays").as_deref(),
-        Some("https://www.test.gov.uk/libraries/hours")
+        Some("https://www.test.gov.uk/libraries/hours.txt")
     );
 }
 
@@ -249,7 +249,7 @@ fn indexing_a_missing_directory_is_an_error_naming_it() {
     let missing = index.path().join("no-such-content");
     let error = knowledge_base::build_index(
         index.path(),
-        &[missing.clone()],
+        std::slice::from_ref(&missing),
         &IndexSettings::default(),
         &counter,
         &|_| {},

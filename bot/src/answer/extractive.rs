@@ -16,12 +16,25 @@ const FOLLOWER_SHARE: f32 = 0.8;
 /// Characters of a citation's snippet.
 const CITATION_SNIPPET_CHARS: usize = 200;
 
-/// Words that show a question asks for a figure: a price, a time, a date, a number.
+/// Words that show a question asks for a figure: a time, a date, a number.
 const FIGURE_QUESTION_WORDS: &[&str] = &[
-    "much", "cost", "costs", "price", "fee", "fees", "charge", "charges", "when", "time", "long",
-    "many", "phone", "number", "call", "open", "opening", "close", "date", "deadline", "day",
-    "days", "hours", "pay", "£",
+    "when", "time", "long", "many", "phone", "number", "call", "open", "opening", "close", "date",
+    "deadline", "day", "days", "hours", "times",
 ];
+
+/// Words that show a question asks for a price.
+const MONEY_QUESTION_WORDS: &[&str] = &[
+    "cost", "costs", "price", "prices", "fee", "fees", "charge", "charges", "£",
+];
+
+/// Searched as well when a question asks for a price, since pages state prices in these words.
+const MONEY_WORDS: &str = "cost price fee charge";
+
+/// How much a sentence of the wrong kind counts, such as one without a price for "how much".
+const WRONG_KIND: f32 = 0.55;
+
+/// How much the words searched on top of the question count towards a sentence's relevance.
+const EXPANSION_SHARE: f32 = 0.15;
 
 /// Answers from the knowledge base by extracting sentences.
 pub struct ExtractiveAnswerer<'kb> {
@@ -40,6 +53,38 @@ struct Candidate<'h> {
     score: f32,
 }
 
+/// The question's terms split into those asked and those added by the answerer, with a
+/// function that measures how much of each a set of terms covers.
+struct Weights<'t> {
+    asked: &'t [QueryTerm],
+    added: &'t [QueryTerm],
+}
+
+impl Weights<'_> {
+    /// The share of the asked terms' weight present in `terms`.
+    fn asked_coverage(&self, terms: &HashSet<String>) -> f32 {
+        coverage(self.asked, terms)
+    }
+
+    /// The share of the added terms' weight present in `terms`.
+    fn added_coverage(&self, terms: &HashSet<String>) -> f32 {
+        coverage(self.added, terms)
+    }
+}
+
+fn coverage(weighted: &[QueryTerm], present: &HashSet<String>) -> f32 {
+    let total: f32 = weighted.iter().map(|term| term.weight).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    weighted
+        .iter()
+        .filter(|term| present.contains(&term.term))
+        .map(|term| term.weight)
+        .sum::<f32>()
+        / total
+}
+
 impl<'kb> ExtractiveAnswerer<'kb> {
     /// An answerer over a knowledge base.
     pub fn new(knowledge_base: &'kb KnowledgeBase, settings: AnswerSettings) -> Self {
@@ -56,53 +101,86 @@ impl<'kb> ExtractiveAnswerer<'kb> {
 
     /// Answers a question, also returning the passages searched, best first.
     pub fn answer_with_hits(&self, question: &str, viewer: Audience) -> Result<(Answer, Vec<Hit>)> {
+        let kind = QuestionKind::of(question);
+        let query = match kind {
+            QuestionKind::Price => format!("{question} {MONEY_WORDS}"),
+            QuestionKind::Figure | QuestionKind::Open => question.to_string(),
+        };
         let request = SearchRequest {
-            query: question,
+            query: &query,
             viewer,
             service_area: None,
             limit: PASSAGES_SEARCHED,
         };
         let results = self.knowledge_base.search(&request)?;
-        let answer = self.compose(question, &results.terms, &results.hits);
+        let typed: HashSet<String> = self.terms_of(question).collect();
+        let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) =
+            results.terms.into_iter().partition(|term| {
+                typed.contains(&term.term)
+                    || term
+                        .corrected_from
+                        .as_ref()
+                        .is_some_and(|from| typed.contains(from))
+            });
+        let answer = self.compose(
+            kind,
+            &Weights {
+                asked: &asked,
+                added: &added,
+            },
+            &results.hits,
+        );
         Ok((answer, results.hits))
     }
 
-    fn compose(&self, question: &str, terms: &[QueryTerm], hits: &[Hit]) -> Answer {
-        let total_weight: f32 = terms.iter().map(|term| term.weight).sum();
+    fn compose(&self, kind: QuestionKind, weights: &Weights<'_>, hits: &[Hit]) -> Answer {
         let Some(best_hit) = hits.first() else {
             return self.unsure(0.0);
         };
-        if total_weight <= 0.0 {
+        if weights.asked.iter().all(|term| term.weight <= 0.0) {
             return self.unsure(0.0);
         }
-        let coverage = |present: &HashSet<String>| -> f32 {
-            terms
-                .iter()
-                .filter(|term| present.contains(&term.term))
-                .map(|term| term.weight)
-                .sum::<f32>()
-                / total_weight
-        };
-        let wants_figure = asks_for_figure(question);
+        let read = &hits[..hits.len().min(PASSAGES_READ)];
+        let passage_terms: Vec<HashSet<String>> = read
+            .iter()
+            .map(|hit| self.terms_of(&hit.text).collect())
+            .collect();
+        // A passage's context: its title and headings, and the words of the other passages read
+        // from the same page, so that a prices section counts as being about what its page is about.
+        let contexts: Vec<HashSet<String>> = read
+            .iter()
+            .map(|hit| {
+                let mut context: HashSet<String> = self
+                    .terms_of(&format!("{} {}", hit.title, hit.heading_path.join(" ")))
+                    .collect();
+                for (other, terms) in read.iter().zip(&passage_terms) {
+                    if other.document == hit.document {
+                        context.extend(terms.iter().cloned());
+                    }
+                }
+                context
+            })
+            .collect();
 
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
-        let mut contexts: Vec<HashSet<String>> = Vec::new();
-        for (passage, hit) in hits.iter().take(PASSAGES_READ).enumerate() {
-            let context: HashSet<String> = self
-                .terms_of(&format!("{} {}", hit.title, hit.heading_path.join(" ")))
-                .collect();
+        for (passage, hit) in read.iter().enumerate() {
             let rank = hit.score / best_hit.score.max(f32::EPSILON);
             for (position, text) in knowledge_base::text::sentences(&hit.text)
                 .into_iter()
                 .enumerate()
             {
-                let sentence_terms: HashSet<String> = self.terms_of(text).collect();
-                let in_context: HashSet<String> = sentence_terms.union(&context).cloned().collect();
-                let mut score =
-                    0.5 * coverage(&sentence_terms) + 0.3 * coverage(&in_context) + 0.2 * rank;
-                if wants_figure && has_figure(text) {
-                    score += 0.1;
-                }
+                let terms: HashSet<String> = self.terms_of(text).collect();
+                let in_context: HashSet<String> =
+                    terms.union(&contexts[passage]).cloned().collect();
+                let relevance = 0.45 * weights.asked_coverage(&terms)
+                    + 0.35 * weights.asked_coverage(&in_context)
+                    + 0.2 * rank
+                    + EXPANSION_SHARE * weights.added_coverage(&terms);
+                let mut score = if kind.fits(text) {
+                    relevance
+                } else {
+                    relevance * WRONG_KIND
+                };
                 if text.split_whitespace().count() < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
@@ -110,11 +188,10 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                     passage,
                     position,
                     text,
-                    terms: sentence_terms,
+                    terms,
                     score,
                 });
             }
-            contexts.push(context);
         }
         let Some(best) = candidates
             .iter()
@@ -123,19 +200,19 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         else {
             return self.unsure(0.0);
         };
+        let chosen = self.choose(&candidates, best);
 
-        let chosen = self.choose(&mut candidates, best);
         // Confidence: how much of the question the best passage covers, and how much the
-        // chosen sentences (with their headings) cover.
-        let mut best_passage_terms: HashSet<String> = self.terms_of(&best_hit.text).collect();
-        best_passage_terms.extend(contexts[0].iter().cloned());
+        // chosen sentences (with their context) cover.
+        let best_passage: HashSet<String> = passage_terms[0].union(&contexts[0]).cloned().collect();
         let mut answer_terms: HashSet<String> = HashSet::new();
         for candidate in &chosen {
             answer_terms.extend(candidate.terms.iter().cloned());
             answer_terms.extend(contexts[candidate.passage].iter().cloned());
         }
-        let confidence =
-            (0.5 * coverage(&best_passage_terms) + 0.5 * coverage(&answer_terms)).clamp(0.0, 1.0);
+        let confidence = (0.5 * weights.asked_coverage(&best_passage)
+            + 0.5 * weights.asked_coverage(&answer_terms))
+        .clamp(0.0, 1.0);
         if confidence < self.settings.min_confidence || chosen.is_empty() {
             return self.unsure(confidence);
         }
@@ -143,11 +220,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     }
 
     /// The best sentence and those close behind it, in reading order.
-    fn choose<'c, 'h>(
-        &self,
-        candidates: &'c mut [Candidate<'h>],
-        best: f32,
-    ) -> Vec<&'c Candidate<'h>> {
+    fn choose<'c, 'h>(&self, candidates: &'c [Candidate<'h>], best: f32) -> Vec<&'c Candidate<'h>> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| candidates[b].score.total_cmp(&candidates[a].score));
         let mut chosen: Vec<usize> = Vec::new();
@@ -176,19 +249,20 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             && candidates[lead].text.ends_with(':')
         {
             let (passage, position) = (candidates[lead].passage, candidates[lead].position);
-            for follower in candidates
+            let items = candidates
                 .iter()
                 .enumerate()
-                .filter(|(_, c)| c.passage == passage && c.position > position)
-                .take(6)
-            {
-                if chars + follower.1.text.len() > self.settings.max_chars + 200
-                    || chosen.contains(&follower.0)
+                .filter(|(_, candidate)| {
+                    candidate.passage == passage && candidate.position > position
+                })
+                .take(6);
+            for (index, item) in items {
+                if chars + item.text.len() > self.settings.max_chars * 2 || chosen.contains(&index)
                 {
-                    continue;
+                    break;
                 }
-                chars += follower.1.text.len();
-                chosen.push(follower.0);
+                chars += item.text.len();
+                chosen.push(index);
             }
         }
         chosen.sort_by_key(|&index| (candidates[index].passage, candidates[index].position));
@@ -198,14 +272,15 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     /// The answer text with a citation number after each source's sentences.
     fn cite(&self, chosen: &[&Candidate<'_>], hits: &[Hit], confidence: f32) -> Answer {
         let mut citations: Vec<Citation> = Vec::new();
-        let mut cited_urls: Vec<&str> = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         for (index, candidate) in chosen.iter().enumerate() {
             let hit = &hits[candidate.passage];
-            let number = match cited_urls.iter().position(|url| *url == hit.url) {
+            let number = match citations
+                .iter()
+                .position(|citation| citation.url == hit.url)
+            {
                 Some(existing) => existing + 1,
                 None => {
-                    cited_urls.push(&hit.url);
                     citations.push(Citation {
                         title: hit.title.clone(),
                         url: hit.url.clone(),
@@ -217,11 +292,11 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             let last_of_source = chosen
                 .get(index + 1)
                 .is_none_or(|next| hits[next.passage].url != hit.url);
-            let mut sentence = candidate.text.to_string();
-            if last_of_source {
-                sentence.push_str(&format!(" [{number}]"));
-            }
-            parts.push(sentence);
+            parts.push(if last_of_source {
+                format!("{} [{number}]", candidate.text)
+            } else {
+                candidate.text.to_string()
+            });
         }
         Answer {
             answer: parts.join(" "),
@@ -245,12 +320,46 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     }
 }
 
-/// Whether a question asks for a price, time, date or other figure.
-fn asks_for_figure(question: &str) -> bool {
-    question
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric() && c != '£')
-        .any(|word| FIGURE_QUESTION_WORDS.contains(&word))
+/// What kind of answer a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuestionKind {
+    /// A price or fee.
+    Price,
+    /// A time, date, number or other figure.
+    Figure,
+    /// Anything else.
+    Open,
+}
+
+impl QuestionKind {
+    fn of(question: &str) -> QuestionKind {
+        let lower = question.to_lowercase();
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_alphanumeric() && c != '£')
+            .filter(|word| !word.is_empty())
+            .collect();
+        let asks = |list: &[&str]| words.iter().any(|word| list.contains(word));
+        let how_much = words.windows(2).any(|pair| pair == ["how", "much"]);
+        if how_much || asks(MONEY_QUESTION_WORDS) || lower.contains('£') {
+            QuestionKind::Price
+        } else if asks(FIGURE_QUESTION_WORDS) {
+            QuestionKind::Figure
+        } else {
+            QuestionKind::Open
+        }
+    }
+
+    /// Whether a sentence is of the kind the question asks for.
+    fn fits(self, sentence: &str) -> bool {
+        match self {
+            QuestionKind::Price => {
+                let lower = sentence.to_lowercase();
+                sentence.contains('£') || lower.contains("free") || lower.contains("no charge")
+            }
+            QuestionKind::Figure => has_figure(sentence),
+            QuestionKind::Open => true,
+        }
+    }
 }
 
 /// Whether a sentence states a figure: digits, a price, or a day of the week.

@@ -21,19 +21,40 @@ pub(super) fn extract(bytes: &[u8]) -> Result<Document, ExtractError> {
     let mut title = String::new();
     let mut builder = SectionBuilder::default();
     for page in pages {
+        let lines: Vec<&str> = page.lines().map(str::trim).collect();
         let mut paragraph = String::new();
-        for line in page.lines().map(str::trim) {
+        for (index, line) in lines.iter().enumerate() {
             if line.is_empty() {
                 builder.block(&paragraph);
                 paragraph.clear();
-            } else if title.is_empty() {
+                continue;
+            }
+            if title.is_empty() {
                 title = line.chars().take(150).collect();
-            } else {
-                paragraph.push_str(line);
-                paragraph.push(' ');
+                continue;
+            }
+            paragraph.push_str(line);
+            paragraph.push(' ');
+            let next = lines.get(index + 1).copied().unwrap_or_default();
+            if ends_paragraph(line, next) {
+                builder.block(&paragraph);
+                paragraph.clear();
             }
         }
         builder.block(&paragraph);
     }
     Ok(paragraphs_document(title, builder))
+}
+
+/// Whether a PDF line ends its paragraph: it ends a sentence, or it is short (a heading or a
+/// row) and the next line does not continue it in lower case.
+fn ends_paragraph(line: &str, next: &str) -> bool {
+    if line.ends_with(['.', ':', '?', '!', ';']) {
+        return true;
+    }
+    let continues = next
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit());
+    !continues && line.chars().count() < 45
 }

@@ -148,11 +148,13 @@ pub fn build_index(
     let (index, fields) = open_or_create(index_dir)?;
     let indexing_failed = |source| Error::index(index_dir, source);
     let mut manifest = read_manifest(&index);
+    // Everything that shapes the stored passages: a change re-indexes every document.
     let fingerprint = format!(
-        "v{PIPELINE_VERSION}:{}:{}:{}",
+        "v{PIPELINE_VERSION}:{}:{}:{}:{}",
         counter.fingerprint(),
         settings.chunks.max_tokens,
-        settings.chunks.overlap_tokens
+        settings.chunks.overlap_tokens,
+        settings.base_url.as_deref().unwrap_or_default()
     );
     let mut writer: IndexWriter = index.writer(100_000_000).map_err(indexing_failed)?;
     if manifest.settings != fingerprint {
@@ -284,7 +286,7 @@ fn look_at(
             Some(base) => format!(
                 "{}/{}",
                 base.trim_end_matches('/'),
-                strip_extension(&file.relative)
+                web_path(&file.relative)
             ),
             None => file.path.display().to_string(),
         });
@@ -314,9 +316,13 @@ fn look_at(
     Outcome::Indexed { hash, documents }
 }
 
-fn strip_extension(path: &str) -> &str {
-    match path.rfind('.') {
-        Some(dot) if !path[dot..].contains('/') => &path[..dot],
-        _ => path,
+/// A page path as a web address: `.html` and `.md` pages are served without their extension;
+/// documents such as PDFs keep theirs.
+fn web_path(path: &str) -> &str {
+    for extension in [".html", ".htm", ".xhtml", ".md", ".markdown"] {
+        if let Some(stripped) = path.strip_suffix(extension) {
+            return stripped;
+        }
     }
+    path
 }

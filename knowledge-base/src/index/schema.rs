@@ -21,6 +21,11 @@ const STOP_WORDS: &[&str] = &[
     "them", "then", "there", "these", "they", "this", "to", "us", "ve", "was", "we", "were",
     "what", "whats", "when", "where", "which", "who", "why", "will", "with", "would", "you",
     "your",
+    // The first halves of contractions, as the tokenizer splits them at the apostrophe.
+    "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "shouldn", "wasn",
+    "weren", "won", "wouldn", "ive", "id", "youre", "theyre", "dont", "cant", "wont", "isnt",
+    "wasnt", "didnt", "doesnt", "havent", // Text-message spellings of the words above.
+    "u", "ur", "wot", "wat", "wht", "pls", "plz", "thx", "ty", "ta", "hiya", "cud", "wud", "r", "y",
 ];
 
 /// The fields of the search index; each document in it is one passage.

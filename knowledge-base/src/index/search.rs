@@ -309,14 +309,19 @@ impl KnowledgeBase {
         let body = text_of(self.fields.body);
         let generated = snippets.snippet(&body);
         let snippet = if generated.is_empty() {
-            let text: String = body.chars().take(SNIPPET_CHARS).collect();
+            let text: String = body
+                .chars()
+                .take(SNIPPET_CHARS)
+                .map(|c| if c == '\n' { ' ' } else { c })
+                .collect();
             Snippet {
                 text,
                 highlights: Vec::new(),
             }
         } else {
             Snippet {
-                text: generated.fragment().to_string(),
+                // Newlines become spaces: the same length, so highlight ranges stay valid.
+                text: generated.fragment().replace('\n', " "),
                 highlights: generated.highlighted().to_vec(),
             }
         };

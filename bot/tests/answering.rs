@@ -1,0 +1,136 @@
+//! Extractive answers: the right sentences, cited, and honest refusals.
+
+use bot::{AnswerSettings, ExtractiveAnswerer};
+use knowledge_base::{Audience, IndexSettings, KnowledgeBase, TokenCounter, build_index};
+
+struct Site {
+    _content: tempfile::TempDir,
+    index: tempfile::TempDir,
+}
+
+fn site(pages: &[(&str, &str)]) -> Site {
+    let content = tempfile::tempdir().expect("temp dir");
+    let index = tempfile::tempdir().expect("temp dir");
+    for (path, text) in pages {
+        let path = content.path().join(path);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+    let counter = TokenCounter::built_in().expect("tokenizer");
+    build_index(
+        index.path(),
+        &[content.path().to_path_buf()],
+        &IndexSettings::default(),
+        &counter,
+        &|_| {},
+    )
+    .expect("index");
+    Site {
+        _content: content,
+        index,
+    }
+}
+
+const BULKY: &str = "---\ntitle: Bulky waste collections\nurl: https://www.test.gov.uk/bulky\n---\n# Bulky waste collections\n\nWe collect large household items such as sofas, beds and wardrobes. \
+Collections take place on Tuesdays and Thursdays. You need to book at least 3 working days ahead.\n\n## Prices\n\nUp to 3 items costs £38. Each extra item costs £9, up to 10 items in total. Fridges and freezers cost £25 each.\n\n## What we cannot collect\n\nWe cannot collect building rubble, asbestos, car parts or garden waste.\n";
+const RENT: &str = "---\ntitle: Pay your rent\nurl: https://www.test.gov.uk/rent\n---\n# Pay your rent\n\nRent is due every Monday, weekly in advance. You can pay by Direct Debit, online or by phone on 01632 960320.\n\n## If you cannot pay\n\nContact the rent team straight away so we can agree a plan.\n";
+const REFUNDS: &str = "---\ntitle: Refund limits\nurl: https://intranet.test.gov.uk/refunds\naudience: staff\n---\nRefunds over £500 need team leader approval.\n";
+
+fn answerer(knowledge_base: &KnowledgeBase) -> ExtractiveAnswerer<'_> {
+    ExtractiveAnswerer::new(knowledge_base, AnswerSettings::default())
+}
+
+#[test]
+fn the_answer_is_the_relevant_sentence_not_the_whole_page() {
+    let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let answer = answerer(&knowledge_base)
+        .answer("how much to take away a sofa", Audience::Public)
+        .expect("answer");
+    assert!(!answer.handoff, "{answer:?}");
+    assert!(answer.answer.contains("£38"), "{}", answer.answer);
+    assert!(
+        !answer.answer.contains("asbestos"),
+        "unrelated sentences stay out: {}",
+        answer.answer
+    );
+    assert!(answer.answer.ends_with("[1]"), "{}", answer.answer);
+    assert_eq!(answer.citations.len(), 1);
+    assert_eq!(answer.citations[0].url, "https://www.test.gov.uk/bulky");
+    assert_eq!(answer.citations[0].title, "Bulky waste collections");
+}
+
+#[test]
+fn questions_the_content_does_not_cover_get_a_refusal_and_an_offer_of_a_person() {
+    let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    for question in [
+        "what is the weather tomorrow",
+        "hello",
+        "?!",
+        "how do I renew my passport",
+    ] {
+        let answer = answerer(&knowledge_base)
+            .answer(question, Audience::Public)
+            .expect("answer");
+        assert!(answer.handoff, "{question}: {answer:?}");
+        assert!(answer.citations.is_empty());
+        assert_eq!(answer.answer, AnswerSettings::default().unsure_message);
+    }
+}
+
+#[test]
+fn confidence_is_higher_when_the_content_covers_the_whole_question() {
+    let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let answerer = ExtractiveAnswerer::new(
+        &knowledge_base,
+        AnswerSettings {
+            min_confidence: 0.0,
+            ..AnswerSettings::default()
+        },
+    );
+    let covered = answerer
+        .answer("when is rent due", Audience::Public)
+        .expect("answer");
+    let partly = answerer
+        .answer("when is the swimming pool rent due", Audience::Public)
+        .expect("answer");
+    assert!(
+        covered.confidence > partly.confidence,
+        "{} vs {}",
+        covered.confidence,
+        partly.confidence
+    );
+}
+
+#[test]
+fn staff_only_content_answers_staff_and_never_residents() {
+    let site = site(&[("housing/rent.md", RENT), ("guidance/refunds.md", REFUNDS)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let resident = answerer(&knowledge_base)
+        .answer("refund approval over £500", Audience::Public)
+        .expect("answer");
+    assert!(
+        resident
+            .citations
+            .iter()
+            .all(|citation| !citation.url.contains("intranet")),
+        "{resident:?}"
+    );
+    assert!(!resident.answer.contains("team leader"));
+    let staff = answerer(&knowledge_base)
+        .answer("refund approval over £500", Audience::Staff)
+        .expect("answer");
+    assert!(staff.answer.contains("team leader approval"), "{staff:?}");
+}
+
+#[test]
+fn a_misspelt_question_still_finds_its_answer() {
+    let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let answer = answerer(&knowledge_base)
+        .answer("wot day is my rnet due", Audience::Public)
+        .expect("answer");
+    assert!(answer.answer.contains("every Monday"), "{answer:?}");
+}

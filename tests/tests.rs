@@ -1,0 +1,7 @@
+//! End-to-end tests of the councilbot command line.
+
+mod support;
+
+mod answering;
+mod evaluation;
+mod indexing;
