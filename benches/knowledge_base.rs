@@ -6,9 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bot::{AnswerSettings, ExtractiveAnswerer};
-use knowledge_base::{
-    Audience, IndexSettings, KnowledgeBase, SearchRequest, TokenCounter, build_index,
-};
+use knowledge_base::{Audience, IndexSettings, KnowledgeBase, SearchRequest, TokenCounter, build_index};
 
 /// Words pages are made of; the topics give them realistic, overlapping vocabulary.
 const TOPICS: &[&str] = &[
@@ -46,13 +44,7 @@ impl Random {
 fn sentence(random: &mut Random, topic: &[&str], common: &[&str]) -> String {
     let length = 8 + random.below(12);
     let mut words: Vec<String> = (0..length)
-        .map(|_| {
-            if random.below(3) == 0 {
-                random.pick(topic).to_string()
-            } else {
-                random.pick(common).to_string()
-            }
-        })
+        .map(|_| if random.below(3) == 0 { random.pick(topic).to_string() } else { random.pick(common).to_string() })
         .collect();
     if random.below(4) == 0 {
         words.push(format!("£{}", 10 + random.below(490)));
@@ -71,12 +63,7 @@ fn write_corpus(dir: &Path, pages: usize) -> Vec<String> {
     for page in 0..pages {
         let topic_index = random.below(TOPICS.len());
         let topic: Vec<&str> = TOPICS[topic_index].split_whitespace().collect();
-        let title = format!(
-            "{} {} {} {page}",
-            random.pick(&topic),
-            random.pick(&topic),
-            random.pick(&common)
-        );
+        let title = format!("{} {} {} {page}", random.pick(&topic), random.pick(&topic), random.pick(&common));
         let sections: Vec<(String, Vec<String>)> = (0..3 + random.below(3))
             .map(|_| {
                 let heading = format!("{} {}", random.pick(&topic), random.pick(&common));
@@ -125,13 +112,7 @@ fn write_corpus(dir: &Path, pages: usize) -> Vec<String> {
 
 fn directory_size(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter_map(|entry| entry.metadata().ok())
-                .map(|meta| meta.len())
-                .sum()
-        })
+        .map(|entries| entries.flatten().filter_map(|entry| entry.metadata().ok()).map(|meta| meta.len()).sum())
         .unwrap_or(0)
 }
 
@@ -145,16 +126,9 @@ fn queries(titles: &[String], count: usize) -> Vec<String> {
     let mut random = Random(42);
     (0..count)
         .map(|n| {
-            let topic: Vec<&str> = TOPICS[random.below(TOPICS.len())]
-                .split_whitespace()
-                .collect();
+            let topic: Vec<&str> = TOPICS[random.below(TOPICS.len())].split_whitespace().collect();
             match n % 3 {
-                0 => format!(
-                    "how do I {} my {} {}",
-                    random.pick(&common),
-                    random.pick(&topic),
-                    random.pick(&topic)
-                ),
+                0 => format!("how do I {} my {} {}", random.pick(&common), random.pick(&topic), random.pick(&topic)),
                 1 => format!("{} {}", random.pick(&topic), random.pick(&topic)),
                 _ => titles[random.below(titles.len())].clone(),
             }
@@ -178,41 +152,27 @@ fn time_each(queries: &[String], mut run: impl FnMut(&str)) -> Vec<Duration> {
 fn main() {
     // `cargo test --benches` runs bench targets with `--bench` absent; do a tiny run then.
     let quick = !std::env::args().any(|arg| arg == "--bench");
-    let pages: usize = std::env::var("BENCH_PAGES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(if quick { 200 } else { 10_000 });
+    let pages: usize = std::env::var("BENCH_PAGES").ok().and_then(|value| value.parse().ok()).unwrap_or(if quick {
+        200
+    } else {
+        10_000
+    });
     let corpus = tempfile::tempdir().expect("temp dir");
     let index_dir = tempfile::tempdir().expect("temp dir");
     let titles = write_corpus(corpus.path(), pages);
 
     let counter = TokenCounter::built_in().expect("tokenizer");
     let started = Instant::now();
-    let report = build_index(
-        index_dir.path(),
-        &[corpus.path().to_path_buf()],
-        &IndexSettings::default(),
-        &counter,
-        &|_| {},
-    )
-    .expect("index builds");
+    let report =
+        build_index(index_dir.path(), &[corpus.path().to_path_buf()], &IndexSettings::default(), &counter, &|_| {})
+            .expect("index builds");
     let indexing = started.elapsed();
-    assert_eq!(
-        report.documents,
-        pages,
-        "every page indexed: {:?}",
-        report.skipped.first()
-    );
+    assert_eq!(report.documents, pages, "every page indexed: {:?}", report.skipped.first());
 
     let knowledge_base = KnowledgeBase::open(index_dir.path()).expect("index opens");
     let queries = queries(&titles, if quick { 100 } else { 2_000 });
     let search = |query: &str| {
-        let results = knowledge_base
-            .search(&SearchRequest {
-                limit: 10,
-                ..SearchRequest::new(query)
-            })
-            .expect("search");
+        let results = knowledge_base.search(&SearchRequest { limit: 10, ..SearchRequest::new(query) }).expect("search");
         std::hint::black_box(results);
     };
     time_each(&queries[..queries.len() / 10], search);
@@ -228,14 +188,8 @@ fn main() {
     println!("pages                 {pages}");
     println!("passages              {}", report.passages);
     println!("index time            {:.2} s", indexing.as_secs_f64());
-    println!(
-        "index throughput      {:.0} pages/s",
-        pages as f64 / indexing.as_secs_f64()
-    );
-    println!(
-        "index size            {:.1} MiB",
-        directory_size(index_dir.path()) as f64 / (1024.0 * 1024.0)
-    );
+    println!("index throughput      {:.0} pages/s", pages as f64 / indexing.as_secs_f64());
+    println!("index size            {:.1} MiB", directory_size(index_dir.path()) as f64 / (1024.0 * 1024.0));
     println!(
         "search latency        p50 {:.3} ms, p99 {:.3} ms ({} queries)",
         percentile(&search_times, 0.5),

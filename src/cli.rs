@@ -9,13 +9,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "councilbot", version, about, max_term_width = 100)]
 pub struct Cli {
     /// Where councilbot keeps its data.
-    #[arg(
-        long,
-        global = true,
-        env = "COUNCILBOT_DATA_DIR",
-        default_value = "data",
-        value_name = "DIR"
-    )]
+    #[arg(long, global = true, env = "COUNCILBOT_DATA_DIR", default_value = "data", value_name = "DIR")]
     pub data_dir: PathBuf,
     /// Where the search index lives [default: <DATA_DIR>/index].
     #[arg(long, global = true, env = "COUNCILBOT_INDEX_DIR", value_name = "PATH")]
@@ -28,9 +22,7 @@ pub struct Cli {
 impl Cli {
     /// The index directory in effect.
     pub fn index_dir(&self) -> PathBuf {
-        self.index_dir
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("index"))
+        self.index_dir.clone().unwrap_or_else(|| self.data_dir.join("index"))
     }
 }
 
@@ -160,13 +152,8 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some('G') => (&digits[..digits.len() - 1], 1 << 30),
         _ => (digits, 1),
     };
-    let number: u64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size such as 500K or 20M"))?;
-    number
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("`{text}` is too large"))
+    let number: u64 = number.trim().parse().map_err(|_| format!("`{text}` is not a size such as 500K or 20M"))?;
+    number.checked_mul(multiplier).ok_or_else(|| format!("`{text}` is too large"))
 }
 
 /// A number from 0 to 1.

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    knowledge_base::quiet_contained_panics();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,

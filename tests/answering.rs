@@ -5,31 +5,16 @@ use crate::support::Councilbot;
 #[test]
 fn ask_json_gives_a_cited_answer_in_the_documented_shape() {
     let councilbot = Councilbot::with_sample_council();
-    let answer = councilbot.json(&[
-        "ask",
-        "--json",
-        "my boilers broken and its freezing, how fast will you come out?",
-    ]);
+    let answer = councilbot.json(&["ask", "--json", "my boilers broken and its freezing, how fast will you come out?"]);
     let text = answer["answer"].as_str().expect("answer text");
     assert!(text.contains("4 hours"), "{text}");
-    assert!(
-        text.contains("[1]"),
-        "facts are tied to their source: {text}"
-    );
+    assert!(text.contains("[1]"), "facts are tied to their source: {text}");
     assert!(text.len() < 700, "a short answer, not a whole page: {text}");
     let citations = answer["citations"].as_array().expect("citations");
     assert!(!citations.is_empty());
     for citation in citations {
-        assert!(
-            citation["title"]
-                .as_str()
-                .is_some_and(|title| !title.is_empty())
-        );
-        assert!(
-            citation["url"]
-                .as_str()
-                .is_some_and(|url| url.starts_with("https://www.eastbrook.gov.uk/"))
-        );
+        assert!(citation["title"].as_str().is_some_and(|title| !title.is_empty()));
+        assert!(citation["url"].as_str().is_some_and(|url| url.starts_with("https://www.eastbrook.gov.uk/")));
         assert!(citation["snippet"].is_string());
     }
     let confidence = answer["confidence"].as_f64().expect("confidence");
@@ -48,10 +33,7 @@ fn ask_says_it_does_not_know_and_offers_a_person_rather_than_guessing() {
         let answer = councilbot.json(&["ask", "--json", question]);
         assert_eq!(answer["handoff"], true, "{question}: {answer}");
         assert_eq!(answer["citations"], serde_json::json!([]));
-        assert!(
-            answer["answer"].as_str().expect("text").contains("person"),
-            "{answer}"
-        );
+        assert!(answer["answer"].as_str().expect("text").contains("person"), "{answer}");
     }
 }
 
@@ -65,11 +47,7 @@ fn staff_guidance_reaches_staff_but_never_residents() {
             .as_array()
             .expect("citations")
             .iter()
-            .any(|citation| {
-                citation["url"]
-                    .as_str()
-                    .is_some_and(|url| url.contains("intranet."))
-            })
+            .any(|citation| citation["url"].as_str().is_some_and(|url| url.contains("intranet.")))
     };
     assert!(!cited_intranet(&resident), "{resident}");
     let staff = councilbot.json(&["ask", "--json", "--staff", question]);
@@ -88,66 +66,33 @@ fn human_readable_answers_list_their_sources() {
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("42 days"), "{stdout}");
-    assert!(
-        stdout.contains("Sources:") && stdout.contains("[1] ") && stdout.contains("https://"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("Sources:") && stdout.contains("[1] ") && stdout.contains("https://"), "{stdout}");
 }
 
 #[test]
 fn search_lists_ranked_passages_with_title_url_snippet_and_score() {
     let councilbot = Councilbot::with_sample_council();
-    let results = councilbot.json(&[
-        "search",
-        "--json",
-        "--limit",
-        "5",
-        "library opening times saturday",
-    ]);
+    let results = councilbot.json(&["search", "--json", "--limit", "5", "library opening times saturday"]);
     let hits = results["hits"].as_array().expect("hits");
     assert!(!hits.is_empty() && hits.len() <= 5);
-    let scores: Vec<f64> = hits
-        .iter()
-        .map(|hit| hit["score"].as_f64().expect("score"))
-        .collect();
-    assert!(
-        scores.windows(2).all(|pair| pair[0] >= pair[1]),
-        "ranked best first: {scores:?}"
-    );
+    let scores: Vec<f64> = hits.iter().map(|hit| hit["score"].as_f64().expect("score")).collect();
+    assert!(scores.windows(2).all(|pair| pair[0] >= pair[1]), "ranked best first: {scores:?}");
     assert!(hits[0]["url"].as_str().expect("url").contains("librar"));
-    assert!(
-        hits[0]["snippet"]["text"]
-            .as_str()
-            .is_some_and(|text| !text.is_empty())
-    );
-    assert!(
-        results["facets"]
-            .as_array()
-            .is_some_and(|facets| !facets.is_empty())
-    );
+    assert!(hits[0]["snippet"]["text"].as_str().is_some_and(|text| !text.is_empty()));
+    assert!(results["facets"].as_array().is_some_and(|facets| !facets.is_empty()));
 
     let output = councilbot.run(&["search", "library opening times"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.starts_with("1. ") && stdout.contains("https://www.eastbrook.gov.uk/"),
-        "{stdout}"
-    );
+    assert!(stdout.starts_with("1. ") && stdout.contains("https://www.eastbrook.gov.uk/"), "{stdout}");
 }
 
 #[test]
 fn questions_with_query_syntax_characters_are_answered_not_rejected() {
     let councilbot = Councilbot::with_sample_council();
-    for question in [
-        "\"bulky waste\" price?",
-        "council tax: band D (2026/27)",
-        "rent [due] {day} AND OR",
-        "title:parking",
-    ] {
+    for question in
+        ["\"bulky waste\" price?", "council tax: band D (2026/27)", "rent [due] {day} AND OR", "title:parking"]
+    {
         let output = councilbot.run(&["ask", "--json", question]);
-        assert!(
-            output.status.success(),
-            "{question}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{question}: {}", String::from_utf8_lossy(&output.stderr));
     }
 }

@@ -43,16 +43,9 @@ pub struct GoldenQuestion {
 impl GoldenSet {
     /// Reads and checks a golden set file.
     pub fn load(path: &Path) -> Result<GoldenSet> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let invalid = |message: String| Error::GoldenSet {
-            path: path.to_path_buf(),
-            message,
-        };
-        let set: GoldenSet =
-            serde_saphyr::from_str(&text).map_err(|error| invalid(error.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let invalid = |message: String| Error::GoldenSet { path: path.to_path_buf(), message };
+        let set: GoldenSet = serde_saphyr::from_str(&text).map_err(|error| invalid(error.to_string()))?;
         for (index, question) in set.questions.iter().enumerate() {
             let place = format!("question {} ({:?})", index + 1, question.ask);
             if question.ask.trim().is_empty() {
@@ -61,9 +54,7 @@ impl GoldenSet {
             match (question.unanswerable, &question.source, &question.fact) {
                 (true, None, None) | (false, Some(_), Some(_)) => {}
                 (true, _, _) => {
-                    return Err(invalid(format!(
-                        "{place}: an unanswerable question has no `source` or `fact`"
-                    )));
+                    return Err(invalid(format!("{place}: an unanswerable question has no `source` or `fact`")));
                 }
                 (false, None, _) => return Err(invalid(format!("{place}: `source` is missing"))),
                 (false, _, None) => return Err(invalid(format!("{place}: `fact` is missing"))),
@@ -134,23 +125,12 @@ pub struct Miss {
 }
 
 /// Runs every question of a golden set and measures the answers.
-pub fn evaluate(
-    knowledge_base: &KnowledgeBase,
-    set: &GoldenSet,
-    settings: &AnswerSettings,
-) -> Result<EvalReport> {
+pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &AnswerSettings) -> Result<EvalReport> {
     // Everything is scored at threshold zero so calibration sees every confidence; refusals are
     // then decided with the configured threshold.
-    let answerer = ExtractiveAnswerer::new(
-        knowledge_base,
-        AnswerSettings {
-            min_confidence: 0.0,
-            ..settings.clone()
-        },
-    );
+    let answerer = ExtractiveAnswerer::new(knowledge_base, AnswerSettings { min_confidence: 0.0, ..settings.clone() });
     let mut latencies = Vec::new();
-    let (mut hits_1, mut hits_3, mut reciprocal, mut facts, mut refusals, mut false_refusals) =
-        (0, 0, 0.0, 0, 0, 0);
+    let (mut hits_1, mut hits_3, mut reciprocal, mut facts, mut refusals, mut false_refusals) = (0, 0, 0.0, 0, 0, 0);
     let mut confidences: Vec<(f32, bool)> = Vec::new();
     let mut misses = Vec::new();
     for question in &set.questions {
@@ -201,18 +181,10 @@ pub fn evaluate(
             misses.push(miss(&format!("answer lacks the fact {fact:?}"), rank));
         }
     }
-    let answerable = set
-        .questions
-        .iter()
-        .filter(|question| !question.unanswerable)
-        .count();
+    let answerable = set.questions.iter().filter(|question| !question.unanswerable).count();
     let unanswerable = set.questions.len() - answerable;
     let share = |count: usize, of: usize| {
-        if of == 0 {
-            0.0
-        } else {
-            count as f64 / of as f64
-        }
+        if of == 0 { 0.0 } else { count as f64 / of as f64 }
     };
     latencies.sort_by(f64::total_cmp);
     Ok(EvalReport {
@@ -221,11 +193,7 @@ pub fn evaluate(
         unanswerable,
         hit_at_1: share(hits_1, answerable),
         hit_at_3: share(hits_3, answerable),
-        mrr: if answerable == 0 {
-            0.0
-        } else {
-            reciprocal / answerable as f64
-        },
+        mrr: if answerable == 0 { 0.0 } else { reciprocal / answerable as f64 },
         fact_rate: share(facts, answerable),
         correct_refusal_rate: share(refusals, unanswerable),
         false_refusal_rate: share(false_refusals, answerable),
@@ -239,35 +207,17 @@ pub fn evaluate(
 /// The threshold in the middle of the widest best run of thresholds (in steps of 0.01) by
 /// balanced accuracy of answering answerable questions and refusing the rest.
 fn calibrate(confidences: &[(f32, bool)], current: f32) -> Calibration {
-    let answerable = confidences
-        .iter()
-        .filter(|(_, answerable)| *answerable)
-        .count()
-        .max(1) as f64;
-    let unanswerable = confidences
-        .iter()
-        .filter(|(_, answerable)| !*answerable)
-        .count()
-        .max(1) as f64;
+    let answerable = confidences.iter().filter(|(_, answerable)| *answerable).count().max(1) as f64;
+    let unanswerable = confidences.iter().filter(|(_, answerable)| !*answerable).count().max(1) as f64;
     let accuracy_at = |threshold: f32| {
-        let answered = confidences
-            .iter()
-            .filter(|(confidence, answerable)| *answerable && *confidence >= threshold)
-            .count();
-        let refused = confidences
-            .iter()
-            .filter(|(confidence, answerable)| !*answerable && *confidence < threshold)
-            .count();
+        let answered =
+            confidences.iter().filter(|(confidence, answerable)| *answerable && *confidence >= threshold).count();
+        let refused =
+            confidences.iter().filter(|(confidence, answerable)| !*answerable && *confidence < threshold).count();
         (answered as f64 / answerable + refused as f64 / unanswerable) / 2.0
     };
-    let steps: Vec<(f32, f64)> = (0..=100)
-        .map(|step| step as f32 / 100.0)
-        .map(|t| (t, accuracy_at(t)))
-        .collect();
-    let best = steps
-        .iter()
-        .map(|(_, accuracy)| *accuracy)
-        .fold(0.0, f64::max);
+    let steps: Vec<(f32, f64)> = (0..=100).map(|step| step as f32 / 100.0).map(|t| (t, accuracy_at(t))).collect();
+    let best = steps.iter().map(|(_, accuracy)| *accuracy).fold(0.0, f64::max);
     // The longest run of consecutive best thresholds; its middle is the most robust choice.
     let mut longest: Option<(usize, usize)> = None;
     let mut run_start: Option<usize> = None;
@@ -297,13 +247,8 @@ fn same_page(url: &str, expected: &str) -> bool {
 
 /// Whether an answer states a fact, ignoring case, spacing and curly quotes.
 fn contains_fact(answer: &str, fact: &str) -> bool {
-    let normalize = |text: &str| {
-        text.to_lowercase()
-            .replace(['’', '‘'], "'")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let normalize =
+        |text: &str| text.to_lowercase().replace(['’', '‘'], "'").split_whitespace().collect::<Vec<_>>().join(" ");
     normalize(answer).contains(&normalize(fact))
 }
 

@@ -17,18 +17,9 @@ fn site(pages: &[(&str, &str)]) -> Site {
         std::fs::write(path, text).expect("write");
     }
     let counter = TokenCounter::built_in().expect("tokenizer");
-    build_index(
-        index.path(),
-        &[content.path().to_path_buf()],
-        &IndexSettings::default(),
-        &counter,
-        &|_| {},
-    )
-    .expect("index");
-    Site {
-        _content: content,
-        index,
-    }
+    build_index(index.path(), &[content.path().to_path_buf()], &IndexSettings::default(), &counter, &|_| {})
+        .expect("index");
+    Site { _content: content, index }
 }
 
 const BULKY: &str = "---\ntitle: Bulky waste collections\nurl: https://www.test.gov.uk/bulky\n---\n# Bulky waste collections\n\nWe collect large household items such as sofas, beds and wardrobes. \
@@ -44,16 +35,10 @@ fn answerer(knowledge_base: &KnowledgeBase) -> ExtractiveAnswerer<'_> {
 fn the_answer_is_the_relevant_sentence_not_the_whole_page() {
     let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
     let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
-    let answer = answerer(&knowledge_base)
-        .answer("how much to take away a sofa", Audience::Public)
-        .expect("answer");
+    let answer = answerer(&knowledge_base).answer("how much to take away a sofa", Audience::Public).expect("answer");
     assert!(!answer.handoff, "{answer:?}");
     assert!(answer.answer.contains("£38"), "{}", answer.answer);
-    assert!(
-        !answer.answer.contains("asbestos"),
-        "unrelated sentences stay out: {}",
-        answer.answer
-    );
+    assert!(!answer.answer.contains("asbestos"), "unrelated sentences stay out: {}", answer.answer);
     assert!(answer.answer.ends_with("[1]"), "{}", answer.answer);
     assert_eq!(answer.citations.len(), 1);
     assert_eq!(answer.citations[0].url, "https://www.test.gov.uk/bulky");
@@ -64,15 +49,8 @@ fn the_answer_is_the_relevant_sentence_not_the_whole_page() {
 fn questions_the_content_does_not_cover_get_a_refusal_and_an_offer_of_a_person() {
     let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
     let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
-    for question in [
-        "what is the weather tomorrow",
-        "hello",
-        "?!",
-        "how do I renew my passport",
-    ] {
-        let answer = answerer(&knowledge_base)
-            .answer(question, Audience::Public)
-            .expect("answer");
+    for question in ["what is the weather tomorrow", "hello", "?!", "how do I renew my passport"] {
+        let answer = answerer(&knowledge_base).answer(question, Audience::Public).expect("answer");
         assert!(answer.handoff, "{question}: {answer:?}");
         assert!(answer.citations.is_empty());
         assert_eq!(answer.answer, AnswerSettings::default().unsure_message);
@@ -83,45 +61,21 @@ fn questions_the_content_does_not_cover_get_a_refusal_and_an_offer_of_a_person()
 fn confidence_is_higher_when_the_content_covers_the_whole_question() {
     let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
     let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
-    let answerer = ExtractiveAnswerer::new(
-        &knowledge_base,
-        AnswerSettings {
-            min_confidence: 0.0,
-            ..AnswerSettings::default()
-        },
-    );
-    let covered = answerer
-        .answer("when is rent due", Audience::Public)
-        .expect("answer");
-    let partly = answerer
-        .answer("when is the swimming pool rent due", Audience::Public)
-        .expect("answer");
-    assert!(
-        covered.confidence > partly.confidence,
-        "{} vs {}",
-        covered.confidence,
-        partly.confidence
-    );
+    let answerer =
+        ExtractiveAnswerer::new(&knowledge_base, AnswerSettings { min_confidence: 0.0, ..AnswerSettings::default() });
+    let covered = answerer.answer("when is rent due", Audience::Public).expect("answer");
+    let partly = answerer.answer("when is the swimming pool rent due", Audience::Public).expect("answer");
+    assert!(covered.confidence > partly.confidence, "{} vs {}", covered.confidence, partly.confidence);
 }
 
 #[test]
 fn staff_only_content_answers_staff_and_never_residents() {
     let site = site(&[("housing/rent.md", RENT), ("guidance/refunds.md", REFUNDS)]);
     let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
-    let resident = answerer(&knowledge_base)
-        .answer("refund approval over £500", Audience::Public)
-        .expect("answer");
-    assert!(
-        resident
-            .citations
-            .iter()
-            .all(|citation| !citation.url.contains("intranet")),
-        "{resident:?}"
-    );
+    let resident = answerer(&knowledge_base).answer("refund approval over £500", Audience::Public).expect("answer");
+    assert!(resident.citations.iter().all(|citation| !citation.url.contains("intranet")), "{resident:?}");
     assert!(!resident.answer.contains("team leader"));
-    let staff = answerer(&knowledge_base)
-        .answer("refund approval over £500", Audience::Staff)
-        .expect("answer");
+    let staff = answerer(&knowledge_base).answer("refund approval over £500", Audience::Staff).expect("answer");
     assert!(staff.answer.contains("team leader approval"), "{staff:?}");
 }
 
@@ -129,8 +83,6 @@ fn staff_only_content_answers_staff_and_never_residents() {
 fn a_misspelt_question_still_finds_its_answer() {
     let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
     let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
-    let answer = answerer(&knowledge_base)
-        .answer("wot day is my rnet due", Audience::Public)
-        .expect("answer");
+    let answer = answerer(&knowledge_base).answer("wot day is my rnet due", Audience::Public).expect("answer");
     assert!(answer.answer.contains("every Monday"), "{answer:?}");
 }

@@ -17,10 +17,7 @@ pub struct ChunkSettings {
 
 impl Default for ChunkSettings {
     fn default() -> Self {
-        ChunkSettings {
-            max_tokens: 256,
-            overlap_tokens: 32,
-        }
+        ChunkSettings { max_tokens: 256, overlap_tokens: 32 }
     }
 }
 
@@ -61,33 +58,20 @@ struct Piece {
 }
 
 /// Splits a document into passages, section by section.
-pub fn chunk_document(
-    document: &Document,
-    settings: ChunkSettings,
-    counter: &TokenCounter,
-) -> Vec<Chunk> {
-    document
-        .sections
-        .iter()
-        .flat_map(|section| chunk_section(section, settings, counter))
-        .collect()
+pub fn chunk_document(document: &Document, settings: ChunkSettings, counter: &TokenCounter) -> Vec<Chunk> {
+    document.sections.iter().flat_map(|section| chunk_section(section, settings, counter)).collect()
 }
 
 fn chunk_section(section: &Section, settings: ChunkSettings, counter: &TokenCounter) -> Vec<Chunk> {
-    let pieces: Vec<Piece> = section
-        .blocks
-        .iter()
-        .flat_map(|block| split_to_fit(block, settings.max_tokens, counter))
-        .collect();
+    let pieces: Vec<Piece> =
+        section.blocks.iter().flat_map(|block| split_to_fit(block, settings.max_tokens, counter)).collect();
     let mut chunks = Vec::new();
     let mut current: Vec<Piece> = Vec::new();
     let mut current_tokens = 0;
     for piece in pieces {
         if current_tokens + piece.tokens > settings.max_tokens && !current.is_empty() {
             chunks.push(make_chunk(section, &current));
-            let budget = settings
-                .overlap_tokens
-                .min(settings.max_tokens.saturating_sub(piece.tokens));
+            let budget = settings.overlap_tokens.min(settings.max_tokens.saturating_sub(piece.tokens));
             current = overlap(&current, budget, counter);
             current_tokens = current.iter().map(|piece| piece.tokens).sum();
         }
@@ -108,13 +92,7 @@ fn overlap(pieces: &[Piece], budget: usize, counter: &TokenCounter) -> Vec<Piece
     for piece in pieces.iter().rev() {
         if tokens + piece.tokens <= budget {
             tokens += piece.tokens;
-            carried.insert(
-                0,
-                Piece {
-                    text: piece.text.clone(),
-                    tokens: piece.tokens,
-                },
-            );
+            carried.insert(0, Piece { text: piece.text.clone(), tokens: piece.tokens });
             continue;
         }
         // Too long to carry whole: carry its last sentences that fit.
@@ -129,13 +107,7 @@ fn overlap(pieces: &[Piece], budget: usize, counter: &TokenCounter) -> Vec<Piece
         }
         if !sentences.is_empty() {
             let text = sentences.join(" ");
-            carried.insert(
-                0,
-                Piece {
-                    tokens: counter.count(&text),
-                    text,
-                },
-            );
+            carried.insert(0, Piece { tokens: counter.count(&text), text });
         }
         break;
     }
@@ -145,11 +117,7 @@ fn overlap(pieces: &[Piece], budget: usize, counter: &TokenCounter) -> Vec<Piece
 fn make_chunk(section: &Section, pieces: &[Piece]) -> Chunk {
     Chunk {
         heading_path: section.heading_path.clone(),
-        text: pieces
-            .iter()
-            .map(|piece| piece.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        text: pieces.iter().map(|piece| piece.text.as_str()).collect::<Vec<_>>().join("\n"),
         tokens: pieces.iter().map(|piece| piece.tokens).sum(),
     }
 }
@@ -158,17 +126,11 @@ fn make_chunk(section: &Section, pieces: &[Piece]) -> Chunk {
 fn split_to_fit(block: &str, max_tokens: usize, counter: &TokenCounter) -> Vec<Piece> {
     let tokens = counter.count(block);
     if tokens <= max_tokens {
-        return vec![Piece {
-            text: block.to_string(),
-            tokens,
-        }];
+        return vec![Piece { text: block.to_string(), tokens }];
     }
     let sentences = crate::text::sentences(block);
     if sentences.len() > 1 {
-        return sentences
-            .into_iter()
-            .flat_map(|sentence| split_to_fit(sentence, max_tokens, counter))
-            .collect();
+        return sentences.into_iter().flat_map(|sentence| split_to_fit(sentence, max_tokens, counter)).collect();
     }
     split_words(block, max_tokens, counter)
 }
@@ -181,10 +143,7 @@ fn split_words(text: &str, max_tokens: usize, counter: &TokenCounter) -> Vec<Pie
     for word in text.split_whitespace() {
         let word_tokens = counter.count(&format!(" {word}")).max(1);
         if current_tokens + word_tokens > max_tokens && !current.is_empty() {
-            pieces.push(Piece {
-                text: std::mem::take(&mut current),
-                tokens: current_tokens,
-            });
+            pieces.push(Piece { text: std::mem::take(&mut current), tokens: current_tokens });
             current_tokens = 0;
         }
         if !current.is_empty() {
@@ -194,10 +153,7 @@ fn split_words(text: &str, max_tokens: usize, counter: &TokenCounter) -> Vec<Pie
         current_tokens += word_tokens;
     }
     if !current.is_empty() {
-        pieces.push(Piece {
-            text: current,
-            tokens: current_tokens,
-        });
+        pieces.push(Piece { text: current, tokens: current_tokens });
     }
     pieces
 }

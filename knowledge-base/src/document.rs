@@ -59,11 +59,7 @@ pub struct Section {
 impl Document {
     /// The number of characters of text in all sections.
     pub fn text_len(&self) -> usize {
-        self.sections
-            .iter()
-            .flat_map(|section| section.blocks.iter())
-            .map(String::len)
-            .sum()
+        self.sections.iter().flat_map(|section| section.blocks.iter()).map(String::len).sum()
     }
 }
 
@@ -100,10 +96,7 @@ impl SectionBuilder {
         let path: Vec<String> = self.headings.iter().map(|(_, text)| text.clone()).collect();
         match self.sections.last_mut() {
             Some(last) if last.heading_path == path => last.blocks.push(text),
-            _ => self.sections.push(Section {
-                heading_path: path,
-                blocks: vec![text],
-            }),
+            _ => self.sections.push(Section { heading_path: path, blocks: vec![text] }),
         }
     }
 
@@ -111,11 +104,7 @@ impl SectionBuilder {
     pub(crate) fn finish(self, title: &str) -> Vec<Section> {
         let mut sections = self.sections;
         for section in &mut sections {
-            if section
-                .heading_path
-                .first()
-                .is_some_and(|first| first.eq_ignore_ascii_case(title))
-            {
+            if section.heading_path.first().is_some_and(|first| first.eq_ignore_ascii_case(title)) {
                 section.heading_path.remove(0);
             }
         }
@@ -146,10 +135,7 @@ pub fn normalize_whitespace(text: &str) -> String {
 /// Writes a table row as one readable block: `Header: cell; Header: cell.` when the table has a
 /// header row of the same width, otherwise the cells separated by dashes.
 pub(crate) fn table_row_text(header: &[String], cells: &[String]) -> String {
-    let cells: Vec<String> = cells
-        .iter()
-        .map(|cell| normalize_whitespace(cell))
-        .collect();
+    let cells: Vec<String> = cells.iter().map(|cell| normalize_whitespace(cell)).collect();
     if cells.iter().all(String::is_empty) {
         return String::new();
     }
@@ -158,22 +144,11 @@ pub(crate) fn table_row_text(header: &[String], cells: &[String]) -> String {
             .iter()
             .zip(&cells)
             .filter(|(_, cell)| !cell.is_empty())
-            .map(|(head, cell)| {
-                if head.is_empty() {
-                    cell.clone()
-                } else {
-                    format!("{head}: {cell}")
-                }
-            })
+            .map(|(head, cell)| if head.is_empty() { cell.clone() } else { format!("{head}: {cell}") })
             .collect::<Vec<_>>()
             .join("; ")
     } else {
-        cells
-            .iter()
-            .filter(|cell| !cell.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" – ")
+        cells.iter().filter(|cell| !cell.is_empty()).cloned().collect::<Vec<_>>().join(" – ")
     };
     if !text.ends_with(['.', '!', '?']) {
         text.push('.');

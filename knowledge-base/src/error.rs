@@ -34,9 +34,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// The index was built by an incompatible version and must be rebuilt.
-    #[error(
-        "search index at {path} has an unsupported layout ({detail}): delete it and index again"
-    )]
+    #[error("search index at {path} has an unsupported layout ({detail}): delete it and index again")]
     IncompatibleIndex {
         /// The index directory.
         path: PathBuf,
@@ -51,6 +49,16 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A thesaurus file that is not valid.
+    #[error("{origin}:{line}: {message}")]
+    Thesaurus {
+        /// The file (or "built-in thesaurus").
+        origin: String,
+        /// The line, counting from 1.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// Chunking settings that cannot work together.
     #[error("invalid chunk settings: {0}")]
     ChunkSettings(String),
@@ -62,17 +70,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An I/O error on a path.
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            path: path.into(),
-            source,
-        }
+        Error::Io { path: path.into(), source }
     }
 
     /// A Tantivy error on the index at a path.
     pub(crate) fn index(path: impl Into<PathBuf>, source: tantivy::TantivyError) -> Self {
-        Error::Index {
-            path: path.into(),
-            source,
-        }
+        Error::Index { path: path.into(), source }
     }
 }

@@ -6,17 +6,21 @@ pub mod document;
 mod error;
 pub mod extract;
 mod index;
+mod panics;
 pub mod sources;
 #[cfg(any(test, feature = "test-support"))]
 pub mod test_support;
 pub mod text;
+mod thesaurus;
 pub mod tokenizer;
 
 pub use chunk::{Chunk, ChunkSettings};
 pub use document::{Audience, Document, Section};
 pub use error::{Error, Result};
 pub use index::{
-    Hit, IndexEvent, IndexReport, IndexSettings, KnowledgeBase, QueryTerm, SearchRequest,
-    SearchResults, Skipped, Snippet, build_index,
+    Hit, IndexEvent, IndexReport, IndexSettings, KnowledgeBase, Passage, QueryTerm, SearchRequest, SearchResults,
+    Skipped, Snippet, build_index,
 };
+pub use panics::quiet_contained_panics;
+pub use thesaurus::Thesaurus;
 pub use tokenizer::{TokenCounter, train_tokenizer, train_tokenizer_on_dirs};

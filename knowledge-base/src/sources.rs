@@ -28,12 +28,7 @@ impl SourceFile {
 
     /// The audience implied by the file's place: a top folder named for staff marks staff-only content.
     pub fn folder_audience(&self) -> Audience {
-        match self
-            .folder_service_area()
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        match self.folder_service_area().as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("staff" | "internal" | "intranet") => Audience::Staff,
             _ => Audience::Public,
         }
@@ -41,30 +36,21 @@ impl SourceFile {
 
     /// The file name without its extension.
     pub fn stem(&self) -> String {
-        self.path
-            .file_stem()
-            .map(|stem| stem.to_string_lossy().into_owned())
-            .unwrap_or_default()
+        self.path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default()
     }
 }
 
 /// The content files under a directory, in a stable order, and how many other files were passed over.
 pub fn discover(root: &Path) -> Result<(Vec<SourceFile>, usize)> {
     if !root.is_dir() {
-        return Err(Error::NotADirectory {
-            path: root.to_path_buf(),
-        });
+        return Err(Error::NotADirectory { path: root.to_path_buf() });
     }
     let absolute_root = std::fs::canonicalize(root).map_err(|source| Error::io(root, source))?;
     let mut files = Vec::new();
     let mut other = 0;
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter();
-    let walker = walker.filter_entry(|entry| {
-        entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
-    });
+    let walker = walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter();
+    let walker =
+        walker.filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
@@ -105,10 +91,7 @@ fn unreadable(absolute_root: &Path, root: &Path, path: PathBuf) -> SourceFile {
 }
 
 fn relative_string(path: &Path) -> String {
-    path.components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// Reads a file, refusing it when it is larger than `max_bytes`.
@@ -118,10 +101,7 @@ pub fn read_limited(path: &Path, max_bytes: u64) -> std::result::Result<Vec<u8>,
         return Err("not a regular file".to_string());
     }
     if metadata.len() > max_bytes {
-        return Err(format!(
-            "too large ({} bytes; the limit is {max_bytes} bytes)",
-            metadata.len()
-        ));
+        return Err(format!("too large ({} bytes; the limit is {max_bytes} bytes)", metadata.len()));
     }
     std::fs::read(path).map_err(|error| format!("cannot read: {error}"))
 }

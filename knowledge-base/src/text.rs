@@ -2,9 +2,9 @@
 
 /// Abbreviations after which a full stop does not end a sentence.
 const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "no", "ext", "tel", "approx", "inc", "ltd",
-    "vs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "mon", "tue", "wed", "thu", "fri", "sat", "sun", "co", "rd", "ave",
+    "e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "st", "no", "ext", "tel", "approx", "inc", "ltd", "vs", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat",
+    "sun", "co", "rd", "ave",
 ];
 
 /// The sentences of a text, in order, trimmed; lines are always separate sentences.
@@ -21,9 +21,8 @@ pub fn sentences(text: &str) -> Vec<&str> {
             let after_next = chars.get(index + 2).map(|&(_, after)| after);
             let ends = match next {
                 None => true,
-                Some(next) if next.is_whitespace() => after_next.is_none_or(|after| {
-                    after.is_uppercase() || after.is_ascii_digit() || "\"'(£[".contains(after)
-                }),
+                Some(next) if next.is_whitespace() => after_next
+                    .is_none_or(|after| after.is_uppercase() || after.is_ascii_digit() || "\"'(£[".contains(after)),
                 Some(_) => false,
             };
             if !ends || (c == '.' && is_abbreviation(&line[start..offset])) {
@@ -47,11 +46,7 @@ fn push_trimmed<'a>(result: &mut Vec<&'a str>, sentence: &'a str) {
 
 /// Whether the text before a full stop ends in a known abbreviation or a single letter.
 fn is_abbreviation(before: &str) -> bool {
-    let word = before
-        .rsplit(|c: char| c.is_whitespace() || c == '(')
-        .next()
-        .unwrap_or("");
+    let word = before.rsplit(|c: char| c.is_whitespace() || c == '(').next().unwrap_or("");
     let word = word.to_ascii_lowercase();
-    (word.chars().count() == 1 && word.chars().all(|c| c.is_alphabetic()))
-        || ABBREVIATIONS.contains(&word.as_str())
+    (word.chars().count() == 1 && word.chars().all(|c| c.is_alphabetic())) || ABBREVIATIONS.contains(&word.as_str())
 }

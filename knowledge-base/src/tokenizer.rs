@@ -8,8 +8,7 @@ use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
 use tokenizers::normalizers::unicode::NFC;
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
 use tokenizers::{
-    DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, Tokenizer,
-    TokenizerBuilder,
+    DecoderWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizerWrapper, Tokenizer, TokenizerBuilder,
 };
 
 use crate::error::{Error, Result};
@@ -46,15 +45,10 @@ impl TokenCounter {
     }
 
     fn from_bytes(bytes: &[u8], origin: &str) -> Result<TokenCounter> {
-        let tokenizer = Tokenizer::from_bytes(bytes).map_err(|error| Error::Tokenizer {
-            origin: origin.to_string(),
-            message: error.to_string(),
-        })?;
+        let tokenizer = Tokenizer::from_bytes(bytes)
+            .map_err(|error| Error::Tokenizer { origin: origin.to_string(), message: error.to_string() })?;
         let fingerprint = hex(&Sha256::digest(bytes)[..8]);
-        Ok(TokenCounter {
-            tokenizer,
-            fingerprint,
-        })
+        Ok(TokenCounter { tokenizer, fingerprint })
     }
 
     /// The number of tokens in `text`, special tokens excluded.
@@ -77,30 +71,23 @@ pub fn train_tokenizer<I>(texts: I, vocab_size: usize) -> Result<String>
 where
     I: Iterator<Item = String> + Send,
 {
-    let failed = |error: tokenizers::Error| Error::Tokenizer {
-        origin: "training".to_string(),
-        message: error.to_string(),
-    };
+    let failed =
+        |error: tokenizers::Error| Error::Tokenizer { origin: "training".to_string(), message: error.to_string() };
     let mut trainer = BpeTrainerBuilder::new()
         .show_progress(false)
         .vocab_size(vocab_size)
         .min_frequency(2)
         .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
         .build();
-    let mut tokenizer = TokenizerBuilder::<
-        BPE,
-        NormalizerWrapper,
-        PreTokenizerWrapper,
-        PostProcessorWrapper,
-        DecoderWrapper,
-    >::new()
-    .with_model(BPE::default())
-    .with_normalizer(Some(NFC.into()))
-    .with_pre_tokenizer(Some(ByteLevel::default().into()))
-    .with_post_processor(Some(ByteLevel::default().into()))
-    .with_decoder(Some(ByteLevelDecoder::default().into()))
-    .build()
-    .map_err(failed)?;
+    let mut tokenizer =
+        TokenizerBuilder::<BPE, NormalizerWrapper, PreTokenizerWrapper, PostProcessorWrapper, DecoderWrapper>::new()
+            .with_model(BPE::default())
+            .with_normalizer(Some(NFC.into()))
+            .with_pre_tokenizer(Some(ByteLevel::default().into()))
+            .with_post_processor(Some(ByteLevel::default().into()))
+            .with_decoder(Some(ByteLevelDecoder::default().into()))
+            .build()
+            .map_err(failed)?;
     tokenizer.train(&mut trainer, texts).map_err(failed)?;
     Tokenizer::from(tokenizer).to_string(false).map_err(failed)
 }
@@ -111,11 +98,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 }
 
 /// Trains a tokenizer on the text of every readable document under `roots`.
-pub fn train_tokenizer_on_dirs(
-    roots: &[std::path::PathBuf],
-    vocab_size: usize,
-    max_file_bytes: u64,
-) -> Result<String> {
+pub fn train_tokenizer_on_dirs(roots: &[std::path::PathBuf], vocab_size: usize, max_file_bytes: u64) -> Result<String> {
     let mut texts = Vec::new();
     for root in roots {
         let (files, _) = crate::sources::discover(root)?;
@@ -127,12 +110,7 @@ pub fn train_tokenizer_on_dirs(
                 continue;
             };
             texts.push(document.title.clone());
-            texts.extend(
-                document
-                    .sections
-                    .into_iter()
-                    .flat_map(|section| section.blocks),
-            );
+            texts.extend(document.sections.into_iter().flat_map(|section| section.blocks));
         }
     }
     if texts.is_empty() {

@@ -17,36 +17,20 @@ fn long_section(sentences: usize) -> Section {
                 .join(" ")
         })
         .collect();
-    Section {
-        heading_path: vec!["Booking".to_string()],
-        blocks,
-    }
+    Section { heading_path: vec!["Booking".to_string()], blocks }
 }
 
 fn document(sections: Vec<Section>) -> Document {
-    Document {
-        title: "Bulky waste".to_string(),
-        url: None,
-        service_area: None,
-        audience: None,
-        sections,
-    }
+    Document { title: "Bulky waste".to_string(), url: None, service_area: None, audience: None, sections }
 }
 
 #[test]
 fn passages_never_exceed_the_token_limit_and_cover_all_text() {
     let counter = TokenCounter::built_in().expect("tokenizer");
-    let settings = ChunkSettings {
-        max_tokens: 64,
-        overlap_tokens: 16,
-    };
+    let settings = ChunkSettings { max_tokens: 64, overlap_tokens: 16 };
     let document = document(vec![long_section(30)]);
     let chunks = chunk_document(&document, settings, &counter);
-    assert!(
-        chunks.len() > 3,
-        "a long section is split: {} passages",
-        chunks.len()
-    );
+    assert!(chunks.len() > 3, "a long section is split: {} passages", chunks.len());
     for chunk in &chunks {
         assert!(
             counter.count(&chunk.text) <= 64 + 4,
@@ -58,28 +42,17 @@ fn passages_never_exceed_the_token_limit_and_cover_all_text() {
     }
     for n in 0..30 {
         let sentence = format!("Sentence {n} explains");
-        assert!(
-            chunks.iter().any(|chunk| chunk.text.contains(&sentence)),
-            "{sentence} is in some passage"
-        );
+        assert!(chunks.iter().any(|chunk| chunk.text.contains(&sentence)), "{sentence} is in some passage");
     }
 }
 
 #[test]
 fn consecutive_passages_of_a_section_overlap() {
     let counter = TokenCounter::built_in().expect("tokenizer");
-    let sentence = |n: usize| {
-        format!("Sentence {n} explains how residents book a bulky waste collection online.")
-    };
+    let sentence = |n: usize| format!("Sentence {n} explains how residents book a bulky waste collection online.");
     let sentence_tokens = counter.count(&sentence(10));
-    let settings = ChunkSettings {
-        max_tokens: sentence_tokens * 4,
-        overlap_tokens: sentence_tokens + 2,
-    };
-    let section = Section {
-        heading_path: vec![],
-        blocks: (10..40).map(sentence).collect(),
-    };
+    let settings = ChunkSettings { max_tokens: sentence_tokens * 4, overlap_tokens: sentence_tokens + 2 };
+    let section = Section { heading_path: vec![], blocks: (10..40).map(sentence).collect() };
     let chunks = chunk_document(&document(vec![section]), settings, &counter);
     assert!(chunks.len() > 3);
     for pair in chunks.windows(2) {
@@ -97,14 +70,8 @@ fn consecutive_passages_of_a_section_overlap() {
 fn passages_do_not_cross_section_boundaries() {
     let counter = TokenCounter::built_in().expect("tokenizer");
     let sections = vec![
-        Section {
-            heading_path: vec!["Prices".into()],
-            blocks: vec!["Up to three items cost £38.".into()],
-        },
-        Section {
-            heading_path: vec!["What we cannot take".into()],
-            blocks: vec!["We cannot take asbestos.".into()],
-        },
+        Section { heading_path: vec!["Prices".into()], blocks: vec!["Up to three items cost £38.".into()] },
+        Section { heading_path: vec!["What we cannot take".into()], blocks: vec!["We cannot take asbestos.".into()] },
     ];
     let chunks = chunk_document(&document(sections), ChunkSettings::default(), &counter);
     assert_eq!(chunks.len(), 2);
@@ -116,42 +83,17 @@ fn passages_do_not_cross_section_boundaries() {
 fn a_sentence_longer_than_the_limit_is_cut_between_words() {
     let counter = TokenCounter::built_in().expect("tokenizer");
     let words = "collection ".repeat(200);
-    let section = Section {
-        heading_path: vec![],
-        blocks: vec![words],
-    };
-    let chunks = chunk_document(
-        &document(vec![section]),
-        ChunkSettings {
-            max_tokens: 32,
-            overlap_tokens: 0,
-        },
-        &counter,
-    );
+    let section = Section { heading_path: vec![], blocks: vec![words] };
+    let chunks =
+        chunk_document(&document(vec![section]), ChunkSettings { max_tokens: 32, overlap_tokens: 0 }, &counter);
     assert!(chunks.len() > 5);
-    assert!(
-        chunks
-            .iter()
-            .all(|chunk| chunk.text.split(' ').all(|word| word == "collection"))
-    );
+    assert!(chunks.iter().all(|chunk| chunk.text.split(' ').all(|word| word == "collection")));
 }
 
 #[test]
 fn impossible_settings_are_refused() {
-    assert!(
-        ChunkSettings {
-            max_tokens: 8,
-            overlap_tokens: 0
-        }
-        .validate()
-        .is_err()
-    );
-    let error = ChunkSettings {
-        max_tokens: 100,
-        overlap_tokens: 60,
-    }
-    .validate()
-    .expect_err("overlap too large");
+    assert!(ChunkSettings { max_tokens: 8, overlap_tokens: 0 }.validate().is_err());
+    let error = ChunkSettings { max_tokens: 100, overlap_tokens: 60 }.validate().expect_err("overlap too large");
     assert!(error.to_string().contains("overlap"), "{error}");
 }
 
@@ -159,25 +101,17 @@ fn impossible_settings_are_refused() {
 fn a_configured_tokenizer_file_is_used() {
     let dir = tempfile::tempdir().expect("temp dir");
     let json = knowledge_base::train_tokenizer(
-        ["waste waste waste recycling recycling".to_string()]
-            .into_iter()
-            .cycle()
-            .take(50),
+        ["waste waste waste recycling recycling".to_string()].into_iter().cycle().take(50),
         300,
     )
     .expect("training works");
     let path = dir.path().join("tokenizer.json");
     std::fs::write(&path, json).expect("write");
     let counter = TokenCounter::from_file(&path).expect("loads");
-    assert_ne!(
-        counter.fingerprint(),
-        TokenCounter::built_in().expect("built-in").fingerprint()
-    );
+    assert_ne!(counter.fingerprint(), TokenCounter::built_in().expect("built-in").fingerprint());
     assert!(counter.count("waste recycling") >= 2);
 
     std::fs::write(&path, "{ not json").expect("write");
-    let error = TokenCounter::from_file(&path)
-        .err()
-        .expect("broken tokenizer is refused");
+    let error = TokenCounter::from_file(&path).err().expect("broken tokenizer is refused");
     assert!(error.to_string().contains("tokenizer.json"), "{error}");
 }

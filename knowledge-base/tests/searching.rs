@@ -25,13 +25,8 @@ fn any_user_text_is_a_valid_query() {
         let results = knowledge_base.search(&SearchRequest::new(query));
         assert!(results.is_ok(), "{query:?} failed: {:?}", results.err());
     }
-    let quoted = knowledge_base
-        .search(&SearchRequest::new("\"missed bin\" (report):"))
-        .expect("search");
-    assert_eq!(
-        quoted.hits[0].url,
-        "https://www.test.gov.uk/waste/missed-bins"
-    );
+    let quoted = knowledge_base.search(&SearchRequest::new("\"missed bin\" (report):")).expect("search");
+    assert_eq!(quoted.hits[0].url, "https://www.test.gov.uk/waste/missed-bins");
 }
 
 #[test]
@@ -39,23 +34,11 @@ fn staff_only_guidance_is_never_shown_to_residents() {
     let site = Site::new();
     site.index();
     let knowledge_base = site.open();
-    let resident = knowledge_base
-        .search(&SearchRequest::new("refunds team leader approval"))
-        .expect("search");
-    assert!(
-        resident
-            .hits
-            .iter()
-            .all(|hit| hit.audience == Audience::Public),
-        "{:?}",
-        resident.hits
-    );
+    let resident = knowledge_base.search(&SearchRequest::new("refunds team leader approval")).expect("search");
+    assert!(resident.hits.iter().all(|hit| hit.audience == Audience::Public), "{:?}", resident.hits);
     assert!(resident.hits.iter().all(|hit| !hit.text.contains("4410")));
     let staff = knowledge_base
-        .search(&SearchRequest {
-            viewer: Audience::Staff,
-            ..SearchRequest::new("refunds team leader approval")
-        })
+        .search(&SearchRequest { viewer: Audience::Staff, ..SearchRequest::new("refunds team leader approval") })
         .expect("search");
     assert_eq!(staff.hits[0].url, "https://intranet.test.gov.uk/refunds");
     assert_eq!(staff.hits[0].audience, Audience::Staff);
@@ -70,33 +53,21 @@ fn a_staff_folder_marks_documents_without_front_matter_as_staff_only() {
     );
     site.index();
     let knowledge_base = site.open();
-    assert!(
-        knowledge_base
-            .search(&SearchRequest::new("buddy line home visit"))
-            .expect("search")
-            .hits
-            .is_empty()
-    );
+    assert!(knowledge_base.search(&SearchRequest::new("buddy line home visit")).expect("search").hits.is_empty());
 }
 
 #[test]
 fn results_carry_source_details_and_highlighted_snippets() {
     let site = Site::new();
     site.index();
-    let results = site
-        .open()
-        .search(&SearchRequest::new("single person discount"))
-        .expect("search");
+    let results = site.open().search(&SearchRequest::new("single person discount")).expect("search");
     let hit = &results.hits[0];
     assert_eq!(hit.title, "Council tax bands");
     assert_eq!(hit.heading_path, ["Discounts"]);
     assert_eq!(hit.service_area, "council-tax");
     assert!(hit.snippet.text.contains("single person discount"));
     let html = hit.snippet.to_html();
-    assert!(
-        html.contains("<mark>single</mark>") && html.contains("<mark>discount</mark>"),
-        "{html}"
-    );
+    assert!(html.contains("<mark>single</mark>") && html.contains("<mark>discount</mark>"), "{html}");
 }
 
 #[test]
@@ -104,95 +75,46 @@ fn service_areas_are_counted_and_can_narrow_a_search() {
     let site = Site::new();
     site.index();
     let knowledge_base = site.open();
-    let everything = knowledge_base
-        .search(&SearchRequest::new("days"))
-        .expect("search");
-    assert!(
-        everything
-            .facets
-            .iter()
-            .any(|(area, count)| area == "waste" && *count >= 1),
-        "{:?}",
-        everything.facets
-    );
+    let everything = knowledge_base.search(&SearchRequest::new("days")).expect("search");
+    assert!(everything.facets.iter().any(|(area, count)| area == "waste" && *count >= 1), "{:?}", everything.facets);
     let waste_only = knowledge_base
-        .search(&SearchRequest {
-            service_area: Some("Waste"),
-            ..SearchRequest::new("collection days discount")
-        })
+        .search(&SearchRequest { service_area: Some("Waste"), ..SearchRequest::new("collection days discount") })
         .expect("search");
     assert!(!waste_only.hits.is_empty());
-    assert!(
-        waste_only
-            .hits
-            .iter()
-            .all(|hit| hit.service_area == "waste")
-    );
+    assert!(waste_only.hits.iter().all(|hit| hit.service_area == "waste"));
 }
 
 #[test]
 fn misspelt_words_are_corrected_against_the_indexed_vocabulary() {
     let site = Site::new();
     site.index();
-    let results = site
-        .open()
-        .search(&SearchRequest::new("colection day emptyed"))
-        .expect("search");
-    assert_eq!(
-        results.hits[0].url,
-        "https://www.test.gov.uk/waste/missed-bins"
-    );
-    assert!(
-        results
-            .terms
-            .iter()
-            .any(|term| term.corrected_from.as_deref() == Some("colect")),
-        "{:?}",
-        results.terms
-    );
+    let results = site.open().search(&SearchRequest::new("colection day emptyed")).expect("search");
+    assert_eq!(results.hits[0].url, "https://www.test.gov.uk/waste/missed-bins");
+    assert!(results.terms.iter().any(|term| term.corrected_from.as_deref() == Some("colect")), "{:?}", results.terms);
 }
 
 #[test]
 fn words_the_content_never_uses_are_reported_as_unknown() {
     let site = Site::new();
     site.index();
-    let results = site
-        .open()
-        .search(&SearchRequest::new("fishing licence"))
-        .expect("search");
+    let results = site.open().search(&SearchRequest::new("fishing licence")).expect("search");
     assert!(results.hits.is_empty());
-    assert!(
-        results.terms.iter().all(|term| !term.known),
-        "{:?}",
-        results.terms
-    );
+    assert!(results.terms.iter().all(|term| !term.known), "{:?}", results.terms);
 }
 
 #[test]
 fn stemming_matches_other_forms_of_a_word() {
     let site = Site::new();
     site.index();
-    let results = site
-        .open()
-        .search(&SearchRequest::new("emptying bins"))
-        .expect("search");
-    assert_eq!(
-        results.hits[0].url,
-        "https://www.test.gov.uk/waste/missed-bins"
-    );
+    let results = site.open().search(&SearchRequest::new("emptying bins")).expect("search");
+    assert_eq!(results.hits[0].url, "https://www.test.gov.uk/waste/missed-bins");
 }
 
 #[test]
 fn titles_and_headings_outrank_passing_mentions() {
     let site = Site::new();
-    site.write(
-        "waste/bulky.md",
-        "# Bulky waste\n\nWe collect large items. Council tax is not affected by bookings.\n",
-    );
+    site.write("waste/bulky.md", "# Bulky waste\n\nWe collect large items. Council tax is not affected by bookings.\n");
     site.index();
-    let results = site
-        .open()
-        .search(&SearchRequest::new("council tax"))
-        .expect("search");
+    let results = site.open().search(&SearchRequest::new("council tax")).expect("search");
     assert_eq!(results.hits[0].title, "Council tax bands");
 }

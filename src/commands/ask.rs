@@ -15,8 +15,7 @@ pub fn run(knowledge_base: &KnowledgeBase, args: AskArgs) -> Result<ExitCode> {
     if let Some(min_confidence) = args.min_confidence {
         settings.min_confidence = min_confidence;
     }
-    let answer = ExtractiveAnswerer::new(knowledge_base, settings)
-        .answer(&args.question, viewer(args.staff))?;
+    let answer = ExtractiveAnswerer::new(knowledge_base, settings).answer(&args.question, viewer(args.staff))?;
     if args.json {
         print_json(&answer)?;
         return Ok(ExitCode::SUCCESS);

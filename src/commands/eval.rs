@@ -30,15 +30,9 @@ pub fn run(knowledge_base: &KnowledgeBase, args: EvalArgs) -> Result<ExitCode> {
     println!("hit@3              {}", percent(report.hit_at_3));
     println!("MRR                {:.3}", report.mrr);
     println!("fact rate          {}", percent(report.fact_rate));
-    println!(
-        "correct refusals   {}",
-        percent(report.correct_refusal_rate)
-    );
+    println!("correct refusals   {}", percent(report.correct_refusal_rate));
     println!("false refusals     {}", percent(report.false_refusal_rate));
-    println!(
-        "latency p50 / p95  {:.2} ms / {:.2} ms",
-        report.latency_p50_ms, report.latency_p95_ms
-    );
+    println!("latency p50 / p95  {:.2} ms / {:.2} ms", report.latency_p50_ms, report.latency_p95_ms);
     println!(
         "calibration        best threshold {:.2} (balanced accuracy {}); in use {:.2}",
         report.calibration.best_threshold,
@@ -49,13 +43,8 @@ pub fn run(knowledge_base: &KnowledgeBase, args: EvalArgs) -> Result<ExitCode> {
         println!();
         println!("misses:");
         for miss in &report.misses {
-            let rank = miss
-                .rank
-                .map_or("not found".to_string(), |rank| format!("page rank {rank}"));
-            println!(
-                "- {:?}: {} ({rank}, confidence {:.2})",
-                miss.ask, miss.problem, miss.confidence
-            );
+            let rank = miss.rank.map_or("not found".to_string(), |rank| format!("page rank {rank}"));
+            println!("- {:?}: {} ({rank}, confidence {:.2})", miss.ask, miss.problem, miss.confidence);
             println!("    answer: {}", miss.answer);
         }
     }

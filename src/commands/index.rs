@@ -12,11 +12,7 @@ use crate::output::{print_json, progress_bar};
 pub fn run(index_dir: &Path, args: IndexArgs) -> Result<ExitCode> {
     let counter = TokenCounter::from_optional_file(args.tokenizer.as_deref())?;
     let settings = IndexSettings {
-        chunks: ChunkSettings {
-            max_tokens: args.chunk_tokens,
-            overlap_tokens: args.overlap_tokens,
-        }
-        .validate()?,
+        chunks: ChunkSettings { max_tokens: args.chunk_tokens, overlap_tokens: args.overlap_tokens }.validate()?,
         max_file_bytes: args.max_file_size,
         base_url: args.base_url,
     };
@@ -25,18 +21,8 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> Result<ExitCode> {
         IndexEvent::Found { files } => bar.set_length(files as u64),
         IndexEvent::Processed { .. } => bar.inc(1),
         IndexEvent::Skipped(skipped) => {
-            let kept = if skipped.kept_previous {
-                " (the previously indexed version is kept)"
-            } else {
-                ""
-            };
-            bar.suspend(|| {
-                eprintln!(
-                    "warning: skipped {}: {}{kept}",
-                    skipped.path.display(),
-                    skipped.reason
-                )
-            });
+            let kept = if skipped.kept_previous { " (the previously indexed version is kept)" } else { "" };
+            bar.suspend(|| eprintln!("warning: skipped {}: {}{kept}", skipped.path.display(), skipped.reason));
         }
     };
     let report = build_index(index_dir, &args.dirs, &settings, &counter, &progress)?;
@@ -54,11 +40,7 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> Result<ExitCode> {
             report.unchanged,
             report.removed,
             report.skipped.len(),
-            if report.rebuilt {
-                " (rebuilt: settings or tokenizer changed)"
-            } else {
-                ""
-            },
+            if report.rebuilt { " (rebuilt: settings or tokenizer changed)" } else { "" },
         );
     }
     Ok(ExitCode::SUCCESS)

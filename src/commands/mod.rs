@@ -31,9 +31,5 @@ fn open(index_dir: &std::path::Path) -> Result<KnowledgeBase> {
 
 /// The audience a command acts as.
 fn viewer(staff: bool) -> Audience {
-    if staff {
-        Audience::Staff
-    } else {
-        Audience::Public
-    }
+    if staff { Audience::Staff } else { Audience::Public }
 }

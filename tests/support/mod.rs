@@ -23,25 +23,15 @@ pub struct Councilbot {
 
 impl Councilbot {
     pub fn new() -> Councilbot {
-        Councilbot {
-            data: tempfile::tempdir().expect("temp dir"),
-        }
+        Councilbot { data: tempfile::tempdir().expect("temp dir") }
     }
 
     /// With the sample council indexed.
     pub fn with_sample_council() -> Councilbot {
         let councilbot = Councilbot::new();
-        let output = councilbot.run(&[
-            "index",
-            "--base-url",
-            SAMPLE_BASE_URL,
-            sample_content().to_str().expect("utf-8 path"),
-        ]);
-        assert!(
-            output.status.success(),
-            "indexing failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let output =
+            councilbot.run(&["index", "--base-url", SAMPLE_BASE_URL, sample_content().to_str().expect("utf-8 path")]);
+        assert!(output.status.success(), "indexing failed: {}", String::from_utf8_lossy(&output.stderr));
         councilbot
     }
 
@@ -59,11 +49,7 @@ impl Councilbot {
     /// Runs a command that must succeed and print JSON.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
         serde_json::from_slice(&output.stdout).expect("valid JSON on stdout")
     }
 }

@@ -18,20 +18,24 @@ const CITATION_SNIPPET_CHARS: usize = 200;
 
 /// Words that show a question asks for a figure: a time, a date, a number.
 const FIGURE_QUESTION_WORDS: &[&str] = &[
-    "when", "time", "long", "many", "phone", "number", "call", "open", "opening", "close", "date",
-    "deadline", "day", "days", "hours", "times",
+    "when", "time", "long", "many", "phone", "number", "call", "open", "opening", "close", "date", "deadline", "day",
+    "days", "hours", "times",
 ];
 
 /// Words that show a question asks for a price.
-const MONEY_QUESTION_WORDS: &[&str] = &[
-    "cost", "costs", "price", "prices", "fee", "fees", "charge", "charges", "£",
-];
+const MONEY_QUESTION_WORDS: &[&str] = &["cost", "costs", "price", "prices", "fee", "fees", "charge", "charges", "£"];
 
 /// Searched as well when a question asks for a price, since pages state prices in these words.
 const MONEY_WORDS: &str = "cost price fee charge";
 
 /// How much a sentence of the wrong kind counts, such as one without a price for "how much".
 const WRONG_KIND: f32 = 0.55;
+
+/// How much a question word counts against an answer when the page lacks it but other pages use it.
+const MISSING_KNOWN_SHARE: f32 = 0.5;
+
+/// How much a question word counts against an answer when no page uses it at all.
+const MISSING_UNKNOWN_SHARE: f32 = 2.0;
 
 /// How much the words searched on top of the question count towards a sentence's relevance.
 const EXPANSION_SHARE: f32 = 0.15;
@@ -66,6 +70,24 @@ impl Weights<'_> {
         coverage(self.asked, terms)
     }
 
+    /// How well `terms` support an answer: like [`Weights::asked_coverage`], but a missing word
+    /// that the content uses elsewhere counts half, since questions carry context ("my dad",
+    /// "on Monday") that a page need not repeat, while a word the content never uses at all
+    /// ("plumber", "train") shows the question is about something else, and counts double.
+    fn support(&self, terms: &HashSet<String>) -> f32 {
+        let mut total = 0.0;
+        let mut found = 0.0;
+        for term in self.asked {
+            if term.is_in(terms) {
+                found += term.weight;
+                total += term.weight;
+            } else {
+                total += term.weight * if term.known { MISSING_KNOWN_SHARE } else { MISSING_UNKNOWN_SHARE };
+            }
+        }
+        if total <= 0.0 { 0.0 } else { found / total }
+    }
+
     /// The share of the added terms' weight present in `terms`.
     fn added_coverage(&self, terms: &HashSet<String>) -> f32 {
         coverage(self.added, terms)
@@ -77,21 +99,13 @@ fn coverage(weighted: &[QueryTerm], present: &HashSet<String>) -> f32 {
     if total <= 0.0 {
         return 0.0;
     }
-    weighted
-        .iter()
-        .filter(|term| present.contains(&term.term))
-        .map(|term| term.weight)
-        .sum::<f32>()
-        / total
+    weighted.iter().filter(|term| term.is_in(present)).map(|term| term.weight).sum::<f32>() / total
 }
 
 impl<'kb> ExtractiveAnswerer<'kb> {
     /// An answerer over a knowledge base.
     pub fn new(knowledge_base: &'kb KnowledgeBase, settings: AnswerSettings) -> Self {
-        ExtractiveAnswerer {
-            knowledge_base,
-            settings,
-        }
+        ExtractiveAnswerer { knowledge_base, settings }
     }
 
     /// Answers a question for a viewer (residents see only public content).
@@ -104,141 +118,107 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let kind = QuestionKind::of(question);
         let query = match kind {
             QuestionKind::Price => format!("{question} {MONEY_WORDS}"),
-            QuestionKind::Figure | QuestionKind::Open => question.to_string(),
+            QuestionKind::Duration | QuestionKind::Figure | QuestionKind::Open => question.to_string(),
         };
-        let request = SearchRequest {
-            query: &query,
-            viewer,
-            service_area: None,
-            limit: PASSAGES_SEARCHED,
-        };
+        let request = SearchRequest { query: &query, viewer, service_area: None, limit: PASSAGES_SEARCHED };
         let results = self.knowledge_base.search(&request)?;
-        let typed: HashSet<String> = self.terms_of(question).collect();
-        let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) =
-            results.terms.into_iter().partition(|term| {
-                typed.contains(&term.term)
-                    || term
-                        .corrected_from
-                        .as_ref()
-                        .is_some_and(|from| typed.contains(from))
-            });
-        let answer = self.compose(
-            kind,
-            &Weights {
-                asked: &asked,
-                added: &added,
-            },
-            &results.hits,
-        );
+        let frame: HashSet<String> = self.terms_of(kind.frame_words()).collect();
+        let typed: HashSet<String> = self.terms_of(question).filter(|term| !frame.contains(term)).collect();
+        let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) = results.terms.into_iter().partition(|term| {
+            typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
+        });
+        let answer = self.compose(kind, &Weights { asked: &asked, added: &added }, &results.hits, viewer);
         Ok((answer, results.hits))
     }
 
-    fn compose(&self, kind: QuestionKind, weights: &Weights<'_>, hits: &[Hit]) -> Answer {
-        let Some(best_hit) = hits.first() else {
-            return self.unsure(0.0);
-        };
+    fn compose(&self, kind: QuestionKind, weights: &Weights<'_>, hits: &[Hit], viewer: Audience) -> Answer {
+        let Some(best_hit) = hits.first() else { return self.unsure(0.0) };
         if weights.asked.iter().all(|term| term.weight <= 0.0) {
             return self.unsure(0.0);
         }
         let read = &hits[..hits.len().min(PASSAGES_READ)];
-        let passage_terms: Vec<HashSet<String>> = read
-            .iter()
-            .map(|hit| self.terms_of(&hit.text).collect())
-            .collect();
-        // A passage's context: its title and headings, and the words of the other passages read
-        // from the same page, so that a prices section counts as being about what its page is about.
-        let contexts: Vec<HashSet<String>> = read
-            .iter()
-            .map(|hit| {
-                let mut context: HashSet<String> = self
-                    .terms_of(&format!("{} {}", hit.title, hit.heading_path.join(" ")))
-                    .collect();
-                for (other, terms) in read.iter().zip(&passage_terms) {
-                    if other.document == hit.document {
-                        context.extend(terms.iter().cloned());
+        // A passage's context: its page's title, and every word of its page, so that a prices
+        // section counts as being about what its page is about.
+        let mut pages: Vec<(&str, HashSet<String>)> = Vec::new();
+        for hit in read {
+            if pages.iter().any(|(document, _)| *document == hit.document) {
+                continue;
+            }
+            let mut terms: HashSet<String> = self.terms_of(&hit.title).collect();
+            match self.knowledge_base.document_passages(&hit.document, viewer) {
+                Ok(passages) => {
+                    for passage in passages {
+                        terms.extend(self.terms_of(&passage.heading_path.join(" ")));
+                        terms.extend(self.terms_of(&passage.text));
                     }
                 }
-                context
-            })
-            .collect();
+                Err(_) => terms.extend(self.terms_of(&hit.text)),
+            }
+            pages.push((&hit.document, terms));
+        }
+        let page_terms = |hit: &Hit| -> &HashSet<String> {
+            &pages.iter().find(|(document, _)| *document == hit.document).expect("every page read is listed").1
+        };
 
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
         for (passage, hit) in read.iter().enumerate() {
             let rank = hit.score / best_hit.score.max(f32::EPSILON);
-            for (position, text) in knowledge_base::text::sentences(&hit.text)
-                .into_iter()
-                .enumerate()
-            {
+            let headings: HashSet<String> =
+                self.terms_of(&format!("{} {}", hit.title, hit.heading_path.join(" "))).collect();
+            for (position, text) in knowledge_base::text::sentences(&hit.text).into_iter().enumerate() {
                 let terms: HashSet<String> = self.terms_of(text).collect();
-                let in_context: HashSet<String> =
-                    terms.union(&contexts[passage]).cloned().collect();
-                let relevance = 0.45 * weights.asked_coverage(&terms)
-                    + 0.35 * weights.asked_coverage(&in_context)
+                let near: HashSet<String> = terms.union(&headings).cloned().collect();
+                let relevance = 0.4 * weights.asked_coverage(&terms)
+                    + 0.2 * weights.asked_coverage(&near)
+                    + 0.2 * weights.asked_coverage(page_terms(hit))
                     + 0.2 * rank
                     + EXPANSION_SHARE * weights.added_coverage(&terms);
-                let mut score = if kind.fits(text) {
-                    relevance
-                } else {
-                    relevance * WRONG_KIND
-                };
+                let mut score = if kind.fits(text) { relevance } else { relevance * WRONG_KIND };
                 if text.split_whitespace().count() < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
-                candidates.push(Candidate {
-                    passage,
-                    position,
-                    text,
-                    terms,
-                    score,
-                });
+                candidates.push(Candidate { passage, position, text, terms: near, score });
             }
         }
-        let Some(best) = candidates
-            .iter()
-            .map(|candidate| candidate.score)
-            .reduce(f32::max)
-        else {
+        let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
             return self.unsure(0.0);
         };
-        let chosen = self.choose(&candidates, best);
+        let best_page = &read[best.passage].document;
+        let best_score = best.score;
+        let same_page: Vec<&Candidate<'_>> =
+            candidates.iter().filter(|candidate| read[candidate.passage].document == *best_page).collect();
+        let chosen = self.choose(&same_page, best_score);
 
-        // Confidence: how much of the question the best passage covers, and how much the
-        // chosen sentences (with their context) cover.
-        let best_passage: HashSet<String> = passage_terms[0].union(&contexts[0]).cloned().collect();
+        // Confidence: how much of the question the answer's page covers, and how much the
+        // chosen sentences (with their headings) cover.
         let mut answer_terms: HashSet<String> = HashSet::new();
         for candidate in &chosen {
             answer_terms.extend(candidate.terms.iter().cloned());
-            answer_terms.extend(contexts[candidate.passage].iter().cloned());
         }
-        let confidence = (0.5 * weights.asked_coverage(&best_passage)
-            + 0.5 * weights.asked_coverage(&answer_terms))
-        .clamp(0.0, 1.0);
+        let page_support = weights.support(page_terms(&read[chosen.first().map_or(0, |c| c.passage)]));
+        let confidence = (0.6 * page_support + 0.4 * weights.support(&answer_terms)).clamp(0.0, 1.0);
         if confidence < self.settings.min_confidence || chosen.is_empty() {
             return self.unsure(confidence);
         }
-        self.cite(&chosen, hits, confidence)
+        self.cite(&chosen, read, confidence)
     }
 
     /// The best sentence and those close behind it, in reading order.
-    fn choose<'c, 'h>(&self, candidates: &'c [Candidate<'h>], best: f32) -> Vec<&'c Candidate<'h>> {
+    fn choose<'c, 'h>(&self, candidates: &[&'c Candidate<'h>], best: f32) -> Vec<&'c Candidate<'h>> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| candidates[b].score.total_cmp(&candidates[a].score));
         let mut chosen: Vec<usize> = Vec::new();
         let mut chars = 0;
         for index in order {
             let candidate = &candidates[index];
-            if chosen.len() >= self.settings.max_sentences
-                || candidate.score < best * FOLLOWER_SHARE
-            {
+            if chosen.len() >= self.settings.max_sentences || candidate.score < best * FOLLOWER_SHARE {
                 break;
             }
             let repeats = chosen.iter().any(|&other| {
                 let other = &candidates[other];
                 other.text == candidate.text || overlap(&other.terms, &candidate.terms) > 0.7
             });
-            if repeats
-                || (!chosen.is_empty() && chars + candidate.text.len() > self.settings.max_chars)
-            {
+            if repeats || (!chosen.is_empty() && chars + candidate.text.len() > self.settings.max_chars) {
                 continue;
             }
             chars += candidate.text.len();
@@ -252,13 +232,10 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             let items = candidates
                 .iter()
                 .enumerate()
-                .filter(|(_, candidate)| {
-                    candidate.passage == passage && candidate.position > position
-                })
+                .filter(|(_, candidate)| candidate.passage == passage && candidate.position > position)
                 .take(6);
             for (index, item) in items {
-                if chars + item.text.len() > self.settings.max_chars * 2 || chosen.contains(&index)
-                {
+                if chars + item.text.len() > self.settings.max_chars * 2 || chosen.contains(&index) {
                     break;
                 }
                 chars += item.text.len();
@@ -266,53 +243,43 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             }
         }
         chosen.sort_by_key(|&index| (candidates[index].passage, candidates[index].position));
-        chosen.into_iter().map(|index| &candidates[index]).collect()
+        chosen.into_iter().map(|index| candidates[index]).collect()
     }
 
-    /// The answer text with a citation number after each source's sentences.
+    /// The answer text, from one page, with its citation number at the end. A sentence that
+    /// only makes sense under its heading (a table row, or one of several sections) is
+    /// introduced by the heading.
     fn cite(&self, chosen: &[&Candidate<'_>], hits: &[Hit], confidence: f32) -> Answer {
-        let mut citations: Vec<Citation> = Vec::new();
+        let sections: HashSet<&Vec<String>> =
+            chosen.iter().map(|candidate| &hits[candidate.passage].heading_path).collect();
         let mut parts: Vec<String> = Vec::new();
-        for (index, candidate) in chosen.iter().enumerate() {
-            let hit = &hits[candidate.passage];
-            let number = match citations
-                .iter()
-                .position(|citation| citation.url == hit.url)
-            {
-                Some(existing) => existing + 1,
-                None => {
-                    citations.push(Citation {
-                        title: hit.title.clone(),
-                        url: hit.url.clone(),
-                        snippet: shorten(candidate.text, CITATION_SNIPPET_CHARS),
-                    });
-                    citations.len()
+        let mut last_heading: Option<&str> = None;
+        for candidate in chosen {
+            let heading = hits[candidate.passage].heading_path.last().map(String::as_str);
+            let needs_heading = sections.len() > 1 || is_table_row(candidate.text);
+            match heading {
+                Some(heading)
+                    if needs_heading
+                        && last_heading != Some(heading)
+                        && !candidate.text.to_lowercase().contains(&heading.to_lowercase()) =>
+                {
+                    parts.push(format!("{heading}: {}", candidate.text));
                 }
-            };
-            let last_of_source = chosen
-                .get(index + 1)
-                .is_none_or(|next| hits[next.passage].url != hit.url);
-            parts.push(if last_of_source {
-                format!("{} [{number}]", candidate.text)
-            } else {
-                candidate.text.to_string()
-            });
+                _ => parts.push(candidate.text.to_string()),
+            }
+            last_heading = heading;
         }
-        Answer {
-            answer: parts.join(" "),
-            citations,
-            confidence,
-            handoff: false,
-        }
+        let first = &hits[chosen[0].passage];
+        let citation = Citation {
+            title: first.title.clone(),
+            url: first.url.clone(),
+            snippet: shorten(chosen[0].text, CITATION_SNIPPET_CHARS),
+        };
+        Answer { answer: format!("{} [1]", parts.join(" ")), citations: vec![citation], confidence, handoff: false }
     }
 
     fn unsure(&self, confidence: f32) -> Answer {
-        Answer {
-            answer: self.settings.unsure_message.clone(),
-            citations: Vec::new(),
-            confidence,
-            handoff: true,
-        }
+        Answer { answer: self.settings.unsure_message.clone(), citations: Vec::new(), confidence, handoff: true }
     }
 
     fn terms_of(&self, text: &str) -> impl Iterator<Item = String> {
@@ -323,6 +290,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
 /// What kind of answer a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum QuestionKind {
+    /// A length of time: "how long", "how soon", "how far in advance".
+    Duration,
     /// A price or fee.
     Price,
     /// A time, date, number or other figure.
@@ -331,16 +300,45 @@ enum QuestionKind {
     Open,
 }
 
+/// Phrases that ask for a length of time.
+const DURATION_QUESTIONS: &[&str] = &[
+    "how long",
+    "how soon",
+    "how quickly",
+    "how quick",
+    "how fast",
+    "how far in advance",
+    "how much notice",
+    "how much time",
+    "how many days",
+    "how many weeks",
+    "how many months",
+    "how many years",
+    "how many hours",
+    "time limit",
+    "deadline",
+];
+
+/// Words that only frame a duration question ("how long"), not what it is about.
+const DURATION_FRAME_WORDS: &str = "long soon quickly quick fast far advance";
+
+/// Units that make a number a length of time.
+const TIME_UNITS: &[&str] = &["minute", "hour", "day", "week", "fortnight", "month", "year"];
+
+/// Number words that may stand before a time unit.
+const NUMBER_WORDS: &[&str] =
+    &["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "a", "an", "few"];
+
 impl QuestionKind {
     fn of(question: &str) -> QuestionKind {
-        let lower = question.to_lowercase();
-        let words: Vec<&str> = lower
-            .split(|c: char| !c.is_alphanumeric() && c != '£')
-            .filter(|word| !word.is_empty())
-            .collect();
+        let lower = question.to_lowercase().replace(['’', '\''], "");
+        let words: Vec<&str> =
+            lower.split(|c: char| !c.is_alphanumeric() && c != '£').filter(|word| !word.is_empty()).collect();
+        let spaced = format!(" {} ", words.join(" "));
         let asks = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        let how_much = words.windows(2).any(|pair| pair == ["how", "much"]);
-        if how_much || asks(MONEY_QUESTION_WORDS) || lower.contains('£') {
+        if DURATION_QUESTIONS.iter().any(|phrase| spaced.contains(&format!(" {phrase} "))) {
+            QuestionKind::Duration
+        } else if spaced.contains(" how much ") || asks(MONEY_QUESTION_WORDS) || lower.contains('£') {
             QuestionKind::Price
         } else if asks(FIGURE_QUESTION_WORDS) {
             QuestionKind::Figure
@@ -349,12 +347,21 @@ impl QuestionKind {
         }
     }
 
+    /// Words of the question that only say what kind of answer it wants.
+    fn frame_words(self) -> &'static str {
+        match self {
+            QuestionKind::Duration => DURATION_FRAME_WORDS,
+            QuestionKind::Price | QuestionKind::Figure | QuestionKind::Open => "",
+        }
+    }
+
     /// Whether a sentence is of the kind the question asks for.
     fn fits(self, sentence: &str) -> bool {
         match self {
+            QuestionKind::Duration => states_duration(sentence),
             QuestionKind::Price => {
                 let lower = sentence.to_lowercase();
-                sentence.contains('£') || lower.contains("free") || lower.contains("no charge")
+                sentence.contains('£') || has_pence(sentence) || lower.contains("free") || lower.contains("no charge")
             }
             QuestionKind::Figure => has_figure(sentence),
             QuestionKind::Open => true,
@@ -362,20 +369,40 @@ impl QuestionKind {
     }
 }
 
+/// Whether a sentence states a length of time: a number or number word before a time unit, or
+/// words such as "same day" and "straight away".
+fn states_duration(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    if ["same day", "straight away", "immediately", "next working day"].iter().any(|phrase| lower.contains(phrase)) {
+        return true;
+    }
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).collect();
+    words.iter().enumerate().any(|(index, word)| {
+        let is_number = word.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(word);
+        is_number && words[index + 1..].iter().take(2).any(|next| TIME_UNITS.iter().any(|unit| next.starts_with(unit)))
+    })
+}
+
+/// Whether a sentence states an amount in pence, such as "15p".
+fn has_pence(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.windows(2).enumerate().any(|(index, pair)| {
+        pair[0].is_ascii_digit()
+            && pair[1] == b'p'
+            && bytes.get(index + 2).is_none_or(|next| !next.is_ascii_alphabetic())
+    })
+}
+
 /// Whether a sentence states a figure: digits, a price, or a day of the week.
 fn has_figure(text: &str) -> bool {
-    const DAYS: &[&str] = &[
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
+    const DAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
     let lower = text.to_lowercase();
-    text.chars().any(|c| c.is_ascii_digit() || c == '£')
-        || DAYS.iter().any(|day| lower.contains(day))
+    text.chars().any(|c| c.is_ascii_digit() || c == '£') || DAYS.iter().any(|day| lower.contains(day))
+}
+
+/// Whether a sentence is a table row written as `Header: value; Header: value.`.
+fn is_table_row(text: &str) -> bool {
+    text.contains("; ") && text.split("; ").all(|cell| cell.contains(": "))
 }
 
 /// The share of the smaller set found in the other.
@@ -395,4 +422,29 @@ fn shorten(text: &str, limit: usize) -> String {
     let cut: String = text.chars().take(limit).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{}…", cut.trim_end_matches([',', ';', ':']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{QuestionKind, has_pence, states_duration};
+
+    #[test]
+    fn questions_are_sorted_by_the_kind_of_answer_they_want() {
+        assert_eq!(QuestionKind::of("how long have I got to register my baby"), QuestionKind::Duration);
+        assert_eq!(QuestionKind::of("how far in advance do we need to book"), QuestionKind::Duration);
+        assert_eq!(QuestionKind::of("how much to take a sofa away"), QuestionKind::Price);
+        assert_eq!(QuestionKind::of("whats the fee"), QuestionKind::Price);
+        assert_eq!(QuestionKind::of("what day is my bin collected"), QuestionKind::Figure);
+        assert_eq!(QuestionKind::of("who do I complain to"), QuestionKind::Open);
+    }
+
+    #[test]
+    fn durations_and_pence_are_recognised() {
+        assert!(states_duration("You must register the birth within 42 days."));
+        assert!(states_duration("We aim to reply within five working days."));
+        assert!(states_duration("We will make it safe the same day."));
+        assert!(!states_duration("Band D costs £2,184.56."));
+        assert!(has_pence("Printing costs 15p a page."));
+        assert!(!has_pence("Open 9am to 5pm."));
+    }
 }

@@ -56,10 +56,9 @@ impl Default for AnswerSettings {
             min_confidence: DEFAULT_MIN_CONFIDENCE,
             max_sentences: 3,
             max_chars: 450,
-            unsure_message:
-                "I'm sorry, I couldn't find a clear answer to that in the council's information. \
+            unsure_message: "I'm sorry, I couldn't find a clear answer to that in the council's information. \
                              Would you like me to put you in touch with a person who can help?"
-                    .to_string(),
+                .to_string(),
         }
     }
 }

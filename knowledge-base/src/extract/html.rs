@@ -6,33 +6,18 @@ use scraper::{ElementRef, Html, Selector};
 use crate::document::{Audience, Document, SectionBuilder, normalize_whitespace, table_row_text};
 
 /// Selectors that usually hold a page's main content, most specific first.
-const MAIN_CONTENT_SELECTORS: &[&str] = &[
-    "main",
-    "[role=main]",
-    "#main-content",
-    "#maincontent",
-    "#content",
-    ".main-content",
-    "#main",
-    "article",
-];
+const MAIN_CONTENT_SELECTORS: &[&str] =
+    &["main", "[role=main]", "#main-content", "#maincontent", "#content", ".main-content", "#main", "article"];
 
 /// Elements that never hold page content.
 const SKIPPED_ELEMENTS: &[&str] = &[
-    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "nav",
-    "aside", "form", "button", "select", "input", "textarea", "dialog", "head",
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "nav", "aside", "form",
+    "button", "select", "input", "textarea", "dialog", "head",
 ];
 
 /// Landmark roles that never hold page content.
-const SKIPPED_ROLES: &[&str] = &[
-    "navigation",
-    "banner",
-    "contentinfo",
-    "search",
-    "complementary",
-    "dialog",
-    "alertdialog",
-];
+const SKIPPED_ROLES: &[&str] =
+    &["navigation", "banner", "contentinfo", "search", "complementary", "dialog", "alertdialog"];
 
 /// Words in an element's id or class that mark page furniture rather than content.
 const FURNITURE_WORDS: &[&str] = &[
@@ -107,11 +92,7 @@ const BLOCK_ELEMENTS: &[&str] = &[
 pub(super) fn extract(source: &str) -> Document {
     let page = Html::parse_document(source);
     let (root, found_main) = main_content(&page);
-    let mut walker = Walker {
-        builder: SectionBuilder::default(),
-        buffer: String::new(),
-        found_main,
-    };
+    let mut walker = Walker { builder: SectionBuilder::default(), buffer: String::new(), found_main };
     walker.walk(root);
     walker.flush();
 
@@ -121,17 +102,12 @@ pub(super) fn extract(source: &str) -> Document {
         .or_else(|| walker.builder.first_top_heading().map(str::to_string))
         .unwrap_or_default();
     let url = attribute(&page, "link[rel~=canonical]", "href");
-    let service_area = meta(
-        &page,
-        &["service-area", "councilbot:service-area", "dcterms.subject"],
-    );
+    let service_area = meta(&page, &["service-area", "councilbot:service-area", "dcterms.subject"]);
     let audience = meta(&page, &["audience", "councilbot:audience"]);
     Document {
         url,
         service_area,
-        audience: audience
-            .as_deref()
-            .map(|text| Audience::parse(text).unwrap_or(Audience::Staff)),
+        audience: audience.as_deref().map(|text| Audience::parse(text).unwrap_or(Audience::Staff)),
         sections: walker.builder.finish(&title),
         title,
     }
@@ -146,12 +122,7 @@ fn main_content(page: &Html) -> (ElementRef<'_>, bool) {
         }
     }
     let body = Selector::parse("body").expect("body selector is valid");
-    (
-        page.select(&body)
-            .next()
-            .unwrap_or_else(|| page.root_element()),
-        false,
-    )
+    (page.select(&body).next().unwrap_or_else(|| page.root_element()), false)
 }
 
 /// Whether an element holds any non-blank text.
@@ -169,18 +140,14 @@ fn first_text(page: &Html, selector: &str) -> Option<String> {
 /// An attribute of the first element matching a selector, when non-blank.
 fn attribute(page: &Html, selector: &str, name: &str) -> Option<String> {
     let selector = Selector::parse(selector).ok()?;
-    let value = page
-        .select(&selector)
-        .find_map(|element| element.value().attr(name))?;
+    let value = page.select(&selector).find_map(|element| element.value().attr(name))?;
     let value = value.trim();
     (!value.is_empty()).then(|| value.to_string())
 }
 
 /// The content of the first `<meta name=...>` among the given names.
 fn meta(page: &Html, names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .find_map(|name| attribute(page, &format!("meta[name=\"{name}\"]"), "content"))
+    names.iter().find_map(|name| attribute(page, &format!("meta[name=\"{name}\"]"), "content"))
 }
 
 /// Walks the content tree, turning text into blocks and headings into sections.
@@ -239,15 +206,11 @@ impl Walker {
     fn is_furniture(&self, element: ElementRef<'_>) -> bool {
         let value = element.value();
         let name = value.name();
-        if SKIPPED_ELEMENTS.contains(&name)
-            || (!self.found_main && matches!(name, "header" | "footer"))
-        {
+        if SKIPPED_ELEMENTS.contains(&name) || (!self.found_main && matches!(name, "header" | "footer")) {
             return true;
         }
         if value.attr("hidden").is_some()
-            || value
-                .attr("aria-hidden")
-                .is_some_and(|hidden| hidden.eq_ignore_ascii_case("true"))
+            || value.attr("aria-hidden").is_some_and(|hidden| hidden.eq_ignore_ascii_case("true"))
             || value.attr("style").is_some_and(|style| {
                 let style = style.to_ascii_lowercase().replace(' ', "");
                 style.contains("display:none") || style.contains("visibility:hidden")
@@ -255,33 +218,23 @@ impl Walker {
         {
             return true;
         }
-        if value
-            .attr("role")
-            .is_some_and(|role| SKIPPED_ROLES.contains(&role.trim().to_ascii_lowercase().as_str()))
-        {
+        if value.attr("role").is_some_and(|role| SKIPPED_ROLES.contains(&role.trim().to_ascii_lowercase().as_str())) {
             return true;
         }
         let marks = value.attr("id").into_iter().chain(value.attr("class"));
-        marks
-            .flat_map(|mark| mark.split(|c: char| !c.is_ascii_alphanumeric()))
-            .any(|word| {
-                let word = word.to_ascii_lowercase();
-                FURNITURE_WORDS.contains(&word.as_str())
-                    || FURNITURE_AFFIXES
-                        .iter()
-                        .any(|affix| word.starts_with(affix) || word.ends_with(affix))
-                    || (!self.found_main && PAGE_FURNITURE_WORDS.contains(&word.as_str()))
-            })
+        marks.flat_map(|mark| mark.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| {
+            let word = word.to_ascii_lowercase();
+            FURNITURE_WORDS.contains(&word.as_str())
+                || FURNITURE_AFFIXES.iter().any(|affix| word.starts_with(affix) || word.ends_with(affix))
+                || (!self.found_main && PAGE_FURNITURE_WORDS.contains(&word.as_str()))
+        })
     }
 
     /// Emits each row of a data table as a block labelled with the header cells.
     fn data_table(&mut self, table: ElementRef<'_>) {
         let row_selector = Selector::parse("tr").expect("tr selector is valid");
         let mut header: Vec<String> = Vec::new();
-        if let Some(caption) = table
-            .select(&Selector::parse("caption").expect("caption selector is valid"))
-            .next()
-        {
+        if let Some(caption) = table.select(&Selector::parse("caption").expect("caption selector is valid")).next() {
             self.builder.block(&self.cell_text(caption));
         }
         for row in table.select(&row_selector) {
@@ -291,8 +244,7 @@ impl Walker {
                 .filter(|cell| matches!(cell.value().name(), "td" | "th"))
                 .collect();
             let texts: Vec<String> = cells.iter().map(|cell| self.cell_text(*cell)).collect();
-            let is_header_row =
-                !cells.is_empty() && cells.iter().all(|cell| cell.value().name() == "th");
+            let is_header_row = !cells.is_empty() && cells.iter().all(|cell| cell.value().name() == "th");
             if is_header_row && header.is_empty() {
                 header = texts;
                 continue;
@@ -316,25 +268,15 @@ impl Walker {
 
 /// The text inside an element that holds only inline content, such as a heading or a cell.
 fn inline_text(element: ElementRef<'_>) -> String {
-    let mut walker = Walker {
-        builder: SectionBuilder::default(),
-        buffer: String::new(),
-        found_main: true,
-    };
+    let mut walker = Walker { builder: SectionBuilder::default(), buffer: String::new(), found_main: true };
     walker.walk(element);
     walker.flush();
-    let mut text = walker
-        .builder
-        .finish("")
-        .into_iter()
-        .flat_map(|section| section.blocks)
-        .collect::<Vec<_>>();
+    let mut text = walker.builder.finish("").into_iter().flat_map(|section| section.blocks).collect::<Vec<_>>();
     if text.is_empty() {
         return String::new();
     }
     let first = text.remove(0);
-    text.into_iter()
-        .fold(first, |joined, block| format!("{joined} {block}"))
+    text.into_iter().fold(first, |joined, block| format!("{joined} {block}"))
 }
 
 /// The level of a heading element, 1 to 6.
@@ -347,11 +289,8 @@ fn heading_level(name: &str) -> Option<u8> {
 
 /// Whether a table lays out the page rather than holding data.
 fn is_layout_table(table: ElementRef<'_>) -> bool {
-    let block_content = Selector::parse("p, h1, h2, h3, h4, h5, h6, ul, ol, table, div, form, nav")
-        .expect("layout selector is valid");
+    let block_content =
+        Selector::parse("p, h1, h2, h3, h4, h5, h6, ul, ol, table, div, form, nav").expect("layout selector is valid");
     table.select(&block_content).next().is_some()
-        || table
-            .value()
-            .attr("role")
-            .is_some_and(|role| role.eq_ignore_ascii_case("presentation"))
+        || table.value().attr("role").is_some_and(|role| role.eq_ignore_ascii_case("presentation"))
 }

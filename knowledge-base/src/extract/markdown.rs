@@ -22,9 +22,7 @@ pub(super) fn extract(source: &str) -> Result<Document, ExtractError> {
     let audience = match front_matter.audience.as_deref() {
         None => None,
         Some(text) => Some(Audience::parse(text).ok_or_else(|| {
-            ExtractError::FrontMatter(format!(
-                "unknown audience `{text}` (expected `public` or `staff`)"
-            ))
+            ExtractError::FrontMatter(format!("unknown audience `{text}` (expected `public` or `staff`)"))
         })?),
     };
 
@@ -61,15 +59,9 @@ pub(super) fn extract(source: &str) -> Result<Document, ExtractError> {
                 builder.block(&table_row_text(&table_header, &row));
                 row.clear();
             }
-            Event::Start(
-                Tag::Paragraph | Tag::Item | Tag::List(_) | Tag::BlockQuote(_) | Tag::CodeBlock(_),
-            )
+            Event::Start(Tag::Paragraph | Tag::Item | Tag::List(_) | Tag::BlockQuote(_) | Tag::CodeBlock(_))
             | Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Item
-                | TagEnd::List(_)
-                | TagEnd::BlockQuote(_)
-                | TagEnd::CodeBlock,
+                TagEnd::Paragraph | TagEnd::Item | TagEnd::List(_) | TagEnd::BlockQuote(_) | TagEnd::CodeBlock,
             )
             | Event::Rule => flush(&mut builder, &mut buffer),
             Event::Text(text) | Event::Code(text) => buffer.push_str(&text),
@@ -86,9 +78,7 @@ pub(super) fn extract(source: &str) -> Result<Document, ExtractError> {
         .unwrap_or_default();
     Ok(Document {
         url: front_matter.url.filter(|url| !url.trim().is_empty()),
-        service_area: front_matter
-            .service_area
-            .filter(|area| !area.trim().is_empty()),
+        service_area: front_matter.service_area.filter(|area| !area.trim().is_empty()),
         audience,
         sections: builder.finish(&title),
         title,
@@ -102,10 +92,7 @@ fn flush(builder: &mut SectionBuilder, buffer: &mut String) {
 
 /// Separates YAML front matter (between `---` lines at the very start) from the body.
 fn split_front_matter(source: &str) -> Result<(FrontMatter, &str), ExtractError> {
-    let Some(rest) = source
-        .strip_prefix("---\n")
-        .or_else(|| source.strip_prefix("---\r\n"))
-    else {
+    let Some(rest) = source.strip_prefix("---\n").or_else(|| source.strip_prefix("---\r\n")) else {
         return Ok((FrontMatter::default(), source));
     };
     let mut offset = 0;
@@ -116,24 +103,16 @@ fn split_front_matter(source: &str) -> Result<(FrontMatter, &str), ExtractError>
             let front_matter = if yaml.trim().is_empty() {
                 FrontMatter::default()
             } else {
-                serde_saphyr::from_str(yaml)
-                    .map_err(|error| ExtractError::FrontMatter(one_line(&error.to_string())))?
+                serde_saphyr::from_str(yaml).map_err(|error| ExtractError::FrontMatter(one_line(&error.to_string())))?
             };
             return Ok((front_matter, body));
         }
         offset += line.len();
     }
-    Err(ExtractError::FrontMatter(
-        "the `---` block at the top is never closed".to_string(),
-    ))
+    Err(ExtractError::FrontMatter("the `---` block at the top is never closed".to_string()))
 }
 
 /// An error message folded onto one line.
 fn one_line(message: &str) -> String {
-    message
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    message.lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join(" ")
 }

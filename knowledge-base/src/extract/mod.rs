@@ -85,9 +85,7 @@ fn text_of<'a>(bytes: &'a [u8], expected: &'static str) -> Result<&'a str, Extra
     if sample.contains(&0) {
         return Err(ExtractError::Binary { expected });
     }
-    let text = std::str::from_utf8(bytes).map_err(|error| ExtractError::InvalidUtf8 {
-        offset: error.valid_up_to(),
-    })?;
+    let text = std::str::from_utf8(bytes).map_err(|error| ExtractError::InvalidUtf8 { offset: error.valid_up_to() })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 

@@ -6,15 +6,11 @@ use crate::document::{Document, SectionBuilder};
 
 /// Extracts the text of a PDF, refusing files the PDF reader cannot handle.
 pub(super) fn extract(bytes: &[u8]) -> Result<Document, ExtractError> {
-    if !bytes.starts_with(b"%PDF-")
-        && !bytes[..bytes.len().min(1024)]
-            .windows(5)
-            .any(|window| window == b"%PDF-")
-    {
+    if !bytes.starts_with(b"%PDF-") && !bytes[..bytes.len().min(1024)].windows(5).any(|window| window == b"%PDF-") {
         return Err(ExtractError::Pdf("no PDF header".to_string()));
     }
     // The PDF reader panics on some malformed files; a panic is contained to this file.
-    let pages = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
+    let pages = crate::panics::contain(|| pdf_extract::extract_text_from_mem_by_pages(bytes))
         .map_err(|_| ExtractError::Pdf("the file is malformed".to_string()))?
         .map_err(|error| ExtractError::Pdf(error.to_string()))?;
 
@@ -52,9 +48,6 @@ fn ends_paragraph(line: &str, next: &str) -> bool {
     if line.ends_with(['.', ':', '?', '!', ';']) {
         return true;
     }
-    let continues = next
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_lowercase() || c.is_ascii_digit());
+    let continues = next.chars().next().is_some_and(|c| c.is_lowercase() || c.is_ascii_digit());
     !continues && line.chars().count() < 45
 }

@@ -18,8 +18,9 @@ use crate::extract::extract;
 use crate::sources::{SourceFile, discover, read_limited};
 use crate::tokenizer::{TokenCounter, hex};
 
-/// Version of the way documents are turned into passages; a change rebuilds every index.
-const PIPELINE_VERSION: u32 = 1;
+/// Version of the way documents are turned into passages and terms (extraction, chunking, the
+/// analyzer's stop words); a change rebuilds every index.
+const PIPELINE_VERSION: u32 = 2;
 
 /// What an index build needs to know besides the directories.
 #[derive(Debug, Clone)]
@@ -34,11 +35,7 @@ pub struct IndexSettings {
 
 impl Default for IndexSettings {
     fn default() -> Self {
-        IndexSettings {
-            chunks: ChunkSettings::default(),
-            max_file_bytes: 20 * 1024 * 1024,
-            base_url: None,
-        }
+        IndexSettings { chunks: ChunkSettings::default(), max_file_bytes: 20 * 1024 * 1024, base_url: None }
     }
 }
 
@@ -113,10 +110,7 @@ struct IndexedDocument {
 /// The result of looking at one file.
 enum Outcome {
     Unchanged,
-    Indexed {
-        hash: String,
-        documents: Vec<TantivyDocument>,
-    },
+    Indexed { hash: String, documents: Vec<TantivyDocument> },
     Skipped(String),
 }
 
@@ -135,11 +129,7 @@ pub fn build_index(
     for root in roots {
         let (files, ignored) = discover(root)?;
         let absolute = std::fs::canonicalize(root).map_err(|source| Error::io(root, source))?;
-        root_keys.push(format!(
-            "{}{}",
-            absolute.display(),
-            std::path::MAIN_SEPARATOR
-        ));
+        root_keys.push(format!("{}{}", absolute.display(), std::path::MAIN_SEPARATOR));
         report.ignored += ignored;
         found.extend(files);
     }
@@ -160,10 +150,7 @@ pub fn build_index(
     if manifest.settings != fingerprint {
         report.rebuilt = !manifest.documents.is_empty();
         writer.delete_all_documents().map_err(indexing_failed)?;
-        manifest = Manifest {
-            settings: fingerprint,
-            documents: BTreeMap::new(),
-        };
+        manifest = Manifest { settings: fingerprint, documents: BTreeMap::new() };
     }
 
     let outcomes: Vec<(&SourceFile, Outcome)> = found
@@ -190,9 +177,7 @@ pub fn build_index(
                 for document in documents {
                     writer.add_document(document).map_err(indexing_failed)?;
                 }
-                manifest
-                    .documents
-                    .insert(file.key.clone(), IndexedDocument { hash, passages });
+                manifest.documents.insert(file.key.clone(), IndexedDocument { hash, passages });
                 if previous {
                     report.updated += 1
                 } else {
@@ -226,22 +211,15 @@ pub fn build_index(
     }
 
     if changed {
-        let payload =
-            serde_json::to_string(&manifest).map_err(|error| Error::IncompatibleIndex {
-                path: index_dir.to_path_buf(),
-                detail: error.to_string(),
-            })?;
+        let payload = serde_json::to_string(&manifest)
+            .map_err(|error| Error::IncompatibleIndex { path: index_dir.to_path_buf(), detail: error.to_string() })?;
         let mut commit = writer.prepare_commit().map_err(indexing_failed)?;
         commit.set_payload(&payload);
         commit.commit().map_err(indexing_failed)?;
         writer.wait_merging_threads().map_err(indexing_failed)?;
     }
     report.documents = manifest.documents.len();
-    report.passages = manifest
-        .documents
-        .values()
-        .map(|document| document.passages)
-        .sum();
+    report.passages = manifest.documents.values().map(|document| document.passages).sum();
     Ok(report)
 }
 
@@ -268,33 +246,19 @@ fn look_at(
         Err(reason) => return Outcome::Skipped(reason),
     };
     let hash = hex(&Sha256::digest(&bytes));
-    if manifest
-        .documents
-        .get(&file.key)
-        .is_some_and(|indexed| indexed.hash == hash)
-    {
+    if manifest.documents.get(&file.key).is_some_and(|indexed| indexed.hash == hash) {
         return Outcome::Unchanged;
     }
     let document = match extract(file.format, &bytes, &file.stem()) {
         Ok(document) => document,
         Err(error) => return Outcome::Skipped(error.to_string()),
     };
-    let url = document
-        .url
-        .clone()
-        .unwrap_or_else(|| match &settings.base_url {
-            Some(base) => format!(
-                "{}/{}",
-                base.trim_end_matches('/'),
-                web_path(&file.relative)
-            ),
-            None => file.path.display().to_string(),
-        });
-    let area = document
-        .service_area
-        .clone()
-        .or_else(|| file.folder_service_area())
-        .unwrap_or_else(|| "general".to_string());
+    let url = document.url.clone().unwrap_or_else(|| match &settings.base_url {
+        Some(base) => format!("{}/{}", base.trim_end_matches('/'), web_path(&file.relative)),
+        None => file.path.display().to_string(),
+    });
+    let area =
+        document.service_area.clone().or_else(|| file.folder_service_area()).unwrap_or_else(|| "general".to_string());
     let audience: Audience = document.audience.unwrap_or_else(|| file.folder_audience());
     let documents = chunk_document(&document, settings.chunks, counter)
         .into_iter()
@@ -304,7 +268,7 @@ fn look_at(
             indexed.add_text(fields.id, format!("{}#{ordinal}", file.key));
             indexed.add_text(fields.document, &file.key);
             indexed.add_text(fields.title, &document.title);
-            indexed.add_text(fields.headings, chunk.heading_path.join(" › "));
+            indexed.add_text(fields.headings, chunk.heading_path.join(super::schema::HEADING_SEPARATOR));
             indexed.add_text(fields.body, &chunk.text);
             indexed.add_text(fields.url, &url);
             indexed.add_facet(fields.service_area, Facet::from_path([slug(&area)]));

@@ -12,13 +12,15 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use build::{IndexEvent, IndexReport, IndexSettings, Skipped, build_index};
-pub use search::{Hit, QueryTerm, SearchRequest, SearchResults, Snippet};
+pub use search::{Hit, Passage, QueryTerm, SearchRequest, SearchResults, Snippet};
 
 use crate::error::{Error, Result};
+use crate::thesaurus::Thesaurus;
 use schema::{ANALYZER, Fields, english_analyzer};
 
 /// A built index opened for searching; cheap to share between threads.
 pub struct KnowledgeBase {
+    thesaurus: Thesaurus,
     reader: IndexReader,
     fields: Fields,
     analyzer: TextAnalyzer,
@@ -29,9 +31,7 @@ impl KnowledgeBase {
     /// Opens the index in `dir` for searching; it must have been built.
     pub fn open(dir: &Path) -> Result<KnowledgeBase> {
         if !dir.join("meta.json").is_file() {
-            return Err(Error::NoIndex {
-                path: dir.to_path_buf(),
-            });
+            return Err(Error::NoIndex { path: dir.to_path_buf() });
         }
         let (index, fields) = open_or_create(dir)?;
         let reader = index
@@ -40,6 +40,7 @@ impl KnowledgeBase {
             .try_into()
             .map_err(|source| Error::index(dir, source))?;
         Ok(KnowledgeBase {
+            thesaurus: Thesaurus::built_in(),
             reader,
             fields,
             analyzer: english_analyzer(),
@@ -47,11 +48,15 @@ impl KnowledgeBase {
         })
     }
 
+    /// Uses another thesaurus to link residents' words to the content's.
+    pub fn with_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
+        self.thesaurus = thesaurus;
+        self
+    }
+
     /// Picks up changes committed since the index was opened.
     pub fn reload(&self) -> Result<()> {
-        self.reader
-            .reload()
-            .map_err(|source| Error::index(&self.dir, source))
+        self.reader.reload().map_err(|source| Error::index(&self.dir, source))
     }
 
     /// The number of passages that can be searched.
@@ -71,10 +76,7 @@ fn open_or_create(dir: &Path) -> Result<(Index, Fields)> {
     let directory = MmapDirectory::open(dir).map_err(|error| Error::index(dir, error.into()))?;
     let (schema, fields) = Fields::schema();
     let index = Index::open_or_create(directory, schema).map_err(|source| match source {
-        tantivy::TantivyError::SchemaError(detail) => Error::IncompatibleIndex {
-            path: dir.to_path_buf(),
-            detail,
-        },
+        tantivy::TantivyError::SchemaError(detail) => Error::IncompatibleIndex { path: dir.to_path_buf(), detail },
         source => Error::index(dir, source),
     })?;
     index.tokenizers().register(ANALYZER, english_analyzer());

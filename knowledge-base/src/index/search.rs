@@ -3,13 +3,13 @@
 use std::ops::Range;
 
 use serde::Serialize;
-use tantivy::collector::{FacetCollector, TopDocs};
+use tantivy::collector::{DocSetCollector, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-use super::schema::analyze;
+use super::schema::{HEADING_SEPARATOR, analyze};
 use super::{KnowledgeBase, slug, spelling};
 use crate::document::Audience;
 use crate::error::{Error, Result};
@@ -36,12 +36,7 @@ pub struct SearchRequest<'a> {
 impl<'a> SearchRequest<'a> {
     /// A search of everything a resident may see, returning up to ten passages.
     pub fn new(query: &'a str) -> SearchRequest<'a> {
-        SearchRequest {
-            query,
-            viewer: Audience::Public,
-            service_area: None,
-            limit: 10,
-        }
+        SearchRequest { query, viewer: Audience::Public, service_area: None, limit: 10 }
     }
 }
 
@@ -54,8 +49,18 @@ pub struct QueryTerm {
     pub corrected_from: Option<String>,
     /// How informative the term is (inverse document frequency).
     pub weight: f32,
-    /// Whether any passage contains the term.
+    /// Whether any passage contains the term or one of its alternatives.
     pub known: bool,
+    /// Phrases that mean the same (from the thesaurus), each as its analysed terms.
+    pub alternatives: Vec<Vec<String>>,
+}
+
+impl QueryTerm {
+    /// Whether a set of analysed terms contains this term or all the terms of an alternative.
+    pub fn is_in(&self, terms: &std::collections::HashSet<String>) -> bool {
+        terms.contains(&self.term)
+            || self.alternatives.iter().any(|alternative| alternative.iter().all(|term| terms.contains(term)))
+    }
 }
 
 /// A passage that matched.
@@ -114,6 +119,17 @@ impl Snippet {
     }
 }
 
+/// A passage of a document, as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    /// Its position in the document.
+    pub ordinal: u64,
+    /// The headings above it.
+    pub heading_path: Vec<String>,
+    /// Its text.
+    pub text: String,
+}
+
 /// What a search found.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
@@ -141,16 +157,9 @@ impl KnowledgeBase {
         let mut facet_collector = FacetCollector::for_field("service_area");
         facet_collector.add_facet(Facet::root());
         let (top, facet_counts) = searcher
-            .search(
-                &query,
-                &(
-                    TopDocs::with_limit(request.limit.max(1)).order_by_score(),
-                    facet_collector,
-                ),
-            )
+            .search(&query, &(TopDocs::with_limit(request.limit.max(1)).order_by_score(), facet_collector))
             .map_err(failed)?;
-        let mut snippets =
-            SnippetGenerator::create(&searcher, &*query, self.fields.body).map_err(failed)?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body).map_err(failed)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let hits = top
             .into_iter()
@@ -158,62 +167,97 @@ impl KnowledgeBase {
             .collect::<Result<Vec<_>>>()?;
         let mut facets: Vec<(String, u64)> = facet_counts
             .get(Facet::root())
-            .map(|(facet, count)| {
-                (
-                    facet.to_path_string().trim_start_matches('/').to_string(),
-                    count,
-                )
-            })
+            .map(|(facet, count)| (facet.to_path_string().trim_start_matches('/').to_string(), count))
             .collect();
         facets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(SearchResults {
-            hits,
-            terms: terms.into_iter().map(|(term, _)| term).collect(),
-            facets,
-        })
+        Ok(SearchResults { hits, terms: terms.into_iter().map(|(term, _)| term).collect(), facets })
+    }
+
+    /// Every passage of a document, in reading order, when the viewer may see it.
+    pub fn document_passages(&self, document: &str, viewer: Audience) -> Result<Vec<Passage>> {
+        let failed = |source| Error::index(&self.dir, source);
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_text(self.fields.document, document), IndexRecordOption::Basic);
+        let addresses = searcher.search(&query, &DocSetCollector).map_err(failed)?;
+        let mut passages = Vec::new();
+        for address in addresses {
+            let stored: TantivyDocument = searcher.doc(address).map_err(failed)?;
+            let text_of = |field| stored.get_first(field).and_then(|value| value.as_str()).unwrap_or_default();
+            let audience = Audience::parse(text_of(self.fields.audience)).unwrap_or(Audience::Staff);
+            if viewer == Audience::Public && audience != Audience::Public {
+                continue;
+            }
+            let ordinal = stored.get_first(self.fields.ordinal).and_then(|value| value.as_u64()).unwrap_or_default();
+            passages.push(Passage {
+                ordinal,
+                heading_path: split_headings(text_of(self.fields.headings)),
+                text: text_of(self.fields.body).to_string(),
+            });
+        }
+        passages.sort_by_key(|passage| passage.ordinal);
+        Ok(passages)
     }
 
     /// The analysed terms of a text, without stop words, as they are indexed.
     pub fn analyze(&self, text: &str) -> Vec<String> {
-        analyze(&mut self.analyzer.clone(), text)
-            .into_iter()
-            .map(|(term, _)| term)
-            .collect()
+        analyze(&mut self.analyzer.clone(), text).into_iter().map(|(term, _)| term).collect()
     }
 
     /// The query's distinct terms, corrected for spelling where unknown, with their positions.
     fn query_terms(&self, searcher: &Searcher, text: &str) -> Result<Vec<(QueryTerm, usize)>> {
         let failed = |source| Error::index(&self.dir, source);
         let documents = searcher.num_docs().max(1) as f32;
+        let weight_of = |frequency: u64| {
+            let frequency = frequency as f32;
+            (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln()
+        };
         let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
         for (typed, position) in analyze(&mut self.analyzer.clone(), text) {
             let mut term = typed.clone();
             let mut corrected_from = None;
             let mut frequency = self.document_frequency(searcher, &term).map_err(failed)?;
             if frequency == 0
-                && let Some(correction) =
-                    spelling::correct(searcher, self.fields.body, &term).map_err(failed)?
+                && let Some(correction) = spelling::correct(searcher, self.fields.body, &term).map_err(failed)?
             {
-                frequency = self
-                    .document_frequency(searcher, &correction)
-                    .map_err(failed)?;
+                frequency = self.document_frequency(searcher, &correction).map_err(failed)?;
                 corrected_from = Some(typed);
                 term = correction;
             }
             if terms.iter().any(|(existing, _)| existing.term == term) {
                 continue;
             }
-            let frequency = frequency as f32;
-            let weight = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
-            terms.push((
-                QueryTerm {
-                    term,
-                    corrected_from,
-                    weight,
-                    known: frequency > 0.0,
-                },
-                position,
-            ));
+            let query_term = QueryTerm {
+                term,
+                corrected_from,
+                weight: weight_of(frequency),
+                known: frequency > 0,
+                alternatives: Vec::new(),
+            };
+            terms.push((query_term, position));
+        }
+        // Phrases of the thesaurus found in the text give their words alternatives.
+        for (phrase, others) in self.thesaurus.matches(text) {
+            let phrase_terms = self.analyze(phrase);
+            let alternatives: Vec<Vec<String>> =
+                others.iter().map(|other| self.analyze(other)).filter(|terms| !terms.is_empty()).collect();
+            for (query_term, _) in terms.iter_mut().filter(|(query_term, _)| phrase_terms.contains(&query_term.term)) {
+                for alternative in &alternatives {
+                    if *alternative != [query_term.term.clone()] && !query_term.alternatives.contains(alternative) {
+                        query_term.alternatives.push(alternative.clone());
+                    }
+                }
+            }
+        }
+        for (query_term, _) in &mut terms {
+            if !query_term.known {
+                for alternative in &query_term.alternatives {
+                    let mut all_known = true;
+                    for term in alternative {
+                        all_known &= self.document_frequency(searcher, term).map_err(failed)? > 0;
+                    }
+                    query_term.known |= all_known;
+                }
+            }
         }
         Ok(terms)
     }
@@ -229,11 +273,7 @@ impl KnowledgeBase {
 
     /// The query for the known terms: each term in every text field, boosted by field, plus
     /// adjacent pairs as sloppy phrases; restricted to what the viewer may see.
-    fn build_query(
-        &self,
-        terms: &[(QueryTerm, usize)],
-        request: &SearchRequest<'_>,
-    ) -> Option<Box<dyn Query>> {
+    fn build_query(&self, terms: &[(QueryTerm, usize)], request: &SearchRequest<'_>) -> Option<Box<dyn Query>> {
         let known: Vec<&(QueryTerm, usize)> = terms.iter().filter(|(term, _)| term.known).collect();
         if known.is_empty() {
             return None;
@@ -241,14 +281,13 @@ impl KnowledgeBase {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, _) in &known {
             for (field, boost) in self.fields.boosted_text() {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, &term.term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost)),
-                ));
+                let query = TermQuery::new(Term::from_field_text(field, &term.term), IndexRecordOption::WithFreqs);
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+            }
+        }
+        for (term, _) in &known {
+            for alternative in &term.alternatives {
+                clauses.extend(self.alternative_clauses(alternative));
             }
         }
         for pair in known.windows(2) {
@@ -264,60 +303,51 @@ impl KnowledgeBase {
                     Term::from_field_text(field, &second.term),
                 ]);
                 phrase.set_slop(2);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(phrase), boost)),
-                ));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), boost))));
             }
         }
-        let mut required: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
+        let mut required: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
         if request.viewer == Audience::Public {
             let public = Term::from_field_text(self.fields.audience, Audience::Public.as_str());
-            required.push((
-                Occur::Must,
-                Box::new(TermQuery::new(public, IndexRecordOption::Basic)),
-            ));
+            required.push((Occur::Must, Box::new(TermQuery::new(public, IndexRecordOption::Basic))));
         }
         if let Some(area) = request.service_area {
             let facet = Term::from_facet(self.fields.service_area, &Facet::from_path([slug(area)]));
-            required.push((
-                Occur::Must,
-                Box::new(TermQuery::new(facet, IndexRecordOption::Basic)),
-            ));
+            required.push((Occur::Must, Box::new(TermQuery::new(facet, IndexRecordOption::Basic))));
         }
         Some(Box::new(BooleanQuery::new(required)))
     }
 
-    fn hit(
-        &self,
-        searcher: &Searcher,
-        snippets: &SnippetGenerator,
-        score: f32,
-        address: DocAddress,
-    ) -> Result<Hit> {
-        let document: TantivyDocument = searcher
-            .doc(address)
-            .map_err(|source| Error::index(&self.dir, source))?;
-        let text_of = |field| {
-            document
-                .get_first(field)
-                .and_then(|value| value.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
+    /// Clauses matching an alternative phrase, a little below the words actually typed.
+    fn alternative_clauses(&self, alternative: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+        const ALTERNATIVE_BOOST: f32 = 0.8;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (field, boost) in self.fields.boosted_text() {
+            let query: Box<dyn Query> = match alternative {
+                [single] => {
+                    Box::new(TermQuery::new(Term::from_field_text(field, single), IndexRecordOption::WithFreqs))
+                }
+                words => {
+                    let mut phrase =
+                        PhraseQuery::new(words.iter().map(|word| Term::from_field_text(field, word)).collect());
+                    phrase.set_slop(1);
+                    Box::new(phrase)
+                }
+            };
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * ALTERNATIVE_BOOST))));
+        }
+        clauses
+    }
+
+    fn hit(&self, searcher: &Searcher, snippets: &SnippetGenerator, score: f32, address: DocAddress) -> Result<Hit> {
+        let document: TantivyDocument = searcher.doc(address).map_err(|source| Error::index(&self.dir, source))?;
+        let text_of =
+            |field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_string();
         let body = text_of(self.fields.body);
         let generated = snippets.snippet(&body);
         let snippet = if generated.is_empty() {
-            let text: String = body
-                .chars()
-                .take(SNIPPET_CHARS)
-                .map(|c| if c == '\n' { ' ' } else { c })
-                .collect();
-            Snippet {
-                text,
-                highlights: Vec::new(),
-            }
+            let text: String = body.chars().take(SNIPPET_CHARS).map(|c| if c == '\n' { ' ' } else { c }).collect();
+            Snippet { text, highlights: Vec::new() }
         } else {
             Snippet {
                 // Newlines become spaces: the same length, so highlight ranges stay valid.
@@ -330,11 +360,7 @@ impl KnowledgeBase {
             id: text_of(self.fields.id),
             document: text_of(self.fields.document),
             title: text_of(self.fields.title),
-            heading_path: headings
-                .split(" › ")
-                .filter(|heading| !heading.is_empty())
-                .map(str::to_string)
-                .collect(),
+            heading_path: split_headings(&headings),
             url: text_of(self.fields.url),
             service_area: document
                 .get_first(self.fields.service_area)
@@ -347,6 +373,11 @@ impl KnowledgeBase {
             snippet,
         })
     }
+}
+
+/// A stored heading path as its headings.
+fn split_headings(stored: &str) -> Vec<String> {
+    stored.split(HEADING_SEPARATOR).filter(|heading| !heading.is_empty()).map(str::to_string).collect()
 }
 
 /// Escapes text for HTML.

@@ -2,9 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use knowledge_base::{
-    IndexEvent, IndexReport, IndexSettings, KnowledgeBase, TokenCounter, build_index,
-};
+use knowledge_base::{IndexEvent, IndexReport, IndexSettings, KnowledgeBase, TokenCounter, build_index};
 
 /// A temporary content directory and index directory.
 pub struct Site {
@@ -30,10 +28,7 @@ pub const LIBRARY_NOTICE: &str =
 impl Site {
     /// The sample site: a missed-bins page, a council tax page, a staff guide and a notice.
     pub fn new() -> Site {
-        let site = Site {
-            root: tempfile::tempdir().expect("temp dir"),
-            index: tempfile::tempdir().expect("temp dir"),
-        };
+        let site = Site { root: tempfile::tempdir().expect("temp dir"), index: tempfile::tempdir().expect("temp dir") };
         site.write("waste/missed-bins.html", MISSED_BINS);
         site.write("council-tax/bands.md", COUNCIL_TAX);
         site.write("staff/refunds.md", STAFF_GUIDE);
@@ -58,11 +53,7 @@ impl Site {
     }
 
     pub fn index_with(&self, settings: &IndexSettings) -> (IndexReport, Vec<String>) {
-        index_dirs(
-            self.index.path(),
-            &[self.root.path().to_path_buf()],
-            settings,
-        )
+        index_dirs(self.index.path(), &[self.root.path().to_path_buf()], settings)
     }
 
     pub fn open(&self) -> KnowledgeBase {
@@ -70,20 +61,12 @@ impl Site {
     }
 }
 
-pub fn index_dirs(
-    index: &Path,
-    roots: &[PathBuf],
-    settings: &IndexSettings,
-) -> (IndexReport, Vec<String>) {
+pub fn index_dirs(index: &Path, roots: &[PathBuf], settings: &IndexSettings) -> (IndexReport, Vec<String>) {
     let warnings = std::sync::Mutex::new(Vec::new());
     let counter = TokenCounter::built_in().expect("built-in tokenizer loads");
     let report = build_index(index, roots, settings, &counter, &|event| {
         if let IndexEvent::Skipped(skipped) = event {
-            warnings.lock().expect("lock").push(format!(
-                "{}: {}",
-                skipped.path.display(),
-                skipped.reason
-            ));
+            warnings.lock().expect("lock").push(format!("{}: {}", skipped.path.display(), skipped.reason));
         }
     })
     .expect("indexing succeeds");
