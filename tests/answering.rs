@@ -25,11 +25,9 @@ fn ask_json_gives_a_cited_answer_in_the_documented_shape() {
 #[test]
 fn ask_says_it_does_not_know_and_offers_a_person_rather_than_guessing() {
     let councilbot = Councilbot::with_sample_council();
-    for question in [
-        "who won the football on saturday",
-        "can you recommend a good plumber for my kitchen tap",
-        "what is the capital of peru",
-    ] {
+    for question in
+        ["who won the football on saturday", "where can i buy cheap flights to spain", "what is the capital of peru"]
+    {
         let answer = councilbot.json(&["ask", "--json", question]);
         assert_eq!(answer["handoff"], true, "{question}: {answer}");
         assert_eq!(answer["citations"], serde_json::json!([]));

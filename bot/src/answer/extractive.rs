@@ -99,7 +99,7 @@ fn coverage(weighted: &[QueryTerm], present: &HashSet<String>) -> f32 {
     if total <= 0.0 {
         return 0.0;
     }
-    weighted.iter().filter(|term| term.is_in(present)).map(|term| term.weight).sum::<f32>() / total
+    weighted.iter().map(|term| term.weight * term.presence(present)).sum::<f32>() / total
 }
 
 impl<'kb> ExtractiveAnswerer<'kb> {
@@ -183,11 +183,12 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
             return self.unsure(0.0);
         };
-        let best_page = &read[best.passage].document;
         let best_score = best.score;
-        let same_page: Vec<&Candidate<'_>> =
-            candidates.iter().filter(|candidate| read[candidate.passage].document == *best_page).collect();
-        let chosen = self.choose(&same_page, best_score);
+        // The answer stays within the best sentence's section, so that it reads as one answer.
+        let best_passage = best.passage;
+        let same_section: Vec<&Candidate<'_>> =
+            candidates.iter().filter(|candidate| candidate.passage == best_passage).collect();
+        let chosen = self.choose(&same_section, best_score);
 
         // Confidence: how much of the question the answer's page covers, and how much the
         // chosen sentences (with their headings) cover.

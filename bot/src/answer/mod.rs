@@ -11,7 +11,7 @@ pub use extractive::ExtractiveAnswerer;
 /// Calibrated with `councilbot eval knowledge-base/golden.yaml --calibrate` on the sample
 /// council: the middle of the range of thresholds with the best balance of questions answered
 /// and unanswerable questions refused.
-pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.55;
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.37;
 
 /// An answer to a question.
 #[derive(Debug, Clone, PartialEq, Serialize)]

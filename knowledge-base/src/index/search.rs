@@ -58,9 +58,23 @@ pub struct QueryTerm {
 impl QueryTerm {
     /// Whether a set of analysed terms contains this term or all the terms of an alternative.
     pub fn is_in(&self, terms: &std::collections::HashSet<String>) -> bool {
-        terms.contains(&self.term)
-            || self.alternatives.iter().any(|alternative| alternative.iter().all(|term| terms.contains(term)))
+        self.presence(terms) > 0.0
     }
+
+    /// How clearly a set of analysed terms contains this term: 1 for the word itself,
+    /// [`QueryTerm::ALTERNATIVE_PRESENCE`] for an alternative from the thesaurus, 0 for neither.
+    pub fn presence(&self, terms: &std::collections::HashSet<String>) -> f32 {
+        if terms.contains(&self.term) {
+            1.0
+        } else if self.alternatives.iter().any(|alternative| alternative.iter().all(|term| terms.contains(term))) {
+            Self::ALTERNATIVE_PRESENCE
+        } else {
+            0.0
+        }
+    }
+
+    /// How much an alternative counts compared with the word the user typed.
+    pub const ALTERNATIVE_PRESENCE: f32 = 0.8;
 }
 
 /// A passage that matched.
@@ -74,6 +88,8 @@ pub struct Hit {
     pub title: String,
     /// The headings above the passage.
     pub heading_path: Vec<String>,
+    /// The passage's position in its document, from 0.
+    pub ordinal: u64,
     /// The canonical URL of the document, or its source path.
     pub url: String,
     /// The document's service area.
@@ -320,7 +336,6 @@ impl KnowledgeBase {
 
     /// Clauses matching an alternative phrase, a little below the words actually typed.
     fn alternative_clauses(&self, alternative: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
-        const ALTERNATIVE_BOOST: f32 = 0.8;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (field, boost) in self.fields.boosted_text() {
             let query: Box<dyn Query> = match alternative {
@@ -334,7 +349,7 @@ impl KnowledgeBase {
                     Box::new(phrase)
                 }
             };
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * ALTERNATIVE_BOOST))));
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * QueryTerm::ALTERNATIVE_PRESENCE))));
         }
         clauses
     }
@@ -361,6 +376,7 @@ impl KnowledgeBase {
             document: text_of(self.fields.document),
             title: text_of(self.fields.title),
             heading_path: split_headings(&headings),
+            ordinal: document.get_first(self.fields.ordinal).and_then(|value| value.as_u64()).unwrap_or_default(),
             url: text_of(self.fields.url),
             service_area: document
                 .get_first(self.fields.service_area)
