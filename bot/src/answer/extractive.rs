@@ -124,9 +124,10 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let results = self.knowledge_base.search(&request)?;
         let frame: HashSet<String> = self.terms_of(kind.frame_words()).collect();
         let typed: HashSet<String> = self.terms_of(question).filter(|term| !frame.contains(term)).collect();
-        let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) = results.terms.into_iter().partition(|term| {
-            typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
-        });
+        let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) =
+            results.terms.into_iter().filter(|term| !frame.contains(&term.term)).partition(|term| {
+                typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
+            });
         let answer = self.compose(kind, &Weights { asked: &asked, added: &added }, &results.hits, viewer);
         Ok((answer, results.hits))
     }
@@ -156,8 +157,9 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             }
             pages.push((&hit.document, terms));
         }
+        let no_terms = HashSet::new();
         let page_terms = |hit: &Hit| -> &HashSet<String> {
-            &pages.iter().find(|(document, _)| *document == hit.document).expect("every page read is listed").1
+            pages.iter().find(|(document, _)| *document == hit.document).map_or(&no_terms, |(_, terms)| terms)
         };
 
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
@@ -247,33 +249,27 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         chosen.into_iter().map(|index| candidates[index]).collect()
     }
 
-    /// The answer text, from one page, with its citation number at the end. A sentence that
-    /// only makes sense under its heading (a table row, or one of several sections) is
-    /// introduced by the heading.
+    /// The answer text, from one section of one page, with its citation number at the end. A
+    /// table row only makes sense under its heading, so the first one is introduced by it.
     fn cite(&self, chosen: &[&Candidate<'_>], hits: &[Hit], confidence: f32) -> Answer {
-        let sections: HashSet<&Vec<String>> =
-            chosen.iter().map(|candidate| &hits[candidate.passage].heading_path).collect();
+        let hit = &hits[chosen[0].passage];
+        let mut heading = hit.heading_path.last().filter(|heading| !heading.is_empty());
         let mut parts: Vec<String> = Vec::new();
-        let mut last_heading: Option<&str> = None;
         for candidate in chosen {
-            let heading = hits[candidate.passage].heading_path.last().map(String::as_str);
-            let needs_heading = sections.len() > 1 || is_table_row(candidate.text);
             match heading {
-                Some(heading)
-                    if needs_heading
-                        && last_heading != Some(heading)
-                        && !candidate.text.to_lowercase().contains(&heading.to_lowercase()) =>
+                Some(text)
+                    if is_table_row(candidate.text)
+                        && !candidate.text.to_lowercase().contains(&text.to_lowercase()) =>
                 {
-                    parts.push(format!("{heading}: {}", candidate.text));
+                    parts.push(format!("{text}: {}", candidate.text));
+                    heading = None;
                 }
                 _ => parts.push(candidate.text.to_string()),
             }
-            last_heading = heading;
         }
-        let first = &hits[chosen[0].passage];
         let citation = Citation {
-            title: first.title.clone(),
-            url: first.url.clone(),
+            title: hit.title.clone(),
+            url: hit.url.clone(),
             snippet: shorten(chosen[0].text, CITATION_SNIPPET_CHARS),
         };
         Answer { answer: format!("{} [1]", parts.join(" ")), citations: vec![citation], confidence, handoff: false }
