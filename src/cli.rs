@@ -14,6 +14,16 @@ pub struct Cli {
     /// Where the search index lives [default: <DATA_DIR>/index].
     #[arg(long, global = true, env = "COUNCILBOT_INDEX_DIR", value_name = "PATH")]
     pub index_dir: Option<PathBuf>,
+    /// The database: `sqlite://PATH` or `postgres://USER@HOST/DB` [default: a SQLite file in the data directory].
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The council's workflow files.
+    #[arg(long, global = true, env = "COUNCILBOT_WORKFLOWS", default_value = "workflows", value_name = "DIR")]
+    pub workflows: PathBuf,
+    /// A file of `name=value` secrets for workflows, readable only by its owner (the environment's
+    /// `COUNCILBOT_SECRET_NAME` variables are read too).
+    #[arg(long, global = true, env = "COUNCILBOT_SECRETS_FILE", value_name = "FILE")]
+    pub secrets_file: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +33,14 @@ impl Cli {
     /// The index directory in effect.
     pub fn index_dir(&self) -> PathBuf {
         self.index_dir.clone().unwrap_or_else(|| self.data_dir.join("index"))
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!("sqlite://{}", self.data_dir.join("councilbot.db").display()),
+        }
     }
 }
 
@@ -40,6 +58,127 @@ pub enum Command {
     /// Manage the tokenizer that measures passage length.
     #[command(subcommand)]
     Tokenizer(TokenizerCommand),
+    /// Check, run and look after workflows that carry out requests on council systems.
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+}
+
+/// Subcommands of `workflow`.
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// Check workflow files for every error that can be found without running them.
+    Validate {
+        /// Workflow files, or directories of them.
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+        /// Print the errors as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the JSON Schema of workflow files (for editors), or write it to a file.
+    Schema {
+        /// Write it here instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Run a workflow now, showing each step as it happens.
+    Run(WorkflowRunArgs),
+    /// List recent runs.
+    Runs {
+        /// Only runs in this state: queued, running, waiting, succeeded, failed or cancelled.
+        #[arg(long, value_name = "STATE")]
+        status: Option<String>,
+        /// How many runs to list.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Print the runs as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a run: its steps, timings, outputs, errors, evidence and what people did.
+    Show {
+        /// The run's reference (such as CB-1A2B3C4D) or id.
+        run: String,
+        /// Write the run's evidence (screenshots, pages) into this directory.
+        #[arg(long, value_name = "DIR")]
+        save_evidence: Option<PathBuf>,
+        /// Print the run as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work every run that is ready: queued, left unfinished by a process that died, or whose
+    /// human task ran out of time.
+    Resume {
+        /// Print the runs worked as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Try a run again that failed or waits after an error; completed steps are not repeated.
+    Retry(RunActionArgs),
+    /// Finish a waiting run by hand, giving its outputs.
+    Complete {
+        #[command(flatten)]
+        action: RunActionArgs,
+        /// An output as `name=value`; every output the workflow declares is needed.
+        #[arg(long = "output", value_name = "NAME=VALUE", value_parser = parse_pair)]
+        outputs: Vec<(String, String)>,
+    },
+    /// Approve the human task a run waits on, and let it go on.
+    Approve {
+        #[command(flatten)]
+        action: RunActionArgs,
+        /// A value the task asks for, as `name=value`.
+        #[arg(long = "value", value_name = "NAME=VALUE", value_parser = parse_pair)]
+        values: Vec<(String, String)>,
+        /// A comment kept with the decision.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Reject the human task a run waits on, and let it go on.
+    Reject {
+        #[command(flatten)]
+        action: RunActionArgs,
+        /// Why, kept with the decision.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Cancel a run that has not ended.
+    Cancel {
+        #[command(flatten)]
+        action: RunActionArgs,
+        /// Why, kept with the run.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+/// Options of `workflow run`.
+#[derive(Debug, Args)]
+pub struct WorkflowRunArgs {
+    /// The workflow file.
+    pub file: PathBuf,
+    /// An input as `name=value`.
+    #[arg(long = "input", short = 'i', value_name = "NAME=VALUE", value_parser = parse_pair)]
+    pub inputs: Vec<(String, String)>,
+    /// Show the plan with inputs and templates filled in, without touching any system.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the run (or plan) as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of the commands that act on a run.
+#[derive(Debug, Args)]
+pub struct RunActionArgs {
+    /// The run's reference (such as CB-1A2B3C4D) or id.
+    pub run: String,
+    /// Who is acting, for the run's record.
+    #[arg(long = "as", env = "USER", default_value = "cli", value_name = "NAME")]
+    pub actor: String,
+    /// Print the run as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `index`.
@@ -154,6 +293,14 @@ fn parse_size(text: &str) -> Result<u64, String> {
     };
     let number: u64 = number.trim().parse().map_err(|_| format!("`{text}` is not a size such as 500K or 20M"))?;
     number.checked_mul(multiplier).ok_or_else(|| format!("`{text}` is too large"))
+}
+
+/// A `name=value` pair.
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not `name=value`")),
+    }
 }
 
 /// A number from 0 to 1.

@@ -1,1 +1,14 @@
-//! Workflows that carry out service requests on a council's legacy web systems.
+//! Workflows that carry out service requests on legacy web systems: the language, its checks,
+//! and the durable runner.
+
+pub mod browser;
+pub mod calendar;
+pub mod events;
+pub mod inputs;
+pub mod journal;
+pub mod plan;
+pub mod redact;
+pub mod runner;
+pub mod schema;
+pub mod secrets;
+pub mod workflow;

@@ -5,6 +5,7 @@ mod eval;
 mod index;
 mod search;
 mod tokenizer;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -16,12 +17,18 @@ use crate::cli::{Cli, Command};
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let index_dir = cli.index_dir();
+    let places = workflow::Places {
+        database_url: cli.database_url(),
+        workflows: cli.workflows.clone(),
+        secrets_file: cli.secrets_file.clone(),
+    };
     match cli.command {
         Command::Index(args) => index::run(&index_dir, args),
         Command::Search(args) => search::run(&open(&index_dir)?, args),
         Command::Ask(args) => ask::run(&open(&index_dir)?, args),
         Command::Eval(args) => eval::run(&open(&index_dir)?, args),
         Command::Tokenizer(command) => tokenizer::run(command),
+        Command::Workflow(command) => workflow::run(&places, command),
     }
 }
 

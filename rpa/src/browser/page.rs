@@ -1,0 +1,505 @@
+//! One browser session: the page a run works on, with every action waiting for its element.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use regex::Regex;
+use serde_json::{Value, json};
+
+use super::BrowserError;
+use super::locate::{Query, Target, literal};
+
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Which option of a dropdown to choose.
+#[derive(Debug, Clone)]
+pub enum SelectBy {
+    /// The option's visible text.
+    Text(String),
+    /// The option's `value` attribute.
+    Value(String),
+}
+
+/// What to do with an open alert, confirm or prompt.
+#[derive(Debug, Clone)]
+pub struct DialogAnswer {
+    /// Press OK (else Cancel).
+    pub accept: bool,
+    /// Text to type into a prompt first.
+    pub answer: Option<String>,
+    /// Text the dialog must contain.
+    pub expect: Option<String>,
+}
+
+/// A browser session and where in its frames the run is working.
+#[derive(Debug)]
+pub struct Page {
+    client: Client,
+    frame_depth: usize,
+}
+
+/// Reads a table into rows keyed by its column headings.
+const READ_TABLE: &str = r#"
+const table = arguments[0];
+const rows = Array.from(table.rows || table.querySelectorAll('tr'));
+let headings = null;
+const out = [];
+for (const row of rows) {
+  const cells = Array.from(row.cells || row.querySelectorAll('th,td'));
+  if (headings === null && cells.length && cells.every(c => c.tagName === 'TH')) {
+    headings = cells.map((c, i) => (c.innerText || '').trim() || ('column ' + (i + 1)));
+    continue;
+  }
+  if (headings === null) { headings = cells.map((c, i) => 'column ' + (i + 1)); }
+  if (!cells.length) continue;
+  const record = {};
+  cells.forEach((c, i) => { record[headings[i] || ('column ' + (i + 1))] = (c.innerText || '').trim(); });
+  out.push(record);
+}
+return out;
+"#;
+
+/// Masks values in the text and fields of the page and all its same-origin frames, keeping the
+/// originals so they can be put back.
+const MASK_PAGE: &str = r#"
+const values = arguments[0];
+const restore = [];
+const mask = (text) => { let out = text; for (const v of values) { out = out.split(v).join('•••'); } return out; };
+const walk = (win) => {
+  let doc;
+  try { doc = win.document; } catch (e) { return; }
+  if (!doc || !doc.body) return;
+  const texts = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const node = texts.currentNode; const masked = mask(node.nodeValue);
+    if (masked !== node.nodeValue) { restore.push([node, 'nodeValue', node.nodeValue]); node.nodeValue = masked; }
+  }
+  for (const field of doc.querySelectorAll('input,textarea')) {
+    const masked = mask(field.value);
+    if (masked !== field.value) { restore.push([field, 'value', field.value]); field.value = masked; }
+  }
+  for (let i = 0; i < win.frames.length; i++) walk(win.frames[i]);
+};
+walk(window.top);
+window.top.__councilbotRestore = restore;
+"#;
+
+/// Puts back what [`MASK_PAGE`] masked.
+const UNMASK_PAGE: &str = r#"
+const restore = window.top.__councilbotRestore || [];
+for (const [target, key, value] of restore) { target[key] = value; }
+delete window.top.__councilbotRestore;
+"#;
+
+impl Page {
+    /// A page on a new session.
+    pub fn new(client: Client) -> Page {
+        Page { client, frame_depth: 0 }
+    }
+
+    /// Goes to an address and waits for it to load.
+    pub async fn open(&mut self, url: &str) -> Result<(), BrowserError> {
+        self.client.goto(url).await.map_err(|error| BrowserError::from_command(&format!("opening {url}"), error))?;
+        self.frame_depth = 0;
+        Ok(())
+    }
+
+    /// The address of the top page.
+    pub async fn url(&self) -> Result<String, BrowserError> {
+        self.client
+            .current_url()
+            .await
+            .map(|url| url.to_string())
+            .map_err(|error| BrowserError::from_command("reading the address", error))
+    }
+
+    /// The elements matching a target now, trying its queries from exact to loose.
+    async fn matches(&self, target: &Target) -> Result<Vec<Element>, BrowserError> {
+        for query in target.queries() {
+            let found = match &query {
+                Query::Css(css) => self.client.find_all(Locator::Css(css)).await,
+                Query::XPath(xpath) => self.client.find_all(Locator::XPath(xpath)).await,
+                Query::LinkText(text) => self.client.find_all(Locator::LinkText(text)).await,
+            };
+            match found {
+                Ok(elements) if !elements.is_empty() => return Ok(elements),
+                Ok(_) => {}
+                Err(error) if error.is_no_such_element() || error.is_stale_element_reference() => {}
+                Err(error) if error.is_invalid_selector() => {
+                    return Err(BrowserError::Failed(format!("{target} is not a valid selector: {error}")));
+                }
+                Err(error) if error.is_unexpected_alert_open() => return Err(self.dialog_in_the_way().await),
+                Err(error) => return Err(BrowserError::from_command(&format!("finding {target}"), error)),
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    async fn dialog_in_the_way(&self) -> BrowserError {
+        let text = self.client.get_alert_text().await.unwrap_or_default();
+        BrowserError::Failed(format!(
+            "a dialog is open ({text:?}); add a `dialog` step to accept or dismiss it before going on"
+        ))
+    }
+
+    /// The element of a target, waiting until it appears or the deadline passes.
+    pub async fn find(&self, target: &Target, deadline: Instant) -> Result<Element, BrowserError> {
+        loop {
+            let mut elements = self.matches(target).await?;
+            if elements.len() >= target.nth {
+                return Ok(elements.swap_remove(target.nth - 1));
+            }
+            if Instant::now() >= deadline {
+                let found = if elements.is_empty() {
+                    "nothing matches".to_string()
+                } else {
+                    format!("only {} match", elements.len())
+                };
+                return Err(BrowserError::Failed(format!("{target} was not found on the page ({found})")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Every element matching a target now, without waiting.
+    pub async fn find_all_now(&self, target: &Target) -> Result<Vec<Element>, BrowserError> {
+        self.matches(target).await
+    }
+
+    /// Clicks an element, waiting while it is covered or not yet clickable.
+    pub async fn click(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            let element = self.find(target, deadline).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(error)
+                    if (error.is_element_not_interactable()
+                        || error.is_stale_element_reference()
+                        || error.to_string().contains("click intercepted"))
+                        && Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(error) => return Err(BrowserError::from_command(&format!("clicking {target}"), error)),
+            }
+        }
+    }
+
+    /// Types a value into a field, clearing it first if asked.
+    pub async fn fill(&self, target: &Target, value: &str, clear: bool, deadline: Instant) -> Result<(), BrowserError> {
+        let element = self.find(target, deadline).await?;
+        let failed = |error| BrowserError::from_command(&format!("typing into {target}"), error);
+        if clear {
+            element.clear().await.map_err(failed)?;
+        }
+        element.send_keys(value).await.map_err(failed)
+    }
+
+    /// Chooses an option of a dropdown, waiting for the option to be loaded.
+    pub async fn select(&self, target: &Target, choice: &SelectBy, deadline: Instant) -> Result<(), BrowserError> {
+        let option = match choice {
+            SelectBy::Text(text) => format!(".//option[normalize-space(.)={}]", literal(text.trim())),
+            SelectBy::Value(value) => format!(".//option[@value={}]", literal(value)),
+        };
+        loop {
+            let select = self.find(target, deadline).await?;
+            match select.find(Locator::XPath(&option)).await {
+                Ok(found) => {
+                    return found
+                        .click()
+                        .await
+                        .map_err(|error| BrowserError::from_command(&format!("choosing in {target}"), error));
+                }
+                Err(error) if (error.is_no_such_element() || error.is_stale_element_reference()) => {
+                    if Instant::now() >= deadline {
+                        let offered = self.options(&select).await;
+                        return Err(BrowserError::Failed(format!(
+                            "{target} has no option {}; it offers {offered}",
+                            match choice {
+                                SelectBy::Text(text) => format!("{text:?}"),
+                                SelectBy::Value(value) => format!("with value {value:?}"),
+                            }
+                        )));
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+                Err(error) => return Err(BrowserError::from_command(&format!("choosing in {target}"), error)),
+            }
+        }
+    }
+
+    async fn options(&self, select: &Element) -> String {
+        let script = "return Array.from(arguments[0].options).map(o => o.text.trim());";
+        match self.client.execute(script, vec![json!(select)]).await {
+            Ok(Value::Array(texts)) => {
+                let texts: Vec<String> = texts.iter().filter_map(Value::as_str).map(|text| format!("{text:?}")).collect();
+                if texts.is_empty() { "no options".to_string() } else { texts.join(", ") }
+            }
+            _ => "options that could not be read".to_string(),
+        }
+    }
+
+    /// Ticks or unticks a checkbox or radio button.
+    pub async fn set_checked(&self, target: &Target, checked: bool, deadline: Instant) -> Result<(), BrowserError> {
+        let element = self.find(target, deadline).await?;
+        let failed = |error| BrowserError::from_command(&format!("ticking {target}"), error);
+        if element.is_selected().await.map_err(failed)? != checked {
+            element.click().await.map_err(failed)?;
+        }
+        Ok(())
+    }
+
+    /// Attaches a file to a file field.
+    pub async fn upload(&self, target: &Target, file: &str, deadline: Instant) -> Result<(), BrowserError> {
+        let path = std::path::Path::new(file);
+        let absolute = std::path::absolute(path)
+            .ok()
+            .filter(|absolute| absolute.is_file())
+            .ok_or_else(|| BrowserError::Failed(format!("the file to upload does not exist: {file}")))?;
+        let element = self.find(target, deadline).await?;
+        element
+            .send_keys(&absolute.display().to_string())
+            .await
+            .map_err(|error| BrowserError::from_command(&format!("attaching a file to {target}"), error))
+    }
+
+    /// Presses a key in an element, or wherever the focus is.
+    pub async fn press(&self, target: Option<&Target>, key: &str, deadline: Instant) -> Result<(), BrowserError> {
+        let keys = key_text(key).ok_or_else(|| BrowserError::Failed(format!("`{key}` is not a key name")))?;
+        let element = match target {
+            Some(target) => self.find(target, deadline).await?,
+            None => self
+                .client
+                .active_element()
+                .await
+                .map_err(|error| BrowserError::from_command("finding the focused element", error))?,
+        };
+        element.send_keys(&keys).await.map_err(|error| BrowserError::from_command(&format!("pressing {key}"), error))
+    }
+
+    /// Waits until an element is visible.
+    pub async fn wait_visible(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            for element in self.matches(target).await? {
+                if element.is_displayed().await.unwrap_or(false) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Failed(format!("{target} did not become visible in time")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until no visible element matches.
+    pub async fn wait_gone(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            let mut visible = false;
+            for element in self.matches(target).await? {
+                visible |= element.is_displayed().await.unwrap_or(false);
+            }
+            if !visible {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Failed(format!("{target} was still on the page when time ran out")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The visible text of the current frame.
+    pub async fn text_of_page(&self) -> Result<String, BrowserError> {
+        match self.client.execute("return document.body ? document.body.innerText : '';", vec![]).await {
+            Ok(value) => Ok(value.as_str().unwrap_or_default().to_string()),
+            Err(error) if error.is_unexpected_alert_open() => Err(self.dialog_in_the_way().await),
+            Err(error) => Err(BrowserError::from_command("reading the page", error)),
+        }
+    }
+
+    /// Waits until text appears on the page.
+    pub async fn wait_text(&self, text: &str, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            if self.text_of_page().await?.contains(text) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Failed(format!("the text {text:?} did not appear on the page in time")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until the address matches a regular expression.
+    pub async fn wait_url(&self, pattern: &Regex, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            let url = self.url().await?;
+            if pattern.is_match(&url) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Failed(format!("the address {url} did not come to match `{pattern}` in time")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The text of an element (for a form field, its value).
+    pub async fn text(&self, element: &Element) -> Result<String, BrowserError> {
+        let failed = |error| BrowserError::from_command("reading an element", error);
+        let tag = element.tag_name().await.map_err(failed)?.to_ascii_lowercase();
+        if matches!(tag.as_str(), "input" | "textarea" | "select") {
+            return Ok(element.prop("value").await.map_err(failed)?.unwrap_or_default());
+        }
+        Ok(element.text().await.map_err(failed)?.trim().to_string())
+    }
+
+    /// An attribute of an element.
+    pub async fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>, BrowserError> {
+        element.attr(name).await.map_err(|error| BrowserError::from_command(&format!("reading attribute {name}"), error))
+    }
+
+    /// A table's rows, each a map from column heading to cell text.
+    pub async fn table(&self, element: &Element) -> Result<Value, BrowserError> {
+        self.client.execute(READ_TABLE, vec![json!(element)]).await.map_err(|error| BrowserError::from_command("reading a table", error))
+    }
+
+    /// Works inside a frame element from now on.
+    pub async fn enter_frame(&mut self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        let frame = self.find(target, deadline).await?;
+        frame.enter_frame().await.map_err(|error| BrowserError::from_command(&format!("entering the frame {target}"), error))?;
+        self.frame_depth += 1;
+        Ok(())
+    }
+
+    /// Works in the frame holding the current one.
+    pub async fn leave_frame(&mut self) -> Result<(), BrowserError> {
+        self.client.enter_parent_frame().await.map_err(|error| BrowserError::from_command("leaving the frame", error))?;
+        self.frame_depth = self.frame_depth.saturating_sub(1);
+        Ok(())
+    }
+
+    /// Works in the top page.
+    pub async fn leave_all_frames(&mut self) -> Result<(), BrowserError> {
+        while self.frame_depth > 0 {
+            self.leave_frame().await?;
+        }
+        Ok(())
+    }
+
+    /// Deals with the alert, confirm or prompt that opens, waiting for it; returns its text.
+    pub async fn answer_dialog(&self, answer: &DialogAnswer, deadline: Instant) -> Result<String, BrowserError> {
+        let text = loop {
+            match self.client.get_alert_text().await {
+                Ok(text) => break text,
+                Err(error) if error.is_no_such_alert() && Instant::now() < deadline => tokio::time::sleep(POLL).await,
+                Err(error) if error.is_no_such_alert() => {
+                    return Err(BrowserError::Failed("no dialog opened in time".to_string()));
+                }
+                Err(error) => return Err(BrowserError::from_command("reading the dialog", error)),
+            }
+        };
+        if let Some(expected) = &answer.expect {
+            if !text.contains(expected.as_str()) {
+                let _ = self.client.dismiss_alert().await;
+                return Err(BrowserError::Failed(format!("the dialog said {text:?}, not {expected:?}; it was dismissed")));
+            }
+        }
+        let failed = |error| BrowserError::from_command("answering the dialog", error);
+        if let Some(reply) = &answer.answer {
+            self.client.send_alert_text(reply).await.map_err(failed)?;
+        }
+        if answer.accept {
+            self.client.accept_alert().await.map_err(failed)?;
+        } else {
+            self.client.dismiss_alert().await.map_err(failed)?;
+        }
+        Ok(text)
+    }
+
+    /// Runs JavaScript in the page and returns what it returns.
+    pub async fn script(&self, code: &str) -> Result<Value, BrowserError> {
+        self.client.execute(code, vec![]).await.map_err(|error| match error {
+            error if error.is_javascript_error() => BrowserError::Failed(format!("the script failed: {error}")),
+            error => BrowserError::from_command("running a script", error),
+        })
+    }
+
+    /// A PNG picture of the window, with these values blanked out of the page while it is taken.
+    pub async fn screenshot(&self, masked: &[&str]) -> Result<Vec<u8>, BrowserError> {
+        let values: Vec<&str> = masked.iter().copied().filter(|value| !value.is_empty()).collect();
+        if !values.is_empty() {
+            self.client
+                .execute(MASK_PAGE, vec![json!(values)])
+                .await
+                .map_err(|error| BrowserError::from_command("masking the page", error))?;
+        }
+        let picture = self.client.screenshot().await.map_err(|error| BrowserError::from_command("taking a screenshot", error));
+        if !values.is_empty() {
+            let _ = self.client.execute(UNMASK_PAGE, vec![]).await;
+        }
+        picture
+    }
+
+    /// The HTML of the current frame.
+    pub async fn html(&self) -> Result<String, BrowserError> {
+        self.client.source().await.map_err(|error| BrowserError::from_command("reading the page source", error))
+    }
+
+    /// Ends the session and closes the browser.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+/// The keystrokes of a key name: a single character as itself, else a WebDriver key.
+fn key_text(name: &str) -> Option<String> {
+    let mut characters = name.chars();
+    if let (Some(only), None) = (characters.next(), characters.next()) {
+        return Some(only.to_string());
+    }
+    let key = match name.to_ascii_lowercase().as_str() {
+        "enter" => Key::Enter,
+        "return" => Key::Return,
+        "tab" => Key::Tab,
+        "escape" | "esc" => Key::Escape,
+        "backspace" => Key::Backspace,
+        "delete" => Key::Delete,
+        "space" => Key::Space,
+        "arrowup" | "up" => Key::Up,
+        "arrowdown" | "down" => Key::Down,
+        "arrowleft" | "left" => Key::Left,
+        "arrowright" | "right" => Key::Right,
+        "home" => Key::Home,
+        "end" => Key::End,
+        "pageup" => Key::PageUp,
+        "pagedown" => Key::PageDown,
+        "f5" => Key::F5,
+        _ => return None,
+    };
+    Some(char::from(key).to_string())
+}
+
+impl From<CmdError> for BrowserError {
+    fn from(error: CmdError) -> BrowserError {
+        BrowserError::from_command("browser command", error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_text;
+
+    #[test]
+    fn key_names_become_keystrokes() {
+        assert_eq!(key_text("a").as_deref(), Some("a"));
+        assert_eq!(key_text("Enter").map(|text| text.chars().count()), Some(1));
+        assert_ne!(key_text("Tab"), key_text("Enter"));
+        assert_eq!(key_text("Hyper"), None);
+    }
+}

@@ -1,0 +1,134 @@
+//! Masking secrets and personal data in text that leaves a run: errors, progress, evidence.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// What a secret is replaced with.
+pub const SECRET_MASK: &str = "[secret]";
+/// What personal data is replaced with.
+pub const PERSONAL_MASK: &str = "[personal]";
+
+/// Patterns of personal data masked wherever they appear, whether or not they were inputs.
+static PERSONAL_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        // Email addresses.
+        r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
+        // National Insurance numbers.
+        r"\b[A-CEGHJ-PR-TW-Za-ceghj-pr-tw-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-Da-d]\b",
+        // Payment card numbers: 13 to 19 digits, optionally in groups.
+        r"\b\d(?:[ -]?\d){12,18}\b",
+        // UK phone numbers.
+        r"(?:\+44\s?\(?0?\)?\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b",
+    ]
+    .iter()
+    .map(|pattern| Regex::new(pattern).expect("valid pattern"))
+    .collect()
+});
+
+/// Masks known secret and personal values, and anything shaped like personal data.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+    personal: Vec<String>,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} secrets, {} personal values)", self.secrets.len(), self.personal.len())
+    }
+}
+
+impl Redactor {
+    /// A redactor for these secret values and personal values; values shorter than three
+    /// characters are ignored (they would mask ordinary words).
+    pub fn new<S: AsRef<str>, P: AsRef<str>>(secrets: &[S], personal: &[P]) -> Redactor {
+        let keep = |values: Vec<String>| {
+            let mut values: Vec<String> = values.into_iter().filter(|value| value.trim().chars().count() >= 3).collect();
+            // Longest first, so a value containing another is masked whole.
+            values.sort_by_key(|value| std::cmp::Reverse(value.len()));
+            values.dedup();
+            values
+        };
+        Redactor {
+            secrets: keep(secrets.iter().map(|value| value.as_ref().to_string()).collect()),
+            personal: keep(personal.iter().map(|value| value.as_ref().trim().to_string()).collect()),
+        }
+    }
+
+    /// The text with every secret and personal value masked.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in &self.secrets {
+            text = replace_forms(&text, secret, SECRET_MASK);
+        }
+        for value in &self.personal {
+            text = replace_forms(&text, value, PERSONAL_MASK);
+        }
+        for pattern in PERSONAL_PATTERNS.iter() {
+            if pattern.is_match(&text) {
+                text = pattern.replace_all(&text, PERSONAL_MASK).into_owned();
+            }
+        }
+        text
+    }
+
+    /// The exact values this redactor masks (secrets first), for masking a live page.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().chain(&self.personal).map(String::as_str)
+    }
+}
+
+/// Replaces a value as written, HTML-escaped and URL-encoded.
+fn replace_forms(text: &str, value: &str, mask: &str) -> String {
+    let mut text = text.replace(value, mask);
+    let escaped = html_escape(value);
+    if escaped != value {
+        text = text.replace(&escaped, mask);
+    }
+    let encoded = url_encode(value);
+    if encoded != value {
+        text = text.replace(&encoded, mask);
+    }
+    text
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+fn url_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => encoded.push(byte as char),
+            b' ' => encoded.push('+'),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_known_values_in_every_form_and_personal_data_by_shape() {
+        let redactor = Redactor::new(&["Eastbrook#2004"], &["12 Mill Lane", "ab"]);
+        let html = "<input value=\"Eastbrook#2004\"> pw=Eastbrook%232004 at 12 Mill Lane, call 01632 960123 \
+                    or mail ann.smith@example.org, NI QQ 12 34 56 C, card 4111 1111 1111 1111; about 3 items";
+        let masked = redactor.redact(html);
+        for leaked in ["Eastbrook", "Mill Lane", "01632", "ann.smith", "QQ 12", "4111"] {
+            assert!(!masked.contains(leaked), "{leaked} leaked: {masked}");
+        }
+        assert!(masked.contains("about 3 items"), "{masked}");
+        assert!(masked.contains(SECRET_MASK) && masked.contains(PERSONAL_MASK));
+    }
+
+    #[test]
+    fn leaves_case_references_and_dates_alone() {
+        let masked = Redactor::default().redact("Case HR-104230 logged 23/11/2026 for run CB-1A2B3C4D");
+        assert_eq!(masked, "Case HR-104230 logged 23/11/2026 for run CB-1A2B3C4D");
+    }
+}

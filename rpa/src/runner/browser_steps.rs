@@ -1,0 +1,245 @@
+//! The steps that act on the browser page.
+
+use std::time::Instant;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::context::Frame;
+use crate::browser::{BrowserError, DialogAnswer, How, Page, SelectBy, Target};
+use crate::workflow::{DialogAction, Locator, Step, Template};
+
+/// What a browser step produced.
+#[derive(Debug)]
+pub enum Done {
+    /// Nothing to keep.
+    Nothing,
+    /// A variable to set.
+    Set(String, Value),
+    /// A picture for the run's evidence, by name.
+    Picture(String, Vec<u8>),
+}
+
+fn failed(message: String) -> BrowserError {
+    BrowserError::Failed(message)
+}
+
+fn text(frame: &Frame, template: &Template) -> Result<String, BrowserError> {
+    frame.text(template).map_err(|error| failed(format!("template error: {error}")))
+}
+
+/// The element a locator names, with its templates filled in.
+fn target(frame: &Frame, locator: &Locator) -> Result<Target, BrowserError> {
+    let (how, template) = if let Some(css) = &locator.css {
+        (How::Css, css)
+    } else if let Some(xpath) = &locator.xpath {
+        (How::XPath, xpath)
+    } else if let Some(link) = &locator.link {
+        (How::Link, link)
+    } else if let Some(label) = &locator.label {
+        (How::Label, label)
+    } else if let Some(visible) = &locator.text {
+        (How::Text, visible)
+    } else {
+        return Err(failed("the step names no element".to_string()));
+    };
+    Ok(Target { how, what: text(frame, template)?, nth: locator.nth.unwrap_or(1).max(1) })
+}
+
+fn pattern(frame: &Frame, template: &Template) -> Result<Regex, BrowserError> {
+    let source = text(frame, template)?;
+    Regex::new(&source).map_err(|error| failed(format!("`{source}` is not a regular expression: {error}")))
+}
+
+/// An address joined to the workflow system's base URL when it is relative.
+fn address(frame: &Frame, template: &Template) -> Result<String, BrowserError> {
+    let written = text(frame, template)?;
+    resolve_url(frame, &written).map_err(failed)
+}
+
+/// A URL as written, or joined to the system's base URL when relative.
+pub fn resolve_url(frame: &Frame, written: &str) -> Result<String, String> {
+    if reqwest::Url::parse(written).is_ok() {
+        return Ok(written.to_string());
+    }
+    let base = frame.base_url()?.ok_or_else(|| {
+        format!("`{written}` is a relative address, but the workflow names no `system` with a `base_url`")
+    })?;
+    let base = reqwest::Url::parse(&base).map_err(|error| format!("the system's base_url `{base}` is not a URL: {error}"))?;
+    base.join(written).map(|url| url.to_string()).map_err(|error| format!("`{written}` is not an address: {error}"))
+}
+
+/// Runs a browser step on the page.
+pub async fn run(page: &mut Page, frame: &Frame, step: &Step, deadline: Instant, masked: &[&str]) -> Result<Done, BrowserError> {
+    if let Some(url) = &step.open {
+        page.open(&address(frame, url)?).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(locator) = &step.click {
+        page.click(&target(frame, locator)?, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(fill) = &step.fill {
+        let value = text(frame, &fill.value)?;
+        page.fill(&target(frame, &fill.locator())?, &value, fill.clear, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(select) = &step.select {
+        let choice = match (&select.option, &select.value) {
+            (Some(option), _) => SelectBy::Text(text(frame, option)?),
+            (None, Some(value)) => SelectBy::Value(text(frame, value)?),
+            (None, None) => return Err(failed("`select` needs `option` or `value`".to_string())),
+        };
+        page.select(&target(frame, &select.locator())?, &choice, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(check) = &step.check {
+        page.set_checked(&target(frame, &check.locator())?, check.checked, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(upload) = &step.upload {
+        let file = text(frame, &upload.file)?;
+        page.upload(&target(frame, &upload.locator())?, &file, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(press) = &step.press {
+        let locator = press.locator();
+        let element = if locator.strategies() > 0 { Some(target(frame, &locator)?) } else { None };
+        page.press(element.as_ref(), &press.key, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(wait) = &step.wait_for {
+        if let Some(locator) = &wait.visible {
+            page.wait_visible(&target(frame, locator)?, deadline).await?;
+        } else if let Some(locator) = &wait.gone {
+            page.wait_gone(&target(frame, locator)?, deadline).await?;
+        } else if let Some(wanted) = &wait.text {
+            page.wait_text(&text(frame, wanted)?, deadline).await?;
+        } else if let Some(url) = &wait.url {
+            page.wait_url(&pattern(frame, url)?, deadline).await?;
+        }
+        return Ok(Done::Nothing);
+    }
+    if let Some(extract) = &step.extract {
+        let found = target(frame, &extract.locator())?;
+        let value = if extract.all {
+            let mut values = Vec::new();
+            for element in page.find_all_now(&found).await? {
+                values.push(read(page, &element, extract.table, extract.attribute.as_deref()).await?);
+            }
+            Value::Array(values)
+        } else {
+            let element = page.find(&found, deadline).await?;
+            read(page, &element, extract.table, extract.attribute.as_deref()).await?
+        };
+        let value = match &extract.pattern {
+            Some(source) => apply_pattern(source, value)?,
+            None => value,
+        };
+        return Ok(Done::Set(extract.into.value.clone(), value));
+    }
+    if let Some(assertion) = &step.assert_that {
+        if let Some(locator) = &assertion.visible {
+            let found = target(frame, locator)?;
+            page.wait_visible(&found, Instant::now()).await.map_err(|_| assertion_failed(frame, assertion, format!("{found} is not visible")))?;
+        } else if let Some(wanted) = &assertion.text {
+            let wanted = text(frame, wanted)?;
+            if !page.text_of_page().await?.contains(&wanted) {
+                return Err(assertion_failed(frame, assertion, format!("the page does not say {wanted:?}")));
+            }
+        } else if let Some(url) = &assertion.url {
+            let expected = pattern(frame, url)?;
+            let current = page.url().await?;
+            if !expected.is_match(&current) {
+                return Err(assertion_failed(frame, assertion, format!("the address {current} does not match `{expected}`")));
+            }
+        }
+        return Ok(Done::Nothing);
+    }
+    if let Some(frame_step) = &step.frame {
+        if frame_step.top {
+            page.leave_all_frames().await?;
+        } else if frame_step.parent {
+            page.leave_frame().await?;
+        } else {
+            let (how, selector) = match (&frame_step.css, &frame_step.xpath) {
+                (Some(css), _) => (How::Css, css),
+                (None, Some(xpath)) => (How::XPath, xpath),
+                (None, None) => return Err(failed("`frame` needs `css`, `xpath`, `parent` or `top`".to_string())),
+            };
+            let found = Target { how, what: text(frame, selector)?, nth: frame_step.nth.unwrap_or(1).max(1) };
+            page.enter_frame(&found, deadline).await?;
+        }
+        return Ok(Done::Nothing);
+    }
+    if let Some(dialog) = &step.dialog {
+        let answer = DialogAnswer {
+            accept: dialog.action == DialogAction::Accept,
+            answer: dialog.answer.as_ref().map(|answer| text(frame, answer)).transpose()?,
+            expect: dialog.expect.as_ref().map(|expect| text(frame, expect)).transpose()?,
+        };
+        page.answer_dialog(&answer, deadline).await?;
+        return Ok(Done::Nothing);
+    }
+    if let Some(screenshot) = &step.screenshot {
+        let mut name = text(frame, &screenshot.name)?;
+        if !name.to_ascii_lowercase().ends_with(".png") {
+            name.push_str(".png");
+        }
+        return Ok(Done::Picture(name, page.screenshot(masked).await?));
+    }
+    if let Some(script) = &step.script {
+        let result = page.script(&text(frame, &script.code)?).await?;
+        return Ok(match &script.into {
+            Some(into) => Done::Set(into.value.clone(), result),
+            None => Done::Nothing,
+        });
+    }
+    Err(failed(format!("`{}` is not a browser step", step.kind())))
+}
+
+async fn read(
+    page: &Page,
+    element: &fantoccini::elements::Element,
+    table: bool,
+    attribute: Option<&str>,
+) -> Result<Value, BrowserError> {
+    if table {
+        return page.table(element).await;
+    }
+    if let Some(name) = attribute {
+        return Ok(page.attribute(element, name).await?.map(Value::String).unwrap_or(Value::Null));
+    }
+    Ok(Value::String(page.text(element).await?))
+}
+
+/// A value (or each of a list) reduced to a pattern's first group, or whole match.
+fn apply_pattern(source: &str, value: Value) -> Result<Value, BrowserError> {
+    let pattern = Regex::new(source).map_err(|error| failed(format!("`{source}` is not a regular expression: {error}")))?;
+    let reduce = |text: &str| -> Result<Value, BrowserError> {
+        let captures = pattern
+            .captures(text)
+            .ok_or_else(|| failed(format!("the text {:?} does not match `{source}`", excerpt(text))))?;
+        let matched = captures.get(1).or_else(|| captures.get(0)).map(|found| found.as_str()).unwrap_or_default();
+        Ok(Value::String(matched.to_string()))
+    };
+    match value {
+        Value::String(text) => reduce(&text),
+        Value::Array(items) => Ok(Value::Array(
+            items.iter().map(|item| reduce(item.as_str().unwrap_or_default())).collect::<Result<_, _>>()?,
+        )),
+        other => Ok(other),
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    let short: String = text.chars().take(80).collect();
+    if short.len() < text.len() { format!("{short}…") } else { short }
+}
+
+fn assertion_failed(frame: &Frame, assertion: &crate::workflow::AssertStep, fallback: String) -> BrowserError {
+    match &assertion.message {
+        Some(message) => failed(frame.text(message).unwrap_or_else(|_| message.value.clone())),
+        None => failed(fallback),
+    }
+}

@@ -1,0 +1,774 @@
+//! Working one run: its steps in order, each attempt journaled; on resume, steps with a lasting
+//! effect that completed are replayed from the journal instead of being done again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use storage::{StorageError, now_millis};
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::context::{Frame, changes};
+use super::{Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_message, http_step};
+use crate::browser::{BrowserError, Page};
+use crate::events::RunEvent;
+use crate::journal::{HumanTask, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
+use crate::redact::{Redactor, SECRET_MASK};
+use crate::workflow::{Located, Recipient, Step, Workflow, WorkflowFile};
+
+/// How much longer than its own time limit a step may take before it is cut off: browser waits
+/// end by themselves at the limit, and a command in flight gets this long to return.
+const GRACE: Duration = Duration::from_secs(5);
+/// The deepest chain of `call`s followed.
+const MAX_CALL_DEPTH: usize = 8;
+
+/// What happens after a step.
+#[derive(Debug)]
+pub(super) enum Flow {
+    /// Go on to the next step.
+    Next,
+    /// The workflow succeeded with these outputs.
+    Succeed { outputs: Map<String, Value>, message: Option<String> },
+    /// The workflow failed on purpose.
+    Fail { message: String, reason: Option<String> },
+    /// The run waits for a person to act on a human task.
+    Wait,
+    /// A person cancelled the run.
+    Cancelled,
+}
+
+/// A step that failed: where, what it was, and why (masked).
+#[derive(Debug, Clone)]
+pub(super) struct Failure {
+    key: String,
+    name: String,
+    message: String,
+    lost: bool,
+}
+
+/// Why a run stopped before its steps were done.
+#[derive(Debug)]
+pub(super) enum Interrupt {
+    /// A step failed.
+    Step(Failure),
+    /// The journal could not be written: stop at once, and let the run be resumed.
+    Storage(StorageError),
+}
+
+impl From<StorageError> for Interrupt {
+    fn from(error: StorageError) -> Interrupt {
+        Interrupt::Storage(error)
+    }
+}
+
+type StepResult = Result<Flow, Interrupt>;
+type BoxedStep<'a> = Pin<Box<dyn Future<Output = StepResult> + Send + 'a>>;
+
+/// What the journal says of one step of the run so far.
+#[derive(Debug, Default)]
+struct KeyHistory {
+    attempts: i64,
+    completed: Option<Map<String, Value>>,
+}
+
+/// One run being worked by this instance.
+pub(super) struct Execution<'r> {
+    runner: &'r Runner,
+    run: RunRecord,
+    file: WorkflowFile,
+    history: HashMap<String, KeyHistory>,
+    page: Option<Page>,
+    permit: Option<OwnedSemaphorePermit>,
+    redactor: Redactor,
+    secrets: BTreeMap<String, String>,
+    missing_secrets: Vec<String>,
+}
+
+impl<'r> Execution<'r> {
+    /// Prepares to work a run this instance has claimed.
+    pub(super) async fn new(runner: &'r Runner, run: RunRecord, file: WorkflowFile) -> Result<Execution<'r>, RunnerError> {
+        let mut history: HashMap<String, KeyHistory> = HashMap::new();
+        for step in runner.journal.steps(&run.id).await? {
+            let entry = history.entry(step.step_key.clone()).or_default();
+            entry.attempts = entry.attempts.max(step.attempt);
+            if matches!(step.status, StepStatus::Completed | StepStatus::Skipped) {
+                entry.completed = Some(step.effects.clone());
+            }
+        }
+        let (secrets, missing_secrets) = match runner.secrets_for(&file.workflow) {
+            Ok(secrets) => (secrets, Vec::new()),
+            Err(missing) => (BTreeMap::new(), missing),
+        };
+        let personal: Vec<String> = file
+            .workflow
+            .inputs
+            .iter()
+            .filter(|input| input.personal)
+            .filter_map(|input| run.inputs.get(&input.name.value))
+            .map(|value| match value {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        let secret_values: Vec<&String> = secrets.values().collect();
+        let redactor = Redactor::new(&secret_values, &personal);
+        Ok(Execution { runner, run, file, history, page: None, permit: None, redactor, secrets, missing_secrets })
+    }
+
+    /// Works the run until it ends or waits, and records how it stopped.
+    pub(super) async fn run(mut self) -> Result<(), RunnerError> {
+        if !self.missing_secrets.is_empty() {
+            let reason = self.missing_secrets.join("; ");
+            return self.stuck(&reason).await;
+        }
+        let workflow = Arc::new(self.file.workflow.clone());
+        let mut frame = Frame {
+            workflow: workflow.clone(),
+            inputs: self.run.inputs.clone(),
+            secrets: self.secrets.clone(),
+            vars: Map::new(),
+            run: self.run_value(),
+        };
+        let outcome = self.run_steps(&mut frame, &workflow.steps, "".to_string(), 0).await;
+        if let Some(page) = self.page.take() {
+            page.close().await;
+        }
+        self.permit = None;
+        match outcome {
+            Ok(Flow::Next) if workflow.outputs.is_empty() => self.succeed(Map::new(), None).await,
+            Ok(Flow::Next) => self.stuck("the workflow ended without a `succeed` step giving its outputs").await,
+            Ok(Flow::Succeed { outputs, message }) => self.succeed(outputs, message).await,
+            Ok(Flow::Fail { message, reason }) => self.fail(&message, reason.as_deref()).await,
+            Ok(Flow::Wait) => {
+                let title = self.run.task.as_ref().map(|task| task.title.clone()).unwrap_or_default();
+                let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
+                let note = format!("Run {} of {} needs a decision: {title}", self.run.reference, self.run.workflow);
+                self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
+                self.stopped().await
+            }
+            Ok(Flow::Cancelled) => self.stopped().await,
+            Err(Interrupt::Step(failure)) => {
+                let reason = if failure.name.is_empty() {
+                    format!("step {} failed: {}", failure.key, failure.message)
+                } else {
+                    format!("step {} ({}) failed: {}", failure.key, failure.name, failure.message)
+                };
+                self.stuck(&reason).await
+            }
+            Err(Interrupt::Storage(error)) => Err(error.into()),
+        }
+    }
+
+    fn run_value(&self) -> Value {
+        json!({
+            "id": self.run.id,
+            "reference": self.run.reference,
+            "workflow": self.run.workflow,
+            "channel": self.run.started_by.channel,
+            "today": crate::calendar::today(),
+        })
+    }
+
+    async fn succeed(&mut self, outputs: Map<String, Value>, message: Option<String>) -> Result<(), RunnerError> {
+        let message = message.unwrap_or_else(|| completion_message(&outputs));
+        self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
+        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, &message).await?;
+        self.stopped().await
+    }
+
+    async fn fail(&mut self, message: &str, reason: Option<&str>) -> Result<(), RunnerError> {
+        let reason = reason.map(|reason| self.redactor.redact(reason));
+        self.runner.journal.finish(&self.run.id, RunStatus::Failed, &Map::new(), Some(message), reason.as_deref()).await?;
+        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, message).await?;
+        let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
+        let note = format!(
+            "Run {} of {} ended as failed: {}",
+            self.run.reference,
+            self.run.workflow,
+            reason.as_deref().unwrap_or(message)
+        );
+        self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
+        self.stopped().await
+    }
+
+    /// The run waits for a person after a problem it cannot get past.
+    async fn stuck(&mut self, reason: &str) -> Result<(), RunnerError> {
+        let reason = self.redactor.redact(reason);
+        self.runner.journal.wait(&self.run.id, WaitingFor::Error, None, Some(&reason)).await?;
+        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, STUCK_MESSAGE).await?;
+        let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
+        let note = format!("Run {} of {} needs a person: {reason}", self.run.reference, self.run.workflow);
+        self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
+        self.stopped().await
+    }
+
+    async fn stopped(&mut self) -> Result<(), RunnerError> {
+        if let Some(run) = self.runner.journal.run(&self.run.id).await? {
+            self.runner.emit_stopped(&run);
+        }
+        Ok(())
+    }
+
+    /// Runs steps in order; each gets the key `prefix` + its position from 1.
+    fn run_steps<'a>(
+        &'a mut self,
+        frame: &'a mut Frame,
+        steps: &'a [Located<Step>],
+        prefix: String,
+        depth: usize,
+    ) -> BoxedStep<'a> {
+        Box::pin(async move {
+            for (position, step) in steps.iter().enumerate() {
+                let key = format!("{prefix}{}", position + 1);
+                match self.run_step(frame, &step.value, &key, depth).await? {
+                    Flow::Next => {}
+                    other => return Ok(other),
+                }
+            }
+            Ok(Flow::Next)
+        })
+    }
+
+    /// Runs one step: its condition, replay, idempotency check, attempts and error branch.
+    async fn run_step(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
+        if self.cancelled().await? {
+            return Ok(Flow::Cancelled);
+        }
+        if let Some(condition) = &step.when {
+            match frame.truth(condition) {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.record_outside_attempts(step, key, StepStatus::Skipped, &Map::new(), "its `when` is false").await?;
+                    return Ok(Flow::Next);
+                }
+                Err(error) => return Err(self.failure(key, step, &format!("`when`: {error}"), false)),
+            }
+        }
+        if self.is_lasting(step, 0) {
+            if let Some(effects) = self.history.get(key).and_then(|history| history.completed.clone()) {
+                frame.vars.extend(effects);
+                self.emit_finished(step, key, 0, StepStatus::Completed, 0, Some("done before the run was resumed".to_string()));
+                return Ok(Flow::Next);
+            }
+        }
+        if step.submits && self.attempts_of(key) > 0 && self.already_done(frame, step, key, depth).await? {
+            return Ok(Flow::Next);
+        }
+        let attempts = step.retry.as_ref().map_or(1, |retry| retry.attempts.max(1));
+        let mut last_failure = None;
+        for round in 1..=attempts {
+            if round > 1 {
+                tokio::time::sleep(backoff(step, round - 1)).await;
+                if self.cancelled().await? {
+                    return Ok(Flow::Cancelled);
+                }
+                if step.submits && self.already_done(frame, step, key, depth).await? {
+                    return Ok(Flow::Next);
+                }
+            }
+            let attempt = self.attempts_of(key) + 1;
+            self.history.entry(key.to_string()).or_default().attempts = attempt;
+            let name = step.describe();
+            let seq = self.runner.journal.step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt).await?;
+            self.runner.emit(RunEvent::StepStarted {
+                run_id: self.run.id.clone(),
+                step_key: key.to_string(),
+                kind: step.kind().to_string(),
+                name: name.clone(),
+                attempt,
+            });
+            let before = frame.vars.clone();
+            let clock = Instant::now();
+            match self.attempt(frame, step, key, depth).await {
+                Ok(flow) => {
+                    let effects = changes(&before, &frame.vars);
+                    let status = match flow {
+                        Flow::Wait => StepStatus::Waiting,
+                        Flow::Cancelled => StepStatus::Skipped,
+                        _ => StepStatus::Completed,
+                    };
+                    self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask_secrets(&effects), None).await?;
+                    if status == StepStatus::Completed {
+                        self.history.entry(key.to_string()).or_default().completed = Some(effects);
+                    }
+                    self.emit_finished(step, key, attempt, status, clock.elapsed().as_millis() as u64, None);
+                    return Ok(flow);
+                }
+                Err(Interrupt::Step(failure)) => {
+                    frame.vars = before;
+                    let note = failure.describe_from(key);
+                    self.runner.journal.step_finished(&self.run.id, seq, StepStatus::Failed, &Map::new(), Some(&note)).await?;
+                    self.emit_finished(step, key, attempt, StepStatus::Failed, clock.elapsed().as_millis() as u64, Some(note));
+                    if failure.lost {
+                        self.drop_page().await;
+                    }
+                    last_failure = Some(failure);
+                }
+                Err(storage) => return Err(storage),
+            }
+        }
+        let failure = last_failure.unwrap_or_else(|| Failure {
+            key: key.to_string(),
+            name: step.describe(),
+            message: "the step did not run".to_string(),
+            lost: false,
+        });
+        if step.uses_browser() && !failure.lost {
+            self.capture_evidence(key).await?;
+        }
+        if let Some(on_error) = &step.on_error {
+            frame.vars.insert("error".to_string(), json!({ "message": failure.message, "step": failure.key }));
+            let outcome = self.run_steps(frame, on_error, format!("{key}.on_error."), depth).await;
+            frame.vars.remove("error");
+            return outcome;
+        }
+        Err(Interrupt::Step(failure))
+    }
+
+    /// One attempt of a step, within its time limit.
+    async fn attempt(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
+        let limit = self.time_limit(frame, step);
+        let deadline = Instant::now() + limit.unwrap_or(self.runner.config.step_timeout);
+        match limit {
+            Some(limit) => match tokio::time::timeout(limit + GRACE, self.dispatch(frame, step, key, deadline, depth)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Err(self.failure(key, step, &format!("took longer than its time limit of {}", show_duration(limit)), false)),
+            },
+            None => self.dispatch(frame, step, key, deadline, depth).await,
+        }
+    }
+
+    /// The time limit of a step: its own, else (for a step that acts on a system) its system's or
+    /// the default; steps that hold others, wait or ask a person have none unless given one.
+    fn time_limit(&self, frame: &Frame, step: &Step) -> Option<Duration> {
+        if let Some(timeout) = &step.timeout {
+            return Some(timeout.0);
+        }
+        if matches!(step.kind(), "if" | "for_each" | "block" | "call" | "wait" | "human_task") {
+            return None;
+        }
+        let system = frame.workflow.system.as_ref().and_then(|system| system.step_timeout.as_ref()).map(|limit| limit.0);
+        Some(system.unwrap_or(self.runner.config.step_timeout))
+    }
+
+    /// Does what the step's kind says.
+    async fn dispatch(&mut self, frame: &mut Frame, step: &Step, key: &str, deadline: Instant, depth: usize) -> StepResult {
+        if step.uses_browser() {
+            let masked: Vec<String> = self.redactor.values().map(str::to_string).collect();
+            let page = match self.page(frame).await {
+                Ok(page) => page,
+                Err(error) => return Err(self.failure(key, step, &error.to_string(), error.is_lost())),
+            };
+            let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
+            return match browser_steps::run(page, frame, step, deadline, &masked).await {
+                Ok(browser_steps::Done::Nothing) => Ok(Flow::Next),
+                Ok(browser_steps::Done::Set(name, value)) => {
+                    frame.vars.insert(name, value);
+                    Ok(Flow::Next)
+                }
+                Ok(browser_steps::Done::Picture(name, png)) => {
+                    self.runner.journal.add_evidence(&self.run.id, key, &name, "image/png", &png).await?;
+                    Ok(Flow::Next)
+                }
+                Err(error) => Err(self.failure(key, step, &error.to_string(), error.is_lost())),
+            };
+        }
+        if let Some(http) = &step.http {
+            let limit = deadline.saturating_duration_since(Instant::now());
+            return match http_step::run(&self.runner.http, frame, http, limit).await {
+                Ok(values) => {
+                    frame.vars.extend(values);
+                    Ok(Flow::Next)
+                }
+                Err(error) => Err(self.failure(key, step, &error, false)),
+            };
+        }
+        if let Some(assignments) = &step.set {
+            let mut values = Vec::new();
+            for (name, template) in assignments {
+                let value = frame.value(template).map_err(|error| self.failure(key, step, &format!("`{name}`: {error}"), false))?;
+                values.push((name.clone(), value));
+            }
+            frame.vars.extend(values);
+            return Ok(Flow::Next);
+        }
+        if let Some(assertion) = &step.assert_that {
+            // A data assertion (`that`); the others act on the page and went to the browser.
+            let that = assertion.that.as_ref().map(|that| that.value.as_str()).unwrap_or("true");
+            return match frame.truth(that) {
+                Ok(true) => Ok(Flow::Next),
+                Ok(false) => {
+                    let message = match &assertion.message {
+                        Some(message) => frame.text(message).unwrap_or_else(|_| message.value.clone()),
+                        None => format!("`{that}` is not true"),
+                    };
+                    Err(self.failure(key, step, &message, false))
+                }
+                Err(error) => Err(self.failure(key, step, &error, false)),
+            };
+        }
+        if let Some(branch) = &step.if_then {
+            let holds = frame.truth(&branch.condition).map_err(|error| self.failure(key, step, &error, false))?;
+            return if holds {
+                self.run_steps(frame, &branch.then, format!("{key}.then."), depth).await
+            } else {
+                self.run_steps(frame, &branch.otherwise, format!("{key}.else."), depth).await
+            };
+        }
+        if let Some(each) = &step.for_each {
+            return self.for_each(frame, step, each, key, depth).await;
+        }
+        if let Some(block) = &step.block {
+            return self.run_steps(frame, block, format!("{key}."), depth).await;
+        }
+        if let Some(call) = &step.call {
+            return self.call(frame, step, call, key, depth).await;
+        }
+        if let Some(pause) = &step.wait {
+            tokio::time::sleep(pause.0).await;
+            return Ok(Flow::Next);
+        }
+        if let Some(task) = &step.human_task {
+            return self.human_task(frame, step, task, key).await;
+        }
+        if let Some(notify) = &step.notify {
+            let message = frame.text(&notify.message).map_err(|error| self.failure(key, step, &error, false))?;
+            let (audience, recipient) = match notify.to {
+                Recipient::Resident => ("resident", self.run.started_by.clone()),
+                Recipient::Staff => ("staff", StartedBy { channel: "staff".to_string(), address: String::new() }),
+            };
+            self.runner.journal.notify(&self.run.id, audience, &recipient, &message).await?;
+            return Ok(Flow::Next);
+        }
+        if let Some(succeed) = &step.succeed {
+            let mut outputs = Map::new();
+            for (name, template) in &succeed.outputs {
+                let value = frame.value(template).map_err(|error| self.failure(key, step, &format!("output `{name}`: {error}"), false))?;
+                outputs.insert(name.clone(), value);
+            }
+            let message = match &succeed.message {
+                Some(message) => Some(frame.text(message).map_err(|error| self.failure(key, step, &error, false))?),
+                None => None,
+            };
+            return Ok(Flow::Succeed { outputs, message });
+        }
+        if let Some(fail) = &step.fail {
+            let message = frame.text(&fail.message).map_err(|error| self.failure(key, step, &error, false))?;
+            let reason = match &fail.reason {
+                Some(reason) => Some(frame.text(reason).map_err(|error| self.failure(key, step, &error, false))?),
+                None => None,
+            };
+            return Ok(Flow::Fail { message, reason });
+        }
+        Err(self.failure(key, step, "the step has no kind this runner knows", false))
+    }
+
+    async fn for_each(
+        &mut self,
+        frame: &mut Frame,
+        step: &Step,
+        each: &crate::workflow::ForEachStep,
+        key: &str,
+        depth: usize,
+    ) -> StepResult {
+        let items = frame.value(&each.items).map_err(|error| self.failure(key, step, &error, false))?;
+        let items = match items {
+            Value::Array(items) => items,
+            Value::Null => Vec::new(),
+            other => return Err(self.failure(key, step, &format!("`{}` is not a list but {other}", each.items.value), false)),
+        };
+        let name = each.item.as_ref().map_or("item", |item| item.value.as_str()).to_string();
+        let length = items.len();
+        for (index, item) in items.into_iter().enumerate() {
+            frame.vars.insert(name.clone(), item);
+            frame.vars.insert(
+                "loop".to_string(),
+                json!({ "index": index + 1, "index0": index, "first": index == 0, "last": index + 1 == length, "length": length }),
+            );
+            let outcome = self.run_steps(frame, &each.steps, format!("{key}[{}].", index + 1), depth).await;
+            frame.vars.remove(&name);
+            frame.vars.remove("loop");
+            match outcome? {
+                Flow::Next => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Flow::Next)
+    }
+
+    async fn call(
+        &mut self,
+        frame: &mut Frame,
+        step: &Step,
+        call: &crate::workflow::CallStep,
+        key: &str,
+        depth: usize,
+    ) -> StepResult {
+        if depth >= MAX_CALL_DEPTH {
+            return Err(self.failure(key, step, &format!("calls are nested more than {MAX_CALL_DEPTH} deep"), false));
+        }
+        let catalogue = self.runner.catalogue();
+        let Some(callee) = catalogue.get(&call.workflow) else {
+            return Err(self.failure(key, step, &format!("no workflow named `{}` is loaded", call.workflow.value), false));
+        };
+        let mut raw = Vec::new();
+        for (name, template) in &call.inputs {
+            let value = frame.text(template).map_err(|error| self.failure(key, step, &format!("input `{name}`: {error}"), false))?;
+            raw.push((name.clone(), value));
+        }
+        let inputs = crate::inputs::check_inputs(&callee.workflow, &raw)
+            .map_err(|problems| self.failure(key, step, &problems.join("; "), false))?;
+        let workflow = Arc::new(callee.workflow.clone());
+        let secrets = self
+            .runner
+            .secrets
+            .select(workflow.secrets.iter().map(|secret| secret.value.as_str()))
+            .map_err(|missing| self.failure(key, step, &missing.join("; "), false))?;
+        let mut inner = Frame { workflow: workflow.clone(), inputs, secrets, vars: Map::new(), run: frame.run.clone() };
+        match self.run_steps(&mut inner, &workflow.steps, format!("{key}."), depth + 1).await? {
+            Flow::Next => {
+                if let Some(into) = &call.into {
+                    frame.vars.insert(into.value.clone(), json!({}));
+                }
+                Ok(Flow::Next)
+            }
+            Flow::Succeed { outputs, .. } => {
+                if let Some(into) = &call.into {
+                    frame.vars.insert(into.value.clone(), Value::Object(outputs));
+                }
+                Ok(Flow::Next)
+            }
+            other => Ok(other),
+        }
+    }
+
+    async fn human_task(
+        &mut self,
+        frame: &mut Frame,
+        step: &Step,
+        task: &crate::workflow::HumanTaskStep,
+        key: &str,
+    ) -> StepResult {
+        if let Some(existing) = self.run.task.clone().filter(|existing| existing.step_key == key) {
+            if let Some(decision) = existing.decision {
+                if let Some(into) = &task.into {
+                    let mut value = decision.values.clone();
+                    value.insert("approved".to_string(), Value::Bool(decision.approved));
+                    value.insert("comment".to_string(), Value::String(decision.comment.clone()));
+                    frame.vars.insert(into.value.clone(), Value::Object(value));
+                }
+                return Ok(Flow::Next);
+            }
+            if now_millis() > existing.deadline {
+                let message = format!("nobody acted on the task \"{}\" within {}", existing.title, show_duration(task.time_limit.0));
+                return Err(self.failure(key, step, &message, false));
+            }
+            self.runner.journal.wait(&self.run.id, WaitingFor::Task, Some(&existing), None).await?;
+            return Ok(Flow::Wait);
+        }
+        let title = frame.text(&task.title).map_err(|error| self.failure(key, step, &error, false))?;
+        let details = match &task.details {
+            Some(details) => frame.text(details).map_err(|error| self.failure(key, step, &error, false))?,
+            None => String::new(),
+        };
+        let created = HumanTask {
+            step_key: key.to_string(),
+            title,
+            details,
+            fields: task.fields.iter().map(|field| (field.name.clone(), field.prompt.clone())).collect(),
+            deadline: now_millis() + task.time_limit.0.as_millis() as i64,
+            decision: None,
+        };
+        self.runner.journal.wait(&self.run.id, WaitingFor::Task, Some(&created), None).await?;
+        self.run.task = Some(created);
+        Ok(Flow::Wait)
+    }
+
+    /// Runs a submitting step's idempotency check; when it finds the earlier submission, the
+    /// step is recorded as skipped with what the check found, and true is returned.
+    async fn already_done(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> Result<bool, Interrupt> {
+        let Some(idempotency) = &step.idempotency else { return Ok(false) };
+        let before = frame.vars.clone();
+        match self.run_steps(frame, &idempotency.check, format!("{key}.check."), depth).await? {
+            Flow::Next => {}
+            _ => return Err(self.failure(key, step, "an idempotency check may not end the run or wait", false)),
+        }
+        let done = frame.truth(&idempotency.done_when).map_err(|error| self.failure(key, step, &format!("`done_when`: {error}"), false))?;
+        if !done {
+            frame.vars = before;
+            return Ok(false);
+        }
+        let effects = changes(&before, &frame.vars);
+        self.record_outside_attempts(step, key, StepStatus::Skipped, &effects, "an earlier attempt had already taken effect").await?;
+        self.history.entry(key.to_string()).or_default().completed = Some(effects);
+        Ok(true)
+    }
+
+    /// Journals a step that was decided without an attempt: skipped, or found already done.
+    async fn record_outside_attempts(
+        &mut self,
+        step: &Step,
+        key: &str,
+        status: StepStatus,
+        effects: &Map<String, Value>,
+        note: &str,
+    ) -> Result<(), Interrupt> {
+        let attempt = self.attempts_of(key) + 1;
+        self.history.entry(key.to_string()).or_default().attempts = attempt;
+        let name = step.describe();
+        let seq = self.runner.journal.step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt).await?;
+        self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask_secrets(effects), Some(note)).await?;
+        self.emit_finished(step, key, attempt, status, 0, Some(note.to_string()));
+        Ok(())
+    }
+
+    fn emit_finished(&self, step: &Step, key: &str, attempt: i64, status: StepStatus, millis: u64, note: Option<String>) {
+        self.runner.emit(RunEvent::StepFinished {
+            run_id: self.run.id.clone(),
+            step_key: key.to_string(),
+            kind: step.kind().to_string(),
+            name: step.describe(),
+            attempt,
+            status,
+            millis,
+            note,
+        });
+    }
+
+    fn attempts_of(&self, key: &str) -> i64 {
+        self.history.get(key).map_or(0, |history| history.attempts)
+    }
+
+    /// Whether a step's effect outlasts it (so a completed one is replayed, not repeated).
+    fn is_lasting(&self, step: &Step, depth: usize) -> bool {
+        if step.has_lasting_effect() {
+            return true;
+        }
+        let Some(call) = &step.call else { return false };
+        if depth >= MAX_CALL_DEPTH {
+            return true;
+        }
+        let catalogue = self.runner.catalogue();
+        catalogue.get(&call.workflow).is_some_and(|callee| self.any_lasting(&callee.workflow, depth + 1))
+    }
+
+    fn any_lasting(&self, workflow: &Workflow, depth: usize) -> bool {
+        fn walk(execution: &Execution<'_>, steps: &[Located<Step>], depth: usize) -> bool {
+            steps.iter().any(|step| {
+                execution.is_lasting(step, depth) || step.children().iter().any(|(_, children)| walk(execution, children, depth))
+            })
+        }
+        walk(self, &workflow.steps, depth)
+    }
+
+    async fn cancelled(&self) -> Result<bool, Interrupt> {
+        Ok(self.runner.journal.status(&self.run.id).await? == Some(RunStatus::Cancelled))
+    }
+
+    /// The run's browser page, opening a session (and taking the system's permit) on first use.
+    async fn page(&mut self, frame: &Frame) -> Result<&mut Page, BrowserError> {
+        if self.permit.is_none() {
+            if let Some(system) = &self.file.workflow.system.as_ref().or(frame.workflow.system.as_ref()) {
+                self.permit = Some(self.runner.system_permit(&system.name, system.concurrency).await);
+            }
+        }
+        if self.page.is_none() {
+            self.page = Some(self.runner.browsers.open_page().await?);
+        }
+        self.page.as_mut().ok_or_else(|| BrowserError::Unavailable("no page".to_string()))
+    }
+
+    async fn drop_page(&mut self) {
+        if let Some(page) = self.page.take() {
+            page.close().await;
+        }
+    }
+
+    /// Keeps a screenshot and the page's HTML, masked, with the run.
+    async fn capture_evidence(&mut self, key: &str) -> Result<(), Interrupt> {
+        let Some(page) = self.page.as_ref() else { return Ok(()) };
+        let masked: Vec<&str> = self.redactor.values().collect();
+        let picture = page.screenshot(&masked).await;
+        let html = page.html().await;
+        let address = page.url().await.unwrap_or_default();
+        if let Ok(png) = picture {
+            self.runner.journal.add_evidence(&self.run.id, key, "failure.png", "image/png", &png).await?;
+        }
+        if let Ok(html) = html {
+            let html = format!("<!-- {} -->\n{}", self.redactor.redact(&address), self.redactor.redact(&html));
+            self.runner.journal.add_evidence(&self.run.id, key, "failure.html", "text/html", html.as_bytes()).await?;
+        }
+        Ok(())
+    }
+
+    fn failure(&self, key: &str, step: &Step, message: &str, lost: bool) -> Interrupt {
+        Interrupt::Step(Failure { key: key.to_string(), name: step.describe(), message: self.redactor.redact(message), lost })
+    }
+
+    /// Variables with secret values masked, for the journal.
+    fn mask_secrets(&self, effects: &Map<String, Value>) -> Map<String, Value> {
+        fn mask(value: &Value, secrets: &[&String]) -> Value {
+            match value {
+                Value::String(text) => {
+                    let mut text = text.clone();
+                    for secret in secrets {
+                        if secret.len() >= 3 {
+                            text = text.replace(secret.as_str(), SECRET_MASK);
+                        }
+                    }
+                    Value::String(text)
+                }
+                Value::Array(items) => Value::Array(items.iter().map(|item| mask(item, secrets)).collect()),
+                Value::Object(fields) => {
+                    Value::Object(fields.iter().map(|(name, value)| (name.clone(), mask(value, secrets))).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        let secrets: Vec<&String> = self.secrets.values().collect();
+        if secrets.is_empty() {
+            return effects.clone();
+        }
+        effects.iter().map(|(name, value)| (name.clone(), mask(value, &secrets))).collect()
+    }
+}
+
+impl Failure {
+    /// The failure as seen from a step at `key`: a failure of a step inside it names that step.
+    fn describe_from(&self, key: &str) -> String {
+        if self.key == key { self.message.clone() } else { format!("step {} ({}): {}", self.key, self.name, self.message) }
+    }
+}
+
+/// The pause before a retry: the step's backoff doubled for each retry before, within its cap.
+fn backoff(step: &Step, retries_before: u32) -> Duration {
+    let Some(retry) = &step.retry else { return Duration::ZERO };
+    let doubled = retry.backoff.0.saturating_mul(2u32.saturating_pow(retries_before.saturating_sub(1)));
+    match &retry.max_backoff {
+        Some(cap) => doubled.min(cap.0),
+        None => doubled,
+    }
+}
+
+/// A duration as people write it: `30s`, `2m`, `1h30m`.
+pub fn show_duration(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if seconds == 0 {
+        return format!("{}ms", duration.as_millis());
+    }
+    let (hours, minutes, seconds) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let mut text = String::new();
+    if hours > 0 {
+        text.push_str(&format!("{hours}h"));
+    }
+    if minutes > 0 {
+        text.push_str(&format!("{minutes}m"));
+    }
+    if seconds > 0 {
+        text.push_str(&format!("{seconds}s"));
+    }
+    text
+}

@@ -1,0 +1,393 @@
+//! The durable runner: starts runs, works them step by step with every outcome journaled, resumes
+//! them after a crash without repeating what took effect, and carries out what people decide.
+
+mod browser_steps;
+mod context;
+mod execution;
+mod http_step;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::sync::{Semaphore, broadcast};
+
+use crate::browser::{BrowserConfig, Browsers};
+use crate::events::RunEvent;
+use crate::inputs::check_inputs;
+use crate::journal::{Decision, Journal, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
+use crate::secrets::Secrets;
+use crate::workflow::{Catalogue, Workflow, WorkflowFile, called_workflows, parse_workflow};
+use execution::Execution;
+
+/// What the person who started a run is told when it stops for a problem only a person can fix.
+pub const STUCK_MESSAGE: &str = "We could not finish your request automatically. A member of staff has been told and will \
+                                 complete it or contact you.";
+/// What they are told when a run succeeds without a message of its own.
+pub const DONE_MESSAGE: &str = "Your request is complete.";
+/// What they are told when a person cancels their run.
+pub const CANCELLED_MESSAGE: &str = "Your request has been cancelled by the council. Please contact us if you still need help.";
+
+/// What can go wrong starting or acting on a run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    /// The inputs given do not fit the workflow.
+    #[error("the inputs do not fit the workflow:\n  {}", .0.join("\n  "))]
+    Inputs(Vec<String>),
+    /// Secrets the workflow needs are not set.
+    #[error("the workflow needs secrets that are not set:\n  {}", .0.join("\n  "))]
+    Secrets(Vec<String>),
+    /// No run has that id or reference.
+    #[error("no run has the id or reference `{0}`")]
+    NoSuchRun(String),
+    /// The run is not in a state where that can be done.
+    #[error("run {reference} is {status}: {why}")]
+    WrongState {
+        /// The run's reference.
+        reference: String,
+        /// Its status.
+        status: &'static str,
+        /// What cannot be done.
+        why: String,
+    },
+    /// The run's workflow cannot be read.
+    #[error("the run's workflow cannot be read: {0}")]
+    Workflow(String),
+}
+
+/// How the runner works.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// This instance's name, recorded on the runs it holds.
+    pub instance: String,
+    /// How long a run stays held by an instance that stops renewing it (because it died).
+    pub lease: Duration,
+    /// The time limit of a step that sets none (and whose system sets none).
+    pub step_timeout: Duration,
+    /// Where browsers come from.
+    pub browsers: BrowserConfig,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            instance: format!("{}-{}", hostname(), std::process::id()),
+            lease: Duration::from_secs(60),
+            step_timeout: Duration::from_secs(30),
+            browsers: BrowserConfig::default(),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "councilbot".to_string())
+}
+
+/// Starts, works and resumes workflow runs.
+#[derive(Debug)]
+pub struct Runner {
+    journal: Journal,
+    catalogue: RwLock<Arc<Catalogue>>,
+    secrets: Secrets,
+    browsers: Browsers,
+    http: reqwest::Client,
+    events: broadcast::Sender<RunEvent>,
+    systems: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
+    config: RunnerConfig,
+}
+
+impl Runner {
+    /// A runner over a journal, with the council's workflows (for `call` steps) and its secrets.
+    pub fn new(journal: Journal, catalogue: Catalogue, secrets: Secrets, config: RunnerConfig) -> Runner {
+        let (events, _) = broadcast::channel(1024);
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("councilbot/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Runner {
+            journal,
+            catalogue: RwLock::new(Arc::new(catalogue)),
+            secrets,
+            browsers: Browsers::new(config.browsers.clone()),
+            http,
+            events,
+            systems: std::sync::Mutex::new(HashMap::new()),
+            config,
+        }
+    }
+
+    /// The journal runs are kept in.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// The workflows runs can call.
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        self.catalogue.read().map(|catalogue| catalogue.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Replaces the workflows runs can call; runs already working keep their own steps.
+    pub fn set_catalogue(&self, catalogue: Catalogue) {
+        let mut slot = self.catalogue.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *slot = Arc::new(catalogue);
+    }
+
+    /// Events of every run from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<RunEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, event: RunEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Checks inputs and secrets, and records a new queued run of a workflow.
+    pub async fn start(
+        &self,
+        file: &WorkflowFile,
+        inputs: &[(String, String)],
+        started_by: &StartedBy,
+    ) -> Result<RunRecord, RunnerError> {
+        let checked = check_inputs(&file.workflow, inputs).map_err(RunnerError::Inputs)?;
+        self.start_checked(file, &checked, started_by).await
+    }
+
+    /// Records a new queued run with inputs already checked (as the conversation engine does).
+    pub async fn start_checked(
+        &self,
+        file: &WorkflowFile,
+        inputs: &Map<String, Value>,
+        started_by: &StartedBy,
+    ) -> Result<RunRecord, RunnerError> {
+        self.secrets_for(&file.workflow).map_err(RunnerError::Secrets)?;
+        let source_path = file.path.display().to_string();
+        let run = self
+            .journal
+            .create_run(NewRun {
+                workflow: &file.workflow.name,
+                version: i64::from(file.workflow.version),
+                definition: &file.source,
+                source_path: &source_path,
+                inputs,
+                started_by,
+            })
+            .await?;
+        Ok(run)
+    }
+
+    /// The secrets a workflow and the workflows it calls use, or what is missing.
+    fn secrets_for(&self, workflow: &Workflow) -> Result<std::collections::BTreeMap<String, String>, Vec<String>> {
+        let catalogue = self.catalogue();
+        let mut names: Vec<String> = Vec::new();
+        let mut pending = vec![workflow.clone()];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(next) = pending.pop() {
+            if !seen.insert(next.name.value.clone()) {
+                continue;
+            }
+            names.extend(next.secrets.iter().map(|secret| secret.value.clone()));
+            for callee in called_workflows(&next.steps) {
+                if let Some(file) = catalogue.get(&callee) {
+                    pending.push(file.workflow.clone());
+                }
+            }
+        }
+        self.secrets.select(names.iter().map(String::as_str))
+    }
+
+    /// Works a run until it ends or waits for a person, if this instance can take it (it is
+    /// queued, or held by an instance whose lease lapsed). Returns the run as it then is, or
+    /// `None` when it could not be taken.
+    pub async fn work(&self, run_id: &str) -> Result<Option<RunRecord>, RunnerError> {
+        let lease_millis = self.config.lease.as_millis() as i64;
+        if !self.journal.claim(run_id, &self.config.instance, lease_millis).await? {
+            return Ok(None);
+        }
+        let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
+        let file = match parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone()) {
+            Ok(file) => file,
+            Err(diagnostic) => {
+                let reason = format!("the workflow recorded with the run no longer parses: {diagnostic}");
+                self.journal.wait(&run.id, WaitingFor::Error, None, Some(&reason)).await?;
+                return Err(RunnerError::Workflow(reason));
+            }
+        };
+        let heartbeat = self.heartbeat(&run.id);
+        let outcome = Execution::new(self, run, file).await?.run().await;
+        heartbeat.abort();
+        outcome?;
+        let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
+        Ok(Some(run))
+    }
+
+    /// Works every run that is ready: queued, left by an instance that died, or whose human
+    /// task ran out of time. Returns the runs worked.
+    pub async fn work_ready(&self) -> Result<Vec<RunRecord>, RunnerError> {
+        let mut worked = Vec::new();
+        for run_id in self.journal.runnable().await? {
+            if let Some(run) = self.work(&run_id).await? {
+                worked.push(run);
+            }
+        }
+        Ok(worked)
+    }
+
+    /// Keeps this instance's hold on a run while it works it.
+    fn heartbeat(&self, run_id: &str) -> tokio::task::JoinHandle<()> {
+        let journal = self.journal.clone();
+        let (run_id, instance, lease) = (run_id.to_string(), self.config.instance.clone(), self.config.lease);
+        tokio::spawn(async move {
+            let every = (lease / 3).max(Duration::from_millis(100));
+            loop {
+                tokio::time::sleep(every).await;
+                let _ = journal.renew(&run_id, &instance, lease.as_millis() as i64).await;
+            }
+        })
+    }
+
+    /// The run with this id or reference.
+    pub async fn find(&self, id_or_reference: &str) -> Result<RunRecord, RunnerError> {
+        self.journal.run(id_or_reference).await?.ok_or_else(|| RunnerError::NoSuchRun(id_or_reference.to_string()))
+    }
+
+    /// Puts a run that waits after an error (or failed) back in the queue to be tried again:
+    /// completed steps are not repeated. Returns the run, ready for [`Runner::work`].
+    pub async fn retry(&self, id_or_reference: &str, actor: &str) -> Result<RunRecord, RunnerError> {
+        let run = self.find(id_or_reference).await?;
+        if !(run.status == RunStatus::Failed || (run.status == RunStatus::Waiting && run.waiting_for == Some(WaitingFor::Error))) {
+            return Err(wrong_state(&run, "only a run that failed or waits after an error can be retried"));
+        }
+        if !self.journal.requeue(&run.id).await? {
+            return Err(wrong_state(&run, "it changed while being retried"));
+        }
+        self.journal.record_action(&run.id, actor, "retry", "").await?;
+        self.find(&run.id).await
+    }
+
+    /// Ends a waiting run as done by hand, with the outputs a person entered; every declared
+    /// output is needed.
+    pub async fn complete(
+        &self,
+        id_or_reference: &str,
+        outputs: &[(String, String)],
+        actor: &str,
+    ) -> Result<RunRecord, RunnerError> {
+        let run = self.find(id_or_reference).await?;
+        if run.status != RunStatus::Waiting && run.status != RunStatus::Failed {
+            return Err(wrong_state(&run, "only a waiting or failed run can be completed by hand"));
+        }
+        let file = parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone())
+            .map_err(|diagnostic| RunnerError::Workflow(diagnostic.to_string()))?;
+        let declared = &file.workflow.outputs;
+        let mut problems = Vec::new();
+        for (name, _) in outputs {
+            if !declared.contains_key(name) {
+                problems.push(format!("`{name}` is not an output of `{}`", run.workflow));
+            }
+        }
+        let mut values = Map::new();
+        for (name, meaning) in declared {
+            match outputs.iter().rev().find(|(given, _)| given == name) {
+                Some((_, value)) => {
+                    values.insert(name.clone(), Value::String(value.clone()));
+                }
+                None => problems.push(format!("output `{name}` is needed ({meaning})")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RunnerError::Inputs(problems));
+        }
+        let message = completion_message(&values);
+        self.journal.finish(&run.id, RunStatus::Succeeded, &values, Some(&message), Some("completed by hand")).await?;
+        self.journal.record_action(&run.id, actor, "complete", &serde_json::to_string(&values).unwrap_or_default()).await?;
+        self.journal.notify(&run.id, "resident", &run.started_by, &message).await?;
+        let run = self.find(&run.id).await?;
+        self.emit_stopped(&run);
+        Ok(run)
+    }
+
+    /// Records a decision on the human task a run waits on, and puts it back in the queue.
+    pub async fn decide(&self, id_or_reference: &str, decision: Decision, actor: &str) -> Result<RunRecord, RunnerError> {
+        let run = self.find(id_or_reference).await?;
+        let Some(task) = run.task.as_ref().filter(|_| run.waiting_for == Some(WaitingFor::Task)) else {
+            return Err(wrong_state(&run, "it is not waiting on a human task"));
+        };
+        let missing: Vec<String> = task
+            .fields
+            .iter()
+            .filter(|(name, _)| decision.approved && !decision.values.contains_key(name))
+            .map(|(name, prompt)| format!("field `{name}` is needed ({prompt})"))
+            .collect();
+        if !missing.is_empty() {
+            return Err(RunnerError::Inputs(missing));
+        }
+        let action = if decision.approved { "approve" } else { "reject" };
+        let detail = decision.comment.clone();
+        if !self.journal.decide(&run.id, decision).await? {
+            return Err(wrong_state(&run, "it changed while the decision was recorded"));
+        }
+        self.journal.record_action(&run.id, actor, action, &detail).await?;
+        self.find(&run.id).await
+    }
+
+    /// Cancels a run that has not ended; a run being worked stops before its next step.
+    pub async fn cancel(&self, id_or_reference: &str, actor: &str, reason: &str) -> Result<RunRecord, RunnerError> {
+        let run = self.find(id_or_reference).await?;
+        if !self.journal.cancel(&run.id).await? {
+            return Err(wrong_state(&run, "it has already ended"));
+        }
+        self.journal.record_action(&run.id, actor, "cancel", reason).await?;
+        self.journal.notify(&run.id, "resident", &run.started_by, CANCELLED_MESSAGE).await?;
+        let run = self.find(&run.id).await?;
+        self.emit_stopped(&run);
+        Ok(run)
+    }
+
+    fn emit_stopped(&self, run: &RunRecord) {
+        self.emit(RunEvent::RunStopped {
+            run_id: run.id.clone(),
+            reference: run.reference.clone(),
+            status: run.status,
+            waiting_for: run.waiting_for,
+            message: run.message.clone(),
+        });
+    }
+
+    /// The permit to use a system, waiting while as many runs as it allows are using it.
+    async fn system_permit(&self, name: &str, concurrency: u32) -> tokio::sync::OwnedSemaphorePermit {
+        let semaphore = {
+            let mut systems = self.systems.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            systems.entry(name.to_string()).or_insert_with(|| Arc::new(Semaphore::new(concurrency.max(1) as usize))).clone()
+        };
+        // The semaphore is never closed, so acquiring cannot fail.
+        semaphore.acquire_owned().await.expect("system semaphores are never closed")
+    }
+}
+
+fn wrong_state(run: &RunRecord, why: &str) -> RunnerError {
+    RunnerError::WrongState { reference: run.reference.clone(), status: run.status.as_str(), why: why.to_string() }
+}
+
+/// What the resident is told of a run done, naming its outputs.
+pub fn completion_message(outputs: &Map<String, Value>) -> String {
+    let details: Vec<String> = outputs
+        .iter()
+        .filter_map(|(name, value)| {
+            let text = match value {
+                Value::String(text) => text.clone(),
+                Value::Null => return None,
+                other => other.to_string(),
+            };
+            Some(format!("{}: {text}", name.replace('_', " ")))
+        })
+        .collect();
+    if details.is_empty() { DONE_MESSAGE.to_string() } else { format!("{DONE_MESSAGE} {}.", details.join(", ")) }
+}

@@ -1,0 +1,572 @@
+//! Checks of everything about a workflow that can be known before it runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use regex::Regex;
+
+use super::diagnostic::{Diagnostic, closest};
+use super::load::{WorkflowFile, quote_all};
+use super::located::{Located, Template};
+use super::model::{InputType, Workflow};
+use super::step::{Locator, STEP_KINDS, Step};
+use super::template::{is_template, names_in_expression, names_in_template};
+
+/// Names every template may use besides inputs, secrets and variables.
+const BUILT_IN_NAMES: &[&str] = &["run", "system"];
+
+/// Checks a parsed workflow; `workflows` are the others it may call, by name.
+pub fn check_workflow(file: &WorkflowFile, workflows: &BTreeMap<String, Workflow>) -> Vec<Diagnostic> {
+    let mut checker = Checker { file, workflows, errors: Vec::new(), ids: BTreeMap::new() };
+    checker.check_header();
+    let mut scope = Scope::default();
+    checker.check_steps(&file.workflow.steps, &mut scope);
+    checker.errors.sort_by_key(|error| (error.line, error.column));
+    checker.errors
+}
+
+struct Checker<'a> {
+    file: &'a WorkflowFile,
+    workflows: &'a BTreeMap<String, Workflow>,
+    errors: Vec<Diagnostic>,
+    ids: BTreeMap<String, u64>,
+}
+
+/// The variables defined at a point of the workflow.
+#[derive(Debug, Clone, Default)]
+struct Scope {
+    variables: BTreeSet<String>,
+}
+
+impl Scope {
+    fn with(&self, names: &[&str]) -> Scope {
+        let mut inner = self.clone();
+        inner.variables.extend(names.iter().map(|name| name.to_string()));
+        inner
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|first| first.is_ascii_lowercase() || first == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl<'a> Checker<'a> {
+    fn error(&mut self, line: u64, column: u64, message: impl Into<String>) {
+        self.errors.push(self.file.error_at(line, column, message));
+    }
+
+    fn workflow(&self) -> &'a Workflow {
+        &self.file.workflow
+    }
+
+    fn check_header(&mut self) {
+        let workflow = self.workflow();
+        let (name, name_line, name_column) = (workflow.name.value.clone(), workflow.name.line, workflow.name.column);
+        if !is_identifier(&name) {
+            self.error(name_line, name_column, format!("workflow name `{name}` must be snake_case, such as `report_repair`"));
+        }
+        let trigger = workflow.trigger.clone();
+        if trigger.intent.is_none() && trigger.schedule.is_none() && trigger.webhook.is_none() {
+            self.error(name_line, name_column, "the trigger needs at least one of `intent`, `schedule` and `webhook`");
+        }
+        if let Some(intent) = &trigger.intent {
+            if intent.examples.is_empty() {
+                self.error(name_line, name_column, format!("intent `{}` needs at least one example phrasing", intent.name));
+            }
+        }
+        if let Some(schedule) = &trigger.schedule {
+            if let Err(problem) = check_cron(schedule) {
+                self.error(schedule.line, schedule.column, problem);
+            }
+        }
+        let secrets: Vec<Located<String>> = self.workflow().secrets.clone();
+        let mut seen_secrets = BTreeSet::new();
+        for secret in &secrets {
+            if !seen_secrets.insert(secret.value.clone()) {
+                self.error(secret.line, secret.column, format!("secret `{}` is listed twice", secret.value));
+            }
+        }
+        if let Some(webhook) = &trigger.webhook {
+            if !seen_secrets.contains(&webhook.token_secret.value) {
+                let token = &webhook.token_secret;
+                self.error(token.line, token.column, format!("webhook token secret `{}` is not in `secrets`", token.value));
+            }
+        }
+        let inputs = self.workflow().inputs.clone();
+        let mut seen_inputs = BTreeSet::new();
+        for input in &inputs {
+            let name = &input.name;
+            if !is_identifier(name) {
+                self.error(name.line, name.column, format!("input name `{}` must be snake_case", name.value));
+            }
+            if !seen_inputs.insert(name.value.clone()) {
+                self.error(name.line, name.column, format!("input `{}` is declared twice", name.value));
+            }
+            if input.kind == InputType::Choice && input.choices.is_empty() {
+                self.error(name.line, name.column, format!("choice input `{}` needs `choices`", name.value));
+            }
+            if input.kind != InputType::Choice && !input.choices.is_empty() {
+                self.error(name.line, name.column, format!("input `{}` has `choices` but is not of type `choice`", name.value));
+            }
+            if let (Some(min), Some(max)) = (input.min_length, input.max_length) {
+                if min > max {
+                    self.error(name.line, name.column, format!("input `{}` has min_length above max_length", name.value));
+                }
+            }
+        }
+        if let Some(system) = &self.workflow().system.clone() {
+            self.check_template(&system.base_url, &Scope::default());
+            if system.concurrency == 0 {
+                let at = &system.base_url;
+                self.error(at.line, at.column, format!("system `{}` needs a concurrency of at least 1", system.name));
+            }
+        }
+    }
+
+    fn check_steps(&mut self, steps: &[Located<Step>], scope: &mut Scope) {
+        for step in steps {
+            self.check_step(step, scope);
+        }
+    }
+
+    fn check_step(&mut self, located: &Located<Step>, scope: &mut Scope) {
+        let (line, column) = (located.line, located.column);
+        let step = &located.value;
+        let kinds = step.kinds();
+        match kinds.as_slice() {
+            [] => self.error(
+                line,
+                column,
+                format!("this step has no kind; give it one of {}", quote_all(STEP_KINDS)),
+            ),
+            [_] => {}
+            several => self.error(
+                line,
+                column,
+                format!("this step has several kinds ({}); each step does one thing, so split it", quote_all(several)),
+            ),
+        }
+        if let Some(id) = &step.id {
+            if !is_identifier(id) {
+                self.error(id.line, id.column, format!("step id `{}` must be snake_case", id.value));
+            } else if let Some(first) = self.ids.insert(id.value.clone(), id.line) {
+                self.error(id.line, id.column, format!("step id `{}` is already used on line {first}", id.value));
+            }
+        }
+        if let Some(condition) = &step.when {
+            self.check_expression(condition, scope);
+        }
+        if let Some(retry) = &step.retry {
+            if retry.attempts == 0 {
+                self.error(line, column, "`retry.attempts` counts the first attempt, so it must be at least 1");
+            }
+        }
+        if step.submits && step.idempotency.is_none() {
+            self.error(
+                line,
+                column,
+                "a step that `submits` needs `idempotency`: steps that find an earlier submission, so a resumed run never submits twice",
+            );
+        }
+        if !step.submits && step.idempotency.is_some() {
+            self.error(line, column, "`idempotency` only applies to a step that `submits: true`");
+        }
+        if let Some(idempotency) = &step.idempotency {
+            self.check_steps(&idempotency.check, scope);
+            self.check_expression(&idempotency.done_when, scope);
+        }
+        if let Some(on_error) = &step.on_error {
+            let mut inner = scope.with(&["error"]);
+            self.check_steps(on_error, &mut inner);
+        }
+        self.check_kind(step, line, column, scope);
+    }
+
+    fn check_kind(&mut self, step: &Step, line: u64, column: u64, scope: &mut Scope) {
+        if let Some(address) = &step.open {
+            self.check_template(address, scope);
+        }
+        if let Some(locator) = &step.click {
+            self.check_locator(locator, line, column, scope);
+        }
+        if let Some(fill) = &step.fill {
+            self.check_locator(&fill.locator(), line, column, scope);
+            self.check_template(&fill.value, scope);
+        }
+        if let Some(select) = &step.select {
+            self.check_locator(&select.locator(), line, column, scope);
+            match (&select.option, &select.value) {
+                (Some(text), None) | (None, Some(text)) => self.check_template(text, scope),
+                _ => self.error(line, column, "`select` needs exactly one of `option` (visible text) and `value`"),
+            }
+        }
+        if let Some(check) = &step.check {
+            self.check_locator(&check.locator(), line, column, scope);
+        }
+        if let Some(upload) = &step.upload {
+            self.check_locator(&upload.locator(), line, column, scope);
+            self.check_template(&upload.file, scope);
+        }
+        if let Some(press) = &step.press {
+            let locator = press.locator();
+            if locator.strategies() > 0 {
+                self.check_locator(&locator, line, column, scope);
+            }
+            if press.key.is_empty() {
+                self.error(line, column, "`press` needs a `key`");
+            }
+        }
+        if let Some(wait) = &step.wait_for {
+            let given = [wait.visible.is_some(), wait.text.is_some(), wait.url.is_some(), wait.gone.is_some()];
+            if given.iter().filter(|given| **given).count() != 1 {
+                self.error(line, column, "`wait_for` needs exactly one of `visible`, `text`, `url` and `gone`");
+            }
+            for locator in [&wait.visible, &wait.gone].into_iter().flatten() {
+                self.check_locator(locator, line, column, scope);
+            }
+            if let Some(text) = &wait.text {
+                self.check_template(text, scope);
+            }
+            if let Some(pattern) = &wait.url {
+                self.check_pattern(pattern, scope);
+            }
+        }
+        if let Some(extract) = &step.extract {
+            self.check_locator(&extract.locator(), line, column, scope);
+            if extract.table && (extract.attribute.is_some() || extract.pattern.is_some()) {
+                self.error(line, column, "an `extract` with `table` reads whole rows; it cannot also take `attribute` or `pattern`");
+            }
+            if let Some(pattern) = &extract.pattern {
+                if let Err(error) = Regex::new(pattern) {
+                    self.error(line, column, format!("`pattern` is not a regular expression: {error}"));
+                }
+            }
+            self.define(&extract.into, scope);
+        }
+        if let Some(assert) = &step.assert_that {
+            let given = [assert.visible.is_some(), assert.text.is_some(), assert.url.is_some(), assert.that.is_some()];
+            if given.iter().filter(|given| **given).count() != 1 {
+                self.error(line, column, "`assert` needs exactly one of `visible`, `text`, `url` and `that`");
+            }
+            if let Some(locator) = &assert.visible {
+                self.check_locator(locator, line, column, scope);
+            }
+            if let Some(text) = &assert.text {
+                self.check_template(text, scope);
+            }
+            if let Some(pattern) = &assert.url {
+                self.check_pattern(pattern, scope);
+            }
+            if let Some(that) = &assert.that {
+                self.check_expression(that, scope);
+            }
+            if let Some(message) = &assert.message {
+                self.check_template(message, scope);
+            }
+        }
+        if let Some(frame) = &step.frame {
+            let given = [frame.css.is_some(), frame.xpath.is_some(), frame.parent, frame.top];
+            if given.iter().filter(|given| **given).count() != 1 {
+                self.error(line, column, "`frame` needs exactly one of `css`, `xpath`, `parent: true` and `top: true`");
+            }
+            for selector in [&frame.css, &frame.xpath].into_iter().flatten() {
+                self.check_template(selector, scope);
+            }
+        }
+        if let Some(dialog) = &step.dialog {
+            for text in [&dialog.answer, &dialog.expect].into_iter().flatten() {
+                self.check_template(text, scope);
+            }
+        }
+        if let Some(screenshot) = &step.screenshot {
+            self.check_template(&screenshot.name, scope);
+        }
+        if let Some(script) = &step.script {
+            self.check_template(&script.code, scope);
+            if let Some(into) = &script.into {
+                self.define(into, scope);
+            }
+        }
+        if let Some(http) = &step.http {
+            self.check_template(&http.url, scope);
+            for value in http.headers.values() {
+                self.check_template(value, scope);
+            }
+            for value in http.form.iter().flat_map(BTreeMap::values) {
+                self.check_template(value, scope);
+            }
+            if http.json.is_some() && http.form.is_some() {
+                self.error(line, column, "an `http` step sends either a `json` or a `form` body, not both");
+            }
+            if let Some(json) = &http.json {
+                self.check_json_templates(json, line, column, scope);
+            }
+            for status in &http.expect_status {
+                if !(100..=599).contains(status) {
+                    self.error(line, column, format!("`expect_status` {status} is not an HTTP status"));
+                }
+            }
+            for (name, pointer) in &http.extract {
+                if !pointer.is_empty() && !pointer.starts_with('/') {
+                    self.error(line, column, format!("`extract.{name}` must be a JSON pointer such as `/case/reference`"));
+                }
+                let located = Located { value: name.clone(), line, column };
+                self.define(&located, scope);
+            }
+            if let Some(into) = &http.into {
+                self.define(into, scope);
+            }
+        }
+        if let Some(set) = &step.set {
+            for value in set.values() {
+                self.check_template(value, scope);
+            }
+            for (name, value) in set {
+                let located = Located { value: name.clone(), line: value.line, column: value.column };
+                self.define(&located, scope);
+            }
+        }
+        if let Some(branch) = &step.if_then {
+            self.check_expression(&branch.condition, scope);
+            let mut then_scope = scope.clone();
+            self.check_steps(&branch.then, &mut then_scope);
+            let mut else_scope = scope.clone();
+            self.check_steps(&branch.otherwise, &mut else_scope);
+            scope.variables.extend(then_scope.variables);
+            scope.variables.extend(else_scope.variables);
+        }
+        if let Some(each) = &step.for_each {
+            self.check_expression(&each.items, scope);
+            let item = each.item.as_ref().map(|item| item.value.as_str()).unwrap_or("item");
+            if let Some(name) = &each.item {
+                self.check_new_name(name);
+            }
+            let mut inner = scope.with(&[item, "loop"]);
+            self.check_steps(&each.steps, &mut inner);
+        }
+        if let Some(block) = &step.block {
+            self.check_steps(block, scope);
+        }
+        if let Some(call) = &step.call {
+            for value in call.inputs.values() {
+                self.check_template(value, scope);
+            }
+            self.check_call(call);
+            if let Some(into) = &call.into {
+                self.define(into, scope);
+            }
+        }
+        if let Some(task) = &step.human_task {
+            self.check_template(&task.title, scope);
+            if let Some(details) = &task.details {
+                self.check_template(details, scope);
+            }
+            if let Some(into) = &task.into {
+                self.define(into, scope);
+            }
+        }
+        if let Some(notify) = &step.notify {
+            self.check_template(&notify.message, scope);
+        }
+        if let Some(succeed) = &step.succeed {
+            let declared: Vec<String> = self.workflow().outputs.keys().cloned().collect();
+            for (name, value) in &succeed.outputs {
+                self.check_template(value, scope);
+                if !declared.contains(name) {
+                    let message = match closest(name, declared.iter().map(String::as_str)) {
+                        Some(suggestion) => format!("output `{name}` is not declared in `outputs`; did you mean `{suggestion}`?"),
+                        None => format!("output `{name}` is not declared in `outputs`"),
+                    };
+                    self.error(value.line, value.column, message);
+                }
+            }
+            for name in &declared {
+                if !succeed.outputs.contains_key(name) {
+                    self.error(line, column, format!("this `succeed` does not give the declared output `{name}`"));
+                }
+            }
+            if let Some(message) = &succeed.message {
+                self.check_template(message, scope);
+            }
+        }
+        if let Some(fail) = &step.fail {
+            self.check_template(&fail.message, scope);
+            if let Some(reason) = &fail.reason {
+                self.check_template(reason, scope);
+            }
+        }
+    }
+
+    fn check_call(&mut self, call: &super::step::CallStep) {
+        let target = &call.workflow;
+        let Some(callee) = self.workflows.get(&target.value) else {
+            let message = match closest(&target.value, self.workflows.keys().map(String::as_str)) {
+                Some(suggestion) => format!("no workflow is named `{}`; did you mean `{suggestion}`?", target.value),
+                None => format!("no workflow is named `{}` among the files being checked", target.value),
+            };
+            self.error(target.line, target.column, message);
+            return;
+        };
+        if target.value == self.workflow().name.value {
+            self.error(target.line, target.column, "a workflow cannot call itself");
+        }
+        let declared: Vec<&str> = callee.inputs.iter().map(|input| input.name.value.as_str()).collect();
+        for (name, value) in &call.inputs {
+            if !declared.contains(&name.as_str()) {
+                let message = format!("workflow `{}` has no input `{name}`; its inputs are {}", target.value, quote_all(&declared));
+                self.error(value.line, value.column, message);
+            }
+        }
+        for input in callee.inputs.iter().filter(|input| input.required) {
+            if !call.inputs.contains_key(&input.name.value) {
+                let message = format!("workflow `{}` needs the input `{}`", target.value, input.name.value);
+                self.error(target.line, target.column, message);
+            }
+        }
+    }
+
+    fn check_locator(&mut self, locator: &Locator, line: u64, column: u64, scope: &Scope) {
+        if locator.strategies() != 1 {
+            self.error(line, column, "name the element with exactly one of `css`, `xpath`, `link`, `label` and `text`");
+        }
+        for text in [&locator.css, &locator.xpath, &locator.link, &locator.label, &locator.text].into_iter().flatten() {
+            self.check_template(text, scope);
+        }
+        if locator.nth == Some(0) {
+            self.error(line, column, "`nth` counts from 1");
+        }
+    }
+
+    fn check_pattern(&mut self, pattern: &Template, scope: &Scope) {
+        if is_template(pattern) {
+            self.check_template(pattern, scope);
+        } else if let Err(error) = Regex::new(pattern) {
+            self.error(pattern.line, pattern.column, format!("not a regular expression: {error}"));
+        }
+    }
+
+    fn check_json_templates(&mut self, json: &serde_json::Value, line: u64, column: u64, scope: &Scope) {
+        match json {
+            serde_json::Value::String(text) => {
+                self.check_template(&Located { value: text.clone(), line, column }, scope);
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| self.check_json_templates(item, line, column, scope)),
+            serde_json::Value::Object(fields) => {
+                fields.values().for_each(|value| self.check_json_templates(value, line, column, scope))
+            }
+            _ => {}
+        }
+    }
+
+    fn check_template(&mut self, template: &Template, scope: &Scope) {
+        match names_in_template(template) {
+            Ok(names) => self.check_names(names, template, scope),
+            Err(error) => self.error(template.line, template.column, format!("template error: {error}")),
+        }
+    }
+
+    fn check_expression(&mut self, expression: &Template, scope: &Scope) {
+        match names_in_expression(expression) {
+            Ok(names) => self.check_names(names, expression, scope),
+            Err(error) => self.error(expression.line, expression.column, format!("expression error: {error}")),
+        }
+    }
+
+    fn check_names(&mut self, names: BTreeSet<String>, at: &Template, scope: &Scope) {
+        for name in names {
+            if let Some(problem) = self.unknown_name(&name, scope) {
+                self.error(at.line, at.column, problem);
+            }
+        }
+    }
+
+    /// Why a name used in a template is not defined, if it is not.
+    fn unknown_name(&self, dotted: &str, scope: &Scope) -> Option<String> {
+        let mut parts = dotted.split('.');
+        let root = parts.next().unwrap_or_default();
+        let field = parts.next();
+        match root {
+            "inputs" => {
+                let declared: Vec<&str> = self.workflow().inputs.iter().map(|input| input.name.value.as_str()).collect();
+                let field = field?;
+                (!declared.contains(&field)).then(|| match closest(field, declared.iter().copied()) {
+                    Some(suggestion) => format!("`inputs.{field}` is not a declared input; did you mean `inputs.{suggestion}`?"),
+                    None => format!("`inputs.{field}` is not a declared input; the inputs are {}", quote_all(&declared)),
+                })
+            }
+            "secrets" => {
+                let declared: Vec<&str> = self.workflow().secrets.iter().map(|secret| secret.value.as_str()).collect();
+                let field = field?;
+                (!declared.contains(&field)).then(|| match closest(field, declared.iter().copied()) {
+                    Some(suggestion) => format!("secret `{field}` is not listed in `secrets`; did you mean `{suggestion}`?"),
+                    None => format!("secret `{field}` is not listed in `secrets`"),
+                })
+            }
+            _ if BUILT_IN_NAMES.contains(&root) || scope.variables.contains(root) => None,
+            _ => {
+                let mut known: Vec<&str> = scope.variables.iter().map(String::as_str).collect();
+                known.extend(["inputs", "secrets"]);
+                known.extend(BUILT_IN_NAMES);
+                Some(match closest(root, known) {
+                    Some(suggestion) => format!("`{root}` is not defined here; did you mean `{suggestion}`?"),
+                    None => format!(
+                        "`{root}` is not defined here: use `inputs.NAME`, `secrets.NAME`, or a variable set by an earlier step"
+                    ),
+                })
+            }
+        }
+    }
+
+    fn check_new_name(&mut self, name: &Located<String>) {
+        let reserved = ["inputs", "secrets", "run", "system", "error", "loop"];
+        if !is_identifier(name) {
+            self.error(name.line, name.column, format!("variable name `{}` must be snake_case", name.value));
+        } else if reserved.contains(&name.value.as_str()) {
+            self.error(name.line, name.column, format!("`{}` is a reserved name; choose another", name.value));
+        }
+    }
+
+    fn define(&mut self, name: &Located<String>, scope: &mut Scope) {
+        self.check_new_name(name);
+        scope.variables.insert(name.value.clone());
+    }
+}
+
+impl Locator {
+    /// How many ways of finding the element are given (exactly one is valid).
+    pub fn strategies(&self) -> usize {
+        [&self.css, &self.xpath, &self.link, &self.label, &self.text].iter().filter(|given| given.is_some()).count()
+    }
+}
+
+/// Checks a five-field cron schedule.
+fn check_cron(schedule: &str) -> Result<(), String> {
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    let ranges = [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
+    if fields.len() != ranges.len() {
+        return Err(format!(
+            "schedule `{schedule}` needs five fields (minute hour day-of-month month day-of-week), such as `0 7 * * 1-5`"
+        ));
+    }
+    for (field, (what, low, high)) in fields.iter().zip(ranges) {
+        for part in field.split(',') {
+            let (range, step) = part.split_once('/').map_or((part, None), |(range, step)| (range, Some(step)));
+            if let Some(step) = step {
+                if step.parse::<u32>().map_or(true, |step| step == 0) {
+                    return Err(format!("schedule `{schedule}`: `{part}` has a bad step for the {what}"));
+                }
+            }
+            if range == "*" {
+                continue;
+            }
+            let bounds: Vec<&str> = range.split('-').collect();
+            let valid = bounds.len() <= 2
+                && bounds.iter().all(|bound| bound.parse::<u32>().is_ok_and(|value| (low..=high).contains(&value)));
+            if !valid {
+                return Err(format!("schedule `{schedule}`: `{part}` is not a valid {what} ({low} to {high})"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,133 @@
+//! The workflow language: the model of a workflow file, reading it, and checking it.
+
+mod check;
+mod describe;
+mod diagnostic;
+mod duration;
+mod load;
+mod located;
+mod model;
+mod step;
+pub mod template;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use check::check_workflow;
+pub use diagnostic::{Diagnostic, closest};
+pub use duration::DurationText;
+pub use load::{MAX_WORKFLOW_BYTES, WorkflowFile, parse_workflow, read_workflow};
+pub use located::{Located, Template};
+pub use model::{Input, InputType, Intent, TargetSystem, Trigger, Webhook, Workflow, WorkflowAudience};
+pub use step::*;
+
+/// The workflows of a council, by name, read from files and checked together.
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    files: BTreeMap<String, WorkflowFile>,
+}
+
+impl Catalogue {
+    /// Reads every `.yaml` and `.yml` file of the given files and directories (recursively) and
+    /// checks them all; the catalogue holds the files that parsed, the list every error found.
+    pub fn load(paths: &[PathBuf]) -> (Catalogue, Vec<Diagnostic>) {
+        let mut errors = Vec::new();
+        let mut parsed: Vec<WorkflowFile> = Vec::new();
+        for path in workflow_paths(paths, &mut errors) {
+            match read_workflow(&path) {
+                Ok(file) => parsed.push(file),
+                Err(error) => errors.push(error),
+            }
+        }
+        let mut catalogue = Catalogue::default();
+        for file in parsed {
+            let name = file.workflow.name.value.clone();
+            if let Some(first) = catalogue.files.get(&name) {
+                let at = &file.workflow.name;
+                let message = format!("workflow name `{name}` is already used by {}", first.path.display());
+                errors.push(file.error_at(at.line, at.column, message));
+                continue;
+            }
+            catalogue.files.insert(name, file);
+        }
+        let models: BTreeMap<String, Workflow> =
+            catalogue.files.iter().map(|(name, file)| (name.clone(), file.workflow.clone())).collect();
+        for file in catalogue.files.values() {
+            errors.extend(check_workflow(file, &models));
+        }
+        (catalogue, errors)
+    }
+
+    /// The workflow with this name.
+    pub fn get(&self, name: &str) -> Option<&WorkflowFile> {
+        self.files.get(name)
+    }
+
+    /// The workflow read from this file.
+    pub fn by_path(&self, path: &Path) -> Option<&WorkflowFile> {
+        let wanted = path.canonicalize().ok();
+        self.files.values().find(|file| file.path == path || file.path.canonicalize().ok() == wanted)
+    }
+
+    /// Every workflow, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &WorkflowFile> {
+        self.files.values()
+    }
+
+    /// How many workflows it holds.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// The workflow files named, directories expanded to the YAML files in them, in order.
+fn workflow_paths(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut stack = vec![path.clone()];
+            let mut files = Vec::new();
+            while let Some(directory) = stack.pop() {
+                match std::fs::read_dir(&directory) {
+                    Ok(entries) => {
+                        for entry in entries.flatten() {
+                            let entry_path = entry.path();
+                            if entry_path.is_dir() {
+                                stack.push(entry_path);
+                            } else if matches!(entry_path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                                files.push(entry_path);
+                            }
+                        }
+                    }
+                    Err(error) => errors.push(Diagnostic::file(&directory, format!("cannot read directory: {error}"))),
+                }
+            }
+            files.sort();
+            found.extend(files);
+        } else if path.exists() {
+            found.push(path.clone());
+        } else {
+            errors.push(Diagnostic::file(path, "no such file or directory"));
+        }
+    }
+    found
+}
+
+/// The names of the workflows some steps call, at any depth.
+pub fn called_workflows(steps: &[Located<Step>]) -> Vec<String> {
+    let mut names = Vec::new();
+    for step in steps {
+        if let Some(call) = &step.call {
+            names.push(call.workflow.value.clone());
+        }
+        for (_, children) in step.children() {
+            names.extend(called_workflows(children));
+        }
+    }
+    names
+}

@@ -1,0 +1,159 @@
+//! A workflow file: what it is, when it runs, what it needs, and its steps.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::duration::DurationText;
+use super::located::{Located, Template};
+use super::step::Step;
+
+/// A workflow: a service request carried out on a council system, step by step.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    /// The workflow's name, unique among the council's workflows, in `snake_case`; other
+    /// workflows call it by this name.
+    pub name: Located<String>,
+    /// Version of the workflow, raised when its steps change.
+    pub version: u32,
+    /// What the workflow does, in a sentence.
+    pub description: String,
+    /// Who may start it: `resident` (the default) or `staff`.
+    #[serde(default)]
+    pub audience: WorkflowAudience,
+    /// What starts the workflow: a request in conversation, a schedule or a webhook.
+    pub trigger: Trigger,
+    /// The details the workflow needs, gathered in conversation or passed with `--input`.
+    #[serde(default)]
+    pub inputs: Vec<Input>,
+    /// Names of the secrets the workflow uses, as `{{ secrets.NAME }}`; resolved from the
+    /// environment or the secrets file, and never written to logs, the journal or evidence.
+    #[serde(default)]
+    pub secrets: Vec<Located<String>>,
+    /// The system the workflow works on.
+    pub system: Option<TargetSystem>,
+    /// The results the workflow gives when it succeeds, by name, with what each means.
+    #[serde(default)]
+    pub outputs: BTreeMap<String, String>,
+    /// Minutes a member of staff would spend doing this by hand, for the figures of time saved.
+    #[serde(default)]
+    pub manual_minutes: Option<u32>,
+    /// The steps, run in order.
+    pub steps: Vec<Located<Step>>,
+}
+
+/// Who may start a workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkflowAudience {
+    /// Residents (and staff on their behalf).
+    #[default]
+    Resident,
+    /// Council staff only.
+    Staff,
+}
+
+/// What starts a workflow; at least one of `intent`, `schedule` and `webhook`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// A request made in conversation.
+    pub intent: Option<Intent>,
+    /// A schedule in cron syntax (minute hour day-of-month month day-of-week), such as `0 7 * * 1-5`.
+    pub schedule: Option<Located<String>>,
+    /// An HTTP webhook, authenticated with a bearer token held as a secret.
+    pub webhook: Option<Webhook>,
+}
+
+/// A request people make in conversation, recognised from examples.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Intent {
+    /// The intent's name, in `snake_case`.
+    pub name: String,
+    /// What people want when they ask for this.
+    pub description: String,
+    /// Ways people ask for it, as they would type them.
+    pub examples: Vec<String>,
+}
+
+/// A webhook that starts the workflow.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// The secret holding the bearer token callers must send.
+    pub token_secret: Located<String>,
+}
+
+/// A detail the workflow needs.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// The input's name, used as `{{ inputs.NAME }}`.
+    pub name: Located<String>,
+    /// The kind of value, which decides how it is checked.
+    #[serde(rename = "type")]
+    pub kind: InputType,
+    /// The question the bot asks to get it.
+    pub prompt: String,
+    /// Whether the workflow cannot run without it.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// The allowed values of a `choice` input.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// The fewest characters of a `text` input.
+    pub min_length: Option<usize>,
+    /// The most characters of a `text` input.
+    pub max_length: Option<usize>,
+    /// Whether the value is personal data (name, address, contact details), to be redacted in logs.
+    #[serde(default)]
+    pub personal: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The kinds of input value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InputType {
+    /// Free text, within `min_length` and `max_length`.
+    Text,
+    /// A whole number.
+    Number,
+    /// A UK postcode, such as `EB4 2QX`.
+    Postcode,
+    /// An email address.
+    Email,
+    /// A UK phone number.
+    Phone,
+    /// A date; in conversation also "tomorrow" or "next Tuesday".
+    Date,
+    /// One of `choices`.
+    Choice,
+    /// Yes or no.
+    YesNo,
+}
+
+/// The system a workflow works on.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSystem {
+    /// The system's name, shared by workflows that use it (their runs share its concurrency limit).
+    pub name: String,
+    /// Its base URL; relative addresses in `open` and `http` steps are joined to it.
+    pub base_url: Template,
+    /// How many runs may use it at once.
+    #[serde(default = "one")]
+    pub concurrency: u32,
+    /// The default time limit of each step on this system.
+    pub step_timeout: Option<DurationText>,
+}
+
+fn one() -> u32 {
+    1
+}

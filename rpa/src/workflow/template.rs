@@ -1,0 +1,107 @@
+//! Templates and expressions in workflow values, rendered strictly: an undefined name is an error.
+
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut environment = Environment::new();
+    environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    environment.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    environment
+});
+
+/// Whether the text is a template at all (plain text renders as itself).
+pub fn is_template(text: &str) -> bool {
+    text.contains("{{") || text.contains("{%")
+}
+
+/// The expression of a value written wholly as `{{ expression }}`, whose result keeps its type.
+fn whole_expression(text: &str) -> Option<&str> {
+    let inner = text.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    (!inner.contains("{{") && !inner.contains("}}")).then_some(inner.trim())
+}
+
+/// Renders a template to text.
+pub fn render(text: &str, context: &Value) -> Result<String, String> {
+    if !is_template(text) {
+        return Ok(text.to_string());
+    }
+    ENVIRONMENT.render_str(text, context).map_err(|error| describe(&error))
+}
+
+/// Renders a value: `{{ expression }}` alone keeps the expression's type (a list stays a list),
+/// anything else renders to text.
+pub fn render_value(text: &str, context: &Value) -> Result<Value, String> {
+    match whole_expression(text) {
+        Some(expression) => evaluate(expression, context),
+        None => render(text, context).map(Value::from),
+    }
+}
+
+/// Evaluates an expression such as `rows | length > 0`; `{{ }}` around it is allowed.
+pub fn evaluate(expression: &str, context: &Value) -> Result<Value, String> {
+    let expression = whole_expression(expression).unwrap_or(expression);
+    let compiled = ENVIRONMENT.compile_expression(expression).map_err(|error| describe(&error))?;
+    compiled.eval(context).map_err(|error| describe(&error))
+}
+
+/// Evaluates a condition to true or false.
+pub fn truth(expression: &str, context: &Value) -> Result<bool, String> {
+    evaluate(expression, context).map(|value| value.is_true())
+}
+
+/// The names a template uses, with dotted attribute paths (`inputs.postcode`), or its syntax error.
+pub fn names_in_template(text: &str) -> Result<BTreeSet<String>, String> {
+    if !is_template(text) {
+        return Ok(BTreeSet::new());
+    }
+    let template = ENVIRONMENT.template_from_str(text).map_err(|error| describe(&error))?;
+    Ok(template.undeclared_variables(true).into_iter().collect())
+}
+
+/// The names an expression uses, with dotted attribute paths, or its syntax error.
+pub fn names_in_expression(expression: &str) -> Result<BTreeSet<String>, String> {
+    let expression = whole_expression(expression).unwrap_or(expression);
+    let compiled = ENVIRONMENT.compile_expression(expression).map_err(|error| describe(&error))?;
+    Ok(compiled.undeclared_variables(true).into_iter().collect())
+}
+
+/// The first line of a template error, without MiniJinja's own file and line decoration.
+fn describe(error: &minijinja::Error) -> String {
+    let mut text = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    if let Some(source) = std::error::Error::source(error) {
+        text.push_str(&format!(" ({source})"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_expression_keeps_its_type() {
+        let context = minijinja::context! { rows => vec![1, 2, 3] };
+        assert_eq!(render_value("{{ rows }}", &context).unwrap().len(), Some(3));
+        assert_eq!(render_value("{{ rows | length }} rows", &context).unwrap().to_string(), "3 rows");
+    }
+
+    #[test]
+    fn undefined_names_are_errors() {
+        let context = minijinja::context! { inputs => minijinja::context! { name => "Ann" } };
+        assert_eq!(render("Hello {{ inputs.name }}", &context).unwrap(), "Hello Ann");
+        assert!(render("Hello {{ inputs.surname }}", &context).is_err());
+        assert!(truth("inputs.missing == 1", &context).is_err());
+    }
+
+    #[test]
+    fn lists_dotted_names() {
+        let names = names_in_template("{{ inputs.postcode }} {{ case.ref }} {% for r in rows %}{{ r }}{% endfor %}");
+        assert_eq!(names.unwrap().into_iter().collect::<Vec<_>>(), ["case.ref", "inputs.postcode", "rows"]);
+    }
+}

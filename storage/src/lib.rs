@@ -1,0 +1,257 @@
+//! The database every part of councilbot keeps its state in: a SQLite file by default (created
+//! on first use), PostgreSQL when the URL says so. One code path for both: runtime-checked
+//! queries written with `$1` placeholders, and each owner's migrations in both dialects.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor, Row};
+
+pub use sqlx;
+
+/// What can go wrong with the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database URL names a kind of database councilbot does not support.
+    #[error("unsupported database URL `{0}`: use `sqlite://PATH` or `postgres://USER@HOST/DB`")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or opened.
+    #[error("cannot open the database at {url}: {source}")]
+    Connect {
+        /// Where it was looked for, without any password.
+        url: String,
+        /// Why it failed.
+        source: sqlx::Error,
+    },
+    /// A migration failed; nothing of it was applied.
+    #[error("migration {owner} {version} ({description}) failed: {source}")]
+    Migration {
+        /// Which part of councilbot owns it.
+        owner: String,
+        /// Its number.
+        version: i64,
+        /// What it does.
+        description: String,
+        /// Why it failed.
+        source: sqlx::Error,
+    },
+    /// A query failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// Which database engine is behind a [`Database`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file (or memory).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// One change to the schema, written for both engines.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Its number; migrations of one owner apply in increasing order.
+    pub version: i64,
+    /// What it does.
+    pub description: &'static str,
+    /// The SQL for SQLite.
+    pub sqlite: &'static str,
+    /// The SQL for PostgreSQL.
+    pub postgres: &'static str,
+}
+
+/// A pool of connections to the database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Database {
+    /// Opens the database at a URL: `sqlite://PATH` (created if missing), `sqlite::memory:`, or
+    /// `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Database, StorageError> {
+        install_default_drivers();
+        let backend: Backend = url.parse()?;
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let url = match backend {
+            Backend::Sqlite => {
+                options = options.max_connections(if in_memory { 1 } else { 8 });
+                options = options.after_connect(|connection, _| {
+                    Box::pin(async move {
+                        connection.execute("PRAGMA busy_timeout = 10000").await?;
+                        connection.execute("PRAGMA foreign_keys = ON").await?;
+                        Ok(())
+                    })
+                });
+                if in_memory || url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") }
+            }
+            Backend::Postgres => {
+                options = options.max_connections(16);
+                url.to_string()
+            }
+        };
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|source| StorageError::Connect { url: redact_url(&url), source })?;
+        if backend == Backend::Sqlite && !in_memory {
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        Ok(Database { pool, backend })
+    }
+
+    /// Opens (creating if needed) the SQLite file at `path`.
+    pub async fn open_file(path: &Path) -> Result<Database, StorageError> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|error| StorageError::Connect {
+                url: path.display().to_string(),
+                source: sqlx::Error::Io(error),
+            })?;
+        }
+        Database::connect(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// The connection pool, for queries.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Which engine this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the migrations of `owner` not yet applied, each in its own transaction.
+    pub async fn migrate(&self, owner: &str, migrations: &[Migration]) -> Result<(), StorageError> {
+        self.pool
+            .execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (owner TEXT NOT NULL, version BIGINT NOT NULL, \
+                 description TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (owner, version))",
+            )
+            .await?;
+        for migration in migrations {
+            let mut transaction = self.pool.begin().await?;
+            if self.backend == Backend::Postgres {
+                // Two instances starting together must not apply the same migration twice.
+                sqlx::query("SELECT pg_advisory_xact_lock(7164002)").execute(&mut *transaction).await?;
+            }
+            let applied = sqlx::query("SELECT COUNT(*) AS applied FROM schema_migrations WHERE owner = $1 AND version = $2")
+                .bind(owner)
+                .bind(migration.version)
+                .fetch_one(&mut *transaction)
+                .await?
+                .try_get::<i64, _>("applied")?;
+            if applied > 0 {
+                continue;
+            }
+            let sql = match self.backend {
+                Backend::Sqlite => migration.sqlite,
+                Backend::Postgres => migration.postgres,
+            };
+            let failed = |source| StorageError::Migration {
+                owner: owner.to_string(),
+                version: migration.version,
+                description: migration.description.to_string(),
+                source,
+            };
+            transaction.execute(sql).await.map_err(failed)?;
+            sqlx::query("INSERT INTO schema_migrations (owner, version, description, applied_at) VALUES ($1, $2, $3, $4)")
+                .bind(owner)
+                .bind(migration.version)
+                .bind(migration.description)
+                .bind(now_millis())
+                .execute(&mut *transaction)
+                .await
+                .map_err(failed)?;
+            transaction.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The time now, in milliseconds since 1970, as the database stores times.
+pub fn now_millis() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis() as i64).unwrap_or_default()
+}
+
+/// A database URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((credentials, host)) = rest.split_once('@') else { return url.to_string() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// A fresh, empty PostgreSQL database for a test, dropped when the value is dropped.
+pub struct TestPostgres {
+    admin_url: String,
+    name: String,
+    /// The URL of the fresh database.
+    pub url: String,
+}
+
+impl TestPostgres {
+    /// Creates a database on the server named by `TEST_POSTGRES_URL`
+    /// (default `postgres://postgres@127.0.0.1:5432/postgres`).
+    pub async fn create() -> Result<TestPostgres, StorageError> {
+        let admin_url = std::env::var("TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        let name = format!("councilbot_test_{}_{}", std::process::id(), now_millis() % 1_000_000_000 + i64::from(rand_suffix()));
+        let admin = Database::connect(&admin_url).await?;
+        admin.pool.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+        admin.close().await;
+        let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Ok(TestPostgres { admin_url, name, url })
+    }
+}
+
+fn rand_suffix() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(now_millis() as u64);
+    (hasher.finish() % 100_000) as u32
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Dropping needs a runtime of its own: the test's may be shutting down.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            runtime.block_on(async move {
+                if let Ok(admin) = Database::connect(&admin_url).await {
+                    let _ = admin.pool.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                    admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+impl FromStr for Backend {
+    type Err = StorageError;
+    fn from_str(url: &str) -> Result<Backend, StorageError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StorageError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+}

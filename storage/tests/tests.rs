@@ -1,0 +1,85 @@
+//! Tests of the storage layer against SQLite and the PostgreSQL server.
+
+use sqlx::Row;
+use storage::{Backend, Database, Migration, StorageError, TestPostgres, redact_url};
+
+const NOTES: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "notes",
+        sqlite: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
+        postgres: "CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)",
+    },
+    Migration {
+        version: 2,
+        description: "note authors",
+        sqlite: "ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT 'bot'",
+        postgres: "ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT 'bot'",
+    },
+];
+
+async fn exercise(database: &Database) {
+    database.migrate("notes", NOTES).await.unwrap();
+    // A second start applies nothing again.
+    database.migrate("notes", NOTES).await.unwrap();
+    sqlx::query("INSERT INTO notes (body) VALUES ($1)").bind("Bins on Tuesday").execute(database.pool()).await.unwrap();
+    let row = sqlx::query("SELECT body, author FROM notes").fetch_one(database.pool()).await.unwrap();
+    assert_eq!(row.get::<String, _>("body"), "Bins on Tuesday");
+    assert_eq!(row.get::<String, _>("author"), "bot");
+    let applied = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations WHERE owner = 'notes'")
+        .fetch_one(database.pool())
+        .await
+        .unwrap()
+        .get::<i64, _>("n");
+    assert_eq!(applied, 2);
+}
+
+#[tokio::test]
+async fn sqlite_file_is_created_on_first_use_and_migrated_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("data").join("councilbot.db");
+    let database = Database::open_file(&path).await.unwrap();
+    assert_eq!(database.backend(), Backend::Sqlite);
+    exercise(&database).await;
+    database.close().await;
+    assert!(path.exists());
+    let reopened = Database::open_file(&path).await.unwrap();
+    let count = sqlx::query("SELECT COUNT(*) AS n FROM notes").fetch_one(reopened.pool()).await.unwrap().get::<i64, _>("n");
+    assert_eq!(count, 1, "the data outlives the process that wrote it");
+}
+
+#[tokio::test]
+async fn postgres_runs_the_same_code_path() {
+    let server = TestPostgres::create().await.unwrap();
+    let database = Database::connect(&server.url).await.unwrap();
+    assert_eq!(database.backend(), Backend::Postgres);
+    exercise(&database).await;
+    database.close().await;
+}
+
+#[tokio::test]
+async fn a_failed_migration_applies_nothing() {
+    let database = Database::connect("sqlite::memory:").await.unwrap();
+    let broken = [Migration {
+        version: 1,
+        description: "half broken",
+        sqlite: "CREATE TABLE first (id INTEGER); CREATE TABLE (",
+        postgres: "",
+    }];
+    let error = database.migrate("broken", &broken).await.unwrap_err();
+    assert!(matches!(error, StorageError::Migration { version: 1, .. }), "{error}");
+    let tables = sqlx::query("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'first'")
+        .fetch_one(database.pool())
+        .await
+        .unwrap()
+        .get::<i64, _>("n");
+    assert_eq!(tables, 0);
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_without_showing_passwords() {
+    let error = Database::connect("mysql://admin:hunter2@db/council").await.unwrap_err();
+    let shown = error.to_string();
+    assert!(shown.contains("unsupported database URL") && !shown.contains("hunter2"), "{shown}");
+    assert_eq!(redact_url("postgres://bot:s3cret@db:5432/cb"), "postgres://bot:***@db:5432/cb");
+}
