@@ -61,6 +61,12 @@ pub enum Command {
     /// Check, run and look after workflows that carry out requests on council systems.
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// Serve ECSS, the sample council's 2000s back office with no API, for workflows to practise on.
+    LegacyPortal {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDRESS")]
+        listen: String,
+    },
 }
 
 /// Subcommands of `workflow`.

@@ -12,7 +12,11 @@ pub fn check_inputs(workflow: &Workflow, raw: &[(String, String)]) -> Result<Map
     for (name, _) in raw {
         if !workflow.inputs.iter().any(|input| input.name.value == *name) {
             let declared: Vec<&str> = workflow.inputs.iter().map(|input| input.name.value.as_str()).collect();
-            problems.push(format!("`{name}` is not an input of `{}`; its inputs are {}", workflow.name.value, declared.join(", ")));
+            problems.push(format!(
+                "`{name}` is not an input of `{}`; its inputs are {}",
+                workflow.name.value,
+                declared.join(", ")
+            ));
         }
     }
     for input in &workflow.inputs {
@@ -24,7 +28,9 @@ pub fn check_inputs(workflow: &Workflow, raw: &[(String, String)]) -> Result<Map
                 }
                 Err(problem) => problems.push(format!("input `{}`: {problem}", input.name.value)),
             },
-            _ if input.required => problems.push(format!("input `{}` is required ({})", input.name.value, input.prompt)),
+            _ if input.required => {
+                problems.push(format!("input `{}` is required ({})", input.name.value, input.prompt))
+            }
             _ => {
                 values.insert(input.name.value.clone(), Value::Null);
             }
@@ -44,14 +50,23 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
             if let Some(max) = input.max_length.filter(|max| length > *max) {
                 return Err(format!("may have at most {max} characters (it has {length})"));
             }
+            if let Some(pattern) = &input.pattern {
+                let matches = regex::Regex::new(pattern).map(|pattern| pattern.is_match(text)).unwrap_or(false);
+                if !matches {
+                    return Err(input
+                        .pattern_hint
+                        .clone()
+                        .unwrap_or_else(|| format!("`{text}` is not in the expected form")));
+                }
+            }
             Ok(Value::from(text))
         }
-        InputType::Number => text
-            .replace(',', "")
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| format!("`{text}` is not a whole number")),
-        InputType::Postcode => normalise_postcode(text).map(Value::from).ok_or_else(|| format!("`{text}` is not a UK postcode")),
+        InputType::Number => {
+            text.replace(',', "").parse::<i64>().map(Value::from).map_err(|_| format!("`{text}` is not a whole number"))
+        }
+        InputType::Postcode => {
+            normalise_postcode(text).map(Value::from).ok_or_else(|| format!("`{text}` is not a UK postcode"))
+        }
         InputType::Email => {
             let valid = text.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
@@ -61,10 +76,14 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
         InputType::Phone => {
             let digits: String = text.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
             let national = digits.strip_prefix("+44").map(|rest| format!("0{rest}")).unwrap_or(digits);
-            let valid = national.starts_with('0') && (10..=11).contains(&national.len()) && national[1..].chars().all(|c| c.is_ascii_digit());
+            let valid = national.starts_with('0')
+                && (10..=11).contains(&national.len())
+                && national[1..].chars().all(|c| c.is_ascii_digit());
             if valid { Ok(Value::from(national)) } else { Err(format!("`{text}` is not a UK phone number")) }
         }
-        InputType::Date => normalise_date(text).map(Value::from).ok_or_else(|| format!("`{text}` is not a date such as 2026-11-23 or 23/11/2026")),
+        InputType::Date => normalise_date(text)
+            .map(Value::from)
+            .ok_or_else(|| format!("`{text}` is not a date such as 2026-11-23 or 23/11/2026")),
         InputType::Choice => input
             .choices
             .iter()
@@ -104,7 +123,10 @@ pub fn normalise_date(text: &str) -> Option<String> {
     let (year, month, day): (u32, u32, u32) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
     let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
     let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let valid = (1900..=2200).contains(&year) && (1..=12).contains(&month) && day >= 1 && day <= days_in_month[month as usize - 1];
+    let valid = (1900..=2200).contains(&year)
+        && (1..=12).contains(&month)
+        && day >= 1
+        && day <= days_in_month[month as usize - 1];
     valid.then(|| format!("{year:04}-{month:02}-{day:02}"))
 }
 

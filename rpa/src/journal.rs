@@ -354,10 +354,11 @@ impl Journal {
 
     /// The most recent runs, newest first.
     pub async fn runs(&self, limit: i64) -> Result<Vec<RunRecord>, StorageError> {
-        let rows = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM workflow_runs ORDER BY created_at DESC, id LIMIT $1"))
-            .bind(limit)
-            .fetch_all(self.database.pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM workflow_runs ORDER BY created_at DESC, id LIMIT $1"))
+                .bind(limit)
+                .fetch_all(self.database.pool())
+                .await?;
         Ok(rows.iter().map(run_from_row).collect::<Result<_, _>>()?)
     }
 
@@ -381,12 +382,14 @@ impl Journal {
 
     /// Extends this instance's hold on a run it is working.
     pub async fn renew(&self, run_id: &str, instance: &str, lease_millis: i64) -> Result<(), StorageError> {
-        sqlx::query("UPDATE workflow_runs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running'")
-            .bind(now_millis() + lease_millis)
-            .bind(run_id)
-            .bind(instance)
-            .execute(self.database.pool())
-            .await?;
+        sqlx::query(
+            "UPDATE workflow_runs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running'",
+        )
+        .bind(now_millis() + lease_millis)
+        .bind(run_id)
+        .bind(instance)
+        .execute(self.database.pool())
+        .await?;
         Ok(())
     }
 
@@ -407,7 +410,8 @@ impl Journal {
             let status: String = row.try_get("status")?;
             let id: String = row.try_get("id")?;
             if status == "waiting" {
-                let task: Option<HumanTask> = row.try_get::<Option<String>, _>("task")?.and_then(|t| serde_json::from_str(&t).ok());
+                let task: Option<HumanTask> =
+                    row.try_get::<Option<String>, _>("task")?.and_then(|t| serde_json::from_str(&t).ok());
                 if !task.is_some_and(|task| task.decision.is_none() && task.deadline < now) {
                     continue;
                 }
@@ -474,7 +478,8 @@ impl Journal {
     /// Records the decision on a run's human task, if it is waiting on one. Returns whether it was.
     pub async fn decide(&self, run_id: &str, decision: Decision) -> Result<bool, StorageError> {
         let Some(run) = self.run(run_id).await? else { return Ok(false) };
-        let (RunStatus::Waiting, Some(WaitingFor::Task), Some(mut task)) = (run.status, run.waiting_for, run.task) else {
+        let (RunStatus::Waiting, Some(WaitingFor::Task), Some(mut task)) = (run.status, run.waiting_for, run.task)
+        else {
             return Ok(false);
         };
         task.decision = Some(decision);
@@ -527,27 +532,22 @@ impl Journal {
         name: &str,
         attempt: i64,
     ) -> Result<i64, StorageError> {
-        let mut transaction = self.database.pool().begin().await?;
-        let seq: i64 = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM workflow_steps WHERE run_id = $1")
-            .bind(run_id)
-            .fetch_one(&mut *transaction)
-            .await?
-            .try_get("next")?;
-        sqlx::query(
+        // One statement, so that SQLite takes its write lock at once rather than upgrading a read.
+        let seq: i64 = sqlx::query(
             "INSERT INTO workflow_steps (run_id, seq, step_key, step_id, kind, name, status, attempt, effects, started_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'started', $7, '{}', $8)",
+             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, 'started', $6, '{}', $7 FROM workflow_steps WHERE run_id = $1 \
+             RETURNING seq",
         )
         .bind(run_id)
-        .bind(seq)
         .bind(step_key)
         .bind(step_id)
         .bind(kind)
         .bind(name)
         .bind(attempt)
         .bind(now_millis())
-        .execute(&mut *transaction)
-        .await?;
-        transaction.commit().await?;
+        .fetch_one(self.database.pool())
+        .await?
+        .try_get("seq")?;
         Ok(seq)
     }
 
@@ -651,7 +651,13 @@ impl Journal {
     }
 
     /// Writes a message for a resident or staff, for a channel to deliver.
-    pub async fn notify(&self, run_id: &str, audience: &str, recipient: &StartedBy, message: &str) -> Result<(), StorageError> {
+    pub async fn notify(
+        &self,
+        run_id: &str,
+        audience: &str,
+        recipient: &StartedBy,
+        message: &str,
+    ) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO workflow_notifications (run_id, audience, recipient, message, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -705,24 +711,33 @@ pub struct Action {
 
 impl Journal {
     /// Records something a person did to a run.
-    pub async fn record_action(&self, run_id: &str, actor: &str, action: &str, detail: &str) -> Result<(), StorageError> {
-        sqlx::query("INSERT INTO workflow_actions (run_id, actor, action, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(run_id)
-            .bind(actor)
-            .bind(action)
-            .bind(detail)
-            .bind(now_millis())
-            .execute(self.database.pool())
-            .await?;
+    pub async fn record_action(
+        &self,
+        run_id: &str,
+        actor: &str,
+        action: &str,
+        detail: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO workflow_actions (run_id, actor, action, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(run_id)
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .bind(now_millis())
+        .execute(self.database.pool())
+        .await?;
         Ok(())
     }
 
     /// What people did to a run, oldest first.
     pub async fn actions(&self, run_id: &str) -> Result<Vec<Action>, StorageError> {
-        let rows = sqlx::query("SELECT actor, action, detail, created_at FROM workflow_actions WHERE run_id = $1 ORDER BY id")
-            .bind(run_id)
-            .fetch_all(self.database.pool())
-            .await?;
+        let rows =
+            sqlx::query("SELECT actor, action, detail, created_at FROM workflow_actions WHERE run_id = $1 ORDER BY id")
+                .bind(run_id)
+                .fetch_all(self.database.pool())
+                .await?;
         let mut actions = Vec::with_capacity(rows.len());
         for row in rows {
             actions.push(Action {
@@ -737,7 +752,10 @@ impl Journal {
 
     /// A run's status now.
     pub async fn status(&self, run_id: &str) -> Result<Option<RunStatus>, StorageError> {
-        let row = sqlx::query("SELECT status FROM workflow_runs WHERE id = $1").bind(run_id).fetch_optional(self.database.pool()).await?;
+        let row = sqlx::query("SELECT status FROM workflow_runs WHERE id = $1")
+            .bind(run_id)
+            .fetch_optional(self.database.pool())
+            .await?;
         Ok(row.map(|row| row.try_get::<String, _>("status")).transpose()?.map(|status| RunStatus::parse(&status)))
     }
 

@@ -30,7 +30,7 @@ pub struct PlannedStep {
 pub fn plan(workflow: &Workflow, inputs: &Map<String, Value>, catalogue: &Catalogue) -> Vec<PlannedStep> {
     let mut planner = Planner { catalogue, steps: Vec::new(), variables: BTreeSet::new() };
     let context = Planner::context(workflow, inputs);
-    planner.walk(workflow, &context, &workflow.steps, "", 0);
+    planner.walk(&context, &workflow.steps, "", 0);
     planner.steps
 }
 
@@ -53,7 +53,8 @@ impl Planner<'_> {
         );
         let mut system = json!({});
         if let Some(target) = &workflow.system {
-            let base = render(&target.base_url, &minijinja::Value::from(minijinja::value::Serde(&context))).unwrap_or_else(|_| target.base_url.value.clone());
+            let base = render(&target.base_url, &minijinja::Value::from(minijinja::value::Serde(&context)))
+                .unwrap_or_else(|_| target.base_url.value.clone());
             system = json!({ "name": target.name, "base_url": base });
         }
         context.insert("system".to_string(), system);
@@ -68,10 +69,11 @@ impl Planner<'_> {
         if uses_run_values {
             return format!("{template}  (known when it runs)");
         }
-        render(template, &minijinja::Value::from(minijinja::value::Serde(context))).unwrap_or_else(|error| format!("{template}  ({error})"))
+        render(template, &minijinja::Value::from(minijinja::value::Serde(context)))
+            .unwrap_or_else(|error| format!("{template}  ({error})"))
     }
 
-    fn walk(&mut self, workflow: &Workflow, context: &Map<String, Value>, steps: &[Located<Step>], prefix: &str, depth: usize) {
+    fn walk(&mut self, context: &Map<String, Value>, steps: &[Located<Step>], prefix: &str, depth: usize) {
         for (position, step) in steps.iter().enumerate() {
             let key = format!("{prefix}{}", position + 1);
             let values = self.values(context, step);
@@ -85,35 +87,35 @@ impl Planner<'_> {
             });
             self.define(step);
             if let Some(idempotency) = &step.idempotency {
-                self.walk(workflow, context, &idempotency.check, &format!("{key}.check."), depth + 1);
+                self.walk(context, &idempotency.check, &format!("{key}.check."), depth + 1);
             }
             if let Some(branch) = &step.if_then {
-                self.walk(workflow, context, &branch.then, &format!("{key}.then."), depth + 1);
-                self.walk(workflow, context, &branch.otherwise, &format!("{key}.else."), depth + 1);
+                self.walk(context, &branch.then, &format!("{key}.then."), depth + 1);
+                self.walk(context, &branch.otherwise, &format!("{key}.else."), depth + 1);
             }
             if let Some(each) = &step.for_each {
                 self.variables.insert(each.item.as_ref().map_or("item".to_string(), |item| item.value.clone()));
                 self.variables.insert("loop".to_string());
-                self.walk(workflow, context, &each.steps, &format!("{key}[*]."), depth + 1);
+                self.walk(context, &each.steps, &format!("{key}[*]."), depth + 1);
             }
             if let Some(block) = &step.block {
-                self.walk(workflow, context, block, &format!("{key}."), depth + 1);
+                self.walk(context, block, &format!("{key}."), depth + 1);
             }
-            if let Some(call) = &step.call {
-                if let Some(callee) = self.catalogue.get(&call.workflow) {
-                    let mut inputs = Map::new();
-                    for (name, template) in &call.inputs {
-                        inputs.insert(name.clone(), json!(self.show(context, template)));
-                    }
-                    let inner = Planner::context(&callee.workflow, &inputs);
-                    let saved = std::mem::take(&mut self.variables);
-                    self.walk(&callee.workflow, &inner, &callee.workflow.steps, &format!("{key}."), depth + 1);
-                    self.variables = saved;
+            if let Some(call) = &step.call
+                && let Some(callee) = self.catalogue.get(&call.workflow)
+            {
+                let mut inputs = Map::new();
+                for (name, template) in &call.inputs {
+                    inputs.insert(name.clone(), json!(self.show(context, template)));
                 }
+                let inner = Planner::context(&callee.workflow, &inputs);
+                let saved = std::mem::take(&mut self.variables);
+                self.walk(&inner, &callee.workflow.steps, &format!("{key}."), depth + 1);
+                self.variables = saved;
             }
             if let Some(on_error) = &step.on_error {
                 self.variables.insert("error".to_string());
-                self.walk(workflow, context, on_error, &format!("{key}.on_error."), depth + 1);
+                self.walk(context, on_error, &format!("{key}.on_error."), depth + 1);
             }
         }
     }
@@ -142,9 +144,13 @@ impl Planner<'_> {
         let mut values = Vec::new();
         let mut add = |label: &str, template: &str| values.push((label.to_string(), self.show(context, template)));
         let element = |add: &mut dyn FnMut(&str, &str), locator: &Locator| {
-            for (how, template) in
-                [("css", &locator.css), ("xpath", &locator.xpath), ("link", &locator.link), ("label", &locator.label), ("text", &locator.text)]
-            {
+            for (how, template) in [
+                ("css", &locator.css),
+                ("xpath", &locator.xpath),
+                ("link", &locator.link),
+                ("label", &locator.label),
+                ("text", &locator.text),
+            ] {
                 if let Some(template) = template {
                     add(how, template);
                 }

@@ -118,7 +118,10 @@ impl Secrets {
     }
 
     /// The named secrets, or the names that are missing, each with where it can be set.
-    pub fn select<'a>(&self, names: impl IntoIterator<Item = &'a str>) -> Result<BTreeMap<String, String>, Vec<String>> {
+    pub fn select<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeMap<String, String>, Vec<String>> {
         let mut found = BTreeMap::new();
         let mut missing = Vec::new();
         for name in names {

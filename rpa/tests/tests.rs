@@ -1,1 +1,8 @@
-//! Tests of workflows.
+//! Tests of workflows: checking them, running them, and surviving crashes.
+
+mod support;
+
+mod council_workflows;
+mod durability;
+mod running;
+mod validation;

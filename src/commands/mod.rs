@@ -3,6 +3,7 @@
 mod ask;
 mod eval;
 mod index;
+mod legacy_portal;
 mod search;
 mod tokenizer;
 mod workflow;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => eval::run(&open(&index_dir)?, args),
         Command::Tokenizer(command) => tokenizer::run(command),
         Command::Workflow(command) => workflow::run(&places, command),
+        Command::LegacyPortal { listen } => legacy_portal::run(&listen),
     }
 }
 

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::{AnyPool, Executor};
 
 pub use sqlx;
 
@@ -18,15 +18,15 @@ pub enum StorageError {
     #[error("unsupported database URL `{0}`: use `sqlite://PATH` or `postgres://USER@HOST/DB`")]
     UnsupportedUrl(String),
     /// The database could not be reached or opened.
-    #[error("cannot open the database at {url}: {source}")]
+    #[error("cannot open the database at {url}: {cause}")]
     Connect {
         /// Where it was looked for, without any password.
         url: String,
         /// Why it failed.
-        source: sqlx::Error,
+        cause: sqlx::Error,
     },
     /// A migration failed; nothing of it was applied.
-    #[error("migration {owner} {version} ({description}) failed: {source}")]
+    #[error("migration {owner} {version} ({description}) failed: {cause}")]
     Migration {
         /// Which part of councilbot owns it.
         owner: String,
@@ -35,11 +35,17 @@ pub enum StorageError {
         /// What it does.
         description: String,
         /// Why it failed.
-        source: sqlx::Error,
+        cause: sqlx::Error,
     },
     /// A query failed.
     #[error("database error: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StorageError {
+    fn from(error: sqlx::Error) -> StorageError {
+        StorageError::Query(error)
+    }
 }
 
 /// Which database engine is behind a [`Database`].
@@ -79,6 +85,15 @@ impl Database {
         let backend: Backend = url.parse()?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let parent = sqlite_path(url).and_then(|path| path.parent().map(Path::to_path_buf));
+        if let Some(parent) =
+            parent.filter(|parent| backend == Backend::Sqlite && !in_memory && !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(&parent).map_err(|error| StorageError::Connect {
+                url: parent.display().to_string(),
+                cause: sqlx::Error::Io(error),
+            })?;
+        }
         let url = match backend {
             Backend::Sqlite => {
                 options = options.max_connections(if in_memory { 1 } else { 8 });
@@ -96,10 +111,8 @@ impl Database {
                 url.to_string()
             }
         };
-        let pool = options
-            .connect(&url)
-            .await
-            .map_err(|source| StorageError::Connect { url: redact_url(&url), source })?;
+        let pool =
+            options.connect(&url).await.map_err(|cause| StorageError::Connect { url: redact_url(&url), cause })?;
         if backend == Backend::Sqlite && !in_memory {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
@@ -111,7 +124,7 @@ impl Database {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|error| StorageError::Connect {
                 url: path.display().to_string(),
-                source: sqlx::Error::Io(error),
+                cause: sqlx::Error::Io(error),
             })?;
         }
         Database::connect(&format!("sqlite://{}", path.display())).await
@@ -141,34 +154,34 @@ impl Database {
                 // Two instances starting together must not apply the same migration twice.
                 sqlx::query("SELECT pg_advisory_xact_lock(7164002)").execute(&mut *transaction).await?;
             }
-            let applied = sqlx::query("SELECT COUNT(*) AS applied FROM schema_migrations WHERE owner = $1 AND version = $2")
-                .bind(owner)
-                .bind(migration.version)
-                .fetch_one(&mut *transaction)
-                .await?
-                .try_get::<i64, _>("applied")?;
-            if applied > 0 {
+            let failed = |cause| StorageError::Migration {
+                owner: owner.to_string(),
+                version: migration.version,
+                description: migration.description.to_string(),
+                cause,
+            };
+            // Claiming the migration is the transaction's first statement and a write, so SQLite
+            // takes its write lock at once and a second instance waits, then finds it applied.
+            let claimed = sqlx::query(
+                "INSERT INTO schema_migrations (owner, version, description, applied_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (owner, version) DO NOTHING",
+            )
+            .bind(owner)
+            .bind(migration.version)
+            .bind(migration.description)
+            .bind(now_millis())
+            .execute(&mut *transaction)
+            .await
+            .map_err(failed)?
+            .rows_affected();
+            if claimed == 0 {
                 continue;
             }
             let sql = match self.backend {
                 Backend::Sqlite => migration.sqlite,
                 Backend::Postgres => migration.postgres,
             };
-            let failed = |source| StorageError::Migration {
-                owner: owner.to_string(),
-                version: migration.version,
-                description: migration.description.to_string(),
-                source,
-            };
             transaction.execute(sql).await.map_err(failed)?;
-            sqlx::query("INSERT INTO schema_migrations (owner, version, description, applied_at) VALUES ($1, $2, $3, $4)")
-                .bind(owner)
-                .bind(migration.version)
-                .bind(migration.description)
-                .bind(now_millis())
-                .execute(&mut *transaction)
-                .await
-                .map_err(failed)?;
             transaction.commit().await?;
         }
         Ok(())
@@ -178,6 +191,13 @@ impl Database {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file a `sqlite:` URL names, if it names one.
+fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(':')).then(|| std::path::PathBuf::from(path))
 }
 
 /// The time now, in milliseconds since 1970, as the database stores times.
@@ -209,7 +229,11 @@ impl TestPostgres {
     pub async fn create() -> Result<TestPostgres, StorageError> {
         let admin_url = std::env::var("TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
-        let name = format!("councilbot_test_{}_{}", std::process::id(), now_millis() % 1_000_000_000 + i64::from(rand_suffix()));
+        let name = format!(
+            "councilbot_test_{}_{}",
+            std::process::id(),
+            now_millis() % 1_000_000_000 + i64::from(rand_suffix())
+        );
         let admin = Database::connect(&admin_url).await?;
         admin.pool.execute(format!("CREATE DATABASE {name}").as_str()).await?;
         admin.close().await;

@@ -44,7 +44,8 @@ async fn sqlite_file_is_created_on_first_use_and_migrated_once() {
     database.close().await;
     assert!(path.exists());
     let reopened = Database::open_file(&path).await.unwrap();
-    let count = sqlx::query("SELECT COUNT(*) AS n FROM notes").fetch_one(reopened.pool()).await.unwrap().get::<i64, _>("n");
+    let count =
+        sqlx::query("SELECT COUNT(*) AS n FROM notes").fetch_one(reopened.pool()).await.unwrap().get::<i64, _>("n");
     assert_eq!(count, 1, "the data outlives the process that wrote it");
 }
 

@@ -40,14 +40,16 @@ impl ChromeDriver {
             .map_err(|error| BrowserError::Unavailable(error.to_string()))?;
         loop {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(BrowserError::Unavailable(format!("ChromeDriver ({}) exited at start: {status}", binary.display())));
+                return Err(BrowserError::Unavailable(format!(
+                    "ChromeDriver ({}) exited at start: {status}",
+                    binary.display()
+                )));
             }
-            if let Ok(response) = client.get(format!("{url}/status")).send().await {
-                if let Ok(body) = response.json::<serde_json::Value>().await {
-                    if body.pointer("/value/ready").and_then(serde_json::Value::as_bool) == Some(true) {
-                        return Ok(ChromeDriver { child, url });
-                    }
-                }
+            if let Ok(response) = client.get(format!("{url}/status")).send().await
+                && let Ok(body) = response.json::<serde_json::Value>().await
+                && body.pointer("/value/ready").and_then(serde_json::Value::as_bool) == Some(true)
+            {
+                return Ok(ChromeDriver { child, url });
             }
             if started.elapsed() > STARTUP_LIMIT {
                 let _ = child.start_kill();

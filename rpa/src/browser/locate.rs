@@ -68,7 +68,10 @@ impl Target {
             ],
             How::Label => {
                 let text = literal(self.what.trim());
-                vec![Query::XPath(labelled_field("normalize-space(.)=", &text)), Query::XPath(labelled_by_prefix(&text))]
+                vec![
+                    Query::XPath(labelled_field("normalize-space(.)=", &text)),
+                    Query::XPath(labelled_by_prefix(&text)),
+                ]
             }
             How::Text => {
                 let text = literal(self.what.trim());
@@ -100,7 +103,9 @@ fn labelled_field(test: &str, text: &str) -> String {
 /// "Collection date (DD/MM/YYYY)".
 fn labelled_by_prefix(text: &str) -> String {
     let field = "(self::input or self::select or self::textarea)";
-    format!("//*[{field}][@id=//label[starts-with(normalize-space(.),{text})]/@for or ancestor::label[starts-with(normalize-space(.),{text})]]")
+    format!(
+        "//*[{field}][@id=//label[starts-with(normalize-space(.),{text})]/@for or ancestor::label[starts-with(normalize-space(.),{text})]]"
+    )
 }
 
 /// Text as an XPath string literal, whatever quotes it holds.
@@ -131,7 +136,9 @@ mod tests {
         let target = Target { how: How::Label, what: "Postcode".into(), nth: 1 };
         let queries = target.queries();
         assert_eq!(queries.len(), 2);
-        assert!(matches!(&queries[0], Query::XPath(xpath) if xpath.contains("//label[normalize-space(.)='Postcode']/@for")));
+        assert!(
+            matches!(&queries[0], Query::XPath(xpath) if xpath.contains("//label[normalize-space(.)='Postcode']/@for"))
+        );
         let target = Target { how: How::Css, what: "#go".into(), nth: 2 };
         assert_eq!(target.queries(), vec![Query::Css("#go".into())]);
         assert_eq!(target.to_string(), "css \"#go\" (match 2)");

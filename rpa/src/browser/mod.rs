@@ -38,11 +38,21 @@ impl BrowserError {
 
     /// An error from a WebDriver command, sorted into lost sessions and failed commands.
     pub fn from_command(doing: &str, error: CmdError) -> BrowserError {
-        let lost = error.is_invalid_session_id()
+        let text = error.to_string().to_ascii_lowercase();
+        let crashed =
+            ["tab crashed", "page crash", "session deleted", "chrome not reachable", "disconnected", "no such session"]
+                .iter()
+                .any(|sign| text.contains(sign));
+        let lost = crashed
+            || error.is_invalid_session_id()
             || error.is_no_such_window()
             || error.is_session_not_created()
             || matches!(error, CmdError::Lost(_) | CmdError::Failed(_) | CmdError::FailedC(_));
-        if lost { BrowserError::Lost(format!("{doing}: {error}")) } else { BrowserError::Failed(format!("{doing}: {error}")) }
+        if lost {
+            BrowserError::Lost(format!("{doing}: {error}"))
+        } else {
+            BrowserError::Failed(format!("{doing}: {error}"))
+        }
     }
 }
 
@@ -98,10 +108,10 @@ impl BrowserConfig {
             args.insert(0, "--headless=new".to_string());
         }
         let mut chrome_options = json!({ "args": args });
-        if self.webdriver_url.is_none() {
-            if let Some(binary) = find_chrome(self.chrome.as_deref()) {
-                chrome_options["binary"] = json!(binary.display().to_string());
-            }
+        if self.webdriver_url.is_none()
+            && let Some(binary) = find_chrome(self.chrome.as_deref())
+        {
+            chrome_options["binary"] = json!(binary.display().to_string());
         }
         let capabilities = json!({
             "browserName": "chrome",
@@ -137,6 +147,8 @@ impl Browsers {
     /// A new browser session on a blank page.
     pub async fn open_page(&self) -> Result<Page, BrowserError> {
         let url = self.webdriver_url().await?;
+        // Two TLS crypto providers are linked in; choose one for the process (a second call is a no-op).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = ClientBuilder::rustls().map_err(|error| BrowserError::Unavailable(error.to_string()))?;
         builder.capabilities(self.config.capabilities());
         let client = builder.connect(&url).await.map_err(|error| match error {
@@ -155,10 +167,10 @@ impl Browsers {
             return Ok(url.clone());
         }
         let mut driver = self.driver.lock().await;
-        if let Some(running) = driver.as_mut() {
-            if running.is_running() {
-                return Ok(running.url().to_string());
-            }
+        if let Some(running) = driver.as_mut()
+            && running.is_running()
+        {
+            return Ok(running.url().to_string());
         }
         let binary = find_chromedriver(self.config.chromedriver.as_deref()).ok_or_else(|| {
             BrowserError::Unavailable(

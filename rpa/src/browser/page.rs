@@ -236,7 +236,8 @@ impl Page {
         let script = "return Array.from(arguments[0].options).map(o => o.text.trim());";
         match self.client.execute(script, vec![json!(select)]).await {
             Ok(Value::Array(texts)) => {
-                let texts: Vec<String> = texts.iter().filter_map(Value::as_str).map(|text| format!("{text:?}")).collect();
+                let texts: Vec<String> =
+                    texts.iter().filter_map(Value::as_str).map(|text| format!("{text:?}")).collect();
                 if texts.is_empty() { "no options".to_string() } else { texts.join(", ") }
             }
             _ => "options that could not be read".to_string(),
@@ -343,7 +344,9 @@ impl Page {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(BrowserError::Failed(format!("the address {url} did not come to match `{pattern}` in time")));
+                return Err(BrowserError::Failed(format!(
+                    "the address {url} did not come to match `{pattern}` in time"
+                )));
             }
             tokio::time::sleep(POLL).await;
         }
@@ -361,25 +364,37 @@ impl Page {
 
     /// An attribute of an element.
     pub async fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>, BrowserError> {
-        element.attr(name).await.map_err(|error| BrowserError::from_command(&format!("reading attribute {name}"), error))
+        element
+            .attr(name)
+            .await
+            .map_err(|error| BrowserError::from_command(&format!("reading attribute {name}"), error))
     }
 
     /// A table's rows, each a map from column heading to cell text.
     pub async fn table(&self, element: &Element) -> Result<Value, BrowserError> {
-        self.client.execute(READ_TABLE, vec![json!(element)]).await.map_err(|error| BrowserError::from_command("reading a table", error))
+        self.client
+            .execute(READ_TABLE, vec![json!(element)])
+            .await
+            .map_err(|error| BrowserError::from_command("reading a table", error))
     }
 
     /// Works inside a frame element from now on.
     pub async fn enter_frame(&mut self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
         let frame = self.find(target, deadline).await?;
-        frame.enter_frame().await.map_err(|error| BrowserError::from_command(&format!("entering the frame {target}"), error))?;
+        frame
+            .enter_frame()
+            .await
+            .map_err(|error| BrowserError::from_command(&format!("entering the frame {target}"), error))?;
         self.frame_depth += 1;
         Ok(())
     }
 
     /// Works in the frame holding the current one.
     pub async fn leave_frame(&mut self) -> Result<(), BrowserError> {
-        self.client.enter_parent_frame().await.map_err(|error| BrowserError::from_command("leaving the frame", error))?;
+        self.client
+            .enter_parent_frame()
+            .await
+            .map_err(|error| BrowserError::from_command("leaving the frame", error))?;
         self.frame_depth = self.frame_depth.saturating_sub(1);
         Ok(())
     }
@@ -404,11 +419,11 @@ impl Page {
                 Err(error) => return Err(BrowserError::from_command("reading the dialog", error)),
             }
         };
-        if let Some(expected) = &answer.expect {
-            if !text.contains(expected.as_str()) {
-                let _ = self.client.dismiss_alert().await;
-                return Err(BrowserError::Failed(format!("the dialog said {text:?}, not {expected:?}; it was dismissed")));
-            }
+        if let Some(expected) = &answer.expect
+            && !text.contains(expected.as_str())
+        {
+            let _ = self.client.dismiss_alert().await;
+            return Err(BrowserError::Failed(format!("the dialog said {text:?}, not {expected:?}; it was dismissed")));
         }
         let failed = |error| BrowserError::from_command("answering the dialog", error);
         if let Some(reply) = &answer.answer {
@@ -439,7 +454,8 @@ impl Page {
                 .await
                 .map_err(|error| BrowserError::from_command("masking the page", error))?;
         }
-        let picture = self.client.screenshot().await.map_err(|error| BrowserError::from_command("taking a screenshot", error));
+        let picture =
+            self.client.screenshot().await.map_err(|error| BrowserError::from_command("taking a screenshot", error));
         if !values.is_empty() {
             let _ = self.client.execute(UNMASK_PAGE, vec![]).await;
         }

@@ -65,12 +65,19 @@ pub fn resolve_url(frame: &Frame, written: &str) -> Result<String, String> {
     let base = frame.base_url()?.ok_or_else(|| {
         format!("`{written}` is a relative address, but the workflow names no `system` with a `base_url`")
     })?;
-    let base = reqwest::Url::parse(&base).map_err(|error| format!("the system's base_url `{base}` is not a URL: {error}"))?;
+    let base =
+        reqwest::Url::parse(&base).map_err(|error| format!("the system's base_url `{base}` is not a URL: {error}"))?;
     base.join(written).map(|url| url.to_string()).map_err(|error| format!("`{written}` is not an address: {error}"))
 }
 
 /// Runs a browser step on the page.
-pub async fn run(page: &mut Page, frame: &Frame, step: &Step, deadline: Instant, masked: &[&str]) -> Result<Done, BrowserError> {
+pub async fn run(
+    page: &mut Page,
+    frame: &Frame,
+    step: &Step,
+    deadline: Instant,
+    masked: &[&str],
+) -> Result<Done, BrowserError> {
     if let Some(url) = &step.open {
         page.open(&address(frame, url)?).await?;
         return Ok(Done::Nothing);
@@ -141,7 +148,9 @@ pub async fn run(page: &mut Page, frame: &Frame, step: &Step, deadline: Instant,
     if let Some(assertion) = &step.assert_that {
         if let Some(locator) = &assertion.visible {
             let found = target(frame, locator)?;
-            page.wait_visible(&found, Instant::now()).await.map_err(|_| assertion_failed(frame, assertion, format!("{found} is not visible")))?;
+            page.wait_visible(&found, Instant::now())
+                .await
+                .map_err(|_| assertion_failed(frame, assertion, format!("{found} is not visible")))?;
         } else if let Some(wanted) = &assertion.text {
             let wanted = text(frame, wanted)?;
             if !page.text_of_page().await?.contains(&wanted) {
@@ -151,7 +160,11 @@ pub async fn run(page: &mut Page, frame: &Frame, step: &Step, deadline: Instant,
             let expected = pattern(frame, url)?;
             let current = page.url().await?;
             if !expected.is_match(&current) {
-                return Err(assertion_failed(frame, assertion, format!("the address {current} does not match `{expected}`")));
+                return Err(assertion_failed(
+                    frame,
+                    assertion,
+                    format!("the address {current} does not match `{expected}`"),
+                ));
             }
         }
         return Ok(Done::Nothing);
@@ -215,7 +228,8 @@ async fn read(
 
 /// A value (or each of a list) reduced to a pattern's first group, or whole match.
 fn apply_pattern(source: &str, value: Value) -> Result<Value, BrowserError> {
-    let pattern = Regex::new(source).map_err(|error| failed(format!("`{source}` is not a regular expression: {error}")))?;
+    let pattern =
+        Regex::new(source).map_err(|error| failed(format!("`{source}` is not a regular expression: {error}")))?;
     let reduce = |text: &str| -> Result<Value, BrowserError> {
         let captures = pattern
             .captures(text)

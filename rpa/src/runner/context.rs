@@ -22,11 +22,16 @@ pub struct Frame {
     pub vars: Map<String, Value>,
     /// `run` as templates see it.
     pub run: Value,
+    /// The base URL the deployment gives the workflow's system, replacing the workflow's own.
+    pub system_url: Option<String>,
 }
 
 impl Frame {
     /// The base URL of the workflow's system, rendered, if it has one.
     pub fn base_url(&self) -> Result<Option<String>, String> {
+        if let Some(url) = &self.system_url {
+            return Ok(Some(url.clone()));
+        }
         match &self.workflow.system {
             Some(system) => self.render_without_system(&system.base_url).map(Some),
             None => Ok(None),
@@ -53,7 +58,7 @@ impl Frame {
         let system = match &self.workflow.system {
             Some(system) => json!({
                 "name": system.name,
-                "base_url": self.render_without_system(&system.base_url).unwrap_or_default(),
+                "base_url": self.base_url().ok().flatten().unwrap_or_default(),
             }),
             None => json!({}),
         };
@@ -72,6 +77,12 @@ impl Frame {
         serde_json::to_value(&value).map_err(|error| format!("the value cannot be kept: {error}"))
     }
 
+    /// An expression's value, such as `rows` or `inputs.items | reverse` (`{{ }}` around it allowed).
+    pub fn evaluate(&self, expression: &str) -> Result<Value, String> {
+        let value = crate::workflow::template::evaluate(expression, &self.context())?;
+        serde_json::to_value(&value).map_err(|error| format!("the value cannot be kept: {error}"))
+    }
+
     /// A condition's truth.
     pub fn truth(&self, expression: &str) -> Result<bool, String> {
         truth(expression, &self.context())
@@ -83,7 +94,10 @@ impl Frame {
             Value::String(text) => self.value(text)?,
             Value::Array(items) => Value::Array(items.iter().map(|item| self.json(item)).collect::<Result<_, _>>()?),
             Value::Object(fields) => Value::Object(
-                fields.iter().map(|(name, value)| Ok((name.clone(), self.json(value)?))).collect::<Result<_, String>>()?,
+                fields
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), self.json(value)?)))
+                    .collect::<Result<_, String>>()?,
             ),
             other => other.clone(),
         })
@@ -92,5 +106,9 @@ impl Frame {
 
 /// The variables that differ between two sets of variables: what a step set.
 pub fn changes(before: &Map<String, Value>, after: &Map<String, Value>) -> Map<String, Value> {
-    after.iter().filter(|(name, value)| before.get(*name) != Some(value)).map(|(name, value)| (name.clone(), value.clone())).collect()
+    after
+        .iter()
+        .filter(|(name, value)| before.get(*name) != Some(value))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
 }

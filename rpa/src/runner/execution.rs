@@ -89,7 +89,11 @@ pub(super) struct Execution<'r> {
 
 impl<'r> Execution<'r> {
     /// Prepares to work a run this instance has claimed.
-    pub(super) async fn new(runner: &'r Runner, run: RunRecord, file: WorkflowFile) -> Result<Execution<'r>, RunnerError> {
+    pub(super) async fn new(
+        runner: &'r Runner,
+        run: RunRecord,
+        file: WorkflowFile,
+    ) -> Result<Execution<'r>, RunnerError> {
         let mut history: HashMap<String, KeyHistory> = HashMap::new();
         for step in runner.journal.steps(&run.id).await? {
             let entry = history.entry(step.step_key.clone()).or_default();
@@ -131,6 +135,7 @@ impl<'r> Execution<'r> {
             secrets: self.secrets.clone(),
             vars: Map::new(),
             run: self.run_value(),
+            system_url: self.runner.config.system_url(workflow.system.as_ref()),
         };
         let outcome = self.run_steps(&mut frame, &workflow.steps, "".to_string(), 0).await;
         if let Some(page) = self.page.take() {
@@ -181,7 +186,10 @@ impl<'r> Execution<'r> {
 
     async fn fail(&mut self, message: &str, reason: Option<&str>) -> Result<(), RunnerError> {
         let reason = reason.map(|reason| self.redactor.redact(reason));
-        self.runner.journal.finish(&self.run.id, RunStatus::Failed, &Map::new(), Some(message), reason.as_deref()).await?;
+        self.runner
+            .journal
+            .finish(&self.run.id, RunStatus::Failed, &Map::new(), Some(message), reason.as_deref())
+            .await?;
         self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, message).await?;
         let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
         let note = format!(
@@ -241,18 +249,26 @@ impl<'r> Execution<'r> {
             match frame.truth(condition) {
                 Ok(true) => {}
                 Ok(false) => {
-                    self.record_outside_attempts(step, key, StepStatus::Skipped, &Map::new(), "its `when` is false").await?;
+                    self.record_outside_attempts(step, key, StepStatus::Skipped, &Map::new(), "its `when` is false")
+                        .await?;
                     return Ok(Flow::Next);
                 }
                 Err(error) => return Err(self.failure(key, step, &format!("`when`: {error}"), false)),
             }
         }
-        if self.is_lasting(step, 0) {
-            if let Some(effects) = self.history.get(key).and_then(|history| history.completed.clone()) {
-                frame.vars.extend(effects);
-                self.emit_finished(step, key, 0, StepStatus::Completed, 0, Some("done before the run was resumed".to_string()));
-                return Ok(Flow::Next);
-            }
+        if self.is_lasting(step, 0)
+            && let Some(effects) = self.history.get(key).and_then(|history| history.completed.clone())
+        {
+            frame.vars.extend(effects);
+            self.emit_finished(
+                step,
+                key,
+                0,
+                StepStatus::Completed,
+                0,
+                Some("done before the run was resumed".to_string()),
+            );
+            return Ok(Flow::Next);
         }
         if step.submits && self.attempts_of(key) > 0 && self.already_done(frame, step, key, depth).await? {
             return Ok(Flow::Next);
@@ -272,7 +288,11 @@ impl<'r> Execution<'r> {
             let attempt = self.attempts_of(key) + 1;
             self.history.entry(key.to_string()).or_default().attempts = attempt;
             let name = step.describe();
-            let seq = self.runner.journal.step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt).await?;
+            let seq = self
+                .runner
+                .journal
+                .step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt)
+                .await?;
             self.runner.emit(RunEvent::StepStarted {
                 run_id: self.run.id.clone(),
                 step_key: key.to_string(),
@@ -290,7 +310,9 @@ impl<'r> Execution<'r> {
                         Flow::Cancelled => StepStatus::Skipped,
                         _ => StepStatus::Completed,
                     };
-                    self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask_secrets(&effects), None).await?;
+                    let recorded =
+                        if self.is_lasting(step, 0) { self.mask_secrets(&effects) } else { self.mask_all(&effects) };
+                    self.runner.journal.step_finished(&self.run.id, seq, status, &recorded, None).await?;
                     if status == StepStatus::Completed {
                         self.history.entry(key.to_string()).or_default().completed = Some(effects);
                     }
@@ -300,8 +322,18 @@ impl<'r> Execution<'r> {
                 Err(Interrupt::Step(failure)) => {
                     frame.vars = before;
                     let note = failure.describe_from(key);
-                    self.runner.journal.step_finished(&self.run.id, seq, StepStatus::Failed, &Map::new(), Some(&note)).await?;
-                    self.emit_finished(step, key, attempt, StepStatus::Failed, clock.elapsed().as_millis() as u64, Some(note));
+                    self.runner
+                        .journal
+                        .step_finished(&self.run.id, seq, StepStatus::Failed, &Map::new(), Some(&note))
+                        .await?;
+                    self.emit_finished(
+                        step,
+                        key,
+                        attempt,
+                        StepStatus::Failed,
+                        clock.elapsed().as_millis() as u64,
+                        Some(note),
+                    );
                     if failure.lost {
                         self.drop_page().await;
                     }
@@ -316,7 +348,8 @@ impl<'r> Execution<'r> {
             message: "the step did not run".to_string(),
             lost: false,
         });
-        if step.uses_browser() && !failure.lost {
+        let holds_others = matches!(step.kind(), "if" | "for_each" | "block" | "call");
+        if !holds_others && !failure.lost {
             self.capture_evidence(key).await?;
         }
         if let Some(on_error) = &step.on_error {
@@ -333,10 +366,17 @@ impl<'r> Execution<'r> {
         let limit = self.time_limit(frame, step);
         let deadline = Instant::now() + limit.unwrap_or(self.runner.config.step_timeout);
         match limit {
-            Some(limit) => match tokio::time::timeout(limit + GRACE, self.dispatch(frame, step, key, deadline, depth)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err(self.failure(key, step, &format!("took longer than its time limit of {}", show_duration(limit)), false)),
-            },
+            Some(limit) => {
+                match tokio::time::timeout(limit + GRACE, self.dispatch(frame, step, key, deadline, depth)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(self.failure(
+                        key,
+                        step,
+                        &format!("took longer than its time limit of {}", show_duration(limit)),
+                        false,
+                    )),
+                }
+            }
             None => self.dispatch(frame, step, key, deadline, depth).await,
         }
     }
@@ -350,12 +390,20 @@ impl<'r> Execution<'r> {
         if matches!(step.kind(), "if" | "for_each" | "block" | "call" | "wait" | "human_task") {
             return None;
         }
-        let system = frame.workflow.system.as_ref().and_then(|system| system.step_timeout.as_ref()).map(|limit| limit.0);
+        let system =
+            frame.workflow.system.as_ref().and_then(|system| system.step_timeout.as_ref()).map(|limit| limit.0);
         Some(system.unwrap_or(self.runner.config.step_timeout))
     }
 
     /// Does what the step's kind says.
-    async fn dispatch(&mut self, frame: &mut Frame, step: &Step, key: &str, deadline: Instant, depth: usize) -> StepResult {
+    async fn dispatch(
+        &mut self,
+        frame: &mut Frame,
+        step: &Step,
+        key: &str,
+        deadline: Instant,
+        depth: usize,
+    ) -> StepResult {
         if step.uses_browser() {
             let masked: Vec<String> = self.redactor.values().map(str::to_string).collect();
             let page = match self.page(frame).await {
@@ -389,7 +437,9 @@ impl<'r> Execution<'r> {
         if let Some(assignments) = &step.set {
             let mut values = Vec::new();
             for (name, template) in assignments {
-                let value = frame.value(template).map_err(|error| self.failure(key, step, &format!("`{name}`: {error}"), false))?;
+                let value = frame
+                    .value(template)
+                    .map_err(|error| self.failure(key, step, &format!("`{name}`: {error}"), false))?;
                 values.push((name.clone(), value));
             }
             frame.vars.extend(values);
@@ -446,7 +496,9 @@ impl<'r> Execution<'r> {
         if let Some(succeed) = &step.succeed {
             let mut outputs = Map::new();
             for (name, template) in &succeed.outputs {
-                let value = frame.value(template).map_err(|error| self.failure(key, step, &format!("output `{name}`: {error}"), false))?;
+                let value = frame
+                    .value(template)
+                    .map_err(|error| self.failure(key, step, &format!("output `{name}`: {error}"), false))?;
                 outputs.insert(name.clone(), value);
             }
             let message = match &succeed.message {
@@ -474,11 +526,18 @@ impl<'r> Execution<'r> {
         key: &str,
         depth: usize,
     ) -> StepResult {
-        let items = frame.value(&each.items).map_err(|error| self.failure(key, step, &error, false))?;
+        let items = frame.evaluate(&each.items).map_err(|error| self.failure(key, step, &error, false))?;
         let items = match items {
             Value::Array(items) => items,
             Value::Null => Vec::new(),
-            other => return Err(self.failure(key, step, &format!("`{}` is not a list but {other}", each.items.value), false)),
+            other => {
+                return Err(self.failure(
+                    key,
+                    step,
+                    &format!("`{}` is not a list but {other}", each.items.value),
+                    false,
+                ));
+            }
         };
         let name = each.item.as_ref().map_or("item", |item| item.value.as_str()).to_string();
         let length = items.len();
@@ -512,11 +571,18 @@ impl<'r> Execution<'r> {
         }
         let catalogue = self.runner.catalogue();
         let Some(callee) = catalogue.get(&call.workflow) else {
-            return Err(self.failure(key, step, &format!("no workflow named `{}` is loaded", call.workflow.value), false));
+            return Err(self.failure(
+                key,
+                step,
+                &format!("no workflow named `{}` is loaded", call.workflow.value),
+                false,
+            ));
         };
         let mut raw = Vec::new();
         for (name, template) in &call.inputs {
-            let value = frame.text(template).map_err(|error| self.failure(key, step, &format!("input `{name}`: {error}"), false))?;
+            let value = frame
+                .text(template)
+                .map_err(|error| self.failure(key, step, &format!("input `{name}`: {error}"), false))?;
             raw.push((name.clone(), value));
         }
         let inputs = crate::inputs::check_inputs(&callee.workflow, &raw)
@@ -527,7 +593,9 @@ impl<'r> Execution<'r> {
             .secrets
             .select(workflow.secrets.iter().map(|secret| secret.value.as_str()))
             .map_err(|missing| self.failure(key, step, &missing.join("; "), false))?;
-        let mut inner = Frame { workflow: workflow.clone(), inputs, secrets, vars: Map::new(), run: frame.run.clone() };
+        let system_url = self.runner.config.system_url(workflow.system.as_ref());
+        let mut inner =
+            Frame { workflow: workflow.clone(), inputs, secrets, vars: Map::new(), run: frame.run.clone(), system_url };
         match self.run_steps(&mut inner, &workflow.steps, format!("{key}."), depth + 1).await? {
             Flow::Next => {
                 if let Some(into) = &call.into {
@@ -563,7 +631,11 @@ impl<'r> Execution<'r> {
                 return Ok(Flow::Next);
             }
             if now_millis() > existing.deadline {
-                let message = format!("nobody acted on the task \"{}\" within {}", existing.title, show_duration(task.time_limit.0));
+                let message = format!(
+                    "nobody acted on the task \"{}\" within {}",
+                    existing.title,
+                    show_duration(task.time_limit.0)
+                );
                 return Err(self.failure(key, step, &message, false));
             }
             self.runner.journal.wait(&self.run.id, WaitingFor::Task, Some(&existing), None).await?;
@@ -589,20 +661,35 @@ impl<'r> Execution<'r> {
 
     /// Runs a submitting step's idempotency check; when it finds the earlier submission, the
     /// step is recorded as skipped with what the check found, and true is returned.
-    async fn already_done(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> Result<bool, Interrupt> {
+    async fn already_done(
+        &mut self,
+        frame: &mut Frame,
+        step: &Step,
+        key: &str,
+        depth: usize,
+    ) -> Result<bool, Interrupt> {
         let Some(idempotency) = &step.idempotency else { return Ok(false) };
         let before = frame.vars.clone();
         match self.run_steps(frame, &idempotency.check, format!("{key}.check."), depth).await? {
             Flow::Next => {}
             _ => return Err(self.failure(key, step, "an idempotency check may not end the run or wait", false)),
         }
-        let done = frame.truth(&idempotency.done_when).map_err(|error| self.failure(key, step, &format!("`done_when`: {error}"), false))?;
+        let done = frame
+            .truth(&idempotency.done_when)
+            .map_err(|error| self.failure(key, step, &format!("`done_when`: {error}"), false))?;
         if !done {
             frame.vars = before;
             return Ok(false);
         }
         let effects = changes(&before, &frame.vars);
-        self.record_outside_attempts(step, key, StepStatus::Skipped, &effects, "an earlier attempt had already taken effect").await?;
+        self.record_outside_attempts(
+            step,
+            key,
+            StepStatus::Skipped,
+            &effects,
+            "an earlier attempt had already taken effect",
+        )
+        .await?;
         self.history.entry(key.to_string()).or_default().completed = Some(effects);
         Ok(true)
     }
@@ -619,13 +706,25 @@ impl<'r> Execution<'r> {
         let attempt = self.attempts_of(key) + 1;
         self.history.entry(key.to_string()).or_default().attempts = attempt;
         let name = step.describe();
-        let seq = self.runner.journal.step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt).await?;
+        let seq = self
+            .runner
+            .journal
+            .step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt)
+            .await?;
         self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask_secrets(effects), Some(note)).await?;
         self.emit_finished(step, key, attempt, status, 0, Some(note.to_string()));
         Ok(())
     }
 
-    fn emit_finished(&self, step: &Step, key: &str, attempt: i64, status: StepStatus, millis: u64, note: Option<String>) {
+    fn emit_finished(
+        &self,
+        step: &Step,
+        key: &str,
+        attempt: i64,
+        status: StepStatus,
+        millis: u64,
+        note: Option<String>,
+    ) {
         self.runner.emit(RunEvent::StepFinished {
             run_id: self.run.id.clone(),
             step_key: key.to_string(),
@@ -658,7 +757,8 @@ impl<'r> Execution<'r> {
     fn any_lasting(&self, workflow: &Workflow, depth: usize) -> bool {
         fn walk(execution: &Execution<'_>, steps: &[Located<Step>], depth: usize) -> bool {
             steps.iter().any(|step| {
-                execution.is_lasting(step, depth) || step.children().iter().any(|(_, children)| walk(execution, children, depth))
+                execution.is_lasting(step, depth)
+                    || step.children().iter().any(|(_, children)| walk(execution, children, depth))
             })
         }
         walk(self, &workflow.steps, depth)
@@ -670,10 +770,10 @@ impl<'r> Execution<'r> {
 
     /// The run's browser page, opening a session (and taking the system's permit) on first use.
     async fn page(&mut self, frame: &Frame) -> Result<&mut Page, BrowserError> {
-        if self.permit.is_none() {
-            if let Some(system) = &self.file.workflow.system.as_ref().or(frame.workflow.system.as_ref()) {
-                self.permit = Some(self.runner.system_permit(&system.name, system.concurrency).await);
-            }
+        if self.permit.is_none()
+            && let Some(system) = &self.file.workflow.system.as_ref().or(frame.workflow.system.as_ref())
+        {
+            self.permit = Some(self.runner.system_permit(&system.name, system.concurrency).await);
         }
         if self.page.is_none() {
             self.page = Some(self.runner.browsers.open_page().await?);
@@ -705,10 +805,31 @@ impl<'r> Execution<'r> {
     }
 
     fn failure(&self, key: &str, step: &Step, message: &str, lost: bool) -> Interrupt {
-        Interrupt::Step(Failure { key: key.to_string(), name: step.describe(), message: self.redactor.redact(message), lost })
+        Interrupt::Step(Failure {
+            key: key.to_string(),
+            name: step.describe(),
+            message: self.redactor.redact(message),
+            lost,
+        })
     }
 
-    /// Variables with secret values masked, for the journal.
+    /// Variables with secrets and personal data masked, for the journal of a step that is never
+    /// replayed.
+    fn mask_all(&self, effects: &Map<String, Value>) -> Map<String, Value> {
+        fn mask(value: &Value, redactor: &Redactor) -> Value {
+            match value {
+                Value::String(text) => Value::String(redactor.redact(text)),
+                Value::Array(items) => Value::Array(items.iter().map(|item| mask(item, redactor)).collect()),
+                Value::Object(fields) => {
+                    Value::Object(fields.iter().map(|(name, value)| (name.clone(), mask(value, redactor))).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        effects.iter().map(|(name, value)| (name.clone(), mask(value, &self.redactor))).collect()
+    }
+
+    /// Variables with secret values masked, for the journal of a step a resumed run replays.
     fn mask_secrets(&self, effects: &Map<String, Value>) -> Map<String, Value> {
         fn mask(value: &Value, secrets: &[&String]) -> Value {
             match value {
@@ -739,7 +860,11 @@ impl<'r> Execution<'r> {
 impl Failure {
     /// The failure as seen from a step at `key`: a failure of a step inside it names that step.
     fn describe_from(&self, key: &str) -> String {
-        if self.key == key { self.message.clone() } else { format!("step {} ({}): {}", self.key, self.name, self.message) }
+        if self.key == key {
+            self.message.clone()
+        } else {
+            format!("step {} ({}): {}", self.key, self.name, self.message)
+        }
     }
 }
 

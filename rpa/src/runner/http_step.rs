@@ -12,7 +12,12 @@ use crate::workflow::{HttpMethod, HttpStep};
 const QUOTED_BODY: usize = 300;
 
 /// Sends the request and returns the variables it sets.
-pub async fn run(client: &reqwest::Client, frame: &Frame, step: &HttpStep, limit: Duration) -> Result<Map<String, Value>, String> {
+pub async fn run(
+    client: &reqwest::Client,
+    frame: &Frame,
+    step: &HttpStep,
+    limit: Duration,
+) -> Result<Map<String, Value>, String> {
     let written = frame.text(&step.url)?;
     let url = resolve_url(frame, &written)?;
     let method = match step.method {
@@ -49,8 +54,12 @@ pub async fn run(client: &reqwest::Client, frame: &Frame, step: &HttpStep, limit
         .iter()
         .filter_map(|(name, value)| value.to_str().ok().map(|value| (name.as_str().to_string(), json!(value))))
         .collect();
-    let text = response.text().await.map_err(|error| format!("reading the answer of {method} {url}: {}", without_url(&error)))?;
-    let accepted = if step.expect_status.is_empty() { (200..300).contains(&status) } else { step.expect_status.contains(&status) };
+    let text = response
+        .text()
+        .await
+        .map_err(|error| format!("reading the answer of {method} {url}: {}", without_url(&error)))?;
+    let accepted =
+        if step.expect_status.is_empty() { (200..300).contains(&status) } else { step.expect_status.contains(&status) };
     if !accepted {
         let quoted: String = text.chars().take(QUOTED_BODY).collect();
         return Err(format!("{method} {url} answered {status}: {quoted}"));

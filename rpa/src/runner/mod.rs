@@ -27,7 +27,8 @@ pub const STUCK_MESSAGE: &str = "We could not finish your request automatically.
 /// What they are told when a run succeeds without a message of its own.
 pub const DONE_MESSAGE: &str = "Your request is complete.";
 /// What they are told when a person cancels their run.
-pub const CANCELLED_MESSAGE: &str = "Your request has been cancelled by the council. Please contact us if you still need help.";
+pub const CANCELLED_MESSAGE: &str =
+    "Your request has been cancelled by the council. Please contact us if you still need help.";
 
 /// What can go wrong starting or acting on a run.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,8 @@ pub struct RunnerConfig {
     pub step_timeout: Duration,
     /// Where browsers come from.
     pub browsers: BrowserConfig,
+    /// Base URLs of systems that replace the ones their workflows give, by system name.
+    pub system_urls: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for RunnerConfig {
@@ -79,7 +82,26 @@ impl Default for RunnerConfig {
             lease: Duration::from_secs(60),
             step_timeout: Duration::from_secs(30),
             browsers: BrowserConfig::default(),
+            system_urls: std::collections::BTreeMap::new(),
         }
+    }
+}
+
+impl RunnerConfig {
+    /// System base URLs from `COUNCILBOT_SYSTEM_<NAME>_URL` variables (`ecss` from
+    /// `COUNCILBOT_SYSTEM_ECSS_URL`).
+    pub fn system_urls_from_env() -> std::collections::BTreeMap<String, String> {
+        std::env::vars()
+            .filter_map(|(key, value)| {
+                let name = key.strip_prefix("COUNCILBOT_SYSTEM_")?.strip_suffix("_URL")?;
+                (!value.trim().is_empty()).then(|| (name.to_ascii_lowercase(), value.trim().to_string()))
+            })
+            .collect()
+    }
+
+    /// The base URL a deployment gives a system, if it gives one.
+    pub fn system_url(&self, system: Option<&crate::workflow::TargetSystem>) -> Option<String> {
+        system.and_then(|system| self.system_urls.get(&system.name.to_ascii_lowercase())).cloned()
     }
 }
 
@@ -131,7 +153,10 @@ impl Runner {
 
     /// The workflows runs can call.
     pub fn catalogue(&self) -> Arc<Catalogue> {
-        self.catalogue.read().map(|catalogue| catalogue.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+        self.catalogue
+            .read()
+            .map(|catalogue| catalogue.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
     }
 
     /// Replaces the workflows runs can call; runs already working keep their own steps.
@@ -220,10 +245,8 @@ impl Runner {
                 return Err(RunnerError::Workflow(reason));
             }
         };
-        let heartbeat = self.heartbeat(&run.id);
-        let outcome = Execution::new(self, run, file).await?.run().await;
-        heartbeat.abort();
-        outcome?;
+        let _heartbeat = self.heartbeat(&run.id);
+        Execution::new(self, run, file).await?.run().await?;
         let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
         Ok(Some(run))
     }
@@ -240,17 +263,17 @@ impl Runner {
         Ok(worked)
     }
 
-    /// Keeps this instance's hold on a run while it works it.
-    fn heartbeat(&self, run_id: &str) -> tokio::task::JoinHandle<()> {
+    /// Keeps this instance's hold on a run while it works it (until the value is dropped).
+    fn heartbeat(&self, run_id: &str) -> Heartbeat {
         let journal = self.journal.clone();
         let (run_id, instance, lease) = (run_id.to_string(), self.config.instance.clone(), self.config.lease);
-        tokio::spawn(async move {
+        Heartbeat(tokio::spawn(async move {
             let every = (lease / 3).max(Duration::from_millis(100));
             loop {
                 tokio::time::sleep(every).await;
                 let _ = journal.renew(&run_id, &instance, lease.as_millis() as i64).await;
             }
-        })
+        }))
     }
 
     /// The run with this id or reference.
@@ -262,7 +285,9 @@ impl Runner {
     /// completed steps are not repeated. Returns the run, ready for [`Runner::work`].
     pub async fn retry(&self, id_or_reference: &str, actor: &str) -> Result<RunRecord, RunnerError> {
         let run = self.find(id_or_reference).await?;
-        if !(run.status == RunStatus::Failed || (run.status == RunStatus::Waiting && run.waiting_for == Some(WaitingFor::Error))) {
+        if !(run.status == RunStatus::Failed
+            || (run.status == RunStatus::Waiting && run.waiting_for == Some(WaitingFor::Error)))
+        {
             return Err(wrong_state(&run, "only a run that failed or waits after an error can be retried"));
         }
         if !self.journal.requeue(&run.id).await? {
@@ -307,7 +332,9 @@ impl Runner {
         }
         let message = completion_message(&values);
         self.journal.finish(&run.id, RunStatus::Succeeded, &values, Some(&message), Some("completed by hand")).await?;
-        self.journal.record_action(&run.id, actor, "complete", &serde_json::to_string(&values).unwrap_or_default()).await?;
+        self.journal
+            .record_action(&run.id, actor, "complete", &serde_json::to_string(&values).unwrap_or_default())
+            .await?;
         self.journal.notify(&run.id, "resident", &run.started_by, &message).await?;
         let run = self.find(&run.id).await?;
         self.emit_stopped(&run);
@@ -315,7 +342,12 @@ impl Runner {
     }
 
     /// Records a decision on the human task a run waits on, and puts it back in the queue.
-    pub async fn decide(&self, id_or_reference: &str, decision: Decision, actor: &str) -> Result<RunRecord, RunnerError> {
+    pub async fn decide(
+        &self,
+        id_or_reference: &str,
+        decision: Decision,
+        actor: &str,
+    ) -> Result<RunRecord, RunnerError> {
         let run = self.find(id_or_reference).await?;
         let Some(task) = run.task.as_ref().filter(|_| run.waiting_for == Some(WaitingFor::Task)) else {
             return Err(wrong_state(&run, "it is not waiting on a human task"));
@@ -365,10 +397,23 @@ impl Runner {
     async fn system_permit(&self, name: &str, concurrency: u32) -> tokio::sync::OwnedSemaphorePermit {
         let semaphore = {
             let mut systems = self.systems.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            systems.entry(name.to_string()).or_insert_with(|| Arc::new(Semaphore::new(concurrency.max(1) as usize))).clone()
+            systems
+                .entry(name.to_string())
+                .or_insert_with(|| Arc::new(Semaphore::new(concurrency.max(1) as usize)))
+                .clone()
         };
         // The semaphore is never closed, so acquiring cannot fail.
         semaphore.acquire_owned().await.expect("system semaphores are never closed")
+    }
+}
+
+/// The task renewing a run's lease; it stops when dropped, as when the work on the run ends or
+/// is abandoned.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -7,7 +7,7 @@ use regex::Regex;
 use super::diagnostic::{Diagnostic, closest};
 use super::load::{WorkflowFile, quote_all};
 use super::located::{Located, Template};
-use super::model::{InputType, Workflow};
+use super::model::{InputType, Trigger, Workflow};
 use super::step::{Locator, STEP_KINDS, Step};
 use super::template::{is_template, names_in_expression, names_in_template};
 
@@ -64,21 +64,29 @@ impl<'a> Checker<'a> {
         let workflow = self.workflow();
         let (name, name_line, name_column) = (workflow.name.value.clone(), workflow.name.line, workflow.name.column);
         if !is_identifier(&name) {
-            self.error(name_line, name_column, format!("workflow name `{name}` must be snake_case, such as `report_repair`"));
+            self.error(
+                name_line,
+                name_column,
+                format!("workflow name `{name}` must be snake_case, such as `report_repair`"),
+            );
         }
-        let trigger = workflow.trigger.clone();
-        if trigger.intent.is_none() && trigger.schedule.is_none() && trigger.webhook.is_none() {
-            self.error(name_line, name_column, "the trigger needs at least one of `intent`, `schedule` and `webhook`");
+        let trigger = workflow.trigger.clone().unwrap_or(Trigger { intent: None, schedule: None, webhook: None });
+        if workflow.trigger.is_some()
+            && trigger.intent.is_none()
+            && trigger.schedule.is_none()
+            && trigger.webhook.is_none()
+        {
+            self.error(name_line, name_column, "`trigger` needs at least one of `intent`, `schedule` and `webhook`");
         }
-        if let Some(intent) = &trigger.intent {
-            if intent.examples.is_empty() {
-                self.error(name_line, name_column, format!("intent `{}` needs at least one example phrasing", intent.name));
-            }
+        if let Some(intent) = &trigger.intent
+            && intent.examples.is_empty()
+        {
+            self.error(name_line, name_column, format!("intent `{}` needs at least one example phrasing", intent.name));
         }
-        if let Some(schedule) = &trigger.schedule {
-            if let Err(problem) = check_cron(schedule) {
-                self.error(schedule.line, schedule.column, problem);
-            }
+        if let Some(schedule) = &trigger.schedule
+            && let Err(problem) = check_cron(schedule)
+        {
+            self.error(schedule.line, schedule.column, problem);
         }
         let secrets: Vec<Located<String>> = self.workflow().secrets.clone();
         let mut seen_secrets = BTreeSet::new();
@@ -87,11 +95,11 @@ impl<'a> Checker<'a> {
                 self.error(secret.line, secret.column, format!("secret `{}` is listed twice", secret.value));
             }
         }
-        if let Some(webhook) = &trigger.webhook {
-            if !seen_secrets.contains(&webhook.token_secret.value) {
-                let token = &webhook.token_secret;
-                self.error(token.line, token.column, format!("webhook token secret `{}` is not in `secrets`", token.value));
-            }
+        if let Some(webhook) = &trigger.webhook
+            && !seen_secrets.contains(&webhook.token_secret.value)
+        {
+            let token = &webhook.token_secret;
+            self.error(token.line, token.column, format!("webhook token secret `{}` is not in `secrets`", token.value));
         }
         let inputs = self.workflow().inputs.clone();
         let mut seen_inputs = BTreeSet::new();
@@ -107,12 +115,31 @@ impl<'a> Checker<'a> {
                 self.error(name.line, name.column, format!("choice input `{}` needs `choices`", name.value));
             }
             if input.kind != InputType::Choice && !input.choices.is_empty() {
-                self.error(name.line, name.column, format!("input `{}` has `choices` but is not of type `choice`", name.value));
+                self.error(
+                    name.line,
+                    name.column,
+                    format!("input `{}` has `choices` but is not of type `choice`", name.value),
+                );
             }
-            if let (Some(min), Some(max)) = (input.min_length, input.max_length) {
-                if min > max {
-                    self.error(name.line, name.column, format!("input `{}` has min_length above max_length", name.value));
+            if let Some(pattern) = &input.pattern {
+                if input.kind != InputType::Text {
+                    self.error(
+                        name.line,
+                        name.column,
+                        format!("input `{}` has a `pattern` but is not of type `text`", name.value),
+                    );
+                } else if let Err(error) = Regex::new(pattern) {
+                    self.error(
+                        name.line,
+                        name.column,
+                        format!("input `{}`: `pattern` is not a regular expression: {error}", name.value),
+                    );
                 }
+            }
+            if let (Some(min), Some(max)) = (input.min_length, input.max_length)
+                && min > max
+            {
+                self.error(name.line, name.column, format!("input `{}` has min_length above max_length", name.value));
             }
         }
         if let Some(system) = &self.workflow().system.clone() {
@@ -135,11 +162,7 @@ impl<'a> Checker<'a> {
         let step = &located.value;
         let kinds = step.kinds();
         match kinds.as_slice() {
-            [] => self.error(
-                line,
-                column,
-                format!("this step has no kind; give it one of {}", quote_all(STEP_KINDS)),
-            ),
+            [] => self.error(line, column, format!("this step has no kind; give it one of {}", quote_all(STEP_KINDS))),
             [_] => {}
             several => self.error(
                 line,
@@ -157,10 +180,10 @@ impl<'a> Checker<'a> {
         if let Some(condition) = &step.when {
             self.check_expression(condition, scope);
         }
-        if let Some(retry) = &step.retry {
-            if retry.attempts == 0 {
-                self.error(line, column, "`retry.attempts` counts the first attempt, so it must be at least 1");
-            }
+        if let Some(retry) = &step.retry
+            && retry.attempts == 0
+        {
+            self.error(line, column, "`retry.attempts` counts the first attempt, so it must be at least 1");
         }
         if step.submits && step.idempotency.is_none() {
             self.error(
@@ -179,6 +202,9 @@ impl<'a> Checker<'a> {
         if let Some(on_error) = &step.on_error {
             let mut inner = scope.with(&["error"]);
             self.check_steps(on_error, &mut inner);
+            // What the error branch sets stands in for what the step would have set.
+            inner.variables.remove("error");
+            scope.variables.extend(inner.variables);
         }
         self.check_kind(step, line, column, scope);
     }
@@ -235,12 +261,16 @@ impl<'a> Checker<'a> {
         if let Some(extract) = &step.extract {
             self.check_locator(&extract.locator(), line, column, scope);
             if extract.table && (extract.attribute.is_some() || extract.pattern.is_some()) {
-                self.error(line, column, "an `extract` with `table` reads whole rows; it cannot also take `attribute` or `pattern`");
+                self.error(
+                    line,
+                    column,
+                    "an `extract` with `table` reads whole rows; it cannot also take `attribute` or `pattern`",
+                );
             }
-            if let Some(pattern) = &extract.pattern {
-                if let Err(error) = Regex::new(pattern) {
-                    self.error(line, column, format!("`pattern` is not a regular expression: {error}"));
-                }
+            if let Some(pattern) = &extract.pattern
+                && let Err(error) = Regex::new(pattern)
+            {
+                self.error(line, column, format!("`pattern` is not a regular expression: {error}"));
             }
             self.define(&extract.into, scope);
         }
@@ -309,7 +339,11 @@ impl<'a> Checker<'a> {
             }
             for (name, pointer) in &http.extract {
                 if !pointer.is_empty() && !pointer.starts_with('/') {
-                    self.error(line, column, format!("`extract.{name}` must be a JSON pointer such as `/case/reference`"));
+                    self.error(
+                        line,
+                        column,
+                        format!("`extract.{name}` must be a JSON pointer such as `/case/reference`"),
+                    );
                 }
                 let located = Located { value: name.clone(), line, column };
                 self.define(&located, scope);
@@ -375,7 +409,9 @@ impl<'a> Checker<'a> {
                 self.check_template(value, scope);
                 if !declared.contains(name) {
                     let message = match closest(name, declared.iter().map(String::as_str)) {
-                        Some(suggestion) => format!("output `{name}` is not declared in `outputs`; did you mean `{suggestion}`?"),
+                        Some(suggestion) => {
+                            format!("output `{name}` is not declared in `outputs`; did you mean `{suggestion}`?")
+                        }
                         None => format!("output `{name}` is not declared in `outputs`"),
                     };
                     self.error(value.line, value.column, message);
@@ -414,7 +450,11 @@ impl<'a> Checker<'a> {
         let declared: Vec<&str> = callee.inputs.iter().map(|input| input.name.value.as_str()).collect();
         for (name, value) in &call.inputs {
             if !declared.contains(&name.as_str()) {
-                let message = format!("workflow `{}` has no input `{name}`; its inputs are {}", target.value, quote_all(&declared));
+                let message = format!(
+                    "workflow `{}` has no input `{name}`; its inputs are {}",
+                    target.value,
+                    quote_all(&declared)
+                );
                 self.error(value.line, value.column, message);
             }
         }
@@ -451,7 +491,9 @@ impl<'a> Checker<'a> {
             serde_json::Value::String(text) => {
                 self.check_template(&Located { value: text.clone(), line, column }, scope);
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|item| self.check_json_templates(item, line, column, scope)),
+            serde_json::Value::Array(items) => {
+                items.iter().for_each(|item| self.check_json_templates(item, line, column, scope))
+            }
             serde_json::Value::Object(fields) => {
                 fields.values().for_each(|value| self.check_json_templates(value, line, column, scope))
             }
@@ -488,18 +530,25 @@ impl<'a> Checker<'a> {
         let field = parts.next();
         match root {
             "inputs" => {
-                let declared: Vec<&str> = self.workflow().inputs.iter().map(|input| input.name.value.as_str()).collect();
+                let declared: Vec<&str> =
+                    self.workflow().inputs.iter().map(|input| input.name.value.as_str()).collect();
                 let field = field?;
                 (!declared.contains(&field)).then(|| match closest(field, declared.iter().copied()) {
-                    Some(suggestion) => format!("`inputs.{field}` is not a declared input; did you mean `inputs.{suggestion}`?"),
-                    None => format!("`inputs.{field}` is not a declared input; the inputs are {}", quote_all(&declared)),
+                    Some(suggestion) => {
+                        format!("`inputs.{field}` is not a declared input; did you mean `inputs.{suggestion}`?")
+                    }
+                    None => {
+                        format!("`inputs.{field}` is not a declared input; the inputs are {}", quote_all(&declared))
+                    }
                 })
             }
             "secrets" => {
                 let declared: Vec<&str> = self.workflow().secrets.iter().map(|secret| secret.value.as_str()).collect();
                 let field = field?;
                 (!declared.contains(&field)).then(|| match closest(field, declared.iter().copied()) {
-                    Some(suggestion) => format!("secret `{field}` is not listed in `secrets`; did you mean `{suggestion}`?"),
+                    Some(suggestion) => {
+                        format!("secret `{field}` is not listed in `secrets`; did you mean `{suggestion}`?")
+                    }
                     None => format!("secret `{field}` is not listed in `secrets`"),
                 })
             }
@@ -552,10 +601,10 @@ fn check_cron(schedule: &str) -> Result<(), String> {
     for (field, (what, low, high)) in fields.iter().zip(ranges) {
         for part in field.split(',') {
             let (range, step) = part.split_once('/').map_or((part, None), |(range, step)| (range, Some(step)));
-            if let Some(step) = step {
-                if step.parse::<u32>().map_or(true, |step| step == 0) {
-                    return Err(format!("schedule `{schedule}`: `{part}` has a bad step for the {what}"));
-                }
+            if let Some(step) = step
+                && step.parse::<u32>().map_or(true, |step| step == 0)
+            {
+                return Err(format!("schedule `{schedule}`: `{part}` has a bad step for the {what}"));
             }
             if range == "*" {
                 continue;

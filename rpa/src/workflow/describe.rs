@@ -29,14 +29,22 @@ impl Step {
                     wait.url.as_ref().map(|url| format!("address {}", url.value)).unwrap_or_default()
                 }
             }),
-            "extract" => self.extract.as_ref().map(|extract| format!("{} as {}", describe_locator(&extract.locator()), extract.into.value)),
+            "extract" => self
+                .extract
+                .as_ref()
+                .map(|extract| format!("{} as {}", describe_locator(&extract.locator()), extract.into.value)),
             "frame" => self.frame.as_ref().map(|frame| {
                 if frame.top {
                     "top page".to_string()
                 } else if frame.parent {
                     "parent".to_string()
                 } else {
-                    frame.css.as_ref().or(frame.xpath.as_ref()).map(|selector| selector.value.clone()).unwrap_or_default()
+                    frame
+                        .css
+                        .as_ref()
+                        .or(frame.xpath.as_ref())
+                        .map(|selector| selector.value.clone())
+                        .unwrap_or_default()
                 }
             }),
             "dialog" => self.dialog.as_ref().map(|dialog| format!("{:?}", dialog.action).to_lowercase()),

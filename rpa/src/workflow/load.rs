@@ -53,7 +53,11 @@ pub fn parse_workflow(path: &Path, source: String) -> Result<WorkflowFile, Diagn
         Err(error) => {
             let (line, column) = error.location().map(|at| (at.line(), at.column())).unwrap_or((0, 0));
             let message = explain(&error.to_string());
-            Err(if line == 0 { Diagnostic::file(path, message) } else { Diagnostic::at(path, &source, line, column, message) })
+            Err(if line == 0 {
+                Diagnostic::file(path, message)
+            } else {
+                Diagnostic::at(path, &source, line, column, message)
+            })
         }
     }
 }
@@ -80,9 +84,13 @@ fn parse_options() -> Options {
 static LOCATION_SUFFIX: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\s*(at line \d+,? column \d+|at \d+:\d+)\.?\s*$").expect("valid pattern"));
 static UNKNOWN_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?((?:`[^`]*`(?:, | or )?)+)").expect("valid pattern")
+    Regex::new(r"unknown (field|variant) `([^`]*)`, expected (?:one of )?(.+)$").expect("valid pattern")
 });
-static MISSING_FIELD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"missing field `([^`]*)`").expect("valid pattern"));
+static INVALID_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^invalid (u8|u16|u32|u64|usize|i8|i16|i32|i64|isize|f32|f64)\b").expect("valid pattern")
+});
+static MISSING_FIELD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"missing field `([^`]*)`").expect("valid pattern"));
 
 /// Rewrites a YAML or type error in the words of workflow files, with a "did you mean" for typos.
 fn explain(raw: &str) -> String {
@@ -90,12 +98,27 @@ fn explain(raw: &str) -> String {
     if let Some(unknown) = UNKNOWN_NAME.captures(&message) {
         let what = if &unknown[1] == "field" { "key" } else { "value" };
         let name = &unknown[2];
-        let expected: Vec<&str> =
-            unknown[3].split('`').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, name)| name).collect();
+        let expected: Vec<&str> = unknown[3]
+            .split(", ")
+            .flat_map(|part| part.split(" or "))
+            .map(|name| name.trim().trim_matches('`'))
+            .filter(|name| !name.is_empty())
+            .collect();
         return match closest(name, expected.iter().copied()) {
             Some(suggestion) => format!("unknown {what} `{name}`; did you mean `{suggestion}`?"),
             None => format!("unknown {what} `{name}`; expected one of {}", quote_all(&expected)),
         };
+    }
+    if let Some(kind) = INVALID_NUMBER.captures(&message) {
+        let kind = &kind[1];
+        let what = if kind.starts_with('f') {
+            "a number"
+        } else if kind.starts_with('u') {
+            "a whole number, 0 or more"
+        } else {
+            "a whole number"
+        };
+        return format!("expected {what} here");
     }
     if let Some(missing) = MISSING_FIELD.captures(&message) {
         return format!("missing required key `{}`", &missing[1]);
@@ -104,7 +127,9 @@ fn explain(raw: &str) -> String {
         return format!("{message} (each key may appear once in a mapping)");
     }
     if message.to_lowercase().contains("budget") || message.to_lowercase().contains("limit") {
-        return format!("{message}; the file is too large or too deeply nested to be a workflow (aliases expanding too far?)");
+        return format!(
+            "{message}; the file is too large or too deeply nested to be a workflow (aliases expanding too far?)"
+        );
     }
     message
 }

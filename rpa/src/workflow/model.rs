@@ -23,8 +23,9 @@ pub struct Workflow {
     /// Who may start it: `resident` (the default) or `staff`.
     #[serde(default)]
     pub audience: WorkflowAudience,
-    /// What starts the workflow: a request in conversation, a schedule or a webhook.
-    pub trigger: Trigger,
+    /// What starts the workflow: a request in conversation, a schedule or a webhook. A workflow
+    /// without one is only run by other workflows (with `call`) or from the command line.
+    pub trigger: Option<Trigger>,
     /// The details the workflow needs, gathered in conversation or passed with `--input`.
     #[serde(default)]
     pub inputs: Vec<Input>,
@@ -108,6 +109,10 @@ pub struct Input {
     pub min_length: Option<usize>,
     /// The most characters of a `text` input.
     pub max_length: Option<usize>,
+    /// A regular expression a `text` input must match, such as `^[0-9]{8}$`.
+    pub pattern: Option<String>,
+    /// What to tell someone whose answer does not match `pattern`.
+    pub pattern_hint: Option<String>,
     /// Whether the value is personal data (name, address, contact details), to be redacted in logs.
     #[serde(default)]
     pub personal: bool,
@@ -145,7 +150,8 @@ pub enum InputType {
 pub struct TargetSystem {
     /// The system's name, shared by workflows that use it (their runs share its concurrency limit).
     pub name: String,
-    /// Its base URL; relative addresses in `open` and `http` steps are joined to it.
+    /// Its base URL; relative addresses in `open` and `http` steps are joined to it. A deployment
+    /// can point the system elsewhere with `COUNCILBOT_SYSTEM_<NAME>_URL`.
     pub base_url: Template,
     /// How many runs may use it at once.
     #[serde(default = "one")]

@@ -9,8 +9,23 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut environment = Environment::new();
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     environment.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    environment.add_filter("uk_date", uk_date);
     environment
 });
+
+/// A date written `YYYY-MM-DD` (as date inputs are) as `DD/MM/YYYY`, the way UK systems want it.
+fn uk_date(value: String) -> Result<String, minijinja::Error> {
+    let parts: Vec<&str> = value.trim().split('-').collect();
+    match parts.as_slice() {
+        [year, month, day] if year.len() == 4 && month.len() == 2 && day.len() == 2 => {
+            Ok(format!("{day}/{month}/{year}"))
+        }
+        _ => Err(minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("uk_date needs a date written YYYY-MM-DD, not {value:?}"),
+        )),
+    }
+}
 
 /// Whether the text is a template at all (plain text renders as itself).
 pub fn is_template(text: &str) -> bool {
@@ -97,6 +112,13 @@ mod tests {
         assert_eq!(render("Hello {{ inputs.name }}", &context).unwrap(), "Hello Ann");
         assert!(render("Hello {{ inputs.surname }}", &context).is_err());
         assert!(truth("inputs.missing == 1", &context).is_err());
+    }
+
+    #[test]
+    fn dates_are_written_the_uk_way() {
+        let context = minijinja::context! { day => "2026-11-23" };
+        assert_eq!(render("{{ day | uk_date }}", &context).unwrap(), "23/11/2026");
+        assert!(render("{{ 'next week' | uk_date }}", &context).is_err());
     }
 
     #[test]

@@ -37,7 +37,8 @@ pub async fn decide(
     comment: String,
 ) -> Result<ExitCode> {
     let runner = runner(places).await?;
-    let values: Map<String, Value> = values.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect();
+    let values: Map<String, Value> =
+        values.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect();
     let run = runner.decide(&action.run, Decision { approved, comment, values }, &action.actor).await?;
     if !action.json {
         println!("{} the task of run {}; working it on", if approved { "approved" } else { "rejected" }, run.reference);

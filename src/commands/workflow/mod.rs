@@ -47,14 +47,18 @@ pub fn run(places: &Places, command: WorkflowCommand) -> Result<ExitCode> {
 async fn run_async(places: &Places, command: WorkflowCommand) -> Result<ExitCode> {
     match command {
         WorkflowCommand::Run(args) => run::run(places, args).await,
-        WorkflowCommand::Runs { status, limit, json } => show::list(&journal(places).await?, status.as_deref(), limit, json).await,
+        WorkflowCommand::Runs { status, limit, json } => {
+            show::list(&journal(places).await?, status.as_deref(), limit, json).await
+        }
         WorkflowCommand::Show { run, save_evidence, json } => {
             show::show(&journal(places).await?, &run, save_evidence.as_deref(), json).await
         }
         WorkflowCommand::Resume { json } => run::resume(places, json).await,
         WorkflowCommand::Retry(action) => act::retry(places, action).await,
         WorkflowCommand::Complete { action, outputs } => act::complete(places, action, &outputs).await,
-        WorkflowCommand::Approve { action, values, comment } => act::decide(places, action, true, &values, comment).await,
+        WorkflowCommand::Approve { action, values, comment } => {
+            act::decide(places, action, true, &values, comment).await
+        }
         WorkflowCommand::Reject { action, comment } => act::decide(places, action, false, &[], comment).await,
         WorkflowCommand::Cancel { action, reason } => act::cancel(places, action, &reason).await,
         WorkflowCommand::Validate { .. } | WorkflowCommand::Schema { .. } => unreachable!("handled without a runtime"),
@@ -71,18 +75,23 @@ async fn journal(places: &Places) -> Result<Journal> {
 /// A runner over the configured database, workflows and secrets.
 async fn runner(places: &Places) -> Result<Runner> {
     let journal = journal(places).await?;
-    let (catalogue, _) = Catalogue::load(&existing(&[places.workflows.clone()]));
+    let (catalogue, _) = Catalogue::load(&existing(std::slice::from_ref(&places.workflows)));
     let secrets = Secrets::load(places.secrets_file.as_deref())?;
     Ok(Runner::new(journal, catalogue, secrets, runner_config()?))
 }
 
 /// The runner's settings, from `COUNCILBOT_RUN_LEASE` and `COUNCILBOT_STEP_TIMEOUT` when set.
 fn runner_config() -> Result<RunnerConfig> {
-    let mut config = RunnerConfig { browsers: BrowserConfig::from_env(), ..RunnerConfig::default() };
+    let mut config = RunnerConfig {
+        browsers: BrowserConfig::from_env(),
+        system_urls: RunnerConfig::system_urls_from_env(),
+        ..RunnerConfig::default()
+    };
     let duration = |name: &str| -> Result<Option<Duration>> {
         match std::env::var(name) {
             Ok(text) if !text.trim().is_empty() => {
-                let parsed = DurationText::parse(&text).map_err(anyhow::Error::msg).with_context(|| format!("{name}"))?;
+                let parsed =
+                    DurationText::parse(&text).map_err(anyhow::Error::msg).with_context(|| name.to_string())?;
                 Ok(Some(parsed.0))
             }
             _ => Ok(None),
@@ -119,11 +128,11 @@ fn load_with_catalogue(file: &Path, workflows: &Path) -> Result<(WorkflowFile, C
     let mut pending = vec![loaded.workflow.clone()];
     while let Some(workflow) = pending.pop() {
         for name in called_workflows(&workflow.steps) {
-            if let Some(callee) = catalogue.get(&name) {
-                if !concerned.contains(&callee.path) {
-                    concerned.push(callee.path.clone());
-                    pending.push(callee.workflow.clone());
-                }
+            if let Some(callee) = catalogue.get(&name)
+                && !concerned.contains(&callee.path)
+            {
+                concerned.push(callee.path.clone());
+                pending.push(callee.workflow.clone());
             }
         }
     }

@@ -39,7 +39,10 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
         if args.json {
             print_json(&plan)?;
         } else {
-            println!("dry run of {} v{}: nothing is opened, sent or recorded", file.workflow.name.value, file.workflow.version);
+            println!(
+                "dry run of {} v{}: nothing is opened, sent or recorded",
+                file.workflow.name.value, file.workflow.version
+            );
             for step in &plan {
                 let indent = "  ".repeat(step.depth + 1);
                 let condition = step.condition.as_ref().map(|when| format!("  (when {when})")).unwrap_or_default();
@@ -68,10 +71,8 @@ pub async fn resume(places: &Places, json: bool) -> Result<ExitCode> {
     let ready = runner.journal().runnable().await?;
     let mut worked = Vec::new();
     for run_id in ready {
-        if !json {
-            if let Some(run) = runner.journal().run(&run_id).await? {
-                println!("resuming run {} of {}", run.reference, run.workflow);
-            }
+        if !json && let Some(run) = runner.journal().run(&run_id).await? {
+            println!("resuming run {} of {}", run.reference, run.workflow);
         }
         worked.push(work_with_progress(&runner, &run_id, !json).await?);
     }
@@ -139,7 +140,9 @@ fn summarise(run: &RunRecord) {
         (RunStatus::Waiting, Some(WaitingFor::Task)) => {
             let title = run.task.as_ref().map(|task| task.title.as_str()).unwrap_or_default();
             println!("run {reference} waits for a decision: {title}");
-            println!("  decide with `councilbot workflow approve {reference}` or `councilbot workflow reject {reference}`");
+            println!(
+                "  decide with `councilbot workflow approve {reference}` or `councilbot workflow reject {reference}`"
+            );
         }
         (RunStatus::Waiting, _) => {
             println!("run {reference} waits for a person: {}", run.reason.as_deref().unwrap_or_default());
@@ -155,9 +158,9 @@ fn summarise(run: &RunRecord) {
         }
         (status, _) => println!("run {reference} is {}", status.as_str()),
     }
-    if let Some(message) = &run.message {
-        if run.status == RunStatus::Succeeded {
-            println!("  told the resident: {message}");
-        }
+    if let Some(message) = &run.message
+        && run.status == RunStatus::Succeeded
+    {
+        println!("  told the resident: {message}");
     }
 }

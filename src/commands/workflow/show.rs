@@ -64,7 +64,12 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
     if let Some(directory) = save_evidence {
         std::fs::create_dir_all(directory).with_context(|| format!("cannot create {}", directory.display()))?;
         for (number, item) in evidence.iter().enumerate() {
-            let name = format!("{:02}-{}-{}", number + 1, item.step_key.replace(['/', '\\', '[', ']'], "_"), item.name.replace(['/', '\\'], "_"));
+            let name = format!(
+                "{:02}-{}-{}",
+                number + 1,
+                item.step_key.replace(['/', '\\', '[', ']'], "_"),
+                item.name.replace(['/', '\\'], "_")
+            );
             let path = directory.join(name);
             std::fs::write(&path, &item.content).with_context(|| format!("cannot write {}", path.display()))?;
             saved.push(path.display().to_string());
@@ -87,7 +92,12 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
     }
     let (bold, plain) = if stdout_is_terminal() { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
     println!("{bold}{}{plain}  {} v{}  {}", run.reference, run.workflow, run.version, state(&run));
-    println!("  started by {} {}  on {}", run.started_by.channel, run.started_by.address, rpa::calendar::date_of_millis(run.created_at));
+    println!(
+        "  started by {} {}  on {}",
+        run.started_by.channel,
+        run.started_by.address,
+        rpa::calendar::date_of_millis(run.created_at)
+    );
     if let Some(message) = &run.message {
         println!("  told the resident: {message}");
     }
@@ -109,7 +119,8 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
     println!();
     println!("steps:");
     for step in &steps {
-        let took = step.finished_at.map(|end| format!("{:.2}s", (end - step.started_at) as f64 / 1000.0)).unwrap_or_default();
+        let took =
+            step.finished_at.map(|end| format!("{:.2}s", (end - step.started_at) as f64 / 1000.0)).unwrap_or_default();
         let attempt = if step.attempt > 1 { format!(" (attempt {})", step.attempt) } else { String::new() };
         println!("  {:<9} {:<14} {}{attempt}  {took}", status_word(step.status), step.step_key, step.name);
         if let Some(error) = &step.error {

@@ -176,7 +176,13 @@ fn seed_cases() -> Vec<Case> {
             Case {
                 reference: format!("{prefix}-{}", 100_100 + n * 3),
                 kind: kind.to_string(),
-                address: format!("{} {}, Eastbrook EB{} {}QX", n + 2, streets[n as usize % streets.len()], n % 8 + 1, n % 9),
+                address: format!(
+                    "{} {}, Eastbrook EB{} {}QX",
+                    n + 2,
+                    streets[n as usize % streets.len()],
+                    n % 8 + 1,
+                    n % 9
+                ),
                 status: statuses[n as usize % statuses.len()].to_string(),
                 logged: format!("{:02}/10/2026", n % 28 + 1),
                 external_reference: String::new(),
@@ -219,7 +225,9 @@ impl Shared {
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|value| value.to_str().ok()).find_map(|cookies| {
-        cookies.split(';').find_map(|cookie| cookie.trim().strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_string))
+        cookies
+            .split(';')
+            .find_map(|cookie| cookie.trim().strip_prefix(&format!("{SESSION_COOKIE}=")).map(str::to_string))
     })
 }
 
@@ -288,7 +296,8 @@ async fn home(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response
     if !shared.has_session(&headers) {
         return session_expired();
     }
-    Html(pages::layout("Welcome", "<p>Welcome to the Eastbrook Customer Services System (ECSS) v2.3.</p>")).into_response()
+    Html(pages::layout("Welcome", "<p>Welcome to the Eastbrook Customer Services System (ECSS) v2.3.</p>"))
+        .into_response()
 }
 
 /// A form submission, as field name and value pairs in order.
@@ -391,7 +400,11 @@ async fn missed_bin_form(State(shared): State<Arc<Shared>>, headers: HeaderMap) 
     Html(pages::missed_bin_form(&[], &Vec::new(), shared.config.dropdown_delay)).into_response()
 }
 
-async fn submit_missed_bin(State(shared): State<Arc<Shared>>, headers: HeaderMap, Form(fields): Form<Fields>) -> Response {
+async fn submit_missed_bin(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Form(fields): Form<Fields>,
+) -> Response {
     shared.maybe_slow().await;
     if !shared.has_session(&headers) {
         return session_expired();
@@ -532,10 +545,14 @@ async fn view_case(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(
     if !shared.has_session(&headers) {
         return session_expired();
     }
-    let case = lock(&shared.cases).iter().find(|case| case.reference.eq_ignore_ascii_case(query.reference.trim())).cloned();
+    let case =
+        lock(&shared.cases).iter().find(|case| case.reference.eq_ignore_ascii_case(query.reference.trim())).cloned();
     match case {
         Some(case) => Html(pages::case_page(&case)).into_response(),
-        None => (StatusCode::NOT_FOUND, Html(pages::layout("Case not found", "<p class=\"error\">No case has that reference.</p>")))
+        None => (
+            StatusCode::NOT_FOUND,
+            Html(pages::layout("Case not found", "<p class=\"error\">No case has that reference.</p>")),
+        )
             .into_response(),
     }
 }

@@ -99,7 +99,12 @@ impl<'a> FormBuilder<'a> {
 
     fn row(&mut self, label: &str, control: &str) -> String {
         let id = format!("f{}", random_token());
-        let _ = write!(self.html, "<tr><td><label for=\"{id}\">{}</label></td><td>{}</td></tr>", escape(label), control.replace("ID", &id));
+        let _ = write!(
+            self.html,
+            "<tr><td><label for=\"{id}\">{}</label></td><td>{}</td></tr>",
+            escape(label),
+            control.replace("ID", &id)
+        );
         id
     }
 
@@ -117,7 +122,8 @@ impl<'a> FormBuilder<'a> {
 
     /// A dropdown whose options arrive after a delay, as if fetched from a slow server.
     fn delayed_select(&mut self, label: &str, name: &str, options: &[&str], delay: Duration) -> &mut Self {
-        let id = self.row(label, &format!("<select id=\"ID\" name=\"{name}\"><option value=\"\">Loading...</option></select>"));
+        let id = self
+            .row(label, &format!("<select id=\"ID\" name=\"{name}\"><option value=\"\">Loading...</option></select>"));
         let chosen = field(self.submitted, name).to_string();
         let options: Vec<String> = options.iter().map(|option| format!("'{}'", option.replace('\'', "\\'"))).collect();
         let _ = write!(
@@ -190,7 +196,10 @@ pub fn bulky_form(errors: &[String], submitted: &Fields) -> String {
         .text("Preferred date (DD/MM/YYYY)", "preferred_date")
         .text("Caller reference", "ext_ref")
         .finish("Book collection");
-    layout("Bulky waste booking", &format!("<p>Up to {BULKY_ITEM_LIMIT} items. 1-3 items: &pound;25; 4-5 items: &pound;40.</p>{form}"))
+    layout(
+        "Bulky waste booking",
+        &format!("<p>Up to {BULKY_ITEM_LIMIT} items. 1-3 items: &pound;25; 4-5 items: &pound;40.</p>{form}"),
+    )
 }
 
 pub fn address_form(errors: &[String], submitted: &Fields) -> String {
@@ -254,7 +263,9 @@ pub fn search(query: &str, matches: &[Case], page: usize) -> String {
         );
     }
     let _ = write!(html, "</table><p>Page {page} of {pages}. {} cases. ", matches.len());
-    let link = |target: usize, text: &str| format!("<a href=\"/cases/search?q={}&amp;page={target}\">{text}</a> ", escape(query), text = text);
+    let link = |target: usize, text: &str| {
+        format!("<a href=\"/cases/search?q={}&amp;page={target}\">{text}</a> ", escape(query), text = text)
+    };
     if page > 1 {
         html.push_str(&link(page - 1, "&laquo; Previous"));
     }

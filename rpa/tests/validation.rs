@@ -1,0 +1,214 @@
+//! Everything wrong with a workflow is reported before it runs, at its file, line and column.
+
+use std::path::Path;
+
+use rpa::workflow::{Catalogue, Diagnostic, parse_workflow, read_workflow};
+
+use crate::support::{Workflows, council_workflows};
+
+const GOOD: &str = r#"name: greet
+version: 1
+description: Say hello.
+trigger:
+  intent:
+    name: greet
+    description: Someone says hello.
+    examples: [hello]
+inputs:
+  - name: who
+    type: text
+    prompt: Who is it?
+steps:
+  - succeed:
+      message: "Hello {{ inputs.who }}"
+"#;
+
+fn errors_of(text: &str) -> Vec<Diagnostic> {
+    let workflows = Workflows::new(&[("flow.yaml", text)]);
+    let (_, errors) = Catalogue::load(&[workflows.directory.path().to_path_buf()]);
+    errors
+}
+
+/// The one error of a workflow, as the CLI prints it but without the file's directory.
+fn only_error(text: &str) -> (u64, u64, String) {
+    let errors = errors_of(text);
+    assert_eq!(errors.len(), 1, "expected one error, got: {errors:#?}");
+    (errors[0].line, errors[0].column, errors[0].message.clone())
+}
+
+#[test]
+fn a_correct_workflow_has_no_errors() {
+    assert!(errors_of(GOOD).is_empty(), "{:#?}", errors_of(GOOD));
+}
+
+#[test]
+fn every_council_workflow_is_valid() {
+    let (catalogue, errors) = Catalogue::load(&[council_workflows()]);
+    assert!(errors.is_empty(), "{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+    for name in [
+        "report_housing_repair",
+        "report_missed_bin",
+        "book_bulky_waste",
+        "council_tax_change_of_address",
+        "repair_status",
+    ] {
+        let file = catalogue.get(name).unwrap_or_else(|| panic!("{name} is shipped"));
+        assert!(
+            file.workflow.trigger.as_ref().is_some_and(|trigger| trigger.intent.is_some()),
+            "{name} is asked for in conversation"
+        );
+        assert!(file.workflow.manual_minutes.is_some(), "{name} declares the staff time it saves");
+    }
+}
+
+#[test]
+fn unknown_keys_and_step_kinds_suggest_what_was_meant() {
+    let text = GOOD.replace("  - succeed:", "  - clik: { css: '#go' }\n  - succeed:");
+    let (line, column, message) = only_error(&text);
+    assert_eq!((line, column), (14, 5));
+    assert_eq!(message, "unknown key `clik`; did you mean `click`?");
+
+    let text = GOOD.replace("description: Say hello.", "descripton: Say hello.");
+    let (line, _, message) = only_error(&text);
+    assert_eq!(line, 3);
+    assert!(message.contains("did you mean `description`?"), "{message}");
+}
+
+#[test]
+fn wrong_types_and_missing_keys_are_named() {
+    let (line, _, message) = only_error(&GOOD.replace("version: 1", "version: one"));
+    assert_eq!(line, 2);
+    assert_eq!(message, "expected a whole number, 0 or more here");
+
+    let (_, _, message) = only_error(&GOOD.replace("version: 1\n", ""));
+    assert_eq!(message, "missing required key `version`");
+
+    let (line, _, message) = only_error(&GOOD.replace("type: text", "type: txt"));
+    assert_eq!(line, 11);
+    assert!(message.contains("did you mean `text`?"), "{message}");
+}
+
+#[test]
+fn templates_may_only_use_what_is_defined_at_that_point() {
+    let (line, column, message) = only_error(&GOOD.replace("inputs.who", "inputs.whom"));
+    assert_eq!((line, column), (15, 16));
+    assert_eq!(message, "`inputs.whom` is not a declared input; did you mean `inputs.who`?");
+
+    let text =
+        GOOD.replace("      message: \"Hello {{ inputs.who }}\"", "      message: \"Your case is {{ case_ref }}\"");
+    let (_, _, message) = only_error(&text);
+    assert!(message.contains("`case_ref` is not defined here"), "{message}");
+
+    let text = GOOD
+        .replace("  - succeed:", "  - extract: { css: '.ref', as: case_ref }\n  - succeed:")
+        .replace("Hello {{ inputs.who }}", "Your case is {{ case_ref }}");
+    assert!(errors_of(&text).is_empty(), "a variable extracted earlier can be used: {:#?}", errors_of(&text));
+
+    let (_, _, message) = only_error(&GOOD.replace("Hello {{ inputs.who }}", "Hello {{ inputs.who"));
+    assert!(message.starts_with("template error:"), "{message}");
+}
+
+#[test]
+fn secrets_must_be_declared_before_use() {
+    let text = GOOD
+        .replace("Hello {{ inputs.who }}", "{{ secrets.portal_pasword }}")
+        .replace("steps:", "secrets: [portal_password]\nsteps:");
+    let (_, _, message) = only_error(&text);
+    assert_eq!(message, "secret `portal_pasword` is not listed in `secrets`; did you mean `portal_password`?");
+}
+
+#[test]
+fn calls_are_checked_against_the_called_workflow() {
+    let caller = GOOD.replace("name: greet\n", "name: caller\n").replace(
+        "  - succeed:",
+        "  - call: { workflow: gret, inputs: { who: x } }\n  - call: { workflow: greet, inputs: { whom: x } }\n  - succeed:",
+    );
+    let workflows = Workflows::new(&[("greet.yaml", GOOD), ("caller.yaml", &caller)]);
+    let (_, errors) = Catalogue::load(&[workflows.directory.path().to_path_buf()]);
+    let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+    assert!(messages.contains(&"no workflow is named `gret`; did you mean `greet`?"), "{messages:?}");
+    assert!(messages.iter().any(|message| message.starts_with("workflow `greet` has no input `whom`")), "{messages:?}");
+    assert!(messages.contains(&"workflow `greet` needs the input `who`"), "{messages:?}");
+}
+
+#[test]
+fn step_ids_are_unique_and_submitting_steps_declare_how_to_find_an_earlier_submission() {
+    let text = GOOD.replace(
+        "  - succeed:",
+        "  - id: send\n    open: /a\n  - id: send\n    open: /b\n  - click: { css: '#go' }\n    submits: true\n  - succeed:",
+    );
+    let messages: Vec<String> = errors_of(&text).into_iter().map(|error| error.message).collect();
+    assert!(messages.iter().any(|message| message == "step id `send` is already used on line 14"), "{messages:?}");
+    assert!(
+        messages.iter().any(|message| message.starts_with("a step that `submits` needs `idempotency`")),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn a_step_does_one_thing_and_names_its_element_one_way() {
+    let text = GOOD.replace("  - succeed:", "  - open: /a\n    click: { css: '#go', text: Go }\n  - succeed:");
+    let messages: Vec<String> = errors_of(&text).into_iter().map(|error| error.message).collect();
+    assert!(
+        messages.iter().any(|message| message.starts_with("this step has several kinds (`open`, `click`)")),
+        "{messages:?}"
+    );
+    assert!(messages.iter().any(|message| message.starts_with("name the element with exactly one of")), "{messages:?}");
+}
+
+#[test]
+fn duplicate_keys_alias_bombs_and_huge_files_are_refused_quickly() {
+    let (line, _, message) = only_error(&GOOD.replace("version: 1\n", "version: 1\nversion: 2\n"));
+    assert_eq!(line, 3);
+    assert!(message.to_lowercase().contains("duplicate"), "{message}");
+
+    let mut bomb = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    for level in 1..10 {
+        let previous = (b'a' + level - 1) as char;
+        let name = (b'a' + level) as char;
+        bomb.push_str(&format!("{name}: &{name} [*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous}]\n"));
+    }
+    let started = std::time::Instant::now();
+    let outcome = parse_workflow(Path::new("bomb.yaml"), bomb);
+    assert!(outcome.is_err());
+    assert!(started.elapsed().as_secs() < 10, "an alias bomb must be refused, not expanded");
+
+    let workflows = Workflows::new(&[]);
+    let huge = workflows.path("huge.yaml");
+    std::fs::write(&huge, format!("{GOOD}# {}\n", "x".repeat(2 * 1024 * 1024))).unwrap();
+    let error = read_workflow(&huge).unwrap_err();
+    assert!(error.message.contains("at most"), "{}", error.message);
+
+    let binary = workflows.path("binary.yaml");
+    std::fs::write(&binary, [0x6e, 0x61, 0xff, 0xfe, 0x00]).unwrap();
+    assert!(read_workflow(&binary).unwrap_err().message.contains("not UTF-8"));
+}
+
+#[test]
+fn errors_print_with_the_line_and_a_caret() {
+    let errors = errors_of(&GOOD.replace("inputs.who", "inputs.whom"));
+    let shown = errors[0].to_string();
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(
+        lines[0].ends_with("flow.yaml:15:16: error: `inputs.whom` is not a declared input; did you mean `inputs.who`?"),
+        "{shown}"
+    );
+    assert_eq!(lines[1], "15 |       message: \"Hello {{ inputs.whom }}\"");
+    assert_eq!(lines[2], "   |                ^");
+}
+
+#[test]
+fn the_published_schema_is_the_one_the_model_generates() {
+    let published =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rpa::schema::SCHEMA_PATH))
+            .expect("docs/workflow.schema.json exists");
+    assert!(
+        published == rpa::schema::workflow_schema(),
+        "docs/workflow.schema.json is stale: regenerate it with `councilbot workflow schema --out docs/workflow.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&published).unwrap();
+    let step = &schema["$defs"]["Step"]["properties"];
+    for kind in rpa::workflow::STEP_KINDS {
+        assert!(step.get(*kind).is_some(), "the schema lets editors complete `{kind}`");
+    }
+}
