@@ -5,3 +5,4 @@ mod support;
 mod answering;
 mod evaluation;
 mod indexing;
+mod workflows;

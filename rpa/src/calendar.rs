@@ -2,10 +2,28 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Today's date (UTC) as `YYYY-MM-DD`.
+/// Today's date in the UK (British Summer Time from 01:00 UTC on the last Sunday of March to
+/// 01:00 UTC on the last Sunday of October) as `YYYY-MM-DD`.
 pub fn today() -> String {
     let millis = SystemTime::now().duration_since(UNIX_EPOCH).map(|elapsed| elapsed.as_millis() as i64).unwrap_or(0);
-    date_of_millis(millis)
+    date_of_millis(uk_local_millis(millis))
+}
+
+/// A time in milliseconds since 1970 moved to UK clock time.
+pub fn uk_local_millis(utc_millis: i64) -> i64 {
+    let (year, _, _) = civil_from_days(utc_millis.div_euclid(86_400_000));
+    let hour = 3_600_000;
+    let starts = last_sunday(year, 3) * 86_400_000 + hour;
+    let ends = last_sunday(year, 10) * 86_400_000 + hour;
+    if (starts..ends).contains(&utc_millis) { utc_millis + hour } else { utc_millis }
+}
+
+/// The day (counted from 1970) of the last Sunday of a month.
+fn last_sunday(year: i64, month: u32) -> i64 {
+    let last = days_from_civil(year, month, 31);
+    // 1970-01-01 was a Thursday: day 3 counting Sunday as day 0.
+    let weekday = (last + 4).rem_euclid(7);
+    last - weekday
 }
 
 /// The date (UTC) of a time in milliseconds since 1970, as `YYYY-MM-DD`.
@@ -50,5 +68,18 @@ mod tests {
         assert_eq!(civil_from_days(20_780), (2026, 11, 23));
         assert_eq!(civil_from_days(days_from_civil(2028, 2, 29)), (2028, 2, 29));
         assert_eq!(date_of_millis(20_780 * 86_400_000 + 5), "2026-11-23");
+    }
+
+    #[test]
+    fn uk_clocks_go_forward_in_summer() {
+        let hour = 3_600_000;
+        // 2026-07-01 23:30 UTC is already 2 July in London.
+        let summer = days_from_civil(2026, 7, 1) * 86_400_000 + 23 * hour + hour / 2;
+        assert_eq!(date_of_millis(uk_local_millis(summer)), "2026-07-02");
+        let winter = days_from_civil(2026, 12, 1) * 86_400_000 + 23 * hour + hour / 2;
+        assert_eq!(date_of_millis(uk_local_millis(winter)), "2026-12-01");
+        // Summer time began at 01:00 UTC on Sunday 29 March 2026 and ended on Sunday 25 October.
+        assert_eq!(last_sunday(2026, 3), days_from_civil(2026, 3, 29));
+        assert_eq!(last_sunday(2026, 10), days_from_civil(2026, 10, 25));
     }
 }

@@ -775,7 +775,7 @@ impl Journal {
     }
 }
 
-/// A short, readable reference for a run, such as `CB-7F3K2Q9X`.
+/// A short, readable reference for a run, such as `CB-1A2B3C4D`.
 fn short_reference(id: &str) -> String {
     let hex = id.trim_start_matches("run_");
     format!("CB-{}", hex[..8.min(hex.len())].to_uppercase())

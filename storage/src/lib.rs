@@ -101,6 +101,9 @@ impl Database {
                     Box::pin(async move {
                         connection.execute("PRAGMA busy_timeout = 10000").await?;
                         connection.execute("PRAGMA foreign_keys = ON").await?;
+                        // With the write-ahead log this survives any crash of the process; only
+                        // the last moments before a power cut could be lost.
+                        connection.execute("PRAGMA synchronous = NORMAL").await?;
                         Ok(())
                     })
                 });

@@ -93,7 +93,7 @@ impl BrowserConfig {
     }
 
     /// The capabilities asked of the WebDriver server.
-    fn capabilities(&self) -> serde_json::Map<String, serde_json::Value> {
+    pub fn capabilities(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut args = vec![
             "--no-sandbox".to_string(),
             "--disable-dev-shm-usage".to_string(),

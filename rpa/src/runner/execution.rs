@@ -22,6 +22,8 @@ use crate::workflow::{Located, Recipient, Step, Workflow, WorkflowFile};
 /// How much longer than its own time limit a step may take before it is cut off: browser waits
 /// end by themselves at the limit, and a command in flight gets this long to return.
 const GRACE: Duration = Duration::from_secs(5);
+/// How often a working run asks the journal whether it was cancelled.
+const CANCEL_CHECK_INTERVAL: Duration = Duration::from_millis(250);
 /// The deepest chain of `call`s followed.
 const MAX_CALL_DEPTH: usize = 8;
 
@@ -85,6 +87,7 @@ pub(super) struct Execution<'r> {
     redactor: Redactor,
     secrets: BTreeMap<String, String>,
     missing_secrets: Vec<String>,
+    last_cancel_check: Option<Instant>,
 }
 
 impl<'r> Execution<'r> {
@@ -119,7 +122,18 @@ impl<'r> Execution<'r> {
             .collect();
         let secret_values: Vec<&String> = secrets.values().collect();
         let redactor = Redactor::new(&secret_values, &personal);
-        Ok(Execution { runner, run, file, history, page: None, permit: None, redactor, secrets, missing_secrets })
+        Ok(Execution {
+            runner,
+            run,
+            file,
+            history,
+            page: None,
+            permit: None,
+            redactor,
+            secrets,
+            missing_secrets,
+            last_cancel_check: None,
+        })
     }
 
     /// Works the run until it ends or waits, and records how it stopped.
@@ -178,13 +192,15 @@ impl<'r> Execution<'r> {
     }
 
     async fn succeed(&mut self, outputs: Map<String, Value>, message: Option<String>) -> Result<(), RunnerError> {
-        let message = message.unwrap_or_else(|| completion_message(&outputs));
+        let outputs = self.mask_secrets(&outputs);
+        let message = self.mask_secret_text(&message.unwrap_or_else(|| completion_message(&outputs)));
         self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
         self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, &message).await?;
         self.stopped().await
     }
 
     async fn fail(&mut self, message: &str, reason: Option<&str>) -> Result<(), RunnerError> {
+        let message = &self.mask_secret_text(message);
         let reason = reason.map(|reason| self.redactor.redact(reason));
         self.runner
             .journal
@@ -425,6 +441,7 @@ impl<'r> Execution<'r> {
             };
         }
         if let Some(http) = &step.http {
+            self.take_permit(frame).await;
             let limit = deadline.saturating_duration_since(Instant::now());
             return match http_step::run(&self.runner.http, frame, http, limit).await {
                 Ok(values) => {
@@ -490,7 +507,7 @@ impl<'r> Execution<'r> {
                 Recipient::Resident => ("resident", self.run.started_by.clone()),
                 Recipient::Staff => ("staff", StartedBy { channel: "staff".to_string(), address: String::new() }),
             };
-            self.runner.journal.notify(&self.run.id, audience, &recipient, &message).await?;
+            self.runner.journal.notify(&self.run.id, audience, &recipient, &self.mask_secret_text(&message)).await?;
             return Ok(Flow::Next);
         }
         if let Some(succeed) = &step.succeed {
@@ -764,17 +781,29 @@ impl<'r> Execution<'r> {
         walk(self, &workflow.steps, depth)
     }
 
-    async fn cancelled(&self) -> Result<bool, Interrupt> {
+    /// Whether a person cancelled the run; the journal is asked at most every
+    /// [`CANCEL_CHECK_INTERVAL`], so a cancel takes effect before the next step after that.
+    async fn cancelled(&mut self) -> Result<bool, Interrupt> {
+        if self.last_cancel_check.is_some_and(|checked| checked.elapsed() < CANCEL_CHECK_INTERVAL) {
+            return Ok(false);
+        }
+        self.last_cancel_check = Some(Instant::now());
         Ok(self.runner.journal.status(&self.run.id).await? == Some(RunStatus::Cancelled))
+    }
+
+    /// Takes the permit to use the run's system, once, waiting while others use it to its limit.
+    async fn take_permit(&mut self, frame: &Frame) {
+        if self.permit.is_none() {
+            let system = self.file.workflow.system.as_ref().or(frame.workflow.system.as_ref());
+            if let Some(system) = system {
+                self.permit = Some(self.runner.system_permit(&system.name, system.concurrency).await);
+            }
+        }
     }
 
     /// The run's browser page, opening a session (and taking the system's permit) on first use.
     async fn page(&mut self, frame: &Frame) -> Result<&mut Page, BrowserError> {
-        if self.permit.is_none()
-            && let Some(system) = &self.file.workflow.system.as_ref().or(frame.workflow.system.as_ref())
-        {
-            self.permit = Some(self.runner.system_permit(&system.name, system.concurrency).await);
-        }
+        self.take_permit(frame).await;
         if self.page.is_none() {
             self.page = Some(self.runner.browsers.open_page().await?);
         }
@@ -811,6 +840,15 @@ impl<'r> Execution<'r> {
             message: self.redactor.redact(message),
             lost,
         })
+    }
+
+    /// Text with secret values masked (personal data is left: the text is for the resident).
+    fn mask_secret_text(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for secret in self.secrets.values().filter(|secret| secret.len() >= 3) {
+            text = text.replace(secret.as_str(), SECRET_MASK);
+        }
+        text
     }
 
     /// Variables with secrets and personal data masked, for the journal of a step that is never

@@ -431,7 +431,11 @@ pub fn completion_message(outputs: &Map<String, Value>) -> String {
                 Value::Null => return None,
                 other => other.to_string(),
             };
-            Some(format!("{}: {text}", name.replace('_', " ")))
+            let mut label = name.replace('_', " ");
+            if let Some(first) = label.get(..1) {
+                label = format!("{}{}", first.to_uppercase(), &label[1..]);
+            }
+            Some(format!("{label}: {text}"))
         })
         .collect();
     if details.is_empty() { DONE_MESSAGE.to_string() } else { format!("{DONE_MESSAGE} {}.", details.join(", ")) }

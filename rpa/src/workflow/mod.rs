@@ -115,6 +115,9 @@ fn workflow_paths(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBu
             errors.push(Diagnostic::file(path, "no such file or directory"));
         }
     }
+    // A file named twice (itself and through its directory) is read once.
+    let mut seen = std::collections::BTreeSet::new();
+    found.retain(|path| seen.insert(path.canonicalize().unwrap_or_else(|_| path.clone())));
     found
 }
 

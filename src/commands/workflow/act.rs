@@ -51,5 +51,6 @@ pub async fn decide(
 pub async fn cancel(places: &Places, action: RunActionArgs, reason: &str) -> Result<ExitCode> {
     let runner = runner(places).await?;
     let run = runner.cancel(&action.run, &action.actor, reason).await?;
-    finish(&runner, &run, action.json).await
+    finish(&runner, &run, action.json).await?;
+    Ok(ExitCode::SUCCESS)
 }

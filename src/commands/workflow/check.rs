@@ -9,9 +9,27 @@ use serde_json::json;
 
 use crate::output::print_json;
 
-/// Checks workflow files and prints every error as `file:line:col: error: message`.
-pub fn validate(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
-    let (catalogue, errors) = Catalogue::load(paths);
+/// Checks workflow files and prints every error as `file:line:col: error: message`; the
+/// council's other workflows are read too, as the ones the files may call.
+pub fn validate(paths: &[PathBuf], workflows: &Path, json: bool) -> Result<ExitCode> {
+    let mut everything = paths.to_vec();
+    if workflows.is_dir() {
+        everything.push(workflows.to_path_buf());
+    }
+    let (catalogue, errors) = Catalogue::load(&everything);
+    let asked: Vec<PathBuf> = paths.iter().map(|path| path.canonicalize().unwrap_or_else(|_| path.clone())).collect();
+    let errors: Vec<_> = errors
+        .into_iter()
+        .filter(|error| {
+            let file = error.file.canonicalize().unwrap_or_else(|_| error.file.clone());
+            asked.iter().any(|path| file.starts_with(path))
+        })
+        .collect();
+    let checked = catalogue.iter().filter(|file| {
+        let canonical = file.path.canonicalize().unwrap_or_else(|_| file.path.clone());
+        asked.iter().any(|path| canonical.starts_with(path))
+    });
+    let checked = checked.count();
     if json {
         let errors: Vec<serde_json::Value> = errors
             .iter()
@@ -24,13 +42,13 @@ pub fn validate(paths: &[PathBuf], json: bool) -> Result<ExitCode> {
                 })
             })
             .collect();
-        print_json(&json!({ "workflows": catalogue.len(), "errors": errors }))?;
+        print_json(&json!({ "workflows": checked, "errors": errors }))?;
     } else {
         for error in &errors {
             eprintln!("{error}\n");
         }
         if errors.is_empty() {
-            println!("{} workflow{} checked: no errors", catalogue.len(), if catalogue.len() == 1 { "" } else { "s" });
+            println!("{checked} workflow{} checked: no errors", if checked == 1 { "" } else { "s" });
         } else {
             eprintln!("{} error{} found", errors.len(), if errors.len() == 1 { "" } else { "s" });
         }

@@ -35,7 +35,7 @@ const EXIT_WAITING: u8 = 3;
 /// Runs a `workflow` subcommand.
 pub fn run(places: &Places, command: WorkflowCommand) -> Result<ExitCode> {
     match command {
-        WorkflowCommand::Validate { paths, json } => check::validate(&paths, json),
+        WorkflowCommand::Validate { paths, json } => check::validate(&paths, &places.workflows, json),
         WorkflowCommand::Schema { out } => check::schema(out.as_deref()),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
