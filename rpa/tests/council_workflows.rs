@@ -82,6 +82,19 @@ async fn a_housing_repair_is_logged_with_the_residents_details_and_its_reference
 }
 
 #[tokio::test]
+async fn a_session_that_expires_while_the_form_is_filled_in_is_renewed_and_the_repair_logged_once() {
+    let council = Council::start().await;
+    council.portal.expire_sessions_at_next_submission();
+    let finished = council.run("report_housing_repair", REPAIR).await;
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    assert_eq!(council.cases_of(&finished).len(), 1);
+    let steps = council.runner.journal().steps(&finished.id).await.unwrap();
+    let first = steps.iter().find(|step| step.step_key == "1" && step.attempt == 1).expect("first attempt");
+    assert!(first.error.as_deref().unwrap().contains("its session may have expired"), "{:?}", first.error);
+    assert!(steps.iter().any(|step| step.step_key == "1" && step.attempt == 2 && step.error.is_none()));
+}
+
+#[tokio::test]
 async fn a_description_the_system_finds_too_long_is_shortened_and_submitted_once() {
     let council = Council::start().await;
     let long = "Water is coming through the bathroom ceiling whenever the flat upstairs runs a bath. ".repeat(4);

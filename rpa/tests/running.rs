@@ -416,3 +416,41 @@ async fn secrets_never_reach_the_journal_and_personal_data_stays_out_of_its_erro
     assert!(!stored.contains(secret), "a secret reached the journal: {stored}");
     assert!(!stored.contains("ann.smith"), "personal data reached the journal's errors: {stored}");
 }
+
+#[tokio::test]
+async fn a_system_is_never_used_by_more_runs_at_once_than_its_limit() {
+    #[derive(Default)]
+    struct Load {
+        now: AtomicUsize,
+        most: AtomicUsize,
+    }
+    async fn busy(State(load): State<Arc<Load>>) -> &'static str {
+        let now = load.now.fetch_add(1, Ordering::SeqCst) + 1;
+        load.most.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        load.now.fetch_sub(1, Ordering::SeqCst);
+        "done"
+    }
+    for limit in [1usize, 2] {
+        let load = Arc::new(Load::default());
+        let service = Service::start(Router::new().route("/busy", get(busy)).with_state(load.clone())).await;
+        let text = format!(
+            "name: busy\nversion: 1\ndescription: Keep the system busy.\nsystem: {{ name: cases, base_url: http://unused.invalid, concurrency: {limit} }}\n\
+             steps:\n  - http: {{ url: /busy }}\n  - http: {{ url: /busy }}\n"
+        );
+        let workflows = Workflows::new(&[("busy.yaml", &text)]);
+        let data = tempfile::tempdir().unwrap();
+        let runner = Arc::new(runner_for(&workflows, data.path(), &service, Secrets::default()).await);
+        let file = workflows.catalogue().get("busy").unwrap().clone();
+        let mut workers = Vec::new();
+        for _ in 0..4 {
+            let run = runner.start(&file, &[], &resident()).await.unwrap();
+            let runner = runner.clone();
+            workers.push(tokio::spawn(async move { runner.work(&run.id).await.unwrap().unwrap().status }));
+        }
+        for worker in workers {
+            assert_eq!(worker.await.unwrap(), RunStatus::Succeeded);
+        }
+        assert_eq!(load.most.load(Ordering::SeqCst), limit, "runs at once with a limit of {limit}");
+    }
+}

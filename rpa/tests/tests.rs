@@ -2,6 +2,7 @@
 
 mod support;
 
+mod browser_steps;
 mod council_workflows;
 mod durability;
 mod running;

@@ -83,6 +83,7 @@ struct Shared {
     sessions: Mutex<Sessions>,
     requests: AtomicU64,
     next_number: AtomicU64,
+    expire_at_next_submission: std::sync::atomic::AtomicBool,
 }
 
 /// A running portal.
@@ -108,6 +109,7 @@ impl Portal {
             sessions: Mutex::new(Sessions { expiry: HashMap::new() }),
             requests: AtomicU64::new(0),
             next_number: AtomicU64::new(104_230),
+            expire_at_next_submission: std::sync::atomic::AtomicBool::new(false),
         });
         let app = router(shared.clone());
         let server = tokio::spawn(async move {
@@ -135,6 +137,12 @@ impl Portal {
     /// Ends every session, as if they had all expired.
     pub fn expire_sessions(&self) {
         lock(&self.shared.sessions).expiry.clear();
+    }
+
+    /// Makes every session expire when the next form is submitted, as if the caller had taken
+    /// too long filling it in.
+    pub fn expire_sessions_at_next_submission(&self) {
+        self.shared.expire_at_next_submission.store(true, Ordering::SeqCst);
     }
 }
 
@@ -216,6 +224,14 @@ impl Shared {
                 false
             }
         }
+    }
+
+    /// Whether a form submission carries a live session (sessions may be set to expire first).
+    fn submission_has_session(&self, headers: &HeaderMap) -> bool {
+        if self.expire_at_next_submission.swap(false, Ordering::SeqCst) {
+            lock(&self.sessions).expiry.clear();
+        }
+        self.has_session(headers)
     }
 
     fn new_reference(&self, prefix: &str) -> String {
@@ -359,7 +375,7 @@ async fn repair_form(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> R
 
 async fn submit_repair(State(shared): State<Arc<Shared>>, headers: HeaderMap, Form(fields): Form<Fields>) -> Response {
     shared.maybe_slow().await;
-    if !shared.has_session(&headers) {
+    if !shared.submission_has_session(&headers) {
         return session_expired();
     }
     let mut errors = Vec::new();
@@ -406,7 +422,7 @@ async fn submit_missed_bin(
     Form(fields): Form<Fields>,
 ) -> Response {
     shared.maybe_slow().await;
-    if !shared.has_session(&headers) {
+    if !shared.submission_has_session(&headers) {
         return session_expired();
     }
     let mut errors = Vec::new();
@@ -441,7 +457,7 @@ async fn bulky_form(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Re
 
 async fn submit_bulky(State(shared): State<Arc<Shared>>, headers: HeaderMap, Form(fields): Form<Fields>) -> Response {
     shared.maybe_slow().await;
-    if !shared.has_session(&headers) {
+    if !shared.submission_has_session(&headers) {
         return session_expired();
     }
     let mut errors = Vec::new();
@@ -480,7 +496,7 @@ async fn address_form(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> 
 
 async fn submit_address(State(shared): State<Arc<Shared>>, headers: HeaderMap, Form(fields): Form<Fields>) -> Response {
     shared.maybe_slow().await;
-    if !shared.has_session(&headers) {
+    if !shared.submission_has_session(&headers) {
         return session_expired();
     }
     let mut errors = Vec::new();

@@ -1,0 +1,161 @@
+//! Every kind of browser step, on a page made to need them, in real headless Chromium.
+
+use std::collections::HashMap;
+
+use axum::extract::Form;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rpa::journal::RunStatus;
+use rpa::runner::Runner;
+use rpa::secrets::Secrets;
+use serde_json::json;
+
+use crate::support::{Service, Workflows, config, run, sqlite_journal};
+
+const PAGE: &str = r##"<!DOCTYPE html>
+<html><head><title>Steps</title></head><body>
+<h1>Report details</h1>
+<form onsubmit="return false">
+  <label><input type="checkbox" id="vulnerable"> Resident is vulnerable</label>
+  <label for="photo">Photo of the problem</label> <input type="file" id="photo">
+  <label for="search">Search</label> <input id="search" onkeydown="if (event.key === 'Enter') document.getElementById('searched').textContent = 'searched for ' + this.value">
+</form>
+<p id="searched"></p>
+<button id="ask" onclick="document.getElementById('name').textContent = prompt('Your name?')">Ask</button>
+<button onclick="if (!confirm('Delete the case?')) document.getElementById('kept').textContent = 'kept'">Delete</button>
+<p id="name"></p><p id="kept"></p>
+<div id="spinner">Loading...</div>
+<script>
+setTimeout(function () {
+  document.getElementById('spinner').remove();
+  var ready = document.createElement('p'); ready.id = 'ready'; ready.textContent = 'Ready now';
+  document.body.appendChild(ready);
+}, 500);
+</script>
+<a href="/next" data-case="HR-900900">Next page</a>
+</body></html>"##;
+
+const WORKFLOW: &str = r##"name: every_step
+version: 1
+description: Use every kind of browser step.
+inputs:
+  - name: photo
+    type: text
+    prompt: Which photo?
+system: { name: page, base_url: http://unused.invalid, step_timeout: 10s }
+outputs:
+  state: What the form held.
+  echoed: What the service echoed.
+steps:
+  - open: /page
+  - check: { label: Resident is vulnerable }
+  - upload: { label: Photo of the problem, file: "{{ inputs.photo }}" }
+  - script:
+      code: "return [String(document.getElementById('vulnerable').checked), document.getElementById('photo').files[0].name]"
+      as: form_state
+  - fill: { label: Search, value: HR-1 }
+  - press: { label: Search, key: Enter }
+  - assert: { text: searched for HR-1 }
+  - click: { css: "#ask" }
+  - dialog: { action: accept, answer: Ann, expect: Your name }
+  - wait_for: { text: Ann }
+  - click: { text: Delete }
+  - dialog: { action: dismiss }
+  - wait_for: { visible: { xpath: "//p[@id='kept' and text()='kept']" } }
+  - wait_for: { gone: { css: "#spinner" } }
+  - assert: { visible: { css: "#ready" } }
+  - extract: { link: Next page, attribute: data-case, as: case_attr }
+  - screenshot: { name: before-leaving }
+  - click: { link: Next page }
+  - wait_for: { url: "/next$" }
+  - assert: { url: /next, message: the next page did not open }
+  - extract: { xpath: "//h1", as: heading }
+  - http:
+      method: POST
+      url: /echo
+      form: { case: "{{ case_attr }}", heading: "{{ heading }}" }
+      expect_status: [200]
+      extract: { echoed: /case }
+  - notify: { to: staff, message: "Case {{ case_attr }} was looked at" }
+  - succeed:
+      outputs:
+        state: "{{ form_state | join(',') }}"
+        echoed: "{{ echoed }}"
+"##;
+
+#[tokio::test]
+async fn every_kind_of_browser_step_does_what_it_says() {
+    let service = Service::start(
+        Router::new()
+            .route("/page", get(|| async { Html(PAGE) }))
+            .route("/next", get(|| async { Html("<html><body><h1>Second page</h1></body></html>") }))
+            .route(
+                "/echo",
+                post(|Form(fields): Form<HashMap<String, String>>| async move {
+                    Json(json!({ "case": format!("{} on {}", fields["case"], fields["heading"]) }))
+                }),
+            ),
+    )
+    .await;
+    let workflows = Workflows::new(&[("steps.yaml", WORKFLOW)]);
+    let photo = workflows.path("photo.png");
+    std::fs::write(&photo, b"\x89PNG\r\n\x1a\n").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let file = workflows.catalogue().get("every_step").unwrap().clone();
+    let finished = run(&runner, &file, &[("photo", photo.to_str().unwrap())]).await;
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    assert_eq!(finished.outputs["state"], "true,photo.png");
+    assert_eq!(finished.outputs["echoed"], "HR-900900 on Second page");
+    let evidence = runner.journal().evidence(&finished.id).await.unwrap();
+    assert_eq!(evidence.len(), 1, "the screenshot step kept one picture and nothing failed");
+    assert_eq!(evidence[0].name, "before-leaving.png");
+    assert!(evidence[0].content.starts_with(b"\x89PNG"));
+    let told = runner.journal().notifications(&finished.id).await.unwrap();
+    assert!(
+        told.iter().any(|note| note.audience == "staff" && note.message == "Case HR-900900 was looked at"),
+        "{told:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_element_fails_with_what_was_looked_for_and_a_missing_file_is_named() {
+    let service = Service::start(Router::new().route("/page", get(|| async { Html(PAGE) }))).await;
+    let workflow = r##"name: missing
+version: 1
+description: Look for what is not there.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 1s }
+steps:
+  - open: /page
+  - upload: { label: Photo of the problem, file: /no/such/photo.png }
+    on_error:
+      - set: { upload_problem: "{{ error.message }}" }
+  - click: { text: Submit the form }
+"##;
+    let workflows = Workflows::new(&[("missing.yaml", workflow)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let stuck = run(&runner, &workflows.catalogue().get("missing").unwrap().clone(), &[]).await;
+    assert_eq!(stuck.status, RunStatus::Waiting);
+    let reason = stuck.reason.unwrap();
+    assert!(reason.contains("step 3 (click text \"Submit the form\")"), "{reason}");
+    assert!(reason.contains("text \"Submit the form\" was not found on the page (nothing matches)"), "{reason}");
+    let steps = runner.journal().steps(&stuck.id).await.unwrap();
+    let upload = steps.iter().find(|step| step.step_key == "2").unwrap();
+    assert!(
+        upload.error.as_deref().unwrap().contains("the file to upload does not exist: /no/such/photo.png"),
+        "{:?}",
+        upload.error
+    );
+}
