@@ -301,14 +301,8 @@ impl<'r> Execution<'r> {
                     return Ok(Flow::Next);
                 }
             }
-            let attempt = self.attempts_of(key) + 1;
-            self.history.entry(key.to_string()).or_default().attempts = attempt;
             let name = step.describe();
-            let seq = self
-                .runner
-                .journal
-                .step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt)
-                .await?;
+            let (attempt, seq) = self.begin_attempt(step, key).await?;
             self.runner.emit(RunEvent::StepStarted {
                 run_id: self.run.id.clone(),
                 step_key: key.to_string(),
@@ -711,6 +705,25 @@ impl<'r> Execution<'r> {
         Ok(true)
     }
 
+    /// Journals the start of a step's next attempt; returns its number and its journal sequence.
+    async fn begin_attempt(&mut self, step: &Step, key: &str) -> Result<(i64, i64), Interrupt> {
+        let attempt = self.attempts_of(key) + 1;
+        self.history.entry(key.to_string()).or_default().attempts = attempt;
+        let seq = self
+            .runner
+            .journal
+            .step_started(
+                &self.run.id,
+                key,
+                step.id.as_deref().map(String::as_str),
+                step.kind(),
+                &step.describe(),
+                attempt,
+            )
+            .await?;
+        Ok((attempt, seq))
+    }
+
     /// Journals a step that was decided without an attempt: skipped, or found already done.
     async fn record_outside_attempts(
         &mut self,
@@ -720,14 +733,7 @@ impl<'r> Execution<'r> {
         effects: &Map<String, Value>,
         note: &str,
     ) -> Result<(), Interrupt> {
-        let attempt = self.attempts_of(key) + 1;
-        self.history.entry(key.to_string()).or_default().attempts = attempt;
-        let name = step.describe();
-        let seq = self
-            .runner
-            .journal
-            .step_started(&self.run.id, key, step.id.as_deref().map(String::as_str), step.kind(), &name, attempt)
-            .await?;
+        let (attempt, seq) = self.begin_attempt(step, key).await?;
         self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask_secrets(effects), Some(note)).await?;
         self.emit_finished(step, key, attempt, status, 0, Some(note.to_string()));
         Ok(())

@@ -351,6 +351,18 @@ fn is_phone(text: &str) -> bool {
     (10..=11).contains(&digits.len()) && digits.starts_with('0') && digits.chars().all(|c| c.is_ascii_digit())
 }
 
+/// The submitted postcode in capitals, noting what is wrong with it and the house number or name.
+fn check_address(fields: &Fields, errors: &mut Vec<String>) -> String {
+    let postcode = field(fields, "postcode").to_uppercase();
+    if !is_postcode(&postcode) {
+        errors.push("Postcode is not valid.".to_string());
+    }
+    if field(fields, "house").is_empty() {
+        errors.push("House number or name is required.".to_string());
+    }
+    postcode
+}
+
 fn record(shared: &Shared, prefix: &str, kind: &str, address: String, fields: &Fields) -> Case {
     let case = Case {
         reference: shared.new_reference(prefix),
@@ -379,14 +391,9 @@ async fn submit_repair(State(shared): State<Arc<Shared>>, headers: HeaderMap, Fo
         return session_expired();
     }
     let mut errors = Vec::new();
-    let postcode = field(&fields, "postcode").to_uppercase();
-    if !is_postcode(&postcode) {
-        errors.push("Postcode is not valid.".to_string());
-    } else if postcode.starts_with(OFF_REGISTER_PREFIX) {
+    let postcode = check_address(&fields, &mut errors);
+    if is_postcode(&postcode) && postcode.starts_with(OFF_REGISTER_PREFIX) {
         errors.push(format!("Property not found on the housing register ({postcode}). Refer to Housing Options."));
-    }
-    if field(&fields, "house").is_empty() {
-        errors.push("House number or name is required.".to_string());
     }
     if !pages::REPAIR_CATEGORIES.contains(&field(&fields, "category")) {
         errors.push("Select a repair category.".to_string());
@@ -426,13 +433,7 @@ async fn submit_missed_bin(
         return session_expired();
     }
     let mut errors = Vec::new();
-    let postcode = field(&fields, "postcode").to_uppercase();
-    if !is_postcode(&postcode) {
-        errors.push("Postcode is not valid.".to_string());
-    }
-    if field(&fields, "house").is_empty() {
-        errors.push("House number or name is required.".to_string());
-    }
+    let postcode = check_address(&fields, &mut errors);
     if !pages::BIN_TYPES.contains(&field(&fields, "bin")) {
         errors.push("Select the bin that was missed.".to_string());
     }
@@ -461,13 +462,7 @@ async fn submit_bulky(State(shared): State<Arc<Shared>>, headers: HeaderMap, For
         return session_expired();
     }
     let mut errors = Vec::new();
-    let postcode = field(&fields, "postcode").to_uppercase();
-    if !is_postcode(&postcode) {
-        errors.push("Postcode is not valid.".to_string());
-    }
-    if field(&fields, "house").is_empty() {
-        errors.push("House number or name is required.".to_string());
-    }
+    let postcode = check_address(&fields, &mut errors);
     let items = field(&fields, "items").lines().filter(|line| !line.trim().is_empty()).count();
     if items == 0 {
         errors.push("List the items to collect, one per line.".to_string());
