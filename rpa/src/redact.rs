@@ -57,12 +57,36 @@ impl Redactor {
         }
     }
 
-    /// The text with every secret and personal value masked.
-    pub fn redact(&self, text: &str) -> String {
+    /// The text with every secret value masked and personal data left, for text meant for the
+    /// person the request is about.
+    pub fn redact_secrets(&self, text: &str) -> String {
         let mut text = text.to_string();
         for secret in &self.secrets {
             text = replace_forms(&text, secret, SECRET_MASK);
         }
+        text
+    }
+
+    /// A JSON value with every string in it masked: secrets only, or personal data too.
+    pub fn redact_value(&self, value: &serde_json::Value, secrets_only: bool) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => {
+                Value::String(if secrets_only { self.redact_secrets(text) } else { self.redact(text) })
+            }
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|item| self.redact_value(item, secrets_only)).collect())
+            }
+            Value::Object(fields) => Value::Object(
+                fields.iter().map(|(name, value)| (name.clone(), self.redact_value(value, secrets_only))).collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// The text with every secret and personal value masked.
+    pub fn redact(&self, text: &str) -> String {
+        let mut text = self.redact_secrets(text);
         for value in &self.personal {
             text = replace_forms(&text, value, PERSONAL_MASK);
         }

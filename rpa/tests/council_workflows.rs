@@ -31,10 +31,9 @@ impl Council {
         let data = tempfile::tempdir().unwrap();
         let (catalogue, errors) = Catalogue::load(&[council_workflows()]);
         assert!(errors.is_empty(), "{errors:?}");
-        let (runner_catalogue, _) = Catalogue::load(&[council_workflows()]);
         let runner = Runner::new(
             sqlite_journal(data.path()).await,
-            runner_catalogue,
+            catalogue.clone(),
             council_secrets(),
             config("test", &[("ecss", &portal.url())]),
         );

@@ -168,10 +168,8 @@ fn duplicate_keys_alias_bombs_and_huge_files_are_refused_quickly() {
         let name = (b'a' + level) as char;
         bomb.push_str(&format!("{name}: &{name} [*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous},*{previous}]\n"));
     }
-    let started = std::time::Instant::now();
     let outcome = parse_workflow(Path::new("bomb.yaml"), bomb);
-    assert!(outcome.is_err());
-    assert!(started.elapsed().as_secs() < 10, "an alias bomb must be refused, not expanded");
+    assert!(outcome.is_err(), "an alias bomb must be refused, not expanded");
 
     let workflows = Workflows::new(&[]);
     let huge = workflows.path("huge.yaml");

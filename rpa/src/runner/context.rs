@@ -22,20 +22,33 @@ pub struct Frame {
     pub vars: Map<String, Value>,
     /// `run` as templates see it.
     pub run: Value,
-    /// The base URL the deployment gives the workflow's system, replacing the workflow's own.
-    pub system_url: Option<String>,
+    /// The base URL of the workflow's system, worked out once: it depends only on the inputs,
+    /// secrets and run, which do not change.
+    base_url: Result<Option<String>, String>,
 }
 
 impl Frame {
+    /// A workflow about to be worked; `system_url` is the base URL the deployment gives its
+    /// system, replacing the workflow's own.
+    pub fn new(
+        workflow: Arc<Workflow>,
+        inputs: Map<String, Value>,
+        secrets: BTreeMap<String, String>,
+        run: Value,
+        system_url: Option<String>,
+    ) -> Frame {
+        let mut frame = Frame { workflow, inputs, secrets, vars: Map::new(), run, base_url: Ok(None) };
+        frame.base_url = match (system_url, &frame.workflow.system) {
+            (Some(url), _) => Ok(Some(url)),
+            (None, Some(system)) => frame.render_without_system(&system.base_url).map(Some),
+            (None, None) => Ok(None),
+        };
+        frame
+    }
+
     /// The base URL of the workflow's system, rendered, if it has one.
     pub fn base_url(&self) -> Result<Option<String>, String> {
-        if let Some(url) = &self.system_url {
-            return Ok(Some(url.clone()));
-        }
-        match &self.workflow.system {
-            Some(system) => self.render_without_system(&system.base_url).map(Some),
-            None => Ok(None),
-        }
+        self.base_url.clone()
     }
 
     fn render_without_system(&self, text: &str) -> Result<String, String> {
@@ -58,7 +71,7 @@ impl Frame {
         let system = match &self.workflow.system {
             Some(system) => json!({
                 "name": system.name,
-                "base_url": self.base_url().ok().flatten().unwrap_or_default(),
+                "base_url": self.base_url.clone().ok().flatten().unwrap_or_default(),
             }),
             None => json!({}),
         };

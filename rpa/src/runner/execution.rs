@@ -16,7 +16,7 @@ use super::{Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_messag
 use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
 use crate::journal::{HumanTask, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
-use crate::redact::{Redactor, SECRET_MASK};
+use crate::redact::Redactor;
 use crate::workflow::{Located, Recipient, Step, Workflow, WorkflowFile};
 
 /// How much longer than its own time limit a step may take before it is cut off: browser waits
@@ -143,14 +143,13 @@ impl<'r> Execution<'r> {
             return self.stuck(&reason).await;
         }
         let workflow = Arc::new(self.file.workflow.clone());
-        let mut frame = Frame {
-            workflow: workflow.clone(),
-            inputs: self.run.inputs.clone(),
-            secrets: self.secrets.clone(),
-            vars: Map::new(),
-            run: self.run_value(),
-            system_url: self.runner.config.system_url(workflow.system.as_ref()),
-        };
+        let mut frame = Frame::new(
+            workflow.clone(),
+            self.run.inputs.clone(),
+            self.secrets.clone(),
+            self.run_value(),
+            self.runner.config.system_url(workflow.system.as_ref()),
+        );
         let outcome = self.run_steps(&mut frame, &workflow.steps, "".to_string(), 0).await;
         if let Some(page) = self.page.take() {
             page.close().await;
@@ -192,15 +191,15 @@ impl<'r> Execution<'r> {
     }
 
     async fn succeed(&mut self, outputs: Map<String, Value>, message: Option<String>) -> Result<(), RunnerError> {
-        let outputs = self.mask_secrets(&outputs);
-        let message = self.mask_secret_text(&message.unwrap_or_else(|| completion_message(&outputs)));
+        let outputs = self.mask(&outputs, true);
+        let message = self.redactor.redact_secrets(&message.unwrap_or_else(|| completion_message(&outputs)));
         self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
         self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, &message).await?;
         self.stopped().await
     }
 
     async fn fail(&mut self, message: &str, reason: Option<&str>) -> Result<(), RunnerError> {
-        let message = &self.mask_secret_text(message);
+        let message = &self.redactor.redact_secrets(message);
         let reason = reason.map(|reason| self.redactor.redact(reason));
         self.runner
             .journal
@@ -321,7 +320,8 @@ impl<'r> Execution<'r> {
                         _ => StepStatus::Completed,
                     };
                     let recorded =
-                        if self.is_lasting(step, 0) { self.mask_secrets(&effects) } else { self.mask_all(&effects) };
+                        // A replayed step needs its personal values back; the others keep none.
+                        self.mask(&effects, self.is_lasting(step, 0));
                     self.runner.journal.step_finished(&self.run.id, seq, status, &recorded, None).await?;
                     if status == StepStatus::Completed {
                         self.history.entry(key.to_string()).or_default().completed = Some(effects);
@@ -501,7 +501,10 @@ impl<'r> Execution<'r> {
                 Recipient::Resident => ("resident", self.run.started_by.clone()),
                 Recipient::Staff => ("staff", StartedBy { channel: "staff".to_string(), address: String::new() }),
             };
-            self.runner.journal.notify(&self.run.id, audience, &recipient, &self.mask_secret_text(&message)).await?;
+            self.runner
+                .journal
+                .notify(&self.run.id, audience, &recipient, &self.redactor.redact_secrets(&message))
+                .await?;
             return Ok(Flow::Next);
         }
         if let Some(succeed) = &step.succeed {
@@ -605,8 +608,7 @@ impl<'r> Execution<'r> {
             .select(workflow.secrets.iter().map(|secret| secret.value.as_str()))
             .map_err(|missing| self.failure(key, step, &missing.join("; "), false))?;
         let system_url = self.runner.config.system_url(workflow.system.as_ref());
-        let mut inner =
-            Frame { workflow: workflow.clone(), inputs, secrets, vars: Map::new(), run: frame.run.clone(), system_url };
+        let mut inner = Frame::new(workflow.clone(), inputs, secrets, frame.run.clone(), system_url);
         match self.run_steps(&mut inner, &workflow.steps, format!("{key}."), depth + 1).await? {
             Flow::Next => {
                 if let Some(into) = &call.into {
@@ -734,7 +736,7 @@ impl<'r> Execution<'r> {
         note: &str,
     ) -> Result<(), Interrupt> {
         let (attempt, seq) = self.begin_attempt(step, key).await?;
-        self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask_secrets(effects), Some(note)).await?;
+        self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask(effects, true), Some(note)).await?;
         self.emit_finished(step, key, attempt, status, 0, Some(note.to_string()));
         Ok(())
     }
@@ -839,6 +841,12 @@ impl<'r> Execution<'r> {
         Ok(())
     }
 
+    /// Variables as the journal keeps them: secrets masked, and personal data too unless
+    /// `secrets_only`.
+    fn mask(&self, variables: &Map<String, Value>, secrets_only: bool) -> Map<String, Value> {
+        variables.iter().map(|(name, value)| (name.clone(), self.redactor.redact_value(value, secrets_only))).collect()
+    }
+
     fn failure(&self, key: &str, step: &Step, message: &str, lost: bool) -> Interrupt {
         Interrupt::Step(Failure {
             key: key.to_string(),
@@ -846,58 +854,6 @@ impl<'r> Execution<'r> {
             message: self.redactor.redact(message),
             lost,
         })
-    }
-
-    /// Text with secret values masked (personal data is left: the text is for the resident).
-    fn mask_secret_text(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        for secret in self.secrets.values().filter(|secret| secret.len() >= 3) {
-            text = text.replace(secret.as_str(), SECRET_MASK);
-        }
-        text
-    }
-
-    /// Variables with secrets and personal data masked, for the journal of a step that is never
-    /// replayed.
-    fn mask_all(&self, effects: &Map<String, Value>) -> Map<String, Value> {
-        fn mask(value: &Value, redactor: &Redactor) -> Value {
-            match value {
-                Value::String(text) => Value::String(redactor.redact(text)),
-                Value::Array(items) => Value::Array(items.iter().map(|item| mask(item, redactor)).collect()),
-                Value::Object(fields) => {
-                    Value::Object(fields.iter().map(|(name, value)| (name.clone(), mask(value, redactor))).collect())
-                }
-                other => other.clone(),
-            }
-        }
-        effects.iter().map(|(name, value)| (name.clone(), mask(value, &self.redactor))).collect()
-    }
-
-    /// Variables with secret values masked, for the journal of a step a resumed run replays.
-    fn mask_secrets(&self, effects: &Map<String, Value>) -> Map<String, Value> {
-        fn mask(value: &Value, secrets: &[&String]) -> Value {
-            match value {
-                Value::String(text) => {
-                    let mut text = text.clone();
-                    for secret in secrets {
-                        if secret.len() >= 3 {
-                            text = text.replace(secret.as_str(), SECRET_MASK);
-                        }
-                    }
-                    Value::String(text)
-                }
-                Value::Array(items) => Value::Array(items.iter().map(|item| mask(item, secrets)).collect()),
-                Value::Object(fields) => {
-                    Value::Object(fields.iter().map(|(name, value)| (name.clone(), mask(value, secrets))).collect())
-                }
-                other => other.clone(),
-            }
-        }
-        let secrets: Vec<&String> = self.secrets.values().collect();
-        if secrets.is_empty() {
-            return effects.clone();
-        }
-        effects.iter().map(|(name, value)| (name.clone(), mask(value, &secrets))).collect()
     }
 }
 

@@ -22,7 +22,7 @@ pub use model::{Input, InputType, Intent, TargetSystem, Trigger, Webhook, Workfl
 pub use step::*;
 
 /// The workflows of a council, by name, read from files and checked together.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     files: BTreeMap<String, WorkflowFile>,
 }
