@@ -24,6 +24,9 @@ pub struct Cli {
     /// `COUNCILBOT_SECRET_NAME` variables are read too).
     #[arg(long, global = true, env = "COUNCILBOT_SECRETS_FILE", value_name = "FILE")]
     pub secrets_file: Option<PathBuf>,
+    /// The configuration file [default: ./councilbot.toml when it exists, else built-in defaults].
+    #[arg(long, global = true, env = "COUNCILBOT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -35,10 +38,12 @@ impl Cli {
         self.index_dir.clone().unwrap_or_else(|| self.data_dir.join("index"))
     }
 
-    /// The database URL in effect.
-    pub fn database_url(&self) -> String {
+    /// The database URL in effect: the command line's or the environment's, else the
+    /// configuration file's, else a SQLite file in the data directory.
+    pub fn database_url(&self, configured: &str) -> String {
         match &self.database_url {
             Some(url) if !url.trim().is_empty() => url.clone(),
+            _ if !configured.trim().is_empty() => configured.to_string(),
             _ => format!("sqlite://{}", self.data_dir.join("councilbot.db").display()),
         }
     }
@@ -61,6 +66,15 @@ pub enum Command {
     /// Check, run and look after workflows that carry out requests on council systems.
     #[command(subcommand)]
     Workflow(WorkflowCommand),
+    /// Serve the chat API (and health and metrics), working service requests in the background.
+    Serve(ServeArgs),
+    /// Play conversation stories (YAML) against the bot and report what failed.
+    TestConversations(TestConversationsArgs),
+    /// Measure how well requests for services are recognised, on a labelled set of messages.
+    EvalIntents(EvalIntentsArgs),
+    /// Personal data: export or erase what is held about someone, delete what has expired.
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
     /// Serve ECSS, the sample council's 2000s back office with no API, for workflows to practise on.
     LegacyPortal {
         /// The address to listen on.
@@ -155,6 +169,75 @@ pub enum WorkflowCommand {
         /// Why, kept with the run.
         #[arg(long, default_value = "")]
         reason: String,
+    },
+}
+
+/// Options of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on [default: the configuration's, 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDRESS")]
+    pub listen: Option<String>,
+}
+
+/// Options of `test-conversations`.
+#[derive(Debug, Args)]
+pub struct TestConversationsArgs {
+    /// A story file, or a directory of them.
+    #[arg(value_name = "FILE|DIR")]
+    pub path: PathBuf,
+    /// The time the stories happen at, unless a story says otherwise (UTC).
+    #[arg(long, default_value = "2026-12-01T10:00:00Z", value_name = "TIME")]
+    pub now: String,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `eval-intents`.
+#[derive(Debug, Args)]
+pub struct EvalIntentsArgs {
+    /// The labelled messages (YAML).
+    pub file: PathBuf,
+    /// The threshold to evaluate with [default: the built-in one].
+    #[arg(long, value_name = "SCORE", value_parser = parse_fraction)]
+    pub threshold: Option<f32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Subcommands of `privacy`.
+#[derive(Debug, Subcommand)]
+pub enum PrivacyCommand {
+    /// Everything held about a phone number or email address, as JSON (a subject access request).
+    Export {
+        /// The phone number or email address.
+        contact: String,
+        /// Write it to this file (readable only by you) instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Erase everything held about a phone number or email address.
+    Erase {
+        /// The phone number or email address.
+        contact: String,
+        /// Really erase (without it, only say what would be erased).
+        #[arg(long)]
+        yes: bool,
+        /// Print what was erased as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete conversations and workflow runs past their retention period now (`serve` does
+    /// this every hour).
+    Purge {
+        /// Keep this many days instead of the configured retention.
+        #[arg(long, value_name = "DAYS")]
+        days: Option<u32>,
+        /// Print what was deleted as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod config;
 mod output;
 
 use std::process::ExitCode;
@@ -10,6 +11,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     knowledge_base::quiet_contained_panics();
+    init_logging();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -18,4 +20,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to standard error, filtered by `COUNCILBOT_LOG` (such as `debug` or `warn,bot=debug`);
+/// by default councilbot's own notices and everyone's warnings.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COUNCILBOT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,councilbot=info,bot=info,channels=info,rpa=info"));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }

@@ -1,8 +1,17 @@
-//! The conversation engine: answers grounded in the knowledge base, and how well they do.
+//! The conversation engine: answers grounded in the knowledge base, service requests gathered
+//! by conversation, escalation to people, and how well it all does.
 
 pub mod answer;
+pub mod conversation;
 mod error;
 pub mod eval;
+pub mod eval_intents;
+pub mod language;
+pub mod llm;
+pub mod metrics;
+pub mod privacy;
+pub mod stories;
 
 pub use answer::{Answer, AnswerSettings, Citation, ExtractiveAnswerer};
+pub use conversation::{Engine, EngineError, EngineParts, EngineSettings, Inbound, InboundContent, Reply};
 pub use error::{Error, Result};

@@ -50,3 +50,20 @@ fn is_abbreviation(before: &str) -> bool {
     let word = word.to_ascii_lowercase();
     (word.chars().count() == 1 && word.chars().all(|c| c.is_alphabetic())) || ABBREVIATIONS.contains(&word.as_str())
 }
+
+/// The words of a text, lowercased, folded to ASCII and English-stemmed, every word kept (stop
+/// words and negations included), in order: for comparing short messages with each other.
+pub fn word_stems(text: &str) -> Vec<String> {
+    use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer};
+    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let mut stream = analyzer.token_stream(text);
+    let mut stems = Vec::new();
+    while let Some(token) = stream.next() {
+        stems.push(token.text.clone());
+    }
+    stems
+}

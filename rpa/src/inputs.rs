@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::workflow::{Input, InputType, Workflow};
+use crate::workflow::{DateWhen, Input, InputType, Workflow};
 
 /// Checks raw input values against a workflow's declared inputs and returns them normalised
 /// (postcodes in capitals, numbers as numbers, yes/no as true/false). Every problem is listed.
@@ -81,9 +81,16 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
                 && national[1..].chars().all(|c| c.is_ascii_digit());
             if valid { Ok(Value::from(national)) } else { Err(format!("`{text}` is not a UK phone number")) }
         }
-        InputType::Date => normalise_date(text)
-            .map(Value::from)
-            .ok_or_else(|| format!("`{text}` is not a date such as 2026-11-23 or 23/11/2026")),
+        InputType::Date => {
+            let date = normalise_date(text)
+                .ok_or_else(|| format!("`{text}` is not a date such as 2026-11-23 or 23/11/2026"))?;
+            let today = crate::calendar::today();
+            match input.when {
+                Some(DateWhen::Past) if date > today => Err(format!("{date} is after today; it must have passed")),
+                Some(DateWhen::Future) if date < today => Err(format!("{date} is before today; it must be to come")),
+                _ => Ok(Value::from(date)),
+            }
+        }
         InputType::Choice => input
             .choices
             .iter()

@@ -291,6 +291,23 @@ fn run_from_row(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
     })
 }
 
+/// A text with the characters that `LIKE` treats specially escaped by a backslash.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn notification_from_row(row: &AnyRow) -> Result<Notification, sqlx::Error> {
+    let recipient: String = row.try_get("recipient")?;
+    Ok(Notification {
+        id: row.try_get("id")?,
+        run_id: row.try_get("run_id")?,
+        audience: row.try_get("audience")?,
+        recipient: serde_json::from_str(&recipient).unwrap_or_default(),
+        message: row.try_get("message")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
 /// A new run, before it is recorded.
 #[derive(Debug, Clone)]
 pub struct NewRun<'a> {
@@ -671,6 +688,117 @@ impl Journal {
         Ok(())
     }
 
+    /// Messages for an audience not yet delivered, oldest first, at most `limit`.
+    pub async fn undelivered(&self, audience: &str, limit: i64) -> Result<Vec<Notification>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, run_id, audience, recipient, message, created_at FROM workflow_notifications \
+             WHERE audience = $1 AND delivered_at IS NULL ORDER BY id LIMIT $2",
+        )
+        .bind(audience)
+        .bind(limit)
+        .fetch_all(self.database.pool())
+        .await?;
+        rows.iter().map(notification_from_row).collect::<Result<_, _>>().map_err(StorageError::from)
+    }
+
+    /// Marks a message delivered; returns whether it had not been already.
+    pub async fn mark_delivered(&self, notification_id: i64) -> Result<bool, StorageError> {
+        let changed =
+            sqlx::query("UPDATE workflow_notifications SET delivered_at = $1 WHERE id = $2 AND delivered_at IS NULL")
+                .bind(now_millis())
+                .bind(notification_id)
+                .execute(self.database.pool())
+                .await?
+                .rows_affected();
+        Ok(changed == 1)
+    }
+
+    /// Runs that wait for a person or have failed, changed since `since` (milliseconds since
+    /// 1970), oldest first, at most `limit`.
+    pub async fn runs_needing_people(&self, since: i64, limit: i64) -> Result<Vec<RunRecord>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM workflow_runs WHERE status IN ('waiting', 'failed') AND updated_at >= $1 \
+             ORDER BY created_at LIMIT $2"
+        ))
+        .bind(since)
+        .bind(limit)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(run_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Runs started by someone at an address (such as a conversation or a phone number), oldest
+    /// first.
+    pub async fn runs_started_at(&self, address: &str) -> Result<Vec<RunRecord>, StorageError> {
+        if address.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM workflow_runs WHERE started_by LIKE $1 ESCAPE '\\' ORDER BY created_at"
+        ))
+        .bind(format!("%{}%", like_escaped(address)))
+        .fetch_all(self.database.pool())
+        .await?;
+        let runs: Vec<RunRecord> = rows.iter().map(run_from_row).collect::<Result<_, _>>()?;
+        Ok(runs.into_iter().filter(|run| run.started_by.address == address).collect())
+    }
+
+    /// Runs whose inputs hold a value (such as a phone number or email address, compared
+    /// without regard to case), oldest first.
+    pub async fn runs_with_input(&self, value: &str) -> Result<Vec<RunRecord>, StorageError> {
+        let wanted = value.trim().to_lowercase();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM workflow_runs WHERE LOWER(inputs) LIKE $1 ESCAPE '\\' ORDER BY created_at"
+        ))
+        .bind(format!("%{}%", like_escaped(&wanted)))
+        .fetch_all(self.database.pool())
+        .await?;
+        let runs: Vec<RunRecord> = rows.iter().map(run_from_row).collect::<Result<_, _>>()?;
+        Ok(runs
+            .into_iter()
+            .filter(|run| {
+                run.inputs.values().any(|input| input.as_str().is_some_and(|text| text.to_lowercase() == wanted))
+            })
+            .collect())
+    }
+
+    /// Deletes runs with everything recorded about them; a run still being worked is cancelled
+    /// first so its worker stops.
+    pub async fn delete_runs(&self, run_ids: &[String]) -> Result<u64, StorageError> {
+        let mut transaction = self.database.pool().begin().await?;
+        let mut deleted = 0;
+        for id in run_ids {
+            for table in ["workflow_steps", "workflow_evidence", "workflow_notifications", "workflow_actions"] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE run_id = $1"))
+                    .bind(id)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
+            deleted += sqlx::query("DELETE FROM workflow_runs WHERE id = $1")
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+        }
+        transaction.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Runs that ended before `cutoff` (milliseconds since 1970): those a retention period has
+    /// run out for.
+    pub async fn finished_before(&self, cutoff: i64) -> Result<Vec<String>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id FROM workflow_runs WHERE status IN ('succeeded', 'failed', 'cancelled') AND updated_at < $1",
+        )
+        .bind(cutoff)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?)
+    }
+
     /// The messages written about a run, oldest first.
     pub async fn notifications(&self, run_id: &str) -> Result<Vec<Notification>, StorageError> {
         let rows = sqlx::query(
@@ -680,19 +808,7 @@ impl Journal {
         .bind(run_id)
         .fetch_all(self.database.pool())
         .await?;
-        let mut notifications = Vec::with_capacity(rows.len());
-        for row in rows {
-            let recipient: String = row.try_get("recipient")?;
-            notifications.push(Notification {
-                id: row.try_get("id")?,
-                run_id: row.try_get("run_id")?,
-                audience: row.try_get("audience")?,
-                recipient: serde_json::from_str(&recipient).unwrap_or_default(),
-                message: row.try_get("message")?,
-                created_at: row.try_get("created_at")?,
-            });
-        }
-        Ok(notifications)
+        rows.iter().map(notification_from_row).collect::<Result<_, _>>().map_err(StorageError::from)
     }
 }
 

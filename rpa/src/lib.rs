@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod calendar;
 pub mod events;
+pub mod http;
 pub mod inputs;
 pub mod journal;
 pub mod plan;

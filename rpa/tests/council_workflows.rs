@@ -167,6 +167,7 @@ async fn a_missed_bin_is_logged_in_the_systems_own_words() {
 #[tokio::test]
 async fn bulky_waste_is_booked_with_its_fee_and_too_many_items_are_explained() {
     let council = Council::start().await;
+    let soon = in_days(3);
     let booked = council
         .run(
             "book_bulky_waste",
@@ -174,7 +175,7 @@ async fn bulky_waste_is_booked_with_its_fee_and_too_many_items_are_explained() {
                 ("postcode", "EB4 2QX"),
                 ("house", "3"),
                 ("items", "sofa,  fridge, mattress"),
-                ("preferred_date", "2026-12-03"),
+                ("preferred_date", soon.as_str()),
             ],
         )
         .await;
@@ -190,7 +191,7 @@ async fn bulky_waste_is_booked_with_its_fee_and_too_many_items_are_explained() {
                 ("postcode", "EB4 2QX"),
                 ("house", "3"),
                 ("items", "sofa, fridge, bed, table, chairs, wardrobe"),
-                ("preferred_date", "2026-12-03"),
+                ("preferred_date", soon.as_str()),
             ],
         )
         .await;
@@ -296,4 +297,12 @@ steps:
     let crash = steps.iter().find(|step| step.step_key == "1.3" && step.attempt == 1).expect("the crashing step");
     assert!(crash.error.as_deref().unwrap().contains("browser session was lost"), "{:?}", crash.error);
     assert!(steps.iter().any(|step| step.step_key == "1" && step.attempt == 2), "the block was tried again");
+}
+
+/// The date `days` from today, as `YYYY-MM-DD`.
+fn in_days(days: i64) -> String {
+    let today = rpa::calendar::today();
+    let (year, month, day) = (today[..4].parse().unwrap(), today[5..7].parse().unwrap(), today[8..].parse().unwrap());
+    let (year, month, day) = rpa::calendar::civil_from_days(rpa::calendar::days_from_civil(year, month, day) + days);
+    format!("{year:04}-{month:02}-{day:02}")
 }

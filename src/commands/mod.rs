@@ -1,10 +1,15 @@
 //! One function per subcommand; each parses nothing and prints its result.
 
 mod ask;
+mod assemble;
 mod eval;
+mod eval_intents;
 mod index;
 mod legacy_portal;
+mod privacy;
 mod search;
+mod serve;
+mod test_conversations;
 mod tokenizer;
 mod workflow;
 
@@ -14,16 +19,42 @@ use anyhow::Result;
 use knowledge_base::{Audience, KnowledgeBase};
 
 use crate::cli::{Cli, Command};
+use crate::config::Config;
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let index_dir = cli.index_dir();
+    let needs_config = matches!(
+        cli.command,
+        Command::Serve(_) | Command::TestConversations(_) | Command::Privacy(_) | Command::EvalIntents(_)
+    );
+    let mut config = if needs_config { Config::load(cli.config.as_deref())? } else { Config::default() };
+    let database_url = cli.database_url(&config.database.url);
     let places = workflow::Places {
-        database_url: cli.database_url(),
+        database_url: database_url.clone(),
+        workflows: cli.workflows.clone(),
+        secrets_file: cli.secrets_file.clone(),
+    };
+    let assembly = assemble::Places {
+        index_dir: index_dir.clone(),
+        database_url: database_url.clone(),
         workflows: cli.workflows.clone(),
         secrets_file: cli.secrets_file.clone(),
     };
     match cli.command {
+        Command::Serve(args) => {
+            if let Some(listen) = args.listen {
+                config.server.listen = listen;
+            }
+            let problems = config.problems();
+            if !problems.is_empty() {
+                anyhow::bail!("the configuration is not valid:\n  {}", problems.join("\n  "));
+            }
+            serve::run(&assembly, config)
+        }
+        Command::TestConversations(args) => test_conversations::run(&assembly, config, args),
+        Command::EvalIntents(args) => eval_intents::run(&cli.workflows, &config, args),
+        Command::Privacy(command) => privacy::run(&database_url, &config, command),
         Command::Index(args) => index::run(&index_dir, args),
         Command::Search(args) => search::run(&open(&index_dir)?, args),
         Command::Ask(args) => ask::run(&open(&index_dir)?, args),

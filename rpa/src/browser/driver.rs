@@ -34,7 +34,7 @@ impl ChromeDriver {
             })?;
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
-        let client = reqwest::Client::builder()
+        let client = crate::http::client_builder()
             .timeout(Duration::from_secs(2))
             .build()
             .map_err(|error| BrowserError::Unavailable(error.to_string()))?;

@@ -147,8 +147,7 @@ impl Browsers {
     /// A new browser session on a blank page.
     pub async fn open_page(&self) -> Result<Page, BrowserError> {
         let url = self.webdriver_url().await?;
-        // Two TLS crypto providers are linked in; choose one for the process (a second call is a no-op).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::http::install_crypto_provider();
         let mut builder = ClientBuilder::rustls().map_err(|error| BrowserError::Unavailable(error.to_string()))?;
         builder.capabilities(self.config.capabilities());
         let client = builder.connect(&url).await.map_err(|error| match error {

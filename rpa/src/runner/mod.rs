@@ -5,6 +5,7 @@ mod browser_steps;
 mod context;
 mod execution;
 mod http_step;
+mod worker;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -130,10 +131,8 @@ impl Runner {
     /// A runner over a journal, with the council's workflows (for `call` steps) and its secrets.
     pub fn new(journal: Journal, catalogue: Catalogue, secrets: Secrets, config: RunnerConfig) -> Runner {
         let (events, _) = broadcast::channel(1024);
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("councilbot/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
+        // Building fails only without a TLS backend, which `client_builder` puts in place.
+        let http = crate::http::client_builder().build().expect("an HTTP client with TLS in place");
         Runner {
             journal,
             catalogue: RwLock::new(Arc::new(catalogue)),

@@ -136,6 +136,13 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            if input.when.is_some() && input.kind != InputType::Date {
+                self.error(
+                    name.line,
+                    name.column,
+                    format!("input `{}` has `when` but is not of type `date`", name.value),
+                );
+            }
             if let (Some(min), Some(max)) = (input.min_length, input.max_length)
                 && min > max
             {

@@ -18,7 +18,7 @@ pub use diagnostic::{Diagnostic, closest};
 pub use duration::DurationText;
 pub use load::{MAX_WORKFLOW_BYTES, WorkflowFile, parse_workflow, read_workflow};
 pub use located::{Located, Template};
-pub use model::{Input, InputType, Intent, TargetSystem, Trigger, Webhook, Workflow, WorkflowAudience};
+pub use model::{DateWhen, Input, InputType, Intent, TargetSystem, Trigger, Webhook, Workflow, WorkflowAudience};
 pub use step::*;
 
 /// The workflows of a council, by name, read from files and checked together.

@@ -113,9 +113,23 @@ pub struct Input {
     pub pattern: Option<String>,
     /// What to tell someone whose answer does not match `pattern`.
     pub pattern_hint: Option<String>,
+    /// For a `date` input: whether the date has passed (`past`, such as a missed collection) or
+    /// is to come (`future`, such as a booking). It decides what "Tuesday" means in conversation,
+    /// and dates on the wrong side of today are refused.
+    pub when: Option<DateWhen>,
     /// Whether the value is personal data (name, address, contact details), to be redacted in logs.
     #[serde(default)]
     pub personal: bool,
+}
+
+/// Which side of today a date input falls on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DateWhen {
+    /// Today or earlier.
+    Past,
+    /// Today or later.
+    Future,
 }
 
 fn yes() -> bool {

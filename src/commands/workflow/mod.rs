@@ -81,7 +81,7 @@ async fn runner(places: &Places) -> Result<Runner> {
 }
 
 /// The runner's settings, from `COUNCILBOT_RUN_LEASE` and `COUNCILBOT_STEP_TIMEOUT` when set.
-fn runner_config() -> Result<RunnerConfig> {
+pub fn runner_config() -> Result<RunnerConfig> {
     let mut config = RunnerConfig {
         browsers: BrowserConfig::from_env(),
         system_urls: RunnerConfig::system_urls_from_env(),

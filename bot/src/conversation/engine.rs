@@ -1,0 +1,377 @@
+//! The engine every channel shares: it starts conversations, takes each message through a turn,
+//! writes the turn in one transaction, tells live listeners, and starts service requests the
+//! person confirmed.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use knowledge_base::KnowledgeBase;
+use rpa::journal::StartedBy;
+use rpa::runner::{Runner, RunnerError};
+use serde_json::{Map, Value};
+use tokio::sync::{Notify, broadcast};
+
+use super::form::Form;
+use super::hub::Hub;
+use super::message::{Audience, Inbound, LiveEvent, Reply, StoredMessage};
+use super::services::Services;
+use super::settings::EngineSettings;
+use super::store::{
+    Conversation, ConversationStatus, ConversationStore, EscalationReason, NewEscalation, NewMessage, Priority,
+    StoreError,
+};
+use super::turn::{RunRequest, Turn};
+use crate::language::values::ReadingContext;
+use crate::llm::LanguageModel;
+use crate::metrics::EngineMetrics;
+
+/// What can go wrong handling a message.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// No conversation has that id.
+    #[error("no conversation has the id `{0}`")]
+    NoSuchConversation(String),
+    /// The conversation has ended.
+    #[error("conversation `{0}` has ended")]
+    Ended(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Searching the knowledge base failed.
+    #[error(transparent)]
+    Answering(#[from] crate::Error),
+    /// Answering failed for a reason of councilbot's own.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<storage::StorageError> for EngineError {
+    fn from(error: storage::StorageError) -> EngineError {
+        EngineError::Store(StoreError::Storage(error))
+    }
+}
+
+/// The time now in milliseconds since 1970 (UTC); tests set their own.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(storage::now_millis)
+}
+
+/// What the engine is made of.
+pub struct EngineParts {
+    /// The council's content.
+    pub knowledge: Arc<KnowledgeBase>,
+    /// Where conversations are kept.
+    pub store: ConversationStore,
+    /// The workflow runner, when service requests can be carried out.
+    pub runner: Option<Arc<Runner>>,
+    /// The services people can ask for.
+    pub services: Services,
+    /// The language model, when one is configured.
+    pub model: Option<LanguageModel>,
+    /// How the engine behaves.
+    pub settings: EngineSettings,
+    /// The clock.
+    pub clock: Clock,
+}
+
+/// The conversation engine.
+pub struct Engine {
+    pub(crate) knowledge: Arc<KnowledgeBase>,
+    pub(crate) store: ConversationStore,
+    pub(crate) hub: Hub,
+    pub(crate) runner: Option<Arc<Runner>>,
+    pub(crate) services: RwLock<Arc<Services>>,
+    pub(crate) model: Option<LanguageModel>,
+    pub(crate) settings: EngineSettings,
+    pub(crate) clock: Clock,
+    pub(crate) metrics: EngineMetrics,
+    work_ready: Arc<Notify>,
+    locks: TurnLocks,
+}
+
+impl Engine {
+    /// An engine from its parts.
+    pub fn new(parts: EngineParts) -> Engine {
+        Engine {
+            knowledge: parts.knowledge,
+            store: parts.store,
+            hub: Hub::new(),
+            runner: parts.runner,
+            services: RwLock::new(Arc::new(parts.services)),
+            model: parts.model,
+            settings: parts.settings,
+            clock: parts.clock,
+            metrics: EngineMetrics::default(),
+            work_ready: Arc::new(Notify::new()),
+            locks: TurnLocks::default(),
+        }
+    }
+
+    /// The conversations' store.
+    pub fn store(&self) -> &ConversationStore {
+        &self.store
+    }
+
+    /// The live events hub.
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The engine's counters.
+    pub fn metrics(&self) -> &EngineMetrics {
+        &self.metrics
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &EngineSettings {
+        &self.settings
+    }
+
+    /// The workflow runner, when there is one.
+    pub fn runner(&self) -> Option<&Arc<Runner>> {
+        self.runner.as_ref()
+    }
+
+    /// Wakes the workers when a run is queued.
+    pub fn work_ready(&self) -> Arc<Notify> {
+        self.work_ready.clone()
+    }
+
+    /// Whether answers are written by a language model.
+    pub fn has_model(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// The services people can ask for now.
+    pub fn services(&self) -> Arc<Services> {
+        self.services.read().map(|services| services.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Replaces the services (after workflows are reloaded); forms in progress carry on with
+    /// the workflow of the same name.
+    pub fn set_services(&self, services: Services) {
+        if let Some(runner) = &self.runner {
+            runner.set_catalogue(services.catalogue().clone());
+        }
+        let mut slot = self.services.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *slot = Arc::new(services);
+    }
+
+    /// Today in the UK, as days since 1970.
+    pub(crate) fn today(&self) -> i64 {
+        rpa::calendar::uk_local_millis((self.clock)()).div_euclid(86_400_000)
+    }
+
+    /// The UK clock time now, in milliseconds since 1970.
+    pub(crate) fn local_now(&self) -> i64 {
+        rpa::calendar::uk_local_millis((self.clock)())
+    }
+
+    /// How to read values this turn.
+    pub(crate) fn reading(&self) -> ReadingContext {
+        ReadingContext { today: self.today() }
+    }
+
+    /// Starts a conversation with someone on a channel.
+    pub async fn start_conversation(
+        &self,
+        channel: &str,
+        address: &str,
+        audience: Audience,
+    ) -> Result<Conversation, EngineError> {
+        let conversation = self.store.create(channel, address, audience).await?;
+        self.metrics.conversation_started();
+        Ok(conversation)
+    }
+
+    /// The conversation with this id.
+    pub async fn conversation(&self, id: &str) -> Result<Conversation, EngineError> {
+        self.store.get(id).await?.ok_or_else(|| EngineError::NoSuchConversation(id.to_string()))
+    }
+
+    /// The messages of a conversation after `after_seq`, oldest first.
+    pub async fn transcript(&self, id: &str, after_seq: i64) -> Result<Vec<StoredMessage>, EngineError> {
+        Ok(self.store.messages_after(id, after_seq, 10_000).await?)
+    }
+
+    /// Listens to a conversation's live events.
+    pub fn subscribe(&self, id: &str) -> broadcast::Receiver<LiveEvent> {
+        self.hub.subscribe(id)
+    }
+
+    /// Takes a message through a turn and returns the messages it added to the transcript:
+    /// the person's message first, then the replies.
+    pub async fn handle(&self, inbound: Inbound) -> Result<Vec<StoredMessage>, EngineError> {
+        let started = Instant::now();
+        let _turn = self.locks.lock(&inbound.conversation).await;
+        self.hub.publish(&inbound.conversation, LiveEvent::Typing);
+        let text: String = inbound.content.text().chars().take(self.settings.max_message_chars).collect();
+        let mut attempts = 0;
+        let (messages, start, outcome) = loop {
+            attempts += 1;
+            let conversation = self.conversation(&inbound.conversation).await?;
+            if conversation.status == ConversationStatus::Ended {
+                return Err(EngineError::Ended(conversation.id));
+            }
+            let mut turn = Turn::new(self, &conversation, &text);
+            turn.run().await?;
+            let (record, start, outcome) = turn.finish();
+            match self.store.commit_turn(&conversation, record).await {
+                Ok((messages, escalation)) => {
+                    if let Some(escalation) = &escalation {
+                        self.metrics.escalated(&escalation.reason);
+                    }
+                    break (messages, start, outcome);
+                }
+                // Another instance wrote a turn of this conversation first: read it again.
+                Err(StoreError::Conflict(_)) if attempts < 3 => continue,
+                Err(error) => return Err(error.into()),
+            }
+        };
+        for message in &messages {
+            self.hub.publish(&inbound.conversation, LiveEvent::Message(message.clone()));
+        }
+        let mut messages = messages;
+        if let Some(start) = start {
+            messages.extend(self.start_run(&inbound.conversation, start).await?);
+        }
+        self.metrics.turn(outcome, started.elapsed());
+        Ok(messages)
+    }
+
+    /// Ends a conversation at the person's wish; nothing more is said in it.
+    pub async fn end(&self, id: &str) -> Result<(), EngineError> {
+        if !self.store.set_status(id, ConversationStatus::Ended).await? {
+            return Err(EngineError::NoSuchConversation(id.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Adds messages to a conversation outside a turn and tells its listeners.
+    pub async fn post(&self, conversation: &str, messages: Vec<NewMessage>) -> Result<Vec<StoredMessage>, EngineError> {
+        let stored = self.store.append(conversation, messages).await?;
+        for message in &stored {
+            self.hub.publish(conversation, LiveEvent::Message(message.clone()));
+        }
+        Ok(stored)
+    }
+
+    /// Starts the run a person confirmed, after the turn is written (so a turn written again
+    /// never starts a second run), and says so in the conversation.
+    async fn start_run(&self, conversation_id: &str, start: RunRequest) -> Result<Vec<StoredMessage>, EngineError> {
+        let services = self.services();
+        let conversation = self.conversation(conversation_id).await?;
+        let started_by = StartedBy { channel: conversation.channel.clone(), address: conversation.id.clone() };
+        let file = services.service(&start.workflow, conversation.audience);
+        let result = match (&self.runner, file) {
+            (Some(runner), Some(file)) => {
+                let form = Form { workflow: &file.workflow, reading: self.reading(), failed_answers_limit: 3 };
+                let inputs = form.inputs(&start.form);
+                runner.start(file, &inputs, &started_by).await.map(|run| (run, file.workflow.description.clone()))
+            }
+            _ => Err(RunnerError::Workflow(format!("`{}` cannot be carried out here", start.workflow))),
+        };
+        match result {
+            Ok((run, description)) => {
+                self.metrics.workflow_started();
+                self.work_ready.notify_one();
+                let text = format!(
+                    "Thank you. I'm sending your request to {} to the council's system now. Your reference is {}. \
+                     I'll tell you here when it's done; it usually takes a minute or two.",
+                    lower_first(description.trim_end_matches('.')),
+                    run.reference
+                );
+                let reply = Reply::WorkflowStatus {
+                    text,
+                    workflow: run.workflow.clone(),
+                    reference: run.reference.clone(),
+                    status: "queued".into(),
+                    outputs: Map::new(),
+                };
+                self.post(conversation_id, vec![NewMessage::bot(reply)]).await
+            }
+            Err(error) => {
+                tracing::warn!(conversation = conversation_id, workflow = %start.workflow, error = %redacted(&error),
+                    "a confirmed request could not be started");
+                let council = &self.settings.council;
+                let reply = Reply::Handoff {
+                    text: format!(
+                        "I'm sorry, I couldn't send your request just now. I've passed the details you gave me to \
+                         our team, who will complete it for you. {} You can also call us on {}.",
+                        self.settings.hours.wait_message(self.local_now()),
+                        council.phone
+                    ),
+                    reason: EscalationReason::WorkflowFailed.as_str().into(),
+                    priority: Priority::Normal.as_str().into(),
+                };
+                let escalation = NewEscalation {
+                    reason: EscalationReason::WorkflowFailed,
+                    detail: format!("the request could not be started: {}", redacted(&error)),
+                    priority: Priority::Normal,
+                    run_id: None,
+                    inputs: Form::values_json(&start.form),
+                };
+                let raised = self.store.raise_escalation(conversation_id, &escalation).await?;
+                self.metrics.escalated(&raised.reason);
+                self.post(conversation_id, vec![NewMessage::bot(reply)]).await
+            }
+        }
+    }
+}
+
+/// An error with personal data masked, for logs.
+fn redacted(error: &impl std::fmt::Display) -> String {
+    rpa::redact::Redactor::default().redact(&error.to_string())
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// One turn at a time in each conversation (within this process; the store's version check
+/// covers other instances).
+#[derive(Default)]
+struct TurnLocks {
+    locks: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The right to take a conversation's turn, released when dropped.
+struct TurnGuard<'a> {
+    locks: &'a TurnLocks,
+    key: String,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl TurnLocks {
+    async fn lock(&self, key: &str) -> TurnGuard<'_> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            locks.entry(key.to_string()).or_default().clone()
+        };
+        let guard = lock.lock_owned().await;
+        TurnGuard { locks: self, key: key.to_string(), guard: Some(guard) }
+    }
+}
+
+impl Drop for TurnGuard<'_> {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut locks = self.locks.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if locks.get(&self.key).is_some_and(|lock| Arc::strong_count(lock) == 1) {
+            locks.remove(&self.key);
+        }
+    }
+}
+
+/// The inputs of a form as JSON values, for records.
+pub fn inputs_json(values: &std::collections::BTreeMap<String, String>) -> Map<String, Value> {
+    values.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect()
+}

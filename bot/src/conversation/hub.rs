@@ -1,0 +1,62 @@
+//! Live events of each conversation for whoever is listening (a widget's event stream, a
+//! channel delivering messages), one channel per conversation that has listeners.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use tokio::sync::broadcast;
+
+use super::message::LiveEvent;
+
+/// How many events a slow listener may fall behind before it misses some (it then catches up
+/// from the transcript).
+const BACKLOG: usize = 256;
+
+/// Fans out live events by conversation.
+#[derive(Debug, Default)]
+pub struct Hub {
+    channels: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
+}
+
+impl Hub {
+    /// An empty hub.
+    pub fn new() -> Hub {
+        Hub::default()
+    }
+
+    /// Listens to a conversation's events from now on.
+    pub fn subscribe(&self, conversation: &str) -> broadcast::Receiver<LiveEvent> {
+        let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels.entry(conversation.to_string()).or_insert_with(|| broadcast::channel(BACKLOG).0).subscribe()
+    }
+
+    /// Tells a conversation's listeners, if it has any.
+    pub fn publish(&self, conversation: &str, event: LiveEvent) {
+        let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(sender) = channels.get(conversation) {
+            if sender.receiver_count() == 0 {
+                channels.remove(conversation);
+            } else {
+                let _ = sender.send(event);
+            }
+        }
+    }
+
+    /// Whether a conversation has listeners.
+    pub fn is_listened_to(&self, conversation: &str) -> bool {
+        let channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels.get(conversation).is_some_and(|sender| sender.receiver_count() > 0)
+    }
+
+    /// Forgets conversations nobody listens to any more.
+    pub fn prune(&self) {
+        let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels.retain(|_, sender| sender.receiver_count() > 0);
+    }
+
+    /// How many conversations have listeners.
+    pub fn listened_conversations(&self) -> usize {
+        let channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        channels.values().filter(|sender| sender.receiver_count() > 0).count()
+    }
+}

@@ -1,0 +1,22 @@
+//! Conversations: what goes in and comes out, where each one stands, how a turn is decided,
+//! and how they are kept.
+
+mod answering;
+pub mod engine;
+pub mod form;
+pub mod hours;
+pub mod hub;
+pub mod message;
+mod relay;
+pub mod services;
+pub mod settings;
+pub mod state;
+pub mod store;
+mod turn;
+
+pub use engine::{Clock, Engine, EngineError, EngineParts, system_clock};
+pub use message::{Audience, Inbound, InboundContent, LiveEvent, Reply, Role, StoredMessage};
+pub use services::Services;
+pub use settings::{Council, EmergencyContacts, EngineSettings};
+pub use store::{Conversation, ConversationStatus, ConversationStore, Escalation, Priority};
+pub use turn::{OFFER_NO, OFFER_YES, without_card_numbers};

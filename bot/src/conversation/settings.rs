@@ -1,0 +1,146 @@
+//! How the conversation engine behaves: who the council is, when people answer, who to call in
+//! an emergency, and the limits of a conversation. The defaults describe the sample council.
+
+use serde::{Deserialize, Serialize};
+
+use super::hours::ServiceHours;
+use super::message::EmergencyContact;
+use crate::answer::{AnswerSettings, DEFAULT_MIN_CONFIDENCE};
+use crate::language::intents::DEFAULT_INTENT_THRESHOLD;
+use crate::language::signals::Concern;
+
+/// The council the bot speaks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Council {
+    /// Its name, as residents know it.
+    pub name: String,
+    /// The main phone number.
+    pub phone: String,
+    /// The number for emergencies out of hours.
+    pub out_of_hours_phone: String,
+    /// Its website.
+    pub website: String,
+    /// The privacy notice that covers the chat.
+    pub privacy_url: String,
+}
+
+impl Default for Council {
+    fn default() -> Self {
+        Council {
+            name: "Eastbrook District Council".into(),
+            phone: "01632 960000".into(),
+            out_of_hours_phone: "01632 960999".into(),
+            website: "https://www.eastbrook.gov.uk".into(),
+            privacy_url: "https://www.eastbrook.gov.uk/privacy/chat".into(),
+        }
+    }
+}
+
+/// Who to contact for each kind of danger; the first contacts shown are the most urgent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmergencyContacts {
+    /// Someone may harm themselves.
+    pub self_harm: Vec<EmergencyContact>,
+    /// Someone is in danger from another person.
+    pub violence: Vec<EmergencyContact>,
+    /// Abuse, including domestic abuse and the abuse or neglect of a child or adult.
+    pub abuse: Vec<EmergencyContact>,
+    /// No safe place to sleep tonight.
+    pub homeless: Vec<EmergencyContact>,
+    /// A smell of gas or carbon monoxide.
+    pub gas: Vec<EmergencyContact>,
+}
+
+fn contact(name: &str, phone: &str, when: &str) -> EmergencyContact {
+    EmergencyContact { name: name.into(), phone: phone.into(), when: when.into() }
+}
+
+impl Default for EmergencyContacts {
+    fn default() -> Self {
+        let danger = contact("Emergency services", "999", "if anyone is in immediate danger");
+        EmergencyContacts {
+            self_harm: vec![
+                danger.clone(),
+                contact("Samaritans", "116 123", "free, any time, day or night, to talk to someone"),
+                contact("NHS 111", "111", "for urgent mental health help (choose the mental health option)"),
+            ],
+            violence: vec![
+                danger.clone(),
+                contact("Police (non-emergency)", "101", "to report a crime that is not happening now"),
+            ],
+            abuse: vec![
+                danger.clone(),
+                contact("National Domestic Abuse Helpline", "0808 2000 247", "free, 24 hours a day"),
+                contact("NSPCC helpline", "0808 800 5000", "if you are worried about a child"),
+            ],
+            homeless: vec![
+                contact("Eastbrook Housing Options", "01632 960310", "Monday to Friday, 9am to 5pm"),
+                contact(
+                    "Eastbrook out-of-hours service",
+                    "01632 960999",
+                    "evenings, weekends and bank holidays, if you are homeless tonight",
+                ),
+                danger.clone(),
+            ],
+            gas: vec![
+                contact(
+                    "National Gas Emergency Service",
+                    "0800 111 999",
+                    "now, free, 24 hours: leave the building, do not use switches or flames, open doors and windows",
+                ),
+                danger,
+            ],
+        }
+    }
+}
+
+impl EmergencyContacts {
+    /// The contacts for a danger.
+    pub fn for_concern(&self, concern: Concern) -> &[EmergencyContact] {
+        match concern {
+            Concern::SelfHarm => &self.self_harm,
+            Concern::Violence => &self.violence,
+            Concern::Abuse => &self.abuse,
+            Concern::Homeless => &self.homeless,
+            Concern::Gas => &self.gas,
+        }
+    }
+}
+
+/// Everything the engine's behaviour depends on.
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// The council.
+    pub council: Council,
+    /// When people answer escalations.
+    pub hours: ServiceHours,
+    /// Who to call in an emergency.
+    pub emergency: EmergencyContacts,
+    /// How extractive answers are chosen.
+    pub answers: AnswerSettings,
+    /// The score at which a message is taken as a request for a service.
+    pub intent_threshold: f32,
+    /// How many questions in a row may go unanswered before a person is brought in.
+    pub unanswered_before_person: u32,
+    /// How many unusable answers to the same question before a person is offered.
+    pub failed_answers_before_person: u32,
+    /// The longest message read, in characters; the rest is cut off.
+    pub max_message_chars: usize,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            council: Council::default(),
+            hours: ServiceHours::default(),
+            emergency: EmergencyContacts::default(),
+            answers: AnswerSettings { min_confidence: DEFAULT_MIN_CONFIDENCE, ..AnswerSettings::default() },
+            intent_threshold: DEFAULT_INTENT_THRESHOLD,
+            unanswered_before_person: 2,
+            failed_answers_before_person: 3,
+            max_message_chars: 2000,
+        }
+    }
+}

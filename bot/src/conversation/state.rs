@@ -1,0 +1,80 @@
+//! Where a conversation stands between turns, kept with it in the database.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What the bot remembers of a conversation between messages.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialogueState {
+    /// The service request being gathered, if any.
+    pub form: Option<FormState>,
+    /// What a plain "yes" or "no" would answer next.
+    pub offer: Option<Offer>,
+    /// How many questions in a row the bot could not answer.
+    pub unanswered: u32,
+    /// How frustrated the last few messages sounded, added up and fading by one each calm turn.
+    pub frustration: u32,
+    /// The last message, to notice the same thing sent again and again.
+    pub last_message: Option<String>,
+    /// How many times in a row the same message was sent.
+    pub repeats: u32,
+    /// The open escalation, while a person is to take over or has.
+    pub escalation: Option<String>,
+    /// Whether a person has taken the conversation over (the bot then stays quiet).
+    pub human: bool,
+}
+
+/// A service request being gathered, input by input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormState {
+    /// The workflow that will carry it out.
+    pub workflow: String,
+    /// The values gathered so far, by input name, in the form the workflow expects.
+    pub values: BTreeMap<String, String>,
+    /// Optional inputs the person chose to leave out.
+    #[serde(default)]
+    pub skipped: Vec<String>,
+    /// Where the form stands.
+    pub stage: FormStage,
+    /// How many answers in a row to the current question could not be used.
+    #[serde(default)]
+    pub failed_answers: u32,
+}
+
+/// Where a form stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum FormStage {
+    /// Waiting for the answer to the question for this input.
+    Asking {
+        /// The input asked for.
+        input: String,
+        /// Whether the form goes back to the summary once it is answered (a change).
+        #[serde(default)]
+        then_confirm: bool,
+    },
+    /// Waiting for the summary to be confirmed.
+    Confirming,
+    /// Waiting to hear which value to change.
+    ChoosingChange,
+}
+
+/// What a "yes" would accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "offer", rename_all = "snake_case")]
+pub enum Offer {
+    /// To put the person in touch with a member of staff.
+    Person,
+    /// To start gathering a service request.
+    Workflow {
+        /// The workflow.
+        workflow: String,
+    },
+    /// To leave the current request and start another.
+    Switch {
+        /// The workflow to switch to.
+        workflow: String,
+    },
+}

@@ -1,0 +1,792 @@
+//! Conversations in the database: their state, transcript, the contact details they hold, and
+//! escalations with what happened to them. Each turn is written in one transaction.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use storage::sqlx::any::AnyRow;
+use storage::sqlx::{self, Row};
+use storage::{Database, Migration, StorageError, now_millis};
+
+use super::message::{Audience, Reply, Role, StoredMessage};
+use super::state::DialogueState;
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "conversations, messages, contacts and escalations",
+    sqlite: include_str!("../../migrations/sqlite/0001_conversations.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_conversations.sql"),
+}];
+
+/// What can go wrong storing a conversation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Another turn of the same conversation was written first.
+    #[error("conversation {0} changed while this message was handled")]
+    Conflict(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> StoreError {
+        StoreError::Storage(StorageError::Query(error))
+    }
+}
+
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationStatus {
+    /// The bot is answering.
+    Active,
+    /// Waiting for a person; the bot still answers meanwhile.
+    Escalated,
+    /// A person has taken over; the bot stays quiet.
+    Human,
+    /// Ended by the member of the public.
+    Ended,
+}
+
+impl ConversationStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Active => "active",
+            ConversationStatus::Escalated => "escalated",
+            ConversationStatus::Human => "human",
+            ConversationStatus::Ended => "ended",
+        }
+    }
+
+    fn parse(text: &str) -> ConversationStatus {
+        match text {
+            "escalated" => ConversationStatus::Escalated,
+            "human" => ConversationStatus::Human,
+            "ended" => ConversationStatus::Ended,
+            _ => ConversationStatus::Active,
+        }
+    }
+}
+
+/// A conversation as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: String,
+    /// The channel it is on: `web`, `api`, `teams`, `sms`.
+    pub channel: String,
+    /// The person's address on the channel (a phone number, a Teams user), empty on the web.
+    pub address: String,
+    /// Who the person is to the council.
+    pub audience: Audience,
+    /// Where the dialogue stands.
+    #[serde(skip)]
+    pub state: DialogueState,
+    /// Where the conversation stands.
+    pub status: ConversationStatus,
+    /// The number of the last message.
+    pub last_seq: i64,
+    /// Counts the turns written, to notice two written at once.
+    #[serde(skip)]
+    pub version: i64,
+    /// When it began, in milliseconds since 1970.
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+}
+
+/// A message to add to a transcript.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Who wrote it.
+    pub role: Role,
+    /// What it says.
+    pub reply: Reply,
+    /// A key that keeps the same message from being added twice, such as a notification's id.
+    pub dedupe_key: Option<String>,
+}
+
+impl NewMessage {
+    /// A message from the bot.
+    pub fn bot(reply: Reply) -> NewMessage {
+        NewMessage { role: Role::Bot, reply, dedupe_key: None }
+    }
+
+    /// A message from the person.
+    pub fn user(text: &str) -> NewMessage {
+        NewMessage { role: Role::User, reply: Reply::User { text: text.to_string() }, dedupe_key: None }
+    }
+}
+
+/// How urgent an escalation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// In turn.
+    Normal,
+    /// Before anything else.
+    High,
+}
+
+impl Priority {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
+
+    fn parse(text: &str) -> Priority {
+        if text == "high" { Priority::High } else { Priority::Normal }
+    }
+}
+
+/// Why a conversation is handed to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationReason {
+    /// The person asked for one.
+    Requested,
+    /// The bot could not answer questions in a row.
+    Unanswered,
+    /// The person sounded frustrated.
+    Frustration,
+    /// Someone may be in danger.
+    Safeguarding,
+    /// A service request could not be carried out.
+    WorkflowFailed,
+    /// A service request waits for a member of staff.
+    WorkflowWaiting,
+    /// The person's answers to a question could not be understood.
+    NotUnderstood,
+}
+
+impl EscalationReason {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EscalationReason::Requested => "requested",
+            EscalationReason::Unanswered => "unanswered",
+            EscalationReason::Frustration => "frustration",
+            EscalationReason::Safeguarding => "safeguarding",
+            EscalationReason::WorkflowFailed => "workflow_failed",
+            EscalationReason::WorkflowWaiting => "workflow_waiting",
+            EscalationReason::NotUnderstood => "not_understood",
+        }
+    }
+
+    /// The reason a stored name stands for.
+    pub fn parse(text: &str) -> Option<EscalationReason> {
+        serde_json::from_value(Value::String(text.to_string())).ok()
+    }
+}
+
+/// A request for a person to take over.
+#[derive(Debug, Clone)]
+pub struct NewEscalation {
+    /// Why.
+    pub reason: EscalationReason,
+    /// More about why, such as the kind of danger or the run's error.
+    pub detail: String,
+    /// How urgent.
+    pub priority: Priority,
+    /// The workflow run concerned, if any.
+    pub run_id: Option<String>,
+    /// The service request's inputs gathered so far.
+    pub inputs: Map<String, Value>,
+}
+
+/// An escalation as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Escalation {
+    /// Its id.
+    pub id: String,
+    /// The conversation.
+    pub conversation_id: String,
+    /// Why it was raised.
+    pub reason: String,
+    /// More about why.
+    pub detail: String,
+    /// How urgent: `high` or `normal`.
+    pub priority: Priority,
+    /// `waiting`, `claimed`, `returned` (to the bot) or `resolved`.
+    pub status: String,
+    /// The workflow run concerned, if any.
+    pub run_id: Option<String>,
+    /// The inputs gathered when it was raised.
+    pub inputs: Map<String, Value>,
+    /// The transcript up to this message was there when it was raised.
+    pub transcript_seq: i64,
+    /// Who claimed it.
+    pub assignee: Option<String>,
+    /// How it was resolved.
+    pub outcome: Option<String>,
+    /// When it was raised, in milliseconds since 1970.
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+    /// When it was resolved.
+    pub resolved_at: Option<i64>,
+}
+
+/// Something that happened to an escalation.
+#[derive(Debug, Clone, Serialize)]
+pub struct EscalationEvent {
+    /// What: `raised`, `raised_again`, `claimed`, `replied`, `returned`, `resolved`.
+    pub kind: String,
+    /// Who: `councilbot` or a member of staff.
+    pub actor: String,
+    /// More about it.
+    pub detail: String,
+    /// When, in milliseconds since 1970.
+    pub at: i64,
+}
+
+/// The conversations in the database.
+#[derive(Debug, Clone)]
+pub struct ConversationStore {
+    database: Database,
+}
+
+const CONVERSATION_COLUMNS: &str =
+    "id, channel, address, audience, state, status, last_seq, version, created_at, updated_at";
+const ESCALATION_COLUMNS: &str = "id, conversation_id, reason, detail, priority, status, run_id, inputs, \
+                                  transcript_seq, assignee, outcome, created_at, updated_at, resolved_at";
+
+fn conversation_from_row(row: &AnyRow) -> Result<Conversation, sqlx::Error> {
+    let state: String = row.try_get("state")?;
+    Ok(Conversation {
+        id: row.try_get("id")?,
+        channel: row.try_get("channel")?,
+        address: row.try_get("address")?,
+        audience: Audience::parse(&row.try_get::<String, _>("audience")?),
+        state: serde_json::from_str(&state).unwrap_or_default(),
+        status: ConversationStatus::parse(&row.try_get::<String, _>("status")?),
+        last_seq: row.try_get("last_seq")?,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn message_from_row(row: &AnyRow) -> Result<Option<StoredMessage>, sqlx::Error> {
+    let body: String = row.try_get("body")?;
+    let Ok(reply) = serde_json::from_str::<Reply>(&body) else { return Ok(None) };
+    Ok(Some(StoredMessage {
+        seq: row.try_get("seq")?,
+        role: Role::parse(&row.try_get::<String, _>("role")?),
+        at: row.try_get("created_at")?,
+        reply,
+    }))
+}
+
+fn escalation_from_row(row: &AnyRow) -> Result<Escalation, sqlx::Error> {
+    let inputs: String = row.try_get("inputs")?;
+    Ok(Escalation {
+        id: row.try_get("id")?,
+        conversation_id: row.try_get("conversation_id")?,
+        reason: row.try_get("reason")?,
+        detail: row.try_get("detail")?,
+        priority: Priority::parse(&row.try_get::<String, _>("priority")?),
+        status: row.try_get("status")?,
+        run_id: row.try_get("run_id")?,
+        inputs: serde_json::from_str(&inputs).unwrap_or_default(),
+        transcript_seq: row.try_get("transcript_seq")?,
+        assignee: row.try_get("assignee")?,
+        outcome: row.try_get("outcome")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        resolved_at: row.try_get("resolved_at")?,
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+/// What a turn writes.
+#[derive(Debug, Clone)]
+pub struct TurnRecord {
+    /// The dialogue state after the turn.
+    pub state: DialogueState,
+    /// The conversation's status after the turn.
+    pub status: ConversationStatus,
+    /// The messages of the turn, in order.
+    pub messages: Vec<NewMessage>,
+    /// Phone numbers and email addresses the turn mentioned, normalised.
+    pub contacts: Vec<String>,
+    /// A request for a person raised by the turn.
+    pub escalation: Option<NewEscalation>,
+}
+
+impl ConversationStore {
+    /// Opens the conversations in a database, creating their tables on first use.
+    pub async fn open(database: Database) -> Result<ConversationStore, StorageError> {
+        database.migrate("conversations", MIGRATIONS).await?;
+        Ok(ConversationStore { database })
+    }
+
+    /// The database behind the store.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// Starts a conversation.
+    pub async fn create(&self, channel: &str, address: &str, audience: Audience) -> Result<Conversation, StoreError> {
+        let id = format!("c_{}", uuid::Uuid::new_v4().simple());
+        let now = now_millis();
+        let state = DialogueState::default();
+        sqlx::query(
+            "INSERT INTO conversations (id, channel, address, audience, state, status, last_seq, version, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, 'active', 0, 0, $6, $6)",
+        )
+        .bind(&id)
+        .bind(channel)
+        .bind(address)
+        .bind(audience.as_str())
+        .bind(to_json(&state))
+        .bind(now)
+        .execute(self.database.pool())
+        .await?;
+        Ok(Conversation {
+            id,
+            channel: channel.to_string(),
+            address: address.to_string(),
+            audience,
+            state,
+            status: ConversationStatus::Active,
+            last_seq: 0,
+            version: 0,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// The conversation with this id.
+    pub async fn get(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.database.pool())
+            .await?;
+        Ok(row.as_ref().map(conversation_from_row).transpose()?)
+    }
+
+    /// The latest conversation with someone on a channel that changed since `since`
+    /// (milliseconds since 1970) and has not ended.
+    pub async fn latest_for_address(
+        &self,
+        channel: &str,
+        address: &str,
+        since: i64,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE channel = $1 AND address = $2 AND updated_at >= $3 \
+             AND status <> 'ended' ORDER BY updated_at DESC LIMIT 1"
+        ))
+        .bind(channel)
+        .bind(address)
+        .bind(since)
+        .fetch_optional(self.database.pool())
+        .await?;
+        Ok(row.as_ref().map(conversation_from_row).transpose()?)
+    }
+
+    /// Writes a turn: the new state, its messages, the contacts it mentioned and any escalation,
+    /// all or nothing. Fails with [`StoreError::Conflict`] when another turn was written since
+    /// `conversation` was read.
+    pub async fn commit_turn(
+        &self,
+        conversation: &Conversation,
+        turn: TurnRecord,
+    ) -> Result<(Vec<StoredMessage>, Option<Escalation>), StoreError> {
+        let now = now_millis();
+        let count = turn.messages.len() as i64;
+        let mut transaction = self.database.pool().begin().await?;
+        let row = sqlx::query(
+            "UPDATE conversations SET state = $1, status = $2, last_seq = last_seq + $3, version = version + 1, \
+             updated_at = $4 WHERE id = $5 AND version = $6 RETURNING last_seq",
+        )
+        .bind(to_json(&turn.state))
+        .bind(turn.status.as_str())
+        .bind(count)
+        .bind(now)
+        .bind(&conversation.id)
+        .bind(conversation.version)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict(conversation.id.clone()));
+        };
+        let last_seq: i64 = row.try_get("last_seq")?;
+        let mut stored = Vec::with_capacity(turn.messages.len());
+        for (index, message) in turn.messages.into_iter().enumerate() {
+            let seq = last_seq - count + 1 + index as i64;
+            insert_message(&mut transaction, &conversation.id, seq, &message, now).await?;
+            stored.push(StoredMessage { seq, role: message.role, at: now, reply: message.reply });
+        }
+        for contact in &turn.contacts {
+            sqlx::query(
+                "INSERT INTO conversation_contacts (conversation_id, contact) VALUES ($1, $2) \
+                 ON CONFLICT (conversation_id, contact) DO NOTHING",
+            )
+            .bind(&conversation.id)
+            .bind(contact)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        let escalation = match turn.escalation {
+            Some(escalation) => {
+                Some(raise_in(&mut transaction, &conversation.id, &escalation, last_seq, "councilbot").await?)
+            }
+            None => None,
+        };
+        transaction.commit().await?;
+        Ok((stored, escalation))
+    }
+
+    /// Adds messages to a conversation outside a turn (run updates, replies from staff). A
+    /// message whose dedupe key is already in the conversation is left out. Returns the
+    /// messages added.
+    pub async fn append(
+        &self,
+        conversation_id: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let now = now_millis();
+        let mut transaction = self.database.pool().begin().await?;
+        // Taking the conversation's row first orders appends to one conversation.
+        let row = sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2 RETURNING last_seq")
+            .bind(now)
+            .bind(conversation_id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+        let Some(row) = row else { return Ok(Vec::new()) };
+        let mut last_seq: i64 = row.try_get("last_seq")?;
+        let mut stored = Vec::new();
+        for message in messages {
+            if let Some(key) = &message.dedupe_key {
+                let seen =
+                    sqlx::query("SELECT seq FROM conversation_messages WHERE conversation_id = $1 AND dedupe_key = $2")
+                        .bind(conversation_id)
+                        .bind(key)
+                        .fetch_optional(&mut *transaction)
+                        .await?;
+                if seen.is_some() {
+                    continue;
+                }
+            }
+            last_seq += 1;
+            insert_message(&mut transaction, conversation_id, last_seq, &message, now).await?;
+            stored.push(StoredMessage { seq: last_seq, role: message.role, at: now, reply: message.reply });
+        }
+        sqlx::query("UPDATE conversations SET last_seq = $1 WHERE id = $2")
+            .bind(last_seq)
+            .bind(conversation_id)
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(stored)
+    }
+
+    /// The messages after `after_seq`, oldest first, at most `limit`.
+    pub async fn messages_after(
+        &self,
+        conversation_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, role, body, created_at FROM conversation_messages WHERE conversation_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3",
+        )
+        .bind(conversation_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(self.database.pool())
+        .await?;
+        let mut messages = Vec::with_capacity(rows.len());
+        for row in &rows {
+            messages.extend(message_from_row(row)?);
+        }
+        Ok(messages)
+    }
+
+    /// Sets a conversation's status (as when a person takes over or hands back).
+    pub async fn set_status(&self, conversation_id: &str, status: ConversationStatus) -> Result<bool, StoreError> {
+        let changed =
+            sqlx::query("UPDATE conversations SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                .bind(status.as_str())
+                .bind(now_millis())
+                .bind(conversation_id)
+                .execute(self.database.pool())
+                .await?
+                .rows_affected();
+        Ok(changed > 0)
+    }
+
+    /// Raises an escalation outside a turn (for a workflow run); when the conversation already
+    /// has an open one, that one takes the new reason's priority and run and is returned.
+    pub async fn raise_escalation(
+        &self,
+        conversation_id: &str,
+        escalation: &NewEscalation,
+    ) -> Result<Escalation, StoreError> {
+        let mut transaction = self.database.pool().begin().await?;
+        let row = sqlx::query(
+            "UPDATE conversations SET status = CASE WHEN status = 'human' THEN status ELSE 'escalated' END, \
+             updated_at = $1 WHERE id = $2 RETURNING last_seq",
+        )
+        .bind(now_millis())
+        .bind(conversation_id)
+        .fetch_one(&mut *transaction)
+        .await?;
+        let last_seq: i64 = row.try_get("last_seq")?;
+        let raised = raise_in(&mut transaction, conversation_id, escalation, last_seq, "councilbot").await?;
+        transaction.commit().await?;
+        Ok(raised)
+    }
+
+    /// The escalation with this id.
+    pub async fn escalation(&self, id: &str) -> Result<Option<Escalation>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.database.pool())
+            .await?;
+        Ok(row.as_ref().map(escalation_from_row).transpose()?)
+    }
+
+    /// The open (waiting or claimed) escalation of a conversation.
+    pub async fn open_escalation(&self, conversation_id: &str) -> Result<Option<Escalation>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE conversation_id = $1 AND status IN ('waiting', 'claimed')"
+        ))
+        .bind(conversation_id)
+        .fetch_optional(self.database.pool())
+        .await?;
+        Ok(row.as_ref().map(escalation_from_row).transpose()?)
+    }
+
+    /// The escalations ever raised for a workflow run.
+    pub async fn escalations_for_run(&self, run_id: &str) -> Result<Vec<Escalation>, StoreError> {
+        let rows =
+            sqlx::query(&format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE run_id = $1 ORDER BY created_at"))
+                .bind(run_id)
+                .fetch_all(self.database.pool())
+                .await?;
+        Ok(rows.iter().map(escalation_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Escalations in a status (or all), most urgent then oldest first, at most `limit`.
+    pub async fn escalations(&self, status: Option<&str>, limit: i64) -> Result<Vec<Escalation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE ($1 = '' OR status = $1) \
+             ORDER BY CASE priority WHEN 'high' THEN 0 ELSE 1 END, created_at LIMIT $2"
+        ))
+        .bind(status.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(escalation_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Every escalation of a conversation, oldest first.
+    pub async fn escalations_of(&self, conversation_id: &str) -> Result<Vec<Escalation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE conversation_id = $1 ORDER BY created_at"
+        ))
+        .bind(conversation_id)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(escalation_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// What happened to an escalation, oldest first.
+    pub async fn escalation_events(&self, escalation_id: &str) -> Result<Vec<EscalationEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, actor, detail, created_at FROM escalation_events WHERE escalation_id = $1 ORDER BY id",
+        )
+        .bind(escalation_id)
+        .fetch_all(self.database.pool())
+        .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            events.push(EscalationEvent {
+                kind: row.try_get("kind")?,
+                actor: row.try_get("actor")?,
+                detail: row.try_get("detail")?,
+                at: row.try_get("created_at")?,
+            });
+        }
+        Ok(events)
+    }
+
+    /// The conversations that hold a contact (a normalised phone number or email address), or
+    /// whose person is at that address.
+    pub async fn conversations_with_contact(&self, contact: &str) -> Result<Vec<Conversation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE address = $1 OR id IN \
+             (SELECT conversation_id FROM conversation_contacts WHERE contact = $1) ORDER BY created_at"
+        ))
+        .bind(contact)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(conversation_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Deletes conversations with their transcripts, contacts and escalations.
+    pub async fn delete(&self, ids: &[String]) -> Result<u64, StoreError> {
+        let mut transaction = self.database.pool().begin().await?;
+        let mut deleted = 0;
+        for id in ids {
+            for table in [
+                "escalation_events WHERE escalation_id IN (SELECT id FROM escalations WHERE conversation_id = $1)",
+                "escalations WHERE conversation_id = $1",
+                "conversation_contacts WHERE conversation_id = $1",
+                "conversation_messages WHERE conversation_id = $1",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table}")).bind(id).execute(&mut *transaction).await?;
+            }
+            deleted += sqlx::query("DELETE FROM conversations WHERE id = $1")
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+        }
+        transaction.commit().await?;
+        Ok(deleted)
+    }
+
+    /// The conversations untouched since `cutoff` (milliseconds since 1970) with no open
+    /// escalation: those a retention period has run out for.
+    pub async fn expired(&self, cutoff: i64) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id FROM conversations WHERE updated_at < $1 AND id NOT IN \
+             (SELECT conversation_id FROM escalations WHERE status IN ('waiting', 'claimed'))",
+        )
+        .bind(cutoff)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?)
+    }
+
+    /// Counts conversations.
+    pub async fn count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM conversations").fetch_one(self.database.pool()).await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+async fn insert_message(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conversation_id: &str,
+    seq: i64,
+    message: &NewMessage,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO conversation_messages (conversation_id, seq, role, kind, body, dedupe_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(conversation_id)
+    .bind(seq)
+    .bind(message.role.as_str())
+    .bind(message.reply.kind())
+    .bind(to_json(&message.reply))
+    .bind(message.dedupe_key.as_deref())
+    .bind(now)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+/// Raises an escalation, or when the conversation has an open one, raises that one's priority
+/// and attaches the run; either way records the event.
+async fn raise_in(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conversation_id: &str,
+    escalation: &NewEscalation,
+    transcript_seq: i64,
+    actor: &str,
+) -> Result<Escalation, sqlx::Error> {
+    let now = now_millis();
+    let open = sqlx::query(&format!(
+        "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE conversation_id = $1 AND status IN ('waiting', 'claimed')"
+    ))
+    .bind(conversation_id)
+    .fetch_optional(&mut **transaction)
+    .await?;
+    let id = match open {
+        Some(row) => {
+            let existing = escalation_from_row(&row)?;
+            let priority = existing.priority.max(escalation.priority);
+            sqlx::query(
+                "UPDATE escalations SET priority = $1, run_id = COALESCE($2, run_id), updated_at = $3 WHERE id = $4",
+            )
+            .bind(priority.as_str())
+            .bind(escalation.run_id.as_deref())
+            .bind(now)
+            .bind(&existing.id)
+            .execute(&mut **transaction)
+            .await?;
+            record_event(transaction, &existing.id, "raised_again", actor, &event_detail(escalation), now).await?;
+            existing.id
+        }
+        None => {
+            let id = format!("e_{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(
+                "INSERT INTO escalations (id, conversation_id, reason, detail, priority, status, run_id, inputs, \
+                 transcript_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'waiting', $6, $7, $8, $9, $9)",
+            )
+            .bind(&id)
+            .bind(conversation_id)
+            .bind(escalation.reason.as_str())
+            .bind(&escalation.detail)
+            .bind(escalation.priority.as_str())
+            .bind(escalation.run_id.as_deref())
+            .bind(to_json(&escalation.inputs))
+            .bind(transcript_seq)
+            .bind(now)
+            .execute(&mut **transaction)
+            .await?;
+            record_event(transaction, &id, "raised", actor, &event_detail(escalation), now).await?;
+            id
+        }
+    };
+    let row = sqlx::query(&format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1"))
+        .bind(&id)
+        .fetch_one(&mut **transaction)
+        .await?;
+    escalation_from_row(&row)
+}
+
+fn event_detail(escalation: &NewEscalation) -> String {
+    let mut detail = format!("{} ({})", escalation.reason.as_str(), escalation.priority.as_str());
+    if !escalation.detail.is_empty() {
+        detail.push_str(": ");
+        detail.push_str(&escalation.detail);
+    }
+    detail
+}
+
+async fn record_event(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    escalation_id: &str,
+    kind: &str,
+    actor: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO escalation_events (escalation_id, kind, actor, detail, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(escalation_id)
+    .bind(kind)
+    .bind(actor)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}

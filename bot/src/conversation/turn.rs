@@ -1,0 +1,616 @@
+//! One turn of a conversation: what the bot makes of a message and what it says back, decided
+//! in order of importance: danger first, then commands that work anywhere, frustration, a
+//! pending offer, a form in progress, small talk, and finally a request or a question.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::engine::{Engine, EngineError};
+use super::form::{Form, FormOutcome};
+use super::message::{Audience, ChoiceOption, Reply};
+use super::state::{DialogueState, FormState, Offer};
+use super::store::{
+    Conversation, ConversationStatus, EscalationReason, NewEscalation, NewMessage, Priority, TurnRecord,
+};
+use crate::language::signals::{self, Command, Concern, SmallTalk};
+use crate::language::values::{self, Reading, yes_or_no};
+use crate::llm::Route;
+use crate::metrics::TurnOutcome;
+
+/// The value of the button that accepts an offer.
+pub const OFFER_YES: &str = "yes";
+/// The value of the button that declines an offer.
+pub const OFFER_NO: &str = "no";
+
+/// A confirmed request to start once the turn is written.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The workflow.
+    pub workflow: String,
+    /// The form with the confirmed values.
+    pub form: FormState,
+}
+
+/// A turn being worked out.
+pub(crate) struct Turn<'e> {
+    engine: &'e Engine,
+    conversation_id: String,
+    audience: Audience,
+    state: DialogueState,
+    status: ConversationStatus,
+    text: String,
+    replies: Vec<Reply>,
+    escalation: Option<NewEscalation>,
+    start: Option<RunRequest>,
+    outcome: TurnOutcome,
+}
+
+impl<'e> Turn<'e> {
+    pub(crate) fn new(engine: &'e Engine, conversation: &Conversation, text: &str) -> Turn<'e> {
+        Turn {
+            engine,
+            conversation_id: conversation.id.clone(),
+            audience: conversation.audience,
+            state: conversation.state.clone(),
+            status: conversation.status,
+            text: text.trim().to_string(),
+            replies: Vec::new(),
+            escalation: None,
+            start: None,
+            outcome: TurnOutcome::Answered,
+        }
+    }
+
+    /// What the turn writes, the run to start after, and how it went.
+    pub(crate) fn finish(self) -> (TurnRecord, Option<RunRequest>, TurnOutcome) {
+        let stored_text = without_card_numbers(&self.text);
+        let mut contacts: Vec<String> = values::find_emails(&self.text);
+        contacts.extend(values::find_phones(&self.text));
+        contacts.sort();
+        contacts.dedup();
+        let mut messages = vec![NewMessage::user(&stored_text)];
+        messages.extend(self.replies.into_iter().map(NewMessage::bot));
+        (
+            TurnRecord { state: self.state, status: self.status, messages, contacts, escalation: self.escalation },
+            self.start,
+            self.outcome,
+        )
+    }
+
+    pub(crate) async fn run(&mut self) -> Result<(), EngineError> {
+        let text = self.text.clone();
+        if self.status == ConversationStatus::Human {
+            // A person has taken over: the message is for them, and the bot stays quiet.
+            self.outcome = TurnOutcome::ForStaff;
+            return Ok(());
+        }
+        if let Some(concern) = signals::concern(&text) {
+            self.emergency(concern);
+            return Ok(());
+        }
+        self.note_repeats(&text);
+        match signals::command(&text) {
+            Some(Command::Person) => {
+                self.escalate(EscalationReason::Requested, Priority::Normal, "");
+                return Ok(());
+            }
+            Some(Command::Cancel) => {
+                self.cancel();
+                return Ok(());
+            }
+            Some(Command::StartAgain) => {
+                self.start_again();
+                return Ok(());
+            }
+            None => {}
+        }
+        if self.frustrated(&text) {
+            return Ok(());
+        }
+        if let Some(offer) = self.state.offer.take()
+            && self.answer_offer(offer, &text).await?
+        {
+            return Ok(());
+        }
+        if let Some(form) = self.state.form.take() {
+            return self.continue_form(form, &text).await;
+        }
+        if let Some(talk) = signals::small_talk(&text) {
+            self.small_talk(talk);
+            return Ok(());
+        }
+        self.request_or_question(&text).await
+    }
+
+    fn say(&mut self, reply: Reply) {
+        self.replies.push(reply);
+    }
+
+    fn council_phone(&self) -> String {
+        self.engine.settings.council.phone.clone()
+    }
+
+    /// Counts the same message sent again and again (a sign of frustration).
+    fn note_repeats(&mut self, text: &str) {
+        let normalised = crate::language::normalise(text);
+        if self.state.last_message.as_deref() == Some(normalised.as_str()) {
+            self.state.repeats += 1;
+        } else {
+            self.state.repeats = 0;
+        }
+        self.state.last_message = Some(normalised);
+    }
+
+    /// Brings in a person when the last messages sound clearly frustrated.
+    fn frustrated(&mut self, text: &str) -> bool {
+        let level = signals::frustration(text) + u32::from(self.state.repeats >= 2);
+        if level == 0 {
+            self.state.frustration = self.state.frustration.saturating_sub(1);
+            return false;
+        }
+        self.state.frustration += level;
+        if self.state.frustration < 2 || self.status == ConversationStatus::Escalated {
+            return false;
+        }
+        self.state.frustration = 0;
+        self.outcome = TurnOutcome::Escalated;
+        self.say(Reply::text("I'm sorry this hasn't been easy. Let me get a member of our team to help you."));
+        self.escalate(EscalationReason::Frustration, Priority::Normal, "");
+        true
+    }
+
+    /// Shows the emergency contacts first, then brings in a person at once.
+    fn emergency(&mut self, concern: Concern) {
+        let council = &self.engine.settings.council;
+        let text = match concern {
+            Concern::SelfHarm => {
+                "I'm really sorry you're feeling like this. You don't have to deal with it on your own. \
+                                  If you are in danger now, please call 999."
+                    .to_string()
+            }
+            Concern::Violence => "If you or anyone else is in danger now, please call 999.".to_string(),
+            Concern::Abuse => "If you are in danger now, please call 999. If you can't speak, call 999 from a mobile \
+                               and press 55 when asked, so the police know it's an emergency."
+                .to_string(),
+            Concern::Homeless => format!(
+                "If you have nowhere safe to stay tonight, we can help. Please call us now: Housing Options during \
+                 the day, or {} in the evening, at weekends and on bank holidays.",
+                council.out_of_hours_phone
+            ),
+            Concern::Gas => "If you smell gas, leave the building now. Don't use light switches, flames or anything \
+                             that could make a spark; open doors and windows if you can. Call the National Gas \
+                             Emergency Service free on 0800 111 999."
+                .to_string(),
+        };
+        let contacts = self.engine.settings.emergency.for_concern(concern).to_vec();
+        self.say(Reply::Emergency { text, concern, contacts });
+        self.escalate(EscalationReason::Safeguarding, Priority::High, concern.as_str());
+    }
+
+    /// Hands the conversation to a person and says what happens next.
+    fn escalate(&mut self, reason: EscalationReason, priority: Priority, detail: &str) {
+        self.outcome = TurnOutcome::Escalated;
+        let wait = self.engine.settings.hours.wait_message(self.engine.local_now());
+        let already = matches!(self.status, ConversationStatus::Escalated | ConversationStatus::Human);
+        let text = if already && priority == Priority::Normal {
+            format!("You're already in the queue for a member of our team. {wait}")
+        } else {
+            let urgent = if priority == Priority::High {
+                format!(
+                    " If you need help urgently, please call {} now.",
+                    self.engine.settings.council.out_of_hours_phone
+                )
+            } else {
+                format!(" You can also call us on {}.", self.council_phone())
+            };
+            format!("I've asked a member of our team to join this conversation. {wait}{urgent}")
+        };
+        self.say(Reply::Handoff { text, reason: reason.as_str().into(), priority: priority.as_str().into() });
+        let inputs = self.state.form.as_ref().map(Form::values_json).unwrap_or_default();
+        self.escalation = Some(NewEscalation { reason, detail: detail.to_string(), priority, run_id: None, inputs });
+        if self.status != ConversationStatus::Human {
+            self.status = ConversationStatus::Escalated;
+        }
+        self.state.offer = None;
+        self.state.unanswered = 0;
+    }
+
+    fn cancel(&mut self) {
+        self.outcome = TurnOutcome::Form;
+        self.state.offer = None;
+        let reply = if self.state.form.take().is_some() {
+            "OK, I've cancelled that request. Nothing has been sent. Is there anything else I can help with?"
+        } else {
+            "There's nothing to cancel. What can I help you with?"
+        };
+        self.say(Reply::text(reply));
+    }
+
+    fn start_again(&mut self) {
+        self.outcome = TurnOutcome::Form;
+        self.state.offer = None;
+        self.state.unanswered = 0;
+        match self.state.form.take() {
+            Some(form) => {
+                let services = self.engine.services();
+                match services.service(&form.workflow, self.audience) {
+                    Some(file) => {
+                        let builder = self.form(&file.workflow);
+                        let (fresh, mut replies) = builder.begin("", BTreeMap::new());
+                        self.say(Reply::text("OK, let's start again."));
+                        // The introduction was given the first time.
+                        replies.remove(0);
+                        self.replies.extend(replies);
+                        self.state.form = Some(fresh);
+                    }
+                    None => self.say(Reply::text("OK, let's start again. What can I help you with?")),
+                }
+            }
+            None => self.say(Reply::text("OK, let's start again. What can I help you with?")),
+        }
+    }
+
+    fn small_talk(&mut self, talk: SmallTalk) {
+        self.outcome = TurnOutcome::SmallTalk;
+        let council = self.engine.settings.council.name.clone();
+        let reply = match talk {
+            SmallTalk::Greeting => format!(
+                "Hello! I'm the {council} online assistant, an automated service. I can answer questions about \
+                 council services and help you report things like a missed bin or a housing repair. What can I help \
+                 you with?"
+            ),
+            SmallTalk::Thanks => "You're welcome. Is there anything else I can help with?".to_string(),
+            SmallTalk::Goodbye => format!("Thank you for contacting {council}. Goodbye."),
+        };
+        self.say(Reply::text(reply));
+    }
+
+    /// Acts on the answer to an offer; returns whether the message was such an answer.
+    async fn answer_offer(&mut self, offer: Offer, text: &str) -> Result<bool, EngineError> {
+        let said = if text.eq_ignore_ascii_case(OFFER_YES) {
+            Some(true)
+        } else if text.eq_ignore_ascii_case(OFFER_NO) {
+            Some(false)
+        } else {
+            yes_or_no(text)
+        };
+        match (said, offer) {
+            (Some(true), Offer::Person) => {
+                self.escalate(EscalationReason::Requested, Priority::Normal, "accepted the offer of a person");
+            }
+            (Some(true), Offer::Workflow { workflow }) => self.begin_form(&workflow, "", BTreeMap::new()),
+            (Some(true), Offer::Switch { workflow }) => {
+                let carried = self.state.form.take().map(|form| form.values).unwrap_or_default();
+                self.begin_form(&workflow, "", carried);
+            }
+            (Some(false), Offer::Switch { .. }) => {
+                self.outcome = TurnOutcome::Form;
+                self.say(Reply::text("OK, let's carry on."));
+                self.ask_again();
+            }
+            (Some(false), _) => {
+                self.outcome = TurnOutcome::SmallTalk;
+                self.say(Reply::text("No problem. Is there anything else I can help with?"));
+            }
+            (None, Offer::Switch { .. }) => return Ok(false),
+            (None, _) => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn form<'w>(&self, workflow: &'w rpa::workflow::Workflow) -> Form<'w> {
+        Form {
+            workflow,
+            reading: self.engine.reading(),
+            failed_answers_limit: self.engine.settings.failed_answers_before_person,
+        }
+    }
+
+    /// Starts gathering a service request.
+    fn begin_form(&mut self, workflow: &str, text: &str, carried: BTreeMap<String, String>) {
+        self.outcome = TurnOutcome::Form;
+        let services = self.engine.services();
+        let Some(file) = services.service(workflow, self.audience) else {
+            self.say(Reply::text(format!(
+                "I'm sorry, I can't do that here. Please call us on {}.",
+                self.council_phone()
+            )));
+            return;
+        };
+        if self.engine.runner.is_none() {
+            self.say(Reply::text(format!(
+                "I'm sorry, I can't take requests online at the moment. Please call us on {}, or ask me to put you \
+                 in touch with a member of our team.",
+                self.council_phone()
+            )));
+            return;
+        }
+        let (form, replies) = self.form(&file.workflow).begin(text, carried);
+        self.replies.extend(replies);
+        self.state.form = Some(form);
+    }
+
+    /// Asks the question of the form in progress again.
+    fn ask_again(&mut self) {
+        let services = self.engine.services();
+        let Some(form) = self.state.form.clone() else { return };
+        if let Some(file) = services.service(&form.workflow, self.audience) {
+            let replies = self.form(&file.workflow).ask_again(&form);
+            self.replies.extend(replies);
+        }
+    }
+
+    async fn continue_form(&mut self, mut form: FormState, text: &str) -> Result<(), EngineError> {
+        self.outcome = TurnOutcome::Form;
+        let services = self.engine.services();
+        let Some(file) = services.service(&form.workflow, self.audience) else {
+            self.say(Reply::text(format!(
+                "I'm sorry, that request can no longer be made here. Please call us on {}.",
+                self.council_phone()
+            )));
+            return Ok(());
+        };
+        // A request for another service part-way through: offer to switch rather than guess.
+        if let Some(other) = self.other_request(text, &form.workflow, &services)
+            && let Some(other_file) = services.service(&other, self.audience)
+        {
+            self.state.form = Some(form);
+            self.state.offer = Some(Offer::Switch { workflow: other.clone() });
+            self.say(Reply::Choices {
+                text: format!(
+                    "Do you want to stop this request and {} instead?",
+                    lower_first(other_file.workflow.description.trim_end_matches('.'))
+                ),
+                choices: vec![
+                    ChoiceOption { label: "Yes, switch".into(), value: OFFER_YES.into() },
+                    ChoiceOption { label: "No, carry on".into(), value: OFFER_NO.into() },
+                ],
+            });
+            return Ok(());
+        }
+        let builder = self.form(&file.workflow);
+        match builder.advance(&mut form, text) {
+            FormOutcome::Continue(replies) => {
+                self.replies.extend(replies);
+                self.state.form = Some(form);
+            }
+            FormOutcome::Confirmed => {
+                self.start = Some(RunRequest { workflow: form.workflow.clone(), form });
+            }
+            FormOutcome::Question => {
+                self.answer(text).await?;
+                let again = builder.ask_again(&form);
+                self.state.form = Some(form);
+                if let Some(first) = again.into_iter().next() {
+                    self.say(prefixed("To carry on with your request:", first));
+                }
+            }
+            FormOutcome::Cancelled => {
+                self.say(Reply::text(
+                    "OK, I've cancelled that request. Nothing has been sent. Is there anything else I can help with?",
+                ));
+            }
+            FormOutcome::NotUnderstood => {
+                form.failed_answers = 0;
+                self.state.form = Some(form);
+                self.say(Reply::text("I'm sorry, I'm having trouble understanding that."));
+                self.escalate(EscalationReason::NotUnderstood, Priority::Normal, "");
+            }
+        }
+        Ok(())
+    }
+
+    /// Another service the message clearly asks for, while a form for `current` is in progress.
+    fn other_request(&self, text: &str, current: &str, services: &super::services::Services) -> Option<String> {
+        if signals::is_question(text) {
+            return None;
+        }
+        let threshold = self.engine.settings.intent_threshold;
+        let best = services.classifier().recognise(text, self.audience == Audience::Staff, threshold)?;
+        let switching = ["instead", "actually", "rather", "different", "something else", "also need", "as well"]
+            .iter()
+            .any(|cue| text.to_lowercase().contains(cue));
+        (best.workflow != current && (switching || best.score >= threshold + 0.15)).then_some(best.workflow)
+    }
+
+    /// A request for a service, or a question to answer.
+    async fn request_or_question(&mut self, text: &str) -> Result<(), EngineError> {
+        let services = self.engine.services();
+        let staff = self.audience == Audience::Staff;
+        let threshold = self.engine.settings.intent_threshold;
+        let recognised = services.classifier().recognise(text, staff, threshold);
+        let question = signals::is_question(text);
+        if let Some(model) = &self.engine.model {
+            let tools = services.tools(self.audience);
+            let today = crate::language::dates::spoken(self.engine.today());
+            match model.route(text, &tools, &today).await {
+                Ok(Route::Service { workflow, arguments }) => {
+                    let carried = self.model_arguments(&workflow, &arguments);
+                    self.begin_form(&workflow, text, carried);
+                    return Ok(());
+                }
+                Ok(Route::Answer) => {}
+                Err(failure) => {
+                    self.engine.metrics.model_fell_back();
+                    tracing::warn!(error = %failure, "the language model could not sort the message; using the classifier");
+                    if let Some(best) = recognised.as_ref().filter(|_| !question) {
+                        self.begin_form(&best.workflow.clone(), text, BTreeMap::new());
+                        return Ok(());
+                    }
+                }
+            }
+            let answered = self.answer(text).await?;
+            if let Some(best) = recognised {
+                self.offer_service(&best.workflow, answered);
+            }
+            return Ok(());
+        }
+        match recognised {
+            Some(best) if !question => self.begin_form(&best.workflow, text, BTreeMap::new()),
+            Some(best) => {
+                let answered = self.answer(text).await?;
+                self.offer_service(&best.workflow, answered);
+            }
+            None => {
+                self.answer(text).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The values a model read from a message, kept only where they are valid.
+    fn model_arguments(&self, workflow: &str, arguments: &serde_json::Map<String, Value>) -> BTreeMap<String, String> {
+        let services = self.engine.services();
+        let Some(file) = services.service(workflow, self.audience) else { return BTreeMap::new() };
+        let reading = self.engine.reading();
+        file.workflow
+            .inputs
+            .iter()
+            .filter_map(|input| {
+                let given = match arguments.get(&input.name.value)? {
+                    Value::String(text) => text.clone(),
+                    Value::Bool(true) => "yes".into(),
+                    Value::Bool(false) => "no".into(),
+                    Value::Number(number) => number.to_string(),
+                    _ => return None,
+                };
+                match values::read_answer(input, &given, reading) {
+                    Reading::Value(value) => Some((input.name.value.clone(), value)),
+                    Reading::Invalid(_) => None,
+                }
+            })
+            .collect()
+    }
+
+    /// After answering a question about a service, offers to do it.
+    fn offer_service(&mut self, workflow: &str, answered: bool) {
+        let services = self.engine.services();
+        let Some(file) = services.service(workflow, self.audience) else { return };
+        if self.engine.runner.is_none() {
+            return;
+        }
+        let what = lower_first(file.workflow.description.trim_end_matches('.'));
+        let text = if answered {
+            format!("I can also {what} for you now. Would you like to do that?")
+        } else {
+            format!("I can {what} for you now. Would you like to do that?")
+        };
+        // A question the bot could not answer but can act on is not a failure.
+        if !answered {
+            self.state.unanswered = 0;
+            self.replies.pop();
+            self.outcome = TurnOutcome::Form;
+        }
+        self.state.offer = Some(Offer::Workflow { workflow: workflow.to_string() });
+        self.say(Reply::Choices {
+            text,
+            choices: vec![
+                ChoiceOption { label: "Yes, please".into(), value: OFFER_YES.into() },
+                ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },
+            ],
+        });
+    }
+
+    /// Answers a question; returns whether it could.
+    async fn answer(&mut self, question: &str) -> Result<bool, EngineError> {
+        let answered = self.engine.answer_question(&self.conversation_id, question, self.audience).await?;
+        if answered.answered {
+            self.state.unanswered = 0;
+            if self.outcome != TurnOutcome::Form {
+                self.outcome = TurnOutcome::Answered;
+            }
+            self.say(answered.reply);
+            return Ok(true);
+        }
+        if answered.withheld {
+            self.say(answered.reply);
+            return Ok(true);
+        }
+        self.state.unanswered += 1;
+        self.outcome = TurnOutcome::Unanswered;
+        if self.status == ConversationStatus::Escalated {
+            self.say(Reply::text(format!(
+                "I'm sorry, I couldn't find an answer to that. A member of our team will be with you soon and can \
+                 help. {}",
+                self.engine.settings.hours.wait_message(self.engine.local_now())
+            )));
+            return Ok(false);
+        }
+        if self.state.unanswered >= self.engine.settings.unanswered_before_person {
+            self.say(Reply::text("I'm sorry, I couldn't find an answer to that either."));
+            self.escalate(EscalationReason::Unanswered, Priority::Normal, "");
+            self.outcome = TurnOutcome::Unanswered;
+            return Ok(false);
+        }
+        self.state.offer = Some(Offer::Person);
+        self.say(Reply::Choices {
+            text: answered.reply.words().to_string(),
+            choices: vec![
+                ChoiceOption { label: "Yes, talk to a person".into(), value: OFFER_YES.into() },
+                ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },
+            ],
+        });
+        Ok(false)
+    }
+}
+
+/// A reply with words put in front.
+fn prefixed(prefix: &str, reply: Reply) -> Reply {
+    match reply {
+        Reply::Text { text, citations } => Reply::Text { text: format!("{prefix} {text}"), citations },
+        Reply::Choices { text, choices } => Reply::Choices { text: format!("{prefix} {text}"), choices },
+        Reply::Confirm { text, summary, choices } => {
+            Reply::Confirm { text: format!("{prefix} {text}"), summary, choices }
+        }
+        other => other,
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A message with payment card numbers (13 to 19 digits passing the Luhn check) taken out: they
+/// are never stored.
+pub fn without_card_numbers(text: &str) -> String {
+    static CARD: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex"));
+    CARD.replace_all(text, |captures: &regex::Captures| {
+        let digits: Vec<u32> = captures[0].chars().filter_map(|c| c.to_digit(10)).collect();
+        if luhn(&digits) { "[card number removed]".to_string() } else { captures[0].to_string() }
+    })
+    .into_owned()
+}
+
+fn luhn(digits: &[u32]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(index, digit)| {
+            if index % 2 == 1 {
+                let doubled = digit * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                *digit
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_numbers_are_taken_out_but_phone_numbers_stay() {
+        assert_eq!(without_card_numbers("my card is 4111 1111 1111 1111 ok"), "my card is [card number removed] ok");
+        assert_eq!(without_card_numbers("call 01632 960123"), "call 01632 960123");
+    }
+}

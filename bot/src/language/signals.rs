@@ -1,0 +1,359 @@
+//! What a message signals beyond its words: a command ("cancel", "start again", "talk to a
+//! person"), a danger that needs a person at once, frustration, small talk, or a question.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::{normalise, words};
+
+/// A command that works at any point of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Stop what is under way.
+    Cancel,
+    /// Begin the current request again.
+    StartAgain,
+    /// Hand over to a person.
+    Person,
+}
+
+/// A danger that needs a person at once, with its own emergency contacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Concern {
+    /// Someone may harm themselves.
+    SelfHarm,
+    /// Someone is in danger from another person, or may harm another.
+    Violence,
+    /// Abuse, including domestic abuse and the abuse or neglect of a child or adult.
+    Abuse,
+    /// No safe place to sleep tonight.
+    Homeless,
+    /// A smell of gas or carbon monoxide.
+    Gas,
+}
+
+impl Concern {
+    /// Every concern.
+    pub const ALL: [Concern; 5] =
+        [Concern::SelfHarm, Concern::Violence, Concern::Abuse, Concern::Homeless, Concern::Gas];
+
+    /// The concern's name in configuration and records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Concern::SelfHarm => "self_harm",
+            Concern::Violence => "violence",
+            Concern::Abuse => "abuse",
+            Concern::Homeless => "homeless",
+            Concern::Gas => "gas",
+        }
+    }
+}
+
+/// Small talk the bot answers politely without searching.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmallTalk {
+    /// "hello".
+    Greeting,
+    /// "thanks".
+    Thanks,
+    /// "bye".
+    Goodbye,
+}
+
+fn patterns(sources: &[&str]) -> Vec<Regex> {
+    sources.iter().map(|source| Regex::new(source).expect("valid regex")).collect()
+}
+
+static PERSON: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    patterns(&[
+        r"\b(speak|talk|chat|get through|put me through|connect me|transfer me)\b.{0,20}\b(person|human|someone|somebody|agent|adviser|advisor|operator|officer|member of staff|staff member|people|real one|customer service|customer services)\b",
+        r"\b(real|actual|live) (person|human|agent|people)\b",
+        r"^(a |an )?(human|person|agent|operator|adviser|advisor|real person)( please)?[.!?]*$",
+        r"\b(i want|i would like|i need|can i have|give me|get me) (a |an )?(human|person|agent|operator|adviser|advisor)\b",
+        r"\b(call|phone|ring) me back\b",
+    ])
+});
+
+static CANCEL: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    patterns(&[
+        r"^(please )?(cancel|stop|quit|exit|abort)( (it|this|that|please|the request|my request|the report|everything))*[.!]*$",
+        r"^(forget it|never ?mind|nevermind|do not bother|i do not want to (do this|carry on|continue)( any ?more)?|i have changed my mind)[.!]*$",
+        r"^(no,? )?(cancel|stop) (it|this|that)( please)?[.!]*$",
+    ])
+});
+
+static START_AGAIN: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    patterns(&[
+        r"^(please )?(start (again|over|afresh)|restart|begin again|reset|go back to the (start|beginning)|start from the beginning)( please)?[.!]*$",
+    ])
+});
+
+static CONCERNS: LazyLock<Vec<(Concern, Vec<Regex>)>> = LazyLock::new(|| {
+    vec![
+        (
+            Concern::SelfHarm,
+            patterns(&[
+                r"\b(kill|killing|hurt|hurting|harm|harming|cut|cutting|hang|hanging) my ?self\b",
+                r"\bsuicid",
+                r"\bself[- ]?harm",
+                r"\b(end|ending|take|taking) my (own )?life\b",
+                r"\bend it all\b",
+                r"\b(do not|no longer) want to (live|be alive|be here|wake up)\b",
+                r"\bbetter off dead\b",
+                r"\bno (reason|point) (in )?(to )?(living|live|go on|going on)\b",
+                r"\bwant to die\b",
+                r"\boverdose\b",
+            ]),
+        ),
+        (
+            Concern::Violence,
+            patterns(&[
+                r"\b(going to|gonna|want to|will|threaten\w* to|about to|i could) (kill|hurt|stab|attack|beat up|shoot) (someone|somebody|him|her|them|you|people|everyone|my|the neighbou?r)",
+                r"\b(threaten\w*|going|gonna|trying|tried|said (he|she|they) would|wants?) to (kill|hurt|stab|attack|beat up|beat) (me|us|my|the kids|the children)\b",
+                r"\b(got|has|have|with|carrying) (a|an) (knife|gun|weapon|machete)\b",
+                r"\b(someone|somebody|a man|a woman|they|he|she) (is|are) (trying to )?(break\w* in|attacking|hitting|hurting)\b",
+                r"\b(in danger|not safe right now|unsafe right now)\b",
+            ]),
+        ),
+        (
+            Concern::Abuse,
+            patterns(&[
+                r"\bdomestic (abuse|violence)\b",
+                r"\b(being|been|am|was|getting|get) (abused|hit|beaten|beat|hurt|raped|assaulted|attacked|controlled)\b",
+                r"\b(he|she|they|partner|husband|wife|boyfriend|girlfriend|dad|mum|father|mother|carer|ex|son|daughter|stepdad|stepmum) (hits|hit|beats|beat|kicks|kicked|punches|punched|abuses|abused|rapes|raped|hurts|strangled|chokes|choked) (me|us|my|the kids|the children|her|him)\b",
+                r"\b(child|children|kid|kids|elderly|vulnerable adult|old person) (is |are )?(being )?(abused|neglected|hurt|left alone)\b",
+                r"\b(child|elder|adult) (abuse|neglect)\b",
+                r"\b(scared|afraid|frightened|terrified) (of|for) (my|him|her|them) ?(partner|husband|wife|boyfriend|girlfriend|ex|life|safety)?\b",
+                r"\b(do not|does not|never) feel safe (at home|in my (home|house|flat)|with (him|her|them|my))\b",
+                r"\bforced (marriage|to marry)\b",
+            ]),
+        ),
+        (
+            Concern::Homeless,
+            patterns(&[
+                r"\b(nowhere|no where|no place|no safe place|nowhere safe|not anywhere) (safe )?to (sleep|stay|go|live)\b",
+                r"\b(sleeping|sleep|slept|sleep out|have to sleep) (rough|on the streets?|in (my|the) car|outside|in a park|on a bench)\b",
+                r"\b(homeless|evicted|kicked out|thrown out|locked out of (my|our) (home|house|flat))\b.{0,40}\b(tonight|today|now|right now)\b",
+                r"\b(tonight|today|right now)\b.{0,40}\b(homeless|kicked out|thrown out|nowhere to (sleep|stay|go))\b",
+                r"\b(i am|we are|i have become|we have become|i just became) (now )?homeless\b",
+                r"\bon the streets? (tonight|now)\b",
+            ]),
+        ),
+        (
+            Concern::Gas,
+            patterns(&[
+                r"\b(smell|smells|smelt|smelled|smelling|whiff|stink|stinks|reeks?) (of )?gas\b",
+                r"\bgas (leak|leaking|smell|escape)",
+                r"\bleaking gas\b",
+                r"\bcarbon monoxide\b",
+                r"\b(co|carbon monoxide) alarm (is )?(going off|beeping|sounding)",
+            ]),
+        ),
+    ]
+});
+
+static STRONG_FRUSTRATION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    patterns(&[
+        r"\b(fuck\w*|shit\w*|bollocks|bullshit|wtf|ffs|piss\w* off|crap bot|bloody useless)\b",
+        r"\b(you are|this is|this bot is|what a|so|absolutely|totally|completely) (useless|pointless|hopeless|a joke|ridiculous|rubbish|stupid|crap|garbage|a waste of time)\b",
+        r"\b(useless|stupid|pointless|dumb|rubbish) (bot|robot|machine|system|thing|computer)\b",
+        r"\b(waste of (my )?time|not helping( me)?( at all)?|you are not listening|you do not understand|not listening)\b",
+        r"\b(i am|i am so|i am getting|getting) (fed up|sick of|frustrated|angry|furious|annoyed)\b",
+        r"\bfed up\b",
+    ])
+});
+
+static MILD_FRUSTRATION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    patterns(&[
+        r"\b(that is not what i (asked|said|meant)|i already (told|said|gave)|i have already (told|said))\b",
+        r"(again\?+|\?\?+|!!+)",
+        r"\b(seriously|come on|for goodness sake|for god'?s sake|honestly)\b",
+    ])
+});
+
+static QUESTION_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(what|whats|when|where|which|who|whom|whose|why|how|is|are|am|do|does|did|can i|could i|may i|should|shall|will|would i|have|has|if|any|tell me|i want to know|i would like to know|explain)\b",
+    )
+    .expect("valid regex")
+});
+
+static OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^((hi|hello|hey|hiya|please|sorry|excuse me|good (morning|afternoon|evening))\b[,.!]*\s*)+")
+        .expect("valid regex")
+});
+
+static REQUEST_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(please|can you|could you|would you|will you|can someone|could someone|can somebody|i need|i want|i would like|i would like to|i have to|help me|i need to|i wish to)\b")
+        .expect("valid regex")
+});
+
+/// The command a message gives, if it is one.
+pub fn command(text: &str) -> Option<Command> {
+    let normalised = normalise(text);
+    let message = normalised.trim();
+    if PERSON.iter().any(|pattern| pattern.is_match(message)) {
+        return Some(Command::Person);
+    }
+    if words(message).len() <= 8 {
+        if START_AGAIN.iter().any(|pattern| pattern.is_match(message)) {
+            return Some(Command::StartAgain);
+        }
+        if CANCEL.iter().any(|pattern| pattern.is_match(message)) {
+            return Some(Command::Cancel);
+        }
+    }
+    None
+}
+
+/// The most pressing danger a message speaks of, if any.
+pub fn concern(text: &str) -> Option<Concern> {
+    let normalised = normalise(text);
+    CONCERNS.iter().find(|(_, patterns)| patterns.iter().any(|pattern| pattern.is_match(&normalised))).map(|(c, _)| *c)
+}
+
+/// How frustrated a message sounds: 2 for clear frustration (swearing, "useless"), 1 for signs
+/// of it (repeated question marks, shouting, "I already told you"), 0 for none.
+pub fn frustration(text: &str) -> u32 {
+    let normalised = normalise(text);
+    if STRONG_FRUSTRATION.iter().any(|pattern| pattern.is_match(&normalised)) {
+        return 2;
+    }
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let shouting = letters.len() >= 12 && letters.iter().all(|c| c.is_uppercase());
+    if shouting || MILD_FRUSTRATION.iter().any(|pattern| pattern.is_match(&normalised)) {
+        return 1;
+    }
+    0
+}
+
+/// Whether a message is only small talk.
+pub fn small_talk(text: &str) -> Option<SmallTalk> {
+    let normalised = normalise(text);
+    let message: Vec<&str> = words(&normalised);
+    let joined = message.join(" ");
+    const GREETINGS: &[&str] = &[
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "good morning",
+        "good afternoon",
+        "good evening",
+        "hi there",
+        "hello there",
+        "morning",
+        "afternoon",
+        "evening",
+        "hey there",
+    ];
+    const THANKS: &[&str] = &[
+        "thanks",
+        "thank you",
+        "thank you very much",
+        "thanks a lot",
+        "cheers",
+        "ta",
+        "great thanks",
+        "ok thanks",
+        "okay thanks",
+        "brilliant thanks",
+        "many thanks",
+        "thank you so much",
+        "that is great thanks",
+        "that is helpful thanks",
+        "great",
+        "brilliant",
+        "perfect",
+        "lovely",
+    ];
+    const GOODBYES: &[&str] = &[
+        "bye",
+        "goodbye",
+        "bye bye",
+        "see you",
+        "that is all",
+        "that is all thanks",
+        "no that is all",
+        "nothing else",
+    ];
+    if GREETINGS.contains(&joined.as_str()) {
+        Some(SmallTalk::Greeting)
+    } else if THANKS.contains(&joined.as_str()) {
+        Some(SmallTalk::Thanks)
+    } else if GOODBYES.contains(&joined.as_str()) {
+        Some(SmallTalk::Goodbye)
+    } else {
+        None
+    }
+}
+
+/// Whether a message asks something rather than asking for something to be done: "how much
+/// is a bulky collection?" asks; "can you collect my sofa?" and "my bin was missed" do not.
+pub fn is_question(text: &str) -> bool {
+    let normalised = normalise(text);
+    let message = normalised.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let message = match OPENING.find(message) {
+        Some(opening) => &message[opening.end()..],
+        None => message,
+    };
+    if REQUEST_START.is_match(message) {
+        return false;
+    }
+    QUESTION_START.is_match(message) || message.trim_end().ends_with('?')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_recognised_but_not_inside_other_sentences() {
+        assert_eq!(command("Can I speak to a real person please?"), Some(Command::Person));
+        assert_eq!(command("human"), Some(Command::Person));
+        assert_eq!(command("I want an agent"), Some(Command::Person));
+        assert_eq!(command("cancel"), Some(Command::Cancel));
+        assert_eq!(command("Never mind."), Some(Command::Cancel));
+        assert_eq!(command("start again please"), Some(Command::StartAgain));
+        assert_eq!(command("how do I cancel my garden waste subscription"), None);
+        assert_eq!(command("stop the bin men parking on my drive"), None);
+    }
+
+    #[test]
+    fn dangers_are_recognised_by_kind() {
+        assert_eq!(concern("I want to kill myself"), Some(Concern::SelfHarm));
+        assert_eq!(concern("I don't want to be alive any more"), Some(Concern::SelfHarm));
+        assert_eq!(concern("my partner hits me"), Some(Concern::Abuse));
+        assert_eq!(concern("I have nowhere safe to sleep tonight"), Some(Concern::Homeless));
+        assert_eq!(concern("we got kicked out and we're homeless tonight"), Some(Concern::Homeless));
+        assert_eq!(concern("I can smell gas in the kitchen"), Some(Concern::Gas));
+        assert_eq!(concern("my neighbour is threatening to kill me"), Some(Concern::Violence));
+        assert_eq!(concern("how do I kill weeds on my path"), None);
+        assert_eq!(concern("how do I pay my gas safety check fee"), None);
+        assert_eq!(concern("I might become homeless in two months"), None);
+    }
+
+    #[test]
+    fn frustration_is_graded() {
+        assert_eq!(frustration("this is useless"), 2);
+        assert_eq!(frustration("I ALREADY TOLD YOU MY POSTCODE"), 1);
+        assert_eq!(frustration("my rubbish bin was missed"), 0);
+        assert_eq!(frustration("what goes in the rubbish bin"), 0);
+    }
+
+    #[test]
+    fn questions_and_requests_are_told_apart() {
+        assert!(is_question("how much does a bulky waste collection cost?"));
+        assert!(is_question("when is my bin collected"));
+        assert!(is_question("Hi, what time does the tip open"));
+        assert!(!is_question("can you collect my old sofa?"));
+        assert!(!is_question("my bin wasn't emptied"));
+        assert!(!is_question("I need to report a repair"));
+        assert_eq!(small_talk("Thanks!"), Some(SmallTalk::Thanks));
+        assert_eq!(small_talk("hello"), Some(SmallTalk::Greeting));
+        assert_eq!(small_talk("hello my bin was missed"), None);
+    }
+}

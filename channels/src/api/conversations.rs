@@ -1,0 +1,115 @@
+//! `/api/v1/conversations`: start a conversation, send it messages, read its transcript, end it.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use bot::conversation::{Audience, Inbound, InboundContent, Role, StoredMessage};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::ApiState;
+use super::error::ApiError;
+
+/// The channel the API's conversations are on.
+pub const CHANNEL: &str = "web";
+
+/// A message sent to a conversation: typed text, or the value of a choice picked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    /// Typed text.
+    pub text: Option<String>,
+    /// The value of a choice picked from those offered.
+    pub choice: Option<String>,
+}
+
+/// The replies to a message.
+#[derive(Debug, Serialize)]
+pub struct MessageResponse {
+    /// Everything the bot said, in order.
+    pub replies: Vec<ReplyView>,
+}
+
+/// A message as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyView {
+    /// Its number in the conversation, also its event id.
+    pub id: i64,
+    /// Who wrote it: `user`, `bot` or `agent`.
+    pub role: Role,
+    /// When, in milliseconds since 1970.
+    pub at: i64,
+    /// The reply.
+    #[serde(flatten)]
+    pub reply: bot::conversation::Reply,
+}
+
+impl From<StoredMessage> for ReplyView {
+    fn from(message: StoredMessage) -> ReplyView {
+        ReplyView { id: message.seq, role: message.role, at: message.at, reply: message.reply }
+    }
+}
+
+/// `POST /api/v1/conversations`.
+pub async fn create(
+    State(state): State<ApiState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+) -> Result<impl IntoResponse, ApiError> {
+    state.new_conversations.check(&client.ip().to_string()).map_err(ApiError::TooManyRequests)?;
+    let conversation = state.engine.start_conversation(CHANNEL, "", Audience::Resident).await?;
+    Ok((StatusCode::CREATED, Json(json!({"id": conversation.id}))))
+}
+
+/// `GET /api/v1/conversations/{id}`: where it stands and its whole transcript.
+pub async fn show(State(state): State<ApiState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    let conversation = state.engine.conversation(&id).await?;
+    let messages: Vec<ReplyView> = state.engine.transcript(&id, 0).await?.into_iter().map(ReplyView::from).collect();
+    Ok(Json(json!({
+        "id": conversation.id,
+        "status": conversation.status,
+        "created_at": conversation.created_at,
+        "messages": messages,
+    })))
+}
+
+/// `POST /api/v1/conversations/{id}/messages`: the bot's complete replies.
+pub async fn send(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    body: Result<Json<MessageRequest>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Json(request) = body?;
+    let content = match (request.text, request.choice) {
+        (Some(text), None) => InboundContent::Text(text),
+        (None, Some(choice)) => InboundContent::Choice(choice),
+        (Some(_), Some(_)) => return Err(ApiError::BadRequest("send either `text` or `choice`, not both".into())),
+        (None, None) => return Err(ApiError::BadRequest("the body needs `text` (or `choice`)".into())),
+    };
+    let words = content.text();
+    if words.trim().is_empty() {
+        return Err(ApiError::Unprocessable("`text` is empty".into()));
+    }
+    let length = words.chars().count();
+    if length > state.limits.max_message_chars {
+        return Err(ApiError::Unprocessable(format!(
+            "`text` has {length} characters; the most is {}",
+            state.limits.max_message_chars
+        )));
+    }
+    // An unknown conversation is a 404 whatever the rate.
+    state.engine.conversation(&id).await?;
+    state.messages.check(&id).map_err(ApiError::TooManyRequests)?;
+    let messages = state.engine.handle(Inbound { conversation: id, content }).await?;
+    let replies = messages.into_iter().filter(|message| message.role != Role::User).map(ReplyView::from).collect();
+    Ok(Json(MessageResponse { replies }))
+}
+
+/// `DELETE /api/v1/conversations/{id}`: the person ends the conversation.
+pub async fn end(State(state): State<ApiState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    state.engine.end(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,138 @@
+//! Putting the product together from configuration: the index, the database, the workflows,
+//! the runner and the conversation engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use bot::conversation::{Clock, ConversationStore, Engine, EngineParts, EngineSettings, Services};
+use bot::llm::LanguageModel;
+use knowledge_base::{IndexEvent, IndexSettings, KnowledgeBase, TokenCounter, build_index};
+use rpa::journal::Journal;
+use rpa::runner::Runner;
+use rpa::secrets::Secrets;
+use rpa::workflow::Catalogue;
+
+use super::workflow::runner_config;
+use crate::config::Config;
+
+/// Where things are, from the command line.
+#[derive(Debug, Clone)]
+pub struct Places {
+    /// The index directory.
+    pub index_dir: PathBuf,
+    /// The database URL.
+    pub database_url: String,
+    /// The workflow files.
+    pub workflows: PathBuf,
+    /// The secrets file, if any.
+    pub secrets_file: Option<PathBuf>,
+}
+
+/// The assembled product.
+pub struct Assembled {
+    /// The conversation engine.
+    pub engine: Arc<Engine>,
+    /// The workflow runner.
+    pub runner: Arc<Runner>,
+}
+
+/// Brings the index up to date with the configured content, printing what changed.
+pub fn update_index(index_dir: &Path, config: &Config) -> Result<()> {
+    let directories: Vec<PathBuf> = config.content.directories.iter().filter(|dir| dir.is_dir()).cloned().collect();
+    if directories.is_empty() {
+        if index_dir.join("meta.json").is_file() {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "there is no index at {} and none of the content directories ({}) exists; set [content] directories \
+             in the configuration or run `councilbot index DIR`",
+            index_dir.display(),
+            config.content.directories.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let counter =
+        TokenCounter::from_optional_file(std::env::var_os("COUNCILBOT_TOKENIZER").map(PathBuf::from).as_deref())?;
+    let settings = IndexSettings { base_url: Some(config.content.base_url.clone()), ..IndexSettings::default() };
+    let progress = |event: IndexEvent<'_>| {
+        if let IndexEvent::Skipped(skipped) = event {
+            eprintln!("warning: skipped {}: {}", skipped.path.display(), skipped.reason);
+        }
+    };
+    let report = build_index(index_dir, &directories, &settings, &counter, &progress)?;
+    eprintln!(
+        "index: {} pages, {} passages ({} added, {} updated, {} removed)",
+        report.documents, report.passages, report.added, report.updated, report.removed
+    );
+    Ok(())
+}
+
+/// The council's workflows that are valid; every error in the others is printed and they are
+/// left out.
+pub fn valid_workflows(directory: &Path) -> Catalogue {
+    if !directory.exists() {
+        eprintln!(
+            "warning: there is no workflows directory at {}: no service requests can be made",
+            directory.display()
+        );
+        return Catalogue::default();
+    }
+    let (catalogue, errors) = Catalogue::load(&[directory.to_path_buf()]);
+    if errors.is_empty() {
+        return catalogue;
+    }
+    for error in &errors {
+        eprintln!("{error}");
+    }
+    let broken: Vec<PathBuf> = errors.iter().map(|error| error.file.clone()).collect();
+    let kept: Vec<PathBuf> = catalogue
+        .iter()
+        .filter(|file| !broken.iter().any(|path| path == &file.path))
+        .map(|file| file.path.clone())
+        .collect();
+    eprintln!("warning: {} workflow file(s) have errors and are left out until they are fixed", broken.len());
+    Catalogue::load(&kept).0
+}
+
+/// Engine settings from the configuration.
+pub fn engine_settings(config: &Config) -> EngineSettings {
+    let mut settings = EngineSettings {
+        council: config.council.clone(),
+        hours: config.hours.clone(),
+        emergency: config.emergency.clone(),
+        intent_threshold: config.conversations.intent_threshold,
+        unanswered_before_person: config.conversations.unanswered_before_person,
+        max_message_chars: config.conversations.max_message_chars,
+        ..EngineSettings::default()
+    };
+    settings.answers.min_confidence = config.conversations.min_confidence;
+    settings
+}
+
+/// Opens the index, database and workflows and builds the engine over them.
+pub async fn assemble(
+    places: &Places,
+    config: &Config,
+    secrets: Secrets,
+    settings: EngineSettings,
+    clock: Clock,
+) -> Result<Assembled> {
+    let knowledge = KnowledgeBase::open(&places.index_dir)
+        .with_context(|| format!("cannot open the index at {}", places.index_dir.display()))?;
+    let database = storage::Database::connect(&places.database_url).await?;
+    let store = ConversationStore::open(database.clone()).await?;
+    let journal = Journal::open(database).await?;
+    let catalogue = valid_workflows(&places.workflows);
+    let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, runner_config()?));
+    let model = config.llm.is_configured().then(|| LanguageModel::new(config.llm.clone()));
+    let engine = Engine::new(EngineParts {
+        knowledge: Arc::new(knowledge),
+        store,
+        runner: Some(runner.clone()),
+        services: Services::new(catalogue),
+        model,
+        settings,
+        clock,
+    });
+    Ok(Assembled { engine: Arc::new(engine), runner })
+}

@@ -1,0 +1,112 @@
+//! `councilbot serve`: the chat API, health and metrics, with workflow runs worked in the
+//! background, run updates brought into conversations, and expired data deleted.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bot::conversation::{Engine, system_clock};
+use channels::ApiLimits;
+use rpa::secrets::Secrets;
+
+use super::assemble::{Places, assemble, engine_settings, update_index};
+use crate::config::Config;
+
+/// How often expired conversations and runs are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+pub fn run(places: &Places, config: Config) -> Result<ExitCode> {
+    if config.content.index_on_start {
+        update_index(&places.index_dir, &config)?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(places, config))
+}
+
+async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
+    let secrets = Secrets::load(places.secrets_file.as_deref())?;
+    let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock()).await?;
+    let engine = assembled.engine;
+    let _worker =
+        tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers));
+    let _relay = engine.spawn_run_relay();
+    let _purge = spawn_purge(engine.clone(), assembled.runner.journal().clone(), config.conversations.retention_days);
+
+    let limits = ApiLimits {
+        max_message_chars: config.conversations.max_message_chars,
+        messages_per_minute: config.conversations.messages_per_minute,
+        message_burst: config.conversations.message_burst,
+        conversations_per_minute: config.conversations.conversations_per_minute,
+        ..ApiLimits::default()
+    };
+    let app = channels::app(engine.clone(), limits);
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let address = listener.local_addr()?;
+    let services = engine.services();
+    let workflows = services.catalogue().len();
+    eprintln!(
+        "councilbot is answering for {} at http://{address}\n  chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{address}/metrics\n  {} workflow(s) loaded; answers {}",
+        config.council.name,
+        workflows,
+        if engine.has_model() {
+            "written by the language model"
+        } else {
+            "taken from the council's pages (no language model)"
+        },
+    );
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    eprintln!("councilbot stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes expired conversations and runs now and then.
+fn spawn_purge(
+    engine: Arc<Engine>,
+    journal: rpa::journal::Journal,
+    retention_days: u32,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let retention = Duration::from_secs(u64::from(retention_days) * 86_400);
+        let mut every = tokio::time::interval(PURGE_EVERY);
+        loop {
+            every.tick().await;
+            match bot::privacy::purge_expired(engine.store(), &journal, retention, storage::now_millis()).await {
+                Ok(report) if report.conversations + report.workflow_runs > 0 => tracing::info!(
+                    conversations = report.conversations,
+                    workflow_runs = report.workflow_runs,
+                    "deleted data past its retention period"
+                ),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error, "could not delete data past its retention period"),
+            }
+        }
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,225 @@
+//! The configuration file (`councilbot.toml`) and the environment variables that override it.
+//! Every option has a default that runs the sample council; secrets come only from the
+//! environment or the secrets file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use bot::conversation::hours::ServiceHours;
+use bot::conversation::{Council, EmergencyContacts};
+use bot::llm::ModelSettings;
+use serde::Deserialize;
+
+/// Where the configuration file is looked for when none is named.
+pub const DEFAULT_CONFIG_FILE: &str = "councilbot.toml";
+
+/// Everything `councilbot serve` can be told.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The HTTP server.
+    pub server: ServerConfig,
+    /// Where state is kept.
+    pub database: DatabaseConfig,
+    /// The council's content, indexed for answers.
+    pub content: ContentConfig,
+    /// The council the bot speaks for.
+    pub council: Council,
+    /// When people answer escalated conversations.
+    pub hours: ServiceHours,
+    /// Who to call in an emergency, by kind of danger.
+    pub emergency: EmergencyContacts,
+    /// The optional language model.
+    pub llm: ModelSettings,
+    /// Conversations: limits, thresholds and how long they are kept.
+    pub conversations: ConversationConfig,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// The address to listen on (also `COUNCILBOT_LISTEN` or `--listen`).
+    pub listen: String,
+    /// How many workflow runs this instance works at once.
+    pub workflow_workers: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8080".into(), workflow_workers: 4 }
+    }
+}
+
+/// Where state is kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB` (also `DATABASE_URL`); empty for a SQLite file
+    /// in the data directory.
+    pub url: String,
+}
+
+/// The council's content.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContentConfig {
+    /// Directories of pages (HTML, Markdown, text, PDF) to index.
+    pub directories: Vec<PathBuf>,
+    /// The website address pages without their own URL are given.
+    pub base_url: String,
+    /// Whether `serve` brings the index up to date when it starts (unchanged pages are skipped).
+    pub index_on_start: bool,
+}
+
+impl Default for ContentConfig {
+    fn default() -> Self {
+        ContentConfig {
+            directories: vec![PathBuf::from("knowledge-base/content")],
+            base_url: "https://www.eastbrook.gov.uk".into(),
+            index_on_start: true,
+        }
+    }
+}
+
+/// Conversations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConversationConfig {
+    /// Days a conversation (and a finished workflow run) is kept after it last changed.
+    pub retention_days: u32,
+    /// Messages a conversation may send a minute, on average.
+    pub messages_per_minute: u32,
+    /// Messages a conversation may send at once.
+    pub message_burst: u32,
+    /// Conversations one client address may start a minute.
+    pub conversations_per_minute: u32,
+    /// The longest message accepted, in characters.
+    pub max_message_chars: usize,
+    /// Questions in a row the bot may fail to answer before a person is brought in.
+    pub unanswered_before_person: u32,
+    /// The confidence (0 to 1) below which the bot says it does not know.
+    pub min_confidence: f32,
+    /// The score (0 to 1) at which a message is taken as a request for a service.
+    pub intent_threshold: f32,
+}
+
+impl Default for ConversationConfig {
+    fn default() -> Self {
+        ConversationConfig {
+            retention_days: 90,
+            messages_per_minute: 30,
+            message_burst: 10,
+            conversations_per_minute: 20,
+            max_message_chars: 2000,
+            unanswered_before_person: 2,
+            min_confidence: bot::answer::DEFAULT_MIN_CONFIDENCE,
+            intent_threshold: bot::language::intents::DEFAULT_INTENT_THRESHOLD,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the configuration: the file named (which must exist), else `councilbot.toml` when
+    /// present, else the defaults; then the environment's overrides.
+    pub fn load(file: Option<&Path>) -> Result<Config> {
+        let mut config = match file {
+            Some(path) => Config::from_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => Config::from_file(Path::new(DEFAULT_CONFIG_FILE))?,
+            None => Config::default(),
+        };
+        config.apply_environment(|name| std::env::var(name).ok());
+        let problems = config.problems();
+        if !problems.is_empty() {
+            bail!("the configuration is not valid:\n  {}", problems.join("\n  "));
+        }
+        Ok(config)
+    }
+
+    fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        toml::from_str(&text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+    }
+
+    /// Takes the values the environment sets, under the ecosystem's usual names where there is one.
+    pub fn apply_environment(&mut self, var: impl Fn(&str) -> Option<String>) {
+        let set = |name: &str| var(name).map(|value| value.trim().to_string()).filter(|value| !value.is_empty());
+        if let Some(listen) = set("COUNCILBOT_LISTEN") {
+            self.server.listen = listen;
+        }
+        if let Some(url) = set("DATABASE_URL") {
+            self.database.url = url;
+        }
+        if let Some(url) = set("OPENAI_BASE_URL") {
+            self.llm.base_url = url;
+        }
+        if let Some(model) = set("OPENAI_MODEL") {
+            self.llm.model = model;
+        }
+        if let Some(key) = set("OPENAI_API_KEY") {
+            self.llm.api_key = key;
+        }
+    }
+
+    /// Every problem with the configuration, each naming the option.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!("server.listen: `{}` is not an address such as 127.0.0.1:8080", self.server.listen));
+        }
+        if self.server.workflow_workers == 0 {
+            problems.push("server.workflow_workers: must be at least 1".into());
+        }
+        problems.extend(self.hours.problems());
+        problems.extend(self.llm.problems());
+        let conversations = &self.conversations;
+        if !(0.0..=1.0).contains(&conversations.min_confidence) {
+            problems.push(format!("conversations.min_confidence: {} is outside 0 to 1", conversations.min_confidence));
+        }
+        if !(0.0..=1.0).contains(&conversations.intent_threshold) {
+            problems
+                .push(format!("conversations.intent_threshold: {} is outside 0 to 1", conversations.intent_threshold));
+        }
+        if conversations.messages_per_minute == 0 || conversations.message_burst == 0 {
+            problems.push("conversations.messages_per_minute and message_burst must be at least 1".into());
+        }
+        if conversations.max_message_chars == 0 {
+            problems.push("conversations.max_message_chars: must be at least 1".into());
+        }
+        if conversations.retention_days == 0 {
+            problems.push("conversations.retention_days: must be at least 1".into());
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file() {
+        let mut config: Config =
+            toml::from_str("[server]\nlisten = \"0.0.0.0:9000\"\n[llm]\nmodel = \"small\"\n").unwrap();
+        config.apply_environment(|name| match name {
+            "DATABASE_URL" => Some("postgres://db/councilbot".into()),
+            "OPENAI_API_KEY" => Some("sk-test".into()),
+            _ => None,
+        });
+        assert_eq!(config.server.listen, "0.0.0.0:9000");
+        assert_eq!(config.database.url, "postgres://db/councilbot");
+        assert_eq!(config.llm.model, "small");
+        assert_eq!(config.llm.api_key, "sk-test");
+    }
+
+    #[test]
+    fn mistakes_are_named_by_option() {
+        let error = toml::from_str::<Config>("[server]\nlisen = \"x\"\n").unwrap_err().to_string();
+        assert!(error.contains("lisen"), "{error}");
+        let config: Config =
+            toml::from_str("[hours]\nmonday = \"nine to five\"\n[conversations]\nmin_confidence = 2.0\n").unwrap();
+        let problems = config.problems();
+        assert!(problems.iter().any(|problem| problem.starts_with("hours.monday")), "{problems:?}");
+        assert!(problems.iter().any(|problem| problem.starts_with("conversations.min_confidence")), "{problems:?}");
+    }
+}
