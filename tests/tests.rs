@@ -3,6 +3,8 @@
 mod support;
 
 mod answering;
+mod api;
+mod conversations;
 mod evaluation;
 mod indexing;
 mod workflows;

@@ -66,6 +66,8 @@ pub struct StoryTurn {
 pub enum Expectation {
     /// Answer citing a page whose address contains this text.
     Answers(String),
+    /// Not cite any page whose address contains this text.
+    NotAnswers(String),
     /// Say this somewhere (case is ignored).
     Says(String),
     /// Never say this (case is ignored).
@@ -86,7 +88,7 @@ pub enum Expectation {
     DontKnow(bool),
     /// Offer to carry out this workflow.
     Offers(String),
-    /// Not start or offer any service request.
+    /// Not start gathering or carrying out any service request (offering one is fine).
     NoRequest(bool),
 }
 
@@ -243,14 +245,27 @@ pub async fn run_story(engine: &Engine, clock: &StoryClock, file: &Path, story: 
 }
 
 fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow: Option<&str>) -> Result<(), String> {
-    let all_words: String = replies.iter().map(|reply| reply.words().to_lowercase()).collect::<Vec<_>>().join("\n");
+    let all_words: String = replies.iter().map(said).collect::<Vec<_>>().join("\n").to_lowercase();
+    let cites = |page: &str| {
+        replies.iter().any(|reply| match reply {
+            Reply::Text { citations, .. } => citations.iter().any(|citation| citation.url.contains(page)),
+            _ => false,
+        })
+    };
     match expectation {
         Expectation::Answers(page) => {
-            let cited = replies.iter().any(|reply| match reply {
-                Reply::Text { citations, .. } => citations.iter().any(|citation| citation.url.contains(page.as_str())),
-                _ => false,
-            });
-            if cited { Ok(()) } else { Err(format!("expected an answer citing a page at `{page}`")) }
+            if cites(page) {
+                Ok(())
+            } else {
+                Err(format!("expected an answer citing a page at `{page}`"))
+            }
+        }
+        Expectation::NotAnswers(page) => {
+            if cites(page) {
+                Err(format!("expected no answer citing a page at `{page}`"))
+            } else {
+                Ok(())
+            }
         }
         Expectation::Says(words) => {
             if all_words.contains(&words.to_lowercase()) {
@@ -351,14 +366,23 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
             let requested = replies.iter().any(|reply| {
                 matches!(reply, Reply::WorkflowStatus { .. } | Reply::Confirm { .. })
                     || reply.words().starts_with("I can do that for you")
-                    || (matches!(reply, Reply::Choices { .. }) && reply.words().contains("for you now"))
             });
-            if requested != *expected {
-                Ok(())
-            } else {
-                Err("expected no service request to be started or offered".into())
-            }
+            if requested != *expected { Ok(()) } else { Err("expected no service request to be started".into()) }
         }
+    }
+}
+
+/// Everything a reply says: its words, and the emergency contacts it lists.
+fn said(reply: &Reply) -> String {
+    match reply {
+        Reply::Emergency { text, contacts, .. } => {
+            let listed: Vec<String> = contacts
+                .iter()
+                .map(|contact| format!("{} {} ({})", contact.name, contact.phone, contact.when))
+                .collect();
+            format!("{text}\n{}", listed.join("\n"))
+        }
+        other => other.words().to_string(),
     }
 }
 

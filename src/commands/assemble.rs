@@ -124,15 +124,11 @@ pub async fn assemble(
     let journal = Journal::open(database).await?;
     let catalogue = valid_workflows(&places.workflows);
     let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, runner_config()?));
+
     let model = config.llm.is_configured().then(|| LanguageModel::new(config.llm.clone()));
-    let engine = Engine::new(EngineParts {
-        knowledge: Arc::new(knowledge),
-        store,
-        runner: Some(runner.clone()),
-        services: Services::new(catalogue),
-        model,
-        settings,
-        clock,
-    });
+    let knowledge = Arc::new(knowledge);
+    let services = Services::with_knowledge(catalogue, knowledge.clone());
+    let engine =
+        Engine::new(EngineParts { knowledge, store, runner: Some(runner.clone()), services, model, settings, clock });
     Ok(Assembled { engine: Arc::new(engine), runner })
 }

@@ -7,15 +7,17 @@ use std::process::ExitCode;
 use anyhow::Result;
 use bot::conversation::Services;
 use bot::eval_intents::{calibrate, evaluate, load_labelled};
+use knowledge_base::KnowledgeBase;
 
 use super::assemble::valid_workflows;
 use crate::cli::EvalIntentsArgs;
 use crate::config::Config;
 use crate::output::print_json;
 
-pub fn run(workflows: &Path, config: &Config, args: EvalIntentsArgs) -> Result<ExitCode> {
+pub fn run(index_dir: &Path, workflows: &Path, config: &Config, args: EvalIntentsArgs) -> Result<ExitCode> {
     let set = load_labelled(&args.file)?;
-    let services = Services::new(valid_workflows(workflows));
+    let knowledge = std::sync::Arc::new(KnowledgeBase::open(index_dir)?);
+    let services = Services::with_knowledge(valid_workflows(workflows), knowledge);
     let threshold = args.threshold.unwrap_or(config.conversations.intent_threshold);
     let report = evaluate(&services, &set, threshold);
     let calibration = calibrate(&services, &set);
@@ -29,8 +31,12 @@ pub fn run(workflows: &Path, config: &Config, args: EvalIntentsArgs) -> Result<E
     println!("  false starts       {:5.1}%", report.false_starts * 100.0);
     println!("  balanced accuracy  {:5.1}%", report.balanced_accuracy * 100.0);
     println!(
-        "calibration: the best balanced accuracy ({:.1}%) is between {:.2} and {:.2}; recommended threshold {:.2}",
-        calibration.balanced_accuracy * 100.0,
+        "  weighted accuracy  {:5.1}%  (leaving other messages alone counts double)",
+        report.weighted_accuracy * 100.0
+    );
+    println!(
+        "calibration: the best weighted accuracy ({:.1}%) is between {:.2} and {:.2}; recommended threshold {:.2}",
+        calibration.weighted_accuracy * 100.0,
         calibration.from,
         calibration.to,
         calibration.recommended

@@ -53,7 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             serve::run(&assembly, config)
         }
         Command::TestConversations(args) => test_conversations::run(&assembly, config, args),
-        Command::EvalIntents(args) => eval_intents::run(&cli.workflows, &config, args),
+        Command::EvalIntents(args) => eval_intents::run(&index_dir, &cli.workflows, &config, args),
         Command::Privacy(command) => privacy::run(&database_url, &config, command),
         Command::Index(args) => index::run(&index_dir, args),
         Command::Search(args) => search::run(&open(&index_dir)?, args),

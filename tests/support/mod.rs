@@ -100,3 +100,76 @@ impl Councilbot {
         self.workflow_command(portal, args).output().expect("councilbot runs")
     }
 }
+
+/// `councilbot serve` running on a free port over the sample council, stopped when dropped.
+pub struct Server {
+    pub url: String,
+    pub data: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Server {
+    /// Starts the server with extra configuration (TOML) and environment variables.
+    pub fn start(extra_config: &str, env: &[(&str, &str)]) -> Server {
+        use std::io::BufRead;
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = data.path().join("councilbot.toml");
+        let content = sample_content();
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:0\"\n[content]\ndirectories = [{:?}]\nbase_url = \"{SAMPLE_BASE_URL}\"\n{extra_config}",
+                content.display().to_string()
+            ),
+        )
+        .expect("write config");
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"));
+        command
+            .arg("--data-dir")
+            .arg(data.path())
+            .arg("--config")
+            .arg(&config)
+            .arg("--workflows")
+            .arg(council_workflows())
+            .arg("serve")
+            .env_remove("DATABASE_URL")
+            .env_remove("OPENAI_BASE_URL")
+            .env_remove("OPENAI_API_KEY")
+            .env_remove("COUNCILBOT_INDEX_DIR")
+            .env("COUNCILBOT_LOG", "warn")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("councilbot serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let mut seen = Vec::new();
+        let url = loop {
+            let Some(Ok(line)) = lines.next() else {
+                let _ = child.kill();
+                panic!("councilbot serve stopped before listening:\n{}", seen.join("\n"));
+            };
+            if let Some(rest) = line.split(" at http://").nth(1) {
+                break format!("http://{}", rest.trim());
+            }
+            seen.push(line);
+        };
+        // Keep reading what the server writes, so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { url, data, child }
+    }
+
+    /// The server's database, to look at what it stored.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.data.path().join("councilbot.db").display())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -97,6 +97,18 @@ impl Form<'_> {
         }
     }
 
+    /// Whether a message fits the form where it stands: an answer to its question, a choice at
+    /// its summary, or a change to a value (without changing the form).
+    pub fn would_accept(&self, form: &FormState, text: &str) -> bool {
+        let mut trial = form.clone();
+        let failed_before = trial.failed_answers;
+        match self.advance(&mut trial, text) {
+            FormOutcome::Continue(_) => trial.failed_answers <= failed_before,
+            FormOutcome::Confirmed | FormOutcome::Cancelled => true,
+            FormOutcome::Question | FormOutcome::NotUnderstood => false,
+        }
+    }
+
     /// The question in progress, asked again (after an interruption).
     pub fn ask_again(&self, form: &FormState) -> Vec<Reply> {
         match &form.stage {

@@ -1,37 +1,87 @@
 //! The services people can ask for in conversation: the council's workflows that declare an
 //! intent, with the classifier that recognises requests for them.
 
+use std::sync::Arc;
+
+use knowledge_base::{KnowledgeBase, SearchRequest};
 use rpa::workflow::{Catalogue, WorkflowAudience, WorkflowFile};
 
 use super::message::Audience;
-use crate::language::intents::{IntentClassifier, IntentDeclaration};
+use crate::language::intents::{IntentClassifier, IntentDeclaration, Rarity};
 use crate::llm::ServiceTool;
 
 /// The workflows that can be started by conversation.
 pub struct Services {
     catalogue: Catalogue,
     classifier: IntentClassifier,
+    pages: Vec<(String, String)>,
 }
 
 impl Services {
-    /// The services among a catalogue of workflows.
+    /// The services among a catalogue of workflows, recognised from their examples alone.
     pub fn new(catalogue: Catalogue) -> Services {
-        let declarations = catalogue
-            .iter()
-            .filter_map(|file| {
-                let intent = file.workflow.trigger.as_ref()?.intent.as_ref()?;
-                Some(IntentDeclaration {
-                    name: intent.name.clone(),
-                    workflow: file.workflow.name.value.clone(),
-                    staff_only: file.workflow.audience == WorkflowAudience::Staff,
-                    description: intent.description.clone(),
-                    examples: intent.examples.clone(),
-                })
-            })
-            .collect();
-        Services { classifier: IntentClassifier::new(declarations), catalogue }
+        Services { classifier: IntentClassifier::new(declarations(&catalogue)), catalogue, pages: Vec::new() }
     }
 
+    /// The services among a catalogue of workflows, recognised with the help of the council's
+    /// content: words are weighed by how rare they are in it, and each service is linked to
+    /// the page that best describes it, so an answer from that page can offer the service.
+    pub fn with_knowledge(catalogue: Catalogue, knowledge: Arc<KnowledgeBase>) -> Services {
+        let mut pages = Vec::new();
+        for file in catalogue.iter() {
+            let Some(intent) = file.workflow.trigger.as_ref().and_then(|trigger| trigger.intent.as_ref()) else {
+                continue;
+            };
+            let query = format!("{} {}", file.workflow.description, intent.description);
+            let viewer = match file.workflow.audience {
+                WorkflowAudience::Staff => knowledge_base::Audience::Staff,
+                WorkflowAudience::Resident => knowledge_base::Audience::Public,
+            };
+            let request = SearchRequest { query: &query, viewer, service_area: None, limit: 5 };
+            let Ok(found) = knowledge.search(&request) else { continue };
+            // Only a page whose title names the service, such as "Missed bin collections" for
+            // "Report a missed bin collection": a page that merely mentions it is not its page.
+            let described = knowledge_base::text::word_stems(&file.workflow.description);
+            if let Some(page) = found.hits.into_iter().find(|hit| title_names(&hit.title, &described)) {
+                pages.push((page.url, file.workflow.name.value.clone()));
+            }
+        }
+        let rarity: Rarity = Arc::new(move |stem: &str| knowledge.term_rarity(stem));
+        Services { classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity)), catalogue, pages }
+    }
+
+    /// The service a page of the council's content describes, if any.
+    pub fn service_of_page(&self, url: &str) -> Option<&str> {
+        self.pages.iter().find(|(page, _)| page == url).map(|(_, workflow)| workflow.as_str())
+    }
+}
+
+/// Whether every telling word of a page title is in a service's description.
+fn title_names(title: &str, description: &[String]) -> bool {
+    const FILLER: &[&str] = &["a", "an", "the", "of", "to", "and", "or", "for", "in", "on", "your", "my", "how"];
+    let words: Vec<String> =
+        knowledge_base::text::word_stems(title).into_iter().filter(|word| !FILLER.contains(&word.as_str())).collect();
+    !words.is_empty() && words.iter().all(|word| description.contains(word))
+}
+
+/// The intents the workflows of a catalogue declare.
+fn declarations(catalogue: &Catalogue) -> Vec<IntentDeclaration> {
+    catalogue
+        .iter()
+        .filter_map(|file| {
+            let intent = file.workflow.trigger.as_ref()?.intent.as_ref()?;
+            Some(IntentDeclaration {
+                name: intent.name.clone(),
+                workflow: file.workflow.name.value.clone(),
+                staff_only: file.workflow.audience == WorkflowAudience::Staff,
+                description: intent.description.clone(),
+                examples: intent.examples.clone(),
+            })
+        })
+        .collect()
+}
+
+impl Services {
     /// No services at all.
     pub fn none() -> Services {
         Services::new(Catalogue::default())

@@ -13,6 +13,7 @@ use super::state::{DialogueState, FormState, Offer};
 use super::store::{
     Conversation, ConversationStatus, EscalationReason, NewEscalation, NewMessage, Priority, TurnRecord,
 };
+use crate::language::intents::IntentScore;
 use crate::language::signals::{self, Command, Concern, SmallTalk};
 use crate::language::values::{self, Reading, yes_or_no};
 use crate::llm::Route;
@@ -351,8 +352,9 @@ impl<'e> Turn<'e> {
             )));
             return Ok(());
         };
+        let builder = self.form(&file.workflow);
         // A request for another service part-way through: offer to switch rather than guess.
-        if let Some(other) = self.other_request(text, &form.workflow, &services)
+        if let Some(other) = self.other_request(text, &form, &services, &builder)
             && let Some(other_file) = services.service(&other, self.audience)
         {
             self.state.form = Some(form);
@@ -369,7 +371,6 @@ impl<'e> Turn<'e> {
             });
             return Ok(());
         }
-        let builder = self.form(&file.workflow);
         match builder.advance(&mut form, text) {
             FormOutcome::Continue(replies) => {
                 self.replies.extend(replies);
@@ -401,25 +402,46 @@ impl<'e> Turn<'e> {
         Ok(())
     }
 
-    /// Another service the message clearly asks for, while a form for `current` is in progress.
-    fn other_request(&self, text: &str, current: &str, services: &super::services::Services) -> Option<String> {
+    /// The service a message asks for, if one is recognised that this person may use. A message
+    /// most like a staff-only service is not taken for a resident's request.
+    fn recognise(&self, text: &str, services: &super::services::Services) -> Option<IntentScore> {
+        let threshold = self.engine.settings.intent_threshold;
+        let best = services.classifier().recognise(text, true, threshold)?;
+        if self.audience == Audience::Staff {
+            return Some(best);
+        }
+        let allowed = services.service(&best.workflow, Audience::Resident).is_some();
+        allowed.then_some(best)
+    }
+
+    /// Another service the message clearly asks for, while a form for `current` is in
+    /// progress: named with a word of change ("instead", "actually"), or asked for in a
+    /// message that does not answer the question.
+    fn other_request(
+        &self,
+        text: &str,
+        current: &FormState,
+        services: &super::services::Services,
+        builder: &Form<'_>,
+    ) -> Option<String> {
         if signals::is_question(text) {
             return None;
         }
-        let threshold = self.engine.settings.intent_threshold;
-        let best = services.classifier().recognise(text, self.audience == Audience::Staff, threshold)?;
+        let best = self.recognise(text, services)?;
+        if best.workflow == current.workflow {
+            return None;
+        }
+        let lowered = crate::language::normalise(text);
         let switching = ["instead", "actually", "rather", "different", "something else", "also need", "as well"]
             .iter()
-            .any(|cue| text.to_lowercase().contains(cue));
-        (best.workflow != current && (switching || best.score >= threshold + 0.15)).then_some(best.workflow)
+            .any(|cue| lowered.contains(cue));
+        (switching || !builder.would_accept(current, text)).then_some(best.workflow)
     }
 
     /// A request for a service, or a question to answer.
     async fn request_or_question(&mut self, text: &str) -> Result<(), EngineError> {
         let services = self.engine.services();
-        let staff = self.audience == Audience::Staff;
-        let threshold = self.engine.settings.intent_threshold;
-        let recognised = services.classifier().recognise(text, staff, threshold);
+        let recognised = self.recognise(text, &services);
         let question = signals::is_question(text);
         if let Some(model) = &self.engine.model {
             let tools = services.tools(self.audience);
@@ -441,8 +463,10 @@ impl<'e> Turn<'e> {
                 }
             }
             let answered = self.answer(text).await?;
-            if let Some(best) = recognised {
-                self.offer_service(&best.workflow, answered);
+            match recognised {
+                Some(best) => self.offer_service(&best.workflow, answered),
+                None if answered => self.offer_service_of_answer(),
+                None => {}
             }
             return Ok(());
         }
@@ -453,10 +477,26 @@ impl<'e> Turn<'e> {
                 self.offer_service(&best.workflow, answered);
             }
             None => {
-                self.answer(text).await?;
+                if self.answer(text).await? {
+                    self.offer_service_of_answer();
+                }
             }
         }
         Ok(())
+    }
+
+    /// After an answer taken from the page that describes a service, offers that service.
+    fn offer_service_of_answer(&mut self) {
+        let services = self.engine.services();
+        let workflow = match self.replies.last() {
+            Some(Reply::Text { citations, .. }) => {
+                citations.iter().find_map(|citation| services.service_of_page(&citation.url)).map(str::to_string)
+            }
+            _ => None,
+        };
+        if let Some(workflow) = workflow {
+            self.offer_service(&workflow, true);
+        }
     }
 
     /// The values a model read from a message, kept only where they are valid.

@@ -216,6 +216,10 @@ fn strip_lead_in(input: &Input, text: &str) -> String {
                 continue;
             };
             let kept: Vec<&str> = original[skip..].to_vec();
+            // "It's 14" is an answer after a lead-in; "It is by the side gate" is a sentence.
+            if kept.len() > 3 {
+                break;
+            }
             let answer = kept.join(" ");
             let answer = answer.trim_start_matches([':', ' ']);
             if !answer.is_empty() {

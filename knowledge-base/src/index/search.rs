@@ -214,6 +214,14 @@ impl KnowledgeBase {
         Ok(passages)
     }
 
+    /// How rare an analysed term is in the content (its inverse document frequency over
+    /// passages, as search weighs it), or `None` when no passage has it.
+    pub fn term_rarity(&self, term: &str) -> Option<f32> {
+        let searcher = self.reader.searcher();
+        let frequency = self.document_frequency(&searcher, term).ok().filter(|frequency| *frequency > 0)?;
+        Some(rarity(searcher.num_docs(), frequency))
+    }
+
     /// The analysed terms of a text, without stop words, as they are indexed.
     pub fn analyze(&self, text: &str) -> Vec<String> {
         analyze(&mut self.analyzer.clone(), text).into_iter().map(|(term, _)| term).collect()
@@ -222,11 +230,7 @@ impl KnowledgeBase {
     /// The query's distinct terms, corrected for spelling where unknown, with their positions.
     fn query_terms(&self, searcher: &Searcher, text: &str) -> Result<Vec<(QueryTerm, usize)>> {
         let failed = |source| Error::index(&self.dir, source);
-        let documents = searcher.num_docs().max(1) as f32;
-        let weight_of = |frequency: u64| {
-            let frequency = frequency as f32;
-            (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln()
-        };
+        let documents = searcher.num_docs();
         let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
         for (typed, position) in analyze(&mut self.analyzer.clone(), text) {
             let mut term = typed.clone();
@@ -245,7 +249,7 @@ impl KnowledgeBase {
             let query_term = QueryTerm {
                 term,
                 corrected_from,
-                weight: weight_of(frequency),
+                weight: rarity(documents, frequency),
                 known: frequency > 0,
                 alternatives: Vec::new(),
             };
@@ -394,6 +398,12 @@ impl KnowledgeBase {
 /// A stored heading path as its headings.
 fn split_headings(stored: &str) -> Vec<String> {
     stored.split(HEADING_SEPARATOR).filter(|heading| !heading.is_empty()).map(str::to_string).collect()
+}
+
+/// The inverse document frequency of a term in `frequency` of `documents` passages (BM25's).
+fn rarity(documents: u64, frequency: u64) -> f32 {
+    let (documents, frequency) = (documents.max(1) as f32, frequency as f32);
+    (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln()
 }
 
 /// Escapes text for HTML.
