@@ -7,4 +7,5 @@ mod api;
 mod conversations;
 mod evaluation;
 mod indexing;
+mod service_requests;
 mod workflows;

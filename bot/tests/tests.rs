@@ -1,3 +1,6 @@
 //! Integration tests of the conversation engine.
 
+mod support;
+
 mod answering;
+mod language_model;

@@ -462,19 +462,20 @@ impl<'e> Turn<'e> {
                     }
                 }
             }
-            let answered = self.answer(text).await?;
-            match recognised {
-                Some(best) => self.offer_service(&best.workflow, answered),
-                None if answered => self.offer_service_of_answer(),
-                None => {}
+            if self.answer(text).await? {
+                match recognised {
+                    Some(best) => self.offer_service(&best.workflow),
+                    None => self.offer_service_of_answer(),
+                }
             }
             return Ok(());
         }
         match recognised {
             Some(best) if !question => self.begin_form(&best.workflow, text, BTreeMap::new()),
             Some(best) => {
-                let answered = self.answer(text).await?;
-                self.offer_service(&best.workflow, answered);
+                if self.answer(text).await? {
+                    self.offer_service(&best.workflow);
+                }
             }
             None => {
                 if self.answer(text).await? {
@@ -495,7 +496,7 @@ impl<'e> Turn<'e> {
             _ => None,
         };
         if let Some(workflow) = workflow {
-            self.offer_service(&workflow, true);
+            self.offer_service(&workflow);
         }
     }
 
@@ -524,27 +525,16 @@ impl<'e> Turn<'e> {
     }
 
     /// After answering a question about a service, offers to do it.
-    fn offer_service(&mut self, workflow: &str, answered: bool) {
+    fn offer_service(&mut self, workflow: &str) {
         let services = self.engine.services();
         let Some(file) = services.service(workflow, self.audience) else { return };
         if self.engine.runner.is_none() {
             return;
         }
         let what = lower_first(file.workflow.description.trim_end_matches('.'));
-        let text = if answered {
-            format!("I can also {what} for you now. Would you like to do that?")
-        } else {
-            format!("I can {what} for you now. Would you like to do that?")
-        };
-        // A question the bot could not answer but can act on is not a failure.
-        if !answered {
-            self.state.unanswered = 0;
-            self.replies.pop();
-            self.outcome = TurnOutcome::Form;
-        }
         self.state.offer = Some(Offer::Workflow { workflow: workflow.to_string() });
         self.say(Reply::Choices {
-            text,
+            text: format!("I can also {what} for you now. Would you like to do that?"),
             choices: vec![
                 ChoiceOption { label: "Yes, please".into(), value: OFFER_YES.into() },
                 ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },

@@ -135,11 +135,11 @@ impl LanguageModel {
 /// Checks a finished answer against the passages it was written from and the rules.
 pub fn check_answer(written: &str, passages: &[Hit], rules: &str) -> GroundedAnswer {
     let text = written.trim();
-    if text.is_empty() || text.contains(NO_ANSWER) {
-        return GroundedAnswer::Unsupported;
-    }
     if repeats_rules(text, rules) {
         return GroundedAnswer::Withheld;
+    }
+    if text.is_empty() || text.starts_with(NO_ANSWER) || text.ends_with(NO_ANSWER) {
+        return GroundedAnswer::Unsupported;
     }
     let mut used: Vec<usize> = Vec::new();
     let renumbered = CITATION.replace_all(text, |captures: &regex::Captures| {
