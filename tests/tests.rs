@@ -7,5 +7,6 @@ mod api;
 mod conversations;
 mod evaluation;
 mod indexing;
+mod privacy;
 mod service_requests;
 mod workflows;

@@ -4,3 +4,4 @@ mod support;
 
 mod answering;
 mod language_model;
+mod storage;

@@ -209,7 +209,12 @@ impl Engine {
         let started = Instant::now();
         let _turn = self.locks.lock(&inbound.conversation).await;
         self.hub.publish(&inbound.conversation, LiveEvent::Typing);
-        let text: String = inbound.content.text().chars().take(self.settings.max_message_chars).collect();
+        // Card numbers are taken out before anything reads the message, so none is ever stored,
+        // logged or sent to a language model.
+        let text: String = super::turn::without_card_numbers(inbound.content.text())
+            .chars()
+            .take(self.settings.max_message_chars)
+            .collect();
         let mut attempts = 0;
         let (messages, start, outcome) = loop {
             attempts += 1;

@@ -65,12 +65,11 @@ impl<'e> Turn<'e> {
 
     /// What the turn writes, the run to start after, and how it went.
     pub(crate) fn finish(self) -> (TurnRecord, Option<RunRequest>, TurnOutcome) {
-        let stored_text = without_card_numbers(&self.text);
         let mut contacts: Vec<String> = values::find_emails(&self.text);
         contacts.extend(values::find_phones(&self.text));
         contacts.sort();
         contacts.dedup();
-        let mut messages = vec![NewMessage::user(&stored_text)];
+        let mut messages = vec![NewMessage::user(&self.text)];
         messages.extend(self.replies.into_iter().map(NewMessage::bot));
         (
             TurnRecord { state: self.state, status: self.status, messages, contacts, escalation: self.escalation },

@@ -65,8 +65,14 @@ impl Council {
     /// An engine over this council with a fresh SQLite database, the council's workflows (runs
     /// are recorded but not worked) and, when given, a language model.
     pub async fn engine(&self, database: &Path, model: Option<ModelSettings>) -> Engine {
+        let url = format!("sqlite://{}", database.join("councilbot.db").display());
+        self.engine_on(&url, model).await
+    }
+
+    /// An engine over this council on the database at `url`.
+    pub async fn engine_on(&self, url: &str, model: Option<ModelSettings>) -> Engine {
         let knowledge = Arc::new(KnowledgeBase::open(self.index.path()).expect("open index"));
-        let database = storage::Database::open_file(&database.join("councilbot.db")).await.expect("database");
+        let database = storage::Database::connect(url).await.expect("database");
         let store = ConversationStore::open(database.clone()).await.expect("store");
         let journal = Journal::open(database).await.expect("journal");
         let (catalogue, errors) = Catalogue::load(&[council_workflows()]);
