@@ -54,16 +54,24 @@ fn is_abbreviation(before: &str) -> bool {
 /// The words of a text, lowercased, folded to ASCII and English-stemmed, every word kept (stop
 /// words and negations included), in order: for comparing short messages with each other.
 pub fn word_stems(text: &str) -> Vec<String> {
+    use std::cell::RefCell;
     use tantivy::tokenizer::{AsciiFoldingFilter, Language, LowerCaser, SimpleTokenizer, Stemmer, TextAnalyzer};
-    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build();
-    let mut stream = analyzer.token_stream(text);
-    let mut stems = Vec::new();
-    while let Some(token) = stream.next() {
-        stems.push(token.text.clone());
+    thread_local! {
+        static ANALYZER: RefCell<TextAnalyzer> = RefCell::new(
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        );
     }
-    stems
+    ANALYZER.with(|analyzer| {
+        let mut analyzer = analyzer.borrow_mut();
+        let mut stream = analyzer.token_stream(text);
+        let mut stems = Vec::new();
+        while let Some(token) = stream.next() {
+            stems.push(token.text.clone());
+        }
+        stems
+    })
 }

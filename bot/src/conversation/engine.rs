@@ -218,7 +218,14 @@ impl Engine {
         let mut attempts = 0;
         let (messages, start, outcome) = loop {
             attempts += 1;
-            let conversation = self.conversation(&inbound.conversation).await?;
+            let conversation = if attempts == 1 {
+                self.conversation(&inbound.conversation).await?
+            } else {
+                self.store
+                    .get_fresh(&inbound.conversation)
+                    .await?
+                    .ok_or_else(|| EngineError::NoSuchConversation(inbound.conversation.clone()))?
+            };
             if conversation.status == ConversationStatus::Ended {
                 return Err(EngineError::Ended(conversation.id));
             }

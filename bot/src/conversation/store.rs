@@ -248,7 +248,14 @@ pub struct EscalationEvent {
 #[derive(Debug, Clone)]
 pub struct ConversationStore {
     database: Database,
+    /// Conversations as this process last read or wrote them, so a turn need not read its
+    /// conversation again; a turn written from a stale copy is refused by the version check
+    /// and read afresh.
+    recent: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Conversation>>>,
 }
+
+/// How many conversations are remembered before the memory is cleared.
+const REMEMBERED: usize = 20_000;
 
 const CONVERSATION_COLUMNS: &str =
     "id, channel, address, audience, state, status, last_seq, version, created_at, updated_at";
@@ -325,12 +332,24 @@ impl ConversationStore {
     /// Opens the conversations in a database, creating their tables on first use.
     pub async fn open(database: Database) -> Result<ConversationStore, StorageError> {
         database.migrate("conversations", MIGRATIONS).await?;
-        Ok(ConversationStore { database })
+        Ok(ConversationStore { database, recent: Default::default() })
     }
 
     /// The database behind the store.
     pub fn database(&self) -> &Database {
         &self.database
+    }
+
+    fn remember(&self, conversation: &Conversation) {
+        let mut recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if recent.len() >= REMEMBERED {
+            recent.clear();
+        }
+        recent.insert(conversation.id.clone(), conversation.clone());
+    }
+
+    fn forget(&self, id: &str) {
+        self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(id);
     }
 
     /// Starts a conversation.
@@ -350,7 +369,7 @@ impl ConversationStore {
         .bind(now)
         .execute(self.database.pool())
         .await?;
-        Ok(Conversation {
+        let conversation = Conversation {
             id,
             channel: channel.to_string(),
             address: address.to_string(),
@@ -361,16 +380,31 @@ impl ConversationStore {
             version: 0,
             created_at: now,
             updated_at: now,
-        })
+        };
+        self.remember(&conversation);
+        Ok(conversation)
     }
 
     /// The conversation with this id.
     pub async fn get(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
+        let remembered = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id).cloned();
+        if remembered.is_some() {
+            return Ok(remembered);
+        }
+        self.get_fresh(id).await
+    }
+
+    /// The conversation with this id, read from the database.
+    pub async fn get_fresh(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
         let row = sqlx::query(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.database.pool())
             .await?;
-        Ok(row.as_ref().map(conversation_from_row).transpose()?)
+        let conversation = row.as_ref().map(conversation_from_row).transpose()?;
+        if let Some(conversation) = &conversation {
+            self.remember(conversation);
+        }
+        Ok(conversation)
     }
 
     /// The latest conversation with someone on a channel that changed since `since`
@@ -417,15 +451,31 @@ impl ConversationStore {
         .fetch_optional(&mut *transaction)
         .await?;
         let Some(row) = row else {
+            self.forget(&conversation.id);
             return Err(StoreError::Conflict(conversation.id.clone()));
         };
         let last_seq: i64 = row.try_get("last_seq")?;
-        let mut stored = Vec::with_capacity(turn.messages.len());
-        for (index, message) in turn.messages.into_iter().enumerate() {
-            let seq = last_seq - count + 1 + index as i64;
-            insert_message(&mut transaction, &conversation.id, seq, &message, now).await?;
-            stored.push(StoredMessage { seq, role: message.role, at: now, reply: message.reply });
-        }
+        let first = last_seq - count + 1;
+        let written = Conversation {
+            state: turn.state.clone(),
+            status: turn.status,
+            last_seq,
+            version: conversation.version + 1,
+            updated_at: now,
+            ..conversation.clone()
+        };
+        insert_messages(&mut transaction, &conversation.id, first, &turn.messages, now).await?;
+        let stored = turn
+            .messages
+            .into_iter()
+            .enumerate()
+            .map(|(index, message)| StoredMessage {
+                seq: first + index as i64,
+                role: message.role,
+                at: now,
+                reply: message.reply,
+            })
+            .collect();
         for contact in &turn.contacts {
             sqlx::query(
                 "INSERT INTO conversation_contacts (conversation_id, contact) VALUES ($1, $2) \
@@ -442,7 +492,11 @@ impl ConversationStore {
             }
             None => None,
         };
-        transaction.commit().await?;
+        if let Err(error) = transaction.commit().await {
+            self.forget(&conversation.id);
+            return Err(error.into());
+        }
+        self.remember(&written);
         Ok((stored, escalation))
     }
 
@@ -478,7 +532,7 @@ impl ConversationStore {
                 }
             }
             last_seq += 1;
-            insert_message(&mut transaction, conversation_id, last_seq, &message, now).await?;
+            insert_messages(&mut transaction, conversation_id, last_seq, std::slice::from_ref(&message), now).await?;
             stored.push(StoredMessage { seq: last_seq, role: message.role, at: now, reply: message.reply });
         }
         sqlx::query("UPDATE conversations SET last_seq = $1 WHERE id = $2")
@@ -515,6 +569,7 @@ impl ConversationStore {
 
     /// Sets a conversation's status (as when a person takes over or hands back).
     pub async fn set_status(&self, conversation_id: &str, status: ConversationStatus) -> Result<bool, StoreError> {
+        self.forget(conversation_id);
         let changed =
             sqlx::query("UPDATE conversations SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
                 .bind(status.as_str())
@@ -533,10 +588,11 @@ impl ConversationStore {
         conversation_id: &str,
         escalation: &NewEscalation,
     ) -> Result<Escalation, StoreError> {
+        self.forget(conversation_id);
         let mut transaction = self.database.pool().begin().await?;
         let row = sqlx::query(
             "UPDATE conversations SET status = CASE WHEN status = 'human' THEN status ELSE 'escalated' END, \
-             updated_at = $1 WHERE id = $2 RETURNING last_seq",
+             version = version + 1, updated_at = $1 WHERE id = $2 RETURNING last_seq",
         )
         .bind(now_millis())
         .bind(conversation_id)
@@ -637,6 +693,9 @@ impl ConversationStore {
 
     /// Deletes conversations with their transcripts, contacts and escalations.
     pub async fn delete(&self, ids: &[String]) -> Result<u64, StoreError> {
+        for id in ids {
+            self.forget(id);
+        }
         let mut transaction = self.database.pool().begin().await?;
         let mut deleted = 0;
         for id in ids {
@@ -678,26 +737,39 @@ impl ConversationStore {
     }
 }
 
-async fn insert_message(
+/// Inserts messages numbered from `first`, in one statement.
+async fn insert_messages(
     transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     conversation_id: &str,
-    seq: i64,
-    message: &NewMessage,
+    first: i64,
+    messages: &[NewMessage],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO conversation_messages (conversation_id, seq, role, kind, body, dedupe_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(conversation_id)
-    .bind(seq)
-    .bind(message.role.as_str())
-    .bind(message.reply.kind())
-    .bind(to_json(&message.reply))
-    .bind(message.dedupe_key.as_deref())
-    .bind(now)
-    .execute(&mut **transaction)
-    .await?;
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..messages.len())
+        .map(|index| {
+            let at = index * 7;
+            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", at + 1, at + 2, at + 3, at + 4, at + 5, at + 6, at + 7)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO conversation_messages (conversation_id, seq, role, kind, body, dedupe_key, created_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for (index, message) in messages.iter().enumerate() {
+        query = query
+            .bind(conversation_id)
+            .bind(first + index as i64)
+            .bind(message.role.as_str())
+            .bind(message.reply.kind())
+            .bind(to_json(&message.reply))
+            .bind(message.dedupe_key.clone())
+            .bind(now);
+    }
+    query.execute(&mut **transaction).await?;
     Ok(())
 }
 

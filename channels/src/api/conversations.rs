@@ -100,8 +100,6 @@ pub async fn send(
             state.limits.max_message_chars
         )));
     }
-    // An unknown conversation is a 404 whatever the rate.
-    state.engine.conversation(&id).await?;
     state.messages.check(&id).map_err(ApiError::TooManyRequests)?;
     let messages = state.engine.handle(Inbound { conversation: id, content }).await?;
     let replies = messages.into_iter().filter(|message| message.role != Role::User).map(ReplyView::from).collect();
