@@ -18,8 +18,8 @@ pub use chunk::{Chunk, ChunkSettings};
 pub use document::{Audience, Document, Section};
 pub use error::{Error, Result};
 pub use index::{
-    Hit, IndexEvent, IndexReport, IndexSettings, KnowledgeBase, Passage, QueryTerm, SearchRequest, SearchResults,
-    Skipped, Snippet, build_index,
+    AnalysedPassage, Hit, IndexEvent, IndexReport, IndexSettings, KnowledgeBase, Passage, QueryTerm, SearchRequest,
+    SearchResults, Skipped, Snippet, build_index,
 };
 pub use panics::quiet_contained_panics;
 pub use thesaurus::Thesaurus;

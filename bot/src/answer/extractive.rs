@@ -1,6 +1,7 @@
 //! Answers made of the most relevant sentences of the best passages, without a language model.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use knowledge_base::{Audience, Hit, KnowledgeBase, QueryTerm, SearchRequest};
 
@@ -140,21 +141,15 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let read = &hits[..hits.len().min(PASSAGES_READ)];
         // A passage's context: its page's title, and every word of its page, so that a prices
         // section counts as being about what its page is about.
-        let mut pages: Vec<(&str, HashSet<String>)> = Vec::new();
+        let mut pages: Vec<(&str, Arc<HashSet<String>>)> = Vec::new();
         for hit in read {
             if pages.iter().any(|(document, _)| *document == hit.document) {
                 continue;
             }
-            let mut terms: HashSet<String> = self.terms_of(&hit.title).collect();
-            match self.knowledge_base.document_passages(&hit.document, viewer) {
-                Ok(passages) => {
-                    for passage in passages {
-                        terms.extend(self.terms_of(&passage.heading_path.join(" ")));
-                        terms.extend(self.terms_of(&passage.text));
-                    }
-                }
-                Err(_) => terms.extend(self.terms_of(&hit.text)),
-            }
+            let terms = self
+                .knowledge_base
+                .page_terms(&hit.document, &hit.title, viewer)
+                .unwrap_or_else(|_| Arc::new(self.terms_of(&hit.title).chain(self.terms_of(&hit.text)).collect()));
             pages.push((&hit.document, terms));
         }
         let no_terms = HashSet::new();
@@ -162,19 +157,20 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             pages.iter().find(|(document, _)| *document == hit.document).map_or(&no_terms, |(_, terms)| terms)
         };
 
+        let analysed: Vec<Arc<knowledge_base::AnalysedPassage>> =
+            read.iter().map(|hit| self.knowledge_base.analysed_passage(hit)).collect();
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
-        for (passage, hit) in read.iter().enumerate() {
+        for (passage, (hit, analysed)) in read.iter().zip(&analysed).enumerate() {
             let rank = hit.score / best_hit.score.max(f32::EPSILON);
-            let headings: HashSet<String> =
-                self.terms_of(&format!("{} {}", hit.title, hit.heading_path.join(" "))).collect();
-            for (position, text) in knowledge_base::text::sentences(&hit.text).into_iter().enumerate() {
-                let terms: HashSet<String> = self.terms_of(text).collect();
-                let near: HashSet<String> = terms.union(&headings).cloned().collect();
-                let relevance = 0.4 * weights.asked_coverage(&terms)
+            let headings = &analysed.headings;
+            for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
+                let text = text.as_str();
+                let near: HashSet<String> = terms.union(headings).cloned().collect();
+                let relevance = 0.4 * weights.asked_coverage(terms)
                     + 0.2 * weights.asked_coverage(&near)
                     + 0.2 * weights.asked_coverage(page_terms(hit))
                     + 0.2 * rank
-                    + EXPANSION_SHARE * weights.added_coverage(&terms);
+                    + EXPANSION_SHARE * weights.added_coverage(terms);
                 let mut score = if kind.fits(text) { relevance } else { relevance * WRONG_KIND };
                 if text.split_whitespace().count() < 4 && !has_figure(text) {
                     score *= 0.7;

@@ -9,10 +9,10 @@ use std::time::Instant;
 use knowledge_base::KnowledgeBase;
 use rpa::journal::StartedBy;
 use rpa::runner::{Runner, RunnerError};
-use serde_json::{Map, Value};
+use serde_json::Map;
 use tokio::sync::{Notify, broadcast};
 
-use super::form::Form;
+use super::form::{Form, what_it_does};
 use super::hub::Hub;
 use super::message::{Audience, Inbound, LiveEvent, Reply, StoredMessage};
 use super::services::Services;
@@ -283,7 +283,7 @@ impl Engine {
             (Some(runner), Some(file)) => {
                 let form = Form { workflow: &file.workflow, reading: self.reading(), failed_answers_limit: 3 };
                 let inputs = form.inputs(&start.form);
-                runner.start(file, &inputs, &started_by).await.map(|run| (run, file.workflow.description.clone()))
+                runner.start(file, &inputs, &started_by).await.map(|run| (run, what_it_does(&file.workflow)))
             }
             _ => Err(RunnerError::Workflow(format!("`{}` cannot be carried out here", start.workflow))),
         };
@@ -294,8 +294,7 @@ impl Engine {
                 let text = format!(
                     "Thank you. I'm sending your request to {} to the council's system now. Your reference is {}. \
                      I'll tell you here when it's done; it usually takes a minute or two.",
-                    lower_first(description.trim_end_matches('.')),
-                    run.reference
+                    description, run.reference
                 );
                 let reply = Reply::WorkflowStatus {
                     text,
@@ -340,14 +339,6 @@ fn redacted(error: &impl std::fmt::Display) -> String {
     rpa::redact::Redactor::default().redact(&error.to_string())
 }
 
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// One turn at a time in each conversation (within this process; the store's version check
 /// covers other instances).
 #[derive(Default)]
@@ -381,9 +372,4 @@ impl Drop for TurnGuard<'_> {
             locks.remove(&self.key);
         }
     }
-}
-
-/// The inputs of a form as JSON values, for records.
-pub fn inputs_json(values: &std::collections::BTreeMap<String, String>) -> Map<String, Value> {
-    values.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect()
 }

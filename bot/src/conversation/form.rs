@@ -81,7 +81,7 @@ impl Form<'_> {
             replies.push(Reply::text(format!(
                 "I can do that for you: {}. I'll ask a few questions, then check the details with you before \
                  anything is sent. You can say \"cancel\" at any time.",
-                lower_first(self.workflow.description.trim_end_matches('.'))
+                what_it_does(self.workflow)
             )));
         }
         replies.extend(self.next(&mut form));
@@ -293,10 +293,7 @@ impl Form<'_> {
             })
             .collect();
         Reply::Confirm {
-            text: format!(
-                "Please check these details. Shall I send your request to {}?",
-                lower_first(self.workflow.description.trim_end_matches('.'))
-            ),
+            text: format!("Please check these details. Shall I send your request to {}?", what_it_does(self.workflow)),
             summary,
             choices: vec![
                 ChoiceOption { label: "Yes, send it".into(), value: CONFIRM.into() },
@@ -415,8 +412,10 @@ pub fn display(input: &Input, value: &str) -> String {
     }
 }
 
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
+/// What a workflow does, to go after "I can": "report a missed bin collection".
+pub fn what_it_does(workflow: &Workflow) -> String {
+    let description = workflow.description.trim().trim_end_matches('.');
+    let mut chars = description.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),

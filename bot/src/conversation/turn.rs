@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::engine::{Engine, EngineError};
-use super::form::{Form, FormOutcome};
+use super::form::{Form, FormOutcome, what_it_does};
 use super::message::{Audience, ChoiceOption, Reply};
 use super::state::{DialogueState, FormState, Offer};
 use super::store::{
@@ -359,10 +359,7 @@ impl<'e> Turn<'e> {
             self.state.form = Some(form);
             self.state.offer = Some(Offer::Switch { workflow: other.clone() });
             self.say(Reply::Choices {
-                text: format!(
-                    "Do you want to stop this request and {} instead?",
-                    lower_first(other_file.workflow.description.trim_end_matches('.'))
-                ),
+                text: format!("Do you want to stop this request and {} instead?", what_it_does(&other_file.workflow)),
                 choices: vec![
                     ChoiceOption { label: "Yes, switch".into(), value: OFFER_YES.into() },
                     ChoiceOption { label: "No, carry on".into(), value: OFFER_NO.into() },
@@ -530,7 +527,7 @@ impl<'e> Turn<'e> {
         if self.engine.runner.is_none() {
             return;
         }
-        let what = lower_first(file.workflow.description.trim_end_matches('.'));
+        let what = what_it_does(&file.workflow);
         self.state.offer = Some(Offer::Workflow { workflow: workflow.to_string() });
         self.say(Reply::Choices {
             text: format!("I can also {what} for you now. Would you like to do that?"),
@@ -593,14 +590,6 @@ fn prefixed(prefix: &str, reply: Reply) -> Reply {
             Reply::Confirm { text: format!("{prefix} {text}"), summary, choices }
         }
         other => other,
-    }
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -5,15 +5,18 @@ mod schema;
 mod search;
 mod spelling;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tantivy::directory::MmapDirectory;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use build::{IndexEvent, IndexReport, IndexSettings, Skipped, build_index};
-pub use search::{Hit, Passage, QueryTerm, SearchRequest, SearchResults, Snippet};
+pub use search::{AnalysedPassage, Hit, Passage, QueryTerm, SearchRequest, SearchResults, Snippet};
 
+use crate::document::Audience;
 use crate::error::{Error, Result};
 use crate::thesaurus::Thesaurus;
 use schema::{ANALYZER, Fields, english_analyzer};
@@ -25,6 +28,10 @@ pub struct KnowledgeBase {
     fields: Fields,
     analyzer: TextAnalyzer,
     dir: PathBuf,
+    /// The analysed terms of whole pages, by document and viewer, for the index as loaded.
+    page_terms: std::sync::Mutex<std::collections::HashMap<(String, Audience), Arc<HashSet<String>>>>,
+    /// Passages split into analysed sentences, by passage id, for the index as loaded.
+    analysed_passages: std::sync::Mutex<std::collections::HashMap<String, Arc<AnalysedPassage>>>,
 }
 
 impl KnowledgeBase {
@@ -45,6 +52,8 @@ impl KnowledgeBase {
             fields,
             analyzer: english_analyzer(),
             dir: dir.to_path_buf(),
+            page_terms: Default::default(),
+            analysed_passages: Default::default(),
         })
     }
 
@@ -56,7 +65,10 @@ impl KnowledgeBase {
 
     /// Picks up changes committed since the index was opened.
     pub fn reload(&self) -> Result<()> {
-        self.reader.reload().map_err(|source| Error::index(&self.dir, source))
+        self.reader.reload().map_err(|source| Error::index(&self.dir, source))?;
+        self.page_terms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        self.analysed_passages.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        Ok(())
     }
 
     /// The number of passages that can be searched.

@@ -135,6 +135,15 @@ impl Snippet {
     }
 }
 
+/// A passage split into sentences with their analysed terms, for choosing answers.
+#[derive(Debug, Clone)]
+pub struct AnalysedPassage {
+    /// The analysed terms of the page title and the passage's headings.
+    pub headings: std::collections::HashSet<String>,
+    /// Each sentence, in order, with its analysed terms.
+    pub sentences: Vec<(String, std::collections::HashSet<String>)>,
+}
+
 /// A passage of a document, as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Passage {
@@ -212,6 +221,58 @@ impl KnowledgeBase {
         }
         passages.sort_by_key(|passage| passage.ordinal);
         Ok(passages)
+    }
+
+    /// Every analysed term of a page (its title, passages and their headings) that the viewer
+    /// may see; worked out once per page while the index is loaded.
+    pub fn page_terms(
+        &self,
+        document: &str,
+        title: &str,
+        viewer: Audience,
+    ) -> Result<std::sync::Arc<std::collections::HashSet<String>>> {
+        /// Pages remembered before the memory is cleared.
+        const REMEMBERED: usize = 20_000;
+        let key = (document.to_string(), viewer);
+        if let Some(terms) = self.page_terms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key) {
+            return Ok(terms.clone());
+        }
+        let mut terms: std::collections::HashSet<String> = self.analyze(title).into_iter().collect();
+        for passage in self.document_passages(document, viewer)? {
+            terms.extend(self.analyze(&passage.heading_path.join(" ")));
+            terms.extend(self.analyze(&passage.text));
+        }
+        let terms = std::sync::Arc::new(terms);
+        let mut remembered = self.page_terms.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if remembered.len() >= REMEMBERED {
+            remembered.clear();
+        }
+        remembered.insert(key, terms.clone());
+        Ok(terms)
+    }
+
+    /// A passage's sentences, each with its analysed terms, and the terms of its page title and
+    /// headings; worked out once per passage while the index is loaded.
+    pub fn analysed_passage(&self, hit: &Hit) -> std::sync::Arc<AnalysedPassage> {
+        /// Passages remembered before the memory is cleared.
+        const REMEMBERED: usize = 50_000;
+        if let Some(analysed) =
+            self.analysed_passages.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&hit.id)
+        {
+            return analysed.clone();
+        }
+        let headings = self.analyze(&format!("{} {}", hit.title, hit.heading_path.join(" "))).into_iter().collect();
+        let sentences = crate::text::sentences(&hit.text)
+            .into_iter()
+            .map(|sentence| (sentence.to_string(), self.analyze(sentence).into_iter().collect()))
+            .collect();
+        let analysed = std::sync::Arc::new(AnalysedPassage { headings, sentences });
+        let mut remembered = self.analysed_passages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if remembered.len() >= REMEMBERED {
+            remembered.clear();
+        }
+        remembered.insert(hit.id.clone(), analysed.clone());
+        analysed
     }
 
     /// How rare an analysed term is in the content (its inverse document frequency over
