@@ -6,6 +6,7 @@ pub mod document;
 mod error;
 pub mod extract;
 mod index;
+pub mod memo;
 mod panics;
 pub mod sources;
 #[cfg(any(test, feature = "test-support"))]

@@ -1,6 +1,7 @@
 //! Conversations in the database: their state, transcript, the contact details they hold, and
 //! escalations with what happened to them. Each turn is written in one transaction.
 
+use knowledge_base::memo::Memo;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use storage::sqlx::any::AnyRow;
@@ -251,7 +252,7 @@ pub struct ConversationStore {
     /// Conversations as this process last read or wrote them, so a turn need not read its
     /// conversation again; a turn written from a stale copy is refused by the version check
     /// and read afresh.
-    recent: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Conversation>>>,
+    recent: std::sync::Arc<Memo<String, Conversation>>,
 }
 
 /// How many conversations are remembered before the memory is cleared.
@@ -332,7 +333,7 @@ impl ConversationStore {
     /// Opens the conversations in a database, creating their tables on first use.
     pub async fn open(database: Database) -> Result<ConversationStore, StorageError> {
         database.migrate("conversations", MIGRATIONS).await?;
-        Ok(ConversationStore { database, recent: Default::default() })
+        Ok(ConversationStore { database, recent: std::sync::Arc::new(Memo::new(REMEMBERED)) })
     }
 
     /// The database behind the store.
@@ -341,15 +342,11 @@ impl ConversationStore {
     }
 
     fn remember(&self, conversation: &Conversation) {
-        let mut recent = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if recent.len() >= REMEMBERED {
-            recent.clear();
-        }
-        recent.insert(conversation.id.clone(), conversation.clone());
+        self.recent.insert(conversation.id.clone(), conversation.clone());
     }
 
     fn forget(&self, id: &str) {
-        self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(id);
+        self.recent.remove(&id.to_string());
     }
 
     /// Starts a conversation.
@@ -387,7 +384,7 @@ impl ConversationStore {
 
     /// The conversation with this id.
     pub async fn get(&self, id: &str) -> Result<Option<Conversation>, StoreError> {
-        let remembered = self.recent.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id).cloned();
+        let remembered = self.recent.get(&id.to_string());
         if remembered.is_some() {
             return Ok(remembered);
         }

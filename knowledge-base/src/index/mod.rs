@@ -18,8 +18,14 @@ pub use search::{AnalysedPassage, Hit, Passage, QueryTerm, SearchRequest, Search
 
 use crate::document::Audience;
 use crate::error::{Error, Result};
+use crate::memo::Memo;
 use crate::thesaurus::Thesaurus;
 use schema::{ANALYZER, Fields, english_analyzer};
+
+/// Pages whose analysed terms are remembered.
+const PAGES_REMEMBERED: usize = 20_000;
+/// Passages whose analysed sentences are remembered.
+const PASSAGES_REMEMBERED: usize = 50_000;
 
 /// A built index opened for searching; cheap to share between threads.
 pub struct KnowledgeBase {
@@ -29,9 +35,9 @@ pub struct KnowledgeBase {
     analyzer: TextAnalyzer,
     dir: PathBuf,
     /// The analysed terms of whole pages, by document and viewer, for the index as loaded.
-    page_terms: std::sync::Mutex<std::collections::HashMap<(String, Audience), Arc<HashSet<String>>>>,
+    page_terms: Memo<(String, Audience), Arc<HashSet<String>>>,
     /// Passages split into analysed sentences, by passage id, for the index as loaded.
-    analysed_passages: std::sync::Mutex<std::collections::HashMap<String, Arc<AnalysedPassage>>>,
+    analysed_passages: Memo<String, Arc<AnalysedPassage>>,
 }
 
 impl KnowledgeBase {
@@ -52,8 +58,8 @@ impl KnowledgeBase {
             fields,
             analyzer: english_analyzer(),
             dir: dir.to_path_buf(),
-            page_terms: Default::default(),
-            analysed_passages: Default::default(),
+            page_terms: Memo::new(PAGES_REMEMBERED),
+            analysed_passages: Memo::new(PASSAGES_REMEMBERED),
         })
     }
 
@@ -66,8 +72,8 @@ impl KnowledgeBase {
     /// Picks up changes committed since the index was opened.
     pub fn reload(&self) -> Result<()> {
         self.reader.reload().map_err(|source| Error::index(&self.dir, source))?;
-        self.page_terms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
-        self.analysed_passages.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clear();
+        self.page_terms.clear();
+        self.analysed_passages.clear();
         Ok(())
     }
 

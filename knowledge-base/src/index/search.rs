@@ -231,11 +231,9 @@ impl KnowledgeBase {
         title: &str,
         viewer: Audience,
     ) -> Result<std::sync::Arc<std::collections::HashSet<String>>> {
-        /// Pages remembered before the memory is cleared.
-        const REMEMBERED: usize = 20_000;
         let key = (document.to_string(), viewer);
-        if let Some(terms) = self.page_terms.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&key) {
-            return Ok(terms.clone());
+        if let Some(terms) = self.page_terms.get(&key) {
+            return Ok(terms);
         }
         let mut terms: std::collections::HashSet<String> = self.analyze(title).into_iter().collect();
         for passage in self.document_passages(document, viewer)? {
@@ -243,23 +241,15 @@ impl KnowledgeBase {
             terms.extend(self.analyze(&passage.text));
         }
         let terms = std::sync::Arc::new(terms);
-        let mut remembered = self.page_terms.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if remembered.len() >= REMEMBERED {
-            remembered.clear();
-        }
-        remembered.insert(key, terms.clone());
+        self.page_terms.insert(key, terms.clone());
         Ok(terms)
     }
 
     /// A passage's sentences, each with its analysed terms, and the terms of its page title and
     /// headings; worked out once per passage while the index is loaded.
     pub fn analysed_passage(&self, hit: &Hit) -> std::sync::Arc<AnalysedPassage> {
-        /// Passages remembered before the memory is cleared.
-        const REMEMBERED: usize = 50_000;
-        if let Some(analysed) =
-            self.analysed_passages.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(&hit.id)
-        {
-            return analysed.clone();
+        if let Some(analysed) = self.analysed_passages.get(&hit.id) {
+            return analysed;
         }
         let headings = self.analyze(&format!("{} {}", hit.title, hit.heading_path.join(" "))).into_iter().collect();
         let sentences = crate::text::sentences(&hit.text)
@@ -267,11 +257,7 @@ impl KnowledgeBase {
             .map(|sentence| (sentence.to_string(), self.analyze(sentence).into_iter().collect()))
             .collect();
         let analysed = std::sync::Arc::new(AnalysedPassage { headings, sentences });
-        let mut remembered = self.analysed_passages.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if remembered.len() >= REMEMBERED {
-            remembered.clear();
-        }
-        remembered.insert(hit.id.clone(), analysed.clone());
+        self.analysed_passages.insert(hit.id.clone(), analysed.clone());
         analysed
     }
 
