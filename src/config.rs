@@ -213,6 +213,29 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_options_and_defaults_are_the_real_ones() {
+        let guide = include_str!("../docs/configuration.md");
+        let start = guide.find("```toml\n").expect("a TOML example") + "```toml\n".len();
+        let example = &guide[start..start + guide[start..].find("```").expect("the example ends")];
+        let documented: Config = toml::from_str(example).expect("the documented example is valid");
+        assert!(documented.problems().is_empty(), "{:?}", documented.problems());
+        let defaults = Config::default();
+        assert_eq!(documented.server.listen, defaults.server.listen);
+        assert_eq!(documented.server.workflow_workers, defaults.server.workflow_workers);
+        assert_eq!(documented.content.directories, defaults.content.directories);
+        assert_eq!(documented.council, defaults.council);
+        assert_eq!(documented.hours, defaults.hours);
+        assert_eq!(documented.llm, defaults.llm);
+        let (a, b) = (&documented.conversations, &defaults.conversations);
+        assert_eq!(
+            (a.retention_days, a.messages_per_minute, a.message_burst, a.max_message_chars, a.unanswered_before_person),
+            (b.retention_days, b.messages_per_minute, b.message_burst, b.max_message_chars, b.unanswered_before_person)
+        );
+        assert_eq!((a.min_confidence, a.intent_threshold), (b.min_confidence, b.intent_threshold));
+        assert_eq!(documented.emergency.self_harm, defaults.emergency.self_harm, "unlisted dangers keep their defaults");
+    }
+
+    #[test]
     fn mistakes_are_named_by_option() {
         let error = toml::from_str::<Config>("[server]\nlisen = \"x\"\n").unwrap_err().to_string();
         assert!(error.contains("lisen"), "{error}");
