@@ -232,7 +232,10 @@ mod tests {
             (b.retention_days, b.messages_per_minute, b.message_burst, b.max_message_chars, b.unanswered_before_person)
         );
         assert_eq!((a.min_confidence, a.intent_threshold), (b.min_confidence, b.intent_threshold));
-        assert_eq!(documented.emergency.self_harm, defaults.emergency.self_harm, "unlisted dangers keep their defaults");
+        assert_eq!(
+            documented.emergency.self_harm, defaults.emergency.self_harm,
+            "unlisted dangers keep their defaults"
+        );
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub const OFFER_YES: &str = "yes";
 /// The value of the button that declines an offer.
 pub const OFFER_NO: &str = "no";
 
+/// How many times the request threshold a question's score must reach for the service to be
+/// offered after the answer.
+const OFFER_EVIDENCE: f32 = 2.0;
+
 /// A confirmed request to start once the turn is written.
 #[derive(Debug, Clone)]
 pub struct RunRequest {
@@ -439,6 +443,11 @@ impl<'e> Turn<'e> {
         let services = self.engine.services();
         let recognised = self.recognise(text, &services);
         let question = signals::is_question(text);
+        // A question is answered whatever happens; offering the service after it takes twice
+        // the evidence that starting it on a request does, so that every question about bins
+        // is not followed by an offer to report a missed one.
+        let offer_after_answer =
+            recognised.clone().filter(|best| best.score >= OFFER_EVIDENCE * self.engine.settings.intent_threshold);
         if let Some(model) = &self.engine.model {
             let tools = services.tools(self.audience);
             let today = crate::language::dates::spoken(self.engine.today());
@@ -459,7 +468,7 @@ impl<'e> Turn<'e> {
                 }
             }
             if self.answer(text).await? {
-                match recognised {
+                match offer_after_answer {
                     Some(best) => self.offer_service(&best.workflow),
                     None => self.offer_service_of_answer(),
                 }
@@ -468,14 +477,12 @@ impl<'e> Turn<'e> {
         }
         match recognised {
             Some(best) if !question => self.begin_form(&best.workflow, text, BTreeMap::new()),
-            Some(best) => {
+            _ => {
                 if self.answer(text).await? {
-                    self.offer_service(&best.workflow);
-                }
-            }
-            None => {
-                if self.answer(text).await? {
-                    self.offer_service_of_answer();
+                    match offer_after_answer {
+                        Some(best) => self.offer_service(&best.workflow),
+                        None => self.offer_service_of_answer(),
+                    }
                 }
             }
         }
