@@ -175,3 +175,38 @@ async fn card_numbers_are_never_stored() {
     assert!(!said.contains("4111"), "{said}");
     assert!(said.contains("[card number removed]"), "{said}");
 }
+
+#[tokio::test]
+async fn odd_messages_never_break_a_conversation() {
+    let council = Council::sample();
+    let directory = tempfile::tempdir().unwrap();
+    let engine = council.engine(directory.path(), None).await;
+    let id = conversation(&engine).await;
+    let long = "bins ".repeat(5_000);
+    let odd = [
+        "",
+        "   ",
+        "\u{0}\u{1}\u{7f}",
+        "🗑️🗑️🗑️ 😡",
+        "مرحبا، متى يتم جمع القمامة؟",
+        "'; DROP TABLE conversations; --",
+        "{\"text\": \"nested\"}",
+        "[1] [999999999999999999999] [-1]",
+        "31/02/2026 99/99/9999 next Someday",
+        long.as_str(),
+        "EB4 2QX EB4 2QX EB4 2QX 07700900123 a@b.co",
+        "yes",
+        "no",
+        "change",
+        "cancel",
+        "skip",
+    ];
+    for text in odd {
+        say(&engine, &id, text).await;
+    }
+    // The conversation still works afterwards.
+    let replies = say(&engine, &id, "what day are bins collected in Oakley Green?").await;
+    assert!(replies.iter().any(|reply| reply.words().contains("Thursday")), "{replies:?}");
+    let transcript = engine.transcript(&id, 0).await.unwrap();
+    assert!(transcript.iter().all(|message| message.reply.words().chars().count() <= 2_000), "long messages are cut");
+}

@@ -12,6 +12,9 @@ use super::message::LiveEvent;
 /// from the transcript).
 const BACKLOG: usize = 256;
 
+/// How many conversations with channels there are between clear-outs of those nobody hears.
+const PRUNE_EVERY: usize = 1024;
+
 /// Fans out live events by conversation.
 #[derive(Debug, Default)]
 pub struct Hub {
@@ -27,6 +30,10 @@ impl Hub {
     /// Listens to a conversation's events from now on.
     pub fn subscribe(&self, conversation: &str) -> broadcast::Receiver<LiveEvent> {
         let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Now and then, forget conversations whose listeners have all gone.
+        if channels.len() >= PRUNE_EVERY && channels.len().is_multiple_of(PRUNE_EVERY) {
+            channels.retain(|_, sender| sender.receiver_count() > 0);
+        }
         channels.entry(conversation.to_string()).or_insert_with(|| broadcast::channel(BACKLOG).0).subscribe()
     }
 
