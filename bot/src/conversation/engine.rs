@@ -236,6 +236,13 @@ impl Engine {
                 Ok((messages, escalation)) => {
                     if let Some(escalation) = &escalation {
                         self.metrics.escalated(&escalation.reason);
+                        tracing::info!(
+                            conversation = %conversation.id,
+                            escalation = %escalation.id,
+                            reason = %escalation.reason,
+                            priority = escalation.priority.as_str(),
+                            "handed to a person"
+                        );
                     }
                     break (messages, start, outcome);
                 }
