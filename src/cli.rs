@@ -75,6 +75,9 @@ pub enum Command {
     /// Personal data: export or erase what is held about someone, delete what has expired.
     #[command(subcommand)]
     Privacy(PrivacyCommand),
+    /// The supervisor console's accounts and API tokens.
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Serve ECSS, the sample council's 2000s back office with no API, for workflows to practise on.
     LegacyPortal {
         /// The address to listen on.
@@ -238,6 +241,42 @@ pub enum PrivacyCommand {
         /// Print what was deleted as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+/// Subcommands of `staff`.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a local account (or change its password, name and role); the password is read from
+    /// standard input or `COUNCILBOT_STAFF_PASSWORD`.
+    Add {
+        /// The username to sign in with.
+        username: String,
+        /// The name residents see on this person's replies [default: the username].
+        #[arg(long)]
+        name: Option<String>,
+        /// `supervisor` or `admin`.
+        #[arg(long, default_value = "supervisor")]
+        role: String,
+    },
+    /// Remove an account and end its sessions.
+    Remove {
+        /// The username.
+        username: String,
+    },
+    /// List the accounts.
+    List {
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an API token for a program (shown once).
+    Token {
+        /// What the token is for.
+        name: String,
+        /// `supervisor` or `admin`.
+        #[arg(long, default_value = "supervisor")]
+        role: String,
     },
 }
 

@@ -33,6 +33,73 @@ pub struct Config {
     pub llm: ModelSettings,
     /// Conversations: limits, thresholds and how long they are kept.
     pub conversations: ConversationConfig,
+    /// The web chat: which sites may use it, and the address people reach it at.
+    pub web: WebConfig,
+    /// The supervisor console.
+    pub console: ConsoleConfig,
+}
+
+/// The web chat.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// Origins (such as `https://www.example.gov.uk`) whose pages may embed the widget and call
+    /// the chat API; this server's own pages always may.
+    pub allowed_origins: Vec<String>,
+    /// The address people reach this server at, such as `https://chat.example.gov.uk` (also
+    /// `COUNCILBOT_PUBLIC_URL`); over HTTPS, cookies are Secure and HSTS is sent.
+    pub public_url: String,
+    /// How long a live event stream stays open before the browser reconnects (and resumes).
+    pub event_stream_seconds: u64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { allowed_origins: Vec::new(), public_url: String::new(), event_stream_seconds: 1800 }
+    }
+}
+
+/// The supervisor console.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Signing in with the council's accounts through OpenID Connect (Microsoft Entra ID).
+    pub oidc: OidcConfig,
+}
+
+/// OpenID Connect; the client secret comes only from `COUNCILBOT_OIDC_CLIENT_SECRET`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcConfig {
+    /// The issuer, such as `https://login.microsoftonline.com/TENANT-ID/v2.0`; empty for none.
+    pub issuer: String,
+    /// The application (client) id.
+    pub client_id: String,
+    /// Where the provider sends people back [default: the public URL + `/console/oidc/callback`].
+    pub redirect_url: String,
+    /// The claim listing app roles.
+    pub roles_claim: String,
+    /// The app role of supervisors.
+    pub supervisor_role: String,
+    /// The app role of admins.
+    pub admin_role: String,
+    /// The client secret (only from the environment).
+    #[serde(skip)]
+    pub client_secret: String,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        OidcConfig {
+            issuer: String::new(),
+            client_id: String::new(),
+            redirect_url: String::new(),
+            roles_claim: "roles".into(),
+            supervisor_role: "councilbot.supervisor".into(),
+            admin_role: "councilbot.admin".into(),
+            client_secret: String::new(),
+        }
+    }
 }
 
 /// The HTTP server.
@@ -159,6 +226,12 @@ impl Config {
         if let Some(key) = set("OPENAI_API_KEY") {
             self.llm.api_key = key;
         }
+        if let Some(url) = set("COUNCILBOT_PUBLIC_URL") {
+            self.web.public_url = url;
+        }
+        if let Some(secret) = set("COUNCILBOT_OIDC_CLIENT_SECRET") {
+            self.console.oidc.client_secret = secret;
+        }
     }
 
     /// Every problem with the configuration, each naming the option.
@@ -188,6 +261,33 @@ impl Config {
         }
         if conversations.retention_days == 0 {
             problems.push("conversations.retention_days: must be at least 1".into());
+        }
+        for origin in &self.web.allowed_origins {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .map(|rest| rest.trim_end_matches('/'));
+            if !host.is_some_and(|host| !host.is_empty() && !host.contains('/') && !host.contains(char::is_whitespace))
+            {
+                problems.push(format!(
+                    "web.allowed_origins: `{origin}` is not an origin such as https://www.example.gov.uk"
+                ));
+            }
+        }
+        if !self.web.public_url.is_empty() && !self.web.public_url.starts_with("http") {
+            problems.push(format!("web.public_url: `{}` is not an http or https address", self.web.public_url));
+        }
+        let oidc = &self.console.oidc;
+        if !oidc.issuer.is_empty() {
+            if oidc.client_id.is_empty() {
+                problems.push("console.oidc.client_id: needed with an issuer".into());
+            }
+            if oidc.client_secret.is_empty() {
+                problems.push("console.oidc: COUNCILBOT_OIDC_CLIENT_SECRET is not set".into());
+            }
+            if oidc.redirect_url.is_empty() && self.web.public_url.is_empty() {
+                problems.push("console.oidc.redirect_url: needed (or web.public_url)".into());
+            }
         }
         problems
     }

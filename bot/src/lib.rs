@@ -6,6 +6,7 @@ pub mod conversation;
 mod error;
 pub mod eval;
 pub mod eval_intents;
+pub mod figures;
 pub mod language;
 pub mod llm;
 pub mod metrics;

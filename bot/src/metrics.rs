@@ -32,7 +32,8 @@ impl TurnOutcome {
         TurnOutcome::ForStaff,
     ];
 
-    fn as_str(self) -> &'static str {
+    /// The outcome's name, as counted and stored.
+    pub fn as_str(self) -> &'static str {
         match self {
             TurnOutcome::Answered => "answered",
             TurnOutcome::Unanswered => "unanswered",

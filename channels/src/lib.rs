@@ -1,28 +1,109 @@
 //! The channels through which residents, staff and supervisors reach councilbot, and the HTTP
-//! server they share.
+//! server they share: the chat API, the widget and chat pages, the supervisor console, health
+//! and metrics.
 
 pub mod api;
+pub mod assets;
+pub mod console;
 pub mod health;
+pub mod security;
+pub mod templates;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use bot::conversation::Engine;
 use tower_http::timeout::TimeoutLayer;
 
+use api::rate_limit::RateLimiter;
 pub use api::{ApiLimits, ApiState};
+use console::accounts::Accounts;
+use console::oidc::OidcProvider;
+pub use security::Origins;
+use templates::Templates;
 
 /// How long a request may take before it is answered with 408 (event streams are not cut off:
 /// only the wait for their first byte counts).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The whole HTTP application: the chat API, health and metrics.
-pub fn app(engine: Arc<Engine>, limits: ApiLimits) -> Router {
+/// The largest form the chat page and the console accept.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// How the web side behaves.
+#[derive(Debug, Clone, Default)]
+pub struct WebSettings {
+    /// Other sites allowed to use the chat, and whether people arrive over HTTPS.
+    pub origins: Origins,
+    /// Whether cookies are marked Secure (when people reach the server over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// What every web handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The conversation engine.
+    pub engine: Arc<Engine>,
+    /// The chat API's limits and rate limiters, shared with the chat page.
+    pub api: ApiState,
+    /// The console's accounts.
+    pub accounts: Accounts,
+    /// The pages.
+    pub templates: Arc<Templates>,
+    /// How the web side behaves.
+    pub settings: Arc<WebSettings>,
+    /// Sign-in attempts by client address.
+    pub logins: Arc<RateLimiter>,
+    /// The OpenID Connect provider, when one is set up.
+    pub oidc: Option<Arc<OidcProvider>>,
+}
+
+impl AppState {
+    /// The state over an engine and the console's accounts.
+    pub fn new(
+        engine: Arc<Engine>,
+        accounts: Accounts,
+        limits: ApiLimits,
+        settings: WebSettings,
+        oidc: Option<OidcProvider>,
+    ) -> AppState {
+        AppState {
+            api: ApiState::new(engine.clone(), limits),
+            engine,
+            accounts,
+            templates: Arc::new(Templates::new()),
+            settings: Arc::new(settings),
+            logins: Arc::new(RateLimiter::new(10, 10)),
+            oidc: oidc.map(Arc::new),
+        }
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
     let http_metrics = Arc::new(health::HttpMetrics::default());
+    let origins = Arc::new(state.settings.origins.clone());
+    let pages = Router::new()
+        .route("/", get(web::demo))
+        .route("/widget.js", get(assets::widget))
+        .route("/assets/{file}", get(assets::asset))
+        .route("/chat", get(web::chat_page).post(web::chat_post))
+        .route("/chat/embed", get(web::embed))
+        .route("/chat/end", post(web::chat_end))
+        .route("/chat/transcript.txt", get(web::chat_transcript))
+        .merge(console::router())
+        .merge(api::escalations::router())
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .with_state(state.clone());
     Router::new()
-        .merge(api::router(ApiState::new(engine.clone(), limits)))
-        .merge(health::router(engine, http_metrics.clone()))
+        .merge(api::router(state.api.clone()))
+        .merge(pages)
+        .merge(health::router(state.engine.clone(), http_metrics.clone()))
+        .layer(axum::middleware::from_fn_with_state(origins.clone(), security::check_origin))
+        .layer(axum::middleware::from_fn_with_state(origins, security::headers))
         .layer(axum::middleware::from_fn_with_state(http_metrics, health::count_responses))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
 }

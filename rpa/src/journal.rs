@@ -787,6 +787,18 @@ impl Journal {
         Ok(deleted)
     }
 
+    /// Runs recorded from `start` up to `end` (milliseconds since 1970), oldest first.
+    pub async fn runs_created_between(&self, start: i64, end: i64) -> Result<Vec<RunRecord>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM workflow_runs WHERE created_at >= $1 AND created_at < $2 ORDER BY created_at"
+        ))
+        .bind(start)
+        .bind(end)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(run_from_row).collect::<Result<_, _>>()?)
+    }
+
     /// Runs that ended before `cutoff` (milliseconds since 1970): those a retention period has
     /// run out for.
     pub async fn finished_before(&self, cutoff: i64) -> Result<Vec<String>, StorageError> {

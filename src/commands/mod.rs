@@ -9,6 +9,7 @@ mod legacy_portal;
 mod privacy;
 mod search;
 mod serve;
+mod staff;
 mod test_conversations;
 mod tokenizer;
 mod workflow;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::TestConversations(args) => test_conversations::run(&assembly, config, args),
         Command::EvalIntents(args) => eval_intents::run(&index_dir, &cli.workflows, &config, args),
         Command::Privacy(command) => privacy::run(&database_url, &config, command),
+        Command::Staff(command) => staff::run(&database_url, command),
         Command::Index(args) => index::run(&index_dir, args),
         Command::Search(args) => search::run(&open(&index_dir)?, args),
         Command::Ask(args) => ask::run(&open(&index_dir)?, args),

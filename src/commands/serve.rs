@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bot::conversation::{Engine, system_clock};
-use channels::ApiLimits;
+use channels::console::accounts::Accounts;
+use channels::console::oidc::{OidcProvider, OidcSettings};
+use channels::{ApiLimits, AppState, Origins, WebSettings};
 use rpa::secrets::Secrets;
 
 use super::assemble::{Places, assemble, engine_settings, update_index};
@@ -39,9 +41,15 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
         messages_per_minute: config.conversations.messages_per_minute,
         message_burst: config.conversations.message_burst,
         conversations_per_minute: config.conversations.conversations_per_minute,
+        event_stream_seconds: config.web.event_stream_seconds,
         ..ApiLimits::default()
     };
-    let app = channels::app(engine.clone(), limits);
+    let accounts = Accounts::open(engine.store().database().clone()).await?;
+    let https = config.web.public_url.starts_with("https://");
+    let web =
+        WebSettings { origins: Origins { allowed: config.web.allowed_origins.clone(), https }, secure_cookies: https };
+    let oidc = oidc_provider(&config);
+    let app = channels::app(AppState::new(engine.clone(), accounts.clone(), limits, web, oidc));
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -49,7 +57,7 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     let services = engine.services();
     let workflows = services.catalogue().len();
     eprintln!(
-        "councilbot is answering for {} at http://{address}\n  chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{address}/metrics\n  {} workflow(s) loaded; answers {}",
+        "councilbot is answering for {} at http://{address}\n  the sample council's page with the chat: http://{address}/   the chat without JavaScript: http://{address}/chat\n  supervisor console: http://{address}/console   chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{address}/metrics\n  {} workflow(s) loaded; answers {}",
         config.council.name,
         workflows,
         if engine.has_model() {
@@ -58,11 +66,36 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
             "taken from the council's pages (no language model)"
         },
     );
+    if accounts.list().await.map(|accounts| accounts.is_empty()).unwrap_or(false) {
+        eprintln!("  no console accounts yet: add one with `councilbot staff add NAME --role admin`");
+    }
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The OpenID Connect provider, when the configuration names one.
+fn oidc_provider(config: &Config) -> Option<OidcProvider> {
+    let oidc = &config.console.oidc;
+    if oidc.issuer.is_empty() {
+        return None;
+    }
+    let redirect_url = if oidc.redirect_url.is_empty() {
+        format!("{}/console/oidc/callback", config.web.public_url.trim_end_matches('/'))
+    } else {
+        oidc.redirect_url.clone()
+    };
+    Some(OidcProvider::new(OidcSettings {
+        issuer: oidc.issuer.clone(),
+        client_id: oidc.client_id.clone(),
+        client_secret: oidc.client_secret.clone(),
+        redirect_url,
+        roles_claim: oidc.roles_claim.clone(),
+        supervisor_role: oidc.supervisor_role.clone(),
+        admin_role: oidc.admin_role.clone(),
+    }))
 }
 
 /// Deletes expired conversations and runs now and then.

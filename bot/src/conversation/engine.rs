@@ -89,6 +89,7 @@ pub struct Engine {
     pub(crate) settings: EngineSettings,
     pub(crate) clock: Clock,
     pub(crate) metrics: EngineMetrics,
+    pub(crate) queue: broadcast::Sender<super::staff::QueueEvent>,
     work_ready: Arc<Notify>,
     locks: TurnLocks,
 }
@@ -106,9 +107,15 @@ impl Engine {
             settings: parts.settings,
             clock: parts.clock,
             metrics: EngineMetrics::default(),
+            queue: broadcast::channel(256).0,
             work_ready: Arc::new(Notify::new()),
             locks: TurnLocks::default(),
         }
+    }
+
+    /// Listens to changes of the queue of escalations.
+    pub fn subscribe_queue(&self) -> broadcast::Receiver<super::staff::QueueEvent> {
+        self.queue.subscribe()
     }
 
     /// The conversations' store.
@@ -236,6 +243,7 @@ impl Engine {
                 Ok((messages, escalation)) => {
                     if let Some(escalation) = &escalation {
                         self.metrics.escalated(&escalation.reason);
+                        self.queue_changed(&escalation.id, "raised");
                         tracing::info!(
                             conversation = %conversation.id,
                             escalation = %escalation.id,
@@ -335,6 +343,7 @@ impl Engine {
                 };
                 let raised = self.store.raise_escalation(conversation_id, &escalation).await?;
                 self.metrics.escalated(&raised.reason);
+                self.queue_changed(&raised.id, "raised");
                 self.post(conversation_id, vec![NewMessage::bot(reply)]).await
             }
         }

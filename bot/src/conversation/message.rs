@@ -184,6 +184,15 @@ pub enum Reply {
         /// Their name as shown.
         name: String,
     },
+    /// A member of staff joined the conversation, or left it to the bot again.
+    Staff {
+        /// What the person is told.
+        text: String,
+        /// The member of staff's name as shown.
+        name: String,
+        /// Whether they joined (`true`) or left (`false`).
+        joined: bool,
+    },
 }
 
 impl Reply {
@@ -202,7 +211,8 @@ impl Reply {
             | Reply::WorkflowStatus { text, .. }
             | Reply::Handoff { text, .. }
             | Reply::Emergency { text, .. }
-            | Reply::Agent { text, .. } => text,
+            | Reply::Agent { text, .. }
+            | Reply::Staff { text, .. } => text,
         }
     }
 
@@ -217,6 +227,7 @@ impl Reply {
             Reply::Handoff { .. } => "handoff",
             Reply::Emergency { .. } => "emergency",
             Reply::Agent { .. } => "agent",
+            Reply::Staff { .. } => "staff",
         }
     }
 }

@@ -39,9 +39,8 @@ impl Engine {
                     outputs: if run.status == RunStatus::Succeeded { shown_outputs(&run) } else { Default::default() },
                 };
                 let message = NewMessage {
-                    role: super::message::Role::Bot,
-                    reply,
                     dedupe_key: Some(format!("notification:{}", notification.id)),
+                    ..NewMessage::bot(reply)
                 };
                 delivered += self.post(&conversation_id, vec![message]).await?.len();
             }
@@ -82,6 +81,7 @@ impl Engine {
             };
             let opened = self.store.raise_escalation(&run.started_by.address, &escalation).await?;
             self.metrics.escalated(&opened.reason);
+            self.queue_changed(&opened.id, "raised");
             raised += 1;
             if reason == EscalationReason::WorkflowFailed {
                 let wait = self.settings.hours.wait_message(self.local_now());
@@ -93,11 +93,8 @@ impl Engine {
                     reason: reason.as_str().into(),
                     priority: Priority::Normal.as_str().into(),
                 };
-                let message = NewMessage {
-                    role: super::message::Role::Bot,
-                    reply,
-                    dedupe_key: Some(format!("escalation:{}", opened.id)),
-                };
+                let message =
+                    NewMessage { dedupe_key: Some(format!("escalation:{}", opened.id)), ..NewMessage::bot(reply) };
                 self.post(&run.started_by.address, vec![message]).await?;
             }
         }

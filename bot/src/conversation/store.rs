@@ -11,12 +11,20 @@ use storage::{Database, Migration, StorageError, now_millis};
 use super::message::{Audience, Reply, Role, StoredMessage};
 use super::state::DialogueState;
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "conversations, messages, contacts and escalations",
-    sqlite: include_str!("../../migrations/sqlite/0001_conversations.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_conversations.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "conversations, messages, contacts and escalations",
+        sqlite: include_str!("../../migrations/sqlite/0001_conversations.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_conversations.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "turn outcomes and the audit log",
+        sqlite: include_str!("../../migrations/sqlite/0002_outcomes_and_audit.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_outcomes_and_audit.sql"),
+    },
+];
 
 /// What can go wrong storing a conversation.
 #[derive(Debug, thiserror::Error)]
@@ -106,17 +114,24 @@ pub struct NewMessage {
     pub reply: Reply,
     /// A key that keeps the same message from being added twice, such as a notification's id.
     pub dedupe_key: Option<String>,
+    /// How the turn went, on the person's message (`answered`, `unanswered`, `form`, ...).
+    pub outcome: Option<&'static str>,
 }
 
 impl NewMessage {
     /// A message from the bot.
     pub fn bot(reply: Reply) -> NewMessage {
-        NewMessage { role: Role::Bot, reply, dedupe_key: None }
+        NewMessage { role: Role::Bot, reply, dedupe_key: None, outcome: None }
     }
 
-    /// A message from the person.
-    pub fn user(text: &str) -> NewMessage {
-        NewMessage { role: Role::User, reply: Reply::User { text: text.to_string() }, dedupe_key: None }
+    /// A message from the person, with how the turn went.
+    pub fn user(text: &str, outcome: &'static str) -> NewMessage {
+        NewMessage {
+            role: Role::User,
+            reply: Reply::User { text: text.to_string() },
+            dedupe_key: None,
+            outcome: Some(outcome),
+        }
     }
 }
 
@@ -240,6 +255,44 @@ pub struct EscalationEvent {
     /// Who: `councilbot` or a member of staff.
     pub actor: String,
     /// More about it.
+    pub detail: String,
+    /// When, in milliseconds since 1970.
+    pub at: i64,
+}
+
+/// A change of an escalation's status, made by someone.
+#[derive(Debug, Clone, Copy)]
+pub struct EscalationChange<'a> {
+    /// The statuses it may be in.
+    pub from: &'a [&'a str],
+    /// The status it takes.
+    pub to: &'a str,
+    /// Who it is assigned to, when that changes.
+    pub assignee: Option<&'a str>,
+    /// How it was resolved, when it is.
+    pub outcome: Option<&'a str>,
+    /// The conversation's status from now, when that changes.
+    pub conversation_status: Option<ConversationStatus>,
+    /// The event recorded: `claimed`, `returned`, `resolved`.
+    pub event: &'a str,
+    /// Who made the change.
+    pub actor: &'a str,
+    /// More about it.
+    pub detail: &'a str,
+}
+
+/// Something a member of staff did.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// Its number.
+    pub id: i64,
+    /// Who.
+    pub actor: String,
+    /// What: `sign_in`, `claim`, `reply`, `hand_back`, `resolve`, `retry_run`, ...
+    pub action: String,
+    /// What it was done to (an escalation, a run, an account).
+    pub target: String,
+    /// More about it (never what residents wrote).
     pub detail: String,
     /// When, in milliseconds since 1970.
     pub at: i64,
@@ -644,6 +697,31 @@ impl ConversationStore {
         Ok(rows.iter().map(escalation_from_row).collect::<Result<_, _>>()?)
     }
 
+    /// Escalations still open (waiting, taken, or handed back), most urgent then oldest first.
+    pub async fn open_escalations(&self, limit: i64) -> Result<Vec<Escalation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE status IN ('waiting', 'claimed', 'returned') \
+             ORDER BY CASE priority WHEN 'high' THEN 0 ELSE 1 END, created_at LIMIT $1"
+        ))
+        .bind(limit)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(rows.iter().map(escalation_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The words of the last message the person sent in a conversation.
+    pub async fn last_user_message(&self, conversation_id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT body FROM conversation_messages WHERE conversation_id = $1 AND role = 'user' ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(self.database.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let body: String = row.try_get("body")?;
+        Ok(serde_json::from_str::<Reply>(&body).ok().map(|reply| reply.words().to_string()))
+    }
+
     /// Every escalation of a conversation, oldest first.
     pub async fn escalations_of(&self, conversation_id: &str) -> Result<Vec<Escalation>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -727,6 +805,97 @@ impl ConversationStore {
         Ok(rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?)
     }
 
+    /// Moves an escalation from one of the `from` statuses to `to` (recording who, the outcome
+    /// and the event, setting the conversation's status when given), all or nothing. Returns
+    /// the escalation as it then is, or `None` when it was in none of those statuses.
+    pub async fn move_escalation(
+        &self,
+        id: &str,
+        change: EscalationChange<'_>,
+    ) -> Result<Option<Escalation>, StoreError> {
+        let now = now_millis();
+        let from: Vec<String> = change.from.iter().map(|status| format!("'{}'", status.replace('\'', ""))).collect();
+        let mut transaction = self.database.pool().begin().await?;
+        let moved = sqlx::query(&format!(
+            "UPDATE escalations SET status = $1, assignee = COALESCE($2, assignee), outcome = COALESCE($3, outcome), \
+             updated_at = $4, resolved_at = CASE WHEN $1 = 'resolved' THEN $4 ELSE resolved_at END \
+             WHERE id = $5 AND status IN ({})",
+            from.join(", ")
+        ))
+        .bind(change.to)
+        .bind(change.assignee)
+        .bind(change.outcome)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            return Ok(None);
+        }
+        let row = sqlx::query(&format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *transaction)
+            .await?;
+        let escalation = escalation_from_row(&row)?;
+        if let Some(status) = change.conversation_status {
+            self.forget(&escalation.conversation_id);
+            sqlx::query("UPDATE conversations SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                .bind(status.as_str())
+                .bind(now)
+                .bind(&escalation.conversation_id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        record_event(&mut transaction, id, change.event, change.actor, change.detail, now).await?;
+        transaction.commit().await?;
+        Ok(Some(escalation))
+    }
+
+    /// Records an event of an escalation (such as a reply or an action on its run).
+    pub async fn escalation_event(&self, id: &str, kind: &str, actor: &str, detail: &str) -> Result<(), StoreError> {
+        let mut transaction = self.database.pool().begin().await?;
+        record_event(&mut transaction, id, kind, actor, detail, now_millis()).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Records something a member of staff did, for the audit log.
+    pub async fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO audit_log (actor, action, target, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(actor)
+            .bind(action)
+            .bind(target)
+            .bind(detail)
+            .bind(now_millis())
+            .execute(self.database.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The audit log, newest first, at most `limit` entries before `before` (an entry id).
+    pub async fn audit_log(&self, limit: i64, before: Option<i64>) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, actor, action, target, detail, created_at FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.database.pool())
+        .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            entries.push(AuditEntry {
+                id: row.try_get("id")?,
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                target: row.try_get("target")?,
+                detail: row.try_get("detail")?,
+                at: row.try_get("created_at")?,
+            });
+        }
+        Ok(entries)
+    }
+
     /// Counts conversations.
     pub async fn count(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM conversations").fetch_one(self.database.pool()).await?;
@@ -747,12 +916,14 @@ async fn insert_messages(
     }
     let rows: Vec<String> = (0..messages.len())
         .map(|index| {
-            let at = index * 7;
-            format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", at + 1, at + 2, at + 3, at + 4, at + 5, at + 6, at + 7)
+            let at = index * 8;
+            let numbers: Vec<String> = (1..=8).map(|offset| format!("${}", at + offset)).collect();
+            format!("({})", numbers.join(", "))
         })
         .collect();
     let sql = format!(
-        "INSERT INTO conversation_messages (conversation_id, seq, role, kind, body, dedupe_key, created_at) VALUES {}",
+        "INSERT INTO conversation_messages (conversation_id, seq, role, kind, body, dedupe_key, outcome, created_at) \
+         VALUES {}",
         rows.join(", ")
     );
     let mut query = sqlx::query(&sql);
@@ -764,6 +935,7 @@ async fn insert_messages(
             .bind(message.reply.kind())
             .bind(to_json(&message.reply))
             .bind(message.dedupe_key.clone())
+            .bind(message.outcome)
             .bind(now);
     }
     query.execute(&mut **transaction).await?;

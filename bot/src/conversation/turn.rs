@@ -73,7 +73,7 @@ impl<'e> Turn<'e> {
         contacts.extend(values::find_phones(&self.text));
         contacts.sort();
         contacts.dedup();
-        let mut messages = vec![NewMessage::user(&self.text)];
+        let mut messages = vec![NewMessage::user(&self.text, self.outcome.as_str())];
         messages.extend(self.replies.into_iter().map(NewMessage::bot));
         (
             TurnRecord { state: self.state, status: self.status, messages, contacts, escalation: self.escalation },

@@ -43,9 +43,11 @@ pub async fn stream(
     // Listen before reading the transcript, so nothing written in between is missed.
     let live = state.engine.subscribe(&id);
     let backlog = state.engine.transcript(&id, after).await?;
+    let until = tokio::time::Instant::now() + Duration::from_secs(state.limits.event_stream_seconds.max(1));
     let feed = Feed { engine: state.engine.clone(), conversation: id, live, pending: backlog.into(), last: after };
-    let stream = futures::stream::unfold(feed, |mut feed| async move {
-        let event = feed.next().await?;
+    let stream = futures::stream::unfold(feed, move |mut feed| async move {
+        // The stream ends after a while; the browser reconnects and resumes from its last event.
+        let event = tokio::time::timeout_at(until, feed.next()).await.ok()??;
         Some((Ok(event), feed))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

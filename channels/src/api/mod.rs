@@ -3,6 +3,7 @@
 
 pub mod conversations;
 pub mod error;
+pub mod escalations;
 pub mod events;
 pub mod rate_limit;
 
@@ -33,6 +34,9 @@ pub struct ApiLimits {
     pub message_burst: u32,
     /// Conversations a client address may start a minute, on average.
     pub conversations_per_minute: u32,
+    /// How long an event stream stays open before the client is asked to reconnect (it then
+    /// resumes from the last event), so streams move between servers behind a load balancer.
+    pub event_stream_seconds: u64,
 }
 
 impl Default for ApiLimits {
@@ -43,6 +47,7 @@ impl Default for ApiLimits {
             messages_per_minute: 30,
             message_burst: 10,
             conversations_per_minute: 20,
+            event_stream_seconds: 1800,
         }
     }
 }
@@ -83,9 +88,17 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/conversations/{id}", get(conversations::show).delete(conversations::end))
         .route("/api/v1/conversations/{id}/messages", post(conversations::send))
         .route("/api/v1/conversations/{id}/events", get(events::stream))
+        .route("/api/v1/conversations/{id}/transcript.txt", get(transcript))
         .route("/api/v1/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
+}
+
+async fn transcript(
+    axum::extract::State(state): axum::extract::State<ApiState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    crate::web::transcript_file(&state.engine, &id).await
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -1,0 +1,286 @@
+//! What staff do with an escalated conversation: claim it (the bot then stays quiet), reply in
+//! the person's own channel, hand it back to the bot, resolve it, and act on its workflow run.
+//! Every action is recorded on the escalation and in the audit log.
+
+use rpa::journal::Decision;
+use rpa::runner::RunnerError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::engine::{Engine, EngineError};
+use super::message::{Reply, Role, StoredMessage};
+use super::store::{ConversationStatus, Escalation, EscalationChange, NewMessage, StoreError};
+
+/// The longest reply staff can send, in characters.
+pub const MAX_STAFF_REPLY_CHARS: usize = 2000;
+
+/// A member of staff acting.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    /// Their account name, for records.
+    pub username: String,
+    /// Their name as residents see it.
+    pub name: String,
+}
+
+/// What can go wrong with a staff action.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffActionError {
+    /// No escalation has that id.
+    #[error("no escalation has the id `{0}`")]
+    NoSuchEscalation(String),
+    /// The escalation is not in a state for that.
+    #[error("{0}")]
+    WrongState(String),
+    /// What was sent is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The workflow runtime refused.
+    #[error(transparent)]
+    Run(#[from] RunnerError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<EngineError> for StaffActionError {
+    fn from(error: EngineError) -> StaffActionError {
+        match error {
+            EngineError::Store(error) => StaffActionError::Store(error),
+            other => StaffActionError::Invalid(other.to_string()),
+        }
+    }
+}
+
+/// A change to the queue of escalations, for live views of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueEvent {
+    /// The escalation.
+    pub escalation: String,
+    /// What happened: `raised`, `claimed`, `replied`, `returned`, `resolved`, `run`.
+    pub change: String,
+}
+
+type Outcome<T> = Result<T, StaffActionError>;
+
+impl Engine {
+    async fn escalation_or_missing(&self, id: &str) -> Outcome<Escalation> {
+        self.store.escalation(id).await?.ok_or_else(|| StaffActionError::NoSuchEscalation(id.to_string()))
+    }
+
+    /// Tells live views of the queue that an escalation changed.
+    pub(crate) fn queue_changed(&self, escalation: &str, change: &str) {
+        let _ = self.queue.send(QueueEvent { escalation: escalation.to_string(), change: change.to_string() });
+    }
+
+    /// Takes an escalation: the bot stays quiet in the conversation and the person is told a
+    /// member of staff has joined. Taking one already taken by the same person changes nothing.
+    pub async fn claim(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
+        let escalation = self.escalation_or_missing(id).await?;
+        if escalation.status == "claimed" {
+            return match escalation.assignee.as_deref() {
+                Some(assignee) if assignee == staff.username => Ok(escalation),
+                other => Err(StaffActionError::WrongState(format!(
+                    "this conversation is already taken by {}",
+                    other.unwrap_or("someone else")
+                ))),
+            };
+        }
+        let change = EscalationChange {
+            from: &["waiting", "returned"],
+            to: "claimed",
+            assignee: Some(&staff.username),
+            outcome: None,
+            conversation_status: Some(ConversationStatus::Human),
+            event: "claimed",
+            actor: &staff.username,
+            detail: "",
+        };
+        let Some(claimed) = self.store.move_escalation(id, change).await? else {
+            return Err(StaffActionError::WrongState("this conversation has already been resolved".into()));
+        };
+        let council = &self.settings.council.name;
+        let joined = Reply::Staff {
+            text: format!("{} from {council} has joined the conversation.", staff.name),
+            name: staff.name.clone(),
+            joined: true,
+        };
+        self.post(&claimed.conversation_id, vec![NewMessage::bot(joined)]).await?;
+        self.store.audit(&staff.username, "claim", id, "").await?;
+        self.queue_changed(id, "claimed");
+        Ok(claimed)
+    }
+
+    /// Sends the person a message from the member of staff who took the conversation.
+    pub async fn reply_as_staff(&self, id: &str, staff: &StaffMember, text: &str) -> Outcome<StoredMessage> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(StaffActionError::Invalid("the reply is empty".into()));
+        }
+        let length = text.chars().count();
+        if length > MAX_STAFF_REPLY_CHARS {
+            return Err(StaffActionError::Invalid(format!(
+                "the reply has {length} characters; the most is {MAX_STAFF_REPLY_CHARS}"
+            )));
+        }
+        let escalation = self.escalation_or_missing(id).await?;
+        if escalation.status != "claimed" || escalation.assignee.as_deref() != Some(staff.username.as_str()) {
+            return Err(StaffActionError::WrongState("take the conversation before replying".into()));
+        }
+        let message = NewMessage {
+            role: Role::Agent,
+            ..NewMessage::bot(Reply::Agent { text: text.to_string(), name: staff.name.clone() })
+        };
+        let stored = self.post(&escalation.conversation_id, vec![message]).await?;
+        let Some(stored) = stored.into_iter().next() else {
+            return Err(StaffActionError::WrongState("the conversation no longer exists".into()));
+        };
+        self.store.escalation_event(id, "replied", &staff.username, "").await?;
+        self.store.audit(&staff.username, "reply", id, &format!("{length} characters")).await?;
+        self.queue_changed(id, "replied");
+        Ok(stored)
+    }
+
+    /// Gives a taken conversation back to the bot; the escalation can be taken again.
+    pub async fn hand_back(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
+        let change = EscalationChange {
+            from: &["claimed"],
+            to: "returned",
+            assignee: None,
+            outcome: None,
+            conversation_status: Some(ConversationStatus::Active),
+            event: "returned",
+            actor: &staff.username,
+            detail: "",
+        };
+        let Some(returned) = self.store.move_escalation(id, change).await? else {
+            self.escalation_or_missing(id).await?;
+            return Err(StaffActionError::WrongState("only a conversation that was taken can be handed back".into()));
+        };
+        let left = Reply::Staff {
+            text: format!(
+                "{} has handed you back to the automated assistant. You can carry on asking questions here.",
+                staff.name
+            ),
+            name: staff.name.clone(),
+            joined: false,
+        };
+        self.post(&returned.conversation_id, vec![NewMessage::bot(left)]).await?;
+        self.store.audit(&staff.username, "hand_back", id, "").await?;
+        self.queue_changed(id, "returned");
+        Ok(returned)
+    }
+
+    /// Closes an escalation with how it was resolved; the bot answers the conversation again.
+    pub async fn resolve(&self, id: &str, staff: &StaffMember, outcome: &str) -> Outcome<Escalation> {
+        let outcome = outcome.trim();
+        if outcome.is_empty() {
+            return Err(StaffActionError::Invalid("say how the conversation was resolved".into()));
+        }
+        let change = EscalationChange {
+            from: &["waiting", "claimed", "returned"],
+            to: "resolved",
+            assignee: Some(&staff.username),
+            outcome: Some(outcome),
+            conversation_status: Some(ConversationStatus::Active),
+            event: "resolved",
+            actor: &staff.username,
+            detail: outcome,
+        };
+        let Some(resolved) = self.store.move_escalation(id, change).await? else {
+            self.escalation_or_missing(id).await?;
+            return Err(StaffActionError::WrongState("this conversation has already been resolved".into()));
+        };
+        let closed = Reply::Staff {
+            text: format!(
+                "{} has closed this conversation with our team. If you need anything else, just ask.",
+                staff.name
+            ),
+            name: staff.name.clone(),
+            joined: false,
+        };
+        self.post(&resolved.conversation_id, vec![NewMessage::bot(closed)]).await?;
+        self.store.audit(&staff.username, "resolve", id, outcome).await?;
+        self.queue_changed(id, "resolved");
+        Ok(resolved)
+    }
+
+    /// The workflow run an escalation is about.
+    async fn run_of(&self, id: &str) -> Outcome<(Escalation, std::sync::Arc<rpa::runner::Runner>, String)> {
+        let escalation = self.escalation_or_missing(id).await?;
+        let run_id = escalation
+            .run_id
+            .clone()
+            .ok_or_else(|| StaffActionError::WrongState("this conversation has no workflow run".into()))?;
+        let runner =
+            self.runner.clone().ok_or_else(|| StaffActionError::WrongState("workflows are not running here".into()))?;
+        Ok((escalation, runner, run_id))
+    }
+
+    /// Tries the escalation's failed run again; steps already done are not repeated.
+    pub async fn retry_run(&self, id: &str, staff: &StaffMember) -> Outcome<()> {
+        let (_, runner, run_id) = self.run_of(id).await?;
+        let run = runner.retry(&run_id, &staff.username).await?;
+        self.work_ready().notify_one();
+        self.after_run_action(id, staff, "retry_run", &run.reference, None).await
+    }
+
+    /// Finishes the escalation's run by hand with the outputs staff entered, and resolves it.
+    pub async fn complete_run(&self, id: &str, staff: &StaffMember, outputs: &[(String, String)]) -> Outcome<()> {
+        let (_, runner, run_id) = self.run_of(id).await?;
+        let run = runner.complete(&run_id, outputs, &staff.username).await?;
+        self.after_run_action(id, staff, "complete_run", &run.reference, Some("completed by hand")).await
+    }
+
+    /// Cancels the escalation's run (the person is told), and resolves it.
+    pub async fn cancel_run(&self, id: &str, staff: &StaffMember, reason: &str) -> Outcome<()> {
+        let (_, runner, run_id) = self.run_of(id).await?;
+        let run = runner.cancel(&run_id, &staff.username, reason).await?;
+        self.after_run_action(id, staff, "cancel_run", &run.reference, Some("run cancelled")).await
+    }
+
+    /// Approves or rejects the human task the escalation's run waits on; the run goes on.
+    pub async fn decide_task(
+        &self,
+        id: &str,
+        staff: &StaffMember,
+        approved: bool,
+        values: Map<String, Value>,
+        comment: &str,
+    ) -> Outcome<()> {
+        let (_, runner, run_id) = self.run_of(id).await?;
+        let decision = Decision { approved, comment: comment.to_string(), values };
+        let run = runner.decide(&run_id, decision, &staff.username).await?;
+        self.work_ready().notify_one();
+        let (action, outcome) =
+            if approved { ("approve_task", "task approved") } else { ("reject_task", "task rejected") };
+        self.after_run_action(id, staff, action, &run.reference, Some(outcome)).await
+    }
+
+    async fn after_run_action(
+        &self,
+        id: &str,
+        staff: &StaffMember,
+        action: &str,
+        reference: &str,
+        resolves: Option<&str>,
+    ) -> Outcome<()> {
+        self.store.escalation_event(id, action, &staff.username, reference).await?;
+        self.store.audit(&staff.username, action, id, reference).await?;
+        if let Some(outcome) = resolves {
+            let change = EscalationChange {
+                from: &["waiting", "claimed", "returned"],
+                to: "resolved",
+                assignee: Some(&staff.username),
+                outcome: Some(outcome),
+                conversation_status: None,
+                event: "resolved",
+                actor: &staff.username,
+                detail: outcome,
+            };
+            self.store.move_escalation(id, change).await?;
+        }
+        self.queue_changed(id, "run");
+        Ok(())
+    }
+}

@@ -1,0 +1,236 @@
+//! The service's figures over a period: conversations and how many were answered without a
+//! person, escalations by reason, how quickly people responded and resolved them, service
+//! requests carried out, staff time saved, and the questions the bot could not answer.
+
+use std::collections::BTreeMap;
+
+use rpa::journal::{Journal, RunStatus};
+use serde::Serialize;
+use storage::sqlx::{self, Row};
+
+use crate::conversation::Services;
+use crate::conversation::store::{ConversationStore, StoreError};
+use crate::language::dates::iso;
+
+/// The most questions listed as content gaps.
+const GAPS_LISTED: usize = 25;
+
+/// A period of whole days, from `from` up to but not including `to` (days since 1970).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Period {
+    /// The first day.
+    pub from: i64,
+    /// The day after the last.
+    pub to: i64,
+}
+
+impl Period {
+    fn millis(self) -> (i64, i64) {
+        (self.from * 86_400_000, self.to * 86_400_000)
+    }
+}
+
+/// One day's counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Day {
+    /// The date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Conversations started.
+    pub conversations: u64,
+    /// Escalations raised.
+    pub escalations: u64,
+}
+
+/// A question the bot could not answer, and how often it was asked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Gap {
+    /// The question, as first asked (personal data masked).
+    pub question: String,
+    /// How many times it was asked.
+    pub times: u64,
+}
+
+/// The figures for a period.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figures {
+    /// The first day, `YYYY-MM-DD`.
+    pub from: String,
+    /// The last day, `YYYY-MM-DD`.
+    pub to: String,
+    /// Conversations started.
+    pub conversations: u64,
+    /// Of those, how many never needed a person.
+    pub contained: u64,
+    /// `contained` as a share of `conversations`, from 0 to 1.
+    pub containment: f64,
+    /// Escalations raised, by reason, most first.
+    pub escalations_by_reason: Vec<(String, u64)>,
+    /// The median minutes from an escalation to the first reply from a person.
+    pub median_minutes_to_first_response: Option<f64>,
+    /// The median minutes from an escalation to its resolution.
+    pub median_minutes_to_resolution: Option<f64>,
+    /// Service requests carried out.
+    pub runs_succeeded: u64,
+    /// Service requests that failed.
+    pub runs_failed: u64,
+    /// Minutes of staff time the requests carried out would have taken by hand.
+    pub staff_minutes_saved: u64,
+    /// Each day's counts.
+    pub days: Vec<Day>,
+    /// The questions the bot could not answer, most asked first.
+    pub content_gaps: Vec<Gap>,
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    Some(if values.len().is_multiple_of(2) { (values[middle - 1] + values[middle]) / 2.0 } else { values[middle] })
+}
+
+/// Works out the figures for a period.
+pub async fn figures(
+    store: &ConversationStore,
+    journal: Option<&Journal>,
+    services: &Services,
+    period: Period,
+) -> Result<Figures, StoreError> {
+    let (start, end) = period.millis();
+    let pool = store.database().pool();
+    let day_of = |millis: i64| millis.div_euclid(86_400_000);
+    let mut days: BTreeMap<i64, (u64, u64)> = (period.from..period.to).map(|day| (day, (0, 0))).collect();
+
+    let conversations = sqlx::query(
+        "SELECT c.created_at, (SELECT COUNT(*) FROM escalations e WHERE e.conversation_id = c.id) AS escalated \
+         FROM conversations c WHERE c.created_at >= $1 AND c.created_at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    let mut contained = 0;
+    for row in &conversations {
+        let created: i64 = row.try_get("created_at")?;
+        let escalated: i64 = row.try_get("escalated")?;
+        if escalated == 0 {
+            contained += 1;
+        }
+        if let Some(day) = days.get_mut(&day_of(created)) {
+            day.0 += 1;
+        }
+    }
+
+    let escalations = sqlx::query(
+        "SELECT e.reason, e.created_at, e.resolved_at, \
+         (SELECT MIN(m.created_at) FROM conversation_messages m WHERE m.conversation_id = e.conversation_id \
+          AND m.role = 'agent' AND m.created_at >= e.created_at) AS first_response \
+         FROM escalations e WHERE e.created_at >= $1 AND e.created_at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    let mut by_reason: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut responses, mut resolutions) = (Vec::new(), Vec::new());
+    for row in &escalations {
+        let reason: String = row.try_get("reason")?;
+        let created: i64 = row.try_get("created_at")?;
+        *by_reason.entry(reason).or_default() += 1;
+        if let Some(day) = days.get_mut(&day_of(created)) {
+            day.1 += 1;
+        }
+        if let Some(first) = row.try_get::<Option<i64>, _>("first_response")? {
+            responses.push((first - created) as f64 / 60_000.0);
+        }
+        if let Some(resolved) = row.try_get::<Option<i64>, _>("resolved_at")? {
+            resolutions.push((resolved - created) as f64 / 60_000.0);
+        }
+    }
+    let mut escalations_by_reason: Vec<(String, u64)> = by_reason.into_iter().collect();
+    escalations_by_reason.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+
+    let (mut runs_succeeded, mut runs_failed, mut staff_minutes_saved) = (0, 0, 0);
+    if let Some(journal) = journal {
+        for run in journal.runs_created_between(start, end).await? {
+            match run.status {
+                RunStatus::Succeeded => {
+                    runs_succeeded += 1;
+                    let minutes = services.catalogue().get(&run.workflow).and_then(|file| file.workflow.manual_minutes);
+                    staff_minutes_saved += u64::from(minutes.unwrap_or(0));
+                }
+                RunStatus::Failed => runs_failed += 1,
+                _ => {}
+            }
+        }
+    }
+
+    let unanswered = sqlx::query(
+        "SELECT body FROM conversation_messages WHERE outcome = 'unanswered' AND created_at >= $1 AND created_at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    let redactor = rpa::redact::Redactor::default();
+    let mut gaps: BTreeMap<String, Gap> = BTreeMap::new();
+    for row in &unanswered {
+        let body: String = row.try_get("body")?;
+        let Ok(crate::conversation::Reply::User { text }) = serde_json::from_str(&body) else { continue };
+        let key = crate::language::normalise(&text).trim_end_matches(['?', '.', '!']).trim().to_string();
+        let gap = gaps.entry(key).or_insert_with(|| Gap { question: redactor.redact(text.trim()), times: 0 });
+        gap.times += 1;
+    }
+    let mut content_gaps: Vec<Gap> = gaps.into_values().collect();
+    content_gaps.sort_by(|a, b| b.times.cmp(&a.times).then_with(|| a.question.cmp(&b.question)));
+    content_gaps.truncate(GAPS_LISTED);
+
+    let total = conversations.len() as u64;
+    Ok(Figures {
+        from: iso(period.from),
+        to: iso(period.to - 1),
+        conversations: total,
+        contained,
+        containment: if total == 0 { 0.0 } else { contained as f64 / total as f64 },
+        escalations_by_reason,
+        median_minutes_to_first_response: median(responses),
+        median_minutes_to_resolution: median(resolutions),
+        runs_succeeded,
+        runs_failed,
+        staff_minutes_saved,
+        days: days
+            .into_iter()
+            .map(|(day, (conversations, escalations))| Day { date: iso(day), conversations, escalations })
+            .collect(),
+        content_gaps,
+    })
+}
+
+/// The figures as CSV: one `measure,value` line each, then the days, then the content gaps.
+pub fn to_csv(figures: &Figures) -> String {
+    let field = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    let minutes = |value: Option<f64>| value.map(|minutes| format!("{minutes:.1}")).unwrap_or_default();
+    let mut out = String::from("measure,value\n");
+    out.push_str(&format!("from,{}\nto,{}\n", figures.from, figures.to));
+    out.push_str(&format!("conversations,{}\n", figures.conversations));
+    out.push_str(&format!("answered without a person,{}\n", figures.contained));
+    out.push_str(&format!("containment,{:.3}\n", figures.containment));
+    for (reason, count) in &figures.escalations_by_reason {
+        out.push_str(&format!("escalations: {reason},{count}\n"));
+    }
+    out.push_str(&format!("median minutes to first response,{}\n", minutes(figures.median_minutes_to_first_response)));
+    out.push_str(&format!("median minutes to resolution,{}\n", minutes(figures.median_minutes_to_resolution)));
+    out.push_str(&format!("workflow runs succeeded,{}\n", figures.runs_succeeded));
+    out.push_str(&format!("workflow runs failed,{}\n", figures.runs_failed));
+    out.push_str(&format!("staff minutes saved,{}\n", figures.staff_minutes_saved));
+    out.push_str("\ndate,conversations,escalations\n");
+    for day in &figures.days {
+        out.push_str(&format!("{},{},{}\n", day.date, day.conversations, day.escalations));
+    }
+    out.push_str("\nunanswered question,times asked\n");
+    for gap in &figures.content_gaps {
+        out.push_str(&format!("{},{}\n", field(&gap.question), gap.times));
+    }
+    out
+}

@@ -1,0 +1,431 @@
+// councilbot chat: makes the chat page (and the widget's frame) live. Without this script the
+// page still works by ordinary form posts; with it, replies stream in as they are written, the
+// conversation survives reloads and dropped connections, and finished messages are announced
+// once to screen readers.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("cb-chat");
+  if (!root || !window.fetch || !window.EventSource) {
+    return;
+  }
+  var embedded = root.getAttribute("data-embedded") === "true";
+  var phone = root.getAttribute("data-phone") || "";
+  var transcript = document.getElementById("cb-transcript");
+  var announcer = document.getElementById("cb-announcer");
+  var form = document.getElementById("cb-form");
+  var input = document.getElementById("cb-input");
+  var download = document.getElementById("cb-download");
+  var endForm = document.getElementById("cb-end-form");
+  var storageKey = "councilbot.conversation";
+
+  var conversation = embedded ? read(storageKey) : root.getAttribute("data-conversation") || "";
+  var seen = {};
+  var lastId = 0;
+  var events = null;
+  var draft = null;
+
+  function read(key) {
+    try {
+      return window.sessionStorage.getItem(key) || "";
+    } catch (error) {
+      return "";
+    }
+  }
+
+  function write(key, value) {
+    try {
+      if (value) {
+        window.sessionStorage.setItem(key, value);
+      } else {
+        window.sessionStorage.removeItem(key);
+      }
+    } catch (error) {
+      // Storage may be refused (private browsing): the conversation then lasts as long as the page.
+    }
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function announce(text) {
+    if (!announcer) {
+      return;
+    }
+    announcer.textContent = "";
+    window.setTimeout(function () {
+      announcer.textContent = text;
+    }, 50);
+  }
+
+  function choiceButtons(message, holder) {
+    var group = element("div", "govuk-button-group cb-choices-live");
+    (message.choices || []).forEach(function (choice) {
+      var button = element("button", "govuk-button govuk-button--secondary", choice.label);
+      button.type = "button";
+      button.addEventListener("click", function () {
+        Array.prototype.forEach.call(group.querySelectorAll("button"), function (other) {
+          other.disabled = true;
+          other.setAttribute("aria-disabled", "true");
+        });
+        send({ choice: choice.value });
+      });
+      group.appendChild(button);
+    });
+    holder.appendChild(group);
+  }
+
+  function render(message) {
+    var item = element("li", "cb-message cb-message--new");
+    item.setAttribute("data-id", String(message.id));
+    var kind = message.kind;
+    if (kind === "user") {
+      item.className += " cb-message--user";
+      item.appendChild(element("span", "govuk-visually-hidden", "You said: "));
+      item.appendChild(element("p", "govuk-body cb-bubble", message.text));
+    } else if (kind === "agent") {
+      item.className += " cb-message--agent";
+      item.appendChild(element("p", "govuk-body-s cb-who", message.name + " (staff)"));
+      item.appendChild(element("p", "govuk-body cb-bubble", message.text));
+    } else if (kind === "staff") {
+      item.className += " cb-message--notice";
+      item.appendChild(element("p", "govuk-body-s cb-notice", message.text));
+    } else if (kind === "emergency") {
+      item.className += " cb-message--bot";
+      var warning = element("div", "govuk-warning-text cb-emergency");
+      var icon = element("span", "govuk-warning-text__icon", "!");
+      icon.setAttribute("aria-hidden", "true");
+      warning.appendChild(icon);
+      var warningText = element("div", "govuk-warning-text__text");
+      warningText.appendChild(element("span", "govuk-visually-hidden", "Warning"));
+      warningText.appendChild(document.createTextNode(message.text));
+      warning.appendChild(warningText);
+      item.appendChild(warning);
+      var contacts = element("ul", "govuk-list cb-contacts");
+      (message.contacts || []).forEach(function (contact) {
+        var line = element("li");
+        var strong = element("strong", null, contact.name + ": ");
+        var link = element("a", "govuk-link", contact.phone);
+        link.href = "tel:" + contact.phone.replace(/\s+/g, "");
+        strong.appendChild(link);
+        line.appendChild(strong);
+        line.appendChild(document.createTextNode(" – " + contact.when));
+        contacts.appendChild(line);
+      });
+      item.appendChild(contacts);
+    } else if (kind === "handoff") {
+      item.className += " cb-message--bot";
+      item.appendChild(element("div", "govuk-inset-text cb-handoff", message.text));
+    } else if (kind === "workflow_status") {
+      item.className += " cb-message--bot";
+      var box = element("div", "govuk-inset-text cb-status");
+      var line = element("p", "govuk-body");
+      var tagColour = message.status === "succeeded" ? " govuk-tag--green" :
+        (message.status === "queued" || message.status === "running" ? " govuk-tag--blue" : " govuk-tag--orange");
+      line.appendChild(element("strong", "govuk-tag" + tagColour, message.status.replace(/_/g, " ")));
+      line.appendChild(document.createTextNode(" Reference " + message.reference));
+      box.appendChild(line);
+      box.appendChild(element("p", "govuk-body", message.text));
+      item.appendChild(box);
+    } else {
+      item.className += " cb-message--bot";
+      item.appendChild(element("p", "govuk-body cb-bubble", message.text));
+      if (kind === "confirm") {
+        var summary = element("dl", "govuk-summary-list cb-summary");
+        (message.summary || []).forEach(function (entry) {
+          var row = element("div", "govuk-summary-list__row");
+          row.appendChild(element("dt", "govuk-summary-list__key", entry.label));
+          row.appendChild(element("dd", "govuk-summary-list__value", entry.value));
+          summary.appendChild(row);
+        });
+        item.appendChild(summary);
+      }
+      if (kind === "choices" || kind === "confirm") {
+        choiceButtons(message, item);
+      }
+      if (message.citations && message.citations.length) {
+        var sources = element("p", "govuk-body-s cb-sources", message.citations.length > 1 ? "Sources: " : "Source: ");
+        message.citations.forEach(function (citation, index) {
+          if (index > 0) {
+            sources.appendChild(document.createTextNode(", "));
+          }
+          var link = element("a", "govuk-link", "[" + (index + 1) + "] " + citation.title);
+          link.href = citation.url;
+          link.target = "_blank";
+          link.rel = "noopener";
+          sources.appendChild(link);
+        });
+        item.appendChild(sources);
+      }
+    }
+    return item;
+  }
+
+  function spoken(message) {
+    var words = message.text || "";
+    if (message.kind === "agent") {
+      return message.name + " says: " + words;
+    }
+    if (message.kind === "emergency") {
+      return words + " " + (message.contacts || []).map(function (contact) {
+        return contact.name + " " + contact.phone;
+      }).join(", ");
+    }
+    if (message.kind === "choices" || message.kind === "confirm") {
+      return words + " Choices: " + (message.choices || []).map(function (choice) { return choice.label; }).join(", ");
+    }
+    return words;
+  }
+
+  function show(message, live) {
+    if (!message || seen[message.id]) {
+      return;
+    }
+    seen[message.id] = true;
+    lastId = Math.max(lastId, message.id);
+    if (draft && message.role !== "user") {
+      draft.parentNode.removeChild(draft);
+      draft = null;
+    }
+    transcript.appendChild(render(message));
+    if (live && message.role !== "user") {
+      announce(spoken(message));
+    }
+    transcript.lastChild.scrollIntoView({ block: "nearest" });
+  }
+
+  function showDelta(text) {
+    if (!draft) {
+      draft = element("li", "cb-message cb-message--bot cb-message--draft");
+      draft.setAttribute("aria-hidden", "true");
+      draft.appendChild(element("p", "govuk-body cb-bubble", ""));
+      transcript.appendChild(draft);
+    }
+    draft.firstChild.textContent += text;
+  }
+
+  function problem(text) {
+    var old = document.getElementById("cb-problem");
+    if (old) {
+      old.parentNode.removeChild(old);
+    }
+    if (!text) {
+      return;
+    }
+    var note = element("p", "govuk-error-message", text);
+    note.id = "cb-problem";
+    note.setAttribute("role", "alert");
+    form.insertBefore(note, form.firstChild);
+  }
+
+  function links() {
+    if (download && conversation) {
+      download.href = "/api/v1/conversations/" + encodeURIComponent(conversation) + "/transcript.txt";
+    }
+  }
+
+  function listen() {
+    if (events) {
+      events.close();
+    }
+    if (!conversation) {
+      return;
+    }
+    events = new EventSource("/api/v1/conversations/" + encodeURIComponent(conversation) + "/events?after=" + lastId);
+    events.addEventListener("message", function (event) {
+      try {
+        show(JSON.parse(event.data), true);
+      } catch (error) {
+        // A malformed event is skipped; the transcript catches up on the next message.
+      }
+    });
+    events.addEventListener("delta", function (event) {
+      try {
+        showDelta(JSON.parse(event.data).text);
+      } catch (error) {
+        // Skipped, as above.
+      }
+    });
+  }
+
+  function load() {
+    Array.prototype.forEach.call(transcript.querySelectorAll("[data-id]"), function (item) {
+      var id = parseInt(item.getAttribute("data-id"), 10);
+      if (id) {
+        seen[id] = true;
+        lastId = Math.max(lastId, id);
+      }
+    });
+    if (!conversation) {
+      return Promise.resolve();
+    }
+    return fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (response.status === 404) {
+          conversation = "";
+          write(storageKey, "");
+          return null;
+        }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (body && body.status === "ended") {
+          conversation = "";
+          write(storageKey, "");
+          return;
+        }
+        if (body) {
+          body.messages.forEach(function (message) { show(message, false); });
+        }
+        links();
+        listen();
+      })
+      .catch(function () {
+        listen();
+      });
+  }
+
+  function start() {
+    if (conversation) {
+      return Promise.resolve(conversation);
+    }
+    return fetch("/api/v1/conversations", { method: "POST" })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("start");
+        }
+        return response.json();
+      })
+      .then(function (body) {
+        conversation = body.id;
+        if (embedded) {
+          write(storageKey, conversation);
+        }
+        links();
+        listen();
+        return conversation;
+      });
+  }
+
+  function send(body) {
+    problem("");
+    return start()
+      .then(function (id) {
+        return fetch("/api/v1/conversations/" + encodeURIComponent(id) + "/messages", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(body),
+        });
+      })
+      .then(function (response) {
+        return response.json().then(function (reply) {
+          if (!response.ok) {
+            throw new Error(reply && reply.error ? reply.error.message : "send");
+          }
+          return reply;
+        });
+      })
+      .then(function (reply) {
+        // The stream usually shows these first; anything it has not shown yet is shown now.
+        return fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
+          .then(function (whole) {
+            whole.messages.forEach(function (message) { show(message, true); });
+            return reply;
+          });
+      })
+      .catch(function (error) {
+        problem("Your message could not be sent" + (error && error.message && error.message !== "send" && error.message !== "start" ?
+          ": " + error.message : ". Please try again, or call " + phone + "."));
+      });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) {
+      problem("Type your message first.");
+      input.focus();
+      return;
+    }
+    input.value = "";
+    send({ text: text });
+    input.focus();
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit", { cancelable: true }));
+    }
+  });
+
+  Array.prototype.forEach.call(document.querySelectorAll(".cb-person"), function (personForm) {
+    personForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send({ text: "Talk to a person" });
+    });
+  });
+
+  if (endForm) {
+    endForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var ending = conversation ?
+        fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { method: "DELETE" }) : Promise.resolve();
+      ending.then(function () {
+        if (!embedded) {
+          return fetch("/chat/end", { method: "POST" });
+        }
+        return null;
+      }).finally(function () {
+        if (events) {
+          events.close();
+          events = null;
+        }
+        conversation = "";
+        write(storageKey, "");
+        seen = {};
+        lastId = 0;
+        while (transcript.firstChild) {
+          transcript.removeChild(transcript.firstChild);
+        }
+        var ended = element("li", "cb-message cb-message--notice");
+        ended.appendChild(element("p", "govuk-body-s cb-notice",
+          "Conversation ended and cleared from this browser. Type a message to start a new one."));
+        transcript.appendChild(ended);
+        announce("Conversation ended.");
+        input.focus();
+      });
+    });
+  }
+
+  if (embedded) {
+    var close = document.getElementById("cb-close");
+    var closeWidget = function () {
+      window.parent.postMessage({ type: "councilbot:close" }, "*");
+    };
+    if (close) {
+      close.addEventListener("click", closeWidget);
+    }
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        closeWidget();
+      }
+    });
+    window.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "councilbot:open") {
+        input.focus();
+      }
+    });
+  }
+
+  load();
+})();

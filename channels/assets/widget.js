@@ -1,0 +1,111 @@
+// councilbot widget: one tag on any council page adds a "Chat with us" button that opens the
+// chat in a panel. The chat itself runs in a frame served by councilbot, so the page's own styles
+// and scripts never mix with it.
+//
+//   <script src="https://chat.example.gov.uk/widget.js" defer
+//           data-council-name="Example Council" data-colour="#1d70b8" data-language="en"></script>
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || document.getElementById("councilbot-launcher")) {
+    return;
+  }
+  var base = new URL(script.src, window.location.href).origin;
+  var council = script.getAttribute("data-council-name") || "the council";
+  var colour = script.getAttribute("data-colour") || "";
+  if (!/^#[0-9a-fA-F]{6}$/.test(colour)) {
+    colour = "#1d70b8";
+  }
+  var language = (script.getAttribute("data-language") || "en").replace(/[^a-zA-Z-]/g, "").slice(0, 10) || "en";
+
+  // White or black text, whichever reads better on the council's colour (WCAG contrast).
+  function luminance(hex) {
+    var channels = [1, 3, 5].map(function (at) {
+      var value = parseInt(hex.slice(at, at + 2), 16) / 255;
+      return value <= 0.03928 ? value / 12.92 : Math.pow((value + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+  var light = luminance(colour);
+  var ink = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? "#ffffff" : "#0b0c0c";
+
+  var style = document.createElement("style");
+  style.textContent =
+    ".councilbot-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:700 19px/1.3 arial,sans-serif;" +
+    "color:" + ink + ";background:" + colour + ";border:2px solid transparent;box-shadow:0 2px 0 #0b0c0c;padding:10px 20px;" +
+    "cursor:pointer;border-radius:0}" +
+    ".councilbot-launcher:hover{text-decoration:underline}" +
+    ".councilbot-launcher:focus{outline:3px solid transparent;color:#0b0c0c;background:#ffdd00;box-shadow:0 -2px #ffdd00,0 4px #0b0c0c}" +
+    ".councilbot-panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:420px;max-width:calc(100vw - 40px);" +
+    "height:min(680px,calc(100vh - 40px));background:#ffffff;border:2px solid #0b0c0c;box-shadow:0 4px 12px rgba(0,0,0,.3)}" +
+    ".councilbot-panel[hidden]{display:none}" +
+    ".councilbot-panel iframe{width:100%;height:100%;border:0;display:block}" +
+    "@media (max-width:640px){.councilbot-panel{right:0;bottom:0;width:100%;max-width:none;height:100%;border:0}}" +
+    "@media (prefers-reduced-motion:no-preference){.councilbot-panel{transition:opacity .15s}}";
+  document.head.appendChild(style);
+
+  var launcher = document.createElement("button");
+  launcher.type = "button";
+  launcher.id = "councilbot-launcher";
+  launcher.className = "councilbot-launcher";
+  launcher.textContent = "Chat with us";
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", "councilbot-panel");
+
+  var panel = document.createElement("div");
+  panel.id = "councilbot-panel";
+  panel.className = "councilbot-panel";
+  panel.setAttribute("role", "region");
+  panel.setAttribute("aria-label", "Chat with " + council);
+  panel.hidden = true;
+
+  var frame = null;
+
+  function open() {
+    if (!frame) {
+      frame = document.createElement("iframe");
+      frame.title = "Chat with " + council;
+      frame.src = base + "/chat/embed?language=" + encodeURIComponent(language);
+      frame.addEventListener("load", function () {
+        frame.contentWindow.postMessage({ type: "councilbot:open" }, base);
+      });
+      panel.appendChild(frame);
+    } else {
+      frame.contentWindow.postMessage({ type: "councilbot:open" }, base);
+    }
+    panel.hidden = false;
+    launcher.hidden = true;
+    launcher.setAttribute("aria-expanded", "true");
+    frame.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", open);
+  window.addEventListener("message", function (event) {
+    if (event.origin === base && event.data && event.data.type === "councilbot:close") {
+      close();
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) {
+      close();
+    }
+  });
+
+  function attach() {
+    document.body.appendChild(launcher);
+    document.body.appendChild(panel);
+  }
+  if (document.body) {
+    attach();
+  } else {
+    document.addEventListener("DOMContentLoaded", attach);
+  }
+})();

@@ -1,0 +1,98 @@
+//! The supervisor console under `/console`: sign-in (local accounts or OpenID Connect), the live
+//! queue of escalations, each escalation with its transcript, details and run, the audit log
+//! and the figures.
+
+pub mod accounts;
+pub mod auth;
+mod charts;
+pub mod oidc;
+pub mod pages;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use crate::AppState;
+
+/// The console's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(pages::queue))
+        .route("/console/login", get(pages::login_form).post(pages::login))
+        .route("/console/logout", post(pages::logout))
+        .route("/console/oidc/login", get(oidc_login))
+        .route("/console/oidc/callback", get(oidc_callback))
+        .route("/console/queue", get(pages::queue_table))
+        .route("/console/queue/events", get(pages::queue_events))
+        .route("/console/escalations/{id}", get(pages::escalation))
+        .route("/console/escalations/{id}/transcript", get(pages::escalation_transcript))
+        .route("/console/escalations/{id}/events", get(pages::escalation_events))
+        .route("/console/escalations/{id}/evidence/{index}", get(pages::evidence))
+        .route("/console/escalations/{id}/run/{action}", post(pages::act_on_run))
+        .route("/console/escalations/{id}/{action}", post(pages::act))
+        .route("/console/audit", get(pages::audit))
+        .route("/console/figures", get(pages::figures))
+        .route("/console/figures.csv", get(pages::figures_csv))
+}
+
+/// `GET /console/oidc/login`: off to the council's sign-in service.
+async fn oidc_login(State(state): State<AppState>) -> Response {
+    let Some(provider) = &state.oidc else {
+        return pages::login_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            Some("Signing in with a council account is not set up.".into()),
+            None,
+            None,
+        );
+    };
+    match provider.authorization_url(&state.accounts).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "a sign-in could not be started");
+            pages::login_page(&state, StatusCode::BAD_GATEWAY, Some(error.to_string()), None, None)
+        }
+    }
+}
+
+/// What the sign-in service sends people back with.
+#[derive(Debug, Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /console/oidc/callback`.
+async fn oidc_callback(State(state): State<AppState>, Query(callback): Query<Callback>) -> Response {
+    let Some(provider) = &state.oidc else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if let Some(error) = callback.error {
+        let message = format!("The sign-in was refused: {}", callback.error_description.unwrap_or(error));
+        return pages::login_page(&state, StatusCode::UNAUTHORIZED, Some(message), None, None);
+    }
+    let (Some(code), Some(sign_in)) = (callback.code, callback.state) else {
+        return pages::login_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            Some("The sign-in came back incomplete.".into()),
+            None,
+            None,
+        );
+    };
+    match provider.complete(&state.accounts, &code, &sign_in).await {
+        Ok(principal) => {
+            let _ = state.engine.store().audit(&principal.username, "sign_in", "console", "openid connect").await;
+            pages::start_session(&state, &principal).await
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "a sign-in could not be completed");
+            pages::login_page(&state, StatusCode::UNAUTHORIZED, Some(error.to_string()), None, None)
+        }
+    }
+}

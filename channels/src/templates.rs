@@ -1,0 +1,60 @@
+//! The HTML templates of the chat pages and the console, built into the program.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::Environment;
+use serde::Serialize;
+
+/// Every template, by name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("messages.html", include_str!("../templates/messages.html")),
+    ("transcript.html", include_str!("../templates/transcript.html")),
+    ("chat.html", include_str!("../templates/chat.html")),
+    ("chat_notice.html", include_str!("../templates/chat_notice.html")),
+    ("chat_actions.html", include_str!("../templates/chat_actions.html")),
+    ("embed.html", include_str!("../templates/embed.html")),
+    ("demo.html", include_str!("../templates/demo.html")),
+    ("console_layout.html", include_str!("../templates/console_layout.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("problem.html", include_str!("../templates/problem.html")),
+    ("queue.html", include_str!("../templates/queue.html")),
+    ("queue_table.html", include_str!("../templates/queue_table.html")),
+    ("escalation.html", include_str!("../templates/escalation.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("figures.html", include_str!("../templates/figures.html")),
+];
+
+/// The templates, ready to render (HTML escaped automatically).
+pub struct Templates {
+    environment: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads every template; a template that does not parse is a fault in the program itself.
+    pub fn new() -> Templates {
+        let mut environment = Environment::new();
+        for (name, source) in TEMPLATES {
+            environment.add_template(name, source).expect("the built-in templates parse");
+        }
+        Templates { environment }
+    }
+
+    /// A page, with a status.
+    pub fn page(&self, status: StatusCode, name: &str, context: impl Serialize) -> Response {
+        let context = minijinja::Value::from(minijinja::value::Serde(&context));
+        match self.environment.get_template(name).and_then(|template| template.render(context)) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(error) => {
+                tracing::error!(template = name, error = %error, "a page could not be rendered");
+                (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Something went wrong</h1>".to_string())).into_response()
+            }
+        }
+    }
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates::new()
+    }
+}
