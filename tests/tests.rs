@@ -4,6 +4,7 @@ mod support;
 
 mod answering;
 mod api;
+mod console;
 mod conversations;
 mod evaluation;
 mod indexing;

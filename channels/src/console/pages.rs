@@ -152,7 +152,7 @@ pub async fn login(
             login_page(
                 &state,
                 StatusCode::UNAUTHORIZED,
-                Some(AccountError::WrongCredentials.to_string()),
+                Some("The username or password is not right.".to_string()),
                 Some(username),
                 None,
             )
