@@ -4,6 +4,7 @@ mod support;
 
 mod answering;
 mod api;
+mod browser;
 mod console;
 mod conversations;
 mod evaluation;

@@ -1,0 +1,380 @@
+//! The widget, the chat page and the console in a real browser (headless Chromium through
+//! WebDriver): what residents and supervisors do, checked by axe-core against the WCAG 2.0,
+//! 2.1 and 2.2 A and AA rules, and used with the keyboard alone.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use rpa::browser::{BrowserConfig, ChromeDriver, find_chromedriver};
+use serde_json::{Value, json};
+
+use crate::support::Server;
+
+/// How long anything on a page may take to appear.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The rules checked: WCAG 2.0, 2.1 and 2.2, levels A and AA.
+const WCAG_TAGS: &[&str] = &["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+/// axe-core's script, installed from npm by `scripts/test` (or named by `COUNCILBOT_AXE_JS`).
+fn axe_source() -> String {
+    let path = std::env::var_os("COUNCILBOT_AXE_JS").map(PathBuf::from).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        home.join(".cache/councilbot/npm/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("axe-core is not at {}: run ./scripts/test, which installs it", path.display()))
+}
+
+/// A ChromeDriver for the test, stopped when dropped.
+async fn chromedriver() -> ChromeDriver {
+    rpa::http::install_crypto_provider();
+    let binary = find_chromedriver(None).expect("ChromeDriver is installed (./scripts/test installs it)");
+    ChromeDriver::start(&binary).await.expect("ChromeDriver starts")
+}
+
+/// A headless Chromium session, with or without JavaScript.
+async fn browser(driver: &ChromeDriver, javascript: bool) -> Client {
+    let mut capabilities = BrowserConfig::default().capabilities();
+    if !javascript {
+        capabilities["goog:chromeOptions"]["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
+    }
+    let mut builder = ClientBuilder::rustls().expect("TLS");
+    builder.capabilities(capabilities);
+    builder.connect(driver.url()).await.expect("a browser session")
+}
+
+async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("{css}: {error}"))
+}
+
+/// Waits until a script returns true.
+async fn until(client: &Client, what: &str, script: &str) {
+    let started = Instant::now();
+    loop {
+        if client.execute(script, vec![]).await.ok() == Some(Value::Bool(true)) {
+            return;
+        }
+        if started.elapsed() > PATIENCE * 3 {
+            let text = client.execute("return document.body.innerText", vec![]).await.unwrap_or_default();
+            panic!("{what} did not happen; the page says:\n{}", text.as_str().unwrap_or_default());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs axe-core on the current document (frame) and fails with every violation found.
+async fn accessible(client: &Client, page: &str) {
+    client.execute(&format!("{};return true;", axe_source()), vec![]).await.expect("axe loads");
+    let script = format!(
+        "return axe.run(document, {{runOnly: {{type: 'tag', values: {}}}, resultTypes: ['violations']}}).then(function (result) {{ \
+           return result.violations.map(function (v) {{ return {{id: v.id, impact: v.impact, help: v.help, \
+             nodes: v.nodes.slice(0, 5).map(function (n) {{ return n.target.join(' ') + ' ' + n.failureSummary; }})}}; }}); }});",
+        json!(WCAG_TAGS)
+    );
+    let violations = client.execute(&script, vec![]).await.expect("axe runs");
+    let violations = violations.as_array().cloned().unwrap_or_default();
+    assert!(
+        violations.is_empty(),
+        "{page} has accessibility violations:\n{}",
+        serde_json::to_string_pretty(&violations).unwrap()
+    );
+}
+
+/// Opens the widget on the sample council's page and moves into its frame.
+async fn open_widget(client: &Client, server: &Server) {
+    client.goto(&format!("{}/", server.url)).await.expect("the demo page");
+    find(client, "#councilbot-launcher").await.click().await.expect("open the widget");
+    let frame = find(client, "#councilbot-panel iframe").await;
+    frame.enter_frame().await.expect("into the widget");
+    find(client, "#cb-input").await;
+}
+
+async fn send(client: &Client, text: &str) {
+    let input = find(client, "#cb-input").await;
+    input.send_keys(text).await.expect("type");
+    input.send_keys(&char::from(Key::Enter).to_string()).await.expect("send");
+}
+
+fn count_messages(kind_css: &str) -> String {
+    format!("return document.querySelectorAll('#cb-transcript {kind_css}').length")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_gets_a_cited_answer_and_a_missed_bin_reference_in_the_widget() {
+    let portal = legacy_portal::Portal::start(legacy_portal::PortalConfig::default()).await.expect("portal");
+    let url = portal.url();
+    let server = Server::start(
+        "",
+        &[
+            ("COUNCILBOT_SYSTEM_ECSS_URL", url.as_str()),
+            ("COUNCILBOT_SECRET_ECSS_USER", legacy_portal::USER),
+            ("COUNCILBOT_SECRET_ECSS_PASSWORD", legacy_portal::PASSWORD),
+        ],
+    );
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    client.goto(&format!("{}/", server.url)).await.unwrap();
+    accessible(&client, "the sample council's page").await;
+    open_widget(&client, &server).await;
+
+    send(&client, "what day are bins collected in Oakley Green?").await;
+    let source = find(&client, ".cb-message--bot .cb-sources a").await;
+    assert_eq!(
+        source.attr("href").await.unwrap().as_deref(),
+        Some("https://www.eastbrook.gov.uk/waste/bin-collection-days")
+    );
+    let answer = find(&client, ".cb-message--bot .cb-bubble").await.text().await.unwrap();
+    assert!(answer.contains("Thursday"), "{answer}");
+    accessible(&client, "the open widget with an answer").await;
+
+    send(&client, "my recycling wasn't collected yesterday, postcode EB2 7LP").await;
+    until(&client, "the question for the house", "return document.body.innerText.includes('house number or name')")
+        .await;
+    send(&client, "Rose Cottage").await;
+    until(&client, "the optional question", "return document.body.innerText.includes('Anything the crew should know')")
+        .await;
+    send(&client, "skip").await;
+    find(&client, ".cb-summary").await;
+    accessible(&client, "the widget asking to confirm a request").await;
+    let confirm =
+        client.find(Locator::XPath("//button[normalize-space()='Yes, send it']")).await.expect("a confirm button");
+    confirm.click().await.unwrap();
+    until(&client, "the request to be sent", "return document.body.innerText.includes('Your reference is CB-')").await;
+    let reference = client
+        .execute("return document.body.innerText.match(/Your reference is (CB-[0-9A-F]+)/)[1]", vec![])
+        .await
+        .unwrap();
+    until(&client, "the reference from ECSS", "return /reference WB-\\d+/.test(document.body.innerText)").await;
+    let cases = portal.cases_with_external_reference(reference.as_str().unwrap());
+    assert_eq!(cases.len(), 1, "one case on the council's system for this request");
+    let page = client.execute("return document.body.innerText", vec![]).await.unwrap();
+    assert!(page.as_str().unwrap().contains(&cases[0].reference), "the resident sees the system's reference");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_the_reply() {
+    let server = Server::start("", &[]);
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+        .args([
+            "--database-url",
+            &server.database_url(),
+            "staff",
+            "add",
+            "sam",
+            "--name",
+            "Sam Taylor",
+            "--role",
+            "admin",
+        ])
+        .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    let driver = chromedriver().await;
+    let supervisor = browser(&driver, true).await;
+    supervisor.goto(&format!("{}/console", server.url)).await.unwrap();
+    find(&supervisor, "#username").await.send_keys("sam").await.unwrap();
+    find(&supervisor, "#password").await.send_keys("correct horse battery staple").await.unwrap();
+    accessible(&supervisor, "the sign-in page").await;
+    find(&supervisor, "form[action='/console/login'] button[type=submit]").await.click().await.unwrap();
+    until(&supervisor, "the queue", "return document.body.innerText.includes('Nobody is waiting')").await;
+    accessible(&supervisor, "the empty queue").await;
+
+    let resident = browser(&driver, true).await;
+    open_widget(&resident, &server).await;
+    send(&resident, "what day are bins collected in Oakley Green?").await;
+    find(&resident, ".cb-message--bot .cb-sources a").await;
+    find(&resident, ".cb-person-button").await.click().await.unwrap();
+    until(&resident, "the handover", "return !!document.querySelector('.cb-handoff')").await;
+
+    // The queue shows the escalation without being reloaded.
+    until(&supervisor, "the escalation to appear", "return document.body.innerText.includes('Asked for a person')")
+        .await;
+    accessible(&supervisor, "the queue with an escalation").await;
+    find(&supervisor, "#cb-queue a.govuk-link").await.click().await.unwrap();
+    find(&supervisor, "#cb-claim").await.click().await.unwrap();
+    find(&supervisor, "#cb-reply").await.send_keys("Hello, this is Sam. How can I help?").await.unwrap();
+    accessible(&supervisor, "a taken escalation").await;
+    find(&supervisor, "#cb-send-reply").await.click().await.unwrap();
+
+    until(
+        &resident,
+        "the supervisor joining",
+        "return document.body.innerText.includes('Sam Taylor from Eastbrook District Council has joined')",
+    )
+    .await;
+    until(&resident, "the supervisor's reply", "return !!document.querySelector('.cb-message--agent')").await;
+    let reply = find(&resident, ".cb-message--agent").await.text().await.unwrap();
+    assert!(reply.contains("Sam Taylor (staff)") && reply.contains("How can I help?"), "{reply}");
+    accessible(&resident, "the widget with a supervisor's reply").await;
+
+    supervisor.goto(&format!("{}/console/figures", server.url)).await.unwrap();
+    find(&supervisor, "svg.cb-chart").await;
+    accessible(&supervisor, "the figures page").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reloading_and_reconnecting_keep_the_conversation_whole() {
+    // Event streams end every two seconds, so the widget keeps reconnecting.
+    let server = Server::start("[web]\nevent_stream_seconds = 2\n", &[]);
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    open_widget(&client, &server).await;
+    send(&client, "hello").await;
+    until(&client, "the greeting", "return document.body.innerText.includes('automated service')").await;
+    send(&client, "how can i pay my council tax").await;
+    until(&client, "the answer", "return document.querySelectorAll('.cb-sources').length === 1").await;
+    let before: Vec<String> = ids(&client).await;
+
+    client.refresh().await.unwrap();
+    open_frame_again(&client).await;
+    until(
+        &client,
+        "the transcript to come back",
+        &format!("return document.querySelectorAll('#cb-transcript [data-id]').length === {}", before.len()),
+    )
+    .await;
+    assert_eq!(ids(&client).await, before, "the same messages, once each, after a reload");
+
+    // Messages arriving while the stream is dropped and reconnecting are all shown, once.
+    let conversation =
+        client.execute("return sessionStorage.getItem('councilbot.conversation')", vec![]).await.unwrap();
+    let conversation = conversation.as_str().expect("the conversation is kept in the tab").to_string();
+    rpa::http::install_crypto_provider();
+    let api = reqwest::Client::new();
+    for text in ["thanks", "when is the tip open", "bye"] {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let sent = api
+            .post(format!("{}/api/v1/conversations/{conversation}/messages", server.url))
+            .json(&json!({"text": text}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200);
+    }
+    until(&client, "everything sent elsewhere to arrive", "return document.body.innerText.includes('Goodbye')").await;
+    let after = ids(&client).await;
+    let mut unique = after.clone();
+    unique.dedup();
+    assert_eq!(after, unique, "no message twice");
+    let numbers: Vec<i64> = after.iter().map(|id| id.parse().unwrap()).collect();
+    assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>(), "no message lost");
+    assert!(count(&client, &count_messages(".cb-message--user")).await >= 5);
+}
+
+async fn open_frame_again(client: &Client) {
+    find(client, "#councilbot-launcher").await.click().await.unwrap();
+    find(client, "#councilbot-panel iframe").await.enter_frame().await.unwrap();
+    find(client, "#cb-input").await;
+}
+
+async fn ids(client: &Client) -> Vec<String> {
+    let found = client
+        .execute("return Array.from(document.querySelectorAll('#cb-transcript [data-id]')).map(function (m) { return m.getAttribute('data-id'); })", vec![])
+        .await
+        .unwrap();
+    found.as_array().unwrap().iter().map(|id| id.as_str().unwrap().to_string()).collect()
+}
+
+async fn count(client: &Client, script: &str) -> u64 {
+    client.execute(script, vec![]).await.unwrap().as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_works_without_javascript() {
+    let server = Server::start("", &[]);
+    let driver = chromedriver().await;
+    let client = browser(&driver, false).await;
+    client.goto(&format!("{}/chat", server.url)).await.unwrap();
+    find(&client, "#cb-input").await.send_keys("how can i pay my council tax").await.unwrap();
+    find(&client, "#cb-send").await.click().await.unwrap();
+    let source = find(&client, ".cb-sources a").await;
+    assert_eq!(
+        source.attr("href").await.unwrap().as_deref(),
+        Some("https://www.eastbrook.gov.uk/council-tax/how-to-pay")
+    );
+    assert!(client.source().await.unwrap().contains("how can i pay my council tax"));
+
+    // axe-core needs JavaScript to run: the same page, with the same conversation, is checked
+    // in a browser that has it (the page is served the same either way).
+    let conversation = client.get_named_cookie("councilbot_chat").await.expect("the conversation is kept in a cookie");
+    let checker = browser(&driver, true).await;
+    checker.goto(&format!("{}/chat", server.url)).await.unwrap();
+    accessible(&checker, "the chat page").await;
+    checker.add_cookie(conversation).await.unwrap();
+    checker.refresh().await.unwrap();
+    find(&checker, ".cb-sources a").await;
+    accessible(&checker, "the chat page with an answer").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_is_used_with_the_keyboard_alone_and_reflows_on_a_narrow_screen() {
+    let server = Server::start("", &[]);
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    client.goto(&format!("{}/", server.url)).await.unwrap();
+    find(&client, "#councilbot-launcher").await;
+    let body = find(&client, "body").await;
+    let mut reached = false;
+    for _ in 0..40 {
+        body.send_keys(&char::from(Key::Tab).to_string()).await.ok();
+        let focused = client.active_element().await.unwrap();
+        if focused.attr("id").await.unwrap().as_deref() == Some("councilbot-launcher") {
+            reached = true;
+            focused.send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
+            break;
+        }
+    }
+    assert!(reached, "the launcher can be reached with Tab");
+    let frame = find(&client, "#councilbot-panel iframe").await;
+    frame.enter_frame().await.unwrap();
+    until(
+        &client,
+        "the message box to take focus",
+        "return document.activeElement && document.activeElement.id === 'cb-input'",
+    )
+    .await;
+    let input = client.active_element().await.unwrap();
+    input.send_keys("how can i pay my council tax").await.unwrap();
+    input.send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
+    find(&client, ".cb-sources a").await;
+    client.active_element().await.unwrap().send_keys(&char::from(Key::Escape).to_string()).await.unwrap();
+    client.enter_parent_frame().await.unwrap();
+    until(&client, "the widget to close and focus to return", "return document.getElementById('councilbot-panel').hidden && document.activeElement.id === 'councilbot-launcher'").await;
+
+    // At 320 pixels wide the chat fills the screen without scrolling sideways.
+    client.set_window_size(320, 640).await.unwrap();
+    client.active_element().await.unwrap().send_keys(&char::from(Key::Enter).to_string()).await.unwrap();
+    find(&client, "#councilbot-panel iframe").await.enter_frame().await.unwrap();
+    until(
+        &client,
+        "the chat to fit",
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth",
+    )
+    .await;
+    accessible(&client, "the widget at 320 pixels wide").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_accessibility_check_finds_problems_when_there_are_some() {
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    client
+        .goto("data:text/html,<html><body><img src='x.png'><input type='text'><p style='color:%23eee'>faint</p></body></html>")
+        .await
+        .unwrap();
+    let outcome = tokio::spawn(async move { accessible(&client, "a broken page").await });
+    let error = outcome.await.expect_err("a page without alt text, labels or contrast fails the check");
+    let message = error.into_panic().downcast::<String>().map(|message| *message).unwrap_or_default();
+    for rule in ["image-alt", "label", "html-has-lang"] {
+        assert!(message.contains(rule), "{rule} is reported: {message}");
+    }
+}
