@@ -146,3 +146,152 @@ fn a_request_the_system_refuses_waits_for_a_person_with_an_escalation_on_the_run
         assert_eq!(escalations[0].inputs["postcode"], "EB9 1AA");
     });
 }
+
+/// A supervisor signed in to the console over HTTP.
+struct Supervisor {
+    client: reqwest::Client,
+    url: String,
+}
+
+impl Supervisor {
+    fn sign_in(chat: &Chat, server: &Server) -> Supervisor {
+        let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+            .args([
+                "--database-url",
+                &server.database_url(),
+                "staff",
+                "add",
+                "sam",
+                "--name",
+                "Sam Taylor",
+                "--role",
+                "supervisor",
+            ])
+            .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
+            .output()
+            .unwrap();
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let supervisor = Supervisor { client, url: server.url.clone() };
+        let page = supervisor.page(chat, "/console/login");
+        let csrf = hidden_field(&page, "csrf");
+        chat.runtime.block_on(async {
+            supervisor
+                .client
+                .post(format!("{}/console/login", supervisor.url))
+                .form(&[("username", "sam"), ("password", "correct horse battery staple"), ("csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap();
+        });
+        supervisor
+    }
+
+    fn page(&self, chat: &Chat, path: &str) -> String {
+        chat.runtime.block_on(async {
+            self.client.get(format!("{}{path}", self.url)).send().await.unwrap().text().await.unwrap()
+        })
+    }
+
+    /// The first escalation in the queue, once there is one.
+    fn escalation(&self, chat: &Chat) -> String {
+        let started = Instant::now();
+        loop {
+            let queue = self.page(chat, "/console");
+            if let Some(start) = queue.find("/console/escalations/") {
+                let rest = &queue[start + "/console/escalations/".len()..];
+                return rest[..rest.find('"').unwrap()].to_string();
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "no escalation arrived");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn act(&self, chat: &Chat, escalation: &str, action: &str, fields: &[(&str, &str)]) -> u16 {
+        let page = self.page(chat, &format!("/console/escalations/{escalation}"));
+        let csrf = hidden_field(&page, "csrf");
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        chat.runtime.block_on(async {
+            self.client
+                .post(format!("{}/console/escalations/{escalation}/{action}", self.url))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    }
+}
+
+fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+#[test]
+fn staff_complete_a_refused_request_by_hand_and_the_resident_is_told() {
+    let portal = PracticePortal::start();
+    let server = council(&portal);
+    let chat = Chat::start(&server);
+    for text in [
+        "my kitchen tap is leaking",
+        "EB9 1AA",
+        "4",
+        "plumbing",
+        "The kitchen tap has been leaking since Monday",
+        "01632 960123",
+        "yes",
+    ] {
+        chat.say(text);
+    }
+    chat.wait_for("handover", |message| message["kind"] == "handoff" && message["reason"] == "workflow_failed");
+    let supervisor = Supervisor::sign_in(&chat, &server);
+    let escalation = supervisor.escalation(&chat);
+    let page = supervisor.page(&chat, &format!("/console/escalations/{escalation}"));
+    assert!(page.contains("Workflow run CB-"), "the run is shown");
+    assert!(page.contains("Screenshot of the council system"), "with its screenshot");
+    assert_eq!(supervisor.act(&chat, &escalation, "run/complete", &[("output.case_reference", "HR-900001")]), 303);
+    let done = chat
+        .wait_for("the outcome", |message| message["kind"] == "workflow_status" && message["status"] == "succeeded");
+    assert!(done["text"].as_str().unwrap().contains("HR-900001"), "{done}");
+    let resolved = supervisor.page(&chat, &format!("/console/escalations/{escalation}"));
+    assert!(resolved.contains("completed by hand"), "the escalation is resolved with the run");
+}
+
+#[test]
+fn a_backdated_move_waits_for_approval_and_goes_on_when_staff_approve() {
+    let portal = PracticePortal::start();
+    let server = council(&portal);
+    let chat = Chat::start(&server);
+    for text in [
+        "change my address for council tax",
+        "40012345",
+        "4 Mill Lane, Millford",
+        "22 Station Road, Eastbrook",
+        "EB1 2AB",
+        "last friday",
+        "yes",
+    ] {
+        chat.say(text);
+    }
+    let supervisor = Supervisor::sign_in(&chat, &server);
+    let escalation = supervisor.escalation(&chat);
+    let page = supervisor.page(&chat, &format!("/console/escalations/{escalation}"));
+    assert!(page.contains("Approve a backdated change of address for account 40012345"), "the task is shown");
+    assert_eq!(
+        supervisor.act(&chat, &escalation, "task", &[("decision", "approve"), ("comment", "tenancy end confirmed")]),
+        303
+    );
+    let done = chat.wait_for("the change to be recorded", |message| {
+        message["kind"] == "workflow_status" && message["status"] == "succeeded"
+    });
+    assert!(done["text"].as_str().unwrap().contains("CT-"), "{done}");
+}

@@ -13,6 +13,7 @@
   var phone = root.getAttribute("data-phone") || "";
   var transcript = document.getElementById("cb-transcript");
   var announcer = document.getElementById("cb-announcer");
+  var progress = document.getElementById("cb-progress");
   var form = document.getElementById("cb-form");
   var input = document.getElementById("cb-input");
   var download = document.getElementById("cb-download");
@@ -196,6 +197,9 @@
       draft = null;
     }
     transcript.appendChild(render(message));
+    if (progress && message.kind === "workflow_status" && message.status !== "queued" && message.status !== "running") {
+      progress.hidden = true;
+    }
     if (live && message.role !== "user") {
       announce(spoken(message));
     }
@@ -245,6 +249,17 @@
         show(JSON.parse(event.data), true);
       } catch (error) {
         // A malformed event is skipped; the transcript catches up on the next message.
+      }
+    });
+    events.addEventListener("progress", function (event) {
+      try {
+        var step = JSON.parse(event.data);
+        if (progress) {
+          progress.textContent = "Working on your request " + step.reference + ": " + step.step;
+          progress.hidden = false;
+        }
+      } catch (error) {
+        // Progress is only a courtesy; a malformed event is skipped.
       }
     });
     events.addEventListener("delta", function (event) {
