@@ -22,19 +22,6 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Adds a console account to the server's database.
-fn add_staff(server: &Server, username: &str, name: &str, role: &str) {
-    let councilbot = Councilbot { data: tempfile::tempdir().unwrap() };
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
-        .arg("--data-dir")
-        .arg(councilbot.data.path())
-        .args(["--database-url", &server.database_url(), "staff", "add", username, "--name", name, "--role", role])
-        .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
-        .output()
-        .expect("councilbot runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-}
-
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
@@ -87,8 +74,8 @@ async fn transcript(client: &reqwest::Client, server: &Server, id: &str) -> Vec<
 #[tokio::test]
 async fn nobody_gets_in_without_a_session_or_token_and_roles_are_enforced() {
     let server = Server::start("", &[]);
-    add_staff(&server, "sam", "Sam Taylor", "supervisor");
-    add_staff(&server, "alex", "Alex Khan", "admin");
+    server.add_staff("sam", "Sam Taylor", "supervisor");
+    server.add_staff("alex", "Alex Khan", "admin");
     let anonymous = client();
     let console = anonymous.get(format!("{}/console", server.url)).send().await.unwrap();
     assert_eq!(console.status(), 401);
@@ -123,7 +110,7 @@ async fn nobody_gets_in_without_a_session_or_token_and_roles_are_enforced() {
 #[tokio::test]
 async fn passwords_are_hashed_and_repeated_failures_lock_the_account() {
     let server = Server::start("", &[]);
-    add_staff(&server, "sam", "Sam Taylor", "supervisor");
+    server.add_staff("sam", "Sam Taylor", "supervisor");
     let client = client();
     let wrong = sign_in(&client, &server, "sam", "not the password at all").await;
     assert_eq!(wrong.status(), 401);
@@ -154,7 +141,7 @@ async fn passwords_are_hashed_and_repeated_failures_lock_the_account() {
 #[tokio::test]
 async fn a_supervisor_works_an_escalation_and_every_action_is_audited() {
     let server = Server::start("", &[]);
-    add_staff(&server, "sam", "Sam Taylor", "admin");
+    server.add_staff("sam", "Sam Taylor", "admin");
     let resident = client();
     let conversation = resident_asks_for_a_person(&resident, &server).await;
 

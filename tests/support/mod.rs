@@ -101,6 +101,9 @@ impl Councilbot {
     }
 }
 
+/// The password of console accounts made by tests.
+pub const STAFF_PASSWORD: &str = "correct horse battery staple";
+
 /// `councilbot serve` running on a free port over the sample council, stopped when dropped.
 pub struct Server {
     pub url: String,
@@ -159,6 +162,16 @@ impl Server {
         // Keep reading what the server writes, so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         Server { url, data, child }
+    }
+
+    /// Adds a console account (password `correct horse battery staple`).
+    pub fn add_staff(&self, username: &str, name: &str, role: &str) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+            .args(["--database-url", &self.database_url(), "staff", "add", username, "--name", name, "--role", role])
+            .env("COUNCILBOT_STAFF_PASSWORD", STAFF_PASSWORD)
+            .output()
+            .expect("councilbot runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
 
     /// The server's database, to look at what it stored.

@@ -54,6 +54,11 @@ impl From<StoredMessage> for ReplyView {
     }
 }
 
+/// A conversation's whole transcript as the API shows it (empty when it cannot be read).
+pub async fn transcript_views(engine: &bot::conversation::Engine, conversation: &str) -> Vec<ReplyView> {
+    engine.transcript(conversation, 0).await.unwrap_or_default().into_iter().map(ReplyView::from).collect()
+}
+
 /// `POST /api/v1/conversations`.
 pub async fn create(
     State(state): State<ApiState>,

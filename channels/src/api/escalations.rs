@@ -10,7 +10,7 @@ use bot::conversation::{StaffActionError, StaffMember};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::conversations::ReplyView;
+use super::conversations::{ReplyView, transcript_views};
 use super::error::ApiError;
 use crate::AppState;
 use crate::console::accounts::{Principal, Role};
@@ -66,14 +66,7 @@ async fn show(State(state): State<AppState>, Signed(who): Signed, Path(id): Path
         return ApiError::NotFound(format!("no escalation has the id `{id}`")).into_response();
     };
     let events = store.escalation_events(&id).await.unwrap_or_default();
-    let transcript: Vec<ReplyView> = state
-        .engine
-        .transcript(&escalation.conversation_id, 0)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(ReplyView::from)
-        .collect();
+    let transcript = transcript_views(&state.engine, &escalation.conversation_id).await;
     Json(json!({"escalation": escalation, "events": events, "transcript": transcript})).into_response()
 }
 

@@ -99,21 +99,25 @@ impl OidcProvider {
         OidcProvider { settings, http, discovery: RwLock::new(None), keys: RwLock::new(None) }
     }
 
-    async fn discovery(&self) -> Result<Discovery, SignInError> {
-        if let Some(discovery) = self.discovery.read().await.clone() {
-            return Ok(discovery);
-        }
-        let url = format!("{}/.well-known/openid-configuration", self.settings.issuer.trim_end_matches('/'));
-        let discovery: Discovery = self
-            .http
-            .get(&url)
+    /// A JSON document the provider publishes.
+    async fn fetch<T: serde::de::DeserializeOwned>(&self, url: &str, what: &str) -> Result<T, SignInError> {
+        self.http
+            .get(url)
             .send()
             .await
             .and_then(|response| response.error_for_status())
             .map_err(|error| SignInError::Provider(error.to_string()))?
             .json()
             .await
-            .map_err(|error| SignInError::Provider(format!("its metadata is not readable: {error}")))?;
+            .map_err(|error| SignInError::Provider(format!("its {what} are not readable: {error}")))
+    }
+
+    async fn discovery(&self) -> Result<Discovery, SignInError> {
+        if let Some(discovery) = self.discovery.read().await.clone() {
+            return Ok(discovery);
+        }
+        let url = format!("{}/.well-known/openid-configuration", self.settings.issuer.trim_end_matches('/'));
+        let discovery: Discovery = self.fetch(&url, "metadata").await?;
         *self.discovery.write().await = Some(discovery.clone());
         Ok(discovery)
     }
@@ -126,16 +130,7 @@ impl OidcProvider {
             return Ok(keys);
         }
         let discovery = self.discovery().await?;
-        let keys: Jwks = self
-            .http
-            .get(&discovery.jwks_uri)
-            .send()
-            .await
-            .and_then(|response| response.error_for_status())
-            .map_err(|error| SignInError::Provider(error.to_string()))?
-            .json()
-            .await
-            .map_err(|error| SignInError::Provider(format!("its keys are not readable: {error}")))?;
+        let keys: Jwks = self.fetch(&discovery.jwks_uri, "keys").await?;
         *self.keys.write().await = Some((keys.clone(), Instant::now()));
         Ok(keys)
     }

@@ -18,7 +18,7 @@ use super::accounts::{AccountError, Principal, Role, SESSION_MILLIS, random_toke
 use super::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Signed, check_csrf, require, session_cookie};
 use super::charts;
 use crate::AppState;
-use crate::api::conversations::ReplyView;
+use crate::api::conversations::transcript_views;
 use crate::web::cookie;
 
 /// The outcomes staff choose from when resolving.
@@ -322,13 +322,7 @@ async fn escalation_context(state: &AppState, who: &Principal, escalation: &Esca
     let now = storage::now_millis();
     let engine = &state.engine;
     let conversation = engine.store().get(&escalation.conversation_id).await.ok().flatten();
-    let transcript: Vec<ReplyView> = engine
-        .transcript(&escalation.conversation_id, 0)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(ReplyView::from)
-        .collect();
+    let transcript = transcript_views(engine, &escalation.conversation_id).await;
     let inputs: Vec<(String, String)> = escalation
         .inputs
         .iter()
@@ -460,14 +454,7 @@ pub async fn escalation_transcript(
     let Ok(Some(escalation)) = state.engine.store().escalation(&id).await else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let transcript: Vec<ReplyView> = state
-        .engine
-        .transcript(&escalation.conversation_id, 0)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(ReplyView::from)
-        .collect();
+    let transcript = transcript_views(&state.engine, &escalation.conversation_id).await;
     state.templates.page(StatusCode::OK, "transcript.html", json!({"transcript": transcript}))
 }
 
