@@ -207,6 +207,20 @@ async fn a_supervisor_works_an_escalation_and_every_action_is_audited() {
     let figures = supervisor.get(format!("{}/console/figures", server.url)).send().await.unwrap();
     assert_eq!(figures.status(), 200);
     assert!(figures.text().await.unwrap().contains("<svg"), "charts are drawn");
+
+    let signed_out = supervisor
+        .post(format!("{}/console/logout", server.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 200);
+    assert!(signed_out.text().await.unwrap().contains("You have signed out"));
+    assert_eq!(
+        supervisor.get(format!("{}/console", server.url)).send().await.unwrap().status(),
+        401,
+        "the session has ended"
+    );
 }
 
 #[tokio::test]
