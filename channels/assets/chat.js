@@ -196,6 +196,7 @@
       draft.parentNode.removeChild(draft);
       draft = null;
     }
+    var following = nearEnd();
     transcript.appendChild(render(message));
     if (progress && message.kind === "workflow_status" && message.status !== "queued" && message.status !== "running") {
       progress.hidden = true;
@@ -203,7 +204,34 @@
     if (live && message.role !== "user") {
       announce(spoken(message));
     }
-    transcript.lastChild.scrollIntoView({ block: "nearest" });
+    if (following || message.role === "user") {
+      transcript.lastChild.scrollIntoView({ block: "nearest" });
+    } else if (live) {
+      cue.hidden = false;
+    }
+  }
+
+  // Someone reading earlier messages is not moved: a button says there are new ones.
+  var cue = element("button", "govuk-button govuk-button--secondary cb-new-messages", "New messages below");
+  cue.type = "button";
+  cue.hidden = true;
+  cue.addEventListener("click", function () {
+    cue.hidden = true;
+    if (transcript.lastChild) {
+      transcript.lastChild.scrollIntoView({ block: "nearest" });
+    }
+    input.focus();
+  });
+  transcript.parentNode.insertBefore(cue, transcript.nextSibling);
+  window.addEventListener("scroll", function () {
+    if (nearEnd()) {
+      cue.hidden = true;
+    }
+  });
+
+  function nearEnd() {
+    var page = document.scrollingElement || document.documentElement;
+    return page.scrollTop + window.innerHeight >= page.scrollHeight - 120;
   }
 
   function showDelta(text) {
