@@ -229,9 +229,10 @@
     }
   });
 
+  // Whether the latest message is on screen: the person is following the conversation.
   function nearEnd() {
-    var page = document.scrollingElement || document.documentElement;
-    return page.scrollTop + window.innerHeight >= page.scrollHeight - 120;
+    var last = transcript.lastElementChild;
+    return !last || last.getBoundingClientRect().top < window.innerHeight;
   }
 
   function showDelta(text) {
