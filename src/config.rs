@@ -37,6 +37,140 @@ pub struct Config {
     pub web: WebConfig,
     /// The supervisor console.
     pub console: ConsoleConfig,
+    /// Text messages through Twilio or GOV.UK Notify.
+    pub sms: SmsConfig,
+    /// Microsoft Teams, through Azure Bot Service.
+    pub teams: TeamsConfig,
+}
+
+/// Text messages; credentials come only from the environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// The most segments one reply may take (a segment is 160 plain characters, or 70 with
+    /// characters outside the GSM alphabet); longer answers are shortened with a link.
+    pub max_segments: usize,
+    /// Seconds a reply may take to go back in Twilio's webhook answer; slower ones are sent after.
+    pub reply_within_seconds: u64,
+    /// Hours after the last message in which a text continues the same conversation.
+    pub continue_within_hours: u64,
+    /// Twilio (`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`).
+    pub twilio: TwilioConfig,
+    /// GOV.UK Notify (`NOTIFY_API_KEY`, `NOTIFY_CALLBACK_TOKEN`).
+    pub notify: NotifyConfig,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            max_segments: 3,
+            reply_within_seconds: 4,
+            continue_within_hours: 24,
+            twilio: TwilioConfig::default(),
+            notify: NotifyConfig::default(),
+        }
+    }
+}
+
+/// Twilio.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TwilioConfig {
+    /// The API's address.
+    pub api_url: String,
+    /// The council's number texts come from, such as `+447700900000`.
+    pub from: String,
+    /// The messaging service that sends texts (instead of `from`).
+    pub messaging_service_sid: String,
+    /// The account SID (only from `TWILIO_ACCOUNT_SID`).
+    #[serde(skip)]
+    pub account_sid: String,
+    /// The auth token (only from `TWILIO_AUTH_TOKEN`).
+    #[serde(skip)]
+    pub auth_token: String,
+}
+
+impl Default for TwilioConfig {
+    fn default() -> Self {
+        TwilioConfig {
+            api_url: channels::sms::twilio::DEFAULT_API_URL.into(),
+            from: String::new(),
+            messaging_service_sid: String::new(),
+            account_sid: String::new(),
+            auth_token: String::new(),
+        }
+    }
+}
+
+/// GOV.UK Notify.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// The API's address.
+    pub api_url: String,
+    /// The text message template whose whole body is `((message))`.
+    pub template_id: String,
+    /// The text sender to use, when not the service's default.
+    pub sms_sender_id: String,
+    /// The API key (only from `NOTIFY_API_KEY`).
+    #[serde(skip)]
+    pub api_key: String,
+    /// The bearer token Notify sends to the callbacks (only from `NOTIFY_CALLBACK_TOKEN`).
+    #[serde(skip)]
+    pub callback_token: String,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            api_url: channels::sms::notify::DEFAULT_API_URL.into(),
+            template_id: String::new(),
+            sms_sender_id: String::new(),
+            api_key: String::new(),
+            callback_token: String::new(),
+        }
+    }
+}
+
+/// Microsoft Teams; credentials come only from the environment (`MICROSOFT_APP_ID`,
+/// `MICROSOFT_APP_PASSWORD`, `MICROSOFT_APP_TENANT_ID`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamsConfig {
+    /// The Bot Framework's OpenID metadata, which names its signing keys.
+    pub openid_metadata_url: String,
+    /// Microsoft Entra ID's sign-in address (tokens of single-tenant bots and their keys).
+    pub login_url: String,
+    /// Where the bot's own token comes from [default: `{login_url}/{tenant or botframework.com}/oauth2/v2.0/token`].
+    pub token_url: String,
+    /// The tenant whose users are staff [default: the bot's tenant].
+    pub staff_tenant: String,
+    /// Entra ID object ids of supervisors alerted in Teams to urgent escalations and tasks.
+    pub supervisors: Vec<String>,
+    /// The app id (only from `MICROSOFT_APP_ID`).
+    #[serde(skip)]
+    pub app_id: String,
+    /// The client secret (only from `MICROSOFT_APP_PASSWORD`).
+    #[serde(skip)]
+    pub app_password: String,
+    /// The bot's tenant, for a single-tenant bot (only from `MICROSOFT_APP_TENANT_ID`).
+    #[serde(skip)]
+    pub tenant_id: String,
+}
+
+impl Default for TeamsConfig {
+    fn default() -> Self {
+        TeamsConfig {
+            openid_metadata_url: channels::teams::auth::BOT_FRAMEWORK_METADATA_URL.into(),
+            login_url: channels::teams::auth::ENTRA_LOGIN_URL.into(),
+            token_url: String::new(),
+            staff_tenant: String::new(),
+            supervisors: Vec::new(),
+            app_id: String::new(),
+            app_password: String::new(),
+            tenant_id: String::new(),
+        }
+    }
 }
 
 /// The web chat.
@@ -232,6 +366,20 @@ impl Config {
         if let Some(secret) = set("COUNCILBOT_OIDC_CLIENT_SECRET") {
             self.console.oidc.client_secret = secret;
         }
+        let secrets: [(&str, &mut String); 7] = [
+            ("TWILIO_ACCOUNT_SID", &mut self.sms.twilio.account_sid),
+            ("TWILIO_AUTH_TOKEN", &mut self.sms.twilio.auth_token),
+            ("NOTIFY_API_KEY", &mut self.sms.notify.api_key),
+            ("NOTIFY_CALLBACK_TOKEN", &mut self.sms.notify.callback_token),
+            ("MICROSOFT_APP_ID", &mut self.teams.app_id),
+            ("MICROSOFT_APP_PASSWORD", &mut self.teams.app_password),
+            ("MICROSOFT_APP_TENANT_ID", &mut self.teams.tenant_id),
+        ];
+        for (name, slot) in secrets {
+            if let Some(value) = set(name) {
+                *slot = value;
+            }
+        }
     }
 
     /// Every problem with the configuration, each naming the option.
@@ -288,6 +436,68 @@ impl Config {
             if oidc.redirect_url.is_empty() && self.web.public_url.is_empty() {
                 problems.push("console.oidc.redirect_url: needed (or web.public_url)".into());
             }
+        }
+        problems.extend(self.channel_problems());
+        problems
+    }
+
+    fn channel_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let sms = &self.sms;
+        if !(1..=10).contains(&sms.max_segments) {
+            problems.push(format!("sms.max_segments: {} is outside 1 to 10", sms.max_segments));
+        }
+        if sms.continue_within_hours == 0 {
+            problems.push("sms.continue_within_hours: must be at least 1".into());
+        }
+        let twilio = &sms.twilio;
+        if twilio.account_sid.is_empty() != twilio.auth_token.is_empty() {
+            problems.push("sms.twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed together".into());
+        }
+        if !twilio.account_sid.is_empty() {
+            if twilio.from.is_empty() && twilio.messaging_service_sid.is_empty() {
+                problems.push("sms.twilio.from: the council's number is needed (or messaging_service_sid)".into());
+            }
+            if self.web.public_url.is_empty() {
+                problems.push(
+                    "web.public_url: needed for Twilio, which signs its webhooks over the public address \
+                     (COUNCILBOT_PUBLIC_URL)"
+                        .into(),
+                );
+            }
+        }
+        let notify = &sms.notify;
+        if !notify.api_key.is_empty() {
+            if let Err(problem) = channels::sms::notify::ApiKey::parse(&notify.api_key) {
+                problems.push(format!("sms.notify: {problem}"));
+            }
+            if notify.template_id.is_empty() {
+                problems.push("sms.notify.template_id: the template whose body is ((message)) is needed".into());
+            }
+            if notify.callback_token.is_empty() {
+                problems
+                    .push("sms.notify: NOTIFY_CALLBACK_TOKEN is not set, so texts from Notify would be refused".into());
+            }
+        }
+        let teams = &self.teams;
+        if !teams.app_id.is_empty() && teams.app_password.is_empty() {
+            problems.push("teams: MICROSOFT_APP_PASSWORD is needed with MICROSOFT_APP_ID".into());
+        }
+        if teams.app_id.is_empty() && (teams.tenant_id.len() + teams.app_password.len()) > 0 {
+            problems.push("teams: MICROSOFT_APP_ID is needed with MICROSOFT_APP_PASSWORD".into());
+        }
+        for (option, url) in [
+            ("sms.twilio.api_url", &twilio.api_url),
+            ("sms.notify.api_url", &notify.api_url),
+            ("teams.openid_metadata_url", &teams.openid_metadata_url),
+            ("teams.login_url", &teams.login_url),
+        ] {
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                problems.push(format!("{option}: `{url}` is not an http or https address"));
+            }
+        }
+        if !teams.token_url.is_empty() && !teams.token_url.starts_with("http") {
+            problems.push(format!("teams.token_url: `{}` is not an http or https address", teams.token_url));
         }
         problems
     }

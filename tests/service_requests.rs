@@ -5,86 +5,8 @@
 use std::time::{Duration, Instant};
 
 use bot::conversation::ConversationStore;
-use serde_json::{Value, json};
 
-use crate::support::{PracticePortal, Server};
-
-/// A blocking client over the chat API.
-struct Chat {
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
-    url: String,
-    id: String,
-}
-
-impl Chat {
-    fn start(server: &Server) -> Chat {
-        rpa::http::install_crypto_provider();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        let url = server.url.clone();
-        let id = runtime.block_on(async {
-            let body: Value =
-                client.post(format!("{url}/api/v1/conversations")).send().await.unwrap().json().await.unwrap();
-            body["id"].as_str().unwrap().to_string()
-        });
-        Chat { runtime, client, url, id }
-    }
-
-    fn say(&self, text: &str) -> Vec<Value> {
-        self.runtime.block_on(async {
-            let response = self
-                .client
-                .post(format!("{}/api/v1/conversations/{}/messages", self.url, self.id))
-                .json(&json!({"text": text}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200, "{text}");
-            let body: Value = response.json().await.unwrap();
-            body["replies"].as_array().unwrap().clone()
-        })
-    }
-
-    fn transcript(&self) -> Vec<Value> {
-        self.runtime.block_on(async {
-            let body: Value = self
-                .client
-                .get(format!("{}/api/v1/conversations/{}", self.url, self.id))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["messages"].as_array().unwrap().clone()
-        })
-    }
-
-    /// Waits until the transcript holds a message that `wanted` picks.
-    fn wait_for(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
-        let started = Instant::now();
-        loop {
-            if let Some(found) = self.transcript().into_iter().find(|message| wanted(message)) {
-                return found;
-            }
-            assert!(started.elapsed() < Duration::from_secs(120), "no {what} in {:#?}", self.transcript());
-            std::thread::sleep(Duration::from_millis(250));
-        }
-    }
-}
-
-fn council(portal: &PracticePortal) -> Server {
-    let url = portal.portal.url();
-    Server::start(
-        "",
-        &[
-            ("COUNCILBOT_SYSTEM_ECSS_URL", url.as_str()),
-            ("COUNCILBOT_SECRET_ECSS_USER", legacy_portal::USER),
-            ("COUNCILBOT_SECRET_ECSS_PASSWORD", legacy_portal::PASSWORD),
-        ],
-    )
-}
+use crate::support::{Chat, PracticePortal, Server, council};
 
 #[test]
 fn a_missed_bin_reported_in_conversation_comes_back_with_the_systems_reference() {

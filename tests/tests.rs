@@ -11,4 +11,6 @@ mod evaluation;
 mod indexing;
 mod privacy;
 mod service_requests;
+mod sms;
+mod teams;
 mod workflows;

@@ -7,6 +7,8 @@ pub mod assets;
 pub mod console;
 pub mod health;
 pub mod security;
+pub mod sms;
+pub mod teams;
 pub mod templates;
 pub mod web;
 
@@ -59,6 +61,10 @@ pub struct AppState {
     pub logins: Arc<RateLimiter>,
     /// The OpenID Connect provider, when one is set up.
     pub oidc: Option<Arc<OidcProvider>>,
+    /// Text messages, when a provider is set up.
+    pub sms: Option<Arc<sms::SmsChannel>>,
+    /// Microsoft Teams, when set up.
+    pub teams: Option<Arc<teams::TeamsChannel>>,
 }
 
 impl AppState {
@@ -78,6 +84,8 @@ impl AppState {
             settings: Arc::new(settings),
             logins: Arc::new(RateLimiter::new(10, 10)),
             oidc: oidc.map(Arc::new),
+            sms: None,
+            teams: None,
         }
     }
 }
@@ -100,6 +108,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone());
     Router::new()
         .merge(api::router(state.api.clone()))
+        .merge(sms::router(state.sms.clone()))
+        .merge(teams::router(state.teams.clone()))
         .merge(pages)
         .merge(health::router(state.engine.clone(), http_metrics.clone()))
         .layer(axum::middleware::from_fn_with_state(origins.clone(), security::check_origin))

@@ -10,6 +10,10 @@ use anyhow::{Context, Result};
 use bot::conversation::{Engine, system_clock};
 use channels::console::accounts::Accounts;
 use channels::console::oidc::{OidcProvider, OidcSettings};
+use channels::sms::notify::{ApiKey, NotifySettings};
+use channels::sms::twilio::TwilioSettings;
+use channels::sms::{SmsChannel, SmsSettings};
+use channels::teams::{TeamsChannel, TeamsSettings};
 use channels::{ApiLimits, AppState, Origins, WebSettings};
 use rpa::secrets::Secrets;
 
@@ -49,7 +53,23 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     let web =
         WebSettings { origins: Origins { allowed: config.web.allowed_origins.clone(), https }, secure_cookies: https };
     let oidc = oidc_provider(&config);
-    let app = channels::app(AppState::new(engine.clone(), accounts.clone(), limits, web, oidc));
+    let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
+    let mut channels_on = vec!["the web chat"];
+    let mut _background = Vec::new();
+    if let Some(settings) = sms_settings(&config) {
+        let sms = SmsChannel::open(engine.clone(), settings).await?;
+        _background.push(sms.spawn_delivery());
+        channels_on.push("texts");
+        state.sms = Some(sms);
+    }
+    if let Some(settings) = teams_settings(&config) {
+        let teams = TeamsChannel::open(engine.clone(), settings).await?;
+        _background.push(teams.spawn_delivery());
+        _background.extend(teams.spawn_supervisor_alerts());
+        channels_on.push("Microsoft Teams");
+        state.teams = Some(teams);
+    }
+    let app = channels::app(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -66,6 +86,7 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
             "taken from the council's pages (no language model)"
         },
     );
+    eprintln!("  channels: {}", channels_on.join(", "));
     if accounts.list().await.map(|accounts| accounts.is_empty()).unwrap_or(false) {
         eprintln!("  no console accounts yet: add one with `councilbot staff add NAME --role admin`");
     }
@@ -74,6 +95,64 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
         .await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The text channel's settings, when Twilio or Notify is set up.
+fn sms_settings(config: &Config) -> Option<SmsSettings> {
+    let sms = &config.sms;
+    let twilio = (!sms.twilio.account_sid.is_empty()).then(|| TwilioSettings {
+        account_sid: sms.twilio.account_sid.clone(),
+        auth_token: sms.twilio.auth_token.clone(),
+        api_url: sms.twilio.api_url.clone(),
+        from: sms.twilio.from.clone(),
+        messaging_service_sid: sms.twilio.messaging_service_sid.clone(),
+    });
+    let notify = ApiKey::parse(&sms.notify.api_key).ok().map(|api_key| NotifySettings {
+        api_key,
+        api_url: sms.notify.api_url.clone(),
+        template_id: sms.notify.template_id.clone(),
+        sms_sender_id: sms.notify.sms_sender_id.clone(),
+        callback_token: sms.notify.callback_token.clone(),
+    });
+    if twilio.is_none() && notify.is_none() {
+        return None;
+    }
+    Some(SmsSettings {
+        twilio,
+        notify,
+        public_url: config.web.public_url.clone(),
+        max_segments: sms.max_segments,
+        reply_within: Duration::from_secs(sms.reply_within_seconds),
+        continue_within: Duration::from_secs(sms.continue_within_hours * 3600),
+        council_name: config.council.name.clone(),
+        council_phone: config.council.phone.clone(),
+    })
+}
+
+/// The Teams channel's settings, when the bot's app id is given.
+fn teams_settings(config: &Config) -> Option<TeamsSettings> {
+    let teams = &config.teams;
+    if teams.app_id.is_empty() {
+        return None;
+    }
+    let token_url = if teams.token_url.is_empty() {
+        let authority = if teams.tenant_id.is_empty() { "botframework.com" } else { teams.tenant_id.as_str() };
+        format!("{}/{authority}/oauth2/v2.0/token", teams.login_url.trim_end_matches('/'))
+    } else {
+        teams.token_url.clone()
+    };
+    Some(TeamsSettings {
+        app_id: teams.app_id.clone(),
+        app_password: teams.app_password.clone(),
+        tenant_id: teams.tenant_id.clone(),
+        openid_metadata_url: teams.openid_metadata_url.clone(),
+        login_url: teams.login_url.clone(),
+        token_url,
+        staff_tenant: if teams.staff_tenant.is_empty() { teams.tenant_id.clone() } else { teams.staff_tenant.clone() },
+        supervisors: teams.supervisors.clone(),
+        public_url: config.web.public_url.clone(),
+        council_name: config.council.name.clone(),
+    })
 }
 
 /// The OpenID Connect provider, when the configuration names one.

@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 /// Where the sample council's pages without a canonical URL live.
 pub const SAMPLE_BASE_URL: &str = "https://www.eastbrook.gov.uk";
@@ -109,6 +112,7 @@ pub struct Server {
     pub url: String,
     pub data: tempfile::TempDir,
     child: std::process::Child,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -160,8 +164,14 @@ impl Server {
             seen.push(line);
         };
         // Keep reading what the server writes, so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { url, data, child }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(seen));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Server { url, data, child, log }
     }
 
     /// Adds a console account (password `correct horse battery staple`).
@@ -174,6 +184,16 @@ impl Server {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
 
+    /// What the server has logged (warnings and errors).
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// Waits for a condition, failing after two minutes with what the server logged.
+    pub fn eventually<T>(&self, what: &str, check: impl FnMut() -> Option<T>) -> T {
+        wait_until(what, check, || self.log())
+    }
+
     /// The server's database, to look at what it stored.
     pub fn database_url(&self) -> String {
         format!("sqlite://{}", self.data.path().join("councilbot.db").display())
@@ -184,5 +204,161 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A blocking client over the chat API.
+pub struct Chat {
+    pub runtime: tokio::runtime::Runtime,
+    pub client: reqwest::Client,
+    pub url: String,
+    pub id: String,
+}
+
+impl Chat {
+    pub fn start(server: &Server) -> Chat {
+        rpa::http::install_crypto_provider();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+        let url = server.url.clone();
+        let id = runtime.block_on(async {
+            let body: Value =
+                client.post(format!("{url}/api/v1/conversations")).send().await.unwrap().json().await.unwrap();
+            body["id"].as_str().unwrap().to_string()
+        });
+        Chat { runtime, client, url, id }
+    }
+
+    pub fn say(&self, text: &str) -> Vec<Value> {
+        self.runtime.block_on(async {
+            let response = self
+                .client
+                .post(format!("{}/api/v1/conversations/{}/messages", self.url, self.id))
+                .json(&json!({"text": text}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{text}");
+            let body: Value = response.json().await.unwrap();
+            body["replies"].as_array().unwrap().clone()
+        })
+    }
+
+    pub fn transcript(&self) -> Vec<Value> {
+        self.runtime.block_on(async {
+            let body: Value = self
+                .client
+                .get(format!("{}/api/v1/conversations/{}", self.url, self.id))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["messages"].as_array().unwrap().clone()
+        })
+    }
+
+    /// Waits until the transcript holds a message that `wanted` picks.
+    pub fn wait_for(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            if let Some(found) = self.transcript().into_iter().find(|message| wanted(message)) {
+                return found;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "no {what} in {:#?}", self.transcript());
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+}
+
+/// The sample council working its workflows on the practice back office.
+pub fn council(portal: &PracticePortal) -> Server {
+    council_with(portal, "", &[])
+}
+
+/// The sample council on the practice back office, with more configuration and environment.
+pub fn council_with(portal: &PracticePortal, extra_config: &str, extra_env: &[(&str, &str)]) -> Server {
+    let url = portal.portal.url();
+    let mut env = vec![
+        ("COUNCILBOT_SYSTEM_ECSS_URL", url.as_str()),
+        ("COUNCILBOT_SECRET_ECSS_USER", legacy_portal::USER),
+        ("COUNCILBOT_SECRET_ECSS_PASSWORD", legacy_portal::PASSWORD),
+    ];
+    env.extend_from_slice(extra_env);
+    Server::start(extra_config, &env)
+}
+
+/// A reference script run with the platforms' own client libraries (`tests/reference`).
+pub fn reference_script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference").join(name)
+}
+
+fn cache_dir() -> PathBuf {
+    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/councilbot")
+}
+
+/// Node with the npm packages `./scripts/test` installs (`COUNCILBOT_NODE_MODULES`).
+pub fn node(script: &str) -> std::process::Command {
+    let modules = std::env::var("COUNCILBOT_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| cache_dir().join("npm/node_modules"));
+    assert!(
+        modules.join("botframework-connector").is_dir() && modules.join("@microsoft/agents-activity").is_dir(),
+        "the npm packages botframework-connector and @microsoft/agents-activity are missing from {}: \
+         ./scripts/test installs them",
+        modules.display()
+    );
+    let mut command = std::process::Command::new("node");
+    command.arg(reference_script(script)).env("NODE_PATH", modules);
+    command
+}
+
+/// Python with the PyPI packages `./scripts/test` installs (`COUNCILBOT_PYTHON`).
+pub fn python(script: &str) -> std::process::Command {
+    let python =
+        std::env::var("COUNCILBOT_PYTHON").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("venv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} is missing: ./scripts/test makes it, with the twilio and notifications-python-client packages",
+        python.display()
+    );
+    let mut command = std::process::Command::new(python);
+    command.arg(reference_script(script));
+    command
+}
+
+/// An HTTP server of the test's own, on a runtime of its own, for a platform that cannot be
+/// reached from here.
+pub struct LocalService {
+    pub url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl LocalService {
+    pub fn start(router: axum::Router) -> LocalService {
+        LocalService::start_with(|_| router)
+    }
+
+    /// Starts a service whose routes need to know its own address.
+    pub fn start_with(make: impl FnOnce(&str) -> axum::Router) -> LocalService {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a free port");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let router = make(&url);
+        runtime.spawn(async move { axum::serve(listener, router).await });
+        LocalService { url, _runtime: runtime }
+    }
+}
+
+fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>, log: impl Fn() -> String) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "timed out waiting for {what}\n{}", log());
+        std::thread::sleep(Duration::from_millis(200));
     }
 }

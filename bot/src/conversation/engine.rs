@@ -90,6 +90,7 @@ pub struct Engine {
     pub(crate) clock: Clock,
     pub(crate) metrics: EngineMetrics,
     pub(crate) queue: broadcast::Sender<super::staff::QueueEvent>,
+    posts: broadcast::Sender<(String, StoredMessage)>,
     work_ready: Arc<Notify>,
     locks: TurnLocks,
 }
@@ -108,9 +109,16 @@ impl Engine {
             clock: parts.clock,
             metrics: EngineMetrics::default(),
             queue: broadcast::channel(256).0,
+            posts: broadcast::channel(1024).0,
             work_ready: Arc::new(Notify::new()),
             locks: TurnLocks::default(),
         }
+    }
+
+    /// Listens to every message added to any conversation outside a turn (run updates, replies
+    /// from staff, handovers), for channels that deliver them to people: `(conversation, message)`.
+    pub fn subscribe_posts(&self) -> broadcast::Receiver<(String, StoredMessage)> {
+        self.posts.subscribe()
     }
 
     /// Listens to changes of the queue of escalations.
@@ -278,8 +286,22 @@ impl Engine {
         Ok(())
     }
 
-    /// Adds messages to a conversation outside a turn and tells its listeners.
+    /// Adds messages to a conversation outside a turn and tells its listeners, and the channels
+    /// that deliver messages to people.
     pub async fn post(&self, conversation: &str, messages: Vec<NewMessage>) -> Result<Vec<StoredMessage>, EngineError> {
+        let stored = self.append_and_publish(conversation, messages).await?;
+        for message in &stored {
+            let _ = self.posts.send((conversation.to_string(), message.clone()));
+        }
+        Ok(stored)
+    }
+
+    /// Adds messages that a turn returns to its caller (who delivers them), telling live listeners.
+    async fn append_and_publish(
+        &self,
+        conversation: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<StoredMessage>, EngineError> {
         let stored = self.store.append(conversation, messages).await?;
         for message in &stored {
             self.hub.publish(conversation, LiveEvent::Message(message.clone()));
@@ -318,7 +340,7 @@ impl Engine {
                     status: "queued".into(),
                     outputs: Map::new(),
                 };
-                self.post(conversation_id, vec![NewMessage::bot(reply)]).await
+                self.append_and_publish(conversation_id, vec![NewMessage::bot(reply)]).await
             }
             Err(error) => {
                 tracing::warn!(conversation = conversation_id, workflow = %start.workflow, error = %redacted(&error),
@@ -344,7 +366,7 @@ impl Engine {
                 let raised = self.store.raise_escalation(conversation_id, &escalation).await?;
                 self.metrics.escalated(&raised.reason);
                 self.queue_changed(&raised.id, "raised");
-                self.post(conversation_id, vec![NewMessage::bot(reply)]).await
+                self.append_and_publish(conversation_id, vec![NewMessage::bot(reply)]).await
             }
         }
     }

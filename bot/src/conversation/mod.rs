@@ -16,7 +16,7 @@ pub mod store;
 mod turn;
 
 pub use engine::{Clock, Engine, EngineError, EngineParts, system_clock};
-pub use message::{Audience, Inbound, InboundContent, LiveEvent, Reply, Role, StoredMessage};
+pub use message::{Audience, ChoiceOption, Inbound, InboundContent, LiveEvent, Reply, Role, StoredMessage};
 pub use services::Services;
 pub use settings::{Council, EmergencyContacts, EngineSettings};
 pub use staff::{QueueEvent, StaffActionError, StaffMember};

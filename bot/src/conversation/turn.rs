@@ -475,8 +475,10 @@ impl<'e> Turn<'e> {
             }
             return Ok(());
         }
+        let asks_about_own_case =
+            recognised.as_ref().is_some_and(|best| self.names_a_case(&best.workflow, text, &services));
         match recognised {
-            Some(best) if !question => self.begin_form(&best.workflow, text, BTreeMap::new()),
+            Some(best) if !question || asks_about_own_case => self.begin_form(&best.workflow, text, BTreeMap::new()),
             _ => {
                 if self.answer(text).await? {
                     match offer_after_answer {
@@ -487,6 +489,17 @@ impl<'e> Turn<'e> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a message names the case a service works on (a reference or account number its
+    /// inputs take), which makes a question about it a request: "what is the status of repair
+    /// HR-104230?".
+    fn names_a_case(&self, workflow: &str, text: &str, services: &super::services::Services) -> bool {
+        let Some(file) = services.service(workflow, self.audience) else { return false };
+        let reading = self.engine.reading();
+        file.workflow.inputs.iter().any(|input| {
+            input.kind == rpa::workflow::InputType::Text && values::find_unprompted(input, text, reading).is_some()
+        })
     }
 
     /// After an answer taken from the page that describes a service, offers that service.

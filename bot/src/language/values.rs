@@ -138,9 +138,11 @@ pub fn read_answer(input: &Input, text: &str, context: ReadingContext) -> Readin
 
 /// Values for `input` that a message states without being asked, read only where they cannot
 /// be mistaken: a postcode, an email address or a phone number anywhere; a date when the
-/// message names one; a choice named by a word no other choice has.
+/// message names one; a choice named by a word no other choice has; a reference or account
+/// number (a word with digits) that matches a text input's pattern.
 pub fn find_unprompted(input: &Input, text: &str, context: ReadingContext) -> Option<String> {
     match input.kind {
+        InputType::Text if input.pattern.is_some() => find_patterned_word(input, text),
         InputType::Postcode => find_postcode(text),
         InputType::Email => EMAIL.find(text).map(|found| found.as_str().to_string()),
         InputType::Phone => find_phone(text),
@@ -151,6 +153,17 @@ pub fn find_unprompted(input: &Input, text: &str, context: ReadingContext) -> Op
         InputType::Choice => distinctive_choice(&input.choices, text),
         InputType::Text | InputType::Number | InputType::YesNo => None,
     }
+}
+
+/// A word with digits in it (a reference, an account number) that a text input's pattern
+/// accepts whole.
+fn find_patterned_word(input: &Input, text: &str) -> Option<String> {
+    let pattern = Regex::new(input.pattern.as_deref()?).ok()?;
+    text.split_whitespace()
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|word| word.chars().any(|c| c.is_ascii_digit()))
+        .find(|word| pattern.is_match(word))
+        .map(str::to_string)
 }
 
 fn read_date(input: &Input, text: &str, context: ReadingContext) -> Reading {

@@ -1,0 +1,173 @@
+//! What councilbot says in Teams: messages in Markdown, choices and confirmations as Adaptive
+//! Cards whose buttons send `Action.Execute`, and the cards that alert supervisors.
+
+use bot::conversation::{ChoiceOption, Escalation, Reply};
+use serde_json::{Value, json};
+
+/// The content type of an Adaptive Card attachment.
+pub const CARD_TYPE: &str = "application/vnd.microsoft.card.adaptive";
+/// The verb of a choice picked from a card.
+pub const CHOOSE: &str = "choose";
+/// The verb that claims an escalation.
+pub const CLAIM: &str = "claim";
+/// The verb that approves a workflow's task.
+pub const APPROVE: &str = "approve";
+/// The verb that rejects a workflow's task.
+pub const REJECT: &str = "reject";
+
+/// The most buttons shown before choices become a list.
+const MOST_BUTTONS: usize = 5;
+/// The most characters of text put on a card (cards may be at most 28 KB).
+const MOST_CARD_TEXT: usize = 8000;
+
+/// A card with the Adaptive Card schema and version Teams supports for `Action.Execute`.
+pub fn card(body: Vec<Value>, actions: Vec<Value>) -> Value {
+    let mut card = json!({
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.4",
+        "body": body,
+    });
+    if !actions.is_empty() {
+        card["actions"] = Value::Array(actions);
+    }
+    card
+}
+
+fn text_block(text: &str) -> Value {
+    let text: String = text.chars().take(MOST_CARD_TEXT).collect();
+    json!({"type": "TextBlock", "text": text, "wrap": true})
+}
+
+fn execute(title: &str, verb: &str, data: Value) -> Value {
+    json!({"type": "Action.Execute", "title": title, "verb": verb, "data": data})
+}
+
+/// Buttons for a few choices, a list with one button for many.
+fn choice_actions(choices: &[ChoiceOption]) -> (Vec<Value>, Vec<Value>) {
+    if choices.len() <= MOST_BUTTONS {
+        let actions = choices
+            .iter()
+            .map(|choice| execute(&choice.label, CHOOSE, json!({"choice": choice.value, "label": choice.label})))
+            .collect();
+        return (Vec::new(), actions);
+    }
+    let list = json!({
+        "type": "Input.ChoiceSet",
+        "id": "choice",
+        "label": "Choose one",
+        "isRequired": true,
+        "errorMessage": "Choose one of the answers",
+        "choices": choices.iter().map(|choice| json!({"title": choice.label, "value": choice.value})).collect::<Vec<_>>(),
+    });
+    (vec![list], vec![execute("Send", CHOOSE, json!({}))])
+}
+
+/// A reply as the parts of a Teams message activity: `text` in Markdown, or a card.
+pub fn message(reply: &Reply) -> Option<Value> {
+    let text_message = |text: String| json!({"type": "message", "text": text, "textFormat": "markdown"});
+    let card_message =
+        |card: Value| json!({"type": "message", "attachments": [{"contentType": CARD_TYPE, "content": card}]});
+    Some(match reply {
+        Reply::User { .. } => return None,
+        Reply::Text { text, citations } => {
+            let mut text = text.clone();
+            if !citations.is_empty() {
+                text.push_str("\n\n");
+                for (number, citation) in citations.iter().enumerate() {
+                    text.push_str(&format!(
+                        "{}. [{}]({})\n",
+                        number + 1,
+                        markdown_label(&citation.title),
+                        citation.url
+                    ));
+                }
+            }
+            text_message(text)
+        }
+        Reply::Choices { text, choices } => {
+            let (inputs, actions) = choice_actions(choices);
+            let mut body = vec![text_block(text)];
+            body.extend(inputs);
+            card_message(card(body, actions))
+        }
+        Reply::Confirm { text, summary, choices } => {
+            let facts: Vec<Value> =
+                summary.iter().map(|line| json!({"title": line.label, "value": line.value})).collect();
+            let (inputs, actions) = choice_actions(choices);
+            let mut body = vec![text_block(text), json!({"type": "FactSet", "facts": facts})];
+            body.extend(inputs);
+            card_message(card(body, actions))
+        }
+        Reply::Emergency { text, contacts, .. } => {
+            let mut lines = format!("**{text}**\n\n");
+            for contact in contacts {
+                lines.push_str(&format!("- **{}**: {} ({})\n", contact.name, contact.phone, contact.when));
+            }
+            text_message(lines)
+        }
+        Reply::Agent { text, name } => text_message(format!("**{}**: {text}", markdown_label(name))),
+        other => text_message(other.words().to_string()),
+    })
+}
+
+/// What a card becomes once a choice on it is made, so it cannot be answered twice.
+pub fn answered(label: &str) -> Value {
+    card(
+        vec![json!({"type": "TextBlock", "text": format!("You chose: {label}"), "wrap": true, "isSubtle": true})],
+        Vec::new(),
+    )
+}
+
+/// A card saying what happened to an action, in place of the card acted on.
+pub fn outcome(title: &str, detail: &str) -> Value {
+    card(
+        vec![
+            json!({"type": "TextBlock", "text": title, "wrap": true, "weight": "Bolder"}),
+            json!({"type": "TextBlock", "text": detail, "wrap": true}),
+        ],
+        Vec::new(),
+    )
+}
+
+/// The card alerting supervisors to an escalation: why, how urgent, and buttons to claim it,
+/// open it in the console and, for a workflow waiting on a person, approve or reject its task.
+pub fn escalation_alert(escalation: &Escalation, channel: &str, console_url: &str) -> Value {
+    let urgent = escalation.priority == bot::conversation::Priority::High;
+    let heading = if urgent { "Urgent: someone needs a person now" } else { "A request needs a person" };
+    let mut facts = vec![
+        json!({"title": "Why", "value": escalation.reason.replace('_', " ")}),
+        json!({"title": "Priority", "value": escalation.priority.as_str()}),
+        json!({"title": "Channel", "value": channel}),
+    ];
+    if !escalation.detail.is_empty() {
+        facts.push(json!({"title": "Detail", "value": escalation.detail.chars().take(300).collect::<String>()}));
+    }
+    let waiting_task = escalation.reason == "workflow_waiting" && escalation.run_id.is_some();
+    if waiting_task {
+        for (name, value) in &escalation.inputs {
+            let value = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+            facts.push(json!({"title": name.replace('_', " "), "value": value}));
+        }
+    }
+    let data = json!({"escalation": escalation.id});
+    let mut actions = vec![execute("Claim", CLAIM, data.clone())];
+    if waiting_task {
+        actions.push(execute("Approve", APPROVE, data.clone()));
+        actions.push(execute("Reject", REJECT, data));
+    }
+    actions.push(json!({"type": "Action.OpenUrl", "title": "Open in console", "url": console_url}));
+    card(
+        vec![
+            json!({"type": "TextBlock", "text": heading, "wrap": true, "weight": "Bolder", "size": "Medium",
+                   "color": if urgent { "Attention" } else { "Default" }}),
+            json!({"type": "FactSet", "facts": facts}),
+        ],
+        actions,
+    )
+}
+
+/// Text safe inside a Markdown link label.
+fn markdown_label(text: &str) -> String {
+    text.replace(['[', ']'], "")
+}

@@ -1,0 +1,669 @@
+//! Microsoft Teams through the Bot Framework, checked against the platform's own libraries:
+//! npm `botframework-connector` decides every token case as councilbot must, and
+//! `@microsoft/agents-activity` checks every activity councilbot sends. A local server plays
+//! the Bot Framework's OpenID metadata, Entra ID's token endpoint and the connector.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use storage::sqlx::{self, Row};
+
+use crate::support::{Chat, LocalService, PracticePortal, Server, council_with, node};
+
+const APP_ID: &str = "5f0c1b6e-8f3a-4d2b-9c71-2b7e4c1d9a30";
+const APP_PASSWORD: &str = "bot-client-secret-for-tests";
+const TENANT: &str = "0d9b6f64-2a4c-4c55-8a51-7e0e3a2f6b11";
+const OTHER_TENANT: &str = "9a1e7c3b-5d2f-4e8a-b6c4-3f2d1e0a9b87";
+const SUPERVISOR: &str = "c3a7e1d9-4b2f-4a6e-9d1c-8e7f6a5b4c3d";
+const COLLEAGUE: &str = "e1d2c3b4-a5f6-4789-90ab-cdef01234567";
+const BOT_FRAMEWORK_ISSUER: &str = "https://api.botframework.com";
+
+/// What the local Microsoft services recorded: each request to the connector, and tokens issued.
+#[derive(Default)]
+struct Recorded {
+    requests: Vec<ConnectorRequest>,
+    tokens_issued: usize,
+    bot_framework_keys: Vec<Value>,
+    busy_refusals: usize,
+}
+
+#[derive(Debug, Clone)]
+struct ConnectorRequest {
+    path: String,
+    authorization: String,
+    body: Value,
+}
+
+type Shared = Arc<Mutex<Recorded>>;
+
+fn test_key(kid: &str, endorsements: &[&str]) -> Value {
+    let jwks: Value =
+        serde_json::from_str(include_str!("fixtures/oidc-test-jwks.json")).expect("the test key set is JSON");
+    let mut key = jwks["keys"][0].clone();
+    key["kid"] = json!(kid);
+    key["endorsements"] = json!(endorsements);
+    key
+}
+
+async fn metadata(State((_, base)): State<(Shared, String)>) -> axum::Json<Value> {
+    axum::Json(json!({
+        "issuer": BOT_FRAMEWORK_ISSUER,
+        "authorization_endpoint": "https://invalid.botframework.com",
+        "jwks_uri": format!("{base}/v1/keys"),
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    }))
+}
+
+async fn bot_framework_keys(State((recorded, _)): State<(Shared, String)>) -> axum::Json<Value> {
+    axum::Json(json!({"keys": recorded.lock().unwrap().bot_framework_keys.clone()}))
+}
+
+async fn entra_keys(UrlPath(tenant): UrlPath<String>) -> axum::response::Response {
+    if tenant != TENANT {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut key = test_key("entra-key-1", &[]);
+    key.as_object_mut().unwrap().remove("endorsements");
+    axum::Json(json!({"keys": [key]})).into_response()
+}
+
+async fn issue_token(
+    State((recorded, _)): State<(Shared, String)>,
+    UrlPath(authority): UrlPath<String>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let form: std::collections::HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let right = authority == TENANT
+        && form.get("grant_type").map(String::as_str) == Some("client_credentials")
+        && form.get("client_id").map(String::as_str) == Some(APP_ID)
+        && form.get("client_secret").map(String::as_str) == Some(APP_PASSWORD)
+        && form.get("scope").map(String::as_str) == Some("https://api.botframework.com/.default");
+    if !right {
+        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client"}))).into_response();
+    }
+    let mut recorded = recorded.lock().unwrap();
+    recorded.tokens_issued += 1;
+    let token = format!("connector-token-{}", recorded.tokens_issued);
+    axum::Json(json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}))
+        .into_response()
+}
+
+async fn connector(
+    State((recorded, _)): State<(Shared, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> axum::response::Response {
+    let authorization = headers.get("authorization").and_then(|value| value.to_str().ok()).unwrap_or_default();
+    let mut recorded = recorded.lock().unwrap();
+    // The path as sent, with the conversation id still percent-encoded.
+    let path = uri.path().to_string();
+    recorded.requests.push(ConnectorRequest { path: path.clone(), authorization: authorization.to_string(), body });
+    if !authorization.starts_with("Bearer connector-token-") {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    // The first message to the busy conversation is turned away, as Teams does when a bot
+    // sends too fast.
+    if path.contains("a%3Abusy-chat") && recorded.busy_refusals == 0 {
+        recorded.busy_refusals += 1;
+        return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")]).into_response();
+    }
+    if path == "/connector/v3/conversations" {
+        return axum::Json(json!({"id": "a:supervisor-chat", "activityId": "", "serviceUrl": ""})).into_response();
+    }
+    axum::Json(json!({"id": format!("activity-{}", recorded.requests.len())})).into_response()
+}
+
+/// The Bot Framework, Entra ID and the connector, played locally.
+struct Microsoft {
+    service: LocalService,
+    recorded: Shared,
+}
+
+impl Microsoft {
+    fn start() -> Microsoft {
+        let recorded: Shared = Arc::default();
+        recorded.lock().unwrap().bot_framework_keys =
+            vec![test_key("bf-key-1", &["msteams", "webchat"]), test_key("bf-key-skype", &["skype"])];
+        let state = recorded.clone();
+        let service = LocalService::start_with(move |base| {
+            axum::Router::new()
+                .route("/v1/.well-known/openidconfiguration", get(metadata))
+                .route("/v1/keys", get(bot_framework_keys))
+                .route("/{tenant}/discovery/v2.0/keys", get(entra_keys))
+                .route("/{authority}/oauth2/v2.0/token", post(issue_token))
+                .route("/connector/{*rest}", post(connector))
+                .with_state((state, base.to_string()))
+        });
+        Microsoft { service, recorded }
+    }
+
+    fn url(&self) -> &str {
+        &self.service.url
+    }
+
+    fn service_url(&self) -> String {
+        format!("{}/connector/", self.service.url)
+    }
+
+    fn requests(&self) -> Vec<ConnectorRequest> {
+        self.recorded.lock().unwrap().requests.clone()
+    }
+
+    fn publish_key(&self, kid: &str) {
+        self.recorded.lock().unwrap().bot_framework_keys.push(test_key(kid, &["msteams"]));
+    }
+}
+
+/// A token signed with the test key.
+fn token(kid: &str, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_string());
+    let key = EncodingKey::from_rsa_pem(include_bytes!("fixtures/oidc-test-key.pem")).expect("the test key");
+    jsonwebtoken::encode(&header, claims, &key).expect("a token")
+}
+
+fn now() -> i64 {
+    storage::now_millis() / 1000
+}
+
+/// The claims of a Bot Framework token for `service_url`.
+fn channel_claims(service_url: &str) -> Value {
+    json!({
+        "iss": BOT_FRAMEWORK_ISSUER,
+        "aud": APP_ID,
+        "serviceurl": service_url,
+        "nbf": now() - 60,
+        "exp": now() + 3600,
+    })
+}
+
+/// A person in Teams writing to the bot.
+#[derive(Clone)]
+struct Person {
+    aad: &'static str,
+    id: &'static str,
+    name: &'static str,
+    tenant: &'static str,
+    conversation: &'static str,
+}
+
+const RESIDENT: Person = Person {
+    aad: "",
+    id: "29:resident",
+    name: "Robin Resident",
+    tenant: OTHER_TENANT,
+    conversation: "a:resident-chat",
+};
+const STAFF: Person = Person {
+    aad: COLLEAGUE,
+    id: "29:colleague",
+    name: "Casey Colleague",
+    tenant: TENANT,
+    conversation: "a:colleague-chat",
+};
+const SAM: Person =
+    Person { aad: SUPERVISOR, id: "29:supervisor", name: "Sam Supervisor", tenant: TENANT, conversation: "a:sam-chat" };
+
+fn activity(person: &Person, service_url: &str, kind: &str, id: &str) -> Value {
+    json!({
+        "type": kind,
+        "id": id,
+        "timestamp": "2026-12-01T10:00:00.000Z",
+        "localTimestamp": "2026-12-01T10:00:00.000+00:00",
+        "serviceUrl": service_url,
+        "channelId": "msteams",
+        "from": {"id": person.id, "name": person.name, "aadObjectId": if person.aad.is_empty() { Value::Null } else { json!(person.aad) }},
+        "recipient": {"id": format!("28:{APP_ID}"), "name": "Eastbrook Assistant"},
+        "conversation": {"id": person.conversation, "conversationType": "personal", "tenantId": person.tenant},
+        "channelData": {"tenant": {"id": person.tenant}},
+        "locale": "en-GB",
+    })
+}
+
+/// councilbot with Teams on, and the local Microsoft services.
+struct Teams {
+    server: Server,
+    microsoft: Microsoft,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    next_id: std::cell::Cell<u32>,
+}
+
+fn teams_config(microsoft: &Microsoft) -> String {
+    format!(
+        "[web]\npublic_url = \"https://chat.eastbrook.example\"\n[teams]\nopenid_metadata_url = \"{0}/v1/.well-known/openidconfiguration\"\n\
+         login_url = \"{0}\"\nsupervisors = [\"{SUPERVISOR}\"]\n",
+        microsoft.url()
+    )
+}
+
+const TEAMS_ENV: [(&str, &str); 3] =
+    [("MICROSOFT_APP_ID", APP_ID), ("MICROSOFT_APP_PASSWORD", APP_PASSWORD), ("MICROSOFT_APP_TENANT_ID", TENANT)];
+
+impl Teams {
+    fn start() -> Teams {
+        Teams::start_with(Server::start)
+    }
+
+    fn start_with(start: impl FnOnce(&str, &[(&str, &str)]) -> Server) -> Teams {
+        let microsoft = Microsoft::start();
+        let server = start(&teams_config(&microsoft), &TEAMS_ENV);
+        rpa::http::install_crypto_provider();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        Teams { server, microsoft, runtime, http, next_id: std::cell::Cell::new(0) }
+    }
+
+    fn post(&self, authorization: Option<&str>, activity: &Value) -> (u16, Value) {
+        self.runtime.block_on(async {
+            let mut request = self.http.post(format!("{}/api/messages", self.server.url)).json(activity);
+            if let Some(authorization) = authorization {
+                request = request.header("authorization", authorization);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        })
+    }
+
+    fn new_id(&self) -> String {
+        self.next_id.set(self.next_id.get() + 1);
+        format!("1733000000{:03}", self.next_id.get())
+    }
+
+    /// An activity from a person, with a valid token; returns its id.
+    fn send(&self, mut activity: Value) -> String {
+        let id = self.new_id();
+        activity["id"] = json!(id);
+        let bearer = format!("Bearer {}", token("bf-key-1", &channel_claims(&self.microsoft.service_url())));
+        let (status, _) = self.post(Some(&bearer), &activity);
+        assert_eq!(status, 200, "{activity}");
+        id
+    }
+
+    /// A message from a person; returns its id.
+    fn say(&self, person: &Person, text: &str) -> String {
+        let mut message = activity(person, &self.microsoft.service_url(), "message", "");
+        message["text"] = json!(text);
+        message["textFormat"] = json!("plain");
+        self.send(message)
+    }
+
+    /// A card's `Action.Execute`, answered with the card that replaces it.
+    fn execute(&self, person: &Person, verb: &str, data: &Value) -> Value {
+        let mut invoke = activity(person, &self.microsoft.service_url(), "invoke", &self.new_id());
+        invoke["name"] = json!("adaptiveCard/action");
+        invoke["value"] =
+            json!({"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"});
+        let bearer = format!("Bearer {}", token("bf-key-1", &channel_claims(&self.microsoft.service_url())));
+        let (status, body) = self.post(Some(&bearer), &invoke);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["statusCode"], 200, "{body}");
+        assert_eq!(body["type"], "application/vnd.microsoft.card.adaptive", "{body}");
+        body["value"].clone()
+    }
+
+    /// The messages sent into a Teams conversation so far.
+    fn sent_to(&self, conversation: &str) -> Vec<ConnectorRequest> {
+        let encoded = conversation.replace(':', "%3A");
+        self.microsoft
+            .requests()
+            .into_iter()
+            .filter(|request| request.path.starts_with(&format!("/connector/v3/conversations/{encoded}/activities")))
+            .collect()
+    }
+
+    /// Waits for a message into a conversation that `wanted` picks.
+    fn wait_for(&self, conversation: &str, what: &str, wanted: impl Fn(&Value) -> bool) -> ConnectorRequest {
+        self.server.eventually(what, || {
+            self.sent_to(conversation)
+                .into_iter()
+                .find(|request| request.body["type"] == "message" && wanted(&request.body))
+        })
+    }
+
+    fn audit(&self) -> Vec<(String, String)> {
+        self.runtime.block_on(async {
+            let database = storage::Database::connect(&self.server.database_url()).await.unwrap();
+            let rows = sqlx::query("SELECT actor, action FROM audit_log ORDER BY id")
+                .fetch_all(database.pool())
+                .await
+                .unwrap();
+            rows.iter().map(|row| (row.get::<String, _>(0), row.get::<String, _>(1))).collect()
+        })
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.runtime.block_on(async {
+            let database = storage::Database::connect(&self.server.database_url()).await.unwrap();
+            sqlx::query(sql).fetch_one(database.pool()).await.unwrap().get::<i64, _>(0)
+        })
+    }
+
+    /// Checks every activity councilbot has sent with the `@microsoft/agents-activity` schema.
+    fn check_schema(&self) {
+        let activities: Vec<Value> = self
+            .microsoft
+            .requests()
+            .into_iter()
+            .filter(|request| request.path.contains("/activities"))
+            .map(|request| request.body)
+            .collect();
+        assert!(!activities.is_empty());
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), serde_json::to_vec(&activities).unwrap()).unwrap();
+        let output = node("activity_schema.js").arg(file.path()).output().expect("node runs");
+        let verdict: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("the schema check failed to run: {}", String::from_utf8_lossy(&output.stderr)));
+        assert_eq!(verdict["failures"], json!([]), "{verdict}");
+        assert_eq!(verdict["checked"], activities.len());
+    }
+}
+
+fn card_of(body: &Value) -> &Value {
+    assert_eq!(body["attachments"][0]["contentType"], "application/vnd.microsoft.card.adaptive", "{body}");
+    &body["attachments"][0]["content"]
+}
+
+/// The data of the card's `Action.Execute` with this title.
+fn action_data(card: &Value, title: &str) -> Value {
+    card["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|action| action["title"] == title && action["type"] == "Action.Execute")
+        .unwrap_or_else(|| panic!("no {title} in {card}"))["data"]
+        .clone()
+}
+
+#[test]
+fn councilbot_and_the_bot_framework_sdk_agree_on_every_token() {
+    let teams = Teams::start();
+    let service_url = teams.microsoft.service_url();
+    // Requests carrying any token but a valid one name this connector: it must never hear from councilbot.
+    let elsewhere_requests = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = elsewhere_requests.clone();
+    let elsewhere = LocalService::start(axum::Router::new().fallback(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { StatusCode::OK }
+    }));
+    let bogus_url = format!("{}/connector/", elsewhere.url);
+    let with = |changes: Value, url: &str| {
+        let mut claims = channel_claims(url);
+        for (name, value) in changes.as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        claims
+    };
+    let valid = token("bf-key-1", &channel_claims(&service_url));
+    let mut bad_signature = token("bf-key-1", &channel_claims(&bogus_url));
+    bad_signature.truncate(bad_signature.len() - 6);
+    bad_signature.push_str("AAAAAA");
+    let cases: Vec<(&str, Option<String>, String, bool)> = vec![
+        (
+            "wrong audience",
+            Some(token("bf-key-1", &with(json!({"aud": "another-bot"}), &bogus_url))),
+            bogus_url.clone(),
+            false,
+        ),
+        (
+            "wrong issuer",
+            Some(token("bf-key-1", &with(json!({"iss": "https://sts.example.com"}), &bogus_url))),
+            bogus_url.clone(),
+            false,
+        ),
+        (
+            "expired beyond the skew",
+            Some(token("bf-key-1", &with(json!({"nbf": now() - 3600, "exp": now() - 600}), &bogus_url))),
+            bogus_url.clone(),
+            false,
+        ),
+        (
+            "not yet valid",
+            Some(token("bf-key-1", &with(json!({"nbf": now() + 900}), &bogus_url))),
+            bogus_url.clone(),
+            false,
+        ),
+        ("another service URL", Some(token("bf-key-1", &channel_claims(&service_url))), bogus_url.clone(), false),
+        (
+            "a key not endorsed for Teams",
+            Some(token("bf-key-skype", &channel_claims(&bogus_url))),
+            bogus_url.clone(),
+            false,
+        ),
+        ("an unknown key id", Some(token("never-published", &channel_claims(&bogus_url))), bogus_url.clone(), false),
+        ("a bad signature", Some(bad_signature), bogus_url.clone(), false),
+        ("no Authorization header", None, bogus_url.clone(), false),
+        ("valid", Some(valid), service_url.clone(), true),
+        (
+            "expired within the skew",
+            Some(token("bf-key-1", &with(json!({"nbf": now() - 3600, "exp": now() - 120}), &service_url))),
+            service_url.clone(),
+            true,
+        ),
+    ];
+
+    let mut ours = Vec::new();
+    for (index, (name, token, url, _)) in cases.iter().enumerate() {
+        let mut message = activity(&RESIDENT, url, "message", &format!("case-{index}"));
+        message["text"] = json!(format!("hello, case {index}"));
+        let bearer = token.as_ref().map(|token| format!("Bearer {token}"));
+        let (status, body) = teams.post(bearer.as_deref(), &message);
+        assert!(matches!(status, 200 | 401 | 403), "{name}: {status} {body}");
+        ours.push(status == 200);
+        if index == 8 {
+            // Everything refused so far left no trace: nothing sent anywhere, nothing stored.
+            std::thread::sleep(Duration::from_secs(1));
+            assert!(teams.microsoft.requests().is_empty(), "{:?}", teams.microsoft.requests());
+            assert_eq!(teams.count("SELECT COUNT(*) FROM teams_conversations"), 0);
+            assert_eq!(teams.count("SELECT COUNT(*) FROM conversations"), 0);
+        }
+    }
+
+    let input = json!({
+        "appId": APP_ID,
+        "metadataUrl": format!("{}/v1/.well-known/openidconfiguration", teams.microsoft.url()),
+        "cases": cases.iter().map(|(name, token, url, _)| json!({
+            "name": name,
+            "authHeader": token.as_ref().map(|token| format!("Bearer {token}")).unwrap_or_default(),
+            "activity": {"type": "message", "channelId": "msteams", "serviceUrl": url},
+        })).collect::<Vec<_>>(),
+    });
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec(&input).unwrap()).unwrap();
+    let output = node("botframework_validate.js").arg(file.path()).output().expect("node runs");
+    let verdicts: Vec<Value> = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("the SDK's validator did not run: {}", String::from_utf8_lossy(&output.stderr)));
+    for ((name, _, _, expected), (accepted, verdict)) in cases.iter().zip(ours.iter().zip(&verdicts)) {
+        assert_eq!(verdict["accepted"], *expected, "the SDK on {name}: {verdict}");
+        assert_eq!(*accepted, *expected, "councilbot on {name}");
+    }
+    teams.wait_for(RESIDENT.conversation, "the answer to the valid request", |_| true);
+    assert_eq!(
+        elsewhere_requests.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the bot's token never goes to a service URL that came with a refused request"
+    );
+}
+
+#[test]
+fn replies_go_through_the_connector_with_one_cached_token_and_pass_the_activity_schema() {
+    let teams = Teams::start();
+    let asked = teams.say(&RESIDENT, "How can I pay my council tax?");
+    let reply = teams.wait_for(RESIDENT.conversation, "an answer", |body| body["text"].is_string());
+    assert_eq!(
+        reply.path,
+        format!("/connector/v3/conversations/a%3Aresident-chat/activities/{asked}"),
+        "a reply to the message"
+    );
+    assert_eq!(reply.authorization, "Bearer connector-token-1", "the token the token endpoint issued");
+    assert_eq!(reply.body["replyToId"], asked);
+    assert_eq!(reply.body["recipient"]["id"], RESIDENT.id);
+    assert_eq!(reply.body["from"]["id"], format!("28:{APP_ID}"));
+    let text = reply.body["text"].as_str().unwrap();
+    assert!(text.contains("](https://www.eastbrook.gov.uk/"), "the pages it comes from, as links: {text}");
+    assert!(
+        teams.sent_to(RESIDENT.conversation).iter().any(|request| request.body["type"] == "typing"),
+        "typing is shown while the answer is worked out"
+    );
+
+    // Residents do not see staff guidance; staff do.
+    teams.say(&RESIDENT, "When does a repair job get the VUL flag?");
+    teams.say(&STAFF, "When does a repair job get the VUL flag?");
+    let staff_answer = teams.wait_for(STAFF.conversation, "a staff answer", |body| body["text"].is_string());
+    assert!(staff_answer.body["text"].as_str().unwrap().contains("intranet.eastbrook.gov.uk"), "{}", staff_answer.body);
+    std::thread::sleep(Duration::from_secs(1));
+    for request in teams.sent_to(RESIDENT.conversation) {
+        assert!(!request.body.to_string().contains("intranet.eastbrook.gov.uk"), "{}", request.body);
+    }
+    assert_eq!(teams.microsoft.recorded.lock().unwrap().tokens_issued, 1, "the token is kept until it expires");
+
+    // A busy connector is tried again after it says.
+    let busy = Person { conversation: "a:busy-chat", ..RESIDENT };
+    teams.say(&busy, "How can I pay my council tax?");
+    teams.wait_for("a:busy-chat", "an answer after Teams said to slow down", |body| body["text"].is_string());
+    assert_eq!(teams.microsoft.recorded.lock().unwrap().busy_refusals, 1);
+
+    // Joining, edits, deletions and activities councilbot does not use are taken without error.
+    let mut joined = activity(&STAFF, &teams.microsoft.service_url(), "conversationUpdate", "");
+    joined["membersAdded"] = json!([{"id": format!("28:{APP_ID}")}]);
+    teams.send(joined);
+    teams.wait_for(STAFF.conversation, "a greeting", |body| {
+        body["text"].as_str().is_some_and(|text| text.starts_with("Hello"))
+    });
+    for kind in ["messageUpdate", "messageDelete", "messageReaction", "installationUpdate", "somethingNew"] {
+        let mut other = activity(&STAFF, &teams.microsoft.service_url(), kind, "");
+        other["text"] = json!("edited words");
+        teams.send(other);
+    }
+    let (status, body) = teams.post(None, &json!("not an activity"));
+    assert_eq!(status, 400, "{body}");
+    teams.check_schema();
+}
+
+#[test]
+fn tokens_of_the_councils_entra_tenant_and_new_keys_are_accepted() {
+    let teams = Teams::start();
+    let service_url = teams.microsoft.service_url();
+    let entra = |issuer: &str, tid: &str| json!({"iss": issuer, "aud": APP_ID, "tid": tid, "serviceurl": service_url, "nbf": now() - 60, "exp": now() + 3600});
+    let message = |index: usize| {
+        let mut message = activity(&STAFF, &service_url, "message", &format!("entra-{index}"));
+        message["text"] = json!("hello");
+        message
+    };
+    let cases = [
+        (token("entra-key-1", &entra(&format!("https://login.microsoftonline.com/{TENANT}/v2.0"), TENANT)), 200),
+        (token("entra-key-1", &entra(&format!("https://sts.windows.net/{TENANT}/"), TENANT)), 200),
+        (token("entra-key-1", &entra(&format!("https://login.microsoftonline.com/{TENANT}/v2.0"), OTHER_TENANT)), 401),
+        (
+            token(
+                "entra-key-1",
+                &entra(&format!("https://login.microsoftonline.com/{OTHER_TENANT}/v2.0"), OTHER_TENANT),
+            ),
+            401,
+        ),
+    ];
+    for (index, (token, expected)) in cases.iter().enumerate() {
+        let (status, body) = teams.post(Some(&format!("Bearer {token}")), &message(index));
+        assert_eq!(status, *expected, "case {index}: {body}");
+    }
+    // A key published after the keys were fetched is found by fetching them again.
+    let (status, _) =
+        teams.post(Some(&format!("Bearer {}", token("bf-key-1", &channel_claims(&service_url)))), &message(10));
+    assert_eq!(status, 200);
+    teams.microsoft.publish_key("bf-key-2");
+    let (status, body) =
+        teams.post(Some(&format!("Bearer {}", token("bf-key-2", &channel_claims(&service_url)))), &message(11));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn supervisors_are_alerted_in_teams_and_claim_from_the_card() {
+    let teams = Teams::start();
+    teams.say(&SAM, "hello");
+    teams.wait_for(SAM.conversation, "a greeting for the supervisor", |_| true);
+
+    teams.say(&RESIDENT, "I can smell gas in my kitchen");
+    let alert = teams.server.eventually("an alert to the supervisor", || {
+        teams.sent_to("a:supervisor-chat").into_iter().find(|request| request.body["type"] == "message")
+    });
+    let created =
+        teams.microsoft.requests().into_iter().find(|request| request.path == "/connector/v3/conversations").unwrap();
+    assert_eq!(created.body["members"][0]["id"], SAM.id);
+    assert_eq!(created.body["channelData"]["tenant"]["id"], TENANT);
+    assert_eq!(alert.body["channelData"]["notification"]["alert"], true, "a notification, not just a message");
+    let card = card_of(&alert.body);
+    assert!(card.to_string().contains("Urgent"), "{card}");
+    let open = card["actions"].as_array().unwrap().iter().find(|action| action["type"] == "Action.OpenUrl").unwrap();
+    assert!(open["url"].as_str().unwrap().starts_with("https://chat.eastbrook.example/console/escalations/"));
+
+    let claim = action_data(card, "Claim");
+    let refused = teams.execute(&STAFF, "claim", &claim);
+    assert!(refused.to_string().contains("Only supervisors"), "{refused}");
+    let claimed = teams.execute(&SAM, "claim", &claim);
+    assert!(claimed.to_string().contains("Claimed by Sam Supervisor"), "{claimed}");
+    assert!(
+        teams.audit().contains(&("Sam Supervisor (Teams)".to_string(), "claim".to_string())),
+        "{:?}",
+        teams.audit()
+    );
+    teams.wait_for(RESIDENT.conversation, "the resident told someone has joined", |body| {
+        body["text"].as_str().is_some_and(|text| text.contains("Sam Supervisor"))
+    });
+    teams.check_schema();
+}
+
+#[test]
+fn staff_check_a_repair_and_approve_a_task_from_teams_on_the_councils_system() {
+    let portal = PracticePortal::start();
+    let teams = Teams::start_with(|config, env| council_with(&portal, config, env));
+    teams.say(&SAM, "hello");
+    teams.say(&STAFF, "what is the status of repair HR-100103?");
+    let confirm = teams.wait_for(STAFF.conversation, "the details to confirm", |body| body["attachments"].is_array());
+    let card = card_of(&confirm.body);
+    assert!(card.to_string().contains("HR-100103"), "{card}");
+    let answered = teams.execute(&STAFF, "choose", &action_data(card, "Yes, send it"));
+    assert!(answered.to_string().contains("You chose"), "the card is replaced: {answered}");
+    let status = teams.wait_for(STAFF.conversation, "the repair's status", |body| {
+        body["text"].as_str().is_some_and(|text| text.contains("Awaiting parts"))
+    });
+    assert!(status.body["text"].as_str().unwrap().contains("HR-100103"), "{}", status.body);
+
+    // A resident's backdated move waits for approval, which a supervisor gives from the alert.
+    let chat = Chat::start(&teams.server);
+    for text in [
+        "change my address for council tax",
+        "40012345",
+        "4 Mill Lane, Millford",
+        "22 Station Road, Eastbrook",
+        "EB1 2AB",
+        "last friday",
+        "yes",
+    ] {
+        chat.say(text);
+    }
+    let alert = teams.server.eventually("an alert with the task", || {
+        teams.sent_to("a:supervisor-chat").into_iter().find(|request| request.body.to_string().contains("Approve"))
+    });
+    let approved = teams.execute(&SAM, "approve", &action_data(card_of(&alert.body), "Approve"));
+    assert!(approved.to_string().contains("Approved by Sam Supervisor"), "{approved}");
+    assert!(
+        teams.audit().contains(&("Sam Supervisor (Teams)".to_string(), "approve_task".to_string())),
+        "{:?}",
+        teams.audit()
+    );
+    let done = chat.wait_for("the change recorded", |message| {
+        message["kind"] == "workflow_status" && message["status"] == "succeeded"
+    });
+    assert!(done["text"].as_str().unwrap().contains("CT-"), "{done}");
+    teams.check_schema();
+}
