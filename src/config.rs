@@ -542,10 +542,44 @@ mod tests {
             (b.retention_days, b.messages_per_minute, b.message_burst, b.max_message_chars, b.unanswered_before_person)
         );
         assert_eq!((a.min_confidence, a.intent_threshold), (b.min_confidence, b.intent_threshold));
+        let (a, b) = (&documented.sms, &defaults.sms);
+        assert_eq!(
+            (a.max_segments, a.reply_within_seconds, a.continue_within_hours, &a.twilio.api_url, &a.notify.api_url),
+            (b.max_segments, b.reply_within_seconds, b.continue_within_hours, &b.twilio.api_url, &b.notify.api_url)
+        );
+        let (a, b) = (&documented.teams, &defaults.teams);
+        assert_eq!(
+            (&a.openid_metadata_url, &a.login_url, &a.token_url),
+            (&b.openid_metadata_url, &b.login_url, &b.token_url)
+        );
         assert_eq!(
             documented.emergency.self_harm, defaults.emergency.self_harm,
             "unlisted dangers keep their defaults"
         );
+    }
+
+    #[test]
+    fn channels_need_their_credentials_and_addresses() {
+        let mut config = Config::default();
+        config.apply_environment(|name| match name {
+            "TWILIO_ACCOUNT_SID" => Some("AC123".into()),
+            "NOTIFY_API_KEY" => Some("not-a-key".into()),
+            "MICROSOFT_APP_ID" => Some("app".into()),
+            _ => None,
+        });
+        let problems = config.problems().join("\n");
+        for expected in [
+            "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed together",
+            "sms.twilio.from",
+            "web.public_url: needed for Twilio",
+            "sms.notify: NOTIFY_API_KEY is",
+            "sms.notify.template_id",
+            "NOTIFY_CALLBACK_TOKEN",
+            "MICROSOFT_APP_PASSWORD is needed",
+        ] {
+            assert!(problems.contains(expected), "{expected} in:\n{problems}");
+        }
+        assert!(Config::default().problems().is_empty(), "no channel is on by default");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bot::conversation::ConversationStore;
 
-use crate::support::{Chat, PracticePortal, Server, council};
+use crate::support::{BACKDATED_MOVE, Chat, PracticePortal, Server, council};
 
 #[test]
 fn a_missed_bin_reported_in_conversation_comes_back_with_the_systems_reference() {
@@ -193,15 +193,7 @@ fn a_backdated_move_waits_for_approval_and_goes_on_when_staff_approve() {
     let portal = PracticePortal::start();
     let server = council(&portal);
     let chat = Chat::start(&server);
-    for text in [
-        "change my address for council tax",
-        "40012345",
-        "4 Mill Lane, Millford",
-        "22 Station Road, Eastbrook",
-        "EB1 2AB",
-        "last friday",
-        "yes",
-    ] {
+    for text in BACKDATED_MOVE {
         chat.say(text);
     }
     let supervisor = Supervisor::sign_in(&chat, &server);

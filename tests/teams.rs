@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use storage::sqlx::{self, Row};
 
-use crate::support::{Chat, LocalService, PracticePortal, Server, council_with, node};
+use crate::support::{BACKDATED_MOVE, Chat, LocalService, PracticePortal, Server, council_with, node};
 
 const APP_ID: &str = "5f0c1b6e-8f3a-4d2b-9c71-2b7e4c1d9a30";
 const APP_PASSWORD: &str = "bot-client-secret-for-tests";
@@ -640,15 +640,7 @@ fn staff_check_a_repair_and_approve_a_task_from_teams_on_the_councils_system() {
 
     // A resident's backdated move waits for approval, which a supervisor gives from the alert.
     let chat = Chat::start(&teams.server);
-    for text in [
-        "change my address for council tax",
-        "40012345",
-        "4 Mill Lane, Millford",
-        "22 Station Road, Eastbrook",
-        "EB1 2AB",
-        "last friday",
-        "yes",
-    ] {
+    for text in BACKDATED_MOVE {
         chat.say(text);
     }
     let alert = teams.server.eventually("an alert with the task", || {

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod assets;
 pub mod console;
+pub mod delivery;
 pub mod health;
 pub mod security;
 pub mod sms;

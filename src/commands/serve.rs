@@ -58,13 +58,13 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     let mut _background = Vec::new();
     if let Some(settings) = sms_settings(&config) {
         let sms = SmsChannel::open(engine.clone(), settings).await?;
-        _background.push(sms.spawn_delivery());
+        _background.push(channels::delivery::spawn_delivery(&sms));
         channels_on.push("texts");
         state.sms = Some(sms);
     }
     if let Some(settings) = teams_settings(&config) {
         let teams = TeamsChannel::open(engine.clone(), settings).await?;
-        _background.push(teams.spawn_delivery());
+        _background.push(channels::delivery::spawn_delivery(&teams));
         _background.extend(teams.spawn_supervisor_alerts());
         channels_on.push("Microsoft Teams");
         state.teams = Some(teams);

@@ -207,6 +207,17 @@ impl Drop for Server {
     }
 }
 
+/// What a resident says to report a move dated last week, which a member of staff must approve.
+pub const BACKDATED_MOVE: [&str; 7] = [
+    "change my address for council tax",
+    "40012345",
+    "4 Mill Lane, Millford",
+    "22 Station Road, Eastbrook",
+    "EB1 2AB",
+    "last friday",
+    "yes",
+];
+
 /// A blocking client over the chat API.
 pub struct Chat {
     pub runtime: tokio::runtime::Runtime,

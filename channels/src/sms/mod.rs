@@ -14,7 +14,6 @@ use bot::conversation::{
     Audience, Conversation, Engine, EngineError, Inbound, InboundContent, Reply, Role, StoredMessage,
 };
 use storage::StorageError;
-use tokio::sync::broadcast::error::RecvError;
 
 pub use webhooks::router;
 
@@ -93,6 +92,22 @@ impl SendError {
             _ => false,
         }
     }
+}
+
+/// What a provider answered a send with: the message it created, or the status and body of its
+/// refusal.
+async fn provider_answer<T: serde::de::DeserializeOwned>(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Result<T, (u16, String)>, SendError> {
+    let response = sent.map_err(|error| SendError::Unreachable(error.without_url().to_string()))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap_or_default();
+    if !(200..300).contains(&status) {
+        return Ok(Err((status, text)));
+    }
+    serde_json::from_str(&text)
+        .map(Ok)
+        .map_err(|error| SendError::Refused { status, detail: format!("unreadable answer: {error}") })
 }
 
 /// What can go wrong with a text received.
@@ -252,6 +267,24 @@ impl SmsChannel {
             tracing::info!(provider = received.provider.as_str(), "a text already received arrived again; ignored");
             return Ok(None);
         }
+        let (provider, message_id) = (received.provider, received.message_id.clone());
+        let taken = self.take_in(received, address, phone, answer_inline).await;
+        if taken.is_err() {
+            // Not taken in: the provider's next attempt at the same text must not be ignored.
+            if let Err(error) = self.store.forget_receipt(provider, &message_id).await {
+                tracing::warn!(error = %error, "a text that was not taken in could not be forgotten");
+            }
+        }
+        taken
+    }
+
+    async fn take_in(
+        self: &Arc<Self>,
+        received: Received,
+        address: String,
+        phone: String,
+        answer_inline: bool,
+    ) -> Result<Option<String>, ReceiveError> {
         self.store.saw_number(&address, &phone, received.provider).await?;
         let opted_out = self.store.number(&address).await?.is_some_and(|number| number.opted_out);
         let immediate = match keyword(&received.body) {
@@ -442,39 +475,20 @@ impl SmsChannel {
         self.store.sent(&record).await?;
         Ok(())
     }
+}
 
-    /// Sends the messages added to text conversations outside a turn (run updates, staff
-    /// replies) until the engine is dropped.
-    pub fn spawn_delivery(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let mut posts = self.engine.subscribe_posts();
-        let channel = Arc::downgrade(self);
-        tokio::spawn(async move {
-            loop {
-                let (conversation_id, message) = match posts.recv().await {
-                    Ok(post) => post,
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "texts fell behind: some messages were not sent by text");
-                        continue;
-                    }
-                    Err(RecvError::Closed) => return,
-                };
-                let Some(channel) = channel.upgrade() else { return };
-                if message.role == Role::User {
-                    continue;
-                }
-                let conversation = match channel.engine.conversation(&conversation_id).await {
-                    Ok(conversation) if conversation.channel == CHANNEL => conversation,
-                    Ok(_) => continue,
-                    Err(error) => {
-                        tracing::warn!(error = %error, "a message could not be sent by text");
-                        continue;
-                    }
-                };
-                let provider = channel.provider_for(&conversation.address).await;
-                let Some(text) = channel.turn_text(std::slice::from_ref(&message), false, provider) else { continue };
-                channel.send_logged(&conversation.address, &conversation.id, &text).await;
-            }
-        })
+impl crate::delivery::Delivers for SmsChannel {
+    const CHANNEL: &'static str = CHANNEL;
+
+    fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    async fn deliver(&self, conversation: Conversation, message: StoredMessage) {
+        let provider = self.provider_for(&conversation.address).await;
+        if let Some(text) = self.turn_text(std::slice::from_ref(&message), false, provider) {
+            self.send_logged(&conversation.address, &conversation.id, &text).await;
+        }
     }
 }
 

@@ -129,22 +129,11 @@ pub async fn send(
         sms_sender_id: &settings.sms_sender_id,
     };
     let token = settings.api_key.token(storage::now_millis() / 1000);
-    let response = http
-        .post(&url)
-        .bearer_auth(token)
-        .json(&request)
-        .send()
-        .await
-        .map_err(|error| SendError::Unreachable(error.without_url().to_string()))?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    if status.is_success() {
-        let created: Created = serde_json::from_str(&text).map_err(|error| SendError::Refused {
-            status: status.as_u16(),
-            detail: format!("unreadable answer: {error}"),
-        })?;
-        return Ok(created.id);
-    }
+    let sent = http.post(&url).bearer_auth(token).json(&request).send().await;
+    let (status, text) = match super::provider_answer::<Created>(sent).await? {
+        Ok(created) => return Ok(created.id),
+        Err(refused) => refused,
+    };
     let detail = serde_json::from_str::<Refusal>(&text)
         .ok()
         .map(|refusal| {
@@ -157,7 +146,7 @@ pub async fn send(
         })
         .filter(|detail| !detail.is_empty())
         .unwrap_or_else(|| text.chars().take(200).collect());
-    Err(SendError::Refused { status: status.as_u16(), detail })
+    Err(SendError::Refused { status, detail })
 }
 
 #[cfg(test)]

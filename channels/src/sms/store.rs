@@ -9,8 +9,8 @@ use super::Provider;
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     description: "numbers, messages received and messages sent",
-    sqlite: include_str!("../../migrations/sqlite/0001_sms.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_sms.sql"),
+    sqlite: include_str!("../../migrations/any/0001_sms.sql"),
+    postgres: include_str!("../../migrations/any/0001_sms.sql"),
 }];
 
 /// A phone number the council texts with.
@@ -109,6 +109,16 @@ impl SmsStore {
         .execute(self.database.pool())
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Forgets a message received, so that the provider's next attempt at it is taken in.
+    pub async fn forget_receipt(&self, provider: Provider, message_id: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM sms_received WHERE provider = $1 AND message_id = $2")
+            .bind(provider.as_str())
+            .bind(message_id)
+            .execute(self.database.pool())
+            .await?;
+        Ok(())
     }
 
     /// Records a message sent.

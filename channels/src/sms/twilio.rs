@@ -137,22 +137,11 @@ pub async fn send(
     if let Some(callback) = status_callback {
         form.push(("StatusCallback", callback));
     }
-    let response = http
-        .post(&url)
-        .basic_auth(&settings.account_sid, Some(&settings.auth_token))
-        .form(&form)
-        .send()
-        .await
-        .map_err(|error| SendError::Unreachable(error.without_url().to_string()))?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    if status.is_success() {
-        let created: Created = serde_json::from_str(&text).map_err(|error| SendError::Refused {
-            status: status.as_u16(),
-            detail: format!("unreadable answer: {error}"),
-        })?;
-        return Ok(created.sid);
-    }
+    let sent = http.post(&url).basic_auth(&settings.account_sid, Some(&settings.auth_token)).form(&form).send().await;
+    let (status, text) = match super::provider_answer::<Created>(sent).await? {
+        Ok(created) => return Ok(created.sid),
+        Err(refused) => refused,
+    };
     let refusal: Option<Refusal> = serde_json::from_str(&text).ok();
     if refusal.as_ref().and_then(|refusal| refusal.code) == Some(OPTED_OUT_ERROR) {
         return Err(SendError::OptedOut);
@@ -160,7 +149,7 @@ pub async fn send(
     let detail = refusal
         .map(|refusal| format!("{} ({})", refusal.message, refusal.code.unwrap_or_default()))
         .unwrap_or_else(|| text.chars().take(200).collect());
-    Err(SendError::Refused { status: status.as_u16(), detail })
+    Err(SendError::Refused { status, detail })
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::RwLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -260,4 +262,43 @@ fn backoff(attempt: u32) -> Duration {
 /// A conversation or activity id as one segment of a URL path.
 fn encode_segment(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connector() -> Connector {
+        let settings =
+            ConnectorSettings { app_id: "app".into(), app_password: "secret".into(), token_url: String::new() };
+        Connector::new(settings, rpa::http::client_builder().build().expect("a client"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn messages_to_one_conversation_keep_within_teams_limits() {
+        let connector = connector();
+        let started = Instant::now();
+        for _ in 0..7 {
+            connector.keep_pace("a:chat").await;
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO, "seven a second go at once");
+        connector.keep_pace("a:chat").await;
+        assert!(started.elapsed() >= Duration::from_secs(1), "the eighth waits for the second to pass");
+        connector.keep_pace("a:other").await;
+        let other_started = Instant::now();
+        connector.keep_pace("a:other").await;
+        assert_eq!(other_started.elapsed(), Duration::ZERO, "another conversation is not held up");
+        for _ in 0..60 {
+            connector.keep_pace("a:chat").await;
+        }
+        assert!(started.elapsed() >= Duration::from_secs(30), "sixty in thirty seconds at most");
+    }
+
+    #[tokio::test]
+    async fn nothing_is_sent_to_a_service_url_that_did_not_arrive_on_a_validated_request() {
+        let connector = connector();
+        let sent =
+            connector.send("https://smba.example/uk/", "a:chat", None, &serde_json::json!({"type": "message"})).await;
+        assert!(matches!(sent, Err(ConnectorError::UntrustedServiceUrl)), "{sent:?}");
+    }
 }

@@ -219,7 +219,7 @@ impl TeamsChannel {
     }
 
     /// Sends a message added outside a turn to the Teams conversation it belongs to.
-    async fn deliver(&self, conversation: &Conversation, message: &StoredMessage) -> Result<(), TurnError> {
+    async fn send_posted(&self, conversation: &Conversation, message: &StoredMessage) -> Result<(), TurnError> {
         let Some(outgoing) = cards::message(&message.reply) else { return Ok(()) };
         let teams_conversation = conversation.address.split('|').next().unwrap_or_default();
         let Some(reference) = self.store.conversation(teams_conversation).await.map_err(TurnError::Storage)? else {
@@ -235,38 +235,6 @@ impl TeamsChannel {
             .await
             .map_err(TurnError::Connector)?;
         Ok(())
-    }
-
-    /// Sends the messages added to Teams conversations outside a turn (run updates, staff
-    /// replies) until the engine is dropped.
-    pub fn spawn_delivery(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
-        let mut posts = self.engine.subscribe_posts();
-        let channel = Arc::downgrade(self);
-        tokio::spawn(async move {
-            loop {
-                let (conversation_id, message) = match posts.recv().await {
-                    Ok(post) => post,
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "Teams fell behind: some messages were not sent to Teams");
-                        continue;
-                    }
-                    Err(RecvError::Closed) => return,
-                };
-                let Some(channel) = channel.upgrade() else { return };
-                if message.role == Role::User {
-                    continue;
-                }
-                match channel.engine.conversation(&conversation_id).await {
-                    Ok(conversation) if conversation.channel == CHANNEL => {
-                        if let Err(error) = channel.deliver(&conversation, &message).await {
-                            tracing::warn!(error = %error, "a message could not be sent to Teams");
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(error = %error, "a message could not be sent to Teams"),
-                }
-            }
-        })
     }
 
     /// Alerts the configured supervisors in Teams to each urgent escalation, and to each
@@ -428,6 +396,20 @@ impl TeamsChannel {
         if let Err(error) = self.connector.send(&activity.service_url, &activity.conversation.id, None, &outgoing).await
         {
             tracing::warn!(error = %error, "the greeting could not be sent to Teams");
+        }
+    }
+}
+
+impl crate::delivery::Delivers for TeamsChannel {
+    const CHANNEL: &'static str = CHANNEL;
+
+    fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    async fn deliver(&self, conversation: Conversation, message: StoredMessage) {
+        if let Err(error) = self.send_posted(&conversation, &message).await {
+            tracing::warn!(error = %error, "a message could not be sent to Teams");
         }
     }
 }

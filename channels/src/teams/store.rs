@@ -7,8 +7,8 @@ use storage::{Database, Migration, StorageError, now_millis};
 const MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
     description: "Teams conversations and users",
-    sqlite: include_str!("../../migrations/sqlite/0001_teams.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_teams.sql"),
+    sqlite: include_str!("../../migrations/any/0001_teams.sql"),
+    postgres: include_str!("../../migrations/any/0001_teams.sql"),
 }];
 
 /// How to reach a Teams conversation.

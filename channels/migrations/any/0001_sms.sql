@@ -1,3 +1,4 @@
+-- The same SQL runs on SQLite and PostgreSQL.
 -- Text messaging: each number's opt-out and the provider it last wrote through, the messages
 -- received (so a webhook delivered twice is handled once), and what was sent with its status.
 CREATE TABLE sms_numbers (

@@ -1,3 +1,4 @@
+-- The same SQL runs on SQLite and PostgreSQL.
 -- Microsoft Teams: where each Teams conversation is reached (its service URL, which arrived on
 -- a validated request), and each Teams user seen, so supervisors can be alerted proactively.
 CREATE TABLE teams_conversations (
