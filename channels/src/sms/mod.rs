@@ -135,8 +135,8 @@ pub struct SmsSettings {
     pub public_url: String,
     /// The most segments one reply may take.
     pub max_segments: usize,
-    /// How long a reply may take to go back in the webhook's answer; slower ones are sent after
-    /// (zero sends every reply after).
+    /// How long a webhook waits for the turn: a reply ready by then goes back in Twilio's answer
+    /// (a turn failed by then is left for the provider to retry); later ones are sent after.
     pub reply_within: Duration,
     /// How long after the last message a text still continues the same conversation.
     pub continue_within: Duration,
@@ -321,27 +321,41 @@ impl SmsChannel {
             tokio::spawn(
                 async move { channel.engine.handle(Inbound { conversation: conversation_id, content }).await },
             );
-        if answer_inline
-            && !self.settings.reply_within.is_zero()
-            && let Ok(joined) = tokio::time::timeout(self.settings.reply_within, &mut turn).await
-        {
-            let messages = joined.map_err(|error| EngineError::Internal(error.to_string()))??;
-            return Ok(self.turn_text(&messages, new, Provider::Twilio));
-        }
+        let waited = if self.settings.reply_within.is_zero() {
+            None
+        } else {
+            tokio::time::timeout(self.settings.reply_within, &mut turn).await.ok()
+        };
         let channel = self.clone();
-        tokio::spawn(async move {
-            match turn.await {
-                Ok(Ok(messages)) => {
-                    let provider = channel.provider_for(&address).await;
-                    if let Some(text) = channel.turn_text(&messages, new, provider) {
-                        channel.send_logged(&address, &conversation.id, &text).await;
-                    }
+        match waited {
+            // The turn is over in time: a failure is left for the provider to try again, and
+            // the answer goes back now or is sent.
+            Some(joined) => {
+                let messages = joined.map_err(|error| EngineError::Internal(error.to_string()))??;
+                if answer_inline {
+                    return Ok(self.turn_text(&messages, new, Provider::Twilio));
                 }
-                Ok(Err(error)) => tracing::warn!(error = %error, "a text could not be answered"),
-                Err(error) => tracing::error!(error = %error, "answering a text stopped unexpectedly"),
+                tokio::spawn(async move { channel.send_turn(&address, &conversation.id, &messages, new).await });
             }
-        });
+            None => {
+                tokio::spawn(async move {
+                    match turn.await {
+                        Ok(Ok(messages)) => channel.send_turn(&address, &conversation.id, &messages, new).await,
+                        Ok(Err(error)) => tracing::warn!(error = %error, "a text could not be answered"),
+                        Err(error) => tracing::error!(error = %error, "answering a text stopped unexpectedly"),
+                    }
+                });
+            }
+        }
         Ok(None)
+    }
+
+    /// Sends the bot's part of a turn through the number's provider.
+    async fn send_turn(&self, address: &str, conversation: &str, messages: &[StoredMessage], new: bool) {
+        let provider = self.provider_for(address).await;
+        if let Some(text) = self.turn_text(messages, new, provider) {
+            self.send_logged(address, conversation, &text).await;
+        }
     }
 
     /// Answers at once: in the webhook's answer, or sent through the provider.
@@ -485,10 +499,7 @@ impl crate::delivery::Delivers for SmsChannel {
     }
 
     async fn deliver(&self, conversation: Conversation, message: StoredMessage) {
-        let provider = self.provider_for(&conversation.address).await;
-        if let Some(text) = self.turn_text(std::slice::from_ref(&message), false, provider) {
-            self.send_logged(&conversation.address, &conversation.id, &text).await;
-        }
+        self.send_turn(&conversation.address, &conversation.id, std::slice::from_ref(&message), false).await;
     }
 }
 
