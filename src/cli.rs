@@ -78,6 +78,9 @@ pub enum Command {
     /// The supervisor console's accounts and API tokens.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The configuration: check it.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Serve ECSS, the sample council's 2000s back office with no API, for workflows to practise on.
     LegacyPortal {
         /// The address to listen on.
@@ -242,6 +245,14 @@ pub enum PrivacyCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Subcommands of `config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the configuration file, the environment's overrides, the content and the workflows,
+    /// and say what is wrong where.
+    Check,
 }
 
 /// Subcommands of `staff`.

@@ -10,6 +10,33 @@ use bot::conversation::{Council, EmergencyContacts};
 use bot::llm::ModelSettings;
 use serde::Deserialize;
 
+/// The options that hold secrets, with the variable each comes from instead of the file.
+const SECRET_OPTIONS: [(&str, &str); 9] = [
+    ("llm.api_key", "OPENAI_API_KEY"),
+    ("console.oidc.client_secret", "COUNCILBOT_OIDC_CLIENT_SECRET"),
+    ("sms.twilio.account_sid", "TWILIO_ACCOUNT_SID"),
+    ("sms.twilio.auth_token", "TWILIO_AUTH_TOKEN"),
+    ("sms.notify.api_key", "NOTIFY_API_KEY"),
+    ("sms.notify.callback_token", "NOTIFY_CALLBACK_TOKEN"),
+    ("teams.app_id", "MICROSOFT_APP_ID"),
+    ("teams.app_password", "MICROSOFT_APP_PASSWORD"),
+    ("teams.tenant_id", "MICROSOFT_APP_TENANT_ID"),
+];
+
+/// Whether a dotted option is set in a TOML table.
+fn option_in(table: &toml::Table, option: &str) -> bool {
+    let mut current = table;
+    let mut parts = option.split('.').peekable();
+    while let Some(part) = parts.next() {
+        match current.get(part) {
+            Some(toml::Value::Table(inner)) if parts.peek().is_some() => current = inner,
+            Some(_) => return parts.peek().is_none(),
+            None => return false,
+        }
+    }
+    false
+}
+
 /// Where the configuration file is looked for when none is named.
 pub const DEFAULT_CONFIG_FILE: &str = "councilbot.toml";
 
@@ -41,7 +68,38 @@ pub struct Config {
     pub sms: SmsConfig,
     /// Microsoft Teams, through Azure Bot Service.
     pub teams: TeamsConfig,
+    /// The browser that carries out workflows.
+    pub browser: BrowserSetup,
+    /// The sample council's practice back office.
+    pub sample: SampleConfig,
 }
+
+/// The browser that carries out workflows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrowserSetup {
+    /// Whether `serve` installs Chromium and ChromeDriver from the distribution's packages when
+    /// they are missing and it may (as root, or with `sudo` that needs no password).
+    pub install_missing: bool,
+}
+
+impl Default for BrowserSetup {
+    fn default() -> Self {
+        BrowserSetup { install_missing: true }
+    }
+}
+
+/// The sample council's practice back office.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SampleConfig {
+    /// Where `serve` runs the practice copy of ECSS the sample workflows use (also
+    /// `COUNCILBOT_LEGACY_PORTAL`; `off` for none); without a configuration file, 127.0.0.1:8090.
+    pub legacy_portal: String,
+}
+
+/// Where the practice back office runs when councilbot runs on its built-in defaults.
+pub const SAMPLE_LEGACY_PORTAL: &str = "127.0.0.1:8090";
 
 /// Text messages; credentials come only from the environment.
 #[derive(Debug, Clone, Deserialize)]
@@ -322,14 +380,10 @@ impl Default for ConversationConfig {
 
 impl Config {
     /// Reads the configuration: the file named (which must exist), else `councilbot.toml` when
-    /// present, else the defaults; then the environment's overrides.
-    pub fn load(file: Option<&Path>) -> Result<Config> {
-        let mut config = match file {
-            Some(path) => Config::from_file(path)?,
-            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => Config::from_file(Path::new(DEFAULT_CONFIG_FILE))?,
-            None => Config::default(),
-        };
-        config.apply_environment(|name| std::env::var(name).ok());
+    /// present, else the defaults (the sample council); then the environment's overrides, with
+    /// credentials also taken from the secrets file. Every problem is named.
+    pub fn load(file: Option<&Path>, secrets_file: Option<&Path>) -> Result<Config> {
+        let (config, _) = Config::read(file, secrets_file)?;
         let problems = config.problems();
         if !problems.is_empty() {
             bail!("the configuration is not valid:\n  {}", problems.join("\n  "));
@@ -337,8 +391,40 @@ impl Config {
         Ok(config)
     }
 
+    /// The configuration and the file it came from (none for the built-in defaults), not yet
+    /// checked for problems.
+    pub fn read(file: Option<&Path>, secrets_file: Option<&Path>) -> Result<(Config, Option<PathBuf>)> {
+        let (mut config, source) = match file {
+            Some(path) => (Config::from_file(path)?, Some(path.to_path_buf())),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                (Config::from_file(Path::new(DEFAULT_CONFIG_FILE))?, Some(PathBuf::from(DEFAULT_CONFIG_FILE)))
+            }
+            None => (
+                Config { sample: SampleConfig { legacy_portal: SAMPLE_LEGACY_PORTAL.into() }, ..Config::default() },
+                None,
+            ),
+        };
+        let secrets = rpa::secrets::Secrets::load(secrets_file)?;
+        config.apply_environment(|name| {
+            std::env::var(name).ok().or_else(|| secrets.get(&name.to_ascii_lowercase()).map(str::to_string))
+        });
+        Ok((config, source))
+    }
+
     fn from_file(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if let Ok(table) = text.parse::<toml::Table>() {
+            let misplaced: Vec<String> = SECRET_OPTIONS
+                .iter()
+                .filter(|(option, _)| option_in(&table, option))
+                .map(|(option, variable)| {
+                    format!("{option}: a secret is not read from the configuration file; set {variable} in the environment or the secrets file")
+                })
+                .collect();
+            if !misplaced.is_empty() {
+                bail!("{}:\n  {}", path.display(), misplaced.join("\n  "));
+            }
+        }
         toml::from_str(&text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
     }
 
@@ -362,6 +448,9 @@ impl Config {
         }
         if let Some(url) = set("COUNCILBOT_PUBLIC_URL") {
             self.web.public_url = url;
+        }
+        if let Some(address) = set("COUNCILBOT_LEGACY_PORTAL") {
+            self.sample.legacy_portal = if address == "off" { String::new() } else { address };
         }
         if let Some(secret) = set("COUNCILBOT_OIDC_CLIENT_SECRET") {
             self.console.oidc.client_secret = secret;
@@ -436,6 +525,12 @@ impl Config {
             if oidc.redirect_url.is_empty() && self.web.public_url.is_empty() {
                 problems.push("console.oidc.redirect_url: needed (or web.public_url)".into());
             }
+        }
+        if !self.sample.legacy_portal.is_empty() && self.sample.legacy_portal.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "sample.legacy_portal: `{}` is not an address such as 127.0.0.1:8090",
+                self.sample.legacy_portal
+            ));
         }
         problems.extend(self.channel_problems());
         problems
@@ -552,6 +647,8 @@ mod tests {
             (&a.openid_metadata_url, &a.login_url, &a.token_url),
             (&b.openid_metadata_url, &b.login_url, &b.token_url)
         );
+        assert_eq!(documented.browser.install_missing, defaults.browser.install_missing);
+        assert_eq!(documented.sample.legacy_portal, defaults.sample.legacy_portal);
         assert_eq!(
             documented.emergency.self_harm, defaults.emergency.self_harm,
             "unlisted dangers keep their defaults"
@@ -580,6 +677,51 @@ mod tests {
             assert!(problems.contains(expected), "{expected} in:\n{problems}");
         }
         assert!(Config::default().problems().is_empty(), "no channel is on by default");
+    }
+
+    #[test]
+    fn secrets_in_the_file_are_refused_with_the_variable_to_use() {
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("councilbot.toml");
+        std::fs::write(
+            &file,
+            "[sms.twilio]\nfrom = \"+447700900000\"\nauth_token = \"abc\"\n[llm]\napi_key = \"sk\"\n",
+        )
+        .unwrap();
+        let error = Config::load(Some(&file), None).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                "sms.twilio.auth_token: a secret is not read from the configuration file; set TWILIO_AUTH_TOKEN"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("llm.api_key") && error.contains("OPENAI_API_KEY"), "{error}");
+        assert!(!error.contains("abc"), "the secret itself is not repeated: {error}");
+    }
+
+    #[test]
+    fn platform_credentials_can_come_from_a_private_secrets_file() {
+        let directory = tempfile::tempdir().unwrap();
+        let secrets = directory.path().join("secrets");
+        std::fs::write(&secrets, "MICROSOFT_APP_ID=app\nMICROSOFT_APP_PASSWORD='from the file'\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let file = directory.path().join("councilbot.toml");
+        std::fs::write(&file, "").unwrap();
+        let (config, source) = Config::read(Some(&file), Some(&secrets)).unwrap();
+        assert_eq!(source.as_deref(), Some(file.as_path()));
+        assert_eq!((config.teams.app_id.as_str(), config.teams.app_password.as_str()), ("app", "from the file"));
+        assert!(config.sample.legacy_portal.is_empty(), "a council's own file runs no practice back office");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let error = Config::read(Some(&file), Some(&secrets)).unwrap_err().to_string();
+            assert!(error.contains("can be read by other users"), "{error}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod console;
 mod conversations;
 mod evaluation;
 mod indexing;
+mod one_command;
 mod privacy;
 mod service_requests;
 mod sms;

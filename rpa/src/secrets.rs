@@ -112,6 +112,11 @@ impl Secrets {
         Ok(Secrets { values })
     }
 
+    /// Gives a secret a value unless it already has one.
+    pub fn set_default(&mut self, name: &str, value: &str) {
+        self.values.entry(name.to_ascii_lowercase()).or_insert_with(|| value.to_string());
+    }
+
     /// The value of a secret.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)

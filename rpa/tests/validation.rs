@@ -210,3 +210,26 @@ fn the_published_schema_is_the_one_the_model_generates() {
         assert!(step.get(*kind).is_some(), "the schema lets editors complete `{kind}`");
     }
 }
+
+#[test]
+fn workflows_that_need_a_browser_are_told_apart_through_the_workflows_they_call() {
+    let caller = GOOD
+        .replace("name: greet", "name: greet_then_log")
+        .replace("  - succeed:", "  - call:\n      workflow: log_in\n  - succeed:");
+    let log_in = "name: log_in\nversion: 1\ndescription: Log in.\nsteps:\n  - open: https://example.org/login\n";
+    let workflows = Workflows::new(&[("greet.yaml", GOOD), ("caller.yaml", &caller), ("log_in.yaml", log_in)]);
+    let (catalogue, errors) = Catalogue::load(&[workflows.directory.path().to_path_buf()]);
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(!catalogue.uses_browser("greet"));
+    assert!(catalogue.uses_browser("log_in"));
+    assert!(catalogue.uses_browser("greet_then_log"), "it calls one that opens a page");
+    let (without, left_out) = catalogue.without_browser();
+    assert_eq!(without.iter().map(|file| file.workflow.name.value.as_str()).collect::<Vec<_>>(), ["greet"]);
+    assert_eq!(left_out, ["greet_then_log", "log_in"]);
+
+    let (council, _) = Catalogue::load(&[council_workflows()]);
+    assert!(
+        council.iter().all(|file| council.uses_browser(&file.workflow.name.value)),
+        "every sample workflow uses ECSS"
+    );
+}

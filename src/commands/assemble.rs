@@ -29,6 +29,21 @@ pub struct Places {
     pub secrets_file: Option<PathBuf>,
 }
 
+/// How workflows are carried out.
+pub struct Automation {
+    /// The runner's settings.
+    pub runner: rpa::runner::RunnerConfig,
+    /// Whether a browser is available; without one, workflows that need it are left out.
+    pub browser: bool,
+}
+
+impl Automation {
+    /// The runner's settings from the environment, with a browser.
+    pub fn from_env() -> Result<Automation> {
+        Ok(Automation { runner: runner_config()?, browser: true })
+    }
+}
+
 /// The assembled product.
 pub struct Assembled {
     /// The conversation engine.
@@ -116,14 +131,22 @@ pub async fn assemble(
     secrets: Secrets,
     settings: EngineSettings,
     clock: Clock,
+    automation: Automation,
 ) -> Result<Assembled> {
     let knowledge = KnowledgeBase::open(&places.index_dir)
         .with_context(|| format!("cannot open the index at {}", places.index_dir.display()))?;
     let database = storage::Database::connect(&places.database_url).await?;
     let store = ConversationStore::open(database.clone()).await?;
     let journal = Journal::open(database).await?;
-    let catalogue = valid_workflows(&places.workflows);
-    let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, runner_config()?));
+    let mut catalogue = valid_workflows(&places.workflows);
+    if !automation.browser {
+        let (kept, left_out) = catalogue.without_browser();
+        if !left_out.is_empty() {
+            eprintln!("warning: without a browser these workflows are off: {}", left_out.join(", "));
+        }
+        catalogue = kept;
+    }
+    let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, automation.runner));
 
     let model = config.llm.is_configured().then(|| LanguageModel::new(config.llm.clone()));
     let knowledge = Arc::new(knowledge);

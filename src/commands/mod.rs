@@ -2,6 +2,8 @@
 
 mod ask;
 mod assemble;
+mod browser_setup;
+mod config_check;
 mod eval;
 mod eval_intents;
 mod index;
@@ -19,7 +21,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use knowledge_base::{Audience, KnowledgeBase};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ConfigCommand};
 use crate::config::Config;
 
 /// Runs the chosen subcommand.
@@ -29,7 +31,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         cli.command,
         Command::Serve(_) | Command::TestConversations(_) | Command::Privacy(_) | Command::EvalIntents(_)
     );
-    let mut config = if needs_config { Config::load(cli.config.as_deref())? } else { Config::default() };
+    let mut config = if needs_config {
+        Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?
+    } else {
+        Config::default()
+    };
     let database_url = cli.database_url(&config.database.url);
     let places = workflow::Places {
         database_url: database_url.clone(),
@@ -63,6 +69,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Eval(args) => eval::run(&open(&index_dir)?, args),
         Command::Tokenizer(command) => tokenizer::run(command),
         Command::Workflow(command) => workflow::run(&places, command),
+        Command::Config(ConfigCommand::Check) => {
+            config_check::run(cli.config.as_deref(), cli.secrets_file.as_deref(), &cli.workflows)
+        }
         Command::LegacyPortal { listen } => legacy_portal::run(&listen),
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bot::conversation::{Engine, system_clock};
-use channels::console::accounts::Accounts;
+use channels::console::accounts::{Accounts, Role};
 use channels::console::oidc::{OidcProvider, OidcSettings};
 use channels::sms::notify::{ApiKey, NotifySettings};
 use channels::sms::twilio::TwilioSettings;
@@ -17,8 +17,13 @@ use channels::teams::{TeamsChannel, TeamsSettings};
 use channels::{ApiLimits, AppState, Origins, WebSettings};
 use rpa::secrets::Secrets;
 
-use super::assemble::{Places, assemble, engine_settings, update_index};
+use super::assemble::{Automation, Places, assemble, engine_settings, update_index};
+use super::browser_setup::ensure_browser;
+use super::workflow::runner_config;
 use crate::config::Config;
+
+/// The username of the account made on the first start.
+const FIRST_SUPERVISOR: &str = "supervisor";
 
 /// How often expired conversations and runs are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
@@ -32,8 +37,12 @@ pub fn run(places: &Places, config: Config) -> Result<ExitCode> {
 }
 
 async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
-    let secrets = Secrets::load(places.secrets_file.as_deref())?;
-    let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock()).await?;
+    let mut secrets = Secrets::load(places.secrets_file.as_deref())?;
+    let mut automation = Automation { runner: runner_config()?, browser: false };
+    let portal = start_legacy_portal(&config, &mut secrets, &mut automation.runner).await;
+    let install = config.browser.install_missing;
+    automation.browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
+    let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock(), automation).await?;
     let engine = assembled.engine;
     let _worker =
         tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers));
@@ -87,14 +96,78 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
         },
     );
     eprintln!("  channels: {}", channels_on.join(", "));
-    if accounts.list().await.map(|accounts| accounts.is_empty()).unwrap_or(false) {
-        eprintln!("  no console accounts yet: add one with `councilbot staff add NAME --role admin`");
+    if let Some(portal) = &portal {
+        eprintln!(
+            "  ECSS, the sample council's back office, is running on {} (user {}, password {})",
+            portal.url(),
+            legacy_portal::USER,
+            legacy_portal::PASSWORD
+        );
     }
+    first_supervisor(&accounts, &address).await;
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the practice back office when the configuration asks for it, and points the
+/// workflows at it with its sign-in unless they are given others.
+async fn start_legacy_portal(
+    config: &Config,
+    secrets: &mut Secrets,
+    runner: &mut rpa::runner::RunnerConfig,
+) -> Option<legacy_portal::Portal> {
+    let address = &config.sample.legacy_portal;
+    if address.is_empty() {
+        return None;
+    }
+    match legacy_portal::Portal::start_on(address, legacy_portal::PortalConfig::default()).await {
+        Ok(portal) => {
+            runner.system_urls.entry("ecss".into()).or_insert_with(|| portal.url());
+            secrets.set_default("ecss_user", legacy_portal::USER);
+            secrets.set_default("ecss_password", legacy_portal::PASSWORD);
+            Some(portal)
+        }
+        Err(error) => {
+            eprintln!(
+                "warning: the practice back office (ECSS) cannot start on {address}: {error}; \
+                 workflows go to whatever answers there (set COUNCILBOT_LEGACY_PORTAL to another address, or off)"
+            );
+            None
+        }
+    }
+}
+
+/// Makes the first supervisor account when there is none, and prints how to sign in with it.
+async fn first_supervisor(accounts: &Accounts, address: &SocketAddr) {
+    match accounts.list().await {
+        Ok(existing) if existing.is_empty() => {}
+        Ok(_) => return,
+        Err(error) => {
+            eprintln!("warning: cannot read the console's accounts: {error}");
+            return;
+        }
+    }
+    let password = first_password();
+    match accounts.set_local(FIRST_SUPERVISOR, "Supervisor", &password, Role::Admin).await {
+        Ok(()) => eprintln!(
+            "  first sign-in to the console: http://{address}/console/login as `{FIRST_SUPERVISOR}` with password \
+             {password}\n  (shown this once; change it with `councilbot staff add {FIRST_SUPERVISOR} --role admin`)"
+        ),
+        Err(error) => eprintln!("warning: cannot make the first console account: {error}"),
+    }
+}
+
+/// A password for the first account: 24 random letters and digits in groups of four.
+fn first_password() -> String {
+    let random = channels::console::accounts::random_token();
+    random.as_bytes()[..24]
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The text channel's settings, when Twilio or Notify is set up.

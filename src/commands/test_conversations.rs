@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use bot::stories::{StoryClock, load_stories, parse_utc, run_story};
 use rpa::secrets::Secrets;
 
-use super::assemble::{Places, assemble, engine_settings};
+use super::assemble::{Automation, Places, assemble, engine_settings};
 use crate::cli::TestConversationsArgs;
 use crate::config::Config;
 use crate::output::print_json;
@@ -31,7 +31,7 @@ async fn play(places: &Places, config: Config, args: TestConversationsArgs) -> R
         .with_context(|| format!("`--now {}` is not a time such as 2026-12-01T10:00:00Z", args.now))?;
     let clock = StoryClock::new(now);
     let settings = engine_settings(&config);
-    let engine = assemble(&places, &config, secrets, settings, clock.clock()).await?.engine;
+    let engine = assemble(&places, &config, secrets, settings, clock.clock(), Automation::from_env()?).await?.engine;
     let mut results = Vec::new();
     for (file, stories) in &files {
         for story in &stories.stories {

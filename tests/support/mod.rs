@@ -107,6 +107,24 @@ impl Councilbot {
 /// The password of console accounts made by tests.
 pub const STAFF_PASSWORD: &str = "correct horse battery staple";
 
+/// `councilbot serve` with its data in a directory of its own, logging warnings to a pipe.
+fn serve_command(data: &tempfile::TempDir) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"));
+    command
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("serve")
+        .env_remove("DATABASE_URL")
+        .env_remove("OPENAI_BASE_URL")
+        .env_remove("OPENAI_API_KEY")
+        .env_remove("COUNCILBOT_INDEX_DIR")
+        .env_remove("COUNCILBOT_LEGACY_PORTAL")
+        .env("COUNCILBOT_LOG", "warn")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    command
+}
+
 /// `councilbot serve` running on a free port over the sample council, stopped when dropped.
 pub struct Server {
     pub url: String,
@@ -118,7 +136,6 @@ pub struct Server {
 impl Server {
     /// Starts the server with extra configuration (TOML) and environment variables.
     pub fn start(extra_config: &str, env: &[(&str, &str)]) -> Server {
-        use std::io::BufRead;
         let data = tempfile::tempdir().expect("temp dir");
         let config = data.path().join("councilbot.toml");
         let content = sample_content();
@@ -130,25 +147,34 @@ impl Server {
             ),
         )
         .expect("write config");
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"));
-        command
-            .arg("--data-dir")
-            .arg(data.path())
-            .arg("--config")
-            .arg(&config)
-            .arg("--workflows")
-            .arg(council_workflows())
-            .arg("serve")
-            .env_remove("DATABASE_URL")
-            .env_remove("OPENAI_BASE_URL")
-            .env_remove("OPENAI_API_KEY")
-            .env_remove("COUNCILBOT_INDEX_DIR")
-            .env("COUNCILBOT_LOG", "warn")
-            .stderr(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null());
+        let mut command = serve_command(&data);
+        command.arg("--config").arg(&config).arg("--workflows").arg(council_workflows());
         for (name, value) in env {
             command.env(name, value);
         }
+        Server::spawn(command, data)
+    }
+
+    /// Starts `councilbot serve` as a newcomer would, with no configuration file: the sample
+    /// council on its built-in defaults, from the repository's root.
+    pub fn sample_council(env: &[(&str, &str)]) -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut command = serve_command(&data);
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("COUNCILBOT_CONFIG")
+            .env_remove("COUNCILBOT_WORKFLOWS")
+            .env("COUNCILBOT_LISTEN", "127.0.0.1:0")
+            .env("COUNCILBOT_LEGACY_PORTAL", "127.0.0.1:0");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        Server::spawn(command, data)
+    }
+
+    /// Runs the command and waits until it says where it listens.
+    fn spawn(mut command: std::process::Command, data: tempfile::TempDir) -> Server {
+        use std::io::BufRead;
         let mut child = command.spawn().expect("councilbot serve starts");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = std::io::BufReader::new(stderr).lines();

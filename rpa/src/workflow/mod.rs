@@ -83,6 +83,38 @@ impl Catalogue {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+
+    /// Whether the named workflow drives a browser, in its own steps or in a workflow it calls.
+    pub fn uses_browser(&self, name: &str) -> bool {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut waiting = vec![name.to_string()];
+        while let Some(name) = waiting.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some(file) = self.files.get(&name) else { continue };
+            if steps_use_browser(&file.workflow.steps) {
+                return true;
+            }
+            waiting.extend(called_workflows(&file.workflow.steps));
+        }
+        false
+    }
+
+    /// The same catalogue without the workflows that need a browser, and their names.
+    pub fn without_browser(&self) -> (Catalogue, Vec<String>) {
+        let (left_out, kept): (Vec<_>, Vec<_>) = self.files.iter().partition(|(name, _)| self.uses_browser(name));
+        let catalogue =
+            Catalogue { files: kept.into_iter().map(|(name, file)| (name.clone(), file.clone())).collect() };
+        (catalogue, left_out.into_iter().map(|(name, _)| name.clone()).collect())
+    }
+}
+
+/// Whether any of these steps, at any depth, drives the browser.
+fn steps_use_browser(steps: &[Located<Step>]) -> bool {
+    steps
+        .iter()
+        .any(|step| step.uses_browser() || step.children().iter().any(|(_, children)| steps_use_browser(children)))
 }
 
 /// The workflow files named, directories expanded to the YAML files in them, in order.

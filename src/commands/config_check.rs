@@ -1,0 +1,46 @@
+//! `councilbot config check`: everything wrong with the configuration, named where it is.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use rpa::workflow::Catalogue;
+
+use crate::config::Config;
+
+pub fn run(file: Option<&Path>, secrets_file: Option<&Path>, workflows: &Path) -> Result<ExitCode> {
+    let (config, source) = match Config::read(file, secrets_file) {
+        Ok(read) => read,
+        Err(error) => {
+            println!("error: {error:#}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut problems = config.problems();
+    for directory in &config.content.directories {
+        if !directory.is_dir() {
+            problems.push(format!("content.directories: {} is not a directory", directory.display()));
+        }
+    }
+    let workflow_errors = if workflows.exists() {
+        Catalogue::load(&[workflows.to_path_buf()]).1.iter().map(ToString::to_string).collect()
+    } else {
+        vec![format!("workflows: there is no directory at {}", workflows.display())]
+    };
+    let read_from = match &source {
+        Some(path) => path.display().to_string(),
+        None => "the built-in defaults (the sample council)".to_string(),
+    };
+    if problems.is_empty() && workflow_errors.is_empty() {
+        println!("the configuration ({read_from}, with the environment's overrides) is valid");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("the configuration ({read_from}, with the environment's overrides) has problems:");
+    for problem in &problems {
+        println!("  {problem}");
+    }
+    for error in &workflow_errors {
+        println!("{error}");
+    }
+    Ok(ExitCode::from(1))
+}
