@@ -11,6 +11,7 @@ mod evaluation;
 mod indexing;
 mod one_command;
 mod privacy;
+mod reload;
 mod service_requests;
 mod sms;
 mod teams;

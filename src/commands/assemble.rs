@@ -82,9 +82,9 @@ pub fn update_index(index_dir: &Path, config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// The council's workflows that are valid; every error in the others is printed and they are
-/// left out.
-pub fn valid_workflows(directory: &Path) -> Catalogue {
+/// The council's workflows that are valid, with the earlier version of any file that now has
+/// errors (none at the start); every error is printed and the broken files are left out.
+pub fn valid_workflows(directory: &Path, earlier: &Catalogue) -> Catalogue {
     if !directory.exists() {
         eprintln!(
             "warning: there is no workflows directory at {}: no service requests can be made",
@@ -92,21 +92,31 @@ pub fn valid_workflows(directory: &Path) -> Catalogue {
         );
         return Catalogue::default();
     }
-    let (catalogue, errors) = Catalogue::load(&[directory.to_path_buf()]);
-    if errors.is_empty() {
-        return catalogue;
-    }
+    let (catalogue, errors) = earlier.reload(&[directory.to_path_buf()]);
     for error in &errors {
         eprintln!("{error}");
     }
-    let broken: Vec<PathBuf> = errors.iter().map(|error| error.file.clone()).collect();
-    let kept: Vec<PathBuf> = catalogue
-        .iter()
-        .filter(|file| !broken.iter().any(|path| path == &file.path))
-        .map(|file| file.path.clone())
-        .collect();
-    eprintln!("warning: {} workflow file(s) have errors and are left out until they are fixed", broken.len());
-    Catalogue::load(&kept).0
+    if !errors.is_empty() {
+        let files: std::collections::BTreeSet<&Path> = errors.iter().map(|error| error.file.as_path()).collect();
+        eprintln!(
+            "warning: {} workflow file(s) have errors and are refused until they are fixed{}",
+            files.len(),
+            if earlier.is_empty() { "" } else { "; the versions already running carry on" }
+        );
+    }
+    catalogue
+}
+
+/// The workflows this instance can carry out: without a browser, those that need one are off.
+pub fn usable(catalogue: Catalogue, browser: bool) -> Catalogue {
+    if browser {
+        return catalogue;
+    }
+    let (kept, left_out) = catalogue.without_browser();
+    if !left_out.is_empty() {
+        eprintln!("warning: without a browser these workflows are off: {}", left_out.join(", "));
+    }
+    kept
 }
 
 /// Engine settings from the configuration.
@@ -138,14 +148,7 @@ pub async fn assemble(
     let database = storage::Database::connect(&places.database_url).await?;
     let store = ConversationStore::open(database.clone()).await?;
     let journal = Journal::open(database).await?;
-    let mut catalogue = valid_workflows(&places.workflows);
-    if !automation.browser {
-        let (kept, left_out) = catalogue.without_browser();
-        if !left_out.is_empty() {
-            eprintln!("warning: without a browser these workflows are off: {}", left_out.join(", "));
-        }
-        catalogue = kept;
-    }
+    let catalogue = usable(valid_workflows(&places.workflows, &Catalogue::default()), automation.browser);
     let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, automation.runner));
 
     let model = config.llm.is_configured().then(|| LanguageModel::new(config.llm.clone()));

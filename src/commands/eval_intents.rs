@@ -8,6 +8,7 @@ use anyhow::Result;
 use bot::conversation::Services;
 use bot::eval_intents::{calibrate, evaluate, load_labelled};
 use knowledge_base::KnowledgeBase;
+use rpa::workflow::Catalogue;
 
 use super::assemble::valid_workflows;
 use crate::cli::EvalIntentsArgs;
@@ -17,7 +18,7 @@ use crate::output::print_json;
 pub fn run(index_dir: &Path, workflows: &Path, config: &Config, args: EvalIntentsArgs) -> Result<ExitCode> {
     let set = load_labelled(&args.file)?;
     let knowledge = std::sync::Arc::new(KnowledgeBase::open(index_dir)?);
-    let services = Services::with_knowledge(valid_workflows(workflows), knowledge);
+    let services = Services::with_knowledge(valid_workflows(workflows, &Catalogue::default()), knowledge);
     let threshold = args.threshold.unwrap_or(config.conversations.intent_threshold);
     let report = evaluate(&services, &set, threshold);
     let calibration = calibrate(&services, &set);

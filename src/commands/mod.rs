@@ -9,6 +9,7 @@ mod eval_intents;
 mod index;
 mod legacy_portal;
 mod privacy;
+mod reload;
 mod search;
 mod serve;
 mod staff;

@@ -19,6 +19,7 @@ use rpa::secrets::Secrets;
 
 use super::assemble::{Automation, Places, assemble, engine_settings, update_index};
 use super::browser_setup::ensure_browser;
+use super::reload::Reloading;
 use super::workflow::runner_config;
 use crate::config::Config;
 
@@ -42,8 +43,17 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     let portal = start_legacy_portal(&config, &mut secrets, &mut automation.runner).await;
     let install = config.browser.install_missing;
     automation.browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
+    let browser = automation.browser;
     let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock(), automation).await?;
     let engine = assembled.engine;
+    let _reload = Reloading {
+        engine: engine.clone(),
+        index_dir: places.index_dir.clone(),
+        workflows: places.workflows.clone(),
+        config: config.clone(),
+        browser,
+    }
+    .on_hangup();
     let _worker =
         tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers));
     let _relay = engine.spawn_run_relay();

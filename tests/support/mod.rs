@@ -136,9 +136,13 @@ pub struct Server {
 impl Server {
     /// Starts the server with extra configuration (TOML) and environment variables.
     pub fn start(extra_config: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_over(&sample_content(), &council_workflows(), extra_config, env)
+    }
+
+    /// Starts the server over other content and workflows.
+    pub fn start_over(content: &Path, workflows: &Path, extra_config: &str, env: &[(&str, &str)]) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
         let config = data.path().join("councilbot.toml");
-        let content = sample_content();
         std::fs::write(
             &config,
             format!(
@@ -148,7 +152,7 @@ impl Server {
         )
         .expect("write config");
         let mut command = serve_command(&data);
-        command.arg("--config").arg(&config).arg("--workflows").arg(council_workflows());
+        command.arg("--config").arg(&config).arg("--workflows").arg(workflows);
         for (name, value) in env {
             command.env(name, value);
         }
@@ -208,6 +212,15 @@ impl Server {
             .output()
             .expect("councilbot runs");
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+
+    /// Sends the server SIGHUP, which reloads its content and workflows.
+    pub fn hang_up(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
     }
 
     /// What the server has logged (warnings and errors).

@@ -161,6 +161,11 @@ impl Engine {
         self.model.is_some()
     }
 
+    /// The council's content the engine answers from.
+    pub fn knowledge(&self) -> &Arc<KnowledgeBase> {
+        &self.knowledge
+    }
+
     /// The services people can ask for now.
     pub fn services(&self) -> Arc<Services> {
         self.services.read().map(|services| services.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())

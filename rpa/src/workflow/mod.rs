@@ -58,6 +58,24 @@ impl Catalogue {
         (catalogue, errors)
     }
 
+    /// The workflows of these paths as they are now, except that a file with errors keeps the
+    /// version this catalogue holds (or is left out when it holds none); with every error found.
+    pub fn reload(&self, paths: &[PathBuf]) -> (Catalogue, Vec<Diagnostic>) {
+        let (fresh, errors) = Catalogue::load(paths);
+        if errors.is_empty() {
+            return (fresh, errors);
+        }
+        let broken: std::collections::BTreeSet<&Path> = errors.iter().map(|error| error.file.as_path()).collect();
+        let mut files: BTreeMap<String, WorkflowFile> =
+            fresh.files.into_iter().filter(|(_, file)| !broken.contains(file.path.as_path())).collect();
+        for (name, earlier) in &self.files {
+            if broken.contains(earlier.path.as_path()) && !files.contains_key(name) {
+                files.insert(name.clone(), earlier.clone());
+            }
+        }
+        (Catalogue { files }, errors)
+    }
+
     /// The workflow with this name.
     pub fn get(&self, name: &str) -> Option<&WorkflowFile> {
         self.files.get(name)
