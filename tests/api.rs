@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::Server;
+use crate::support::{Server, read_events};
 
 fn client() -> reqwest::Client {
     rpa::http::install_crypto_provider();
@@ -29,40 +29,6 @@ async fn say(client: &reqwest::Client, server: &Server, id: &str, text: &str) ->
     assert_eq!(response.status(), 200, "{text}");
     let body: Value = response.json().await.expect("json");
     body["replies"].as_array().expect("replies").clone()
-}
-
-/// Reads server-sent events from a response until `enough` says to stop, or a time limit.
-async fn read_events(
-    response: reqwest::Response,
-    enough: impl Fn(&[(String, String, Value)]) -> bool,
-) -> Vec<(String, String, Value)> {
-    use futures::StreamExt;
-    let mut events = Vec::new();
-    let mut buffer = String::new();
-    let mut stream = response.bytes_stream();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !enough(&events) {
-        let next = tokio::time::timeout_at(deadline, stream.next()).await;
-        let Ok(Some(Ok(chunk))) = next else { break };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let (mut name, mut id, mut data) = (String::new(), String::new(), String::new());
-            for line in block.lines() {
-                if let Some(value) = line.strip_prefix("event:") {
-                    name = value.trim().to_string();
-                } else if let Some(value) = line.strip_prefix("id:") {
-                    id = value.trim().to_string();
-                } else if let Some(value) = line.strip_prefix("data:") {
-                    data.push_str(value.trim());
-                }
-            }
-            if !name.is_empty() {
-                events.push((name, id, serde_json::from_str(&data).unwrap_or(Value::Null)));
-            }
-        }
-    }
-    events
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod console;
 mod conversations;
 mod evaluation;
 mod indexing;
+mod instances;
 mod one_command;
 mod privacy;
 mod reload;

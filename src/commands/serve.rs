@@ -57,6 +57,7 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     let _worker =
         tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers));
     let _relay = engine.spawn_run_relay();
+    let _peers = engine.share_live_events().await?;
     let _purge = spawn_purge(engine.clone(), assembled.runner.journal().clone(), config.conversations.retention_days);
 
     let limits = ApiLimits {

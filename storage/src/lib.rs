@@ -75,6 +75,7 @@ pub struct Migration {
 pub struct Database {
     pool: AnyPool,
     backend: Backend,
+    url: String,
 }
 
 impl Database {
@@ -119,7 +120,33 @@ impl Database {
         if backend == Backend::Sqlite && !in_memory {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        Ok(Database { pool, backend })
+        Ok(Database { pool, backend, url })
+    }
+
+    /// Tells every connection listening on a channel of this PostgreSQL database (nothing on
+    /// SQLite, where there is only one instance).
+    pub async fn notify(&self, channel: &str, payload: &str) -> Result<(), StorageError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT count(*) FROM (SELECT pg_notify($1, $2)) AS sent")
+                .bind(channel)
+                .bind(payload)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Listens to a channel of this PostgreSQL database on a connection of its own, which comes
+    /// back by itself after it is lost; `None` on SQLite.
+    pub async fn listen(&self, channel: &str) -> Result<Option<sqlx::postgres::PgListener>, StorageError> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .map_err(|cause| StorageError::Connect { url: redact_url(&self.url), cause })?;
+        listener.listen(channel).await?;
+        Ok(Some(listener))
     }
 
     /// Opens (creating if needed) the SQLite file at `path`.

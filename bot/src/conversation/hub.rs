@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use tokio::sync::broadcast;
 
 use super::message::LiveEvent;
+use super::peers::Shared;
 
 /// How many events a slow listener may fall behind before it misses some (it then catches up
 /// from the transcript).
@@ -19,6 +20,7 @@ const PRUNE_EVERY: usize = 1024;
 #[derive(Debug, Default)]
 pub struct Hub {
     channels: Mutex<HashMap<String, broadcast::Sender<LiveEvent>>>,
+    peers: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Shared>>,
 }
 
 impl Hub {
@@ -37,8 +39,26 @@ impl Hub {
         channels.entry(conversation.to_string()).or_insert_with(|| broadcast::channel(BACKLOG).0).subscribe()
     }
 
-    /// Tells a conversation's listeners, if it has any.
+    /// Tells a conversation's listeners, on this instance and any other sharing its database.
     pub fn publish(&self, conversation: &str, event: LiveEvent) {
+        self.share(Shared::Live { conversation: conversation.to_string(), event: event.clone() });
+        self.publish_here(conversation, event);
+    }
+
+    /// Sends what happened to the other instances, when they are listening.
+    pub(crate) fn share(&self, shared: Shared) {
+        if let Some(peers) = self.peers.get() {
+            let _ = peers.send(shared);
+        }
+    }
+
+    /// Hands what happens from now on to the other instances through `peers`.
+    pub(crate) fn share_with(&self, peers: tokio::sync::mpsc::UnboundedSender<Shared>) {
+        let _ = self.peers.set(peers);
+    }
+
+    /// Tells the listeners on this instance only, if a conversation has any.
+    pub fn publish_here(&self, conversation: &str, event: LiveEvent) {
         let mut channels = self.channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(sender) = channels.get(conversation) {
             if sender.receiver_count() == 0 {

@@ -279,7 +279,7 @@ pub struct StoredMessage {
 }
 
 /// What a conversation's live listeners are told.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LiveEvent {
     /// A message was added to the transcript.

@@ -7,6 +7,7 @@ pub mod form;
 pub mod hours;
 pub mod hub;
 pub mod message;
+mod peers;
 mod relay;
 pub mod services;
 pub mod settings;

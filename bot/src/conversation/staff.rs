@@ -53,7 +53,7 @@ impl From<EngineError> for StaffActionError {
 }
 
 /// A change to the queue of escalations, for live views of it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct QueueEvent {
     /// The escalation.
     pub escalation: String,
@@ -70,7 +70,9 @@ impl Engine {
 
     /// Tells live views of the queue that an escalation changed.
     pub(crate) fn queue_changed(&self, escalation: &str, change: &str) {
-        let _ = self.queue.send(QueueEvent { escalation: escalation.to_string(), change: change.to_string() });
+        let event = QueueEvent { escalation: escalation.to_string(), change: change.to_string() };
+        self.hub.share(super::peers::Shared::Queue { event: event.clone() });
+        let _ = self.queue.send(event);
     }
 
     /// Takes an escalation: the bot stays quiet in the conversation and the person is told a
