@@ -5,7 +5,7 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use storage::TestPostgres;
 
-use crate::support::{Councilbot, Server, read_events};
+use crate::support::{Councilbot, CuttablePath, Server, read_events};
 
 /// Conversations the test spreads over the two instances.
 const CONVERSATIONS: usize = 200;
@@ -118,4 +118,53 @@ async fn two_instances_on_one_postgresql_share_conversations_and_live_events() {
         .await
         .unwrap();
     assert!(listed.to_string().contains(escalation), "{listed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgresql_is_away_requests_fail_cleanly_and_service_resumes_by_itself() {
+    let database = TestPostgres::create().await.expect("PostgreSQL at 127.0.0.1:5432");
+    let path = CuttablePath::to("127.0.0.1:5432").await;
+    let through_path = database.url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", path.port), 1);
+    let server = Server::start("", &[("DATABASE_URL", through_path.as_str())]);
+    rpa::http::install_crypto_provider();
+    let client = reqwest::Client::new();
+    let id = start_conversation(&client, &server).await;
+    assert!(say(&client, &server, &id, "what day are bins collected in Oakley Green?").await.is_success());
+
+    path.cut();
+    let refused = client
+        .post(format!("{}/api/v1/conversations/{id}/messages", server.url))
+        .json(&json!({ "text": "how do I pay my council tax?" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 503);
+    assert!(refused.headers().contains_key("retry-after"), "{:?}", refused.headers());
+    let body: Value = refused.json().await.unwrap();
+    assert!(body.to_string().contains("try again"), "{body}");
+    let health = client.get(format!("{}/healthz", server.url)).send().await.unwrap();
+    assert_eq!(health.status(), 503, "load balancers are told");
+
+    path.restore();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let resumed = loop {
+        let status = client.get(format!("{}/healthz", server.url)).send().await.map(|response| response.status());
+        match status {
+            Ok(status) if status.is_success() => break status,
+            _ if tokio::time::Instant::now() > deadline => panic!("not back after a minute: {}", server.log()),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    };
+    assert_eq!(resumed, 200);
+    assert!(say(&client, &server, &id, "how do I pay my council tax?").await.is_success());
+    let transcript: Value =
+        client.get(format!("{}/api/v1/conversations/{id}", server.url)).send().await.unwrap().json().await.unwrap();
+    let said: Vec<&str> = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|message| message["role"] == "user")
+        .filter_map(|message| message["text"].as_str())
+        .collect();
+    assert_eq!(said, ["what day are bins collected in Oakley Green?", "how do I pay my council tax?"], "nothing lost");
 }
