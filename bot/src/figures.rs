@@ -173,13 +173,13 @@ pub async fn figures(
     .bind(end)
     .fetch_all(pool)
     .await?;
-    let redactor = rpa::redact::Redactor::default();
     let mut gaps: BTreeMap<String, Gap> = BTreeMap::new();
     for row in &unanswered {
         let body: String = row.try_get("body")?;
         let Ok(crate::conversation::Reply::User { text }) = serde_json::from_str(&body) else { continue };
         let key = crate::language::normalise(&text).trim_end_matches(['?', '.', '!']).trim().to_string();
-        let gap = gaps.entry(key).or_insert_with(|| Gap { question: redactor.redact(text.trim()), times: 0 });
+        let gap =
+            gaps.entry(key).or_insert_with(|| Gap { question: rpa::redact::mask_free_text(text.trim()), times: 0 });
         gap.times += 1;
     }
     let mut content_gaps: Vec<Gap> = gaps.into_values().collect();

@@ -26,6 +26,41 @@ static PERSONAL_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Names and addresses as people write them in free text, with what replaces each: a name they
+/// introduce (the introduction kept), a name after a title, a street address, a postcode.
+static PEOPLE_PATTERNS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
+    const NAME: &str = r"[A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z][A-Za-z'’-]+){0,3}";
+    let masked = PERSONAL_MASK.to_string();
+    [
+        (
+            format!(
+                r"(?P<intro>(?i:\b(?:my name is|my name's|i am called|i'm called|i am|i'm|this is|name:)))\s+{NAME}"
+            ),
+            format!("$intro {PERSONAL_MASK}"),
+        ),
+        (format!(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+{NAME}"), masked.clone()),
+        (
+            r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z'’-]+\s+){1,3}(?i:road|rd|street|st|avenue|ave|lane|ln|close|drive|way|court|crescent|place|gardens|terrace|grove|hill|row|walk|square|mews|park|view|rise)\b"
+                .to_string(),
+            masked.clone(),
+        ),
+        (r"(?i:\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b)".to_string(), masked),
+    ]
+    .into_iter()
+    .map(|(pattern, replacement)| (Regex::new(&pattern).expect("valid pattern"), replacement))
+    .collect()
+});
+
+/// Free text with the names and addresses people write in it masked as well as anything shaped
+/// like other personal data, for text that leaves the conversation (such as figures).
+pub fn mask_free_text(text: &str) -> String {
+    let mut text = Redactor::default().redact(text);
+    for (pattern, replacement) in PEOPLE_PATTERNS.iter() {
+        text = pattern.replace_all(&text, replacement.as_str()).into_owned();
+    }
+    text
+}
+
 /// Masks known secret and personal values, and anything shaped like personal data.
 #[derive(Clone, Default)]
 pub struct Redactor {
@@ -137,6 +172,18 @@ fn url_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_addresses_in_free_text_are_masked_and_ordinary_words_kept() {
+        assert_eq!(
+            mask_free_text("Hello, my name is Margaret Thistlewood and I live at 14 Larkspur Avenue, EB4 2QX"),
+            "Hello, my name is [personal] and I live at [personal], [personal]"
+        );
+        assert_eq!(mask_free_text("Mrs O'Neill said I'm Sam"), "[personal] said I'm [personal]");
+        assert_eq!(mask_free_text("i am unhappy with the bin collection"), "i am unhappy with the bin collection");
+        assert_eq!(mask_free_text("email me at a.b@example.com"), "email me at [personal]");
+        assert_eq!(mask_free_text("when is the library open?"), "when is the library open?");
+    }
 
     #[test]
     fn masks_known_values_in_every_form_and_personal_data_by_shape() {
