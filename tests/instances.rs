@@ -26,6 +26,43 @@ async fn say(client: &reqwest::Client, server: &Server, id: &str, text: &str) ->
         .status()
 }
 
+async fn get_json(client: &reqwest::Client, url: String, token: Option<&str>) -> Value {
+    let request = client.get(url);
+    let request = match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    };
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// A conversation's messages, as an instance has them.
+async fn messages_of(client: &reqwest::Client, server: &Server, id: &str) -> Vec<Value> {
+    let transcript = get_json(client, format!("{}/api/v1/conversations/{id}", server.url), None).await;
+    transcript["messages"].as_array().expect("messages").clone()
+}
+
+/// What the resident said in a conversation, in order.
+fn said(messages: &[Value]) -> Vec<&str> {
+    messages.iter().filter(|message| message["role"] == "user").filter_map(|message| message["text"].as_str()).collect()
+}
+
+/// The events of a stream heard while a resident says something, until `enough` of them.
+async fn heard_while_saying(
+    stream: reqwest::Response,
+    enough: impl Fn(&[(String, String, Value)]) -> bool,
+    client: &reqwest::Client,
+    server: &Server,
+    id: &str,
+    text: &str,
+) -> Vec<(String, String, Value)> {
+    let (heard, status) = tokio::join!(read_events(stream, enough), async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        say(client, server, id, text).await
+    });
+    assert!(status.is_success());
+    heard
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgresql_share_conversations_and_live_events() {
     let database = TestPostgres::create().await.expect("PostgreSQL at 127.0.0.1:5432");
@@ -56,18 +93,8 @@ async fn two_instances_on_one_postgresql_share_conversations_and_live_events() {
         .await;
     for (n, (id, statuses)) in outcomes.iter().enumerate() {
         assert!(statuses.iter().all(reqwest::StatusCode::is_success), "{id}: {statuses:?}");
-        let transcript: Value = client
-            .get(format!("{}/api/v1/conversations/{id}", instances[n % 2].url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let messages = transcript["messages"].as_array().expect("messages");
-        let said: Vec<&str> =
-            messages.iter().filter(|message| message["role"] == "user").filter_map(|m| m["text"].as_str()).collect();
-        assert_eq!(said, questions, "{id}: each message once, in order");
+        let messages = messages_of(&client, instances[n % 2], id).await;
+        assert_eq!(said(&messages), questions, "{id}: each message once, in order");
         let seqs: Vec<i64> = messages.iter().filter_map(|message| message["seq"].as_i64()).collect();
         assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "{id}: no gaps or repeats");
         assert!(
@@ -79,14 +106,10 @@ async fn two_instances_on_one_postgresql_share_conversations_and_live_events() {
     // A widget connected to one instance hears a conversation carried on through the other.
     let id = start_conversation(&client, &first).await;
     let events = client.get(format!("{}/api/v1/conversations/{id}/events", second.url)).send().await.unwrap();
-    let (heard, status) = tokio::join!(
-        read_events(events, |events| events.iter().any(|e| e.0 == "message" && e.2["role"] == "bot")),
-        async {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            say(&client, &first, &id, "what day are bins collected in Oakley Green?").await
-        }
-    );
-    assert!(status.is_success());
+    let hears_answer =
+        |events: &[(String, String, Value)]| events.iter().any(|e| e.0 == "message" && e.2["role"] == "bot");
+    let question = "what day are bins collected in Oakley Green?";
+    let heard = heard_while_saying(events, hears_answer, &client, &first, &id, question).await;
     let bot = heard.iter().find(|e| e.0 == "message" && e.2["role"] == "bot").expect("the answer, live");
     assert!(bot.2["text"].as_str().unwrap_or_default().contains("Thursday"), "{heard:?}");
 
@@ -98,25 +121,13 @@ async fn two_instances_on_one_postgresql_share_conversations_and_live_events() {
     let queue = client.get(format!("{}/console/queue/events", second.url)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(queue.status(), 200);
     let resident = start_conversation(&client, &first).await;
-    let (changes, status) = tokio::join!(
-        read_events(queue, |events| events.iter().any(|e| e.0 == "change" && e.2["change"] == "raised")),
-        async {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            say(&client, &first, &resident, "I want to speak to a person").await
-        }
-    );
-    assert!(status.is_success());
+    let hears_raised =
+        |events: &[(String, String, Value)]| events.iter().any(|e| e.0 == "change" && e.2["change"] == "raised");
+    let changes =
+        heard_while_saying(queue, hears_raised, &client, &first, &resident, "I want to speak to a person").await;
     let raised = changes.iter().find(|e| e.0 == "change" && e.2["change"] == "raised").expect("raised, live");
     let escalation = raised.2["escalation"].as_str().unwrap();
-    let listed: Value = client
-        .get(format!("{}/api/v1/escalations", second.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&client, format!("{}/api/v1/escalations", second.url), Some(&token)).await;
     assert!(listed.to_string().contains(escalation), "{listed}");
 }
 
@@ -157,14 +168,10 @@ async fn while_postgresql_is_away_requests_fail_cleanly_and_service_resumes_by_i
     };
     assert_eq!(resumed, 200);
     assert!(say(&client, &server, &id, "how do I pay my council tax?").await.is_success());
-    let transcript: Value =
-        client.get(format!("{}/api/v1/conversations/{id}", server.url)).send().await.unwrap().json().await.unwrap();
-    let said: Vec<&str> = transcript["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|message| message["role"] == "user")
-        .filter_map(|message| message["text"].as_str())
-        .collect();
-    assert_eq!(said, ["what day are bins collected in Oakley Green?", "how do I pay my council tax?"], "nothing lost");
+    let messages = messages_of(&client, &server, &id).await;
+    assert_eq!(
+        said(&messages),
+        ["what day are bins collected in Oakley Green?", "how do I pay my council tax?"],
+        "nothing lost"
+    );
 }
