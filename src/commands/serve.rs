@@ -39,11 +39,11 @@ pub fn run(places: &Places, config: Config) -> Result<ExitCode> {
 
 async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     let mut secrets = Secrets::load(places.secrets_file.as_deref())?;
-    let mut automation = Automation { runner: runner_config()?, browser: false };
-    let portal = start_legacy_portal(&config, &mut secrets, &mut automation.runner).await;
+    let mut runner = runner_config()?;
+    let portal = start_legacy_portal(&config, &mut secrets, &mut runner).await;
     let install = config.browser.install_missing;
-    automation.browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
-    let browser = automation.browser;
+    let browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
+    let automation = Automation { runner, browser };
     let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock(), automation).await?;
     let engine = assembled.engine;
     let _reload = Reloading {

@@ -41,14 +41,14 @@ impl Hub {
 
     /// Tells a conversation's listeners, on this instance and any other sharing its database.
     pub fn publish(&self, conversation: &str, event: LiveEvent) {
-        self.share(Shared::Live { conversation: conversation.to_string(), event: event.clone() });
+        self.share(|| Shared::Live { conversation: conversation.to_string(), event: event.clone() });
         self.publish_here(conversation, event);
     }
 
-    /// Sends what happened to the other instances, when they are listening.
-    pub(crate) fn share(&self, shared: Shared) {
+    /// Sends what happened to the other instances, when they are listening (made only then).
+    pub(crate) fn share(&self, shared: impl FnOnce() -> Shared) {
         if let Some(peers) = self.peers.get() {
-            let _ = peers.send(shared);
+            let _ = peers.send(shared());
         }
     }
 

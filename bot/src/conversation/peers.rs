@@ -19,7 +19,7 @@ const CHANNEL: &str = "councilbot_live";
 const LARGEST_PAYLOAD: usize = 7_500;
 
 /// What one instance tells the others.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "shared", rename_all = "snake_case")]
 pub(crate) enum Shared {
     /// A live event of a conversation.
@@ -116,11 +116,12 @@ impl Engine {
 /// The notification for what is shared, small enough for PostgreSQL; `None` when even that
 /// cannot be made small enough.
 fn payload_of(origin: &str, shared: Shared) -> Option<String> {
-    let payload = serde_json::to_string(&Notice { origin: origin.to_string(), shared: shared.clone() }).ok()?;
+    let notice = Notice { origin: origin.to_string(), shared };
+    let payload = serde_json::to_string(&notice).ok()?;
     if payload.len() <= LARGEST_PAYLOAD {
         return Some(payload);
     }
-    let Shared::Live { conversation, event: LiveEvent::Message(message) } = shared else {
+    let Shared::Live { conversation, event: LiveEvent::Message(message) } = notice.shared else {
         tracing::warn!(
             bytes = payload.len(),
             "a live event too large to share with the other instances was not shared"

@@ -71,7 +71,7 @@ impl Engine {
     /// Tells live views of the queue that an escalation changed.
     pub(crate) fn queue_changed(&self, escalation: &str, change: &str) {
         let event = QueueEvent { escalation: escalation.to_string(), change: change.to_string() };
-        self.hub.share(super::peers::Shared::Queue { event: event.clone() });
+        self.hub.share(|| super::peers::Shared::Queue { event: event.clone() });
         let _ = self.queue.send(event);
     }
 

@@ -43,6 +43,14 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The parameters of a form Twilio posts, in order.
+type Params = Vec<(String, String)>;
+
+/// The refusal of a webhook for a channel that is not set up.
+fn not_set_up() -> Refusal {
+    Refusal(StatusCode::NOT_FOUND, "texts are not set up on this server".to_string())
+}
+
 fn refused(status: StatusCode, message: &str) -> Response {
     Refusal(status, message.to_string()).into_response()
 }
@@ -96,16 +104,26 @@ fn signed_params(
     Ok(params)
 }
 
+/// The channel and the parameters of a request to a Twilio webhook, once it is signed.
+fn twilio_request(
+    channel: Channel,
+    path: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Arc<SmsChannel>, Params), Refusal> {
+    let channel = channel.ok_or_else(not_set_up)?;
+    let params = signed_params(&channel, path, uri, headers, body)?;
+    Ok((channel, params))
+}
+
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
 async fn twilio_message(State(channel): State<Channel>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(channel) = channel else {
-        return refused(StatusCode::NOT_FOUND, "texts are not set up on this server");
-    };
-    let params = match signed_params(&channel, TWILIO_PATH, &uri, &headers, &body) {
-        Ok(params) => params,
+    let (channel, params) = match twilio_request(channel, TWILIO_PATH, &uri, &headers, &body) {
+        Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
     };
     let Some(message_id) = param(&params, "MessageSid").or_else(|| param(&params, "SmsSid")) else {
@@ -127,11 +145,8 @@ async fn twilio_message(State(channel): State<Channel>, uri: Uri, headers: Heade
 }
 
 async fn twilio_status(State(channel): State<Channel>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(channel) = channel else {
-        return refused(StatusCode::NOT_FOUND, "texts are not set up on this server");
-    };
-    let params = match signed_params(&channel, TWILIO_STATUS_PATH, &uri, &headers, &body) {
-        Ok(params) => params,
+    let (channel, params) = match twilio_request(channel, TWILIO_STATUS_PATH, &uri, &headers, &body) {
+        Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
     };
     let (Some(message_id), Some(status)) =
@@ -179,10 +194,7 @@ fn notify_authorised(channel: &SmsChannel, headers: &HeaderMap) -> Result<(), Re
         .map(str::trim);
     let expected = settings.callback_token.as_bytes();
     let matches = given.is_some_and(|given| {
-        let given = given.as_bytes();
-        !expected.is_empty()
-            && given.len() == expected.len()
-            && given.iter().zip(expected).fold(0u8, |difference, (a, b)| difference | (a ^ b)) == 0
+        !expected.is_empty() && crate::console::auth::constant_time_eq(given.as_bytes(), expected)
     });
     if matches {
         Ok(())
@@ -195,9 +207,17 @@ fn notify_authorised(channel: &SmsChannel, headers: &HeaderMap) -> Result<(), Re
     }
 }
 
-fn notify_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(body)
-        .map_err(|error| Refusal(StatusCode::BAD_REQUEST, format!("the body is not what Notify sends: {error}")))
+/// The channel and the body of a request to a Notify callback, once it carries the agreed token.
+fn notify_request<T: serde::de::DeserializeOwned>(
+    channel: Channel,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Arc<SmsChannel>, T), Refusal> {
+    let channel = channel.ok_or_else(not_set_up)?;
+    notify_authorised(&channel, headers)?;
+    let parsed = serde_json::from_slice(body)
+        .map_err(|error| Refusal(StatusCode::BAD_REQUEST, format!("the body is not what Notify sends: {error}")))?;
+    Ok((channel, parsed))
 }
 
 #[derive(Deserialize)]
@@ -209,14 +229,8 @@ struct NotifyMessage {
 }
 
 async fn notify_message(State(channel): State<Channel>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(channel) = channel else {
-        return refused(StatusCode::NOT_FOUND, "texts are not set up on this server");
-    };
-    if let Err(refusal) = notify_authorised(&channel, &headers) {
-        return refusal.into_response();
-    }
-    let message: NotifyMessage = match notify_json(&body) {
-        Ok(message) => message,
+    let (channel, message): (_, NotifyMessage) = match notify_request(channel, &headers, &body) {
+        Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
     };
     let received = Received {
@@ -238,14 +252,8 @@ struct NotifyReceipt {
 }
 
 async fn notify_status(State(channel): State<Channel>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(channel) = channel else {
-        return refused(StatusCode::NOT_FOUND, "texts are not set up on this server");
-    };
-    if let Err(refusal) = notify_authorised(&channel, &headers) {
-        return refusal.into_response();
-    }
-    let receipt: NotifyReceipt = match notify_json(&body) {
-        Ok(receipt) => receipt,
+    let (channel, receipt): (_, NotifyReceipt) = match notify_request(channel, &headers, &body) {
+        Ok(request) => request,
         Err(refusal) => return refusal.into_response(),
     };
     let error_code = (receipt.status.ends_with("failure")).then_some(receipt.status.as_str());
