@@ -10,31 +10,13 @@
 //! `cargo bench --bench conversations` (BENCH_SECONDS: how long each run lasts, default 10;
 //! BENCH_LEVELS: concurrency levels, default 1,100,1000; BENCH_RATE: the paced rate, default 1000).
 
-use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use support::{Outcome, SCRIPT, Server, client_for, drive, percentile, start_conversations};
 
-/// What conversations say, in turn: questions, small talk, and a request gathered then cancelled.
-const SCRIPT: &[&str] = &[
-    "hello",
-    "what day are bins collected in Oakley Green?",
-    "how can i pay my council tax",
-    "when is the tip open",
-    "my bin wasn't emptied",
-    "EB4 2QX",
-    "12",
-    "cancel",
-    "how do I apply for a blue badge",
-    "what goes in the blue bin",
-    "how much does a bulky waste collection cost?",
-    "no thanks",
-    "what time does the library open",
-    "thanks",
-];
+mod support;
 
 fn main() {
     let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|text| text.parse().ok()).unwrap_or(10);
@@ -55,11 +37,11 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let length = Duration::from_secs(seconds);
     for level in &levels {
-        let result = runtime.block_on(drive(&server.url, *level, None, length));
+        let result = runtime.block_on(run_level(&server.url, *level, None, length));
         print_row(&format!("{level}, saturated"), &result, &server);
     }
     for level in levels.iter().filter(|level| **level > 1) {
-        let result = runtime.block_on(drive(&server.url, *level, Some(rate), length));
+        let result = runtime.block_on(run_level(&server.url, *level, Some(rate), length));
         print_row(&format!("{level}, paced at {rate:.0} turns/s"), &result, &server);
     }
 }
@@ -129,154 +111,9 @@ fn print_row(label: &str, result: &Outcome, server: &Server) {
     );
 }
 
-struct Outcome {
-    turns: usize,
-    errors: usize,
-    elapsed: Duration,
-    latencies: Vec<f64>,
-}
-
-/// Drives `conversations` for `length`: saturated, or at a total `rate` of turns a second.
-async fn drive(url: &str, conversations: usize, rate: Option<f64>, length: Duration) -> Outcome {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(conversations)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
-    let mut ids = Vec::with_capacity(conversations);
-    for _ in 0..conversations {
-        let created: Value = client
-            .post(format!("{url}/api/v1/conversations"))
-            .send()
-            .await
-            .expect("create")
-            .json()
-            .await
-            .expect("json");
-        ids.push(created["id"].as_str().expect("id").to_string());
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (number, id) in ids.into_iter().enumerate() {
-        let (client, url, stop) = (client.clone(), url.to_string(), stop.clone());
-        tasks.push(tokio::spawn(async move {
-            let (mut latencies, mut errors) = (Vec::new(), 0);
-            let mut step = number % SCRIPT.len();
-            // Paced conversations start spread over one interval and keep to a timetable.
-            let interval = rate.map(|rate| Duration::from_secs_f64(conversations as f64 / rate));
-            let mut due = Instant::now()
-                + interval.map(|every| every.mul_f64(number as f64 / conversations as f64)).unwrap_or_default();
-            while !stop.load(Ordering::Relaxed) {
-                if interval.is_some() {
-                    tokio::time::sleep_until(due.into()).await;
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                }
-                let sent = if interval.is_some() { due } else { Instant::now() };
-                due += interval.unwrap_or_default();
-                let response = client
-                    .post(format!("{url}/api/v1/conversations/{id}/messages"))
-                    .json(&json!({"text": SCRIPT[step]}))
-                    .send()
-                    .await;
-                match response {
-                    Ok(response) if response.status().is_success() => {
-                        let _ = response.bytes().await;
-                        latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                    }
-                    _ => errors += 1,
-                }
-                step = (step + 1) % SCRIPT.len();
-            }
-            (latencies, errors)
-        }));
-    }
-    tokio::time::sleep(length).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut outcome = Outcome { turns: 0, errors: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
-    for task in tasks {
-        let (latencies, errors) = task.await.expect("task");
-        outcome.errors += errors;
-        outcome.latencies.extend(latencies);
-    }
-    outcome.elapsed = started.elapsed();
-    outcome.turns = outcome.latencies.len();
-    outcome.latencies.sort_by(f64::total_cmp);
-    outcome
-}
-
-fn percentile(sorted: &[f64], share: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * share).round() as usize]
-}
-
-/// The server under test, stopped when dropped.
-struct Server {
-    url: String,
-    pid: u32,
-    child: std::process::Child,
-    _data: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Server {
-        let data = tempfile::tempdir().expect("temp dir");
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let config = data.path().join("councilbot.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[server]\nlisten = \"127.0.0.1:0\"\n[content]\ndirectories = [{:?}]\n[conversations]\nmessages_per_minute = 1000000\nmessage_burst = 100000\nconversations_per_minute = 1000000\n",
-                root.join("knowledge-base/content").display().to_string()
-            ),
-        )
-        .expect("config");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
-            .arg("--data-dir")
-            .arg(data.path())
-            .arg("--config")
-            .arg(&config)
-            .arg("--workflows")
-            .arg(root.join("workflows"))
-            .arg("serve")
-            .env("COUNCILBOT_LOG", "error")
-            .env_remove("DATABASE_URL")
-            .env_remove("OPENAI_BASE_URL")
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("councilbot serve");
-        let mut lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let url = loop {
-            let line = lines.next().expect("the server says where it listens").expect("line");
-            if let Some(address) = line.split(" at http://").nth(1) {
-                break format!("http://{}", address.trim());
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { url, pid: child.id(), child, _data: data }
-    }
-
-    /// A memory figure of the server from /proc, in KiB.
-    fn memory_kib(&self, field: &str) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find(|line| line.starts_with(field))
-                    .and_then(|line| line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()))
-            })
-            .unwrap_or(0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `conversations` new conversations driven for `length`, saturated or at `rate`.
+async fn run_level(url: &str, conversations: usize, rate: Option<f64>, length: Duration) -> Outcome {
+    let client = client_for(conversations);
+    let ids = start_conversations(&client, url, conversations).await;
+    drive(&client, url, ids, rate, length).await
 }

@@ -93,6 +93,15 @@ async fn open_widget(client: &Client, server: &Server) {
     client.goto(&format!("{}/", server.url)).await.expect("the demo page");
     find(client, "#councilbot-launcher").await.click().await.expect("open the widget");
     let frame = find(client, "#councilbot-panel iframe").await;
+    // The panel is styled under the page's strict Content-Security-Policy: it floats over the
+    // page, tall enough to read.
+    until(
+        client,
+        "the panel to be styled",
+        "var panel = document.getElementById('councilbot-panel'); \
+         return getComputedStyle(panel).position === 'fixed' && panel.getBoundingClientRect().height > 400;",
+    )
+    .await;
     frame.enter_frame().await.expect("into the widget");
     find(client, "#cb-input").await;
 }
@@ -103,12 +112,70 @@ async fn send(client: &Client, text: &str) {
     input.send_keys(&char::from(Key::Enter).to_string()).await.expect("send");
 }
 
+/// Takes a screenshot of what the browser shows, checks it is an image of the window, and keeps
+/// it as `NAME.png` in the directory `COUNCILBOT_SCREENSHOTS` names (the README's walkthrough
+/// uses `docs/walkthrough`), if one is named.
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{name}: not a picture of the page");
+    if let Some(directory) = std::env::var_os("COUNCILBOT_SCREENSHOTS") {
+        let directory = PathBuf::from(directory);
+        std::fs::create_dir_all(&directory).expect("the screenshots' directory");
+        std::fs::write(directory.join(format!("{name}.png")), png).expect("the screenshot written");
+    }
+}
+
+/// The size of the window screenshots are taken in.
+async fn walkthrough_window(client: &Client) {
+    client.set_window_size(1100, 820).await.expect("the window sized");
+}
+
+/// Answers whatever the widget last asked while reporting a housing repair, until it shows the
+/// summary to confirm.
+async fn answer_repair_questions(client: &Client) {
+    let answers: [(&str, &str); 4] = [
+        ("postcode", "EB4 2QX"),
+        ("house or flat number", "14"),
+        ("describe the problem", "The kitchen tap has dripped since Monday and the cupboard under it is wet."),
+        ("phone number", "01632 960555"),
+    ];
+    let started = Instant::now();
+    loop {
+        if client.find(Locator::Css(".cb-summary")).await.is_ok() {
+            return;
+        }
+        assert!(started.elapsed() < PATIENCE * 3, "the repair was never ready to confirm");
+        let asked = client
+            .execute(
+                "var bot = document.querySelectorAll('#cb-transcript .cb-message--bot'); \
+                 return bot.length ? bot[bot.length - 1].innerText : '';",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let asked = asked.as_str().unwrap_or_default().to_string();
+        let replies =
+            client.execute(&count_messages(".cb-message--bot"), vec![]).await.unwrap().as_u64().unwrap_or_default();
+        if asked.contains("What kind of repair") {
+            let button = "//button[normalize-space()='Plumbing']";
+            client.find(Locator::XPath(button)).await.expect("the kinds of repair").click().await.unwrap();
+        } else if let Some((_, answer)) = answers.iter().find(|(question, _)| asked.contains(question)) {
+            send(client, answer).await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
+        let more = format!("return {} > {replies}", count_messages(".cb-message--bot").trim_start_matches("return "));
+        until(client, "the next question", &more).await;
+    }
+}
+
 fn count_messages(kind_css: &str) -> String {
     format!("return document.querySelectorAll('#cb-transcript {kind_css}').length")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resident_gets_a_cited_answer_and_a_missed_bin_reference_in_the_widget() {
+async fn a_resident_gets_a_cited_answer_and_a_repair_reference_in_the_widget() {
     let portal = legacy_portal::Portal::start(legacy_portal::PortalConfig::default()).await.expect("portal");
     let url = portal.url();
     let server = Server::start(
@@ -121,6 +188,7 @@ async fn a_resident_gets_a_cited_answer_and_a_missed_bin_reference_in_the_widget
     );
     let driver = chromedriver().await;
     let client = browser(&driver, true).await;
+    walkthrough_window(&client).await;
     client.goto(&format!("{}/", server.url)).await.unwrap();
     accessible(&client, "the sample council's page").await;
     open_widget(&client, &server).await;
@@ -134,16 +202,12 @@ async fn a_resident_gets_a_cited_answer_and_a_missed_bin_reference_in_the_widget
     let answer = find(&client, ".cb-message--bot .cb-bubble").await.text().await.unwrap();
     assert!(answer.contains("Thursday"), "{answer}");
     accessible(&client, "the open widget with an answer").await;
+    screenshot(&client, "1-ask-a-question").await;
 
-    send(&client, "my recycling wasn't collected yesterday, postcode EB2 7LP").await;
-    until(&client, "the question for the house", "return document.body.innerText.includes('house number or name')")
-        .await;
-    send(&client, "Rose Cottage").await;
-    until(&client, "the optional question", "return document.body.innerText.includes('Anything the crew should know')")
-        .await;
-    send(&client, "skip").await;
-    find(&client, ".cb-summary").await;
+    send(&client, "I need to report a repair, my kitchen tap is leaking").await;
+    answer_repair_questions(&client).await;
     accessible(&client, "the widget asking to confirm a request").await;
+    screenshot(&client, "2-report-a-repair").await;
     let confirm =
         client.find(Locator::XPath("//button[normalize-space()='Yes, send it']")).await.expect("a confirm button");
     confirm.click().await.unwrap();
@@ -152,11 +216,13 @@ async fn a_resident_gets_a_cited_answer_and_a_missed_bin_reference_in_the_widget
         .execute("return document.body.innerText.match(/Your reference is (CB-[0-9A-F]+)/)[1]", vec![])
         .await
         .unwrap();
-    until(&client, "the reference from ECSS", "return /reference WB-\\d+/.test(document.body.innerText)").await;
+    until(&client, "the reference from ECSS", "return /HR-\\d+/.test(document.body.innerText)").await;
     let cases = portal.cases_with_external_reference(reference.as_str().unwrap());
     assert_eq!(cases.len(), 1, "one case on the council's system for this request");
+    assert_eq!(cases[0].kind, "Housing repair");
     let page = client.execute("return document.body.innerText", vec![]).await.unwrap();
     assert!(page.as_str().unwrap().contains(&cases[0].reference), "the resident sees the system's reference");
+    screenshot(&client, "3-repair-logged").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,6 +246,7 @@ async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_t
     assert!(added.status.success());
     let driver = chromedriver().await;
     let supervisor = browser(&driver, true).await;
+    walkthrough_window(&supervisor).await;
     supervisor.goto(&format!("{}/console", server.url)).await.unwrap();
     find(&supervisor, "#username").await.send_keys("sam").await.unwrap();
     find(&supervisor, "#password").await.send_keys("correct horse battery staple").await.unwrap();
@@ -189,11 +256,13 @@ async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_t
     accessible(&supervisor, "the empty queue").await;
 
     let resident = browser(&driver, true).await;
+    walkthrough_window(&resident).await;
     open_widget(&resident, &server).await;
     send(&resident, "what day are bins collected in Oakley Green?").await;
     find(&resident, ".cb-message--bot .cb-sources a").await;
     find(&resident, ".cb-person-button").await.click().await.unwrap();
     until(&resident, "the handover", "return !!document.querySelector('.cb-handoff')").await;
+    screenshot(&resident, "4-ask-for-a-person").await;
 
     // The queue shows the escalation without being reloaded.
     until(&supervisor, "the escalation to appear", "return document.body.innerText.includes('Asked for a person')")
@@ -204,6 +273,10 @@ async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_t
     find(&supervisor, "#cb-reply").await.send_keys("Hello, this is Sam. How can I help?").await.unwrap();
     accessible(&supervisor, "a taken escalation").await;
     find(&supervisor, "#cb-send-reply").await.click().await.unwrap();
+    until(&supervisor, "the reply in the transcript", "return document.body.innerText.includes('How can I help?')")
+        .await;
+    supervisor.execute("document.getElementById('cb-transcript').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(&supervisor, "5-answer-as-supervisor").await;
 
     until(
         &resident,
@@ -215,10 +288,16 @@ async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_t
     let reply = find(&resident, ".cb-message--agent").await.text().await.unwrap();
     assert!(reply.contains("Sam Taylor (staff)") && reply.contains("How can I help?"), "{reply}");
     accessible(&resident, "the widget with a supervisor's reply").await;
+    screenshot(&resident, "6-the-resident-sees-the-reply").await;
 
     supervisor.goto(&format!("{}/console/figures", server.url)).await.unwrap();
     find(&supervisor, "svg.cb-chart").await;
     accessible(&supervisor, "the figures page").await;
+    supervisor
+        .execute("document.querySelector('svg.cb-chart').scrollIntoView({block: 'center'})", vec![])
+        .await
+        .unwrap();
+    screenshot(&supervisor, "7-figures").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

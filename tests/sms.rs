@@ -15,18 +15,18 @@ use storage::sqlx::{self, Row};
 
 use crate::support::{LocalService, PracticePortal, Server, council_with, python};
 
-const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
-const AUTH_TOKEN: &str = "8d6f1c2e4b7a9d0c3e5f7a9b1c3d5e7f";
-const PUBLIC_URL: &str = "https://chat.eastbrook.example";
+pub(crate) const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub(crate) const AUTH_TOKEN: &str = "8d6f1c2e4b7a9d0c3e5f7a9b1c3d5e7f";
+pub(crate) const PUBLIC_URL: &str = "https://chat.eastbrook.example";
 const COUNCIL_NUMBER: &str = "+447700900000";
 const NOTIFY_SERVICE: &str = "26785a09-ab16-4eb0-8407-a37497a57506";
 const NOTIFY_SECRET: &str = "3d844edf-8d35-48ac-975b-e847b4f122b0";
-const NOTIFY_CALLBACK_TOKEN: &str = "a-long-random-token-agreed-with-notify";
+pub(crate) const NOTIFY_CALLBACK_TOKEN: &str = "a-long-random-token-agreed-with-notify";
 const NOTIFY_TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
 
 /// Twilio's Messages API as far as councilbot uses it: HTTP Basic with the account's SID and
 /// token, a form, and the created message's SID back.
-struct TwilioApi {
+pub(crate) struct TwilioApi {
     service: LocalService,
     sent: SentTexts,
 }
@@ -55,7 +55,7 @@ async fn create_message(
 }
 
 impl TwilioApi {
-    fn start() -> TwilioApi {
+    pub(crate) fn start() -> TwilioApi {
         let sent = Arc::new(Mutex::new(Vec::new()));
         let router = axum::Router::new()
             .route("/2010-04-01/Accounts/{account}/Messages.json", axum::routing::post(create_message))
@@ -69,13 +69,13 @@ impl TwilioApi {
 }
 
 /// The local Notify API, in Python, checking tokens with Notify's own decoder.
-struct NotifyApi {
+pub(crate) struct NotifyApi {
     url: String,
     child: std::process::Child,
 }
 
 impl NotifyApi {
-    fn start() -> NotifyApi {
+    pub(crate) fn start() -> NotifyApi {
         let mut child = python("notify_server.py")
             .args([NOTIFY_SERVICE, NOTIFY_SECRET])
             .stdout(std::process::Stdio::piped())
@@ -104,7 +104,7 @@ struct Texting {
     next_sid: std::cell::Cell<u32>,
 }
 
-fn texting_config(twilio: &TwilioApi, notify: &NotifyApi, extra: &str) -> String {
+pub(crate) fn texting_config(twilio: &TwilioApi, notify: &NotifyApi, extra: &str) -> String {
     format!(
         "[web]\npublic_url = \"{PUBLIC_URL}\"\n[sms]\nmax_segments = 2\n{extra}\n[sms.twilio]\napi_url = \"{}\"\nfrom = \"{COUNCIL_NUMBER}\"\n\
          [sms.notify]\napi_url = \"{}\"\ntemplate_id = \"{NOTIFY_TEMPLATE}\"\n",
@@ -112,7 +112,7 @@ fn texting_config(twilio: &TwilioApi, notify: &NotifyApi, extra: &str) -> String
     )
 }
 
-fn texting_env() -> Vec<(&'static str, String)> {
+pub(crate) fn texting_env() -> Vec<(&'static str, String)> {
     vec![
         ("TWILIO_ACCOUNT_SID", ACCOUNT_SID.to_string()),
         ("TWILIO_AUTH_TOKEN", AUTH_TOKEN.to_string()),
@@ -245,7 +245,7 @@ impl Texting {
     }
 }
 
-fn inbound<'a>(sid: &'a str, from: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn inbound<'a>(sid: &'a str, from: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("MessageSid", sid),
         ("SmsSid", sid),

@@ -16,9 +16,9 @@ use storage::sqlx::{self, Row};
 
 use crate::support::{BACKDATED_MOVE, Chat, LocalService, PracticePortal, Server, council_with, node};
 
-const APP_ID: &str = "5f0c1b6e-8f3a-4d2b-9c71-2b7e4c1d9a30";
-const APP_PASSWORD: &str = "bot-client-secret-for-tests";
-const TENANT: &str = "0d9b6f64-2a4c-4c55-8a51-7e0e3a2f6b11";
+pub(crate) const APP_ID: &str = "5f0c1b6e-8f3a-4d2b-9c71-2b7e4c1d9a30";
+pub(crate) const APP_PASSWORD: &str = "bot-client-secret-for-tests";
+pub(crate) const TENANT: &str = "0d9b6f64-2a4c-4c55-8a51-7e0e3a2f6b11";
 const OTHER_TENANT: &str = "9a1e7c3b-5d2f-4e8a-b6c4-3f2d1e0a9b87";
 const SUPERVISOR: &str = "c3a7e1d9-4b2f-4a6e-9d1c-8e7f6a5b4c3d";
 const COLLEAGUE: &str = "e1d2c3b4-a5f6-4789-90ab-cdef01234567";
@@ -122,13 +122,13 @@ async fn connector(
 }
 
 /// The Bot Framework, Entra ID and the connector, played locally.
-struct Microsoft {
+pub(crate) struct Microsoft {
     service: LocalService,
     recorded: Shared,
 }
 
 impl Microsoft {
-    fn start() -> Microsoft {
+    pub(crate) fn start() -> Microsoft {
         let recorded: Shared = Arc::default();
         recorded.lock().unwrap().bot_framework_keys =
             vec![test_key("bf-key-1", &["msteams", "webchat"]), test_key("bf-key-skype", &["skype"])];
@@ -145,11 +145,11 @@ impl Microsoft {
         Microsoft { service, recorded }
     }
 
-    fn url(&self) -> &str {
+    pub(crate) fn url(&self) -> &str {
         &self.service.url
     }
 
-    fn service_url(&self) -> String {
+    pub(crate) fn service_url(&self) -> String {
         format!("{}/connector/", self.service.url)
     }
 
@@ -163,7 +163,7 @@ impl Microsoft {
 }
 
 /// A token signed with the test key.
-fn token(kid: &str, claims: &Value) -> String {
+pub(crate) fn token(kid: &str, claims: &Value) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_string());
     let key = EncodingKey::from_rsa_pem(include_bytes!("fixtures/oidc-test-key.pem")).expect("the test key");
@@ -175,7 +175,7 @@ fn now() -> i64 {
 }
 
 /// The claims of a Bot Framework token for `service_url`.
-fn channel_claims(service_url: &str) -> Value {
+pub(crate) fn channel_claims(service_url: &str) -> Value {
     json!({
         "iss": BOT_FRAMEWORK_ISSUER,
         "aud": APP_ID,
@@ -187,7 +187,7 @@ fn channel_claims(service_url: &str) -> Value {
 
 /// A person in Teams writing to the bot.
 #[derive(Clone)]
-struct Person {
+pub(crate) struct Person {
     aad: &'static str,
     id: &'static str,
     name: &'static str,
@@ -195,7 +195,7 @@ struct Person {
     conversation: &'static str,
 }
 
-const RESIDENT: Person = Person {
+pub(crate) const RESIDENT: Person = Person {
     aad: "",
     id: "29:resident",
     name: "Robin Resident",
@@ -212,7 +212,7 @@ const STAFF: Person = Person {
 const SAM: Person =
     Person { aad: SUPERVISOR, id: "29:supervisor", name: "Sam Supervisor", tenant: TENANT, conversation: "a:sam-chat" };
 
-fn activity(person: &Person, service_url: &str, kind: &str, id: &str) -> Value {
+pub(crate) fn activity(person: &Person, service_url: &str, kind: &str, id: &str) -> Value {
     json!({
         "type": kind,
         "id": id,
@@ -245,7 +245,7 @@ fn teams_config(microsoft: &Microsoft) -> String {
     )
 }
 
-const TEAMS_ENV: [(&str, &str); 3] =
+pub(crate) const TEAMS_ENV: [(&str, &str); 3] =
     [("MICROSOFT_APP_ID", APP_ID), ("MICROSOFT_APP_PASSWORD", APP_PASSWORD), ("MICROSOFT_APP_TENANT_ID", TENANT)];
 
 impl Teams {

@@ -8,6 +8,7 @@ mod browser;
 mod console;
 mod conversations;
 mod evaluation;
+mod fuzzing;
 mod indexing;
 mod instances;
 mod one_command;

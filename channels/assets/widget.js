@@ -30,20 +30,12 @@
   var light = luminance(colour);
   var ink = (1.05 / (light + 0.05)) >= ((light + 0.05) / 0.05) ? "#ffffff" : "#0b0c0c";
 
-  var style = document.createElement("style");
-  style.textContent =
-    ".councilbot-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;font:700 19px/1.3 arial,sans-serif;" +
-    "color:" + ink + ";background:" + colour + ";border:2px solid transparent;box-shadow:0 2px 0 #0b0c0c;padding:10px 20px;" +
-    "cursor:pointer;border-radius:0}" +
-    ".councilbot-launcher:hover{text-decoration:underline}" +
-    ".councilbot-launcher:focus{outline:3px solid transparent;color:#0b0c0c;background:#ffdd00;box-shadow:0 -2px #ffdd00,0 4px #0b0c0c}" +
-    ".councilbot-panel{position:fixed;right:20px;bottom:20px;z-index:2147483001;width:420px;max-width:calc(100vw - 40px);" +
-    "height:min(680px,calc(100vh - 40px));background:#ffffff;border:2px solid #0b0c0c;box-shadow:0 4px 12px rgba(0,0,0,.3)}" +
-    ".councilbot-panel[hidden]{display:none}" +
-    ".councilbot-panel iframe{width:100%;height:100%;border:0;display:block}" +
-    "@media (max-width:640px){.councilbot-panel{right:0;bottom:0;width:100%;max-width:none;height:100%;border:0}}" +
-    "@media (prefers-reduced-motion:no-preference){.councilbot-panel{transition:opacity .15s}}";
-  document.head.appendChild(style);
+  // The look comes from a stylesheet on councilbot's own address, so a council page whose
+  // Content-Security-Policy allows this script's origin for styles needs no inline styles.
+  var sheet = document.createElement("link");
+  sheet.rel = "stylesheet";
+  sheet.href = base + "/assets/widget.css";
+  document.head.appendChild(sheet);
 
   var launcher = document.createElement("button");
   launcher.type = "button";
@@ -52,6 +44,8 @@
   launcher.textContent = "Chat with us";
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "councilbot-panel");
+  launcher.style.setProperty("--councilbot-colour", colour);
+  launcher.style.setProperty("--councilbot-ink", ink);
 
   var panel = document.createElement("div");
   panel.id = "councilbot-panel";

@@ -12,6 +12,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("chat.js", "text/javascript; charset=utf-8", include_str!("../assets/chat.js")),
     ("console.js", "text/javascript; charset=utf-8", include_str!("../assets/console.js")),
     ("widget.js", "text/javascript; charset=utf-8", include_str!("../assets/widget.js")),
+    ("widget.css", "text/css; charset=utf-8", include_str!("../assets/widget.css")),
 ];
 
 fn serve(name: &str) -> Response {

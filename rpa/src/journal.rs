@@ -397,46 +397,96 @@ impl Journal {
         Ok(taken == 1)
     }
 
-    /// Extends this instance's hold on a run it is working.
-    pub async fn renew(&self, run_id: &str, instance: &str, lease_millis: i64) -> Result<(), StorageError> {
-        sqlx::query(
-            "UPDATE workflow_runs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running'",
-        )
-        .bind(now_millis() + lease_millis)
-        .bind(run_id)
+    /// Takes the oldest run ready to work (queued, or running under a lapsed lease) for this
+    /// instance, passing over runs another instance is taking at the same moment. Returns its id,
+    /// or `None` when nothing is ready.
+    pub async fn claim_next(&self, instance: &str, lease_millis: i64) -> Result<Option<String>, StorageError> {
+        // PostgreSQL locks the chosen row and skips rows others have locked, so instances never
+        // wait on each other; SQLite runs one writing statement at a time, which is as exclusive.
+        let locking = match self.database.backend() {
+            storage::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            storage::Backend::Sqlite => "",
+        };
+        let now = now_millis();
+        let row = sqlx::query(&format!(
+            "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
+             WHERE id = (SELECT id FROM workflow_runs WHERE status = 'queued' \
+             OR (status = 'running' AND (lease_until IS NULL OR lease_until < $3)) \
+             ORDER BY created_at, id LIMIT 1{locking}) RETURNING id"
+        ))
         .bind(instance)
-        .execute(self.database.pool())
+        .bind(now + lease_millis)
+        .bind(now)
+        .fetch_optional(self.database.pool())
         .await?;
-        Ok(())
+        Ok(row.map(|row| row.try_get("id")).transpose()?)
     }
 
-    /// Runs that should be worked now: queued, running under a lapsed lease, or waiting on a
-    /// human task whose time limit has passed.
-    pub async fn runnable(&self) -> Result<Vec<String>, StorageError> {
-        let now = now_millis();
-        let rows = sqlx::query(
-            "SELECT id, status, task FROM workflow_runs WHERE status = 'queued' \
-             OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)) \
-             OR (status = 'waiting' AND waiting_for = 'task') ORDER BY created_at",
-        )
-        .bind(now)
-        .fetch_all(self.database.pool())
-        .await?;
-        let mut ids = Vec::new();
-        for row in rows {
-            let status: String = row.try_get("status")?;
-            let id: String = row.try_get("id")?;
-            if status == "waiting" {
+    /// Puts back in the queue the runs waiting on a human task whose time limit has passed, so
+    /// they go on as their workflow says. Returns how many.
+    pub async fn requeue_overdue_tasks(&self) -> Result<usize, StorageError> {
+        let mut requeued = 0;
+        for (id, task) in self.waiting_tasks().await? {
+            if task.is_some_and(|task| task.decision.is_none() && task.deadline < now_millis()) {
+                sqlx::query(
+                    "UPDATE workflow_runs SET status = 'queued', updated_at = $1 \
+                     WHERE id = $2 AND status = 'waiting' AND waiting_for = 'task'",
+                )
+                .bind(now_millis())
+                .bind(&id)
+                .execute(self.database.pool())
+                .await?;
+                requeued += 1;
+            }
+        }
+        Ok(requeued)
+    }
+
+    /// Runs waiting on a human task, with the task.
+    async fn waiting_tasks(&self) -> Result<Vec<(String, Option<HumanTask>)>, StorageError> {
+        let rows = sqlx::query("SELECT id, task FROM workflow_runs WHERE status = 'waiting' AND waiting_for = 'task'")
+            .fetch_all(self.database.pool())
+            .await?;
+        rows.iter()
+            .map(|row| {
                 let task: Option<HumanTask> =
                     row.try_get::<Option<String>, _>("task")?.and_then(|t| serde_json::from_str(&t).ok());
-                if !task.is_some_and(|task| task.decision.is_none() && task.deadline < now) {
-                    continue;
-                }
-                self.set_status(&id, RunStatus::Queued).await?;
-            }
-            ids.push(id);
-        }
-        Ok(ids)
+                Ok((row.try_get("id")?, task))
+            })
+            .collect()
+    }
+
+    /// Extends this instance's hold on a run it is working. Returns whether it still holds it:
+    /// false once the hold has lapsed (another instance may take the run, or already has) or
+    /// the run was cancelled.
+    pub async fn renew(&self, run_id: &str, instance: &str, lease_millis: i64) -> Result<bool, StorageError> {
+        let now = now_millis();
+        let renewed = sqlx::query(
+            "UPDATE workflow_runs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running' \
+             AND lease_until >= $4",
+        )
+        .bind(now + lease_millis)
+        .bind(run_id)
+        .bind(instance)
+        .bind(now)
+        .execute(self.database.pool())
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    /// Runs that should be worked now: queued, or running under a lapsed lease; runs waiting on
+    /// a human task whose time limit has passed are queued first.
+    pub async fn runnable(&self) -> Result<Vec<String>, StorageError> {
+        self.requeue_overdue_tasks().await?;
+        let rows = sqlx::query(
+            "SELECT id FROM workflow_runs WHERE status = 'queued' \
+             OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)) ORDER BY created_at, id",
+        )
+        .bind(now_millis())
+        .fetch_all(self.database.pool())
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
 
     /// Sets a run's status, leaving its other fields.

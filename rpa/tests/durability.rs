@@ -209,3 +209,51 @@ async fn on_postgres_exactly_one_instance_takes_each_run() {
     let journal = Journal::open(Database::connect(&server.url).await.unwrap()).await.unwrap();
     exactly_one_instance_takes_each_run(journal).await;
 }
+
+/// [`WORKFLOW`] with a slow first step, during which the run can change hands.
+fn with_slow_start() -> String {
+    WORKFLOW.replacen("steps:\n", "steps:\n  - wait: 1500ms\n", 1)
+}
+
+#[tokio::test]
+async fn an_instance_whose_run_was_taken_over_stops_before_submitting() {
+    let system = Arc::new(SlowCases::default());
+    let service = Service::start(slow_cases(system.clone())).await;
+    let workflows = Workflows::new(&[("flow.yaml", &with_slow_start())]);
+    let data = tempfile::tempdir().unwrap();
+    let journal = sqlite_journal(data.path()).await;
+    let first = Arc::new(runner(journal.clone(), &workflows, &service, "first"));
+    let file = workflows.catalogue().get("log_case").unwrap().clone();
+    let run = first.start(&file, &[], &resident()).await.unwrap();
+    let worker = {
+        let (first, id) = (first.clone(), run.id.clone());
+        tokio::spawn(async move { first.work(&id).await })
+    };
+    // While the first instance waits, its hold is lost (as when it stalls past its lease) and
+    // the second takes the run.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let database = Database::open_file(&data.path().join("councilbot.db")).await.unwrap();
+    storage::sqlx::query("UPDATE workflow_runs SET lease_until = 0 WHERE id = $1")
+        .bind(&run.id)
+        .execute(database.pool())
+        .await
+        .unwrap();
+    let second = runner(journal, &workflows, &service, "second");
+    let taken = tokio::spawn({
+        let id = run.id.clone();
+        async move { second.work(&id).await.unwrap() }
+    });
+
+    worker.await.unwrap().unwrap().expect("the first instance had taken the run");
+    let finished = taken.await.unwrap().expect("the second instance took the run");
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    assert_eq!(system.cases.lock().unwrap().len(), 1, "only the instance holding the run submitted");
+    let submissions = finished_submissions(&first, &run.id).await;
+    assert_eq!(submissions, 1, "the first instance stopped before the submission");
+}
+
+/// How many times the run's submission step was attempted.
+async fn finished_submissions(runner: &Runner, run_id: &str) -> usize {
+    let steps = runner.journal().steps(run_id).await.unwrap();
+    steps.iter().filter(|step| step.step_key == "2" && step.attempt > 0).count()
+}

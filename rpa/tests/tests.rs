@@ -5,5 +5,6 @@ mod support;
 mod browser_steps;
 mod council_workflows;
 mod durability;
+mod fuzzing;
 mod running;
 mod validation;

@@ -223,6 +223,17 @@ impl Server {
         assert!(status.success());
     }
 
+    /// Stops the server with SIGKILL: it has no chance to record or release anything.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("SIGKILL sent");
+        self.child.wait().expect("the server ended");
+    }
+
+    /// The server's process id, which ends the instance name it records on the runs it holds.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the server has logged (warnings and errors).
     pub fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")

@@ -2,12 +2,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tantivy::directory::error::LockError;
 use tantivy::schema::Facet;
-use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError, Term};
 
 use super::schema::Fields;
 use super::{open_or_create, slug};
@@ -99,6 +101,12 @@ struct Manifest {
     documents: BTreeMap<String, IndexedDocument>,
 }
 
+/// Memory the index writer may use before it writes a segment.
+const WRITER_MEMORY_BYTES: usize = 100_000_000;
+
+/// How long a build waits while another process builds the same index.
+const WAIT_FOR_OTHER_BUILDER: Duration = Duration::from_secs(600);
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct IndexedDocument {
     /// SHA-256 of the file's bytes.
@@ -137,6 +145,9 @@ pub fn build_index(
 
     let (index, fields) = open_or_create(index_dir)?;
     let indexing_failed = |source| Error::index(index_dir, source);
+    // Read what is indexed only once this process may write: another that shares the
+    // directory may have just brought it up to date, leaving nothing to do here.
+    let mut writer = writer_when_free(&index, index_dir)?;
     let mut manifest = read_manifest(&index);
     // Everything that shapes the stored passages: a change re-indexes every document.
     let fingerprint = format!(
@@ -146,7 +157,6 @@ pub fn build_index(
         settings.chunks.overlap_tokens,
         settings.base_url.as_deref().unwrap_or_default()
     );
-    let mut writer: IndexWriter = index.writer(100_000_000).map_err(indexing_failed)?;
     if manifest.settings != fingerprint {
         report.rebuilt = !manifest.documents.is_empty();
         writer.delete_all_documents().map_err(indexing_failed)?;
@@ -224,6 +234,20 @@ pub fn build_index(
 }
 
 /// The manifest stored with the last commit, or an empty one.
+/// The index's writer, once no other process holds it (another instance building the same
+/// shared index), waiting up to [`WAIT_FOR_OTHER_BUILDER`].
+fn writer_when_free(index: &Index, index_dir: &Path) -> Result<IndexWriter> {
+    let started = Instant::now();
+    loop {
+        match index.writer(WRITER_MEMORY_BYTES) {
+            Err(TantivyError::LockFailure(LockError::LockBusy, _)) if started.elapsed() < WAIT_FOR_OTHER_BUILDER => {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            outcome => return outcome.map_err(|source| Error::index(index_dir, source)),
+        }
+    }
+}
+
 fn read_manifest(index: &Index) -> Manifest {
     index
         .load_metas()

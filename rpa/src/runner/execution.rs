@@ -58,6 +58,9 @@ pub(super) enum Interrupt {
     Step(Failure),
     /// The journal could not be written: stop at once, and let the run be resumed.
     Storage(StorageError),
+    /// Another instance took the run over after this one's hold lapsed: stop at once, record
+    /// nothing more, and leave the run to it.
+    TakenOver,
 }
 
 impl From<StorageError> for Interrupt {
@@ -88,6 +91,7 @@ pub(super) struct Execution<'r> {
     secrets: BTreeMap<String, String>,
     missing_secrets: Vec<String>,
     last_cancel_check: Option<Instant>,
+    http: Option<reqwest::Client>,
 }
 
 impl<'r> Execution<'r> {
@@ -133,7 +137,22 @@ impl<'r> Execution<'r> {
             secrets,
             missing_secrets,
             last_cancel_check: None,
+            http: None,
         })
+    }
+
+    /// This run's HTTP client, made at its first `http` step: cookies a system sets go with the
+    /// run's later requests to it, as a browser's would, while this instance works the run.
+    fn http_client(&mut self) -> Result<reqwest::Client, String> {
+        if let Some(client) = &self.http {
+            return Ok(client.clone());
+        }
+        let client = crate::http::client_builder()
+            .cookie_store(true)
+            .build()
+            .map_err(|error| format!("no HTTP client could be made: {error}"))?;
+        self.http = Some(client.clone());
+        Ok(client)
     }
 
     /// Works the run until it ends or waits, and records how it stopped.
@@ -177,6 +196,10 @@ impl<'r> Execution<'r> {
                 self.stuck(&reason).await
             }
             Err(Interrupt::Storage(error)) => Err(error.into()),
+            Err(Interrupt::TakenOver) => {
+                tracing::warn!(run = %self.run.reference, "another instance took the run over; this one stopped");
+                Ok(())
+            }
         }
     }
 
@@ -299,6 +322,9 @@ impl<'r> Execution<'r> {
                 if step.submits && self.already_done(frame, step, key, depth).await? {
                     return Ok(Flow::Next);
                 }
+            }
+            if self.is_lasting(step, depth) && !self.runner.still_holds(&self.run.id).await? {
+                return Err(Interrupt::TakenOver);
             }
             let name = step.describe();
             let (attempt, seq) = self.begin_attempt(step, key).await?;
@@ -437,7 +463,11 @@ impl<'r> Execution<'r> {
         if let Some(http) = &step.http {
             self.take_permit(frame).await;
             let limit = deadline.saturating_duration_since(Instant::now());
-            return match http_step::run(&self.runner.http, frame, http, limit).await {
+            let client = match self.http_client() {
+                Ok(client) => client,
+                Err(error) => return Err(self.failure(key, step, &error, false)),
+            };
+            return match http_step::run(&client, frame, http, limit).await {
                 Ok(values) => {
                     frame.vars.extend(values);
                     Ok(Flow::Next)

@@ -121,7 +121,6 @@ pub struct Runner {
     catalogue: RwLock<Arc<Catalogue>>,
     secrets: Secrets,
     browsers: Browsers,
-    http: reqwest::Client,
     events: broadcast::Sender<RunEvent>,
     systems: std::sync::Mutex<HashMap<String, Arc<Semaphore>>>,
     config: RunnerConfig,
@@ -131,14 +130,11 @@ impl Runner {
     /// A runner over a journal, with the council's workflows (for `call` steps) and its secrets.
     pub fn new(journal: Journal, catalogue: Catalogue, secrets: Secrets, config: RunnerConfig) -> Runner {
         let (events, _) = broadcast::channel(1024);
-        // Building fails only without a TLS backend, which `client_builder` puts in place.
-        let http = crate::http::client_builder().build().expect("an HTTP client with TLS in place");
         Runner {
             journal,
             catalogue: RwLock::new(Arc::new(catalogue)),
             secrets,
             browsers: Browsers::new(config.browsers.clone()),
-            http,
             events,
             systems: std::sync::Mutex::new(HashMap::new()),
             config,
@@ -231,10 +227,41 @@ impl Runner {
     /// queued, or held by an instance whose lease lapsed). Returns the run as it then is, or
     /// `None` when it could not be taken.
     pub async fn work(&self, run_id: &str) -> Result<Option<RunRecord>, RunnerError> {
-        let lease_millis = self.config.lease.as_millis() as i64;
-        if !self.journal.claim(run_id, &self.config.instance, lease_millis).await? {
+        if !self.journal.claim(run_id, &self.config.instance, self.lease_millis()).await? {
             return Ok(None);
         }
+        self.work_claimed(run_id).await.map(Some)
+    }
+
+    /// Takes the oldest run ready to work, if any, and works it until it ends or waits for a
+    /// person. Returns the run as it then is.
+    pub async fn work_next(&self) -> Result<Option<RunRecord>, RunnerError> {
+        match self.claim_next().await? {
+            Some(run_id) => self.work_claimed(&run_id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Works every run that is ready, one after another, until none is left: queued runs, runs
+    /// left by an instance that died, and runs whose human task ran out of time. Other
+    /// instances doing the same take different runs. Returns the runs worked here.
+    pub async fn work_ready(&self) -> Result<Vec<RunRecord>, RunnerError> {
+        self.journal.requeue_overdue_tasks().await?;
+        let mut worked = Vec::new();
+        while let Some(run) = self.work_next().await? {
+            worked.push(run);
+        }
+        Ok(worked)
+    }
+
+    /// Takes the oldest run ready to work for this instance; no other instance can take it
+    /// while this one holds it.
+    pub(crate) async fn claim_next(&self) -> Result<Option<String>, RunnerError> {
+        Ok(self.journal.claim_next(&self.config.instance, self.lease_millis()).await?)
+    }
+
+    /// Works a run this instance holds.
+    pub(crate) async fn work_claimed(&self, run_id: &str) -> Result<RunRecord, RunnerError> {
         let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
         let file = match parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone()) {
             Ok(file) => file,
@@ -246,20 +273,17 @@ impl Runner {
         };
         let _heartbeat = self.heartbeat(&run.id);
         Execution::new(self, run, file).await?.run().await?;
-        let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
-        Ok(Some(run))
+        self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))
     }
 
-    /// Works every run that is ready: queued, left by an instance that died, or whose human
-    /// task ran out of time. Returns the runs worked.
-    pub async fn work_ready(&self) -> Result<Vec<RunRecord>, RunnerError> {
-        let mut worked = Vec::new();
-        for run_id in self.journal.runnable().await? {
-            if let Some(run) = self.work(&run_id).await? {
-                worked.push(run);
-            }
-        }
-        Ok(worked)
+    /// Renews this instance's hold on a run just before a step with a lasting effect; false
+    /// when another instance has taken the run over, which then does the step instead.
+    pub(crate) async fn still_holds(&self, run_id: &str) -> Result<bool, storage::StorageError> {
+        self.journal.renew(run_id, &self.config.instance, self.lease_millis()).await
+    }
+
+    fn lease_millis(&self) -> i64 {
+        self.config.lease.as_millis() as i64
     }
 
     /// Keeps this instance's hold on a run while it works it (until the value is dropped).
@@ -270,7 +294,10 @@ impl Runner {
             let every = (lease / 3).max(Duration::from_millis(100));
             loop {
                 tokio::time::sleep(every).await;
-                let _ = journal.renew(&run_id, &instance, lease.as_millis() as i64).await;
+                if let Ok(false) = journal.renew(&run_id, &instance, lease.as_millis() as i64).await {
+                    tracing::warn!(run = %run_id, "this instance no longer holds the run; it stops before its next step with an effect");
+                    return;
+                }
             }
         }))
     }

@@ -14,31 +14,38 @@ const POLL_EVERY: Duration = Duration::from_secs(1);
 
 impl Runner {
     /// Works ready runs, at most `concurrency` at once, until the task is dropped; `wake` is
-    /// notified when a run is queued here so it starts at once.
+    /// notified when a run is queued here so it starts at once. A run is only taken when there
+    /// is room to start it, so other instances take what this one cannot.
     pub async fn work_continuously(self: Arc<Runner>, wake: Arc<Notify>, concurrency: usize) {
         let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        // Runs being worked here: one whose lease lapsed while its renewal failed is not
+        // started a second time alongside itself.
         let in_hand: Arc<Mutex<HashSet<String>>> = Arc::default();
         loop {
-            match self.journal.runnable().await {
-                Ok(ready) => {
-                    for run_id in ready {
-                        let fresh =
-                            in_hand.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(run_id.clone());
-                        if !fresh {
-                            continue;
-                        }
-                        let Ok(permit) = permits.clone().acquire_owned().await else { return };
-                        let (runner, in_hand) = (self.clone(), in_hand.clone());
-                        tokio::spawn(async move {
-                            if let Err(error) = runner.work(&run_id).await {
-                                tracing::warn!(run = %run_id, error = %error, "a run could not be worked");
-                            }
-                            in_hand.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&run_id);
-                            drop(permit);
-                        });
+            if let Err(error) = self.journal.requeue_overdue_tasks().await {
+                tracing::warn!(error = %error, "could not look for human tasks out of time");
+            }
+            loop {
+                let Ok(permit) = permits.clone().acquire_owned().await else { return };
+                let run_id = match self.claim_next().await {
+                    Ok(Some(run_id)) => run_id,
+                    Ok(None) => break,
+                    Err(error) => {
+                        tracing::warn!(error = %error, "could not look for runs to work");
+                        break;
                     }
+                };
+                if !hold(&in_hand).insert(run_id.clone()) {
+                    continue;
                 }
-                Err(error) => tracing::warn!(error = %error, "could not look for runs to work"),
+                let (runner, in_hand) = (self.clone(), in_hand.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = runner.work_claimed(&run_id).await {
+                        tracing::warn!(run = %run_id, error = %error, "a run could not be worked");
+                    }
+                    hold(&in_hand).remove(&run_id);
+                    drop(permit);
+                });
             }
             tokio::select! {
                 _ = wake.notified() => {}
@@ -46,4 +53,8 @@ impl Runner {
             }
         }
     }
+}
+
+fn hold(in_hand: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    in_hand.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

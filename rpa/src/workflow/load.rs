@@ -93,7 +93,26 @@ static MISSING_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"missing field `([^`]*)`").expect("valid pattern"));
 
 /// Rewrites a YAML or type error in the words of workflow files, with a "did you mean" for typos.
+/// The longest value quoted whole in an error; longer ones are cut, so a huge value in a file
+/// is named, not echoed.
+const QUOTED_CHARS: usize = 60;
+
+/// Quoted values (between backticks or double quotes) longer than [`QUOTED_CHARS`].
+static LONG_QUOTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"`[^`]{61,}`|"[^"]{61,}""#).expect("valid pattern"));
+
 fn explain(raw: &str) -> String {
+    let message = explain_in_full(raw);
+    LONG_QUOTE
+        .replace_all(&message, |quoted: &regex::Captures<'_>| {
+            let text = &quoted[0];
+            let mark = &text[..1];
+            let kept: String = text[1..].chars().take(QUOTED_CHARS).collect();
+            format!("{mark}{kept}…{mark}")
+        })
+        .into_owned()
+}
+
+fn explain_in_full(raw: &str) -> String {
     let message = LOCATION_SUFFIX.replace(raw.lines().next().unwrap_or(raw), "").to_string();
     if let Some(unknown) = UNKNOWN_NAME.captures(&message) {
         let what = if &unknown[1] == "field" { "key" } else { "value" };
@@ -149,5 +168,15 @@ mod tests {
         assert_eq!(explain(raw), "unknown key `clik`; did you mean `click`?");
         let raw = "unknown variant `teleport`, expected `resident` or `staff`";
         assert_eq!(explain(raw), "unknown value `teleport`; expected one of `resident`, `staff`");
+    }
+
+    #[test]
+    fn huge_values_are_named_not_echoed() {
+        let huge = format!("text{}", "'".repeat(5_000));
+        let raw = format!("unknown variant `{huge}`, expected `text` or `label` at line 3 column 9");
+        let explained = explain(&raw);
+        assert!(explained.starts_with("unknown value `text''"), "{explained}");
+        assert!(explained.len() < 200, "{explained}");
+        assert!(explained.contains("…`"), "{explained}");
     }
 }
