@@ -251,7 +251,18 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the server as a service manager would (SIGTERM, so it closes its browsers), and
+    /// kills it if it has not stopped after a few seconds.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+            for _ in 0..50 {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

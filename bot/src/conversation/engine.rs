@@ -273,7 +273,7 @@ impl Engine {
             }
         };
         for message in &messages {
-            self.hub.publish(&inbound.conversation, LiveEvent::Message(message.clone()));
+            self.hub.publish(&inbound.conversation, LiveEvent::Message(Box::new(message.clone())));
         }
         let mut messages = messages;
         if let Some(start) = start {
@@ -309,7 +309,7 @@ impl Engine {
     ) -> Result<Vec<StoredMessage>, EngineError> {
         let stored = self.store.append(conversation, messages).await?;
         for message in &stored {
-            self.hub.publish(conversation, LiveEvent::Message(message.clone()));
+            self.hub.publish(conversation, LiveEvent::Message(Box::new(message.clone())));
         }
         Ok(stored)
     }

@@ -11,7 +11,7 @@ use super::peers::Shared;
 
 /// How many events a slow listener may fall behind before it misses some (it then catches up
 /// from the transcript).
-const BACKLOG: usize = 256;
+const BACKLOG: usize = 64;
 
 /// How many conversations with channels there are between clear-outs of those nobody hears.
 const PRUNE_EVERY: usize = 1024;

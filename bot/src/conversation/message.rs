@@ -282,8 +282,9 @@ pub struct StoredMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum LiveEvent {
-    /// A message was added to the transcript.
-    Message(StoredMessage),
+    /// A message was added to the transcript (boxed: each conversation's channel keeps room
+    /// for many events, and most are small).
+    Message(Box<StoredMessage>),
     /// More words of a reply still being written (the finished reply follows as a message).
     Delta {
         /// The words added.

@@ -98,7 +98,7 @@ impl Engine {
                 match self.store().messages_after(&conversation, seq - 1, 1).await {
                     Ok(messages) => {
                         for message in messages.into_iter().filter(|message| message.seq == seq) {
-                            self.hub.publish_here(&conversation, LiveEvent::Message(message));
+                            self.hub.publish_here(&conversation, LiveEvent::Message(Box::new(message)));
                         }
                     }
                     Err(error) => {
@@ -143,7 +143,8 @@ mod tests {
     fn long_messages_go_by_their_position_and_short_events_whole() {
         let long = serde_json::json!({"seq": 7, "role": "bot", "at": 0, "kind": "text", "text": "word ".repeat(3_000)});
         let message: super::super::message::StoredMessage = serde_json::from_value(long).unwrap();
-        let payload = payload_of("a", Shared::Live { conversation: "c1".into(), event: LiveEvent::Message(message) });
+        let payload =
+            payload_of("a", Shared::Live { conversation: "c1".into(), event: LiveEvent::Message(Box::new(message)) });
         let notice: Notice = serde_json::from_str(&payload.unwrap()).unwrap();
         assert!(matches!(notice.shared, Shared::MessageAt { ref conversation, seq: 7 } if conversation == "c1"));
 

@@ -74,7 +74,7 @@ impl Feed {
                 return Some(message_event(message));
             }
             match self.live.recv().await {
-                Ok(LiveEvent::Message(message)) => self.pending.push_back(message),
+                Ok(LiveEvent::Message(message)) => self.pending.push_back(*message),
                 Ok(LiveEvent::Delta { text }) => {
                     return Some(Event::default().event("delta").data(serde_json::json!({"text": text}).to_string()));
                 }

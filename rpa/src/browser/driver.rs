@@ -11,7 +11,8 @@ use super::BrowserError;
 /// How long ChromeDriver may take to say it is ready.
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
 
-/// A running ChromeDriver process, stopped when dropped.
+/// A running ChromeDriver process, stopped when dropped together with every browser it
+/// started (they share its process group), so no browser outlives it.
 #[derive(Debug)]
 pub struct ChromeDriver {
     child: Child,
@@ -27,6 +28,7 @@ impl ChromeDriver {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .map_err(|error| {
@@ -52,6 +54,7 @@ impl ChromeDriver {
                 return Ok(ChromeDriver { child, url });
             }
             if started.elapsed() > STARTUP_LIMIT {
+                stop_group(&child);
                 let _ = child.start_kill();
                 return Err(BrowserError::Unavailable(format!(
                     "ChromeDriver ({}) did not become ready within {}s",
@@ -71,6 +74,22 @@ impl ChromeDriver {
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        stop_group(&self.child);
+    }
+}
+
+/// Stops ChromeDriver's process group: ChromeDriver and the browsers it started.
+fn stop_group(child: &Child) {
+    let Some(group) = child.id().and_then(|pid| i32::try_from(pid).ok()) else { return };
+    // SAFETY: kill(2) with a negative pid signals the process group ChromeDriver leads (it was
+    // started as its leader); it touches no memory of this process.
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
     }
 }
 
