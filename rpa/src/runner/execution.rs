@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
@@ -58,8 +59,8 @@ pub(super) enum Interrupt {
     Step(Failure),
     /// The journal could not be written: stop at once, and let the run be resumed.
     Storage(StorageError),
-    /// Another instance took the run over after this one's hold lapsed: stop at once, record
-    /// nothing more, and leave the run to it.
+    /// This instance no longer holds the run (another took it over after the hold lapsed, or it
+    /// was cancelled): stop at once, record nothing more.
     TakenOver,
 }
 
@@ -92,6 +93,7 @@ pub(super) struct Execution<'r> {
     missing_secrets: Vec<String>,
     last_cancel_check: Option<Instant>,
     http: Option<reqwest::Client>,
+    hold_lost: Arc<AtomicBool>,
 }
 
 impl<'r> Execution<'r> {
@@ -100,6 +102,7 @@ impl<'r> Execution<'r> {
         runner: &'r Runner,
         run: RunRecord,
         file: WorkflowFile,
+        hold_lost: Arc<AtomicBool>,
     ) -> Result<Execution<'r>, RunnerError> {
         let mut history: HashMap<String, KeyHistory> = HashMap::new();
         for step in runner.journal.steps(&run.id).await? {
@@ -138,6 +141,7 @@ impl<'r> Execution<'r> {
             missing_secrets,
             last_cancel_check: None,
             http: None,
+            hold_lost,
         })
     }
 
@@ -197,6 +201,10 @@ impl<'r> Execution<'r> {
             }
             Err(Interrupt::Storage(error)) => Err(error.into()),
             Err(Interrupt::TakenOver) => {
+                // The hold also ends when a person cancels the run: that is a stop like any other.
+                if self.runner.journal.status(&self.run.id).await? == Some(RunStatus::Cancelled) {
+                    return self.stopped().await;
+                }
                 tracing::warn!(run = %self.run.reference, "another instance took the run over; this one stopped");
                 Ok(())
             }
@@ -280,6 +288,9 @@ impl<'r> Execution<'r> {
 
     /// Runs one step: its condition, replay, idempotency check, attempts and error branch.
     async fn run_step(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
+        if self.hold_lost.load(Ordering::SeqCst) {
+            return Err(Interrupt::TakenOver);
+        }
         if self.cancelled().await? {
             return Ok(Flow::Cancelled);
         }

@@ -8,6 +8,7 @@ mod http_step;
 mod worker;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -271,8 +272,8 @@ impl Runner {
                 return Err(RunnerError::Workflow(reason));
             }
         };
-        let _heartbeat = self.heartbeat(&run.id);
-        Execution::new(self, run, file).await?.run().await?;
+        let (_heartbeat, lost) = self.heartbeat(&run.id);
+        Execution::new(self, run, file, lost).await?.run().await?;
         self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))
     }
 
@@ -286,20 +287,25 @@ impl Runner {
         self.config.lease.as_millis() as i64
     }
 
-    /// Keeps this instance's hold on a run while it works it (until the value is dropped).
-    fn heartbeat(&self, run_id: &str) -> Heartbeat {
+    /// Keeps this instance's hold on a run while it works it (until the value is dropped); the
+    /// flag is raised when the hold is lost, and the run then stops before its next step.
+    fn heartbeat(&self, run_id: &str) -> (Heartbeat, Arc<AtomicBool>) {
         let journal = self.journal.clone();
         let (run_id, instance, lease) = (run_id.to_string(), self.config.instance.clone(), self.config.lease);
-        Heartbeat(tokio::spawn(async move {
+        let lost = Arc::new(AtomicBool::new(false));
+        let raised = lost.clone();
+        let beating = tokio::spawn(async move {
             let every = (lease / 3).max(Duration::from_millis(100));
             loop {
                 tokio::time::sleep(every).await;
                 if let Ok(false) = journal.renew(&run_id, &instance, lease.as_millis() as i64).await {
-                    tracing::warn!(run = %run_id, "this instance no longer holds the run; it stops before its next step with an effect");
+                    tracing::warn!(run = %run_id, "this instance no longer holds the run; it stops before its next step");
+                    raised.store(true, Ordering::SeqCst);
                     return;
                 }
             }
-        }))
+        });
+        (Heartbeat(beating), lost)
     }
 
     /// The run with this id or reference.
