@@ -266,6 +266,12 @@ fn to_json<T: Serialize>(value: &T) -> String {
 const RUN_COLUMNS: &str = "id, reference, workflow, version, definition, source_path, inputs, started_by, status, \
                            waiting_for, task, outputs, message, reason, created_at, updated_at, finished_at";
 
+/// The condition of a run ready to work: queued, or running under a lease that lapsed before
+/// `now` (a query parameter such as `$3`).
+fn ready_to_work(now: &str) -> String {
+    format!("(status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < {now})))")
+}
+
 fn run_from_row(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
     let waiting_for: Option<String> = row.try_get("waiting_for")?;
     let task: Option<String> = row.try_get("task")?;
@@ -383,10 +389,11 @@ impl Journal {
     /// or running under a lease that has lapsed (its instance died). Returns whether it was taken.
     pub async fn claim(&self, run_id: &str, instance: &str, lease_millis: i64) -> Result<bool, StorageError> {
         let now = now_millis();
-        let taken = sqlx::query(
+        let taken = sqlx::query(&format!(
             "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
-             WHERE id = $4 AND (status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < $3)))",
-        )
+             WHERE id = $4 AND {}",
+            ready_to_work("$3")
+        ))
         .bind(instance)
         .bind(now + lease_millis)
         .bind(now)
@@ -410,9 +417,8 @@ impl Journal {
         let now = now_millis();
         let row = sqlx::query(&format!(
             "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
-             WHERE id = (SELECT id FROM workflow_runs WHERE status = 'queued' \
-             OR (status = 'running' AND (lease_until IS NULL OR lease_until < $3)) \
-             ORDER BY created_at, id LIMIT 1{locking}) RETURNING id"
+             WHERE id = (SELECT id FROM workflow_runs WHERE {} ORDER BY created_at, id LIMIT 1{locking}) RETURNING id",
+            ready_to_work("$3")
         ))
         .bind(instance)
         .bind(now + lease_millis)
@@ -424,19 +430,20 @@ impl Journal {
 
     /// Puts back in the queue the runs waiting on a human task whose time limit has passed, so
     /// they go on as their workflow says. Returns how many.
-    pub async fn requeue_overdue_tasks(&self) -> Result<usize, StorageError> {
+    pub async fn requeue_overdue_tasks(&self) -> Result<u64, StorageError> {
+        let now = now_millis();
         let mut requeued = 0;
         for (id, task) in self.waiting_tasks().await? {
-            if task.is_some_and(|task| task.decision.is_none() && task.deadline < now_millis()) {
-                sqlx::query(
+            if task.is_some_and(|task| task.decision.is_none() && task.deadline < now) {
+                requeued += sqlx::query(
                     "UPDATE workflow_runs SET status = 'queued', updated_at = $1 \
                      WHERE id = $2 AND status = 'waiting' AND waiting_for = 'task'",
                 )
-                .bind(now_millis())
+                .bind(now)
                 .bind(&id)
                 .execute(self.database.pool())
-                .await?;
-                requeued += 1;
+                .await?
+                .rows_affected();
             }
         }
         Ok(requeued)
@@ -479,13 +486,11 @@ impl Journal {
     /// a human task whose time limit has passed are queued first.
     pub async fn runnable(&self) -> Result<Vec<String>, StorageError> {
         self.requeue_overdue_tasks().await?;
-        let rows = sqlx::query(
-            "SELECT id FROM workflow_runs WHERE status = 'queued' \
-             OR (status = 'running' AND (lease_until IS NULL OR lease_until < $1)) ORDER BY created_at, id",
-        )
-        .bind(now_millis())
-        .fetch_all(self.database.pool())
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT id FROM workflow_runs WHERE {} ORDER BY created_at, id", ready_to_work("$1")))
+                .bind(now_millis())
+                .fetch_all(self.database.pool())
+                .await?;
         rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
     }
 

@@ -92,14 +92,18 @@ static INVALID_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static MISSING_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"missing field `([^`]*)`").expect("valid pattern"));
 
-/// Rewrites a YAML or type error in the words of workflow files, with a "did you mean" for typos.
 /// The longest value quoted whole in an error; longer ones are cut, so a huge value in a file
 /// is named, not echoed.
 const QUOTED_CHARS: usize = 60;
 
 /// Quoted values (between backticks or double quotes) longer than [`QUOTED_CHARS`].
-static LONG_QUOTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"`[^`]{61,}`|"[^"]{61,}""#).expect("valid pattern"));
+static LONG_QUOTE: LazyLock<Regex> = LazyLock::new(|| {
+    let longer = QUOTED_CHARS + 1;
+    Regex::new(&format!(r#"`[^`]{{{longer},}}`|"[^"]{{{longer},}}""#)).expect("valid pattern")
+});
 
+/// Rewrites a YAML or type error in the words of workflow files, with a "did you mean" for
+/// typos, and long quoted values cut short.
 fn explain(raw: &str) -> String {
     let message = explain_in_full(raw);
     LONG_QUOTE
@@ -112,6 +116,7 @@ fn explain(raw: &str) -> String {
         .into_owned()
 }
 
+/// The error in the words of workflow files, quoting values whole.
 fn explain_in_full(raw: &str) -> String {
     let message = LOCATION_SUFFIX.replace(raw.lines().next().unwrap_or(raw), "").to_string();
     if let Some(unknown) = UNKNOWN_NAME.captures(&message) {
