@@ -10,6 +10,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Transcripts, evidence and password hashes are kept in files: none may be readable by others.
+    storage::files::keep_new_files_private();
     knowledge_base::quiet_contained_panics();
     init_logging();
     let cli = cli::Cli::parse();

@@ -2,10 +2,15 @@
 
 use serde_json::{Map, Value};
 
+use crate::browser::typing::key_character_in;
 use crate::workflow::{DateWhen, Input, InputType, Workflow};
 
 /// Checks raw input values against a workflow's declared inputs and returns them normalised
 /// (postcodes in capitals, numbers as numbers, yes/no as true/false). Every problem is listed.
+///
+/// A value holding a character WebDriver would press as a key (U+E000 to U+E05D: Tab, Enter and
+/// the like) is refused, naming the input, rather than quietly changed: what reaches a council
+/// system is then exactly what was given, and whoever gave it learns why it was not taken.
 pub fn check_inputs(workflow: &Workflow, raw: &[(String, String)]) -> Result<Map<String, Value>, Vec<String>> {
     let mut problems = Vec::new();
     let mut values = Map::new();
@@ -22,6 +27,12 @@ pub fn check_inputs(workflow: &Workflow, raw: &[(String, String)]) -> Result<Map
     for input in &workflow.inputs {
         let given = raw.iter().rev().find(|(name, _)| *name == input.name.value).map(|(_, value)| value.trim());
         match given {
+            Some(text) if key_character_in(text).is_some() => problems.push(format!(
+                "input `{}` holds U+{:04X}, a character the browser would press as a key (such as Tab or Enter) \
+                 instead of typing it; give the value without it",
+                input.name.value,
+                key_character_in(text).map_or(0, u32::from)
+            )),
             Some(text) if !text.is_empty() => match normalise(input, text) {
                 Ok(value) => {
                     values.insert(input.name.value.clone(), value);

@@ -1,8 +1,10 @@
 //! Workflows that carry out service requests on legacy web systems: the language, its checks,
 //! and the durable runner.
 
+pub mod allowed_hosts;
 pub mod browser;
 pub mod calendar;
+pub mod card_numbers;
 pub mod events;
 pub mod http;
 pub mod inputs;

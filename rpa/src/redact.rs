@@ -16,8 +16,6 @@ static PERSONAL_PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
         // National Insurance numbers.
         r"\b[A-Za-z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-Da-d]\b",
-        // Payment card numbers: 13 to 19 digits, optionally in groups.
-        r"\b\d(?:[ -]?\d){12,18}\b",
         // UK phone numbers.
         r"(?:\+44\s?\(?0?\)?\s?|\b0)\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}\b",
     ]
@@ -125,6 +123,8 @@ impl Redactor {
         for value in &self.personal {
             text = replace_forms(&text, value, PERSONAL_MASK);
         }
+        // Card numbers first: the other patterns could take part of one and leave the rest.
+        text = crate::card_numbers::mask_card_numbers(&text, PERSONAL_MASK);
         for pattern in PERSONAL_PATTERNS.iter() {
             if pattern.is_match(&text) {
                 text = pattern.replace_all(&text, PERSONAL_MASK).into_owned();

@@ -2,9 +2,12 @@
 
 mod support;
 
+mod allowed_hosts;
 mod browser_steps;
+mod card_numbers;
 mod council_workflows;
 mod durability;
 mod fuzzing;
+mod key_characters;
 mod running;
 mod validation;

@@ -38,9 +38,9 @@ pub struct Automation {
 }
 
 impl Automation {
-    /// The runner's settings from the environment, with a browser.
-    pub fn from_env() -> Result<Automation> {
-        Ok(Automation { runner: runner_config()?, browser: true })
+    /// The runner's settings from the configuration and the environment, with a browser.
+    pub fn from_config(config: &Config) -> Result<Automation> {
+        Ok(Automation { runner: runner_config(&config.automation.allowed_hosts)?, browser: true })
     }
 }
 

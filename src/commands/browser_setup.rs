@@ -85,6 +85,8 @@ fn install_packages(sudo: bool) -> bool {
         if sudo {
             command.args(["-n", "apt-get"]);
         }
+        // The packages' files are for every user, unlike councilbot's own.
+        storage::files::let_share_new_files(&mut command);
         command
             .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")

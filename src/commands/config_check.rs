@@ -6,9 +6,17 @@ use std::process::ExitCode;
 use anyhow::Result;
 use rpa::workflow::Catalogue;
 
+use super::data_dir::Kept;
 use crate::config::Config;
 
-pub fn run(file: Option<&Path>, secrets_file: Option<&Path>, workflows: &Path) -> Result<ExitCode> {
+/// Checks the configuration; `kept` says where the data is kept given the configured database
+/// URL, and whatever of it other users may read is warned of.
+pub fn run(
+    file: Option<&Path>,
+    secrets_file: Option<&Path>,
+    workflows: &Path,
+    kept: impl Fn(&str) -> Kept,
+) -> Result<ExitCode> {
     let (config, source) = match Config::read(file, secrets_file) {
         Ok(read) => read,
         Err(error) => {
@@ -16,6 +24,9 @@ pub fn run(file: Option<&Path>, secrets_file: Option<&Path>, workflows: &Path) -
             return Ok(ExitCode::from(1));
         }
     };
+    for found in kept(&config.database.url).too_open() {
+        println!("warning: {found}");
+    }
     let mut problems = config.problems();
     for directory in &config.content.directories {
         if !directory.is_dir() {

@@ -31,7 +31,8 @@ async fn play(places: &Places, config: Config, args: TestConversationsArgs) -> R
         .with_context(|| format!("`--now {}` is not a time such as 2026-12-01T10:00:00Z", args.now))?;
     let clock = StoryClock::new(now);
     let settings = engine_settings(&config);
-    let engine = assemble(&places, &config, secrets, settings, clock.clock(), Automation::from_env()?).await?.engine;
+    let engine =
+        assemble(&places, &config, secrets, settings, clock.clock(), Automation::from_config(&config)?).await?.engine;
     let mut results = Vec::new();
     for (file, stories) in &files {
         for story in &stories.stories {

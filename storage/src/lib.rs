@@ -2,6 +2,8 @@
 //! on first use), PostgreSQL when the URL says so. One code path for both: runtime-checked
 //! queries written with `$1` placeholders, and each owner's migrations in both dialects.
 
+pub mod files;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -86,14 +88,17 @@ impl Database {
         let backend: Backend = url.parse()?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
-        let parent = sqlite_path(url).and_then(|path| path.parent().map(Path::to_path_buf));
-        if let Some(parent) =
-            parent.filter(|parent| backend == Backend::Sqlite && !in_memory && !parent.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(&parent).map_err(|error| StorageError::Connect {
-                url: parent.display().to_string(),
+        if let Some(file) = sqlite_path(url).filter(|_| backend == Backend::Sqlite && !in_memory) {
+            let unmade = |path: &Path, error| StorageError::Connect {
+                url: path.display().to_string(),
                 cause: sqlx::Error::Io(error),
-            })?;
+            };
+            if let Some(parent) = file.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+                files::create_private_dir(parent).map_err(|error| unmade(parent, error))?;
+            }
+            // The file holds transcripts and password hashes, so only its owner may read it; SQLite
+            // gives the -wal and -shm files it makes beside it the same permissions.
+            files::create_private_file(&file).map_err(|error| unmade(&file, error))?;
         }
         let url = match backend {
             Backend::Sqlite => {
@@ -151,8 +156,8 @@ impl Database {
 
     /// Opens (creating if needed) the SQLite file at `path`.
     pub async fn open_file(path: &Path) -> Result<Database, StorageError> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|error| StorageError::Connect {
+        if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+            files::create_private_dir(parent).map_err(|error| StorageError::Connect {
                 url: path.display().to_string(),
                 cause: sqlx::Error::Io(error),
             })?;
@@ -223,8 +228,8 @@ impl Database {
     }
 }
 
-/// The file a `sqlite:` URL names, if it names one.
-fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+/// The file a `sqlite:` URL names, if it names one (not for an in-memory database).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && !path.starts_with(':')).then(|| std::path::PathBuf::from(path))

@@ -84,3 +84,20 @@ async fn unsupported_urls_are_refused_without_showing_passwords() {
     assert!(shown.contains("unsupported database URL") && !shown.contains("hunter2"), "{shown}");
     assert_eq!(redact_url("postgres://bot:s3cret@db:5432/cb"), "postgres://bot:***@db:5432/cb");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_sqlite_database_and_its_journal_files_are_readable_only_by_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path().join("data");
+    let path = data.join("councilbot.db");
+    let database = Database::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    exercise(&database).await;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    for file in [path.clone(), data.join("councilbot.db-wal"), data.join("councilbot.db-shm")] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    database.close().await;
+}

@@ -613,33 +613,10 @@ fn prefixed(prefix: &str, reply: Reply) -> Reply {
     }
 }
 
-/// A message with payment card numbers (13 to 19 digits passing the Luhn check) taken out: they
-/// are never stored.
+/// A message with payment card numbers taken out, however they are spaced or hidden (see
+/// [`rpa::card_numbers`]): they are never stored.
 pub fn without_card_numbers(text: &str) -> String {
-    static CARD: std::sync::LazyLock<regex::Regex> =
-        std::sync::LazyLock::new(|| regex::Regex::new(r"\b\d(?:[ -]?\d){12,18}\b").expect("valid regex"));
-    CARD.replace_all(text, |captures: &regex::Captures| {
-        let digits: Vec<u32> = captures[0].chars().filter_map(|c| c.to_digit(10)).collect();
-        if luhn(&digits) { "[card number removed]".to_string() } else { captures[0].to_string() }
-    })
-    .into_owned()
-}
-
-fn luhn(digits: &[u32]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(index, digit)| {
-            if index % 2 == 1 {
-                let doubled = digit * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                *digit
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+    rpa::card_numbers::mask_card_numbers(text, "[card number removed]")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
+use rpa::browser::typing::key_character_in;
 use rpa::inputs::normalise_postcode;
 use rpa::workflow::{DateWhen, Input, InputType};
 
@@ -94,8 +95,17 @@ pub struct ReadingContext {
     pub today: i64,
 }
 
-/// Reads the whole of a reply to the question for `input`.
+/// What a resident is told when an answer holds a character the browser would press as a key.
+const KEY_CHARACTER_REFUSED: &str =
+    "That answer has a character in it that can't be sent to the council's systems. Please type it again.";
+
+/// Reads the whole of a reply to the question for `input`. An answer holding a character the
+/// browser would press as a key (see [`rpa::browser::typing`]) is refused, as the workflow's own
+/// check of its inputs would refuse it.
 pub fn read_answer(input: &Input, text: &str, context: ReadingContext) -> Reading {
+    if key_character_in(text).is_some() {
+        return Reading::Invalid(KEY_CHARACTER_REFUSED.into());
+    }
     let text = text.trim();
     match input.kind {
         InputType::Postcode => match find_postcode(text) {
@@ -139,8 +149,13 @@ pub fn read_answer(input: &Input, text: &str, context: ReadingContext) -> Readin
 /// Values for `input` that a message states without being asked, read only where they cannot
 /// be mistaken: a postcode, an email address or a phone number anywhere; a date when the
 /// message names one; a choice named by a word no other choice has; a reference or account
-/// number (a word with digits) that matches a text input's pattern.
+/// number (a word with digits) that matches a text input's pattern. A value holding a character
+/// the browser would press as a key is never taken.
 pub fn find_unprompted(input: &Input, text: &str, context: ReadingContext) -> Option<String> {
+    unprompted_value(input, text, context).filter(|value| key_character_in(value).is_none())
+}
+
+fn unprompted_value(input: &Input, text: &str, context: ReadingContext) -> Option<String> {
     match input.kind {
         InputType::Text if input.pattern.is_some() => find_patterned_word(input, text),
         InputType::Postcode => find_postcode(text),

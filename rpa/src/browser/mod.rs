@@ -4,6 +4,7 @@
 mod driver;
 mod locate;
 mod page;
+pub mod typing;
 
 use std::path::PathBuf;
 

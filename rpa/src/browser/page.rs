@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::BrowserError;
 use super::locate::{Query, Target, literal};
+use super::typing::typeable;
 
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(100);
@@ -189,14 +190,16 @@ impl Page {
         }
     }
 
-    /// Types a value into a field, clearing it first if asked.
+    /// Types a value into a field, clearing it first if asked. Nothing in the value presses a
+    /// key: it is typed as [`typeable`] makes it, with line breaks kept only in a textarea.
     pub async fn fill(&self, target: &Target, value: &str, clear: bool, deadline: Instant) -> Result<(), BrowserError> {
         let element = self.find(target, deadline).await?;
         let failed = |error| BrowserError::from_command(&format!("typing into {target}"), error);
+        let several_lines = element.tag_name().await.map_err(failed)?.eq_ignore_ascii_case("textarea");
         if clear {
             element.clear().await.map_err(failed)?;
         }
-        element.send_keys(value).await.map_err(failed)
+        element.send_keys(&typeable(value, several_lines)).await.map_err(failed)
     }
 
     /// Chooses an option of a dropdown, waiting for the option to be loaded.
@@ -256,6 +259,11 @@ impl Page {
 
     /// Attaches a file to a file field.
     pub async fn upload(&self, target: &Target, file: &str, deadline: Instant) -> Result<(), BrowserError> {
+        if typeable(file, false) != file {
+            return Err(BrowserError::Failed(
+                "the name of the file to upload holds a character that would press a key".to_string(),
+            ));
+        }
         let path = std::path::Path::new(file);
         let absolute = std::path::absolute(path)
             .ok()
@@ -427,7 +435,7 @@ impl Page {
         }
         let failed = |error| BrowserError::from_command("answering the dialog", error);
         if let Some(reply) = &answer.answer {
-            self.client.send_alert_text(reply).await.map_err(failed)?;
+            self.client.send_alert_text(&typeable(reply, false)).await.map_err(failed)?;
         }
         if answer.accept {
             self.client.accept_alert().await.map_err(failed)?;

@@ -6,6 +6,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::context::Frame;
+use crate::allowed_hosts::AllowedHosts;
 use crate::browser::{BrowserError, DialogAnswer, How, Page, SelectBy, Target};
 use crate::workflow::{DialogAction, Locator, Step, Template};
 
@@ -70,16 +71,19 @@ pub fn resolve_url(frame: &Frame, written: &str) -> Result<String, String> {
     base.join(written).map(|url| url.to_string()).map_err(|error| format!("`{written}` is not an address: {error}"))
 }
 
-/// Runs a browser step on the page.
+/// Runs a browser step on the page; `open` goes only where `allowed` permits.
 pub async fn run(
     page: &mut Page,
     frame: &Frame,
     step: &Step,
     deadline: Instant,
     masked: &[&str],
+    allowed: &AllowedHosts,
 ) -> Result<Done, BrowserError> {
     if let Some(url) = &step.open {
-        page.open(&address(frame, url)?).await?;
+        let url = address(frame, url)?;
+        allowed.check("open", &url).map_err(failed)?;
+        page.open(&url).await?;
         return Ok(Done::Nothing);
     }
     if let Some(locator) = &step.click {

@@ -153,6 +153,7 @@ impl<'r> Execution<'r> {
         }
         let client = crate::http::client_builder()
             .cookie_store(true)
+            .redirect(self.runner.config.allowed_hosts.redirect_policy())
             .build()
             .map_err(|error| format!("no HTTP client could be made: {error}"))?;
         self.http = Some(client.clone());
@@ -452,13 +453,15 @@ impl<'r> Execution<'r> {
         depth: usize,
     ) -> StepResult {
         if step.uses_browser() {
+            let runner = self.runner;
             let masked: Vec<String> = self.redactor.values().map(str::to_string).collect();
             let page = match self.page(frame).await {
                 Ok(page) => page,
                 Err(error) => return Err(self.failure(key, step, &error.to_string(), error.is_lost())),
             };
             let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
-            return match browser_steps::run(page, frame, step, deadline, &masked).await {
+            let allowed = &runner.config.allowed_hosts;
+            return match browser_steps::run(page, frame, step, deadline, &masked, allowed).await {
                 Ok(browser_steps::Done::Nothing) => Ok(Flow::Next),
                 Ok(browser_steps::Done::Set(name, value)) => {
                     frame.vars.insert(name, value);
@@ -478,7 +481,7 @@ impl<'r> Execution<'r> {
                 Ok(client) => client,
                 Err(error) => return Err(self.failure(key, step, &error, false)),
             };
-            return match http_step::run(&client, frame, http, limit).await {
+            return match http_step::run(&client, frame, http, limit, &self.runner.config.allowed_hosts).await {
                 Ok(values) => {
                     frame.vars.extend(values);
                     Ok(Flow::Next)

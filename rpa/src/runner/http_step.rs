@@ -6,20 +6,23 @@ use serde_json::{Map, Value, json};
 
 use super::browser_steps::resolve_url;
 use super::context::Frame;
+use crate::allowed_hosts::AllowedHosts;
 use crate::workflow::{HttpMethod, HttpStep};
 
 /// The most of a response body quoted in an error.
 const QUOTED_BODY: usize = 300;
 
-/// Sends the request and returns the variables it sets.
+/// Sends the request, to a host `allowed` permits, and returns the variables it sets.
 pub async fn run(
     client: &reqwest::Client,
     frame: &Frame,
     step: &HttpStep,
     limit: Duration,
+    allowed: &AllowedHosts,
 ) -> Result<Map<String, Value>, String> {
     let written = frame.text(&step.url)?;
     let url = resolve_url(frame, &written)?;
+    allowed.check("http", &url)?;
     let method = match step.method {
         HttpMethod::Get => reqwest::Method::GET,
         HttpMethod::Post => reqwest::Method::POST,
@@ -79,9 +82,15 @@ pub async fn run(
     Ok(values)
 }
 
-/// An error of the HTTP client without the URL it repeats (the caller names it once).
+/// An error of the HTTP client without the URL it repeats (the caller names it once); for a
+/// redirect, with why it was not followed.
 fn without_url(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
+    if error.is_redirect()
+        && let Some(cause) = std::error::Error::source(error)
+    {
+        text = format!("{text}: {cause}");
+    }
     if let Some(url) = error.url() {
         text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "the address");
     }

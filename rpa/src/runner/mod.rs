@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::sync::{Semaphore, broadcast};
 
+use crate::allowed_hosts::AllowedHosts;
 use crate::browser::{BrowserConfig, Browsers};
 use crate::events::RunEvent;
 use crate::inputs::check_inputs;
@@ -75,6 +76,8 @@ pub struct RunnerConfig {
     pub browsers: BrowserConfig,
     /// Base URLs of systems that replace the ones their workflows give, by system name.
     pub system_urls: std::collections::BTreeMap<String, String>,
+    /// The hosts `open` and `http` steps may reach (`[automation] allowed_hosts`); empty for any.
+    pub allowed_hosts: AllowedHosts,
 }
 
 impl Default for RunnerConfig {
@@ -85,6 +88,7 @@ impl Default for RunnerConfig {
             step_timeout: Duration::from_secs(30),
             browsers: BrowserConfig::default(),
             system_urls: std::collections::BTreeMap::new(),
+            allowed_hosts: AllowedHosts::default(),
         }
     }
 }

@@ -48,7 +48,10 @@ impl Step {
                 }
             }),
             "dialog" => self.dialog.as_ref().map(|dialog| format!("{:?}", dialog.action).to_lowercase()),
-            "http" => self.http.as_ref().map(|http| format!("{:?} {}", http.method, http.url.value).to_uppercase()),
+            "http" => self
+                .http
+                .as_ref()
+                .map(|http| format!("{} {}", format!("{:?}", http.method).to_uppercase(), http.url.value)),
             "call" => self.call.as_ref().map(|call| call.workflow.value.clone()),
             "human_task" => self.human_task.as_ref().map(|task| task.title.value.clone()),
             "screenshot" => self.screenshot.as_ref().map(|shot| shot.name.value.clone()),

@@ -4,19 +4,30 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use rpa::allowed_hosts::{AllowedHosts, check_hosts};
+use rpa::runner::RunnerConfig;
 use rpa::workflow::Catalogue;
 use serde_json::json;
 
+use super::Places;
 use crate::output::print_json;
 
 /// Checks workflow files and prints every error as `file:line:col: error: message`; the
-/// council's other workflows are read too, as the ones the files may call.
-pub fn validate(paths: &[PathBuf], workflows: &Path, json: bool) -> Result<ExitCode> {
+/// council's other workflows are read too, as the ones the files may call. Addresses written out
+/// in full that go to hosts `[automation] allowed_hosts` does not allow are errors too.
+pub fn validate(paths: &[PathBuf], places: &Places, json: bool) -> Result<ExitCode> {
+    let workflows = places.workflows.as_path();
+    let allowed =
+        AllowedHosts::parse(&places.allowed_hosts).map_err(anyhow::Error::msg).context("automation.allowed_hosts")?;
+    let system_urls = RunnerConfig::system_urls_from_env();
     let mut everything = paths.to_vec();
     if workflows.is_dir() {
         everything.push(workflows.to_path_buf());
     }
-    let (catalogue, errors) = Catalogue::load(&everything);
+    let (catalogue, mut errors) = Catalogue::load(&everything);
+    for file in catalogue.iter() {
+        errors.extend(check_hosts(file, &allowed, &system_urls));
+    }
     let asked: Vec<PathBuf> = paths.iter().map(|path| path.canonicalize().unwrap_or_else(|_| path.clone())).collect();
     let errors: Vec<_> = errors
         .into_iter()

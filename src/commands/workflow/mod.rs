@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use rpa::allowed_hosts::AllowedHosts;
 use rpa::browser::BrowserConfig;
 use rpa::journal::{Journal, RunRecord, RunStatus};
 use rpa::runner::{Runner, RunnerConfig};
@@ -27,6 +28,8 @@ pub struct Places {
     pub workflows: PathBuf,
     /// The secrets file, if any.
     pub secrets_file: Option<PathBuf>,
+    /// The hosts `open` and `http` steps may reach (`[automation] allowed_hosts`); empty for any.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Exit status of a run that waits for a person.
@@ -35,7 +38,7 @@ const EXIT_WAITING: u8 = 3;
 /// Runs a `workflow` subcommand.
 pub fn run(places: &Places, command: WorkflowCommand) -> Result<ExitCode> {
     match command {
-        WorkflowCommand::Validate { paths, json } => check::validate(&paths, &places.workflows, json),
+        WorkflowCommand::Validate { paths, json } => check::validate(&paths, places, json),
         WorkflowCommand::Schema { out } => check::schema(out.as_deref()),
         command => {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -77,14 +80,18 @@ async fn runner(places: &Places) -> Result<Runner> {
     let journal = journal(places).await?;
     let (catalogue, _) = Catalogue::load(&existing(std::slice::from_ref(&places.workflows)));
     let secrets = Secrets::load(places.secrets_file.as_deref())?;
-    Ok(Runner::new(journal, catalogue, secrets, runner_config()?))
+    Ok(Runner::new(journal, catalogue, secrets, runner_config(&places.allowed_hosts)?))
 }
 
-/// The runner's settings, from `COUNCILBOT_RUN_LEASE` and `COUNCILBOT_STEP_TIMEOUT` when set.
-pub fn runner_config() -> Result<RunnerConfig> {
+/// The runner's settings: the hosts its steps may reach, and `COUNCILBOT_RUN_LEASE` and
+/// `COUNCILBOT_STEP_TIMEOUT` when set.
+pub fn runner_config(allowed_hosts: &[String]) -> Result<RunnerConfig> {
     let mut config = RunnerConfig {
         browsers: BrowserConfig::from_env(),
         system_urls: RunnerConfig::system_urls_from_env(),
+        allowed_hosts: AllowedHosts::parse(allowed_hosts)
+            .map_err(anyhow::Error::msg)
+            .context("automation.allowed_hosts")?,
         ..RunnerConfig::default()
     };
     let duration = |name: &str| -> Result<Option<Duration>> {

@@ -55,7 +55,7 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let secrets = Secrets::load(places.secrets_file.as_deref())?;
-    let runner = Runner::new(journal(places).await?, catalogue, secrets, runner_config()?);
+    let runner = Runner::new(journal(places).await?, catalogue, secrets, runner_config(&places.allowed_hosts)?);
     let user = std::env::var("USER").unwrap_or_default();
     let started = runner.start(&file, &args.inputs, &StartedBy { channel: "cli".to_string(), address: user }).await?;
     if !args.json {

@@ -62,7 +62,9 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
     let actions = journal.actions(&run.id).await?;
     let mut saved = Vec::new();
     if let Some(directory) = save_evidence {
-        std::fs::create_dir_all(directory).with_context(|| format!("cannot create {}", directory.display()))?;
+        // Evidence shows residents' details: only this user may read what is saved.
+        storage::files::create_private_dir(directory)
+            .with_context(|| format!("cannot create {}", directory.display()))?;
         for (number, item) in evidence.iter().enumerate() {
             let name = format!(
                 "{:02}-{}-{}",
@@ -71,7 +73,8 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
                 item.name.replace(['/', '\\'], "_")
             );
             let path = directory.join(name);
-            std::fs::write(&path, &item.content).with_context(|| format!("cannot write {}", path.display()))?;
+            storage::files::write_private_file(&path, &item.content)
+                .with_context(|| format!("cannot write {}", path.display()))?;
             saved.push(path.display().to_string());
         }
     }
