@@ -207,9 +207,16 @@ pub async fn figures(
     })
 }
 
+/// A CSV field of text that came from outside (what residents asked), quoted, and made inert
+/// for spreadsheets: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return would
+/// be run as a formula when the file is opened, so it gets a leading `'`.
+pub fn csv_text(text: &str) -> String {
+    let inert = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() };
+    format!("\"{}\"", inert.replace('"', "\"\""))
+}
+
 /// The figures as CSV: one `measure,value` line each, then the days, then the content gaps.
 pub fn to_csv(figures: &Figures) -> String {
-    let field = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
     let minutes = |value: Option<f64>| value.map(|minutes| format!("{minutes:.1}")).unwrap_or_default();
     let mut out = String::from("measure,value\n");
     out.push_str(&format!("from,{}\nto,{}\n", figures.from, figures.to));
@@ -230,7 +237,46 @@ pub fn to_csv(figures: &Figures) -> String {
     }
     out.push_str("\nunanswered question,times asked\n");
     for gap in &figures.content_gaps {
-        out.push_str(&format!("{},{}\n", field(&gap.question), gap.times));
+        out.push_str(&format!("{},{}\n", csv_text(&gap.question), gap.times));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_export_neutralises_cells_a_spreadsheet_would_run() {
+        for (asked, written) in [
+            (
+                "=HYPERLINK(\"http://evil.example\",\"click\")",
+                "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"",
+            ),
+            ("+44 7700 900000", "\"'+44 7700 900000\""),
+            ("-1+1", "\"'-1+1\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1", "\"'\t=1\""),
+            ("\r=1", "\"'\r=1\""),
+            ("when are bins collected?", "\"when are bins collected?\""),
+        ] {
+            assert_eq!(csv_text(asked), written, "{asked:?}");
+        }
+        let figures = Figures {
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            conversations: 1,
+            contained: 0,
+            containment: 0.0,
+            escalations_by_reason: Vec::new(),
+            median_minutes_to_first_response: None,
+            median_minutes_to_resolution: None,
+            runs_succeeded: 0,
+            runs_failed: 0,
+            staff_minutes_saved: 0,
+            days: Vec::new(),
+            content_gaps: vec![Gap { question: "=1+2".into(), times: 3 }],
+        };
+        assert!(to_csv(&figures).ends_with("\"'=1+2\",3\n"), "{}", to_csv(&figures));
+    }
 }

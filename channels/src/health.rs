@@ -1,4 +1,5 @@
-//! `/healthz` for load balancers and `/metrics` for Prometheus.
+//! `/healthz` for load balancers and `/metrics` for Prometheus: on the main address, or on one
+//! of its own, and only with a bearer token when one is configured.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -7,12 +8,14 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bot::conversation::Engine;
 use serde_json::json;
+
+use crate::console::auth::{bearer, constant_time_eq};
 
 /// Counts of HTTP responses by status class, and their total time.
 #[derive(Debug, Default)]
@@ -57,18 +60,37 @@ pub async fn count_responses(State(metrics): State<Arc<HttpMetrics>>, request: R
     response
 }
 
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsAccess {
+    /// The bearer token a scraper must send; without one, anyone who reaches the address may
+    /// read the metrics.
+    pub token: Option<String>,
+    /// Whether `/metrics` is served on an address of its own instead of the main one.
+    pub separate: bool,
+}
+
 #[derive(Clone)]
 struct HealthState {
     engine: Arc<Engine>,
     http: Arc<HttpMetrics>,
+    token: Option<Arc<str>>,
 }
 
-/// The routes `/healthz` and `/metrics`.
-pub fn router(engine: Arc<Engine>, http: Arc<HttpMetrics>) -> Router {
-    Router::new()
-        .route("/healthz", get(health))
-        .route("/metrics", get(metrics))
-        .with_state(HealthState { engine, http })
+/// The routes `/healthz` and, unless it is served separately, `/metrics`.
+pub fn router(engine: Arc<Engine>, http: Arc<HttpMetrics>, access: &MetricsAccess) -> Router {
+    let router = Router::new().route("/healthz", get(health));
+    let router = if access.separate { router } else { router.route("/metrics", get(metrics)) };
+    router.with_state(HealthState { engine, http, token: access.token.as_deref().map(Arc::from) })
+}
+
+/// `/metrics` alone, for an address of its own.
+pub fn metrics_router(engine: Arc<Engine>, http: Arc<HttpMetrics>, access: &MetricsAccess) -> Router {
+    Router::new().route("/metrics", get(metrics)).with_state(HealthState {
+        engine,
+        http,
+        token: access.token.as_deref().map(Arc::from),
+    })
 }
 
 async fn health(State(state): State<HealthState>) -> Response {
@@ -83,7 +105,14 @@ async fn health(State(state): State<HealthState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<HealthState>) -> Response {
+async fn metrics(State(state): State<HealthState>, headers: HeaderMap) -> Response {
+    if let Some(expected) = &state.token {
+        let sent = bearer(&headers).unwrap_or_default();
+        if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "a bearer token is needed\n")
+                .into_response();
+        }
+    }
     let mut out = String::new();
     state.engine.metrics().render(&mut out);
     state.http.render(&mut out);

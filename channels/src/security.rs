@@ -100,3 +100,60 @@ pub async fn headers(State(origins): State<Arc<Origins>>, request: Request, next
     }
     response
 }
+
+/// Whether a path serves only what is the same for everyone and holds nothing personal: the
+/// static files, the widget's script and the sample council's page.
+fn cacheable(path: &str) -> bool {
+    path.starts_with("/assets/") || path == "/widget.js" || path == "/"
+}
+
+/// Tells browsers and proxies to keep no copy (`Cache-Control: no-store`) of every answer but
+/// those that hold nothing personal: console pages, escalations, transcripts and chat pages
+/// hold residents' words and staff names, and a shared computer's back button or a caching
+/// proxy must not show them to the next person.
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let cacheable = cacheable(request.uri().path());
+    let mut response = next.run(request).await;
+    let already = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("no-store"));
+    if !cacheable && !already {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower_service::Service;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn answers_with_personal_data_are_not_kept_by_caches() {
+        let app = Router::new()
+            .route("/console", get(|| async { "the queue" }))
+            .route("/assets/{file}", get(|| async { ([(header::CACHE_CONTROL, "public, max-age=300")], "css") }))
+            .route("/widget.js", get(|| async { ([(header::CACHE_CONTROL, "public, max-age=300")], "js") }))
+            .route("/chat", get(|| async { ([(header::CACHE_CONTROL, "public, max-age=60")], "a transcript") }))
+            .layer(axum::middleware::from_fn(no_store));
+        let cache_control = |path: &str| {
+            let mut app = app.clone();
+            let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
+            async move {
+                let response = app.call(request).await.unwrap();
+                response.headers().get(header::CACHE_CONTROL).map(|value| value.to_str().unwrap().to_string())
+            }
+        };
+        assert_eq!(cache_control("/console").await.as_deref(), Some("no-store"));
+        assert_eq!(cache_control("/chat").await.as_deref(), Some("no-store"), "even when a handler said otherwise");
+        assert_eq!(cache_control("/no/such/page").await.as_deref(), Some("no-store"));
+        assert_eq!(cache_control("/assets/councilbot.css").await.as_deref(), Some("public, max-age=300"));
+        assert_eq!(cache_control("/widget.js").await.as_deref(), Some("public, max-age=300"));
+    }
+}

@@ -40,7 +40,7 @@ pub fn run(database_url: &str, command: StaffCommand) -> Result<ExitCode> {
                             account.role.as_str(),
                             account.source,
                             account.display_name,
-                            if account.locked { " (locked)" } else { "" }
+                            if account.sign_ins_slowed { " (sign-ins slowed after failed ones)" } else { "" }
                         );
                     }
                 }

@@ -16,6 +16,8 @@ use crate::web::cookie;
 pub const SESSION_COOKIE: &str = "councilbot_session";
 /// The cookie that carries the sign-in form's CSRF token before there is a session.
 pub const LOGIN_CSRF_COOKIE: &str = "councilbot_login_csrf";
+/// The cookie binding a sign-in through OpenID Connect to the browser that started it.
+pub const SIGN_IN_COOKIE: &str = "councilbot_oidc";
 /// The header JSON requests made with a session carry the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -79,7 +81,8 @@ fn internal(error: impl std::fmt::Display) -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "Please try again in a moment.").into_response()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<String> {
+/// The bearer token a request carries in `Authorization`, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
     (!token.is_empty()).then(|| token.to_string())
@@ -132,6 +135,17 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn session_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
     let text = format!(
         "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The cookie binding a sign-in through OpenID Connect to this browser: HttpOnly, only sent to
+/// `/console/oidc`, and SameSite=Lax because the provider sends the browser back from its own
+/// site, when a Strict cookie would be held back (Secure over HTTPS).
+pub fn sign_in_cookie(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
+    let text = format!(
+        "{SIGN_IN_COOKIE}={value}; Path=/console/oidc; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
         if secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))

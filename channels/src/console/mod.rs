@@ -1,21 +1,26 @@
-//! The supervisor console under `/console`: sign-in (local accounts or OpenID Connect), the live
-//! queue of escalations, each escalation with its transcript, details and run, the audit log
-//! and the figures.
+//! The supervisor console under `/console`: sign-in (local accounts or OpenID Connect), signing
+//! out (here or everywhere), the live queue of escalations, each escalation with its transcript,
+//! details and run, the audit log and the figures.
 
 pub mod accounts;
 pub mod auth;
 mod charts;
+pub mod hashing;
 pub mod oidc;
 pub mod pages;
+pub mod throttle;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use self::accounts::SIGN_IN_MILLIS;
+use self::oidc::OidcProvider;
 use crate::AppState;
+use crate::web::cookie;
 
 /// The console's routes.
 pub fn router() -> Router<AppState> {
@@ -23,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/console", get(pages::queue))
         .route("/console/login", get(pages::login_form).post(pages::login))
         .route("/console/logout", post(pages::logout))
+        .route("/console/logout/everywhere", post(pages::logout_everywhere))
         .route("/console/oidc/login", get(oidc_login))
         .route("/console/oidc/callback", get(oidc_callback))
         .route("/console/queue", get(pages::queue_table))
@@ -38,7 +44,8 @@ pub fn router() -> Router<AppState> {
         .route("/console/figures.csv", get(pages::figures_csv))
 }
 
-/// `GET /console/oidc/login`: off to the council's sign-in service.
+/// `GET /console/oidc/login`: off to the council's sign-in service, with a short-lived cookie
+/// that binds the sign-in to this browser.
 async fn oidc_login(State(state): State<AppState>) -> Response {
     let Some(provider) = &state.oidc else {
         return pages::login_page(
@@ -49,8 +56,16 @@ async fn oidc_login(State(state): State<AppState>) -> Response {
             None,
         );
     };
-    match provider.authorization_url(&state.accounts).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+    let binding = accounts::random_token();
+    match provider.authorization_url(&state.accounts, &binding).await {
+        Ok(url) => {
+            let mut response = Redirect::to(&url).into_response();
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                auth::sign_in_cookie(&binding, SIGN_IN_MILLIS / 1000, state.settings.secure_cookies),
+            );
+            response
+        }
         Err(error) => {
             tracing::warn!(error = %error, "a sign-in could not be started");
             pages::login_page(&state, StatusCode::BAD_GATEWAY, Some(error.to_string()), None, None)
@@ -67,32 +82,48 @@ struct Callback {
     error_description: Option<String>,
 }
 
-/// `GET /console/oidc/callback`.
-async fn oidc_callback(State(state): State<AppState>, Query(callback): Query<Callback>) -> Response {
+/// `GET /console/oidc/callback`: completes a sign-in, only in the browser that started it.
+async fn oidc_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(callback): Query<Callback>,
+) -> Response {
     let Some(provider) = &state.oidc else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let mut response = oidc_finish(&state, provider, &headers, callback).await;
+    // The binding is used once, whatever happened.
+    response.headers_mut().append(header::SET_COOKIE, auth::sign_in_cookie("", 0, state.settings.secure_cookies));
+    response
+}
+
+async fn oidc_finish(state: &AppState, provider: &OidcProvider, headers: &HeaderMap, callback: Callback) -> Response {
     if let Some(error) = callback.error {
         let message = format!("The sign-in was refused: {}", callback.error_description.unwrap_or(error));
-        return pages::login_page(&state, StatusCode::UNAUTHORIZED, Some(message), None, None);
+        return pages::login_page(state, StatusCode::UNAUTHORIZED, Some(message), None, None);
     }
     let (Some(code), Some(sign_in)) = (callback.code, callback.state) else {
         return pages::login_page(
-            &state,
+            state,
             StatusCode::BAD_REQUEST,
             Some("The sign-in came back incomplete.".into()),
             None,
             None,
         );
     };
-    match provider.complete(&state.accounts, &code, &sign_in).await {
+    let binding = cookie(headers, auth::SIGN_IN_COOKIE).unwrap_or_default();
+    match provider.complete(&state.accounts, &code, &sign_in, &binding).await {
         Ok(principal) => {
-            let _ = state.engine.store().audit(&principal.username, "sign_in", "console", "openid connect").await;
-            pages::start_session(&state, &principal).await
+            if let Err(error) =
+                state.engine.store().audit(&principal.username, "sign_in", "console", "openid connect").await
+            {
+                tracing::error!(error = %error, "the audit log could not be written");
+            }
+            pages::start_session(state, &principal).await
         }
         Err(error) => {
             tracing::warn!(error = %error, "a sign-in could not be completed");
-            pages::login_page(&state, StatusCode::UNAUTHORIZED, Some(error.to_string()), None, None)
+            pages::login_page(state, StatusCode::UNAUTHORIZED, Some(error.to_string()), None, None)
         }
     }
 }

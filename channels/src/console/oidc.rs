@@ -1,6 +1,9 @@
 //! Signing in to the console through OpenID Connect (Microsoft Entra ID, or any provider): the
-//! authorization code flow with PKCE, the ID token checked against the provider's published
-//! keys (issuer, audience, expiry, nonce), and the role taken from the token's `roles` claim.
+//! authorization code flow with PKCE, the sign-in bound to the browser that started it (a
+//! secret in its cookie, so nobody can finish their sign-in in someone else's browser), the ID
+//! token checked against the provider's published keys (issuer, audience, expiry, nonce), the
+//! person known by issuer and subject (never merged with a local account), and the role taken
+//! from the token's `roles` claim.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +13,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 
-use super::accounts::{Accounts, Principal, Role, random_token};
+use super::accounts::{Accounts, ExternalPerson, Principal, Role, random_token};
 
 /// How long the provider's keys are kept before they are fetched again.
 const KEYS_KEPT: Duration = Duration::from_secs(3600);
@@ -40,8 +43,8 @@ pub enum SignInError {
     /// The provider could not be reached or answered badly.
     #[error("the sign-in service could not be reached: {0}")]
     Provider(String),
-    /// The sign-in was not one this server started, or took too long.
-    #[error("this sign-in has expired or was not started here; please sign in again")]
+    /// The sign-in was not one this server started in this browser, or took too long.
+    #[error("this sign-in has expired or was not started in this browser; please sign in again")]
     UnknownState,
     /// The ID token is not valid.
     #[error("the sign-in could not be verified: {0}")]
@@ -135,11 +138,12 @@ impl OidcProvider {
         Ok(keys)
     }
 
-    /// Where to send someone to sign in; the sign-in is remembered until they come back.
-    pub async fn authorization_url(&self, accounts: &Accounts) -> Result<String, SignInError> {
+    /// Where to send someone to sign in; the sign-in is remembered until they come back, for
+    /// the browser holding `binding` in its cookie.
+    pub async fn authorization_url(&self, accounts: &Accounts, binding: &str) -> Result<String, SignInError> {
         let discovery = self.discovery().await?;
         let (state, nonce, verifier) = (random_token(), random_token(), random_token());
-        accounts.begin_sign_in(&state, &nonce, &verifier).await.map_err(|_| SignInError::Accounts)?;
+        accounts.begin_sign_in(&state, &nonce, &verifier, binding).await.map_err(|_| SignInError::Accounts)?;
         let challenge = base64url(&Sha256::digest(verifier.as_bytes()));
         let mut url = reqwest::Url::parse(&discovery.authorization_endpoint)
             .map_err(|error| SignInError::Provider(format!("its authorization address is not a URL: {error}")))?;
@@ -155,11 +159,17 @@ impl OidcProvider {
         Ok(url.to_string())
     }
 
-    /// Completes a sign-in: exchanges the code, checks the ID token, and records the account
-    /// with the role its token gives.
-    pub async fn complete(&self, accounts: &Accounts, code: &str, state: &str) -> Result<Principal, SignInError> {
+    /// Completes a sign-in started in the browser holding `binding`: exchanges the code, checks
+    /// the ID token, and records the account with the role its token gives.
+    pub async fn complete(
+        &self,
+        accounts: &Accounts,
+        code: &str,
+        state: &str,
+        binding: &str,
+    ) -> Result<Principal, SignInError> {
         let (nonce, verifier) = accounts
-            .finish_sign_in(state)
+            .finish_sign_in(state, binding)
             .await
             .map_err(|_| SignInError::Accounts)?
             .ok_or(SignInError::UnknownState)?;
@@ -184,11 +194,12 @@ impl OidcProvider {
             .map_err(|error| SignInError::Provider(format!("its token answer is not readable: {error}")))?;
         let claims = self.verify(&response.id_token, &discovery.issuer, &nonce).await?;
         let text = |name: &str| claims.get(name).and_then(|value| value.as_str()).map(str::to_string);
+        let subject =
+            text("sub").filter(|sub| !sub.is_empty()).ok_or_else(|| SignInError::Token("it has no subject".into()))?;
         let username = text("preferred_username")
             .or_else(|| text("email"))
             .or_else(|| text("upn"))
-            .or_else(|| text("sub"))
-            .ok_or_else(|| SignInError::Token("it names nobody".into()))?;
+            .unwrap_or_else(|| subject.clone());
         let display_name = text("name").unwrap_or_else(|| username.clone());
         let roles: Vec<String> = claims
             .get(&self.settings.roles_claim)
@@ -202,8 +213,14 @@ impl OidcProvider {
         } else {
             Role::None
         };
-        accounts.set_external(&username, &display_name, role).await.map_err(|_| SignInError::Accounts)?;
-        Ok(Principal { username, display_name, role, csrf: None })
+        let person = ExternalPerson {
+            issuer: &discovery.issuer,
+            subject: &subject,
+            preferred_username: &username,
+            display_name: &display_name,
+            role,
+        };
+        accounts.set_external(&person).await.map_err(|_| SignInError::Accounts)
     }
 
     async fn verify(

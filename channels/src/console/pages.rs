@@ -5,8 +5,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use bot::conversation::{Escalation, StaffActionError, StaffMember};
@@ -14,11 +14,12 @@ use futures::Stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::accounts::{AccountError, Principal, Role, SESSION_MILLIS, random_token};
+use super::accounts::{AccountError, Principal, Role, SESSION_MILLIS, is_username, printable_username, random_token};
 use super::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Signed, check_csrf, require, session_cookie};
 use super::charts;
 use crate::AppState;
 use crate::api::conversations::transcript_views;
+use crate::client::ClientAddress;
 use crate::web::cookie;
 
 /// The outcomes staff choose from when resolving.
@@ -118,10 +119,12 @@ pub struct LoginForm {
     csrf: Option<String>,
 }
 
-/// `POST /console/login`.
+/// `POST /console/login`. Every refusal but a wait gives the same answer, whether the username
+/// is unknown, unusable (control characters, too long) or has another password, and each is
+/// audited under the name as typed (made printable).
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -137,31 +140,31 @@ pub async fn login(
             None,
         );
     }
-    if let Err(wait) = state.logins.check(&client.ip().to_string()) {
-        let message = format!("Too many attempts from here. Try again in {wait} seconds.");
-        return login_page(&state, StatusCode::TOO_MANY_REQUESTS, Some(message), Some(form.username), None);
+    let username = form.username.trim();
+    let shown = is_username(username).then(|| username.to_string());
+    let actor = printable_username(username);
+    if let Err(wait) = state.logins.check(&client.to_string()) {
+        return too_many(&state, wait, "Too many attempts from here.", shown);
     }
-    let username = form.username.trim().to_string();
-    match state.accounts.check_password(&username, &form.password).await {
+    match state.accounts.sign_in(username, &form.password, client).await {
         Ok(principal) => {
-            let _ = state.engine.store().audit(&principal.username, "sign_in", "console", "password").await;
+            record(&state, &principal.username, "sign_in", "password").await;
             start_session(&state, &principal).await
         }
         Err(AccountError::WrongCredentials) => {
-            let _ = state.engine.store().audit(&username, "sign_in_failed", "console", "").await;
+            let detail = if shown.is_some() { "" } else { "a username no account could have" };
+            record(&state, &actor, "sign_in_failed", detail).await;
             login_page(
                 &state,
                 StatusCode::UNAUTHORIZED,
                 Some("The username or password is not right.".to_string()),
-                Some(username),
+                shown,
                 None,
             )
         }
-        Err(AccountError::Locked(minutes)) => {
-            let _ = state.engine.store().audit(&username, "sign_in_locked", "console", "").await;
-            let message =
-                format!("This account is locked after too many failed sign-ins. Try again in {minutes} minutes.");
-            login_page(&state, StatusCode::UNAUTHORIZED, Some(message), Some(username), None)
+        Err(AccountError::Throttled(seconds)) => {
+            record(&state, &actor, "sign_in_waiting", "").await;
+            too_many(&state, u64::try_from(seconds).unwrap_or(1), "Too many failed sign-ins.", shown)
         }
         Err(error) => {
             tracing::error!(error = %error, "signing in failed");
@@ -173,6 +176,23 @@ pub async fn login(
                 None,
             )
         }
+    }
+}
+
+/// The answer to an attempt that must wait: 429 with `Retry-After`.
+fn too_many(state: &AppState, seconds: u64, why: &str, username: Option<String>) -> Response {
+    let seconds = seconds.max(1);
+    let unit = if seconds == 1 { "second" } else { "seconds" };
+    let message = format!("{why} Wait {seconds} {unit}, then try again.");
+    let mut response = login_page(state, StatusCode::TOO_MANY_REQUESTS, Some(message), username, None);
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// Writes to the audit log; a failure is logged, not shown.
+async fn record(state: &AppState, actor: &str, action: &str, detail: &str) {
+    if let Err(error) = state.engine.store().audit(actor, action, "console", detail).await {
+        tracing::error!(error = %error, action, "the audit log could not be written");
     }
 }
 
@@ -217,7 +237,7 @@ pub struct CsrfForm {
     csrf: Option<String>,
 }
 
-/// `POST /console/logout`.
+/// `POST /console/logout`: ends this session.
 pub async fn logout(
     State(state): State<AppState>,
     Signed(who): Signed,
@@ -230,8 +250,49 @@ pub async fn logout(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let _ = state.accounts.end_session(&token).await;
     }
-    let _ = state.engine.store().audit(&who.username, "sign_out", "console", "").await;
-    let mut response = login_page(&state, StatusCode::OK, None, None, Some("You have signed out."));
+    record(&state, &who.username, "sign_out", "").await;
+    signed_out(&state, "You have signed out.")
+}
+
+/// `POST /console/logout/everywhere`: ends every session of the account, in every browser.
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(refused) = check_csrf(&state, &who, form.csrf.as_deref()) {
+        return refused.into();
+    }
+    if who.csrf.is_none() {
+        return problem_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            Some(&who),
+            "Not for tokens",
+            "Signing out is for people signed in; an API token is withdrawn by making a new one.",
+        );
+    }
+    match state.accounts.end_sessions(&who.username).await {
+        Ok(ended) => {
+            record(&state, &who.username, "sign_out_everywhere", &format!("{ended} sessions ended")).await;
+            signed_out(&state, "You have signed out everywhere: every session of your account has ended.")
+        }
+        Err(error) => {
+            tracing::error!(error = %error, "sessions could not be ended");
+            problem_page(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some(&who),
+                "Unavailable",
+                "Your sessions could not be ended. Please try again shortly.",
+            )
+        }
+    }
+}
+
+/// The sign-in page with a notice, and the session cookie cleared.
+fn signed_out(state: &AppState, notice: &str) -> Response {
+    let mut response = login_page(state, StatusCode::OK, None, None, Some(notice));
     response
         .headers_mut()
         .append(header::SET_COOKIE, session_cookie(SESSION_COOKIE, "", 0, state.settings.secure_cookies));
