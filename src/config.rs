@@ -11,9 +11,10 @@ use bot::llm::ModelSettings;
 use serde::Deserialize;
 
 /// The options that hold secrets, with the variable each comes from instead of the file.
-const SECRET_OPTIONS: [(&str, &str); 9] = [
+const SECRET_OPTIONS: [(&str, &str); 10] = [
     ("llm.api_key", "OPENAI_API_KEY"),
     ("console.oidc.client_secret", "COUNCILBOT_OIDC_CLIENT_SECRET"),
+    ("server.metrics_token", "COUNCILBOT_METRICS_TOKEN"),
     ("sms.twilio.account_sid", "TWILIO_ACCOUNT_SID"),
     ("sms.twilio.auth_token", "TWILIO_AUTH_TOKEN"),
     ("sms.notify.api_key", "NOTIFY_API_KEY"),
@@ -70,6 +71,8 @@ pub struct Config {
     pub teams: TeamsConfig,
     /// The browser that carries out workflows.
     pub browser: BrowserSetup,
+    /// Where workflows may go.
+    pub automation: AutomationConfig,
     /// The sample council's practice back office.
     pub sample: SampleConfig,
 }
@@ -87,6 +90,16 @@ impl Default for BrowserSetup {
     fn default() -> Self {
         BrowserSetup { install_missing: true }
     }
+}
+
+/// Where workflows may go. Workflow authors are trusted, so by default their steps go anywhere
+/// (internal addresses and `file:` included); a council may limit where `open` and `http` go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutomationConfig {
+    /// The hosts `open` and `http` steps may reach: host names, `*.example.gov.uk` for any host
+    /// under a domain, or either with `:port`; empty for no limit.
+    pub allowed_hosts: Vec<String>,
 }
 
 /// The sample council's practice back office.
@@ -205,6 +218,10 @@ pub struct TeamsConfig {
     pub staff_tenant: String,
     /// Entra ID object ids of supervisors alerted in Teams to urgent escalations and tasks.
     pub supervisors: Vec<String>,
+    /// The connector addresses (`serviceUrl`) the bot may send its token to; an activity naming
+    /// another is refused. `*.` before a domain allows any host under it [default: Microsoft's
+    /// documented Teams and Bot Framework hosts].
+    pub allowed_service_urls: Vec<String>,
     /// The app id (only from `MICROSOFT_APP_ID`).
     #[serde(skip)]
     pub app_id: String,
@@ -224,6 +241,7 @@ impl Default for TeamsConfig {
             token_url: String::new(),
             staff_tenant: String::new(),
             supervisors: Vec::new(),
+            allowed_service_urls: channels::teams::service_urls::MICROSOFT_SERVICE_URLS.map(str::to_string).to_vec(),
             app_id: String::new(),
             app_password: String::new(),
             tenant_id: String::new(),
@@ -252,11 +270,19 @@ impl Default for WebConfig {
 }
 
 /// The supervisor console.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConsoleConfig {
+    /// The username of the admin account `serve` makes when there is no account at all.
+    pub first_admin: String,
     /// Signing in with the council's accounts through OpenID Connect (Microsoft Entra ID).
     pub oidc: OidcConfig,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { first_admin: "supervisor".into(), oidc: OidcConfig::default() }
+    }
 }
 
 /// OpenID Connect; the client secret comes only from `COUNCILBOT_OIDC_CLIENT_SECRET`.
@@ -302,11 +328,38 @@ pub struct ServerConfig {
     pub listen: String,
     /// How many workflow runs this instance works at once.
     pub workflow_workers: usize,
+    /// Load balancers and proxies (addresses or networks such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// How long a client may take to send a request's headers, in seconds; also how long a
+    /// kept-alive connection waits for its next request.
+    pub header_timeout_seconds: u64,
+    /// How long a connection may send and receive nothing before it is closed, in seconds; more
+    /// than 60, the longest a request is worked on.
+    pub idle_timeout_seconds: u64,
+    /// The most connections held open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// An address of its own to serve `/metrics` on (such as `127.0.0.1:9100`), instead of
+    /// `listen`; empty to serve it on `listen`.
+    pub metrics_listen: String,
+    /// The bearer token Prometheus must send for `/metrics` (only from
+    /// `COUNCILBOT_METRICS_TOKEN`).
+    #[serde(skip)]
+    pub metrics_token: String,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into(), workflow_workers: 4 }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            workflow_workers: 4,
+            trusted_proxies: Vec::new(),
+            header_timeout_seconds: 15,
+            idle_timeout_seconds: 75,
+            max_connections: 10_000,
+            metrics_listen: String::new(),
+            metrics_token: String::new(),
+        }
     }
 }
 
@@ -455,6 +508,9 @@ impl Config {
         if let Some(secret) = set("COUNCILBOT_OIDC_CLIENT_SECRET") {
             self.console.oidc.client_secret = secret;
         }
+        if let Some(token) = set("COUNCILBOT_METRICS_TOKEN") {
+            self.server.metrics_token = token;
+        }
         let secrets: [(&str, &mut String); 7] = [
             ("TWILIO_ACCOUNT_SID", &mut self.sms.twilio.account_sid),
             ("TWILIO_AUTH_TOKEN", &mut self.sms.twilio.auth_token),
@@ -479,6 +535,32 @@ impl Config {
         }
         if self.server.workflow_workers == 0 {
             problems.push("server.workflow_workers: must be at least 1".into());
+        }
+        let metrics_listen = &self.server.metrics_listen;
+        if !metrics_listen.is_empty() && metrics_listen.parse::<std::net::SocketAddr>().is_err() {
+            problems
+                .push(format!("server.metrics_listen: `{metrics_listen}` is not an address such as 127.0.0.1:9100"));
+        }
+        if !channels::console::accounts::is_username(&self.console.first_admin) {
+            problems.push(format!(
+                "console.first_admin: `{}` is not a username (one word of up to 100 characters)",
+                self.console.first_admin
+            ));
+        }
+        if let Err(problem) = channels::client::TrustedProxies::parse(&self.server.trusted_proxies) {
+            problems.push(format!("server.trusted_proxies: {problem}"));
+        }
+        if self.server.header_timeout_seconds == 0 {
+            problems.push("server.header_timeout_seconds: must be at least 1".into());
+        }
+        if self.server.idle_timeout_seconds <= 60 {
+            problems.push(format!(
+                "server.idle_timeout_seconds: {} must be more than 60, the longest a request is worked on",
+                self.server.idle_timeout_seconds
+            ));
+        }
+        if self.server.max_connections < 16 {
+            problems.push("server.max_connections: must be at least 16".into());
         }
         problems.extend(self.hours.problems());
         problems.extend(self.llm.problems());
@@ -532,12 +614,20 @@ impl Config {
                 self.sample.legacy_portal
             ));
         }
+        if let Err(problem) = rpa::allowed_hosts::AllowedHosts::parse(&self.automation.allowed_hosts) {
+            problems.push(format!("automation.allowed_hosts: {problem}"));
+        }
         problems.extend(self.channel_problems());
         problems
     }
 
     fn channel_problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        if let Err(problem) =
+            channels::teams::service_urls::ServiceUrlAllowList::parse(&self.teams.allowed_service_urls)
+        {
+            problems.push(format!("teams.allowed_service_urls: {problem}"));
+        }
         let sms = &self.sms;
         if !(1..=10).contains(&sms.max_segments) {
             problems.push(format!("sms.max_segments: {} is outside 1 to 10", sms.max_segments));
@@ -627,6 +717,14 @@ mod tests {
         let defaults = Config::default();
         assert_eq!(documented.server.listen, defaults.server.listen);
         assert_eq!(documented.server.workflow_workers, defaults.server.workflow_workers);
+        assert_eq!(documented.server.metrics_listen, defaults.server.metrics_listen);
+        assert_eq!(documented.console.first_admin, defaults.console.first_admin);
+        let (a, b) = (&documented.server, &defaults.server);
+        assert_eq!(
+            (&a.trusted_proxies, a.header_timeout_seconds, a.idle_timeout_seconds, a.max_connections),
+            (&b.trusted_proxies, b.header_timeout_seconds, b.idle_timeout_seconds, b.max_connections)
+        );
+        assert_eq!(documented.teams.allowed_service_urls, defaults.teams.allowed_service_urls);
         assert_eq!(documented.content.directories, defaults.content.directories);
         assert_eq!(documented.council, defaults.council);
         assert_eq!(documented.hours, defaults.hours);
@@ -648,6 +746,7 @@ mod tests {
             (&b.openid_metadata_url, &b.login_url, &b.token_url)
         );
         assert_eq!(documented.browser.install_missing, defaults.browser.install_missing);
+        assert_eq!(documented.automation.allowed_hosts, defaults.automation.allowed_hosts);
         assert_eq!(documented.sample.legacy_portal, defaults.sample.legacy_portal);
         assert_eq!(
             documented.emergency.self_harm, defaults.emergency.self_harm,
@@ -677,6 +776,23 @@ mod tests {
             assert!(problems.contains(expected), "{expected} in:\n{problems}");
         }
         assert!(Config::default().problems().is_empty(), "no channel is on by default");
+    }
+
+    #[test]
+    fn the_metrics_token_comes_only_from_the_environment_and_the_first_admin_is_a_username() {
+        let directory = tempfile::tempdir().unwrap();
+        let file = directory.path().join("councilbot.toml");
+        std::fs::write(&file, "[server]\nmetrics_token = \"abc\"\n").unwrap();
+        let error = Config::load(Some(&file), None).unwrap_err().to_string();
+        assert!(error.contains("server.metrics_token") && error.contains("COUNCILBOT_METRICS_TOKEN"), "{error}");
+        let mut config: Config =
+            toml::from_str("[server]\nmetrics_listen = \"nowhere\"\n[console]\nfirst_admin = \"two words\"\n").unwrap();
+        config.apply_environment(|name| (name == "COUNCILBOT_METRICS_TOKEN").then(|| "from-the-environment".into()));
+        assert_eq!(config.server.metrics_token, "from-the-environment");
+        let problems = config.problems().join("\n");
+        assert!(problems.contains("server.metrics_listen: `nowhere`"), "{problems}");
+        assert!(problems.contains("console.first_admin: `two words`"), "{problems}");
+        assert_eq!(Config::default().console.first_admin, "supervisor");
     }
 
     #[test]
@@ -722,6 +838,18 @@ mod tests {
             let error = Config::read(Some(&file), Some(&secrets)).unwrap_err().to_string();
             assert!(error.contains("can be read by other users"), "{error}");
         }
+    }
+
+    #[test]
+    fn allowed_hosts_that_are_not_hosts_are_named() {
+        let config: Config =
+            toml::from_str("[automation]\nallowed_hosts = [\"ecss.example.gov.uk\", \"https://x.example\"]\n").unwrap();
+        let problems = config.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with("automation.allowed_hosts: `https://x.example` is not a host name"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::sms::{
     AUTH_TOKEN, NOTIFY_CALLBACK_TOKEN, NotifyApi, PUBLIC_URL, TwilioApi, inbound, texting_config, texting_env,
 };
 use crate::support::Server;
-use crate::teams::{Microsoft, RESIDENT, TEAMS_ENV, activity, channel_claims, token};
+use crate::teams::{APP_ID, Microsoft, RESIDENT, TEAMS_ENV, TENANT, activity, channel_claims, token};
 
 /// Generated requests of each kind.
 const CASES: u32 = 300;
@@ -115,9 +115,10 @@ impl Target {
         let notify = NotifyApi::start();
         let config = format!(
             "{}[teams]\nopenid_metadata_url = \"{1}/v1/.well-known/openidconfiguration\"\nlogin_url = \"{1}\"\n\
-             [conversations]\nconversations_per_minute = 100000\nmessages_per_minute = 100000\nmessage_burst = 100000\n",
+             allowed_service_urls = [\"{2}\"]\n[conversations]\nconversations_per_minute = 100000\nmessages_per_minute = 100000\nmessage_burst = 100000\n",
             texting_config(&twilio, &notify, ""),
-            microsoft.url()
+            microsoft.url(),
+            microsoft.service_url()
         );
         let mut env: Vec<(&str, String)> = texting_env();
         env.extend(TEAMS_ENV.iter().map(|(name, value)| (*name, value.to_string())));
@@ -231,6 +232,7 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
         "textFormat",
     ];
     let service_url = target.microsoft.service_url();
+    let other_apps_base = base.clone();
     fuzz("teams", (mutated(base, fields), awkward_text()), |(mut body, text)| {
         if let Body::Json(Value::Object(activity)) = &mut body {
             activity.entry("text").or_insert(json!(text));
@@ -244,6 +246,29 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
     });
     let (status, _) = target.send(target.post("/api/messages", &Body::Json(json!({"type": "message"}))));
     assert_eq!(status, 401, "activities without a token are still refused after all that");
+
+    // The same activities under tokens of the council's tenant issued to other apps: none is
+    // taken in, whatever the activity says.
+    let mut runner = TestRunner::new(Config { cases: CASES / 3, ..Config::default() });
+    let other_app = "[a-f0-9]{8}-other-[a-z0-9]{1,12}";
+    let outcome = runner.run(&(mutated(other_apps_base, fields), other_app), |(body, app)| {
+        let named = match &body {
+            Body::Json(activity) => activity["serviceUrl"].as_str().unwrap_or(&service_url).to_string(),
+            Body::Bytes(_) => service_url.clone(),
+        };
+        let now = storage::now_millis() / 1000;
+        let claims = json!({
+            "iss": format!("https://login.microsoftonline.com/{TENANT}/v2.0"), "aud": APP_ID, "azp": app,
+            "tid": TENANT, "serviceurl": named, "oid": app, "scp": "access_as_user", "nbf": now - 60, "exp": now + 3600,
+        });
+        let (status, answer) =
+            target.send(target.post("/api/messages", &body).bearer_auth(token("entra-key-1", &claims)));
+        prop_assert!(matches!(status, 400 | 401 | 413), "another app's token was answered {status} {answer}");
+        Ok(())
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}");
+    }
 
     // Twilio's webhook, signed for the council's public address.
     let extra = prop::collection::btree_map("[A-Za-z]{1,12}", awkward_text(), 0..4);
@@ -296,4 +321,61 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
     std::thread::sleep(std::time::Duration::from_secs(2));
     let log = target.server.log();
     assert!(!log.contains("panicked"), "{log}");
+}
+
+/// A sign-in to the console: the first admin with the right password, or anything at all.
+#[derive(Debug, Clone)]
+enum SignIn {
+    FirstAdmin,
+    Generated(String, String),
+}
+
+#[test]
+fn whatever_is_typed_into_the_console_sign_in_is_answered_without_a_server_error() {
+    // On PostgreSQL, which refuses some text (a NUL byte) that SQLite takes.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let database = runtime.block_on(storage::TestPostgres::create()).expect("PostgreSQL at 127.0.0.1:5432");
+    let server = Server::start("", &[("DATABASE_URL", database.url.as_str())]);
+    let password_file = server.data.path().join("first-admin-password.txt");
+    let password = server.eventually("the first admin's password", || {
+        Some(std::fs::read_to_string(&password_file).ok()?.trim().to_string()).filter(|password| !password.is_empty())
+    });
+    let username = prop_oneof![
+        4 => awkward_text(),
+        1 => "[\\x00-\\x1f\\x7f]{1,8}",
+        1 => Just("supervisor\0".to_string()),
+        1 => Just(" supervisor ".to_string()),
+        1 => "\\PC{90,120}",
+    ];
+    let attempt = prop_oneof![
+        1 => Just(SignIn::FirstAdmin),
+        4 => (username, awkward_text()).prop_map(|(username, password)| SignIn::Generated(username, password)),
+    ];
+    // Each attempt from a loopback address of its own, so the limits on an address do not
+    // stop the attempts before they reach the accounts.
+    let sent = std::cell::Cell::new(0u32);
+    fuzz("console sign-in", attempt, |attempt| {
+        sent.set(sent.get() + 1);
+        let n = sent.get();
+        let address = std::net::IpAddr::from([127, 1, (n / 250) as u8, (n % 250 + 1) as u8]);
+        let browser = crate::console::client_at(Some(address));
+        let (username, typed) = match attempt {
+            SignIn::FirstAdmin => ("supervisor".to_string(), password.clone()),
+            SignIn::Generated(username, password) => (username, password),
+        };
+        runtime.block_on(async {
+            let login = format!("{}/console/login", server.url);
+            let page = browser.get(&login).send().await.expect("the sign-in page").text().await.unwrap_or_default();
+            let csrf = crate::console::hidden(&page, "csrf");
+            let form = [("username", username.as_str()), ("password", typed.as_str()), ("csrf", csrf.as_str())];
+            let response = browser.post(&login).form(&form).send().await.expect("an answer");
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap_or_default())
+        })
+    });
+    let health = runtime.block_on(async {
+        crate::console::client().get(format!("{}/healthz", server.url)).send().await.unwrap().status()
+    });
+    assert_eq!(health, 200);
+    assert!(!server.log().contains("panicked"), "{}", server.log());
 }

@@ -240,8 +240,9 @@ struct Teams {
 fn teams_config(microsoft: &Microsoft) -> String {
     format!(
         "[web]\npublic_url = \"https://chat.eastbrook.example\"\n[teams]\nopenid_metadata_url = \"{0}/v1/.well-known/openidconfiguration\"\n\
-         login_url = \"{0}\"\nsupervisors = [\"{SUPERVISOR}\"]\n",
-        microsoft.url()
+         login_url = \"{0}\"\nsupervisors = [\"{SUPERVISOR}\"]\nallowed_service_urls = [\"{1}\"]\n",
+        microsoft.url(),
+        microsoft.service_url()
     )
 }
 
@@ -554,7 +555,7 @@ fn replies_go_through_the_connector_with_one_cached_token_and_pass_the_activity_
 fn tokens_of_the_councils_entra_tenant_and_new_keys_are_accepted() {
     let teams = Teams::start();
     let service_url = teams.microsoft.service_url();
-    let entra = |issuer: &str, tid: &str| json!({"iss": issuer, "aud": APP_ID, "tid": tid, "serviceurl": service_url, "nbf": now() - 60, "exp": now() + 3600});
+    let entra = |issuer: &str, tid: &str| json!({"iss": issuer, "aud": APP_ID, "azp": APP_ID, "appid": APP_ID, "tid": tid, "serviceurl": service_url, "nbf": now() - 60, "exp": now() + 3600});
     let message = |index: usize| {
         let mut message = activity(&STAFF, &service_url, "message", &format!("entra-{index}"));
         message["text"] = json!("hello");
@@ -658,4 +659,159 @@ fn staff_check_a_repair_and_approve_a_task_from_teams_on_the_councils_system() {
     });
     assert!(done["text"].as_str().unwrap().contains("CT-"), "{done}");
     teams.check_schema();
+}
+
+/// The claims of an Entra ID token of the council's tenant (v2), issued to `app`.
+fn tenant_claims(service_url: &str, app: &str) -> Value {
+    json!({
+        "iss": format!("https://login.microsoftonline.com/{TENANT}/v2.0"),
+        "aud": APP_ID,
+        "azp": app,
+        "tid": TENANT,
+        "serviceurl": service_url,
+        "nbf": now() - 60,
+        "exp": now() + 3600,
+    })
+}
+
+#[test]
+fn teams_single_tenant_tokens_of_another_app_or_without_a_service_url_are_refused() {
+    let teams = Teams::start();
+    let service_url = teams.microsoft.service_url();
+    let message = |index: usize| {
+        let mut message = activity(&STAFF, &service_url, "message", &format!("tenant-{index}"));
+        message["text"] = json!("hello");
+        message
+    };
+    let another_app = "7d1e2f3a-0000-4000-8000-000000000abc";
+    let mut v1_another_app = tenant_claims(&service_url, another_app);
+    v1_another_app["iss"] = json!(format!("https://sts.windows.net/{TENANT}/"));
+    v1_another_app.as_object_mut().unwrap().remove("azp");
+    v1_another_app["appid"] = json!(another_app);
+    let mut no_service_url = tenant_claims(&service_url, APP_ID);
+    no_service_url.as_object_mut().unwrap().remove("serviceurl");
+    let mut no_app = tenant_claims(&service_url, APP_ID);
+    no_app.as_object_mut().unwrap().remove("azp");
+    let mut channel_without_service_url = channel_claims(&service_url);
+    channel_without_service_url.as_object_mut().unwrap().remove("serviceurl");
+    let cases = [
+        ("another app (v2)", tenant_claims(&service_url, another_app), 401),
+        ("another app (v1)", v1_another_app, 401),
+        ("no app named", no_app, 401),
+        ("no serviceurl claim", no_service_url, 401),
+        ("a channel token without serviceurl", channel_without_service_url, 401),
+        ("the bot's own app", tenant_claims(&service_url, APP_ID), 200),
+    ];
+    for (index, (name, claims, expected)) in cases.iter().enumerate() {
+        let kid = if claims["iss"] == BOT_FRAMEWORK_ISSUER { "bf-key-1" } else { "entra-key-1" };
+        let (status, body) = teams.post(Some(&format!("Bearer {}", token(kid, claims))), &message(index));
+        assert_eq!(status, *expected, "{name}: {body}");
+    }
+    // A token of the tenant cannot speak for an activity of another tenant.
+    let mut elsewhere = message(10);
+    elsewhere["channelData"]["tenant"]["id"] = json!(OTHER_TENANT);
+    elsewhere["conversation"]["tenantId"] = json!(OTHER_TENANT);
+    let (status, body) =
+        teams.post(Some(&format!("Bearer {}", token("entra-key-1", &tenant_claims(&service_url, APP_ID)))), &elsewhere);
+    assert_eq!(status, 401, "{body}");
+}
+
+#[test]
+fn teams_bot_token_goes_only_to_service_urls_on_the_allow_list() {
+    let teams = Teams::start();
+    let heard = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = heard.clone();
+    let elsewhere = LocalService::start(axum::Router::new().fallback(move || {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async { StatusCode::OK }
+    }));
+    let off_list = format!("{}/connector/", elsewhere.url);
+    // Even a token that names the address cannot make the bot send there.
+    let mut message = activity(&RESIDENT, &off_list, "message", "off-list");
+    message["text"] = json!("How can I pay my council tax?");
+    let (status, body) =
+        teams.post(Some(&format!("Bearer {}", token("bf-key-1", &channel_claims(&off_list)))), &message);
+    assert_eq!(status, 403, "{body}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(heard.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing was sent to the address");
+    assert_eq!(teams.count("SELECT COUNT(*) FROM teams_conversations"), 0, "nothing was kept");
+    assert_eq!(teams.count("SELECT COUNT(*) FROM conversations"), 0);
+}
+
+#[test]
+fn teams_later_activities_cannot_move_stored_references_or_act_without_proof() {
+    let teams = Teams::start();
+    let service_url = teams.microsoft.service_url();
+    teams.say(&SAM, "hello");
+    teams.wait_for(SAM.conversation, "a greeting for the supervisor", |_| true);
+    teams.say(&RESIDENT, "hello");
+    teams.wait_for(RESIDENT.conversation, "an answer for the resident", |_| true);
+    let stored = |sql: &str| {
+        teams.runtime.block_on(async {
+            let database = storage::Database::connect(&teams.server.database_url()).await.unwrap();
+            sqlx::query(sql).fetch_one(database.pool()).await.unwrap().get::<String, _>(0)
+        })
+    };
+    let sam_before = stored(&format!("SELECT user_id FROM teams_users WHERE aad_object_id = '{SUPERVISOR}'"));
+    let resident_before =
+        stored(&format!("SELECT user_id FROM teams_conversations WHERE conversation_id = '{}'", RESIDENT.conversation));
+
+    // Someone else's activity naming the supervisor's object id and the resident's conversation.
+    let impostor = Person { id: "29:impostor", name: "Impostor", ..SAM };
+    teams.say(&impostor, "hello");
+    let into_resident = Person { id: "29:impostor", name: "Impostor", ..RESIDENT };
+    teams.say(&into_resident, "hello");
+    assert_eq!(stored(&format!("SELECT user_id FROM teams_users WHERE aad_object_id = '{SUPERVISOR}'")), sam_before);
+    assert_eq!(
+        stored(&format!("SELECT user_id FROM teams_conversations WHERE conversation_id = '{}'", RESIDENT.conversation)),
+        resident_before
+    );
+
+    // An app's token of the tenant proves no person: a card action under it is refused.
+    teams.say(&RESIDENT, "I can smell gas in my kitchen");
+    let alert = teams.server.eventually("an alert to the supervisor", || {
+        teams.sent_to("a:supervisor-chat").into_iter().find(|request| request.body["type"] == "message")
+    });
+    assert_eq!(alert.body["recipient"]["id"], SAM.id, "the alert reaches the supervisor as first known");
+    let claim = action_data(card_of(&alert.body), "Claim");
+    let invoke = |claims: &Value| {
+        let mut invoke = activity(&SAM, &service_url, "invoke", &teams.new_id());
+        invoke["name"] = json!("adaptiveCard/action");
+        invoke["value"] = json!({"action": {"type": "Action.Execute", "verb": "claim", "data": claim}});
+        let (status, body) = teams.post(Some(&format!("Bearer {}", token("entra-key-1", claims))), &invoke);
+        assert_eq!(status, 200, "{body}");
+        body["value"].clone()
+    };
+    let app_only = invoke(&tenant_claims(&service_url, APP_ID));
+    assert!(app_only.to_string().contains("Only supervisors"), "{app_only}");
+    assert!(!teams.audit().iter().any(|(_, action)| action == "claim"), "{:?}", teams.audit());
+    let mut someone_else = tenant_claims(&service_url, APP_ID);
+    someone_else["scp"] = json!("access_as_user");
+    someone_else["oid"] = json!(COLLEAGUE);
+    let other_user = invoke(&someone_else);
+    assert!(other_user.to_string().contains("Only supervisors"), "{other_user}");
+    let mut the_supervisor = someone_else.clone();
+    the_supervisor["oid"] = json!(SUPERVISOR);
+    let claimed = invoke(&the_supervisor);
+    assert!(claimed.to_string().contains("Claimed by Sam Supervisor"), "{claimed}");
+}
+
+#[test]
+fn text_from_before_authentication_reaches_the_log_escaped() {
+    let teams = Teams::start();
+    let service_url = teams.microsoft.service_url();
+    let forged_line = "2026-12-03T10:00:00.000000Z  INFO councilbot: supervisor signed in";
+    let mut claims = channel_claims(&service_url);
+    claims["iss"] = json!(format!("https://evil.example/\n{forged_line}\u{1b}[2J"));
+    let mut message = activity(&RESIDENT, &service_url, "message", "forged");
+    message["text"] = json!("hello");
+    let (status, _) = teams.post(Some(&format!("Bearer {}", token("bf-key-1", &claims))), &message);
+    assert_eq!(status, 401);
+    let log = teams.server.eventually("the refusal logged", || {
+        let log = teams.server.log();
+        log.contains("is not trusted").then_some(log)
+    });
+    assert!(!log.lines().any(|line| line.starts_with(forged_line)), "a forged log line: {log}");
+    assert!(!log.contains('\u{1b}'), "an escape code reached the log: {log}");
+    assert!(log.contains("\\n2026-12-03"), "the value is written out escaped: {log}");
 }

@@ -426,7 +426,7 @@
         fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { method: "DELETE" }) : Promise.resolve();
       ending.then(function () {
         if (!embedded) {
-          return fetch("/chat/end", { method: "POST" });
+          return fetch("/chat/end", { method: "POST", body: new URLSearchParams(new FormData(endForm)) });
         }
         return null;
       }).finally(function () {

@@ -4,10 +4,13 @@
 
 pub mod api;
 pub mod assets;
+pub mod client;
 pub mod console;
 pub mod delivery;
 pub mod health;
+pub mod log_text;
 pub mod security;
+pub mod server;
 pub mod sms;
 pub mod teams;
 pub mod templates;
@@ -43,6 +46,10 @@ pub struct WebSettings {
     pub origins: Origins,
     /// Whether cookies are marked Secure (when people reach the server over HTTPS).
     pub secure_cookies: bool,
+    /// The load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: client::TrustedProxies,
+    /// Who may read `/metrics`, and where.
+    pub metrics: health::MetricsAccess,
 }
 
 /// What every web handler shares.
@@ -66,6 +73,8 @@ pub struct AppState {
     pub sms: Option<Arc<sms::SmsChannel>>,
     /// Microsoft Teams, when set up.
     pub teams: Option<Arc<teams::TeamsChannel>>,
+    /// Counts of HTTP responses, for `/metrics`.
+    pub http_metrics: Arc<health::HttpMetrics>,
 }
 
 impl AppState {
@@ -78,7 +87,7 @@ impl AppState {
         oidc: Option<OidcProvider>,
     ) -> AppState {
         AppState {
-            api: ApiState::new(engine.clone(), limits),
+            api: ApiState::new(engine.clone(), limits, settings.trusted_proxies.clone()),
             engine,
             accounts,
             templates: Arc::new(Templates::new()),
@@ -87,13 +96,14 @@ impl AppState {
             oidc: oidc.map(Arc::new),
             sms: None,
             teams: None,
+            http_metrics: Arc::new(health::HttpMetrics::default()),
         }
     }
 }
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let http_metrics = Arc::new(health::HttpMetrics::default());
+    let http_metrics = state.http_metrics.clone();
     let origins = Arc::new(state.settings.origins.clone());
     let pages = Router::new()
         .route("/", get(web::demo))
@@ -112,9 +122,16 @@ pub fn app(state: AppState) -> Router {
         .merge(sms::router(state.sms.clone()))
         .merge(teams::router(state.teams.clone()))
         .merge(pages)
-        .merge(health::router(state.engine.clone(), http_metrics.clone()))
+        .merge(health::router(state.engine.clone(), http_metrics.clone(), &state.settings.metrics))
         .layer(axum::middleware::from_fn_with_state(origins.clone(), security::check_origin))
         .layer(axum::middleware::from_fn_with_state(origins, security::headers))
+        .layer(axum::middleware::from_fn(security::no_store))
         .layer(axum::middleware::from_fn_with_state(http_metrics, health::count_responses))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+}
+
+/// `/metrics` alone, for the address of its own set by `[server] metrics_listen`.
+pub fn metrics_app(state: &AppState) -> Router {
+    health::metrics_router(state.engine.clone(), state.http_metrics.clone(), &state.settings.metrics)
+        .layer(axum::middleware::from_fn(security::no_store))
 }

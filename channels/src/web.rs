@@ -2,10 +2,8 @@
 //! chat page at `/chat` that works by ordinary form posts without JavaScript (the conversation
 //! kept in a cookie), enhanced by `chat.js` when JavaScript runs.
 
-use std::net::SocketAddr;
-
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use bot::conversation::{Audience, Inbound, InboundContent, Role, StoredMessage};
@@ -13,10 +11,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::conversations::{CHANNEL, ReplyView};
+use crate::api::conversations::{CHANNEL, ReplyView, web_conversation};
+use crate::client::ClientAddress;
+use crate::console::accounts::random_token;
+use crate::console::auth::constant_time_eq;
 
 /// The cookie holding the no-JavaScript chat's conversation.
 pub const CHAT_COOKIE: &str = "councilbot_chat";
+/// The cookie holding the chat page's CSRF token, which its forms carry back.
+pub const CHAT_CSRF_COOKIE: &str = "councilbot_chat_csrf";
 
 /// A cookie's value from the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -67,19 +70,26 @@ pub struct ChatQuery {
     ended: Option<String>,
 }
 
+/// The chat page's conversation in this browser, when it is a web chat conversation.
+async fn chat_conversation(state: &AppState, headers: &HeaderMap) -> Option<bot::conversation::Conversation> {
+    let id = cookie(headers, CHAT_COOKIE)?;
+    web_conversation(&state.engine, &id).await.ok()
+}
+
 /// `GET /chat`.
 pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<ChatQuery>) -> Response {
-    let conversation = cookie(&headers, CHAT_COOKIE);
+    let conversation = chat_conversation(&state, &headers).await.map(|conversation| conversation.id);
     let transcript = match &conversation {
         Some(id) => state.engine.transcript(id, 0).await.unwrap_or_default(),
         None => Vec::new(),
     };
     let live = conversation.filter(|_| !transcript.is_empty() || query.ended.is_none());
-    render_chat(&state, StatusCode::OK, live.as_deref(), transcript, None, query.ended.is_some())
+    render_chat(&state, &headers, StatusCode::OK, live.as_deref(), transcript, None, query.ended.is_some())
 }
 
 fn render_chat(
     state: &AppState,
+    headers: &HeaderMap,
     status: StatusCode,
     conversation: Option<&str>,
     transcript: Vec<StoredMessage>,
@@ -88,10 +98,42 @@ fn render_chat(
 ) -> Response {
     let council = &state.engine.settings().council;
     let messages: Vec<ReplyView> = transcript.into_iter().map(ReplyView::from).collect();
-    state.templates.page(
+    let (csrf, fresh) = match cookie(headers, CHAT_CSRF_COOKIE).filter(|token| token.len() == 64) {
+        Some(token) => (token, false),
+        None => (random_token(), true),
+    };
+    let mut response = state.templates.page(
         status,
         "chat.html",
-        json!({"council": council, "conversation": conversation, "transcript": messages, "error": error, "ended": ended}),
+        json!({"council": council, "conversation": conversation, "transcript": messages, "error": error,
+               "ended": ended, "csrf": csrf}),
+    );
+    if fresh {
+        let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+        let cookie = format!("{CHAT_CSRF_COOKIE}={csrf}; Path=/chat; HttpOnly; SameSite=Lax{secure}");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Whether a chat page form carries the CSRF token this browser was given.
+fn csrf_matches(headers: &HeaderMap, sent: Option<&str>) -> bool {
+    matches!((cookie(headers, CHAT_CSRF_COOKIE), sent),
+        (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()))
+}
+
+/// The answer to a chat page form without the right CSRF token: the page again, to try again from.
+fn forged(state: &AppState, headers: &HeaderMap) -> Response {
+    render_chat(
+        state,
+        headers,
+        StatusCode::FORBIDDEN,
+        None,
+        Vec::new(),
+        Some("The page had expired. Please type your message again.".into()),
+        false,
     )
 }
 
@@ -100,21 +142,31 @@ fn render_chat(
 pub struct ChatForm {
     text: Option<String>,
     choice: Option<String>,
+    csrf: Option<String>,
+}
+
+/// The form that ends the chat page's conversation.
+#[derive(Debug, Deserialize)]
+pub struct EndForm {
+    csrf: Option<String>,
 }
 
 /// `POST /chat`: takes the message, then shows the page again (post, redirect, get).
 pub async fn chat_post(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: ClientAddress,
     headers: HeaderMap,
     Form(form): Form<ChatForm>,
 ) -> Response {
+    if !csrf_matches(&headers, form.csrf.as_deref()) {
+        return forged(&state, &headers);
+    }
     let content = match (form.choice.filter(|choice| !choice.trim().is_empty()), form.text) {
         (Some(choice), _) => InboundContent::Choice(choice),
         (None, Some(text)) => InboundContent::Text(text),
         (None, None) => InboundContent::Text(String::new()),
     };
-    let existing = cookie(&headers, CHAT_COOKIE);
+    let existing = chat_conversation(&state, &headers).await;
     let problem = if content.text().trim().is_empty() {
         Some("Type your message".to_string())
     } else if content.text().chars().count() > state.api.limits.max_message_chars {
@@ -123,12 +175,14 @@ pub async fn chat_post(
         None
     };
     if let Some(problem) = problem {
+        let existing = existing.map(|conversation| conversation.id);
         let transcript = match &existing {
             Some(id) => state.engine.transcript(id, 0).await.unwrap_or_default(),
             None => Vec::new(),
         };
         return render_chat(
             &state,
+            &headers,
             StatusCode::UNPROCESSABLE_ENTITY,
             existing.as_deref(),
             transcript,
@@ -137,17 +191,9 @@ pub async fn chat_post(
         );
     }
     let conversation = match existing {
-        Some(id)
-            if state
-                .engine
-                .conversation(&id)
-                .await
-                .is_ok_and(|c| c.status != bot::conversation::ConversationStatus::Ended) =>
-        {
-            id
-        }
+        Some(conversation) if conversation.status != bot::conversation::ConversationStatus::Ended => conversation.id,
         _ => {
-            if let Err(wait) = state.api.new_conversations.check(&client.ip().to_string()) {
+            if let Err(wait) = state.api.new_conversations.check(&client.to_string()) {
                 return too_many(wait);
             }
             match state.engine.start_conversation(CHANNEL, "", Audience::Resident).await {
@@ -195,9 +241,12 @@ fn set_chat_cookie(response: &mut Response, conversation: &str, secure: bool) {
 }
 
 /// `POST /chat/end`: ends the conversation and clears it from the browser.
-pub async fn chat_end(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(id) = cookie(&headers, CHAT_COOKIE) {
-        let _ = state.engine.end(&id).await;
+pub async fn chat_end(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<EndForm>) -> Response {
+    if !csrf_matches(&headers, form.csrf.as_deref()) {
+        return forged(&state, &headers);
+    }
+    if let Some(conversation) = chat_conversation(&state, &headers).await {
+        let _ = state.engine.end(&conversation.id).await;
     }
     let mut response = Redirect::to("/chat?ended=1").into_response();
     let cleared = format!("{CHAT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
@@ -216,8 +265,11 @@ pub async fn chat_transcript(State(state): State<AppState>, headers: HeaderMap) 
     transcript_file(&state.engine, &id).await
 }
 
-/// A conversation as a text file to download.
+/// A web chat conversation as a text file to download.
 pub async fn transcript_file(engine: &bot::conversation::Engine, id: &str) -> Response {
+    if web_conversation(engine, id).await.is_err() {
+        return (StatusCode::NOT_FOUND, "There is no conversation with that id.").into_response();
+    }
     let messages = match engine.transcript(id, 0).await {
         Ok(messages) => messages,
         Err(_) => return (StatusCode::NOT_FOUND, "There is no conversation with that id.").into_response(),

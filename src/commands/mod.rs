@@ -4,6 +4,7 @@ mod ask;
 mod assemble;
 mod browser_setup;
 mod config_check;
+mod data_dir;
 mod eval;
 mod eval_intents;
 mod index;
@@ -19,7 +20,7 @@ mod workflow;
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use knowledge_base::{Audience, KnowledgeBase};
 
 use crate::cli::{Cli, Command, ConfigCommand};
@@ -30,7 +31,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let index_dir = cli.index_dir();
     let needs_config = matches!(
         cli.command,
-        Command::Serve(_) | Command::TestConversations(_) | Command::Privacy(_) | Command::EvalIntents(_)
+        Command::Serve(_)
+            | Command::Workflow(_)
+            | Command::TestConversations(_)
+            | Command::Privacy(_)
+            | Command::EvalIntents(_)
     );
     let mut config = if needs_config {
         Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?
@@ -42,6 +47,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         database_url: database_url.clone(),
         workflows: cli.workflows.clone(),
         secrets_file: cli.secrets_file.clone(),
+        allowed_hosts: config.automation.allowed_hosts.clone(),
     };
     let assembly = assemble::Places {
         index_dir: index_dir.clone(),
@@ -58,20 +64,39 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if !problems.is_empty() {
                 anyhow::bail!("the configuration is not valid:\n  {}", problems.join("\n  "));
             }
-            serve::run(&assembly, config)
+            let kept = data_dir::Kept {
+                data_dir: cli.data_dir.clone(),
+                index_dir: index_dir.clone(),
+                database_url: database_url.clone(),
+                secrets_file: cli.secrets_file.clone(),
+            };
+            kept.warn_if_too_open();
+            kept.prepare()?;
+            serve::run(&assembly, &cli.data_dir, config)
         }
         Command::TestConversations(args) => test_conversations::run(&assembly, config, args),
         Command::EvalIntents(args) => eval_intents::run(&index_dir, &cli.workflows, &config, args),
         Command::Privacy(command) => privacy::run(&database_url, &config, command),
         Command::Staff(command) => staff::run(&database_url, command),
-        Command::Index(args) => index::run(&index_dir, args),
+        Command::Index(args) => {
+            storage::files::create_private_dir(&index_dir)
+                .with_context(|| format!("cannot create {}", index_dir.display()))?;
+            index::run(&index_dir, args)
+        }
         Command::Search(args) => search::run(&open(&index_dir)?, args),
         Command::Ask(args) => ask::run(&open(&index_dir)?, args),
         Command::Eval(args) => eval::run(&open(&index_dir)?, args),
         Command::Tokenizer(command) => tokenizer::run(command),
         Command::Workflow(command) => workflow::run(&places, command),
         Command::Config(ConfigCommand::Check) => {
-            config_check::run(cli.config.as_deref(), cli.secrets_file.as_deref(), &cli.workflows)
+            let given = cli.database_url.as_deref();
+            let kept = |configured: &str| data_dir::Kept {
+                data_dir: cli.data_dir.clone(),
+                index_dir: index_dir.clone(),
+                database_url: crate::cli::database_url_in_effect(given, configured, &cli.data_dir),
+                secrets_file: cli.secrets_file.clone(),
+            };
+            config_check::run(cli.config.as_deref(), cli.secrets_file.as_deref(), &cli.workflows, kept)
         }
         Command::LegacyPortal { listen } => legacy_portal::run(&listen),
     }

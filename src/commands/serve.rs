@@ -1,18 +1,24 @@
 //! `councilbot serve`: the chat API, health and metrics, with workflow runs worked in the
 //! background, run updates brought into conversations, and expired data deleted.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use bot::conversation::{Engine, system_clock};
+use channels::client::TrustedProxies;
 use channels::console::accounts::{Accounts, Role};
 use channels::console::oidc::{OidcProvider, OidcSettings};
+use channels::health::MetricsAccess;
+use channels::server::ConnectionLimits;
 use channels::sms::notify::{ApiKey, NotifySettings};
 use channels::sms::twilio::TwilioSettings;
 use channels::sms::{SmsChannel, SmsSettings};
+use channels::teams::service_urls::ServiceUrlAllowList;
 use channels::teams::{TeamsChannel, TeamsSettings};
 use channels::{ApiLimits, AppState, Origins, WebSettings};
 use rpa::secrets::Secrets;
@@ -23,23 +29,27 @@ use super::reload::Reloading;
 use super::workflow::runner_config;
 use crate::config::Config;
 
-/// The username of the account made on the first start.
-const FIRST_SUPERVISOR: &str = "supervisor";
+/// The file, in the data directory, that holds the first admin's password when `serve` does not
+/// run in a terminal (where log collectors would keep what it prints).
+const FIRST_ADMIN_PASSWORD_FILE: &str = "first-admin-password.txt";
 
 /// How often expired conversations and runs are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
-pub fn run(places: &Places, config: Config) -> Result<ExitCode> {
+pub fn run(places: &Places, data_dir: &Path, config: Config) -> Result<ExitCode> {
     if config.content.index_on_start {
         update_index(&places.index_dir, &config)?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(places, config))
+    runtime.block_on(serve(places, data_dir, config))
 }
 
-async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
+async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitCode> {
+    if let Some(open_files) = channels::server::raise_open_file_limit() {
+        tracing::debug!(open_files, "the limit on open files");
+    }
     let mut secrets = Secrets::load(places.secrets_file.as_deref())?;
-    let mut runner = runner_config()?;
+    let mut runner = runner_config(&config.automation.allowed_hosts)?;
     let portal = start_legacy_portal(&config, &mut secrets, &mut runner).await;
     let install = config.browser.install_missing;
     let browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
@@ -70,8 +80,16 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
     };
     let accounts = Accounts::open(engine.store().database().clone()).await?;
     let https = config.web.public_url.starts_with("https://");
-    let web =
-        WebSettings { origins: Origins { allowed: config.web.allowed_origins.clone(), https }, secure_cookies: https };
+    let web = WebSettings {
+        origins: Origins { allowed: config.web.allowed_origins.clone(), https },
+        secure_cookies: https,
+        trusted_proxies: TrustedProxies::parse(&config.server.trusted_proxies)
+            .expect("the trusted proxies were checked with the configuration"),
+        metrics: MetricsAccess {
+            token: Some(config.server.metrics_token.clone()).filter(|token| !token.is_empty()),
+            separate: !config.server.metrics_listen.is_empty(),
+        },
+    };
     let oidc = oidc_provider(&config);
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
     let mut channels_on = vec!["the web chat"];
@@ -89,15 +107,35 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
         channels_on.push("Microsoft Teams");
         state.teams = Some(teams);
     }
+    let metrics_app = channels::metrics_app(&state);
     let app = channels::app(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
+    let metrics_address = match config.server.metrics_listen.as_str() {
+        "" => address,
+        separate => {
+            let metrics_listener = tokio::net::TcpListener::bind(separate)
+                .await
+                .with_context(|| format!("cannot listen on {separate} for metrics"))?;
+            let metrics_address = metrics_listener.local_addr()?;
+            let limits = connection_limits(&config);
+            _background.push(tokio::spawn(async move {
+                if let Err(error) =
+                    channels::server::serve(metrics_listener, metrics_app, limits, shutdown_signal()).await
+                {
+                    tracing::error!(error = %error, "the metrics address stopped");
+                }
+            }));
+            metrics_address
+        }
+    };
+    let metrics_note = if config.server.metrics_token.is_empty() { "" } else { " (with its bearer token)" };
     let services = engine.services();
     let workflows = services.catalogue().len();
     eprintln!(
-        "councilbot is answering for {} at http://{address}\n  the sample council's page with the chat: http://{address}/   the chat without JavaScript: http://{address}/chat\n  supervisor console: http://{address}/console   chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{address}/metrics\n  {} workflow(s) loaded; answers {}",
+        "councilbot is answering for {} at http://{address}\n  the sample council's page with the chat: http://{address}/   the chat without JavaScript: http://{address}/chat\n  supervisor console: http://{address}/console   chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{metrics_address}/metrics{metrics_note}\n  {} workflow(s) loaded; answers {}",
         config.council.name,
         workflows,
         if engine.has_model() {
@@ -115,12 +153,19 @@ async fn serve(places: &Places, config: Config) -> Result<ExitCode> {
             legacy_portal::PASSWORD
         );
     }
-    first_supervisor(&accounts, &address).await;
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    first_admin(&accounts, &config.console.first_admin, data_dir, &address).await;
+    channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How the server limits its connections.
+fn connection_limits(config: &Config) -> ConnectionLimits {
+    ConnectionLimits {
+        header_timeout: Duration::from_secs(config.server.header_timeout_seconds),
+        idle_timeout: Duration::from_secs(config.server.idle_timeout_seconds),
+        max_connections: config.server.max_connections,
+    }
 }
 
 /// Starts the practice back office when the configuration asks for it, and points the
@@ -151,8 +196,10 @@ async fn start_legacy_portal(
     }
 }
 
-/// Makes the first supervisor account when there is none, and prints how to sign in with it.
-async fn first_supervisor(accounts: &Accounts, address: &SocketAddr) {
+/// Makes the first admin account when there is none, and says how to sign in with it: the
+/// password is printed only to a terminal; otherwise (a service whose output log collectors
+/// keep) it goes to a file only this user may read, and only where it is is printed.
+async fn first_admin(accounts: &Accounts, username: &str, data_dir: &Path, address: &SocketAddr) {
     match accounts.list().await {
         Ok(existing) if existing.is_empty() => {}
         Ok(_) => return,
@@ -162,13 +209,44 @@ async fn first_supervisor(accounts: &Accounts, address: &SocketAddr) {
         }
     }
     let password = first_password();
-    match accounts.set_local(FIRST_SUPERVISOR, "Supervisor", &password, Role::Admin).await {
-        Ok(()) => eprintln!(
-            "  first sign-in to the console: http://{address}/console/login as `{FIRST_SUPERVISOR}` with password \
-             {password}\n  (shown this once; change it with `councilbot staff add {FIRST_SUPERVISOR} --role admin`)"
-        ),
-        Err(error) => eprintln!("warning: cannot make the first console account: {error}"),
+    if let Err(error) = accounts.set_local(username, username, &password, Role::Admin).await {
+        eprintln!("warning: cannot make the first console account: {error}");
+        return;
     }
+    let sign_in = format!("first sign-in to the console: http://{address}/console/login as `{username}`");
+    let change = format!("change it with `councilbot staff add {username} --role admin`");
+    if std::io::stderr().is_terminal() {
+        eprintln!("  {sign_in} with password {password}\n  (shown this once; {change})");
+        return;
+    }
+    let file = data_dir.join(FIRST_ADMIN_PASSWORD_FILE);
+    match write_private(&file, &format!("{password}\n")) {
+        Ok(()) => eprintln!(
+            "  {sign_in}; the password is in {} (readable only by this user; {change}, then delete the file)",
+            file.display()
+        ),
+        Err(error) => eprintln!(
+            "warning: the first console account's password cannot be written to {}: {error}; \
+             set one with `councilbot staff add {username} --role admin`",
+            file.display()
+        ),
+    }
+}
+
+/// Writes a file only its owner may read, replacing any older one.
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(directory) = file.parent() {
+        std::fs::create_dir_all(directory)?;
+    }
+    match std::fs::remove_file(file) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(file)?, text.as_bytes())
 }
 
 /// A password for the first account: 24 random letters and digits in groups of four.
@@ -236,6 +314,8 @@ fn teams_settings(config: &Config) -> Option<TeamsSettings> {
         supervisors: teams.supervisors.clone(),
         public_url: config.web.public_url.clone(),
         council_name: config.council.name.clone(),
+        allowed_service_urls: ServiceUrlAllowList::parse(&teams.allowed_service_urls)
+            .expect("the allow-list was checked with the configuration"),
     })
 }
 

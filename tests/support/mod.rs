@@ -143,10 +143,15 @@ impl Server {
     pub fn start_over(content: &Path, workflows: &Path, extra_config: &str, env: &[(&str, &str)]) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
         let config = data.path().join("councilbot.toml");
+        // A `[server]` section in the extra configuration joins the one written here.
+        let (server, extra_config) = match extra_config.strip_prefix("[server]\n") {
+            Some(rest) => rest.split_at(rest.find("\n[").map_or(rest.len(), |end| end + 1)),
+            None => ("", extra_config),
+        };
         std::fs::write(
             &config,
             format!(
-                "[server]\nlisten = \"127.0.0.1:0\"\n[content]\ndirectories = [{:?}]\nbase_url = \"{SAMPLE_BASE_URL}\"\n{extra_config}",
+                "[server]\nlisten = \"127.0.0.1:0\"\n{server}[content]\ndirectories = [{:?}]\nbase_url = \"{SAMPLE_BASE_URL}\"\n{extra_config}",
                 content.display().to_string()
             ),
         )

@@ -257,8 +257,8 @@ impl Engine {
                     if let Some(escalation) = &escalation {
                         self.metrics.escalated(&escalation.reason);
                         self.queue_changed(&escalation.id, "raised");
+                        // The conversation's id reads and writes the chat: it stays out of logs.
                         tracing::info!(
-                            conversation = %conversation.id,
                             escalation = %escalation.id,
                             reason = %escalation.reason,
                             priority = escalation.priority.as_str(),

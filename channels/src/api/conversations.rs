@@ -1,21 +1,43 @@
 //! `/api/v1/conversations`: start a conversation, send it messages, read its transcript, end it.
 
-use std::net::SocketAddr;
-
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use bot::conversation::{Audience, Inbound, InboundContent, Role, StoredMessage};
+use bot::conversation::{Audience, Conversation, Engine, Inbound, InboundContent, Role, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::ApiState;
 use super::error::ApiError;
+use crate::client::ClientAddress;
 
 /// The channel the API's conversations are on.
 pub const CHANNEL: &str = "web";
+
+/// Whether `id` has the shape of a conversation id: `c_` and 32 hexadecimal digits.
+pub fn is_conversation_id(id: &str) -> bool {
+    id.strip_prefix("c_").is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|byte| byte.is_ascii_hexdigit()))
+}
+
+/// The web chat's conversation with this id. Anything else, including a conversation held on
+/// another channel (a text or a Teams chat), is not found: each conversation is reached only
+/// through the channel it began on.
+pub async fn web_conversation(engine: &Engine, id: &str) -> Result<Conversation, ApiError> {
+    let not_found = || ApiError::NotFound("no conversation has that id".into());
+    if !is_conversation_id(id) {
+        return Err(not_found());
+    }
+    let conversation = engine.conversation(id).await.map_err(|error| match ApiError::from(error) {
+        ApiError::NotFound(_) => not_found(),
+        other => other,
+    })?;
+    if conversation.channel != CHANNEL {
+        return Err(not_found());
+    }
+    Ok(conversation)
+}
 
 /// A message sent to a conversation: typed text, or the value of a choice picked.
 #[derive(Debug, Deserialize)]
@@ -60,18 +82,15 @@ pub async fn transcript_views(engine: &bot::conversation::Engine, conversation: 
 }
 
 /// `POST /api/v1/conversations`.
-pub async fn create(
-    State(state): State<ApiState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-) -> Result<impl IntoResponse, ApiError> {
-    state.new_conversations.check(&client.ip().to_string()).map_err(ApiError::TooManyRequests)?;
+pub async fn create(State(state): State<ApiState>, client: ClientAddress) -> Result<impl IntoResponse, ApiError> {
+    state.new_conversations.check(&client.to_string()).map_err(ApiError::TooManyRequests)?;
     let conversation = state.engine.start_conversation(CHANNEL, "", Audience::Resident).await?;
     Ok((StatusCode::CREATED, Json(json!({"id": conversation.id}))))
 }
 
 /// `GET /api/v1/conversations/{id}`: where it stands and its whole transcript.
 pub async fn show(State(state): State<ApiState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
-    let conversation = state.engine.conversation(&id).await?;
+    let conversation = web_conversation(&state.engine, &id).await?;
     let messages: Vec<ReplyView> = state.engine.transcript(&id, 0).await?.into_iter().map(ReplyView::from).collect();
     Ok(Json(json!({
         "id": conversation.id,
@@ -87,6 +106,9 @@ pub async fn send(
     Path(id): Path<String>,
     body: Result<Json<MessageRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    // The conversation is found before anything is counted against it, so made-up ids cost
+    // nothing to keep.
+    let conversation = web_conversation(&state.engine, &id).await?;
     let Json(request) = body?;
     let content = match (request.text, request.choice) {
         (Some(text), None) => InboundContent::Text(text),
@@ -105,14 +127,15 @@ pub async fn send(
             state.limits.max_message_chars
         )));
     }
-    state.messages.check(&id).map_err(ApiError::TooManyRequests)?;
-    let messages = state.engine.handle(Inbound { conversation: id, content }).await?;
+    state.messages.check(&conversation.id).map_err(ApiError::TooManyRequests)?;
+    let messages = state.engine.handle(Inbound { conversation: conversation.id, content }).await?;
     let replies = messages.into_iter().filter(|message| message.role != Role::User).map(ReplyView::from).collect();
     Ok(Json(MessageResponse { replies }))
 }
 
 /// `DELETE /api/v1/conversations/{id}`: the person ends the conversation.
 pub async fn end(State(state): State<ApiState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
+    web_conversation(&state.engine, &id).await?;
     state.engine.end(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -31,7 +31,7 @@ pub async fn stream(
     Query(resume): Query<Resume>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    state.engine.conversation(&id).await?;
+    super::conversations::web_conversation(&state.engine, &id).await?;
     let header = headers.get("last-event-id").and_then(|value| value.to_str().ok());
     let after = match header {
         Some(text) => text

@@ -63,12 +63,15 @@ pub struct ApiState {
     pub messages: Arc<RateLimiter>,
     /// New conversations by client address.
     pub new_conversations: Arc<RateLimiter>,
+    /// The load balancers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<crate::client::TrustedProxies>,
 }
 
 impl ApiState {
     /// The state for an engine with these limits.
-    pub fn new(engine: Arc<Engine>, limits: ApiLimits) -> ApiState {
+    pub fn new(engine: Arc<Engine>, limits: ApiLimits, trusted_proxies: crate::client::TrustedProxies) -> ApiState {
         ApiState {
+            trusted_proxies: Arc::new(trusted_proxies),
             messages: Arc::new(RateLimiter::new(limits.messages_per_minute, limits.message_burst)),
             new_conversations: Arc::new(RateLimiter::new(
                 limits.conversations_per_minute,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// How many keys are kept before idle full buckets are forgotten.
+/// The most keys kept: at this many, full buckets are forgotten, then the least recently used.
 const PRUNE_ABOVE: usize = 50_000;
 
 /// Token buckets by key.
@@ -37,11 +37,20 @@ impl RateLimiter {
         let now = Instant::now();
         let rate = self.per_minute / 60.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() > PRUNE_ABOVE {
+        if buckets.len() >= PRUNE_ABOVE && !buckets.contains_key(key) {
             let (burst, per_second) = (self.burst, rate);
             buckets.retain(|_, bucket| {
                 bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * per_second < burst
             });
+            if buckets.len() >= PRUNE_ABOVE {
+                // Still full of keys in use: forget the half used least recently, so memory stays
+                // bounded whatever keys arrive.
+                let mut ages: Vec<Instant> = buckets.values().map(|bucket| bucket.updated).collect();
+                let middle = ages.len() / 2;
+                let (_, cutoff, _) = ages.select_nth_unstable(middle);
+                let cutoff = *cutoff;
+                buckets.retain(|_, bucket| bucket.updated > cutoff);
+            }
         }
         let bucket = buckets.entry(key.to_string()).or_insert(Bucket { tokens: self.burst, updated: now });
         bucket.tokens = (bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * rate).min(self.burst);
@@ -66,5 +75,16 @@ mod tests {
         assert!(limiter.check("a").is_ok());
         assert_eq!(limiter.check("a"), Err(10));
         assert!(limiter.check("b").is_ok());
+    }
+
+    #[test]
+    fn rate_limiter_memory_is_bounded_whatever_keys_arrive() {
+        let limiter = RateLimiter::new(1, 1);
+        for key in 0..(3 * PRUNE_ABOVE) {
+            let _ = limiter.check(&format!("key-{key}"));
+        }
+        let kept = limiter.buckets.lock().unwrap().len();
+        assert!(kept <= PRUNE_ABOVE, "{kept} keys kept");
+        assert!(kept > 0);
     }
 }

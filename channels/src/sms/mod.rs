@@ -451,6 +451,9 @@ impl SmsChannel {
             return Err(SendError::OptedOut);
         }
         let provider = self.provider_for(address).await;
+        // Notify keeps the reference and shows it in its own records: an opaque one, never the
+        // conversation's id, which reads and writes the chat.
+        let reference = format!("cb-{}", uuid::Uuid::new_v4().simple());
         let mut attempt = 0;
         let message_id = loop {
             attempt += 1;
@@ -463,7 +466,7 @@ impl SmsChannel {
                 }
                 Provider::Notify => {
                     let Some(settings) = &self.settings.notify else { return Err(SendError::NoProvider) };
-                    notify::send(&self.http, settings, &number.phone, text, conversation).await
+                    notify::send(&self.http, settings, &number.phone, text, &reference).await
                 }
             };
             match sent {

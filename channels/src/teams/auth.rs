@@ -57,11 +57,38 @@ pub enum AuthError {
 
 /// Who a validated token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The issuer.
-    pub issuer: String,
-    /// The Entra ID tenant, for tokens issued by Entra ID.
-    pub tenant: Option<String>,
+pub enum Identity {
+    /// The Bot Framework itself, for a channel whose key it endorsed: it vouches for the whole
+    /// activity, sender included.
+    Channel,
+    /// An Entra ID token of the council's tenant, issued to the bot's own app.
+    Tenant {
+        /// The tenant (`tid`).
+        tenant: String,
+        /// The signed-in user the token was issued for (`oid`), when it names one rather than an
+        /// app.
+        user: Option<String>,
+    },
+}
+
+impl Identity {
+    /// Whether the token proves that the activity comes from the user with this Entra ID object id.
+    pub fn vouches_for(&self, aad_object_id: &str) -> bool {
+        match self {
+            Identity::Channel => !aad_object_id.is_empty(),
+            Identity::Tenant { user, .. } => {
+                user.as_deref().is_some_and(|user| !user.is_empty() && user == aad_object_id)
+            }
+        }
+    }
+
+    /// Whether the activity's tenant is the one the token proves, when it proves one.
+    pub fn admits_tenant(&self, activity_tenant: &str) -> bool {
+        match self {
+            Identity::Channel => true,
+            Identity::Tenant { tenant, .. } => tenant == activity_tenant,
+        }
+    }
 }
 
 struct SigningKey {
@@ -101,6 +128,21 @@ struct Claims {
     serviceurl: Option<String>,
     #[serde(default)]
     tid: Option<String>,
+    /// The app the token was issued to (v2 tokens).
+    #[serde(default)]
+    azp: Option<String>,
+    /// The app the token was issued to (v1 tokens).
+    #[serde(default)]
+    appid: Option<String>,
+    /// The object the token was issued for: a user, or an app's service principal.
+    #[serde(default)]
+    oid: Option<String>,
+    /// `app` for a token an app obtained for itself, `user` for a signed-in user.
+    #[serde(default)]
+    idtyp: Option<String>,
+    /// Delegated scopes: present only on tokens issued for a signed-in user.
+    #[serde(default)]
+    scp: Option<String>,
 }
 
 impl KeySource {
@@ -130,11 +172,9 @@ impl KeySource {
                 }
             }
         }
-        cache
-            .keys
-            .get(kid)
-            .map(use_key)
-            .ok_or_else(|| AuthError::Refused(format!("no published key has the id `{kid}`")))
+        cache.keys.get(kid).map(use_key).ok_or_else(|| {
+            AuthError::Refused(format!("no published key has the id `{}`", crate::log_text::escaped(kid)))
+        })
     }
 
     async fn fetch(&self, http: &reqwest::Client) -> Result<HashMap<String, SigningKey>, String> {
@@ -239,7 +279,7 @@ impl TokenValidator {
         {
             (source, true)
         } else {
-            return Err(AuthError::Refused(format!("issuer `{issuer}` is not trusted")));
+            return Err(AuthError::Refused(format!("issuer `{}` is not trusted", crate::log_text::escaped(&issuer))));
         };
 
         let mut validation = Validation::new(header.alg);
@@ -257,22 +297,33 @@ impl TokenValidator {
         let (decoded, endorsements) = decoded;
         let claims = decoded.map_err(|error| AuthError::Refused(error.to_string()))?.claims;
         if !entra && !endorsements.is_some_and(|list| list.iter().any(|endorsement| endorsement == channel_id)) {
-            return Err(AuthError::Refused(format!("key `{kid}` is not endorsed for channel `{channel_id}`")));
+            return Err(AuthError::Refused(format!(
+                "key `{}` is not endorsed for channel `{}`",
+                crate::log_text::escaped(&kid),
+                crate::log_text::escaped(channel_id)
+            )));
         }
-        if entra {
-            let tenant = &self.settings.tenant_id;
-            if claims.tid.as_deref() != Some(tenant.as_str()) {
-                return Err(AuthError::Refused("the token's tenant is not the issuer's".into()));
-            }
-            if claims.serviceurl.as_deref().is_some_and(|claimed| claimed != service_url) {
-                return Err(AuthError::Refused("the token was issued for another service URL".into()));
-            }
-            return Ok(Identity { issuer, tenant: Some(tenant.clone()) });
+        // Every kind of token must name the service URL it was issued for: the bot's own token
+        // is only ever sent there.
+        match claims.serviceurl.as_deref() {
+            Some(claimed) if claimed == service_url => {}
+            Some(_) => return Err(AuthError::Refused("the token was issued for another service URL".into())),
+            None => return Err(AuthError::Refused("the token names no service URL".into())),
         }
-        if claims.serviceurl.as_deref() != Some(service_url) {
-            return Err(AuthError::Refused("the token was issued for another service URL".into()));
+        if !entra {
+            return Ok(Identity::Channel);
         }
-        Ok(Identity { issuer, tenant: None })
+        let tenant = &self.settings.tenant_id;
+        if claims.tid.as_deref() != Some(tenant.as_str()) {
+            return Err(AuthError::Refused("the token's tenant is not the issuer's".into()));
+        }
+        // A token of the tenant issued to another app proves nothing about this bot's traffic.
+        let issued_to = claims.azp.as_deref().or(claims.appid.as_deref()).unwrap_or_default();
+        if issued_to != self.settings.app_id {
+            return Err(AuthError::Refused("the token was issued to another app".into()));
+        }
+        let for_user = claims.scp.is_some() && claims.idtyp.as_deref() != Some("app");
+        Ok(Identity::Tenant { tenant: tenant.clone(), user: claims.oid.filter(|_| for_user) })
     }
 }
 

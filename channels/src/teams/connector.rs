@@ -36,13 +36,16 @@ pub struct ConnectorSettings {
     pub app_password: String,
     /// Where its token comes from.
     pub token_url: String,
+    /// The service URLs it may ever send its token to.
+    pub allowed_service_urls: super::service_urls::ServiceUrlAllowList,
 }
 
 /// Why something could not be sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectorError {
-    /// The service URL did not arrive on a validated request, so the bot's token is not sent to it.
-    #[error("the service URL is not one Teams gave on a validated request")]
+    /// The service URL did not arrive on a validated request, or is not on the allow-list, so the
+    /// bot's token is not sent to it.
+    #[error("the service URL is not an allowed one that Teams gave on a validated request")]
     UntrustedServiceUrl,
     /// No token could be had.
     #[error("the bot's token could not be fetched: {0}")]
@@ -98,16 +101,26 @@ impl Connector {
         }
     }
 
-    /// Trusts a service URL that arrived on a validated request.
-    pub fn trust(&self, service_url: &str) {
+    /// Whether the allow-list lets the bot send to this service URL at all.
+    pub fn allows(&self, service_url: &str) -> bool {
+        self.settings.allowed_service_urls.allows(service_url)
+    }
+
+    /// Trusts a service URL that arrived on a validated request, when the allow-list lets it.
+    pub fn trust(&self, service_url: &str) -> bool {
+        if !self.allows(service_url) {
+            return false;
+        }
         let mut trusted = self.trusted.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         if !trusted.contains(service_url) {
             trusted.insert(service_url.to_string());
         }
+        true
     }
 
     fn is_trusted(&self, service_url: &str) -> bool {
-        self.trusted.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(service_url)
+        self.allows(service_url)
+            && self.trusted.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(service_url)
     }
 
     /// Sends an activity into a conversation (as a reply to `reply_to`, when given) and returns
@@ -269,8 +282,12 @@ mod tests {
     use super::*;
 
     fn connector() -> Connector {
-        let settings =
-            ConnectorSettings { app_id: "app".into(), app_password: "secret".into(), token_url: String::new() };
+        let settings = ConnectorSettings {
+            app_id: "app".into(),
+            app_password: "secret".into(),
+            token_url: String::new(),
+            allowed_service_urls: Default::default(),
+        };
         Connector::new(settings, rpa::http::client_builder().build().expect("a client"))
     }
 
@@ -300,5 +317,16 @@ mod tests {
         let sent =
             connector.send("https://smba.example/uk/", "a:chat", None, &serde_json::json!({"type": "message"})).await;
         assert!(matches!(sent, Err(ConnectorError::UntrustedServiceUrl)), "{sent:?}");
+    }
+
+    #[tokio::test]
+    async fn a_service_url_off_the_allow_list_is_never_trusted() {
+        let connector = connector();
+        assert!(!connector.trust("https://attacker.example/connector/"));
+        let sent = connector
+            .send("https://attacker.example/connector/", "a:chat", None, &serde_json::json!({"type": "message"}))
+            .await;
+        assert!(matches!(sent, Err(ConnectorError::UntrustedServiceUrl)), "{sent:?}");
+        assert!(connector.trust("https://smba.trafficmanager.net/uk/"));
     }
 }

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod auth;
 pub mod cards;
 pub mod connector;
+pub mod service_urls;
 pub mod store;
 
 use std::sync::Arc;
@@ -26,8 +27,9 @@ use storage::StorageError;
 use tokio::sync::broadcast::error::RecvError;
 
 use activity::Activity;
-use auth::{AuthError, AuthSettings, TokenValidator};
+use auth::{AuthError, AuthSettings, Identity, TokenValidator};
 use connector::{Connector, ConnectorError, ConnectorSettings};
+use service_urls::ServiceUrlAllowList;
 use store::{ConversationReference, TeamsStore, UserReference};
 
 /// The channel name conversations in Teams carry.
@@ -65,6 +67,8 @@ pub struct TeamsSettings {
     pub public_url: String,
     /// The council, named in greetings.
     pub council_name: String,
+    /// The connector addresses the bot may send its token to.
+    pub allowed_service_urls: ServiceUrlAllowList,
 }
 
 /// The Teams channel.
@@ -98,6 +102,7 @@ impl TeamsChannel {
                 app_id: settings.app_id.clone(),
                 app_password: settings.app_password.clone(),
                 token_url: settings.token_url.clone(),
+                allowed_service_urls: settings.allowed_service_urls.clone(),
             },
             http,
         );
@@ -128,7 +133,8 @@ impl TeamsChannel {
         }
     }
 
-    async fn remember(&self, activity: &Activity) -> Result<(), StorageError> {
+    /// Keeps how to reach the conversation, and the sender when the token vouches for who they are.
+    async fn remember(&self, activity: &Activity, identity: &Identity) -> Result<(), StorageError> {
         let reference = ConversationReference {
             conversation_id: activity.conversation.id.clone(),
             service_url: activity.service_url.clone(),
@@ -140,7 +146,7 @@ impl TeamsChannel {
             conversation_type: activity.conversation.conversation_type.clone(),
         };
         self.store.remember_conversation(&reference).await?;
-        if !activity.from.aad_object_id.is_empty() {
+        if identity.vouches_for(&activity.from.aad_object_id) {
             self.store
                 .remember_user(&UserReference {
                     aad_object_id: activity.from.aad_object_id.clone(),
@@ -321,7 +327,7 @@ impl TeamsChannel {
     }
 
     /// Answers a card's `Action.Execute` with the card that replaces it.
-    async fn execute(self: &Arc<Self>, activity: Activity) -> Value {
+    async fn execute(self: &Arc<Self>, activity: Activity, identity: &Identity) -> Value {
         let value = activity.value.clone().unwrap_or_default();
         let verb = value.pointer("/action/verb").and_then(Value::as_str).unwrap_or_default().to_string();
         let data = value.pointer("/action/data").cloned().unwrap_or_default();
@@ -338,18 +344,20 @@ impl TeamsChannel {
                 }
             }
             cards::CLAIM | cards::APPROVE | cards::REJECT => {
-                self.act_as_supervisor(&activity, &verb, &text("escalation")).await
+                self.act_as_supervisor(&activity, identity, &verb, &text("escalation")).await
             }
             _ => cards::outcome("This button is not known", "It may belong to an older version of this card."),
         };
         json!({"statusCode": 200, "type": cards::CARD_TYPE, "value": card})
     }
 
-    /// A supervisor's action from an alert card, done as in the console and recorded the same.
-    async fn act_as_supervisor(&self, activity: &Activity, verb: &str, escalation: &str) -> Value {
+    /// A supervisor's action from an alert card, done as in the console and recorded the same;
+    /// only when the token proves who pressed it.
+    async fn act_as_supervisor(&self, activity: &Activity, identity: &Identity, verb: &str, escalation: &str) -> Value {
         let supervisor = &activity.from.aad_object_id;
         let staff_tenant = !self.settings.staff_tenant.is_empty() && activity.tenant() == self.settings.staff_tenant;
-        if supervisor.is_empty() || !staff_tenant || !self.settings.supervisors.iter().any(|id| id == supervisor) {
+        let proven = identity.vouches_for(supervisor);
+        if !proven || !staff_tenant || !self.settings.supervisors.iter().any(|id| id == supervisor) {
             return cards::outcome("Only supervisors can do this", "Ask a supervisor, or use the console.");
         }
         let name = if activity.from.name.is_empty() { "Supervisor".to_string() } else { activity.from.name.clone() };
@@ -450,8 +458,8 @@ async fn messages(State(channel): State<Channel>, headers: HeaderMap, body: Byte
         Err(error) => return refused(StatusCode::BAD_REQUEST, &format!("the body is not an activity: {error}")),
     };
     let authorization = headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
-    match channel.validator.validate(authorization, &activity.channel_id, &activity.service_url).await {
-        Ok(_) => {}
+    let identity = match channel.validator.validate(authorization, &activity.channel_id, &activity.service_url).await {
+        Ok(identity) => identity,
         Err(AuthError::KeysUnavailable(error)) => {
             tracing::error!(error = %error, "Teams requests cannot be checked");
             return refused(StatusCode::SERVICE_UNAVAILABLE, "the request cannot be checked now; try again");
@@ -460,12 +468,22 @@ async fn messages(State(channel): State<Channel>, headers: HeaderMap, body: Byte
             tracing::warn!(error = %error, "a request to the Teams endpoint was refused");
             return refused(StatusCode::UNAUTHORIZED, &error.to_string());
         }
-    }
+    };
     if activity.service_url.is_empty() || activity.conversation.id.is_empty() {
         return refused(StatusCode::BAD_REQUEST, "the activity has no serviceUrl or conversation");
     }
-    channel.connector.trust(&activity.service_url);
-    if let Err(error) = channel.remember(&activity).await {
+    if !identity.admits_tenant(activity.tenant()) {
+        tracing::warn!("a Teams activity named a tenant its token was not issued in");
+        return refused(StatusCode::UNAUTHORIZED, "the activity's tenant is not the token's");
+    }
+    if !channel.connector.trust(&activity.service_url) {
+        tracing::warn!(
+            service_url = %crate::log_text::escaped(&activity.service_url),
+            "a Teams activity named a service URL that is not on the allow-list"
+        );
+        return refused(StatusCode::FORBIDDEN, "the serviceUrl is not an allowed connector address");
+    }
+    if let Err(error) = channel.remember(&activity, &identity).await {
         tracing::error!(error = %error, "a Teams conversation could not be recorded");
         return refused(StatusCode::SERVICE_UNAVAILABLE, "the activity could not be taken in; try again");
     }
@@ -482,7 +500,7 @@ async fn messages(State(channel): State<Channel>, headers: HeaderMap, body: Byte
             StatusCode::OK.into_response()
         }
         "invoke" if activity.name == "adaptiveCard/action" => {
-            axum::Json(channel.execute(activity).await).into_response()
+            axum::Json(channel.execute(activity, &identity).await).into_response()
         }
         "invoke" => {
             tracing::debug!(name = %activity.name, "an invoke councilbot does not handle");

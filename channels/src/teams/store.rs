@@ -62,15 +62,16 @@ impl TeamsStore {
         Ok(TeamsStore { database })
     }
 
-    /// Keeps how to reach a conversation.
+    /// Keeps how to reach a conversation. Once kept, its tenant, bot and user stay as first seen;
+    /// only the service URL (which every accepted token proves) and the bot's name may change.
     pub async fn remember_conversation(&self, reference: &ConversationReference) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO teams_conversations (conversation_id, service_url, tenant_id, bot_id, bot_name, user_id, \
              user_name, conversation_type, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
              ON CONFLICT (conversation_id) DO UPDATE SET service_url = excluded.service_url, \
-             tenant_id = excluded.tenant_id, bot_id = excluded.bot_id, bot_name = excluded.bot_name, \
-             user_id = excluded.user_id, user_name = excluded.user_name, \
-             conversation_type = excluded.conversation_type, updated_at = excluded.updated_at",
+             bot_name = excluded.bot_name, updated_at = excluded.updated_at \
+             WHERE teams_conversations.tenant_id = excluded.tenant_id \
+             AND teams_conversations.bot_id = excluded.bot_id",
         )
         .bind(&reference.conversation_id)
         .bind(&reference.service_url)
@@ -107,13 +108,13 @@ impl TeamsStore {
         }))
     }
 
-    /// Keeps how to reach a user.
+    /// Keeps how to reach a user. Once kept, their channel id and tenant stay as first seen.
     pub async fn remember_user(&self, user: &UserReference) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO teams_users (aad_object_id, user_id, name, service_url, tenant_id, bot_id, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (aad_object_id) DO UPDATE SET user_id = excluded.user_id, \
-             name = excluded.name, service_url = excluded.service_url, tenant_id = excluded.tenant_id, \
-             bot_id = excluded.bot_id, updated_at = excluded.updated_at",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (aad_object_id) DO UPDATE SET \
+             name = excluded.name, service_url = excluded.service_url, updated_at = excluded.updated_at \
+             WHERE teams_users.tenant_id = excluded.tenant_id AND teams_users.user_id = excluded.user_id",
         )
         .bind(&user.aad_object_id)
         .bind(&user.user_id)
