@@ -25,7 +25,16 @@ pub fn is_conversation_id(id: &str) -> bool {
 /// another channel (a text or a Teams chat), is not found: each conversation is reached only
 /// through the channel it began on.
 pub async fn web_conversation(engine: &Engine, id: &str) -> Result<Conversation, ApiError> {
-    let not_found = || ApiError::NotFound("no conversation has that id".into());
+    let not_found = || {
+        // A short, plain id is named back; anything else is not repeated.
+        let plain =
+            id.len() <= 64 && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+        ApiError::NotFound(if plain {
+            format!("no conversation has the id `{id}`")
+        } else {
+            "no conversation has that id".into()
+        })
+    };
     if !is_conversation_id(id) {
         return Err(not_found());
     }
