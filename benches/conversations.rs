@@ -69,10 +69,13 @@ fn engine_only(seconds: u64) {
         let knowledge = Arc::new(knowledge_base::KnowledgeBase::open(&data.path().join("index")).expect("index"));
         let database = storage::Database::open_file(&data.path().join("councilbot.db")).await.expect("database");
         let (catalogue, _) = rpa::workflow::Catalogue::load(&[root.join("workflows")]);
+        let store = ConversationStore::open(database).await.expect("store");
+        let curated = bot::curated::CuratedStore::open(&store).await.expect("curated answers");
         let engine = Engine::new(EngineParts {
             services: Services::with_knowledge(catalogue, knowledge.clone()),
             knowledge,
-            store: ConversationStore::open(database).await.expect("store"),
+            store,
+            curated,
             runner: None,
             model: None,
             settings: EngineSettings::default(),

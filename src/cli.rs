@@ -84,6 +84,9 @@ pub enum Command {
     /// The supervisor console's accounts and API tokens.
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The council's curated answers: import them from YAML files, export them, list them.
+    #[command(subcommand)]
+    Answers(AnswersCommand),
     /// The configuration: check it.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -294,6 +297,31 @@ pub enum StaffCommand {
         /// `supervisor` or `admin`.
         #[arg(long, default_value = "supervisor")]
         role: String,
+    },
+}
+
+/// Subcommands of `answers`.
+#[derive(Debug, Subcommand)]
+pub enum AnswersCommand {
+    /// Load every answer file of a directory: each changed answer becomes a new version, recorded
+    /// in the audit log as `cli`; nothing is imported when any file has an error.
+    Import {
+        /// The directory of answer files (`ID.yaml`).
+        dir: PathBuf,
+        /// Print what changed as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every answer as it stands now into a directory, one `ID.yaml` file each.
+    Export {
+        /// The directory to write to (made if missing; files of the same name are replaced).
+        dir: PathBuf,
+    },
+    /// List the answers with their version, state and page.
+    List {
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

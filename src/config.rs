@@ -382,6 +382,9 @@ pub struct ContentConfig {
     pub base_url: String,
     /// Whether `serve` brings the index up to date when it starts (unchanged pages are skipped).
     pub index_on_start: bool,
+    /// The council's curated answers (one YAML file each), imported by `serve` when it starts
+    /// if the directory exists; empty for none.
+    pub answers_dir: PathBuf,
 }
 
 impl Default for ContentConfig {
@@ -390,6 +393,7 @@ impl Default for ContentConfig {
             directories: vec![PathBuf::from("knowledge-base/content")],
             base_url: "https://www.eastbrook.gov.uk".into(),
             index_on_start: true,
+            answers_dir: PathBuf::from("knowledge-base/answers"),
         }
     }
 }
@@ -414,6 +418,9 @@ pub struct ConversationConfig {
     pub min_confidence: f32,
     /// The score (0 to 1) at which a message is taken as a request for a service.
     pub intent_threshold: f32,
+    /// The score (0 to 1) a question must reach against an example of a curated answer for that
+    /// answer to be given.
+    pub curated_answer_threshold: f32,
 }
 
 impl Default for ConversationConfig {
@@ -427,6 +434,7 @@ impl Default for ConversationConfig {
             unanswered_before_person: 2,
             min_confidence: bot::answer::DEFAULT_MIN_CONFIDENCE,
             intent_threshold: bot::language::intents::DEFAULT_INTENT_THRESHOLD,
+            curated_answer_threshold: bot::curated::DEFAULT_CURATED_ANSWER_THRESHOLD,
         }
     }
 }
@@ -571,6 +579,12 @@ impl Config {
         if !(0.0..=1.0).contains(&conversations.intent_threshold) {
             problems
                 .push(format!("conversations.intent_threshold: {} is outside 0 to 1", conversations.intent_threshold));
+        }
+        if !(0.0..=1.0).contains(&conversations.curated_answer_threshold) {
+            problems.push(format!(
+                "conversations.curated_answer_threshold: {} is outside 0 to 1",
+                conversations.curated_answer_threshold
+            ));
         }
         if conversations.messages_per_minute == 0 || conversations.message_burst == 0 {
             problems.push("conversations.messages_per_minute and message_burst must be at least 1".into());
@@ -726,6 +740,7 @@ mod tests {
         );
         assert_eq!(documented.teams.allowed_service_urls, defaults.teams.allowed_service_urls);
         assert_eq!(documented.content.directories, defaults.content.directories);
+        assert_eq!(documented.content.answers_dir, defaults.content.answers_dir);
         assert_eq!(documented.council, defaults.council);
         assert_eq!(documented.hours, defaults.hours);
         assert_eq!(documented.llm, defaults.llm);
@@ -734,7 +749,10 @@ mod tests {
             (a.retention_days, a.messages_per_minute, a.message_burst, a.max_message_chars, a.unanswered_before_person),
             (b.retention_days, b.messages_per_minute, b.message_burst, b.max_message_chars, b.unanswered_before_person)
         );
-        assert_eq!((a.min_confidence, a.intent_threshold), (b.min_confidence, b.intent_threshold));
+        assert_eq!(
+            (a.min_confidence, a.intent_threshold, a.curated_answer_threshold),
+            (b.min_confidence, b.intent_threshold, b.curated_answer_threshold)
+        );
         let (a, b) = (&documented.sms, &defaults.sms);
         assert_eq!(
             (a.max_segments, a.reply_within_seconds, a.continue_within_hours, &a.twilio.api_url, &a.notify.api_url),

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod conversation;
+pub mod curated;
 mod error;
 pub mod eval;
 pub mod eval_intents;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use bot::conversation::{Clock, ConversationStore, Engine, EngineParts, EngineSettings, Services};
+use bot::curated::CuratedStore;
 use bot::llm::LanguageModel;
 use knowledge_base::{IndexEvent, IndexSettings, KnowledgeBase, TokenCounter, build_index};
 use rpa::journal::Journal;
@@ -126,6 +127,7 @@ pub fn engine_settings(config: &Config) -> EngineSettings {
         hours: config.hours.clone(),
         emergency: config.emergency.clone(),
         intent_threshold: config.conversations.intent_threshold,
+        curated_answer_threshold: config.conversations.curated_answer_threshold,
         unanswered_before_person: config.conversations.unanswered_before_person,
         max_message_chars: config.conversations.max_message_chars,
         ..EngineSettings::default()
@@ -147,6 +149,7 @@ pub async fn assemble(
         .with_context(|| format!("cannot open the index at {}", places.index_dir.display()))?;
     let database = storage::Database::connect(&places.database_url).await?;
     let store = ConversationStore::open(database.clone()).await?;
+    let curated = CuratedStore::open(&store).await?;
     let journal = Journal::open(database).await?;
     let catalogue = usable(valid_workflows(&places.workflows, &Catalogue::default()), automation.browser);
     let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, automation.runner));
@@ -154,7 +157,15 @@ pub async fn assemble(
     let model = config.llm.is_configured().then(|| LanguageModel::new(config.llm.clone()));
     let knowledge = Arc::new(knowledge);
     let services = Services::with_knowledge(catalogue, knowledge.clone());
-    let engine =
-        Engine::new(EngineParts { knowledge, store, runner: Some(runner.clone()), services, model, settings, clock });
+    let engine = Engine::new(EngineParts {
+        knowledge,
+        store,
+        runner: Some(runner.clone()),
+        services,
+        curated,
+        model,
+        settings,
+        clock,
+    });
     Ok(Assembled { engine: Arc::new(engine), runner })
 }

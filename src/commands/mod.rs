@@ -1,5 +1,6 @@
 //! One function per subcommand; each parses nothing and prints its result.
 
+mod answers;
 mod ask;
 mod assemble;
 mod browser_setup;
@@ -78,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::EvalIntents(args) => eval_intents::run(&index_dir, &cli.workflows, &config, args),
         Command::Privacy(command) => privacy::run(&database_url, &config, command),
         Command::Staff(command) => staff::run(&database_url, command),
+        Command::Answers(command) => answers::run(&database_url, command),
         Command::Index(args) => {
             storage::files::create_private_dir(&index_dir)
                 .with_context(|| format!("cannot create {}", index_dir.display()))?;

@@ -56,6 +56,7 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     let automation = Automation { runner, browser };
     let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock(), automation).await?;
     let engine = assembled.engine;
+    import_curated_answers(&engine, &config.content.answers_dir).await;
     let _reload = Reloading {
         engine: engine.clone(),
         index_dir: places.index_dir.clone(),
@@ -157,6 +158,24 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Imports the council's curated answers from their directory, when it exists. When a file has
+/// an error nothing is imported: the error is printed and the answers already stored are given.
+async fn import_curated_answers(engine: &Engine, directory: &Path) {
+    if directory.as_os_str().is_empty() || !directory.is_dir() {
+        return;
+    }
+    match bot::curated::import(engine.curated(), directory, "councilbot").await {
+        Ok(saved) => {
+            let changed = saved.iter().filter(|answer| answer.change != bot::curated::Change::Unchanged).count();
+            eprintln!("curated answers: {} in {} ({changed} changed)", saved.len(), directory.display());
+        }
+        Err(error) => eprintln!(
+            "warning: the curated answers in {} were not imported; those stored before are given:\n{error}",
+            directory.display()
+        ),
+    }
 }
 
 /// How the server limits its connections.

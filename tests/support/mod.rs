@@ -14,6 +14,11 @@ pub fn sample_content() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base/content")
 }
 
+/// The sample council's curated answers.
+pub fn sample_answers() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base/answers")
+}
+
 /// The sample council's golden set.
 pub fn golden_set() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base/golden.yaml")
@@ -141,6 +146,23 @@ impl Server {
 
     /// Starts the server over other content and workflows.
     pub fn start_over(content: &Path, workflows: &Path, extra_config: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_configured(content, workflows, "", extra_config, env)
+    }
+
+    /// Starts the server over the sample council with its curated answers read from `answers`.
+    pub fn start_with_answers(answers: &Path, extra_config: &str, env: &[(&str, &str)]) -> Server {
+        let content = format!("answers_dir = {:?}\n", answers.display().to_string());
+        Server::start_configured(&sample_content(), &council_workflows(), &content, extra_config, env)
+    }
+
+    /// Starts the server with more `[content]` settings and extra configuration.
+    fn start_configured(
+        content: &Path,
+        workflows: &Path,
+        content_extra: &str,
+        extra_config: &str,
+        env: &[(&str, &str)],
+    ) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
         let config = data.path().join("councilbot.toml");
         // A `[server]` section in the extra configuration joins the one written here.
@@ -151,7 +173,7 @@ impl Server {
         std::fs::write(
             &config,
             format!(
-                "[server]\nlisten = \"127.0.0.1:0\"\n{server}[content]\ndirectories = [{:?}]\nbase_url = \"{SAMPLE_BASE_URL}\"\n{extra_config}",
+                "[server]\nlisten = \"127.0.0.1:0\"\n{server}[content]\ndirectories = [{:?}]\nbase_url = \"{SAMPLE_BASE_URL}\"\n{content_extra}{extra_config}",
                 content.display().to_string()
             ),
         )

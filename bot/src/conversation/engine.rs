@@ -12,6 +12,7 @@ use rpa::runner::{Runner, RunnerError};
 use serde_json::Map;
 use tokio::sync::{Notify, broadcast};
 
+use super::curated::CuratedAnswers;
 use super::form::{Form, what_it_does};
 use super::hub::Hub;
 use super::message::{Audience, Inbound, LiveEvent, Reply, StoredMessage};
@@ -22,6 +23,7 @@ use super::store::{
     StoreError,
 };
 use super::turn::{RunRequest, Turn};
+use crate::curated::{CuratedError, CuratedStore};
 use crate::language::values::ReadingContext;
 use crate::llm::LanguageModel;
 use crate::metrics::EngineMetrics;
@@ -41,6 +43,9 @@ pub enum EngineError {
     /// Searching the knowledge base failed.
     #[error(transparent)]
     Answering(#[from] crate::Error),
+    /// The curated answers could not be read.
+    #[error(transparent)]
+    Curated(#[from] CuratedError),
     /// Answering failed for a reason of councilbot's own.
     #[error("internal error: {0}")]
     Internal(String),
@@ -70,6 +75,8 @@ pub struct EngineParts {
     pub runner: Option<Arc<Runner>>,
     /// The services people can ask for.
     pub services: Services,
+    /// The answers the council curates, given before its pages are searched.
+    pub curated: CuratedStore,
     /// The language model, when one is configured.
     pub model: Option<LanguageModel>,
     /// How the engine behaves.
@@ -85,6 +92,7 @@ pub struct Engine {
     pub(crate) hub: Hub,
     pub(crate) runner: Option<Arc<Runner>>,
     pub(crate) services: RwLock<Arc<Services>>,
+    pub(crate) curated: CuratedAnswers,
     pub(crate) model: Option<LanguageModel>,
     pub(crate) settings: EngineSettings,
     pub(crate) clock: Clock,
@@ -104,6 +112,7 @@ impl Engine {
             hub: Hub::new(),
             runner: parts.runner,
             services: RwLock::new(Arc::new(parts.services)),
+            curated: CuratedAnswers::new(parts.curated),
             model: parts.model,
             settings: parts.settings,
             clock: parts.clock,
@@ -129,6 +138,11 @@ impl Engine {
     /// The conversations' store.
     pub fn store(&self) -> &ConversationStore {
         &self.store
+    }
+
+    /// The answers the council curates.
+    pub fn curated(&self) -> &CuratedStore {
+        self.curated.store()
     }
 
     /// The live events hub.

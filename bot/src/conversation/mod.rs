@@ -2,6 +2,7 @@
 //! and how they are kept.
 
 mod answering;
+mod curated;
 pub mod engine;
 pub mod form;
 pub mod hours;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::hours::ServiceHours;
 use super::message::EmergencyContact;
 use crate::answer::{AnswerSettings, DEFAULT_MIN_CONFIDENCE};
+use crate::curated::DEFAULT_CURATED_ANSWER_THRESHOLD;
 use crate::language::intents::DEFAULT_INTENT_THRESHOLD;
 use crate::language::signals::Concern;
 
@@ -122,6 +123,8 @@ pub struct EngineSettings {
     pub answers: AnswerSettings,
     /// The score at which a message is taken as a request for a service.
     pub intent_threshold: f32,
+    /// The score at which a question is taken to ask for one of the council's curated answers.
+    pub curated_answer_threshold: f32,
     /// How many questions in a row may go unanswered before a person is brought in.
     pub unanswered_before_person: u32,
     /// How many unusable answers to the same question before a person is offered.
@@ -138,6 +141,7 @@ impl Default for EngineSettings {
             emergency: EmergencyContacts::default(),
             answers: AnswerSettings { min_confidence: DEFAULT_MIN_CONFIDENCE, ..AnswerSettings::default() },
             intent_threshold: DEFAULT_INTENT_THRESHOLD,
+            curated_answer_threshold: DEFAULT_CURATED_ANSWER_THRESHOLD,
             unanswered_before_person: 2,
             failed_answers_before_person: 3,
             max_message_chars: 2000,

@@ -862,14 +862,9 @@ impl ConversationStore {
 
     /// Records something a member of staff did, for the audit log.
     pub async fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO audit_log (actor, action, target, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(actor)
-            .bind(action)
-            .bind(target)
-            .bind(detail)
-            .bind(now_millis())
-            .execute(self.database.pool())
-            .await?;
+        let mut transaction = self.database.pool().begin().await?;
+        record_audit(&mut transaction, actor, action, target, detail).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -1029,5 +1024,25 @@ async fn record_event(
     .bind(now)
     .execute(&mut **transaction)
     .await?;
+    Ok(())
+}
+
+/// Records something a member of staff did, for the audit log, as part of a change made in the
+/// same transaction.
+pub(crate) async fn record_audit(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO audit_log (actor, action, target, detail, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(actor)
+        .bind(action)
+        .bind(target)
+        .bind(detail)
+        .bind(now_millis())
+        .execute(&mut **transaction)
+        .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One turn of a conversation: what the bot makes of a message and what it says back, decided
 //! in order of importance: danger first, then commands that work anywhere, frustration, a
-//! pending offer, a form in progress, small talk, and finally a request or a question.
+//! pending offer, a form in progress, small talk, and finally a request or a question (answered
+//! with the council's curated answer when one matches, else from its pages).
 
 use std::collections::BTreeMap;
 
@@ -449,6 +450,11 @@ impl<'e> Turn<'e> {
         let offer_after_answer =
             recognised.clone().filter(|best| best.score >= OFFER_EVIDENCE * self.engine.settings.intent_threshold);
         if let Some(model) = &self.engine.model {
+            // The council's own answer comes before anything the model decides or writes.
+            if question && self.curated_answer(text).await? {
+                self.offer_service_of_answer();
+                return Ok(());
+            }
             let tools = services.tools(self.audience);
             let today = crate::language::dates::spoken(self.engine.today());
             match model.route(text, &tools, &today).await {
@@ -558,8 +564,23 @@ impl<'e> Turn<'e> {
         });
     }
 
-    /// Answers a question; returns whether it could.
+    /// Gives the council's curated answer to a question, when it has one; returns whether it did.
+    async fn curated_answer(&mut self, question: &str) -> Result<bool, EngineError> {
+        let Some(reply) = self.engine.curated_answer(question, self.audience).await? else { return Ok(false) };
+        self.state.unanswered = 0;
+        if self.outcome != TurnOutcome::Form {
+            self.outcome = TurnOutcome::Answered;
+        }
+        self.say(reply);
+        Ok(true)
+    }
+
+    /// Answers a question, with the council's curated answer when it has one, else from its
+    /// pages; returns whether it could.
     async fn answer(&mut self, question: &str) -> Result<bool, EngineError> {
+        if self.curated_answer(question).await? {
+            return Ok(true);
+        }
         let answered = self.engine.answer_question(&self.conversation_id, question, self.audience).await?;
         if answered.answered {
             self.state.unanswered = 0;

@@ -74,6 +74,7 @@ impl Council {
         let knowledge = Arc::new(KnowledgeBase::open(self.index.path()).expect("open index"));
         let database = storage::Database::connect(url).await.expect("database");
         let store = ConversationStore::open(database.clone()).await.expect("store");
+        let curated = bot::curated::CuratedStore::open(&store).await.expect("curated answers");
         let journal = Journal::open(database).await.expect("journal");
         let (catalogue, errors) = Catalogue::load(&[council_workflows()]);
         assert!(errors.is_empty(), "{errors:?}");
@@ -84,6 +85,7 @@ impl Council {
             store,
             runner: Some(Arc::new(runner)),
             services: Services::with_knowledge(catalogue, knowledge),
+            curated,
             model: model.map(LanguageModel::new),
             settings: EngineSettings::default(),
             clock: Arc::new(|| {
