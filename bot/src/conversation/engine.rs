@@ -43,12 +43,22 @@ pub enum EngineError {
     /// Searching the knowledge base failed.
     #[error(transparent)]
     Answering(#[from] crate::Error),
-    /// The curated answers could not be read.
+    /// The curated answers could not be read (a database failure is a `Store` error, like any
+    /// other).
     #[error(transparent)]
-    Curated(#[from] CuratedError),
+    Curated(CuratedError),
     /// Answering failed for a reason of councilbot's own.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<CuratedError> for EngineError {
+    fn from(error: CuratedError) -> EngineError {
+        match error {
+            CuratedError::Storage(error) => EngineError::from(error),
+            other => EngineError::Curated(other),
+        }
+    }
 }
 
 impl From<storage::StorageError> for EngineError {
