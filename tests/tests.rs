@@ -7,6 +7,7 @@ mod api;
 mod browser;
 mod console;
 mod conversations;
+mod corpora;
 mod curated_answers;
 mod evaluation;
 mod fuzzing;

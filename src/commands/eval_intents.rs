@@ -1,52 +1,82 @@
 //! `councilbot eval-intents`: how well requests for services are recognised without a language
-//! model, and the threshold that balances recognising them against leaving other messages alone.
+//! model, for each half, and the threshold the development half calibrates to.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use bot::conversation::Services;
-use bot::eval_intents::{calibrate, evaluate, load_labelled};
+use bot::eval_intents::{IntentEvaluation, IntentReport, evaluate, load_labelled};
 use knowledge_base::KnowledgeBase;
 use rpa::workflow::Catalogue;
 
 use super::assemble::valid_workflows;
 use crate::cli::EvalIntentsArgs;
 use crate::config::Config;
-use crate::output::print_json;
+use crate::output::{print_json, print_text};
 
 pub fn run(index_dir: &Path, workflows: &Path, config: &Config, args: EvalIntentsArgs) -> Result<ExitCode> {
-    let set = load_labelled(&args.file)?;
+    let catalogue = valid_workflows(workflows, &Catalogue::default());
+    let names: Vec<String> = catalogue.iter().map(|file| file.workflow.name.value.clone()).collect();
+    let set = load_labelled(&args.file, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let knowledge = std::sync::Arc::new(KnowledgeBase::open(index_dir)?);
-    let services = Services::with_knowledge(valid_workflows(workflows, &Catalogue::default()), knowledge);
+    let services = Services::with_knowledge(catalogue, knowledge);
     let threshold = args.threshold.unwrap_or(config.conversations.intent_threshold);
-    let report = evaluate(&services, &set, threshold);
-    let calibration = calibrate(&services, &set);
+    let evaluation = evaluate(&services, &set, threshold);
     if args.json {
-        print_json(&serde_json::json!({"report": report, "calibration": calibration}))?;
-        return Ok(ExitCode::SUCCESS);
+        print_json(&evaluation)?;
+    } else {
+        print_text(&render(&evaluation))?;
     }
-    println!("{} requests for services, {} other messages, threshold {:.2}", report.requests, report.others, threshold);
-    println!("  recognised         {:5.1}%", report.recognised * 100.0);
-    println!("  wrong service      {:5.1}%", report.wrong_service * 100.0);
-    println!("  false starts       {:5.1}%", report.false_starts * 100.0);
-    println!("  balanced accuracy  {:5.1}%", report.balanced_accuracy * 100.0);
-    println!(
-        "  weighted accuracy  {:5.1}%  (leaving other messages alone counts double)",
-        report.weighted_accuracy * 100.0
-    );
-    println!(
-        "calibration: the best weighted accuracy ({:.1}%) is between {:.2} and {:.2}; recommended threshold {:.2}",
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The evaluation as people read it: measures for each half, then every mistake.
+fn render(evaluation: &IntentEvaluation) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let overall = &evaluation.overall;
+    lines.push(format!(
+        "{} requests for services, {} other messages ({} of them about a service), threshold {:.2}",
+        overall.requests, overall.others, overall.near_misses, evaluation.threshold
+    ));
+    let calibration = &evaluation.calibration;
+    lines.push(format!(
+        "the dev half calibrates to {:.2} (best weighted accuracy {:.1}% from {:.2} to {:.2}; {:.1}% on held-out at {:.2})",
+        calibration.recommended,
         calibration.weighted_accuracy * 100.0,
         calibration.from,
         calibration.to,
+        calibration.held_out_weighted_accuracy * 100.0,
         calibration.recommended
-    );
-    if !report.mistakes.is_empty() {
-        println!("\nmistakes at {threshold:.2}:");
-        for mistake in &report.mistakes {
-            println!("  {mistake}");
-        }
+    ));
+    lines.push(String::new());
+    lines.push(format!("{:<30}{:>10}{:>10}{:>10}", "", "dev", "held-out", "overall"));
+    let halves = [&evaluation.dev, &evaluation.held_out, overall];
+    let mut row = |name: &str, value: &dyn Fn(&IntentReport) -> String| {
+        lines.push(format!("{name:<30}{:>10}{:>10}{:>10}", value(halves[0]), value(halves[1]), value(halves[2])));
+    };
+    let percent = |share: f32| format!("{:.1}%", share * 100.0);
+    row("requests", &|r| r.requests.to_string());
+    row("other messages", &|r| r.others.to_string());
+    row("recognised (recall)", &|r| percent(r.recognised));
+    row("wrong service", &|r| percent(r.wrong_service));
+    row("false starts", &|r| percent(r.false_starts));
+    row("  of messages about a service", &|r| percent(r.near_miss_false_starts));
+    row("balanced accuracy", &|r| percent(r.balanced_accuracy));
+    row("weighted accuracy", &|r| percent(r.weighted_accuracy));
+    lines.push("(weighted accuracy counts leaving other messages alone double)".to_string());
+    if evaluation.mistakes.is_empty() {
+        return lines.join("\n") + "\n";
     }
-    Ok(ExitCode::SUCCESS)
+    lines.push(String::new());
+    lines.push(format!("mistakes at {:.2} ({}):", evaluation.threshold, evaluation.mistakes.len()));
+    for mistake in &evaluation.mistakes {
+        let what = match (&mistake.started, mistake.expected.as_str()) {
+            (Some(started), bot::eval_intents::NONE) => format!("started {started}, should have left it"),
+            (Some(started), expected) => format!("started {started}, not {expected}"),
+            (None, expected) => format!("not recognised as {expected}"),
+        };
+        lines.push(format!("- [{}] {:?}: {what} ({:.2})", mistake.half.label(), mistake.text, mistake.score));
+    }
+    lines.join("\n") + "\n"
 }

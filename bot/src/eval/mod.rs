@@ -1,0 +1,129 @@
+//! Measures answer quality on a golden set of questions with known sources and facts: for a
+//! development half, on which the confidence threshold is calibrated, for a held-out half, which
+//! shows whether that holds on questions it was not chosen on, and for each type of question.
+
+mod golden;
+mod half;
+mod question_type;
+mod report;
+
+use std::time::Instant;
+
+use knowledge_base::KnowledgeBase;
+
+pub(crate) use golden::located;
+pub use golden::{GoldenQuestion, GoldenSet};
+pub use half::Half;
+pub use question_type::QuestionType;
+pub use report::{Calibration, EvalReport, Measures, Miss, MissReason, TypeMeasures};
+use report::{Outcome, by_type, calibrate};
+
+use crate::answer::{AnswerSettings, ExtractiveAnswerer};
+use crate::error::Result;
+
+/// How many distinct pages count when looking for the expected one.
+const RANKS_CONSIDERED: usize = 10;
+
+/// Runs every question of a golden set and measures the answers.
+pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &AnswerSettings) -> Result<EvalReport> {
+    // Everything is scored at threshold zero so calibration sees every confidence; refusals are
+    // then decided with the configured threshold.
+    let answerer = ExtractiveAnswerer::new(knowledge_base, AnswerSettings { min_confidence: 0.0, ..settings.clone() });
+    let mut latencies = Vec::new();
+    let mut outcomes = Vec::new();
+    let mut misses = Vec::new();
+    for question in &set.questions {
+        let started = Instant::now();
+        let (answer, hits) = answerer.answer_with_hits(&question.ask, question.audience)?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        let refused = answer.handoff || answer.confidence < settings.min_confidence;
+        let mut pages: Vec<(&str, &str)> = Vec::new();
+        for hit in &hits {
+            if !pages.iter().any(|(document, _)| *document == hit.document) {
+                pages.push((&hit.document, &hit.url));
+            }
+        }
+        let source = question.source.as_deref().unwrap_or_default();
+        let rank = if question.unanswerable {
+            None
+        } else {
+            pages
+                .iter()
+                .take(RANKS_CONSIDERED)
+                .position(|(document, url)| same_page(url, source) || document.ends_with(source))
+                .map(|index| index + 1)
+        };
+        let fact = question.fact.as_deref().unwrap_or_default();
+        let fact_found = !question.unanswerable && contains_fact(&answer.answer, fact);
+        let outcome = Outcome {
+            half: question.half(),
+            question_type: question.kind(),
+            answerable: !question.unanswerable,
+            near_miss: question.is_near_miss(),
+            rank,
+            refused,
+            fact_found,
+            confidence: answer.confidence,
+        };
+        let reason = if question.unanswerable {
+            (!refused).then(|| MissReason::AnsweredUnanswerable {
+                near_miss: question.is_near_miss(),
+                answered_from: answer.citations.first().map(|citation| citation.url.clone()),
+            })
+        } else if refused {
+            Some(MissReason::Declined { expected_rank: rank })
+        } else if rank != Some(1) {
+            Some(MissReason::WrongPageFirst {
+                first_page: pages.first().map(|(_, url)| url.to_string()),
+                expected_rank: rank,
+                fact_found,
+            })
+        } else {
+            (!fact_found).then(|| MissReason::FactAbsent { fact: fact.to_string() })
+        };
+        if let Some(reason) = reason {
+            misses.push(Miss {
+                ask: question.ask.clone(),
+                half: outcome.half,
+                question_type: outcome.question_type,
+                reason,
+                answer: answer.answer.clone(),
+                confidence: answer.confidence,
+            });
+        }
+        outcomes.push(outcome);
+    }
+    latencies.sort_by(f64::total_cmp);
+    let in_half = |half: Half| Measures::of(outcomes.iter().filter(|outcome| outcome.half == half));
+    Ok(EvalReport {
+        dev: in_half(Half::Dev),
+        held_out: in_half(Half::HeldOut),
+        overall: Measures::of(&outcomes),
+        by_type: by_type(&outcomes),
+        latency_p50_ms: percentile(&latencies, 0.50),
+        latency_p95_ms: percentile(&latencies, 0.95),
+        calibration: calibrate(&outcomes, settings.min_confidence),
+        misses,
+    })
+}
+
+/// Whether a page URL is the expected one, ignoring a trailing slash.
+fn same_page(url: &str, expected: &str) -> bool {
+    url.trim_end_matches('/') == expected.trim_end_matches('/')
+}
+
+/// Whether an answer states a fact, ignoring case, spacing and curly quotes.
+fn contains_fact(answer: &str, fact: &str) -> bool {
+    let normalize =
+        |text: &str| text.to_lowercase().replace(['’', '‘'], "'").split_whitespace().collect::<Vec<_>>().join(" ");
+    normalize(answer).contains(&normalize(fact))
+}
+
+/// The value at a fraction of the way through sorted values (nearest rank).
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((fraction * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
