@@ -71,11 +71,13 @@ fn engine_only(seconds: u64) {
         let (catalogue, _) = rpa::workflow::Catalogue::load(&[root.join("workflows")]);
         let store = ConversationStore::open(database).await.expect("store");
         let curated = bot::curated::CuratedStore::open(&store).await.expect("curated answers");
+        let examples = bot::service_examples::ServiceExampleStore::open(&store).await.expect("service examples");
         let engine = Engine::new(EngineParts {
             services: Services::with_knowledge(catalogue, knowledge.clone()),
             knowledge,
             store,
             curated,
+            examples,
             runner: None,
             model: None,
             settings: EngineSettings::default(),

@@ -87,6 +87,10 @@ pub enum Command {
     /// The council's curated answers: import them from YAML files, export them, list them.
     #[command(subcommand)]
     Answers(AnswersCommand),
+    /// The examples the council added to its services: import them from YAML files, export
+    /// them, list them.
+    #[command(subcommand)]
+    Examples(ExamplesCommand),
     /// The configuration: check it.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -275,7 +279,7 @@ pub enum StaffCommand {
         /// The name residents see on this person's replies [default: the username].
         #[arg(long)]
         name: Option<String>,
-        /// `supervisor` or `admin`.
+        /// `supervisor`, `editor` (a supervisor who also curates answers and examples) or `admin`.
         #[arg(long, default_value = "supervisor")]
         role: String,
     },
@@ -294,7 +298,7 @@ pub enum StaffCommand {
     Token {
         /// What the token is for.
         name: String,
-        /// `supervisor` or `admin`.
+        /// `supervisor`, `editor` (a supervisor who also curates answers and examples) or `admin`.
         #[arg(long, default_value = "supervisor")]
         role: String,
     },
@@ -318,6 +322,33 @@ pub enum AnswersCommand {
         dir: PathBuf,
     },
     /// List the answers with their version, state and page.
+    List {
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Subcommands of `examples`.
+#[derive(Debug, Subcommand)]
+pub enum ExamplesCommand {
+    /// Load every examples file of a directory: each service with a file gets exactly the
+    /// examples it lists, each addition and removal recorded in the audit log as `cli`; nothing
+    /// is imported when any file has an error.
+    Import {
+        /// The directory of examples files (`SERVICE.yaml`).
+        dir: PathBuf,
+        /// Print what changed as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the examples of every service that has or had some into a directory, one
+    /// `SERVICE.yaml` file each.
+    Export {
+        /// The directory to write to (made if missing; files of the same name are replaced).
+        dir: PathBuf,
+    },
+    /// List the examples added to services, with who added them and when.
     List {
         /// Print them as JSON.
         #[arg(long)]

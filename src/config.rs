@@ -299,6 +299,8 @@ pub struct OidcConfig {
     pub roles_claim: String,
     /// The app role of supervisors.
     pub supervisor_role: String,
+    /// The app role of editors: supervisors who also curate answers and examples.
+    pub editor_role: String,
     /// The app role of admins.
     pub admin_role: String,
     /// The client secret (only from the environment).
@@ -314,6 +316,7 @@ impl Default for OidcConfig {
             redirect_url: String::new(),
             roles_claim: "roles".into(),
             supervisor_role: "councilbot.supervisor".into(),
+            editor_role: "councilbot.editor".into(),
             admin_role: "councilbot.admin".into(),
             client_secret: String::new(),
         }
@@ -385,6 +388,13 @@ pub struct ContentConfig {
     /// The council's curated answers (one YAML file each), imported by `serve` when it starts
     /// if the directory exists; empty for none.
     pub answers_dir: PathBuf,
+    /// The examples the council added to its services (one YAML file per service), imported by
+    /// `serve` when it starts if the directory exists; empty for none.
+    pub examples_dir: PathBuf,
+    /// The council's own vocabulary, added to the built-in one: a file of lines of phrases
+    /// that mean the same thing, separated by commas (residents' words, local names,
+    /// abbreviations); empty for none.
+    pub vocabulary: PathBuf,
 }
 
 impl Default for ContentConfig {
@@ -394,6 +404,8 @@ impl Default for ContentConfig {
             base_url: "https://www.eastbrook.gov.uk".into(),
             index_on_start: true,
             answers_dir: PathBuf::from("knowledge-base/answers"),
+            examples_dir: PathBuf::from("knowledge-base/examples"),
+            vocabulary: PathBuf::new(),
         }
     }
 }
@@ -741,6 +753,8 @@ mod tests {
         assert_eq!(documented.teams.allowed_service_urls, defaults.teams.allowed_service_urls);
         assert_eq!(documented.content.directories, defaults.content.directories);
         assert_eq!(documented.content.answers_dir, defaults.content.answers_dir);
+        assert_eq!(documented.content.examples_dir, defaults.content.examples_dir);
+        assert_eq!(documented.content.vocabulary, defaults.content.vocabulary);
         assert_eq!(documented.council, defaults.council);
         assert_eq!(documented.hours, defaults.hours);
         assert_eq!(documented.llm, defaults.llm);

@@ -94,3 +94,26 @@ fn questions_with_query_syntax_characters_are_answered_not_rejected() {
         assert!(output.status.success(), "{question}: {}", String::from_utf8_lossy(&output.stderr));
     }
 }
+
+#[test]
+fn a_councils_own_vocabulary_links_residents_words_to_its_pages() {
+    let councilbot = Councilbot::with_sample_council();
+    let question = "is the ridgeway skip yard open on sunday";
+    let before = councilbot.json(&["ask", "--json", question]);
+    assert_eq!(before["handoff"], true, "nothing on the site calls the tip a skip yard: {before}");
+
+    let vocabulary = councilbot.data.path().join("vocabulary.txt");
+    std::fs::write(&vocabulary, "# Local names\nskip yard, household waste recycling centre\n").expect("write");
+    let config = councilbot.data.path().join("councilbot.toml");
+    std::fs::write(&config, format!("[content]\nvocabulary = {:?}\n", vocabulary.to_str().expect("utf-8")))
+        .expect("write");
+    let after = councilbot.json(&["--config", config.to_str().expect("utf-8"), "ask", "--json", question]);
+    assert_eq!(after["handoff"], false, "{after}");
+    let url = after["citations"][0]["url"].as_str().expect("a citation");
+    assert!(url.ends_with("/waste/household-waste-recycling-centre"), "{after}");
+
+    std::fs::write(&vocabulary, "skip yard\n").expect("write");
+    let output = councilbot.run(&["--config", config.to_str().expect("utf-8"), "ask", question]);
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && error.contains("vocabulary.txt:1"), "{error}");
+}

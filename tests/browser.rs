@@ -457,3 +457,49 @@ async fn the_accessibility_check_finds_problems_when_there_are_some() {
         assert!(message.contains(rule), "{rule} is reported: {message}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_writes_an_answer_and_adds_an_example_on_accessible_pages() {
+    let server = Server::start("", &[]);
+    server.add_staff("eve", "Eve Edwards", "editor");
+    crate::console_answers::ask(&crate::console::client(), &server, "do you sell fishing licences for the canal").await;
+    let driver = chromedriver().await;
+    let editor = browser(&driver, true).await;
+    editor.goto(&format!("{}/console/login", server.url)).await.unwrap();
+    find(&editor, "#username").await.send_keys("eve").await.unwrap();
+    find(&editor, "#password").await.send_keys(crate::support::STAFF_PASSWORD).await.unwrap();
+    find(&editor, "form[action='/console/login'] button[type=submit]").await.click().await.unwrap();
+    until(&editor, "the queue", "return document.body.innerText.includes('Nobody is waiting')").await;
+
+    editor.goto(&format!("{}/console/answers", server.url)).await.unwrap();
+    find(&editor, "#cb-new-answer").await;
+    accessible(&editor, "the curated answers").await;
+
+    editor.goto(&format!("{}/console/figures", server.url)).await.unwrap();
+    find(&editor, "#cb-gaps").await;
+    accessible(&editor, "the figures with questions to answer").await;
+    find(&editor, "#cb-gaps a.govuk-link").await.click().await.unwrap();
+    let examples = find(&editor, "#examples").await;
+    assert_eq!(examples.prop("value").await.unwrap().as_deref(), Some("do you sell fishing licences for the canal"));
+    accessible(&editor, "a new answer's form").await;
+
+    // Sent without an answer or a page, the form comes back with every mistake beside its field.
+    find(&editor, "#cb-save-answer").await.click().await.unwrap();
+    find(&editor, ".govuk-error-summary").await;
+    until(&editor, "the answer's error", "return !!document.getElementById('answer-error')").await;
+    accessible(&editor, "the answer form with errors").await;
+    find(&editor, "#answer").await.send_keys("Fishing licences are sold by the Canal and River Trust.").await.unwrap();
+    find(&editor, "#source-url").await.send_keys("https://www.eastbrook.gov.uk/contact/contact-us").await.unwrap();
+    find(&editor, "#source-title").await.send_keys("Contact us").await.unwrap();
+    find(&editor, "#cb-save-answer").await.click().await.unwrap();
+    find(&editor, "#cb-history").await;
+    accessible(&editor, "a saved answer with its history").await;
+
+    editor.goto(&format!("{}/console/examples", server.url)).await.unwrap();
+    find(&editor, "#service").await.select_by_value("report_missed_bin").await.unwrap();
+    find(&editor, "#example").await.send_keys("the lorry drove straight past our wheelie bins").await.unwrap();
+    accessible(&editor, "the examples of services").await;
+    find(&editor, "#cb-add-example").await.click().await.unwrap();
+    find(&editor, "#cb-example-changes").await;
+    accessible(&editor, "the examples of services with one added").await;
+}

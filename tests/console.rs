@@ -454,6 +454,7 @@ pub(crate) fn oidc_config(provider: &str, server_hint: &str) -> String {
 async fn council_accounts_sign_in_through_openid_connect_with_their_app_roles() {
     for (roles, audience, expected) in [
         (vec!["councilbot.supervisor"], "councilbot-console", 200),
+        (vec!["councilbot.editor"], "councilbot-console", 200),
         (vec![], "councilbot-console", 403),
         (vec!["councilbot.admin"], "another-application", 401),
     ] {
@@ -480,6 +481,10 @@ async fn council_accounts_sign_in_through_openid_connect_with_their_app_roles() 
         assert_eq!(console.status().as_u16(), expected, "roles {roles:?}");
         if expected == 200 {
             assert!(console.text().await.unwrap().contains("Signed in as Jo Bloggs"));
+            // Only editors write curated answers.
+            let writing = browser.get(format!("{}/console/answers/new", server.url)).send().await.unwrap();
+            let editor = roles.contains(&"councilbot.editor");
+            assert_eq!(writing.status().as_u16(), if editor { 200 } else { 403 }, "roles {roles:?}");
         } else {
             let api = browser.get(format!("{}/api/v1/escalations", server.url)).send().await.unwrap();
             assert_eq!(api.status(), 403, "signed in without a role: forbidden, not unauthenticated");

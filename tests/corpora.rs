@@ -26,17 +26,18 @@ fn stirling_council_open_data_is_answered_as_well_as_recorded() {
     let count = |name: &str| overall[name].as_u64().unwrap_or_else(|| panic!("{name} in {overall}"));
     assert!(count("questions") >= 120 && count("near_misses") >= 30, "{overall}");
 
-    // Floors on the held-out half, which nothing is tuned on, a few questions under the figures
-    // measured at the built-in confidence threshold (hit@1 90.2%, hit@3 98.4%, MRR 0.940, fact rate
-    // 44.3%, correct refusals 60.9%, near misses refused 55.0%, false refusals 36.1%).
+    // Floors on the held-out half, a few questions under the figures measured at the built-in
+    // confidence threshold, which was chosen on the development halves of this corpus and the
+    // sample council's golden set (hit@1 93.4%, hit@3 98.4%, MRR 0.959, fact rate 45.9%,
+    // correct refusals 78.3%, near misses refused 75.0%, false refusals 34.4%).
     let held_out = &report["held_out"];
     let metric = |name: &str| held_out[name].as_f64().unwrap_or_else(|| panic!("{name} in {held_out}"));
     let misses = &report["misses"];
-    assert!(metric("hit_at_1") >= 0.85, "hit@1 {}: {misses:#}", metric("hit_at_1"));
-    assert!(metric("hit_at_3") >= 0.93, "hit@3 {}", metric("hit_at_3"));
-    assert!(metric("mrr") >= 0.89, "MRR {}", metric("mrr"));
-    assert!(metric("fact_rate") >= 0.38, "fact rate {}: {misses:#}", metric("fact_rate"));
-    assert!(metric("correct_refusal_rate") >= 0.50, "correct refusals {}: {misses:#}", metric("correct_refusal_rate"));
-    assert!(metric("near_miss_refusal_rate") >= 0.45, "near misses refused {}", metric("near_miss_refusal_rate"));
-    assert!(metric("false_refusal_rate") <= 0.42, "false refusals {}", metric("false_refusal_rate"));
+    assert!(metric("hit_at_1") >= 0.90, "hit@1 {}: {misses:#}", metric("hit_at_1"));
+    assert!(metric("hit_at_3") >= 0.95, "hit@3 {}", metric("hit_at_3"));
+    assert!(metric("mrr") >= 0.93, "MRR {}", metric("mrr"));
+    assert!(metric("fact_rate") >= 0.43, "fact rate {}: {misses:#}", metric("fact_rate"));
+    assert!(metric("correct_refusal_rate") >= 0.74, "correct refusals {}: {misses:#}", metric("correct_refusal_rate"));
+    assert!(metric("near_miss_refusal_rate") >= 0.70, "near misses refused {}", metric("near_miss_refusal_rate"));
+    assert!(metric("false_refusal_rate") <= 0.37, "false refusals {}", metric("false_refusal_rate"));
 }

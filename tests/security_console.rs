@@ -217,7 +217,14 @@ async fn pages_and_answers_with_personal_data_are_not_kept_by_caches() {
         let response = browser.get(format!("{}{path}", server.url)).send().await.unwrap();
         response.headers().get("cache-control").map(|value| value.to_str().unwrap().to_string()).unwrap_or_default()
     };
-    for path in ["/console", "/console/login", "/console/figures", "/api/v1/escalations"] {
+    for path in [
+        "/console",
+        "/console/login",
+        "/console/figures",
+        "/console/answers",
+        "/console/examples",
+        "/api/v1/escalations",
+    ] {
         assert!(cache_control(&supervisor, path).await.contains("no-store"), "{path}");
     }
     for path in [format!("/api/v1/conversations/{conversation}"), "/chat".to_string()] {

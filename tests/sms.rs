@@ -283,6 +283,35 @@ fn texts_signed_by_twilios_library_are_answered_in_twiml_written_for_a_phone() {
 }
 
 #[test]
+fn an_unclear_question_by_text_is_asked_back_with_numbers_and_a_number_picks_the_answer() {
+    let texting = Texting::start("");
+    let resident = "+447700900109";
+    let asked = texting.text(resident, crate::clarifying::UNCLEAR);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    let text = &asked[0];
+    assert!(text.contains("Is this about ") && text.contains("\nReply 1 for "), "numbered choices: {text}");
+    assert!(channels::sms::render::segments(text).1 <= 2, "within the configured two segments: {text}");
+    let number = text
+        .split("Reply ")
+        .nth(1)
+        .and_then(|options| options.split("; ").find(|option| option.ends_with("for Ways to pay your council tax")))
+        .and_then(|option| option.split(' ').next())
+        .unwrap_or_else(|| panic!("council tax is offered: {text}"))
+        .to_string();
+    assert!(text.contains("for Something else"), "{text}");
+
+    let answer = texting.text(resident, &number);
+    assert_eq!(answer.len(), 1, "{answer:?}");
+    assert!(answer[0].contains(&format!("\nMore: {}", crate::clarifying::COUNCIL_TAX_PAGE)), "{answer:?}");
+    assert!(!answer[0].contains("Reply 1"), "answered, not asked again: {answer:?}");
+
+    // The words of a choice pick it too.
+    texting.text(resident, crate::clarifying::UNCLEAR);
+    let rent = texting.text(resident, "rent");
+    assert!(rent[0].contains("\nMore: https://www.eastbrook.gov.uk/housing/pay-your-rent"), "{rent:?}");
+}
+
+#[test]
 fn webhooks_not_signed_by_twilio_for_this_address_are_refused_without_effect() {
     let texting = Texting::start("");
     let webhook = format!("{PUBLIC_URL}/channels/sms/twilio");

@@ -552,6 +552,27 @@ fn replies_go_through_the_connector_with_one_cached_token_and_pass_the_activity_
 }
 
 #[test]
+fn an_unclear_question_in_teams_gets_a_card_whose_buttons_pick_the_answer() {
+    let teams = Teams::start();
+    teams.say(&RESIDENT, crate::clarifying::UNCLEAR);
+    let asked = teams.wait_for(RESIDENT.conversation, "the question asked back", |body| body["attachments"].is_array());
+    let card = card_of(&asked.body);
+    assert!(card["body"][0]["text"].as_str().is_some_and(|text| text.starts_with("Is this about ")), "{card}");
+    let buttons: Vec<&str> =
+        card["actions"].as_array().expect("buttons").iter().map(|action| action["title"].as_str().unwrap()).collect();
+    assert!(buttons.contains(&"Ways to pay your council tax") && buttons.contains(&"Pay your rent"), "{buttons:?}");
+    assert_eq!(buttons.last(), Some(&"Something else"));
+
+    let chosen = teams.execute(&RESIDENT, "choose", &action_data(card, "Ways to pay your council tax"));
+    assert!(chosen.to_string().contains("You chose"), "the card is replaced: {chosen}");
+    let answer = teams.wait_for(RESIDENT.conversation, "the answer from the chosen page", |body| {
+        body["text"].as_str().is_some_and(|text| text.contains(crate::clarifying::COUNCIL_TAX_PAGE))
+    });
+    assert!(answer.body["text"].as_str().unwrap().contains("[Ways to pay your council tax]("), "{}", answer.body);
+    teams.check_schema();
+}
+
+#[test]
 fn tokens_of_the_councils_entra_tenant_and_new_keys_are_accepted() {
     let teams = Teams::start();
     let service_url = teams.microsoft.service_url();

@@ -75,6 +75,8 @@ pub struct Figures {
     pub runs_failed: u64,
     /// Minutes of staff time the requests carried out would have taken by hand.
     pub staff_minutes_saved: u64,
+    /// Questions asked back because they could be about more than one service.
+    pub clarified: u64,
     /// Each day's counts.
     pub days: Vec<Day>,
     /// The questions the bot could not answer, most asked first.
@@ -166,6 +168,16 @@ pub async fn figures(
         }
     }
 
+    let clarified: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM conversation_messages WHERE outcome = 'clarified' AND created_at >= $1 \
+         AND created_at < $2",
+    )
+    .bind(start)
+    .bind(end)
+    .fetch_one(pool)
+    .await?
+    .try_get(0)?;
+
     let unanswered = sqlx::query(
         "SELECT body FROM conversation_messages WHERE outcome = 'unanswered' AND created_at >= $1 AND created_at < $2",
     )
@@ -199,6 +211,7 @@ pub async fn figures(
         runs_succeeded,
         runs_failed,
         staff_minutes_saved,
+        clarified: clarified.max(0) as u64,
         days: days
             .into_iter()
             .map(|(day, (conversations, escalations))| Day { date: iso(day), conversations, escalations })
@@ -231,6 +244,7 @@ pub fn to_csv(figures: &Figures) -> String {
     out.push_str(&format!("workflow runs succeeded,{}\n", figures.runs_succeeded));
     out.push_str(&format!("workflow runs failed,{}\n", figures.runs_failed));
     out.push_str(&format!("staff minutes saved,{}\n", figures.staff_minutes_saved));
+    out.push_str(&format!("questions asked back,{}\n", figures.clarified));
     out.push_str("\ndate,conversations,escalations\n");
     for day in &figures.days {
         out.push_str(&format!("{},{},{}\n", day.date, day.conversations, day.escalations));
@@ -274,6 +288,7 @@ mod tests {
             runs_succeeded: 0,
             runs_failed: 0,
             staff_minutes_saved: 0,
+            clarified: 0,
             days: Vec::new(),
             content_gaps: vec![Gap { question: "=1+2".into(), times: 3 }],
         };

@@ -12,7 +12,9 @@ pub mod language;
 pub mod llm;
 pub mod metrics;
 pub mod privacy;
+pub mod service_examples;
 pub mod stories;
+mod yaml_file;
 
 pub use answer::{Answer, AnswerSettings, Citation, ExtractiveAnswerer};
 pub use conversation::{Engine, EngineError, EngineParts, EngineSettings, Inbound, InboundContent, Reply};

@@ -20,16 +20,19 @@ pub enum TurnOutcome {
     SmallTalk,
     /// The message was for the member of staff who took over.
     ForStaff,
+    /// A question that could be about more than one service was asked back.
+    Clarified,
 }
 
 impl TurnOutcome {
-    const ALL: [TurnOutcome; 6] = [
+    const ALL: [TurnOutcome; 7] = [
         TurnOutcome::Answered,
         TurnOutcome::Unanswered,
         TurnOutcome::Form,
         TurnOutcome::Escalated,
         TurnOutcome::SmallTalk,
         TurnOutcome::ForStaff,
+        TurnOutcome::Clarified,
     ];
 
     /// The outcome's name, as counted and stored.
@@ -41,6 +44,7 @@ impl TurnOutcome {
             TurnOutcome::Escalated => "escalated",
             TurnOutcome::SmallTalk => "small_talk",
             TurnOutcome::ForStaff => "for_staff",
+            TurnOutcome::Clarified => "clarified",
         }
     }
 }
@@ -52,7 +56,7 @@ const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 #[derive(Debug, Default)]
 pub struct EngineMetrics {
     conversations: AtomicU64,
-    turns: [AtomicU64; 6],
+    turns: [AtomicU64; TurnOutcome::ALL.len()],
     turn_buckets: [AtomicU64; BUCKETS.len()],
     turn_micros: AtomicU64,
     workflow_starts: AtomicU64,

@@ -23,6 +23,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("escalation.html", include_str!("../templates/escalation.html")),
     ("audit.html", include_str!("../templates/audit.html")),
     ("figures.html", include_str!("../templates/figures.html")),
+    ("error_summary.html", include_str!("../templates/error_summary.html")),
+    ("notice.html", include_str!("../templates/notice.html")),
+    ("answers.html", include_str!("../templates/answers.html")),
+    ("answer.html", include_str!("../templates/answer.html")),
+    ("examples.html", include_str!("../templates/examples.html")),
 ];
 
 /// The templates, ready to render (HTML escaped automatically).

@@ -47,6 +47,12 @@ impl Thesaurus {
         Ok(Thesaurus { groups })
     }
 
+    /// This thesaurus with the groups of another added, such as a council's own vocabulary.
+    pub fn extended_with(mut self, other: Thesaurus) -> Thesaurus {
+        self.groups.extend(other.groups);
+        self
+    }
+
     /// For each phrase of the thesaurus found in `text`: the phrase, and the other phrases of its group.
     pub fn matches<'a>(&'a self, text: &str) -> Vec<(&'a str, Vec<&'a str>)> {
         let padded = format!(" {} ", normalize(text));
@@ -87,6 +93,14 @@ mod tests {
     fn a_line_with_one_phrase_is_an_error_naming_the_line() {
         let error = Thesaurus::parse("# comment\ntip, dump\nlonely\n", "mine.txt").expect_err("invalid");
         assert_eq!(error.to_string(), "mine.txt:3: a line needs at least two phrases separated by commas");
+    }
+
+    #[test]
+    fn a_councils_vocabulary_adds_to_the_built_in_one() {
+        let own = Thesaurus::parse("hwrc, household waste recycling centre\n", "vocabulary.txt").expect("valid");
+        let thesaurus = Thesaurus::built_in().extended_with(own);
+        assert!(thesaurus.matches("is the hwrc open").iter().any(|(phrase, _)| *phrase == "hwrc"));
+        assert!(thesaurus.matches("when is the tip open").iter().any(|(phrase, _)| *phrase == "tip"));
     }
 
     #[test]

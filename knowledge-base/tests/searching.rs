@@ -118,3 +118,31 @@ fn titles_and_headings_outrank_passing_mentions() {
     let results = site.open().search(&SearchRequest::new("council tax")).expect("search");
     assert_eq!(results.hits[0].title, "Council tax bands");
 }
+
+#[test]
+fn the_same_passage_on_several_pages_is_listed_once() {
+    let site = Site::new();
+    let notice = "Our offices are closed on bank holidays. Garden waste collections move to the Saturday after.";
+    site.write("waste/garden-waste.md", format!("# Garden waste\n\n{notice}\n"));
+    site.write("waste/garden-waste-copy.md", format!("# Garden waste\n\n{notice}\n"));
+    site.index();
+    let results = site.open().search(&SearchRequest::new("garden waste bank holidays")).expect("search");
+    let copies = results.hits.iter().filter(|hit| hit.text.contains("move to the Saturday after")).count();
+    assert_eq!(copies, 1, "{:?}", results.hits.iter().map(|hit| &hit.url).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_word_found_in_a_title_counts_once_against_a_passage_holding_the_rarer_words() {
+    let site = Site::new();
+    site.write(
+        "money/go-paperless.md",
+        "# Go paperless\n\n## Go paperless and go green\n\nGo online to manage your account.\n",
+    );
+    site.write(
+        "waste/batteries.md",
+        "# Small electricals\n\nTake old batteries to any library, where a box is provided. Please go to the front desk.\n",
+    );
+    site.index();
+    let results = site.open().search(&SearchRequest::new("where do old batteries go")).expect("search");
+    assert_eq!(results.hits[0].title, "Small electricals");
+}

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use bot::conversation::{Clock, ConversationStore, Engine, EngineParts, EngineSettings, Services};
 use bot::curated::CuratedStore;
 use bot::llm::LanguageModel;
-use knowledge_base::{IndexEvent, IndexSettings, KnowledgeBase, TokenCounter, build_index};
+use bot::service_examples::ServiceExampleStore;
+use knowledge_base::{IndexEvent, IndexSettings, TokenCounter, build_index};
 use rpa::journal::Journal;
 use rpa::runner::Runner;
 use rpa::secrets::Secrets;
@@ -145,11 +146,11 @@ pub async fn assemble(
     clock: Clock,
     automation: Automation,
 ) -> Result<Assembled> {
-    let knowledge = KnowledgeBase::open(&places.index_dir)
-        .with_context(|| format!("cannot open the index at {}", places.index_dir.display()))?;
+    let knowledge = super::open(&places.index_dir, config)?;
     let database = storage::Database::connect(&places.database_url).await?;
     let store = ConversationStore::open(database.clone()).await?;
     let curated = CuratedStore::open(&store).await?;
+    let examples = ServiceExampleStore::open(&store).await?;
     let journal = Journal::open(database).await?;
     let catalogue = usable(valid_workflows(&places.workflows, &Catalogue::default()), automation.browser);
     let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, automation.runner));
@@ -163,6 +164,7 @@ pub async fn assemble(
         runner: Some(runner.clone()),
         services,
         curated,
+        examples,
         model,
         settings,
         clock,

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Result;
 use bot::conversation::Services;
 use bot::eval_intents::{IntentEvaluation, IntentReport, evaluate, load_labelled};
-use knowledge_base::KnowledgeBase;
 use rpa::workflow::Catalogue;
 
 use super::assemble::valid_workflows;
@@ -19,7 +18,7 @@ pub fn run(index_dir: &Path, workflows: &Path, config: &Config, args: EvalIntent
     let catalogue = valid_workflows(workflows, &Catalogue::default());
     let names: Vec<String> = catalogue.iter().map(|file| file.workflow.name.value.clone()).collect();
     let set = load_labelled(&args.file, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
-    let knowledge = std::sync::Arc::new(KnowledgeBase::open(index_dir)?);
+    let knowledge = std::sync::Arc::new(super::open(index_dir, config)?);
     let services = Services::with_knowledge(catalogue, knowledge);
     let threshold = args.threshold.unwrap_or(config.conversations.intent_threshold);
     let evaluation = evaluate(&services, &set, threshold);

@@ -8,6 +8,7 @@ mod config_check;
 mod data_dir;
 mod eval;
 mod eval_intents;
+mod examples;
 mod index;
 mod legacy_portal;
 mod privacy;
@@ -37,6 +38,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             | Command::TestConversations(_)
             | Command::Privacy(_)
             | Command::EvalIntents(_)
+            | Command::Search(_)
+            | Command::Ask(_)
+            | Command::Eval(_)
     );
     let mut config = if needs_config {
         Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?
@@ -80,14 +84,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Privacy(command) => privacy::run(&database_url, &config, command),
         Command::Staff(command) => staff::run(&database_url, command),
         Command::Answers(command) => answers::run(&database_url, command),
+        Command::Examples(command) => examples::run(&database_url, &cli.workflows, command),
         Command::Index(args) => {
             storage::files::create_private_dir(&index_dir)
                 .with_context(|| format!("cannot create {}", index_dir.display()))?;
             index::run(&index_dir, args)
         }
-        Command::Search(args) => search::run(&open(&index_dir)?, args),
-        Command::Ask(args) => ask::run(&open(&index_dir)?, args),
-        Command::Eval(args) => eval::run(&open(&index_dir)?, args),
+        Command::Search(args) => search::run(&open(&index_dir, &config)?, args),
+        Command::Ask(args) => ask::run(&open(&index_dir, &config)?, args),
+        Command::Eval(args) => eval::run(&open(&index_dir, &config)?, args),
         Command::Tokenizer(command) => tokenizer::run(command),
         Command::Workflow(command) => workflow::run(&places, command),
         Command::Config(ConfigCommand::Check) => {
@@ -104,8 +109,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn open(index_dir: &std::path::Path) -> Result<KnowledgeBase> {
-    Ok(KnowledgeBase::open(index_dir)?)
+/// Opens the index, with the council's own vocabulary added to the built-in one.
+pub(crate) fn open(index_dir: &std::path::Path, config: &Config) -> Result<KnowledgeBase> {
+    let knowledge =
+        KnowledgeBase::open(index_dir).with_context(|| format!("cannot open the index at {}", index_dir.display()))?;
+    let vocabulary = &config.content.vocabulary;
+    if vocabulary.as_os_str().is_empty() {
+        return Ok(knowledge);
+    }
+    let own = knowledge_base::Thesaurus::from_file(vocabulary)
+        .with_context(|| format!("cannot read the vocabulary {}", vocabulary.display()))?;
+    Ok(knowledge.with_thesaurus(knowledge_base::Thesaurus::built_in().extended_with(own)))
 }
 
 /// The audience a command acts as.

@@ -57,6 +57,7 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock(), automation).await?;
     let engine = assembled.engine;
     import_curated_answers(&engine, &config.content.answers_dir).await;
+    import_service_examples(&engine, &config.content.examples_dir).await;
     let _reload = Reloading {
         engine: engine.clone(),
         index_dir: places.index_dir.clone(),
@@ -160,19 +161,62 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-/// Imports the council's curated answers from their directory, when it exists. When a file has
-/// an error nothing is imported: the error is printed and the answers already stored are given.
+/// Imports the council's curated answers from their directory, when it exists, except files
+/// that hold an older version of an answer changed since in the console. When a file has an
+/// error nothing is imported: the error is printed and the answers already stored are given.
 async fn import_curated_answers(engine: &Engine, directory: &Path) {
     if directory.as_os_str().is_empty() || !directory.is_dir() {
         return;
     }
-    match bot::curated::import(engine.curated(), directory, "councilbot").await {
-        Ok(saved) => {
+    match bot::curated::import_newer(engine.curated(), directory, "councilbot").await {
+        Ok((saved, kept)) => {
             let changed = saved.iter().filter(|answer| answer.change != bot::curated::Change::Unchanged).count();
-            eprintln!("curated answers: {} in {} ({changed} changed)", saved.len(), directory.display());
+            eprintln!("curated answers: {} in {} ({changed} changed)", saved.len() + kept.len(), directory.display());
+            if !kept.is_empty() {
+                eprintln!(
+                    "  changed in the console since their files were written, and kept: {} \
+                     (`councilbot answers export {}` brings the files up to date)",
+                    kept.join(", "),
+                    directory.display()
+                );
+            }
         }
         Err(error) => eprintln!(
             "warning: the curated answers in {} were not imported; those stored before are given:\n{error}",
+            directory.display()
+        ),
+    }
+}
+
+/// Imports the examples the council added to its services from their directory, when it
+/// exists, except files that list what a service had before a change made since in the console.
+/// When a file has an error nothing is imported: the error is printed and the examples already
+/// stored are used.
+async fn import_service_examples(engine: &Engine, directory: &Path) {
+    if directory.as_os_str().is_empty() || !directory.is_dir() {
+        return;
+    }
+    match bot::service_examples::import_newer(engine.service_examples(), directory, "councilbot").await {
+        Ok((imported, kept)) => {
+            let changes: usize = imported.iter().map(|set| set.added.len() + set.removed.len()).sum();
+            eprintln!(
+                "examples of services: {} service(s) in {} ({changes} example(s) added or removed)",
+                imported.len() + kept.len(),
+                directory.display()
+            );
+            if !kept.is_empty() {
+                eprintln!(
+                    "  changed in the console since their files were written, and kept: {} \
+                     (`councilbot examples export {}` brings the files up to date)",
+                    kept.join(", "),
+                    directory.display()
+                );
+            }
+            let names = imported.iter().map(|set| set.service.as_str());
+            super::examples::warn_of_unknown_services(names, &engine.services());
+        }
+        Err(error) => eprintln!(
+            "warning: the examples of services in {} were not imported; those stored before are used:\n{error}",
             directory.display()
         ),
     }
@@ -356,6 +400,7 @@ fn oidc_provider(config: &Config) -> Option<OidcProvider> {
         redirect_url,
         roles_claim: oidc.roles_claim.clone(),
         supervisor_role: oidc.supervisor_role.clone(),
+        editor_role: oidc.editor_role.clone(),
         admin_role: oidc.admin_role.clone(),
     }))
 }

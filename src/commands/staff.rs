@@ -57,8 +57,8 @@ pub fn run(database_url: &str, command: StaffCommand) -> Result<ExitCode> {
 
 fn parse_role(text: &str) -> Result<Role> {
     match Role::parse(text) {
-        Some(role @ (Role::Supervisor | Role::Admin)) => Ok(role),
-        _ => bail!("`{text}` is not a role: use supervisor or admin"),
+        Some(role @ (Role::Supervisor | Role::Editor | Role::Admin)) => Ok(role),
+        _ => bail!("`{text}` is not a role: use supervisor, editor or admin"),
     }
 }
 

@@ -5,26 +5,18 @@ use std::sync::Arc;
 
 use knowledge_base::{Audience, Hit, KnowledgeBase, QueryTerm, SearchRequest};
 
-use super::{Answer, AnswerSettings, Citation};
+use super::fact_kind::has_figure;
+use super::{Answer, AnswerSettings, Citation, QuestionType};
 use crate::error::Result;
 
 /// How many passages are searched for an answer.
 const PASSAGES_SEARCHED: usize = 8;
 /// How many of the best passages sentences are taken from.
-const PASSAGES_READ: usize = 4;
+const PASSAGES_READ: usize = 6;
 /// A further sentence joins the answer when it scores at least this share of the best one.
 const FOLLOWER_SHARE: f32 = 0.8;
 /// Characters of a citation's snippet.
 const CITATION_SNIPPET_CHARS: usize = 200;
-
-/// Words that show a question asks for a figure: a time, a date, a number.
-const FIGURE_QUESTION_WORDS: &[&str] = &[
-    "when", "time", "long", "many", "phone", "number", "call", "open", "opening", "close", "date", "deadline", "day",
-    "days", "hours", "times",
-];
-
-/// Words that show a question asks for a price.
-const MONEY_QUESTION_WORDS: &[&str] = &["cost", "costs", "price", "prices", "fee", "fees", "charge", "charges", "£"];
 
 /// Searched as well when a question asks for a price, since pages state prices in these words.
 const MONEY_WORDS: &str = "cost price fee charge";
@@ -38,8 +30,62 @@ const MISSING_KNOWN_SHARE: f32 = 0.5;
 /// How much a question word counts against an answer when no page uses it at all.
 const MISSING_UNKNOWN_SHARE: f32 = 2.0;
 
+/// How much a sentence's own words covering the question count towards its relevance.
+const SENTENCE_SHARE: f32 = 0.4;
+
+/// How much the sentence's words with its section's headings and page title count.
+const SECTION_SHARE: f32 = 0.2;
+
+/// How much the words of the sentence's whole page count.
+const PAGE_SHARE: f32 = 0.3;
+
+/// How much its passage's search score, as a share of the best one, counts.
+const RANK_SHARE: f32 = 0.3;
+
 /// How much the words searched on top of the question count towards a sentence's relevance.
 const EXPANSION_SHARE: f32 = 0.15;
+
+/// How much a section's heading that asks the same question counts towards its sentences'
+/// relevance.
+const QUESTION_HEADING_SHARE: f32 = 0.1;
+
+/// How much of an answer's confidence comes from how much of the question its page covers.
+const PAGE_SUPPORT_SHARE: f32 = 0.5;
+
+/// How much comes from how much of the question the answer's sentences (and headings) cover.
+const ANSWER_SUPPORT_SHARE: f32 = 0.2;
+
+/// How much comes from how much of the question the sentence stating the fact asked for covers.
+const FACT_SUPPORT_SHARE: f32 = 0.3;
+
+/// The most words an answer is made of; its first sentence is always whole.
+const MAX_ANSWER_WORDS: usize = 70;
+
+/// The most rows of a table or items of a list given whole in an answer.
+const MAX_LIST_ENTRIES: usize = 8;
+
+/// The most words a whole table or list in an answer may have.
+const MAX_LIST_WORDS: usize = 100;
+
+/// Words that open a sentence which only makes sense after the one before it.
+const REFERRING_OPENINGS: &[&str] = &[
+    "it",
+    "this",
+    "these",
+    "that",
+    "those",
+    "they",
+    "he",
+    "she",
+    "also",
+    "however",
+    "but",
+    "otherwise",
+    "if so",
+    "if not",
+    "in this case",
+    "instead",
+];
 
 /// Answers from the knowledge base by extracting sentences.
 pub struct ExtractiveAnswerer<'kb> {
@@ -116,27 +162,50 @@ impl<'kb> ExtractiveAnswerer<'kb> {
 
     /// Answers a question, also returning the passages searched, best first.
     pub fn answer_with_hits(&self, question: &str, viewer: Audience) -> Result<(Answer, Vec<Hit>)> {
-        let kind = QuestionKind::of(question);
+        self.answer_in_area(question, viewer, None)
+    }
+
+    /// Answers a question from one service area's pages (every page when `None`), also
+    /// returning the passages searched, best first.
+    pub fn answer_in_area(
+        &self,
+        question: &str,
+        viewer: Audience,
+        service_area: Option<&str>,
+    ) -> Result<(Answer, Vec<Hit>)> {
+        let kind = QuestionType::of_wording(question);
         let query = match kind {
-            QuestionKind::Price => format!("{question} {MONEY_WORDS}"),
-            QuestionKind::Duration | QuestionKind::Figure | QuestionKind::Open => question.to_string(),
+            QuestionType::HowMuch => format!("{question} {MONEY_WORDS}"),
+            _ => question.to_string(),
         };
-        let request = SearchRequest { query: &query, viewer, service_area: None, limit: PASSAGES_SEARCHED };
+        let request = SearchRequest { query: &query, viewer, service_area, limit: PASSAGES_SEARCHED };
         let results = self.knowledge_base.search(&request)?;
-        let frame: HashSet<String> = self.terms_of(kind.frame_words()).collect();
+        let frame: HashSet<String> = self.terms_of(frame_words(kind)).collect();
         let typed: HashSet<String> = self.terms_of(question).filter(|term| !frame.contains(term)).collect();
         let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) =
             results.terms.into_iter().filter(|term| !frame.contains(&term.term)).partition(|term| {
                 typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
             });
-        let answer = self.compose(kind, &Weights { asked: &asked, added: &added }, &results.hits, viewer);
-        Ok((answer, results.hits))
+        let (answer, cited) = self.compose(kind, &Weights { asked: &asked, added: &added }, &results.hits, viewer);
+        let mut hits = results.hits;
+        // The page the answer is taken from comes first, then the others as searched.
+        if let Some(document) = cited.map(|index| hits[index].document.clone()) {
+            hits.sort_by_key(|hit| hit.document != document);
+        }
+        Ok((answer, hits))
     }
 
-    fn compose(&self, kind: QuestionKind, weights: &Weights<'_>, hits: &[Hit], viewer: Audience) -> Answer {
-        let Some(best_hit) = hits.first() else { return self.unsure(0.0) };
+    /// The answer, and the hit it is taken from (or would be, when it is not given).
+    fn compose(
+        &self,
+        kind: QuestionType,
+        weights: &Weights<'_>,
+        hits: &[Hit],
+        viewer: Audience,
+    ) -> (Answer, Option<usize>) {
+        let Some(best_hit) = hits.first() else { return (self.unsure(0.0), None) };
         if weights.asked.iter().all(|term| term.weight <= 0.0) {
-            return self.unsure(0.0);
+            return (self.unsure(0.0), None);
         }
         let read = &hits[..hits.len().min(PASSAGES_READ)];
         // A passage's context: its page's title, and every word of its page, so that a prices
@@ -163,15 +232,22 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         for (passage, (hit, analysed)) in read.iter().zip(&analysed).enumerate() {
             let rank = hit.score / best_hit.score.max(f32::EPSILON);
             let headings = &analysed.headings;
+            // A section headed by a question ("How much does it cost?") answers questions like it.
+            let question_heading = hit
+                .heading_path
+                .last()
+                .filter(|heading| heading.trim_end().ends_with('?'))
+                .map_or(0.0, |heading| weights.asked_coverage(&self.terms_of(heading).collect()));
             for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
                 let text = text.as_str();
                 let near: HashSet<String> = terms.union(headings).cloned().collect();
-                let relevance = 0.4 * weights.asked_coverage(terms)
-                    + 0.2 * weights.asked_coverage(&near)
-                    + 0.2 * weights.asked_coverage(page_terms(hit))
-                    + 0.2 * rank
-                    + EXPANSION_SHARE * weights.added_coverage(terms);
-                let mut score = if kind.fits(text) { relevance } else { relevance * WRONG_KIND };
+                let relevance = SENTENCE_SHARE * weights.asked_coverage(terms)
+                    + SECTION_SHARE * weights.asked_coverage(&near)
+                    + PAGE_SHARE * weights.asked_coverage(page_terms(hit))
+                    + RANK_SHARE * rank
+                    + EXPANSION_SHARE * weights.added_coverage(terms)
+                    + QUESTION_HEADING_SHARE * question_heading;
+                let mut score = if kind.is_stated_in(text) { relevance } else { relevance * WRONG_KIND };
                 if text.split_whitespace().count() < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
@@ -179,7 +255,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             }
         }
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
-            return self.unsure(0.0);
+            return (self.unsure(0.0), None);
         };
         let best_score = best.score;
         // The answer stays within the best sentence's section, so that it reads as one answer.
@@ -194,12 +270,29 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         for candidate in &chosen {
             answer_terms.extend(candidate.terms.iter().cloned());
         }
-        let page_support = weights.support(page_terms(&read[chosen.first().map_or(0, |c| c.passage)]));
-        let confidence = (0.6 * page_support + 0.4 * weights.support(&answer_terms)).clamp(0.0, 1.0);
+        let answer_page = page_terms(&read[chosen.first().map_or(0, |c| c.passage)]);
+        let page_support = weights.support(answer_page);
+        let answer_support = weights.support(&answer_terms);
+        // The sentence that states the kind of fact asked for (a price for "how much") must
+        // itself be about what was asked: a price on the page of something else answers nothing.
+        let fact_support = if kind.wants_a_fact() {
+            chosen
+                .iter()
+                .filter(|candidate| kind.is_stated_in(candidate.text))
+                .map(|candidate| weights.support(&candidate.terms))
+                .fold(0.0, f32::max)
+        } else {
+            answer_support
+        };
+        let confidence = (PAGE_SUPPORT_SHARE * page_support
+            + ANSWER_SUPPORT_SHARE * answer_support
+            + FACT_SUPPORT_SHARE * fact_support)
+            .clamp(0.0, 1.0);
+        let cited = same_section.first().map(|candidate| candidate.passage).or(Some(best_passage));
         if confidence < self.settings.min_confidence || chosen.is_empty() {
-            return self.unsure(confidence);
+            return (self.unsure(confidence), cited);
         }
-        self.cite(&chosen, read, confidence)
+        (self.cite(&chosen, read, confidence), cited)
     }
 
     /// The best sentence and those close behind it, in reading order.
@@ -208,6 +301,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         order.sort_by(|&a, &b| candidates[b].score.total_cmp(&candidates[a].score));
         let mut chosen: Vec<usize> = Vec::new();
         let mut chars = 0;
+        let mut words = 0;
         for index in order {
             let candidate = &candidates[index];
             if chosen.len() >= self.settings.max_sentences || candidate.score < best * FOLLOWER_SHARE {
@@ -217,11 +311,25 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 let other = &candidates[other];
                 other.text == candidate.text || overlap(&other.terms, &candidate.terms) > 0.7
             });
-            if repeats || (!chosen.is_empty() && chars + candidate.text.len() > self.settings.max_chars) {
+            let too_long = chars + candidate.text.len() > self.settings.max_chars
+                || words + word_count(candidate.text) > MAX_ANSWER_WORDS;
+            if repeats || (!chosen.is_empty() && too_long) {
                 continue;
             }
             chars += candidate.text.len();
+            words += word_count(candidate.text);
             chosen.push(index);
+        }
+        // A first sentence that refers back ("It costs £38") comes with the sentence before it.
+        if let Some(&first) = chosen.iter().min_by_key(|&&index| candidates[index].position)
+            && refers_back(candidates[first].text)
+            && let Some(before) = candidates.iter().position(|candidate| {
+                candidate.passage == candidates[first].passage && candidate.position + 1 == candidates[first].position
+            })
+            && !chosen.contains(&before)
+        {
+            chars += candidates[before].text.len();
+            chosen.push(before);
         }
         // A sentence that introduces a list (ends in a colon) brings the list items after it.
         if let Some(&lead) = chosen.first()
@@ -239,6 +347,35 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 }
                 chars += item.text.len();
                 chosen.push(index);
+            }
+        }
+        // A row of a table or an item of a list comes with the rest of its table or list (and
+        // the sentence introducing it), so that "5 items" finds its price among the others.
+        if let Some(&lead) = chosen.first()
+            && is_list_entry(candidates[lead].text)
+        {
+            let (passage, position) = (candidates[lead].passage, candidates[lead].position);
+            let at = |position: usize| {
+                candidates.iter().position(|candidate| candidate.passage == passage && candidate.position == position)
+            };
+            let mut first = position;
+            while first > 0 && at(first - 1).is_some_and(|index| is_list_entry(candidates[index].text)) {
+                first -= 1;
+            }
+            let mut run: Vec<usize> = Vec::new();
+            if first > 0
+                && let Some(intro) = at(first - 1).filter(|&index| candidates[index].text.ends_with(':'))
+            {
+                run.push(intro);
+            }
+            let mut next = first;
+            while let Some(index) = at(next).filter(|&index| is_list_entry(candidates[index].text)) {
+                run.push(index);
+                next += 1;
+            }
+            let run_words: usize = run.iter().map(|&index| word_count(candidates[index].text)).sum();
+            if run.len() <= MAX_LIST_ENTRIES && run_words <= MAX_LIST_WORDS {
+                chosen = run;
             }
         }
         chosen.sort_by_key(|&index| (candidates[index].passage, candidates[index].position));
@@ -263,6 +400,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 _ => parts.push(candidate.text.to_string()),
             }
         }
+        let parts = join_list_items(parts);
         let citation = Citation {
             title: hit.title.clone(),
             url: hit.url.clone(),
@@ -280,117 +418,58 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     }
 }
 
-/// What kind of answer a question asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum QuestionKind {
-    /// A length of time: "how long", "how soon", "how far in advance".
-    Duration,
-    /// A price or fee.
-    Price,
-    /// A time, date, number or other figure.
-    Figure,
-    /// Anything else.
-    Open,
-}
-
-/// Phrases that ask for a length of time.
-const DURATION_QUESTIONS: &[&str] = &[
-    "how long",
-    "how soon",
-    "how quickly",
-    "how quick",
-    "how fast",
-    "how far in advance",
-    "how much notice",
-    "how much time",
-    "how many days",
-    "how many weeks",
-    "how many months",
-    "how many years",
-    "how many hours",
-    "time limit",
-    "deadline",
-];
-
 /// Words that only frame a duration question ("how long"), not what it is about.
 const DURATION_FRAME_WORDS: &str = "long soon quickly quick fast far advance";
 
-/// Units that make a number a length of time.
-const TIME_UNITS: &[&str] = &["minute", "hour", "day", "week", "fortnight", "month", "year"];
-
-/// Number words that may stand before a time unit.
-const NUMBER_WORDS: &[&str] =
-    &["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "a", "an", "few"];
-
-impl QuestionKind {
-    fn of(question: &str) -> QuestionKind {
-        let lower = question.to_lowercase().replace(['’', '\''], "");
-        let words: Vec<&str> =
-            lower.split(|c: char| !c.is_alphanumeric() && c != '£').filter(|word| !word.is_empty()).collect();
-        let spaced = format!(" {} ", words.join(" "));
-        let asks = |list: &[&str]| words.iter().any(|word| list.contains(word));
-        if DURATION_QUESTIONS.iter().any(|phrase| spaced.contains(&format!(" {phrase} "))) {
-            QuestionKind::Duration
-        } else if spaced.contains(" how much ") || asks(MONEY_QUESTION_WORDS) || lower.contains('£') {
-            QuestionKind::Price
-        } else if asks(FIGURE_QUESTION_WORDS) {
-            QuestionKind::Figure
-        } else {
-            QuestionKind::Open
-        }
+/// Words of a question of this type that only say what kind of answer it wants.
+fn frame_words(kind: QuestionType) -> &'static str {
+    match kind {
+        QuestionType::HowLong => DURATION_FRAME_WORDS,
+        _ => "",
     }
+}
 
-    /// Words of the question that only say what kind of answer it wants.
-    fn frame_words(self) -> &'static str {
-        match self {
-            QuestionKind::Duration => DURATION_FRAME_WORDS,
-            QuestionKind::Price | QuestionKind::Figure | QuestionKind::Open => "",
-        }
-    }
+/// The number of words in a text.
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
 
-    /// Whether a sentence is of the kind the question asks for.
-    fn fits(self, sentence: &str) -> bool {
-        match self {
-            QuestionKind::Duration => states_duration(sentence),
-            QuestionKind::Price => {
-                let lower = sentence.to_lowercase();
-                sentence.contains('£') || has_pence(sentence) || lower.contains("free") || lower.contains("no charge")
+/// Whether a sentence opens with a word that refers to the sentence before it.
+fn refers_back(text: &str) -> bool {
+    let lower = text.trim_start().to_lowercase();
+    REFERRING_OPENINGS
+        .iter()
+        .any(|opening| lower.strip_prefix(opening).is_some_and(|rest| rest.starts_with([' ', ',', '\'', '’'])))
+}
+
+/// The parts of an answer with each run of list items joined into one sentence, items
+/// separated by semicolons: "glass; cans; paper." rather than "glass cans paper".
+fn join_list_items(parts: Vec<String>) -> Vec<String> {
+    let mut joined: Vec<String> = Vec::new();
+    let mut in_list = false;
+    for part in parts {
+        let item = !is_table_row(&part) && is_list_entry(&part);
+        match joined.last_mut() {
+            Some(last) if item && in_list => {
+                last.push_str("; ");
+                last.push_str(part.trim());
             }
-            QuestionKind::Figure => has_figure(sentence),
-            QuestionKind::Open => true,
+            _ => joined.push(part.trim().to_string()),
+        }
+        in_list = item;
+    }
+    for part in &mut joined {
+        if !part.ends_with(['.', '!', '?', ':', ')']) {
+            part.push('.');
         }
     }
+    joined
 }
 
-/// Whether a sentence states a length of time: a number or number word before a time unit, or
-/// words such as "same day" and "straight away".
-fn states_duration(text: &str) -> bool {
-    let lower = text.to_lowercase();
-    if ["same day", "straight away", "immediately", "next working day"].iter().any(|phrase| lower.contains(phrase)) {
-        return true;
-    }
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).collect();
-    words.iter().enumerate().any(|(index, word)| {
-        let is_number = word.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(word);
-        is_number && words[index + 1..].iter().take(2).any(|next| TIME_UNITS.iter().any(|unit| next.starts_with(unit)))
-    })
-}
-
-/// Whether a sentence states an amount in pence, such as "15p".
-fn has_pence(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    bytes.windows(2).enumerate().any(|(index, pair)| {
-        pair[0].is_ascii_digit()
-            && pair[1] == b'p'
-            && bytes.get(index + 2).is_none_or(|next| !next.is_ascii_alphabetic())
-    })
-}
-
-/// Whether a sentence states a figure: digits, a price, or a day of the week.
-fn has_figure(text: &str) -> bool {
-    const DAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-    let lower = text.to_lowercase();
-    text.chars().any(|c| c.is_ascii_digit() || c == '£') || DAYS.iter().any(|day| lower.contains(day))
+/// Whether a sentence is a row of a table or an item of a list: a short line that does not
+/// end like a sentence.
+fn is_list_entry(text: &str) -> bool {
+    is_table_row(text) || (word_count(text) <= 15 && !text.trim_end().ends_with(['.', '!', '?', ':']))
 }
 
 /// Whether a sentence is a table row written as `Header: value; Header: value.`.
@@ -415,29 +494,4 @@ fn shorten(text: &str, limit: usize) -> String {
     let cut: String = text.chars().take(limit).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{}…", cut.trim_end_matches([',', ';', ':']))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{QuestionKind, has_pence, states_duration};
-
-    #[test]
-    fn questions_are_sorted_by_the_kind_of_answer_they_want() {
-        assert_eq!(QuestionKind::of("how long have I got to register my baby"), QuestionKind::Duration);
-        assert_eq!(QuestionKind::of("how far in advance do we need to book"), QuestionKind::Duration);
-        assert_eq!(QuestionKind::of("how much to take a sofa away"), QuestionKind::Price);
-        assert_eq!(QuestionKind::of("whats the fee"), QuestionKind::Price);
-        assert_eq!(QuestionKind::of("what day is my bin collected"), QuestionKind::Figure);
-        assert_eq!(QuestionKind::of("who do I complain to"), QuestionKind::Open);
-    }
-
-    #[test]
-    fn durations_and_pence_are_recognised() {
-        assert!(states_duration("You must register the birth within 42 days."));
-        assert!(states_duration("We aim to reply within five working days."));
-        assert!(states_duration("We will make it safe the same day."));
-        assert!(!states_duration("Band D costs £2,184.56."));
-        assert!(has_pence("Printing costs 15p a page."));
-        assert!(!has_pence("Open 9am to 5pm."));
-    }
 }

@@ -1,10 +1,13 @@
 //! Answers to questions, with the sources they come from.
 
 mod extractive;
+mod fact_kind;
+mod question_type;
 
 use serde::Serialize;
 
 pub use extractive::ExtractiveAnswerer;
+pub use question_type::QuestionType;
 
 /// The confidence below which the bot says it does not know and offers a person.
 ///
@@ -12,7 +15,7 @@ pub use extractive::ExtractiveAnswerer;
 /// sample council's golden set: the middle of the widest range of thresholds with the best
 /// balance of answerable questions answered and unanswerable ones (near misses among them)
 /// refused.
-pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.61;
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.63;
 
 /// An answer to a question.
 #[derive(Debug, Clone, PartialEq, Serialize)]

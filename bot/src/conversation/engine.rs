@@ -27,6 +27,7 @@ use crate::curated::{CuratedError, CuratedStore};
 use crate::language::values::ReadingContext;
 use crate::llm::LanguageModel;
 use crate::metrics::EngineMetrics;
+use crate::service_examples::{ExampleError, ServiceExampleStore};
 
 /// What can go wrong handling a message.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,15 @@ impl From<CuratedError> for EngineError {
     }
 }
 
+impl From<ExampleError> for EngineError {
+    fn from(error: ExampleError) -> EngineError {
+        match error {
+            ExampleError::Storage(error) => EngineError::from(error),
+            other => EngineError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<storage::StorageError> for EngineError {
     fn from(error: storage::StorageError) -> EngineError {
         EngineError::Store(StoreError::Storage(error))
@@ -87,6 +97,8 @@ pub struct EngineParts {
     pub services: Services,
     /// The answers the council curates, given before its pages are searched.
     pub curated: CuratedStore,
+    /// The examples the council added to its services, recognised with the workflows' own.
+    pub examples: ServiceExampleStore,
     /// The language model, when one is configured.
     pub model: Option<LanguageModel>,
     /// How the engine behaves.
@@ -103,6 +115,8 @@ pub struct Engine {
     pub(crate) runner: Option<Arc<Runner>>,
     pub(crate) services: RwLock<Arc<Services>>,
     pub(crate) curated: CuratedAnswers,
+    pub(crate) examples: ServiceExampleStore,
+    pub(crate) refreshing: tokio::sync::Mutex<()>,
     pub(crate) model: Option<LanguageModel>,
     pub(crate) settings: EngineSettings,
     pub(crate) clock: Clock,
@@ -123,6 +137,8 @@ impl Engine {
             runner: parts.runner,
             services: RwLock::new(Arc::new(parts.services)),
             curated: CuratedAnswers::new(parts.curated),
+            examples: parts.examples,
+            refreshing: tokio::sync::Mutex::new(()),
             model: parts.model,
             settings: parts.settings,
             clock: parts.clock,
@@ -153,6 +169,11 @@ impl Engine {
     /// The answers the council curates.
     pub fn curated(&self) -> &CuratedStore {
         self.curated.store()
+    }
+
+    /// The examples the council added to its services.
+    pub fn service_examples(&self) -> &ServiceExampleStore {
+        &self.examples
     }
 
     /// The live events hub.
@@ -196,7 +217,8 @@ impl Engine {
     }
 
     /// Replaces the services (after workflows are reloaded); forms in progress carry on with
-    /// the workflow of the same name.
+    /// the workflow of the same name, and the examples the council added are applied again at
+    /// the next message.
     pub fn set_services(&self, services: Services) {
         if let Some(runner) = &self.runner {
             runner.set_catalogue(services.catalogue().clone());
@@ -251,6 +273,7 @@ impl Engine {
     /// the person's message first, then the replies.
     pub async fn handle(&self, inbound: Inbound) -> Result<Vec<StoredMessage>, EngineError> {
         let started = Instant::now();
+        self.refresh_services().await?;
         let _turn = self.locks.lock(&inbound.conversation).await;
         self.hub.publish(&inbound.conversation, LiveEvent::Typing);
         // Card numbers are taken out before anything reads the message, so none is ever stored,

@@ -2,8 +2,10 @@
 //! and how they are kept.
 
 mod answering;
+pub mod clarifying;
 mod curated;
 pub mod engine;
+mod examples;
 pub mod form;
 pub mod hours;
 pub mod hub;

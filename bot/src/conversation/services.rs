@@ -1,5 +1,6 @@
 //! The services people can ask for in conversation: the council's workflows that declare an
-//! intent, with the classifier that recognises requests for them.
+//! intent, with the classifier that recognises requests for them from their workflows' examples
+//! and those the council added.
 
 use std::sync::Arc;
 
@@ -9,18 +10,27 @@ use rpa::workflow::{Catalogue, WorkflowAudience, WorkflowFile};
 use super::message::Audience;
 use crate::language::intents::{IntentClassifier, IntentDeclaration, Rarity};
 use crate::llm::ServiceTool;
+use crate::service_examples::AddedExample;
 
 /// The workflows that can be started by conversation.
 pub struct Services {
     catalogue: Catalogue,
     classifier: IntentClassifier,
     pages: Vec<(String, String)>,
+    rarity: Option<Rarity>,
+    examples_revision: Option<i64>,
 }
 
 impl Services {
     /// The services among a catalogue of workflows, recognised from their examples alone.
     pub fn new(catalogue: Catalogue) -> Services {
-        Services { classifier: IntentClassifier::new(declarations(&catalogue)), catalogue, pages: Vec::new() }
+        Services {
+            classifier: IntentClassifier::new(declarations(&catalogue)),
+            catalogue,
+            pages: Vec::new(),
+            rarity: None,
+            examples_revision: None,
+        }
     }
 
     /// The services among a catalogue of workflows, recognised with the help of the council's
@@ -47,7 +57,35 @@ impl Services {
             }
         }
         let rarity: Rarity = Arc::new(move |stem: &str| knowledge.term_rarity(stem));
-        Services { classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity)), catalogue, pages }
+        Services {
+            classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity.clone())),
+            catalogue,
+            pages,
+            rarity: Some(rarity),
+            examples_revision: None,
+        }
+    }
+
+    /// These services, recognised also from the examples the council added to them as of
+    /// `revision`; examples of a service that is not here are left out.
+    pub fn with_added_examples(&self, added: &[AddedExample], revision: i64) -> Services {
+        let mut declarations = declarations(&self.catalogue);
+        for declaration in &mut declarations {
+            let own = added.iter().filter(|example| example.service == declaration.workflow);
+            declaration.examples.extend(own.map(|example| example.example.clone()));
+        }
+        Services {
+            classifier: IntentClassifier::with_rarity(declarations, self.rarity.clone()),
+            catalogue: self.catalogue.clone(),
+            pages: self.pages.clone(),
+            rarity: self.rarity.clone(),
+            examples_revision: Some(revision),
+        }
+    }
+
+    /// The revision of the added examples these services recognise, if any were applied.
+    pub fn examples_revision(&self) -> Option<i64> {
+        self.examples_revision
     }
 
     /// The service a page of the council's content describes, if any.
@@ -95,6 +133,11 @@ impl Services {
     /// The classifier of requests.
     pub fn classifier(&self) -> &IntentClassifier {
         &self.classifier
+    }
+
+    /// The workflows that can be started by conversation, for anyone or for staff only.
+    pub fn offered(&self) -> impl Iterator<Item = &WorkflowFile> {
+        self.catalogue.iter().filter(|file| self.service(&file.workflow.name.value, Audience::Staff).is_some())
     }
 
     /// A workflow that someone in `audience` may start by conversation.

@@ -12,6 +12,8 @@ pub struct DialogueState {
     pub form: Option<FormState>,
     /// What a plain "yes" or "no" would answer next.
     pub offer: Option<Offer>,
+    /// A question asked back, waiting to hear which service it is about.
+    pub clarification: Option<Clarification>,
     /// How many questions in a row the bot could not answer.
     pub unanswered: u32,
     /// How frustrated the last few messages sounded, added up and fading by one each calm turn.
@@ -77,4 +79,25 @@ pub enum Offer {
         /// The workflow to switch to.
         workflow: String,
     },
+}
+
+/// A question asked back because its best answers came from different services: the question,
+/// and the pages offered to choose between.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clarification {
+    /// The question as it was asked, answered again once the service is chosen.
+    pub question: String,
+    /// The pages offered, in the order shown.
+    pub pages: Vec<PageChoice>,
+}
+
+/// A page a question may be about, offered as a choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageChoice {
+    /// The page title, which the choice shows.
+    pub title: String,
+    /// Its address.
+    pub url: String,
+    /// Its service area, to whose pages the answer is then kept.
+    pub service_area: String,
 }

@@ -1,16 +1,19 @@
 //! One turn of a conversation: what the bot makes of a message and what it says back, decided
 //! in order of importance: danger first, then commands that work anywhere, frustration, a
-//! pending offer, a form in progress, small talk, and finally a request or a question (answered
-//! with the council's curated answer when one matches, else from its pages).
+//! pending offer, a question asked back, a form in progress, small talk, and finally a request
+//! or a question (answered with the council's curated answer when one matches, else from its
+//! pages, or asked back when it could be about more than one service).
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::answering::Scope;
+use super::clarifying::{self, Pick, SOMETHING_ELSE};
 use super::engine::{Engine, EngineError};
 use super::form::{Form, FormOutcome, what_it_does};
 use super::message::{Audience, ChoiceOption, Reply};
-use super::state::{DialogueState, FormState, Offer};
+use super::state::{Clarification, DialogueState, FormState, Offer, PageChoice};
 use super::store::{
     Conversation, ConversationStatus, EscalationReason, NewEscalation, NewMessage, Priority, TurnRecord,
 };
@@ -50,6 +53,8 @@ pub(crate) struct Turn<'e> {
     escalation: Option<NewEscalation>,
     start: Option<RunRequest>,
     outcome: TurnOutcome,
+    /// The question asked back last turn and not answered by a choice: it is not asked back twice.
+    asked_back: Option<String>,
 }
 
 impl<'e> Turn<'e> {
@@ -65,6 +70,7 @@ impl<'e> Turn<'e> {
             escalation: None,
             start: None,
             outcome: TurnOutcome::Answered,
+            asked_back: None,
         }
     }
 
@@ -117,6 +123,13 @@ impl<'e> Turn<'e> {
             && self.answer_offer(offer, &text).await?
         {
             return Ok(());
+        }
+        if let Some(asked) = self.state.clarification.take() {
+            if self.answer_choice(&asked, &text).await? {
+                return Ok(());
+            }
+            // Anything else is a new message.
+            self.asked_back = Some(crate::language::normalise(&asked.question));
         }
         if let Some(form) = self.state.form.take() {
             return self.continue_form(form, &text).await;
@@ -218,12 +231,14 @@ impl<'e> Turn<'e> {
             self.status = ConversationStatus::Escalated;
         }
         self.state.offer = None;
+        self.state.clarification = None;
         self.state.unanswered = 0;
     }
 
     fn cancel(&mut self) {
         self.outcome = TurnOutcome::Form;
         self.state.offer = None;
+        self.state.clarification = None;
         let reply = if self.state.form.take().is_some() {
             "OK, I've cancelled that request. Nothing has been sent. Is there anything else I can help with?"
         } else {
@@ -235,6 +250,7 @@ impl<'e> Turn<'e> {
     fn start_again(&mut self) {
         self.outcome = TurnOutcome::Form;
         self.state.offer = None;
+        self.state.clarification = None;
         self.state.unanswered = 0;
         match self.state.form.take() {
             Some(form) => {
@@ -381,7 +397,7 @@ impl<'e> Turn<'e> {
                 self.start = Some(RunRequest { workflow: form.workflow.clone(), form });
             }
             FormOutcome::Question => {
-                self.answer(text).await?;
+                self.answer(text, Scope::Anywhere { may_ask_back: false }).await?;
                 let again = builder.ask_again(&form);
                 self.state.form = Some(form);
                 if let Some(first) = again.into_iter().next() {
@@ -473,28 +489,63 @@ impl<'e> Turn<'e> {
                     }
                 }
             }
-            if self.answer(text).await? {
-                match offer_after_answer {
-                    Some(best) => self.offer_service(&best.workflow),
-                    None => self.offer_service_of_answer(),
-                }
-            }
+            self.answer_and_offer(text, offer_after_answer).await?;
             return Ok(());
         }
         let asks_about_own_case =
             recognised.as_ref().is_some_and(|best| self.names_a_case(&best.workflow, text, &services));
         match recognised {
             Some(best) if !question || asks_about_own_case => self.begin_form(&best.workflow, text, BTreeMap::new()),
-            _ => {
-                if self.answer(text).await? {
-                    match offer_after_answer {
-                        Some(best) => self.offer_service(&best.workflow),
-                        None => self.offer_service_of_answer(),
-                    }
-                }
-            }
+            _ => self.answer_and_offer(text, offer_after_answer).await?,
         }
         Ok(())
+    }
+
+    /// Answers a question and then offers the service it is about: the one recognised with
+    /// enough evidence, else the one whose page answered. A question asked back is offered
+    /// nothing until it is answered.
+    async fn answer_and_offer(&mut self, text: &str, recognised: Option<IntentScore>) -> Result<(), EngineError> {
+        let scope = Scope::Anywhere { may_ask_back: true };
+        if !self.answer(text, scope).await? || self.state.clarification.is_some() {
+            return Ok(());
+        }
+        match recognised {
+            Some(best) => self.offer_service(&best.workflow),
+            None => self.offer_service_of_answer(),
+        }
+        Ok(())
+    }
+
+    /// Asks which service a question is about, with the pages to choose from and "something
+    /// else", and keeps the question to answer once one is chosen.
+    fn ask_back(&mut self, question: &str, pages: Vec<PageChoice>) {
+        self.outcome = TurnOutcome::Clarified;
+        self.state.offer = None;
+        let mut choices: Vec<ChoiceOption> = pages.iter().map(|page| ChoiceOption::plain(&page.title)).collect();
+        choices.push(ChoiceOption::plain(SOMETHING_ELSE));
+        self.say(Reply::Choices { text: clarifying::question(&pages), choices });
+        self.state.clarification = Some(Clarification { question: question.to_string(), pages });
+    }
+
+    /// Acts on the reply to a question asked back; returns whether the message was a choice.
+    async fn answer_choice(&mut self, asked: &Clarification, text: &str) -> Result<bool, EngineError> {
+        let knowledge = self.engine.knowledge.clone();
+        match asked.pick(text, |words| knowledge.analyze(words)) {
+            None => Ok(false),
+            Some(Pick::SomethingElse) => {
+                self.outcome = TurnOutcome::SmallTalk;
+                self.say(Reply::text(
+                    "OK. Please tell me a little more about what you need, or ask to talk to a person.",
+                ));
+                Ok(true)
+            }
+            Some(Pick::Page(page)) => {
+                if self.answer(&asked.question, Scope::Chosen(page)).await? {
+                    self.offer_service_of_answer();
+                }
+                Ok(true)
+            }
+        }
     }
 
     /// Whether a message names the case a service works on (a reference or account number its
@@ -575,13 +626,24 @@ impl<'e> Turn<'e> {
         Ok(true)
     }
 
-    /// Answers a question, with the council's curated answer when it has one, else from its
-    /// pages; returns whether it could.
-    async fn answer(&mut self, question: &str) -> Result<bool, EngineError> {
-        if self.curated_answer(question).await? {
+    /// Answers a question, with the council's curated answer when it has one, else from the
+    /// pages `scope` allows, or asks it back; returns whether it could.
+    async fn answer(&mut self, question: &str, scope: Scope<'_>) -> Result<bool, EngineError> {
+        let scope = match scope {
+            Scope::Anywhere { may_ask_back } => {
+                if self.curated_answer(question).await? {
+                    return Ok(true);
+                }
+                let again = self.asked_back.as_deref() == Some(crate::language::normalise(question).as_str());
+                Scope::Anywhere { may_ask_back: may_ask_back && !again }
+            }
+            chosen @ Scope::Chosen(_) => chosen,
+        };
+        let answered = self.engine.answer_question(&self.conversation_id, question, self.audience, scope).await?;
+        if !answered.ask_back.is_empty() {
+            self.ask_back(question, answered.ask_back);
             return Ok(true);
         }
-        let answered = self.engine.answer_question(&self.conversation_id, question, self.audience).await?;
         if answered.answered {
             self.state.unanswered = 0;
             if self.outcome != TurnOutcome::Form {

@@ -2,18 +2,14 @@
 //! refused with every error at its `file:line:col`, and written back the same way.
 
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
-use regex::Regex;
 use rpa::workflow::{Diagnostic, Located};
 use serde::Deserialize;
-use serde_saphyr::{Budget, Options};
 
+use super::check::Field;
 use super::{AnswerSource, CuratedAnswer, CuratedError};
 use crate::conversation::Audience;
-
-/// The largest answer file read.
-const MAX_FILE_BYTES: u64 = 256 * 1024;
+use crate::yaml_file::{parse, quoted, yaml_files};
 
 /// One answer's file, with where each value was written.
 #[derive(Debug, Deserialize)]
@@ -40,10 +36,6 @@ fn switched_on() -> bool {
     true
 }
 
-static SLUG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z0-9]+(-[a-z0-9]+)*$").expect("valid pattern"));
-static LOCATION_SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\s*(at line \d+,? column \d+|at \d+:\d+)\.?\s*$").expect("valid pattern"));
-
 /// The file an answer is kept in: its id with `.yaml`.
 pub fn file_name(id: &str) -> String {
     format!("{id}.yaml")
@@ -52,16 +44,7 @@ pub fn file_name(id: &str) -> String {
 /// Reads every `.yaml` (or `.yml`) file of a directory as a curated answer, by file name; any
 /// error in any file refuses them all, each error named at its place.
 pub fn read_answers(directory: &Path) -> Result<Vec<CuratedAnswer>, CuratedError> {
-    let io = |source| CuratedError::Io { path: directory.to_path_buf(), source };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(directory)
-        .map_err(io)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    paths.retain(|path| {
-        path.is_file() && path.extension().is_some_and(|extension| extension == "yaml" || extension == "yml")
-    });
-    paths.sort();
+    let paths = yaml_files(directory).map_err(|source| CuratedError::Io { path: directory.to_path_buf(), source })?;
     let mut answers: Vec<CuratedAnswer> = Vec::new();
     let mut errors = Vec::new();
     for path in &paths {
@@ -81,77 +64,37 @@ pub fn read_answers(directory: &Path) -> Result<Vec<CuratedAnswer>, CuratedError
 
 /// Reads one answer's file, with every error found in it.
 fn read_answer(path: &Path) -> Result<CuratedAnswer, Vec<Diagnostic>> {
-    let whole = |message: String| vec![Diagnostic::file(path, message)];
-    let size = std::fs::metadata(path).map_err(|error| whole(format!("cannot read: {error}")))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(whole(format!("the file is {size} bytes; an answer file may be at most {MAX_FILE_BYTES} bytes")));
-    }
-    let source = std::fs::read_to_string(path).map_err(|error| whole(format!("cannot read: {error}")))?;
-    let file: AnswerFile = serde_saphyr::from_str_with_options(&source, parse_options()).map_err(|error| {
-        let (line, column) = error.location().map(|at| (at.line(), at.column())).unwrap_or((0, 0));
-        let text = error.to_string();
-        let message = LOCATION_SUFFIX.replace(text.lines().next().unwrap_or(&text), "").to_string();
-        vec![if line == 0 {
-            Diagnostic::file(path, message)
-        } else {
-            Diagnostic::at(path, &source, line, column, message)
-        }]
-    })?;
-    let mut errors = Vec::new();
-    let mut at = |value: &Located<String>, message: String| {
-        errors.push(Diagnostic::at(path, &source, value.line, value.column, message));
+    let (file, source): (AnswerFile, String) = parse(path, "an answer file")?;
+    let answer = CuratedAnswer {
+        id: file.id.value.clone(),
+        answer: file.answer.value.trim().to_string(),
+        source: AnswerSource { url: file.source.url.value.clone(), title: file.source.title.value.clone() },
+        examples: file.examples.iter().map(|example| example.value.trim().to_string()).collect(),
+        enabled: file.enabled,
+        audience: file.audience,
     };
-    if !SLUG.is_match(&file.id) || file.id.len() > 100 {
-        at(&file.id, "the id must be lowercase letters, digits and single hyphens, such as `council-tax-dates`".into());
-    } else if path.file_stem().is_some_and(|stem| stem.to_string_lossy() != file.id.value) {
-        at(&file.id, format!("the id must be the file's name: this file should be called {}", file_name(&file.id)));
+    let mut errors = Vec::new();
+    let problems = answer.problems();
+    for problem in &problems {
+        let (line, column) = match problem.field {
+            Field::Id => (file.id.line, file.id.column),
+            Field::Answer => (file.answer.line, file.answer.column),
+            Field::SourceUrl => (file.source.url.line, file.source.url.column),
+            Field::SourceTitle => (file.source.title.line, file.source.title.column),
+            Field::Examples => (file.examples.line, file.examples.column),
+            Field::Example(index) => (file.examples[index].line, file.examples[index].column),
+        };
+        errors.push(Diagnostic::at(path, &source, line, column, problem.message.clone()));
     }
-    if file.answer.trim().is_empty() {
-        at(&file.answer, "the answer is empty".into());
-    }
-    if !(file.source.url.starts_with("https://") || file.source.url.starts_with("http://")) {
-        at(&file.source.url, "the source url must be the address of a page, starting https://".into());
-    }
-    if file.source.title.trim().is_empty() {
-        at(&file.source.title, "the source title is empty".into());
-    }
-    if file.examples.is_empty() {
-        errors.push(Diagnostic::at(
-            path,
-            &source,
-            file.examples.line,
-            file.examples.column,
-            "give at least one example question",
-        ));
-    }
-    for example in file.examples.iter().filter(|example| example.trim().is_empty()) {
-        errors.push(Diagnostic::at(path, &source, example.line, example.column, "an example question is empty"));
+    let id_problem = problems.iter().any(|problem| problem.field == Field::Id);
+    if !id_problem && path.file_stem().is_some_and(|stem| stem.to_string_lossy() != file.id.value) {
+        let message = format!("the id must be the file's name: this file should be called {}", file_name(&file.id));
+        errors.insert(0, Diagnostic::at(path, &source, file.id.line, file.id.column, message));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(CuratedAnswer {
-        id: file.id.value,
-        answer: file.answer.value.trim().to_string(),
-        source: AnswerSource { url: file.source.url.value, title: file.source.title.value },
-        examples: file.examples.value.into_iter().map(|example| example.value.trim().to_string()).collect(),
-        enabled: file.enabled,
-        audience: file.audience,
-    })
-}
-
-/// YAML limits that keep an alias bomb or a deep nest from hanging or exhausting memory.
-fn parse_options() -> Options {
-    let mut budget = Budget::default();
-    budget.max_reader_input_bytes = Some(MAX_FILE_BYTES as usize);
-    budget.max_aliases = 100;
-    budget.max_anchors = 100;
-    budget.max_depth = 16;
-    budget.max_documents = 1;
-    let mut options = Options::default();
-    options.budget = Some(budget);
-    options.with_snippet = false;
-    options
+    Ok(answer)
 }
 
 /// Writes answers into a directory, one file each, named by id; returns the files written.
@@ -168,7 +111,6 @@ pub fn write_answers(directory: &Path, answers: &[CuratedAnswer]) -> Result<Vec<
 
 /// An answer as YAML, every text double-quoted (JSON's quoting, which YAML reads the same).
 fn to_yaml(answer: &CuratedAnswer) -> String {
-    let quoted = |text: &str| serde_json::Value::String(text.to_string()).to_string();
     let mut yaml = format!(
         "id: {}\naudience: {}\nenabled: {}\nsource:\n  url: {}\n  title: {}\nexamples:\n",
         quoted(&answer.id),

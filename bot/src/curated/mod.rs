@@ -2,12 +2,14 @@
 //! example questions and the page it comes from, kept with every version and given before the
 //! council's pages are searched.
 
+mod check;
 mod files;
 mod matcher;
 mod store;
 
 use serde::{Deserialize, Serialize};
 
+pub use check::{Field, LONGEST_ID, Problem, is_id};
 pub use files::{file_name, read_answers, write_answers};
 pub use matcher::{CuratedMatch, CuratedMatcher, DEFAULT_CURATED_ANSWER_THRESHOLD};
 pub use store::{Change, CuratedStore, Saved};
@@ -71,6 +73,9 @@ pub enum CuratedError {
     /// Someone else changed the answer while this change was made.
     #[error("curated answer `{0}` was changed by someone else meanwhile; try again")]
     Conflict(String),
+    /// A new answer was to be added with the id of one that exists.
+    #[error("there is already a curated answer `{0}`")]
+    Exists(String),
     /// Answer files have errors; nothing was imported.
     #[error("{}", files::describe(.0))]
     Files(Vec<rpa::workflow::Diagnostic>),
@@ -99,4 +104,25 @@ pub async fn import(
 ) -> Result<Vec<Saved>, CuratedError> {
     let answers = read_answers(directory)?;
     store.save_all(&answers, actor).await
+}
+
+/// Imports the answer files of a directory as [`import`] does, except a file that holds an
+/// older version of its answer: that answer was changed since (in the console), and the change
+/// is kept rather than undone. Returns what was saved and the ids of the answers kept.
+pub async fn import_newer(
+    store: &CuratedStore,
+    directory: &std::path::Path,
+    actor: &str,
+) -> Result<(Vec<Saved>, Vec<String>), CuratedError> {
+    let mut answers = read_answers(directory)?;
+    let mut kept = Vec::new();
+    let mut index = 0;
+    while index < answers.len() {
+        if store.is_older_version(&answers[index]).await? {
+            kept.push(answers.remove(index).id);
+        } else {
+            index += 1;
+        }
+    }
+    Ok((store.save_all(&answers, actor).await?, kept))
 }

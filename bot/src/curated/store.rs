@@ -81,82 +81,35 @@ impl CuratedStore {
         let mut saved = Vec::with_capacity(answers.len());
         let now = now_millis();
         for answer in answers {
-            let row = sqlx::query(&format!("SELECT {COLUMNS} FROM curated_answers WHERE id = $1"))
-                .bind(&answer.id)
-                .fetch_optional(&mut *transaction)
-                .await?;
-            let current = row.as_ref().map(|row| stored_from_row(&answer.id, row)).transpose()?;
-            let change = match &current {
-                None => Change::Added,
-                Some(current) if current.answer == *answer => Change::Unchanged,
-                Some(current) if current.answer.enabled && !answer.enabled => Change::SwitchedOff,
-                Some(current) if !current.answer.enabled && answer.enabled => Change::SwitchedOn,
-                Some(_) => Change::Changed,
-            };
-            let Some(action) = change.audit_action() else {
-                let version = current.map_or(0, |current| current.version);
-                saved.push(Saved { id: answer.id.clone(), change, version });
-                continue;
-            };
-            let examples = serde_json::to_string(&answer.examples)
-                .map_err(|error| CuratedError::Unreadable { id: answer.id.clone(), detail: error.to_string() })?;
-            let version = match &current {
-                None => {
-                    sqlx::query(&format!(
-                        "INSERT INTO curated_answers (id, {COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9)"
-                    ))
-                    .bind(&answer.id)
-                    .bind(&answer.answer)
-                    .bind(&answer.source.url)
-                    .bind(&answer.source.title)
-                    .bind(&examples)
-                    .bind(answer.audience.as_str())
-                    .bind(i64::from(answer.enabled))
-                    .bind(actor)
-                    .bind(now)
-                    .execute(&mut *transaction)
-                    .await?;
-                    1
-                }
-                Some(current) => {
-                    let version = current.version + 1;
-                    let updated = sqlx::query(
-                        "UPDATE curated_answers SET version = $1, answer = $2, source_url = $3, source_title = $4, \
-                         examples = $5, audience = $6, enabled = $7, changed_by = $8, changed_at = $9 \
-                         WHERE id = $10 AND version = $11",
-                    )
-                    .bind(version)
-                    .bind(&answer.answer)
-                    .bind(&answer.source.url)
-                    .bind(&answer.source.title)
-                    .bind(&examples)
-                    .bind(answer.audience.as_str())
-                    .bind(i64::from(answer.enabled))
-                    .bind(actor)
-                    .bind(now)
-                    .bind(&answer.id)
-                    .bind(current.version)
-                    .execute(&mut *transaction)
-                    .await?
-                    .rows_affected();
-                    if updated == 0 {
-                        return Err(CuratedError::Conflict(answer.id.clone()));
-                    }
-                    version
-                }
-            };
-            sqlx::query(&format!(
-                "INSERT INTO curated_answer_versions (answer_id, {COLUMNS}) \
-                 SELECT id, {COLUMNS} FROM curated_answers WHERE id = $1"
-            ))
-            .bind(&answer.id)
-            .execute(&mut *transaction)
-            .await?;
-            record_audit(&mut transaction, actor, action, &answer.id, &format!("version {version}")).await?;
-            saved.push(Saved { id: answer.id.clone(), change, version });
+            saved.push(save_one(&mut transaction, answer, Expected::Any, actor, now).await?);
         }
         transaction.commit().await?;
         Ok(saved)
+    }
+
+    /// Saves one answer as `actor`, made from its version `based_on`, or as a new answer when
+    /// that is `None`. When another version was saved meanwhile, or a new answer's id is taken,
+    /// nothing is saved: the error says which.
+    pub async fn save(
+        &self,
+        answer: &CuratedAnswer,
+        based_on: Option<i64>,
+        actor: &str,
+    ) -> Result<Saved, CuratedError> {
+        let expected = based_on.map_or(Expected::New, Expected::Version);
+        let mut transaction = self.database.pool().begin().await?;
+        let saved = save_one(&mut transaction, answer, expected, actor, now_millis()).await?;
+        transaction.commit().await?;
+        Ok(saved)
+    }
+
+    /// An answer as it stands now, if there is one with this id.
+    pub async fn get(&self, id: &str) -> Result<Option<StoredAnswer>, CuratedError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM curated_answers WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.database.pool())
+            .await?;
+        row.as_ref().map(|row| stored_from_row(id, row)).transpose()
     }
 
     /// Every curated answer as it stands now, by id.
@@ -178,6 +131,14 @@ impl CuratedStore {
         rows.iter().map(|row| stored_from_row(id, row)).collect()
     }
 
+    /// Whether an answer is the same as one of its versions before the latest, and not the
+    /// latest: an old copy of it.
+    pub async fn is_older_version(&self, answer: &CuratedAnswer) -> Result<bool, CuratedError> {
+        let history = self.history(&answer.id).await?;
+        let Some((latest, before)) = history.split_last() else { return Ok(false) };
+        Ok(latest.answer != *answer && before.iter().any(|version| version.answer == *answer))
+    }
+
     /// A number that grows with every change to any curated answer, to notice changes cheaply.
     pub async fn revision(&self) -> Result<i64, CuratedError> {
         let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS revision FROM curated_answer_versions")
@@ -185,6 +146,115 @@ impl CuratedStore {
             .await?;
         Ok(row.try_get("revision")?)
     }
+}
+
+/// Which version a change must be made to.
+#[derive(Debug, Clone, Copy)]
+enum Expected {
+    /// Whichever is latest (imports).
+    Any,
+    /// None: the answer is new.
+    New,
+    /// This one.
+    Version(i64),
+}
+
+/// Saves one answer in a transaction: a new version when it differs from the latest.
+async fn save_one(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    answer: &CuratedAnswer,
+    expected: Expected,
+    actor: &str,
+    now: i64,
+) -> Result<Saved, CuratedError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM curated_answers WHERE id = $1"))
+        .bind(&answer.id)
+        .fetch_optional(&mut **transaction)
+        .await?;
+    let current = row.as_ref().map(|row| stored_from_row(&answer.id, row)).transpose()?;
+    match (expected, &current) {
+        (Expected::New, Some(_)) => return Err(CuratedError::Exists(answer.id.clone())),
+        (Expected::Version(_), None) => return Err(CuratedError::Conflict(answer.id.clone())),
+        (Expected::Version(version), Some(current)) if current.version != version => {
+            return Err(CuratedError::Conflict(answer.id.clone()));
+        }
+        _ => {}
+    }
+    let change = match &current {
+        None => Change::Added,
+        Some(current) if current.answer == *answer => Change::Unchanged,
+        Some(current) if current.answer.enabled && !answer.enabled => Change::SwitchedOff,
+        Some(current) if !current.answer.enabled && answer.enabled => Change::SwitchedOn,
+        Some(_) => Change::Changed,
+    };
+    let Some(action) = change.audit_action() else {
+        let version = current.map_or(0, |current| current.version);
+        return Ok(Saved { id: answer.id.clone(), change, version });
+    };
+    let examples = serde_json::to_string(&answer.examples)
+        .map_err(|error| CuratedError::Unreadable { id: answer.id.clone(), detail: error.to_string() })?;
+    let version = match &current {
+        None => {
+            sqlx::query(&format!(
+                "INSERT INTO curated_answers (id, {COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ))
+            .bind(&answer.id)
+            .bind(&answer.answer)
+            .bind(&answer.source.url)
+            .bind(&answer.source.title)
+            .bind(&examples)
+            .bind(answer.audience.as_str())
+            .bind(i64::from(answer.enabled))
+            .bind(actor)
+            .bind(now)
+            .execute(&mut **transaction)
+            .await
+            .map_err(|error| match error {
+                // Added by someone else since it was read.
+                sqlx::Error::Database(database) if database.is_unique_violation() => match expected {
+                    Expected::New => CuratedError::Exists(answer.id.clone()),
+                    _ => CuratedError::Conflict(answer.id.clone()),
+                },
+                other => other.into(),
+            })?;
+            1
+        }
+        Some(current) => {
+            let version = current.version + 1;
+            let updated = sqlx::query(
+                "UPDATE curated_answers SET version = $1, answer = $2, source_url = $3, source_title = $4, \
+                 examples = $5, audience = $6, enabled = $7, changed_by = $8, changed_at = $9 \
+                 WHERE id = $10 AND version = $11",
+            )
+            .bind(version)
+            .bind(&answer.answer)
+            .bind(&answer.source.url)
+            .bind(&answer.source.title)
+            .bind(&examples)
+            .bind(answer.audience.as_str())
+            .bind(i64::from(answer.enabled))
+            .bind(actor)
+            .bind(now)
+            .bind(&answer.id)
+            .bind(current.version)
+            .execute(&mut **transaction)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(CuratedError::Conflict(answer.id.clone()));
+            }
+            version
+        }
+    };
+    sqlx::query(&format!(
+        "INSERT INTO curated_answer_versions (answer_id, {COLUMNS}) \
+         SELECT id, {COLUMNS} FROM curated_answers WHERE id = $1"
+    ))
+    .bind(&answer.id)
+    .execute(&mut **transaction)
+    .await?;
+    record_audit(transaction, actor, action, &answer.id, &format!("version {version}")).await?;
+    Ok(Saved { id: answer.id.clone(), change, version })
 }
 
 /// A stored answer from its row; values councilbot does not know are errors, not defaults.
@@ -279,6 +349,18 @@ mod tests {
                 ("cli", "add_curated_answer", "council-tax-payment-dates", "version 1"),
             ]
         );
+
+        // A change made from an older version is refused, and so is a new answer with a taken id.
+        let stale = answer("Eleven instalments.", false);
+        assert!(matches!(store.save(&stale, Some(2), "editor").await, Err(CuratedError::Conflict(_))));
+        assert!(matches!(store.save(&stale, None, "editor").await, Err(CuratedError::Exists(_))));
+        let saved = store.save(&stale, Some(3), "editor").await.unwrap();
+        assert_eq!((saved.change, saved.version), (Change::Changed, 4));
+        assert_eq!(store.get("council-tax-payment-dates").await.unwrap().unwrap().answer.answer, "Eleven instalments.");
+        // A file holding the first version is an old copy; one holding the latest, or new words, is not.
+        assert!(store.is_older_version(&first).await.unwrap());
+        assert!(!store.is_older_version(&stale).await.unwrap());
+        assert!(!store.is_older_version(&answer("Twelve instalments.", true)).await.unwrap());
 
         // A value the code does not know is an error, not a default.
         sqlx::query("UPDATE curated_answers SET audience = 'everyone'")

@@ -7,7 +7,7 @@ use knowledge_base::Audience;
 use serde::Deserialize;
 
 use super::half::Half;
-use super::question_type::QuestionType;
+use crate::answer::QuestionType;
 use crate::error::{Error, Result};
 
 /// A golden set: questions with what a right answer must show.

@@ -4,17 +4,16 @@
 
 mod golden;
 mod half;
-mod question_type;
 mod report;
 
 use std::time::Instant;
 
 use knowledge_base::KnowledgeBase;
 
+pub use crate::answer::QuestionType;
 pub(crate) use golden::located;
 pub use golden::{GoldenQuestion, GoldenSet};
 pub use half::Half;
-pub use question_type::QuestionType;
 pub use report::{Calibration, EvalReport, Measures, Miss, MissReason, TypeMeasures};
 use report::{Outcome, by_type, calibrate};
 

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::half::Half;
-use super::question_type::QuestionType;
+use crate::answer::QuestionType;
 
 /// The measured quality of answers on a golden set.
 #[derive(Debug, Clone, Serialize)]

@@ -75,6 +75,7 @@ impl Council {
         let database = storage::Database::connect(url).await.expect("database");
         let store = ConversationStore::open(database.clone()).await.expect("store");
         let curated = bot::curated::CuratedStore::open(&store).await.expect("curated answers");
+        let examples = bot::service_examples::ServiceExampleStore::open(&store).await.expect("service examples");
         let journal = Journal::open(database).await.expect("journal");
         let (catalogue, errors) = Catalogue::load(&[council_workflows()]);
         assert!(errors.is_empty(), "{errors:?}");
@@ -86,6 +87,7 @@ impl Council {
             runner: Some(Arc::new(runner)),
             services: Services::with_knowledge(catalogue, knowledge),
             curated,
+            examples,
             model: model.map(LanguageModel::new),
             settings: EngineSettings::default(),
             clock: Arc::new(|| {

@@ -44,7 +44,9 @@ pub enum Role {
     None,
     /// Works the queue of escalations.
     Supervisor,
-    /// A supervisor who also sees the audit log.
+    /// A supervisor who also writes curated answers and adds examples to services.
+    Editor,
+    /// An editor who also sees the audit log.
     Admin,
 }
 
@@ -54,6 +56,7 @@ impl Role {
         match self {
             Role::None => "none",
             Role::Supervisor => "supervisor",
+            Role::Editor => "editor",
             Role::Admin => "admin",
         }
     }
@@ -63,6 +66,7 @@ impl Role {
         match text {
             "none" => Some(Role::None),
             "supervisor" => Some(Role::Supervisor),
+            "editor" => Some(Role::Editor),
             "admin" => Some(Role::Admin),
             _ => None,
         }

@@ -1,10 +1,13 @@
 //! The supervisor console under `/console`: sign-in (local accounts or OpenID Connect), signing
 //! out (here or everywhere), the live queue of escalations, each escalation with its transcript,
-//! details and run, the audit log and the figures.
+//! details and run, the audit log, the figures, and the curated answers and examples of services
+//! that editors write.
 
 pub mod accounts;
+pub mod answers;
 pub mod auth;
 mod charts;
+pub mod examples;
 pub mod hashing;
 pub mod oidc;
 pub mod pages;
@@ -42,6 +45,12 @@ pub fn router() -> Router<AppState> {
         .route("/console/audit", get(pages::audit))
         .route("/console/figures", get(pages::figures))
         .route("/console/figures.csv", get(pages::figures_csv))
+        .route("/console/answers", get(answers::list))
+        .route("/console/answers/new", get(answers::new_form).post(answers::create))
+        .route("/console/answers/{id}", get(answers::show).post(answers::update))
+        .route("/console/answers/{id}/switch", post(answers::switch))
+        .route("/console/examples", get(examples::list).post(examples::add))
+        .route("/console/examples/remove", post(examples::remove))
 }
 
 /// `GET /console/oidc/login`: off to the council's sign-in service, with a short-lived cookie

@@ -33,6 +33,8 @@ pub struct OidcSettings {
     pub roles_claim: String,
     /// The role value that makes someone a supervisor.
     pub supervisor_role: String,
+    /// The role value that makes someone an editor.
+    pub editor_role: String,
     /// The role value that makes someone an admin.
     pub admin_role: String,
 }
@@ -208,6 +210,8 @@ impl OidcProvider {
             .unwrap_or_default();
         let role = if roles.contains(&self.settings.admin_role) {
             Role::Admin
+        } else if roles.contains(&self.settings.editor_role) {
+            Role::Editor
         } else if roles.contains(&self.settings.supervisor_role) {
             Role::Supervisor
         } else {

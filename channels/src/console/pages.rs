@@ -57,7 +57,8 @@ pub fn duration_text(millis: i64) -> String {
     }
 }
 
-fn clock(millis: i64) -> String {
+/// A time as UK clock time, `YYYY-MM-DD HH:MM`.
+pub(super) fn clock(millis: i64) -> String {
     let local = rpa::calendar::uk_local_millis(millis);
     let minute = local.rem_euclid(86_400_000) / 60_000;
     format!("{} {:02}:{:02}", rpa::calendar::date_of_millis(local), minute / 60, minute % 60)
@@ -329,7 +330,8 @@ async fn queue_rows(state: &AppState) -> Vec<Value> {
     rows
 }
 
-fn shorten(text: &str, most: usize) -> String {
+/// A text cut to at most `most` characters, with an ellipsis when cut.
+pub(super) fn shorten(text: &str, most: usize) -> String {
     if text.chars().count() <= most {
         return text.to_string();
     }
@@ -764,13 +766,24 @@ pub async fn figures(State(state): State<AppState>, Signed(who): Signed, Query(q
         figures.days.iter().map(|day| (day.date[5..].to_string(), day.conversations, day.escalations)).collect();
     let reasons: Vec<(String, u64)> =
         figures.escalations_by_reason.iter().map(|(reason, count)| (reason_text(reason).to_string(), *count)).collect();
+    // Each question it could not answer can become a curated answer, or an example of a service.
+    let gaps: Vec<Value> = figures
+        .content_gaps
+        .iter()
+        .map(|gap| {
+            let question: String = form_urlencoded::byte_serialize(gap.question.as_bytes()).collect();
+            let write = format!("/console/answers/new?question={question}");
+            json!({"question": gap.question, "times": gap.times, "write": write})
+        })
+        .collect();
     let council = &state.engine.settings().council;
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     state.templates.page(
         status,
         "figures.html",
         json!({"council": council, "title": "Figures", "who": who, "csrf": who.csrf, "page": "figures",
-               "f": figures, "problem": problem,
+               "f": figures, "problem": problem, "gaps": gaps, "can_edit": super::answers::can_edit(&who),
+               "services": super::examples::service_choices(&state),
                "containment": format!("{:.0}%", figures.containment * 100.0),
                "first_response": minutes_text(figures.median_minutes_to_first_response),
                "resolution": minutes_text(figures.median_minutes_to_resolution),

@@ -4,7 +4,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 use tantivy::collector::{DocSetCollector, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
@@ -16,6 +16,16 @@ use crate::error::{Error, Result};
 
 /// The byte Tantivy puts between the levels of a stored facet.
 const FACET_SEPARATOR: char = '\u{0}';
+
+/// How many passages more than asked for are searched, to make up for near-duplicates dropped.
+const DUPLICATES_ALLOWED: usize = 4;
+
+/// The share of words two passages must share to count as the same text (the same notice on
+/// several pages, a page copied under another address).
+const DUPLICATE_OVERLAP: f32 = 0.9;
+
+/// How much a query word's matches in its other fields add to its best one.
+const FIELD_TIE_BREAKER: f32 = 0.3;
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
@@ -182,14 +192,27 @@ impl KnowledgeBase {
         let mut facet_collector = FacetCollector::for_field("service_area");
         facet_collector.add_facet(Facet::root());
         let (top, facet_counts) = searcher
-            .search(&query, &(TopDocs::with_limit(request.limit.max(1)).order_by_score(), facet_collector))
+            .search(
+                &query,
+                &(TopDocs::with_limit(request.limit.max(1) + DUPLICATES_ALLOWED).order_by_score(), facet_collector),
+            )
             .map_err(failed)?;
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body).map_err(failed)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
-        let hits = top
-            .into_iter()
-            .map(|(score, address)| self.hit(&searcher, &snippets, score, address))
-            .collect::<Result<Vec<_>>>()?;
+        let mut hits: Vec<Hit> = Vec::new();
+        let mut seen: Vec<std::collections::HashSet<String>> = Vec::new();
+        for (score, address) in top {
+            let hit = self.hit(&searcher, &snippets, score, address)?;
+            let words = word_set(&hit.text);
+            if seen.iter().any(|other| near_duplicate(other, &words)) {
+                continue;
+            }
+            seen.push(words);
+            hits.push(hit);
+            if hits.len() >= request.limit.max(1) {
+                break;
+            }
+        }
         let mut facets: Vec<(String, u64)> = facet_counts
             .get(Facet::root())
             .map(|(facet, count)| (facet.to_path_string().trim_start_matches('/').to_string(), count))
@@ -346,11 +369,21 @@ impl KnowledgeBase {
             return None;
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // A word counts once, where it counts most (title, headings or text), and a little for
+        // the other places it is found: a heading that repeats a common word must not outweigh
+        // a passage that holds the question's rarer words.
         for (term, _) in &known {
-            for (field, boost) in self.fields.boosted_text() {
-                let query = TermQuery::new(Term::from_field_text(field, &term.term), IndexRecordOption::WithFreqs);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
-            }
+            let in_fields: Vec<Box<dyn Query>> = self
+                .fields
+                .boosted_text()
+                .into_iter()
+                .map(|(field, boost)| {
+                    let query = TermQuery::new(Term::from_field_text(field, &term.term), IndexRecordOption::WithFreqs);
+                    Box::new(BoostQuery::new(Box::new(query), boost)) as Box<dyn Query>
+                })
+                .collect();
+            clauses
+                .push((Occur::Should, Box::new(DisjunctionMaxQuery::with_tie_breaker(in_fields, FIELD_TIE_BREAKER))));
         }
         for (term, _) in &known {
             for alternative in &term.alternatives {
@@ -440,6 +473,17 @@ impl KnowledgeBase {
             snippet,
         })
     }
+}
+
+/// The distinct lowercase words of a text.
+fn word_set(text: &str) -> std::collections::HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// Whether two passages' words are so alike that the second adds nothing (Jaccard similarity).
+fn near_duplicate(a: &std::collections::HashSet<String>, b: &std::collections::HashSet<String>) -> bool {
+    let union = a.union(b).count();
+    union > 0 && a.intersection(b).count() as f32 / union as f32 >= DUPLICATE_OVERLAP
 }
 
 /// A stored heading path as its headings.
