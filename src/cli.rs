@@ -317,16 +317,9 @@ pub enum AnswersCommand {
         json: bool,
     },
     /// Write every answer as it stands now into a directory, one `ID.yaml` file each.
-    Export {
-        /// The directory to write to (made if missing; files of the same name are replaced).
-        dir: PathBuf,
-    },
+    Export(ExportArgs),
     /// List the answers with their version, state and page.
-    List {
-        /// Print them as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
 }
 
 /// Subcommands of `examples`.
@@ -344,16 +337,24 @@ pub enum ExamplesCommand {
     },
     /// Write the examples of every service that has or had some into a directory, one
     /// `SERVICE.yaml` file each.
-    Export {
-        /// The directory to write to (made if missing; files of the same name are replaced).
-        dir: PathBuf,
-    },
+    Export(ExportArgs),
     /// List the examples added to services, with who added them and when.
-    List {
-        /// Print them as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
+}
+
+/// Options of `answers export` and `examples export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The directory to write to (made if missing; files of the same name are replaced).
+    pub dir: PathBuf,
+}
+
+/// Options of `answers list` and `examples list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print them as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Options of `workflow run`.
@@ -454,6 +455,9 @@ pub struct EvalArgs {
     /// The confidence threshold to evaluate with [default: the built-in threshold].
     #[arg(long, value_name = "CONFIDENCE", value_parser = parse_fraction)]
     pub min_confidence: Option<f32>,
+    /// Answer with the language model configured under `[llm]`, from the same passages.
+    #[arg(long, conflicts_with = "min_confidence")]
+    pub model: bool,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

@@ -26,6 +26,26 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints a list: as JSON when `json`, else one `line` a value, or `empty` (which says how to
+/// fill the list) when it has none.
+pub fn print_list<T: Serialize>(
+    values: &[T],
+    json: bool,
+    empty: &str,
+    line: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&values);
+    }
+    if values.is_empty() {
+        println!("{empty}");
+    }
+    for value in values {
+        println!("{}", line(value));
+    }
+    Ok(())
+}
+
 /// Prints text on standard output; a reader that stops early (`| head`) is not an error.
 pub fn print_text(text: &str) -> anyhow::Result<()> {
     use std::io::Write;

@@ -462,7 +462,7 @@ async fn the_accessibility_check_finds_problems_when_there_are_some() {
 async fn an_editor_writes_an_answer_and_adds_an_example_on_accessible_pages() {
     let server = Server::start("", &[]);
     server.add_staff("eve", "Eve Edwards", "editor");
-    crate::console_answers::ask(&crate::console::client(), &server, "do you sell fishing licences for the canal").await;
+    crate::console::ask(&crate::console::client(), &server, "do you sell fishing licences for the canal").await;
     let driver = chromedriver().await;
     let editor = browser(&driver, true).await;
     editor.goto(&format!("{}/console/login", server.url)).await.unwrap();

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::support::{Councilbot, Server};
+use crate::support::{Councilbot, STAFF_PASSWORD, Server};
 
 /// A browser: it keeps cookies and does not follow redirects.
 pub(crate) fn client() -> reqwest::Client {
@@ -60,15 +60,36 @@ pub(crate) async fn csrf_of(client: &reqwest::Client, server: &Server) -> String
     hidden(&page, "csrf")
 }
 
-/// A resident asks for a person; returns the conversation.
-pub(crate) async fn resident_asks_for_a_person(client: &reqwest::Client, server: &Server) -> String {
+/// A new browser signed in as `username` (with the staff password), and its session's CSRF token.
+pub(crate) async fn signed_in(server: &Server, username: &str) -> (reqwest::Client, String) {
+    let browser = client();
+    let signed = sign_in(&browser, server, username, STAFF_PASSWORD).await;
+    assert_eq!(signed.status(), 200);
+    let csrf = csrf_of(&browser, server).await;
+    (browser, csrf)
+}
+
+/// Starts a conversation; returns its id.
+pub(crate) async fn start_conversation(client: &reqwest::Client, server: &Server) -> String {
     let created: Value =
         client.post(format!("{}/api/v1/conversations", server.url)).send().await.unwrap().json().await.unwrap();
-    let id = created["id"].as_str().unwrap().to_string();
+    created["id"].as_str().unwrap().to_string()
+}
+
+/// Starts a conversation and says one thing in it; returns the replies.
+pub(crate) async fn ask(client: &reqwest::Client, server: &Server, text: &str) -> Vec<Value> {
+    let id = start_conversation(client, server).await;
+    say(client, server, &id, text).await
+}
+
+/// A resident asks for a person; returns the conversation.
+pub(crate) async fn resident_asks_for_a_person(client: &reqwest::Client, server: &Server) -> String {
+    let id = start_conversation(client, server).await;
     say(client, server, &id, "my email is jo@example.org, can I speak to someone").await;
     id
 }
 
+/// Says something in a conversation; returns the replies.
 async fn say(client: &reqwest::Client, server: &Server, id: &str, text: &str) -> Vec<Value> {
     let body: Value = client
         .post(format!("{}/api/v1/conversations/{id}/messages", server.url))

@@ -3,33 +3,16 @@
 //! someone else saved is shown rather than lost, and a question the assistant could not answer
 //! on the figures opens a new answer with it filled in.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::console::{client, csrf_of, hidden, sign_in};
-use crate::support::{Councilbot, STAFF_PASSWORD, Server};
+use crate::console::{ask, client, hidden, signed_in};
+use crate::support::{Councilbot, Server};
 
 /// A question the sample council's pages do not answer.
 const UNANSWERED: &str = "do you sell fishing licences for the canal";
 /// Words only the answer written in the console says.
 const WRITTEN: &str = "Fishing licences for the canal are sold by the Canal and River Trust";
 const PAGE: &str = "https://www.eastbrook.gov.uk/contact/contact-us";
-
-/// Starts a conversation and says one thing in it; returns the replies.
-pub(crate) async fn ask(client: &reqwest::Client, server: &Server, text: &str) -> Vec<Value> {
-    let created: Value =
-        client.post(format!("{}/api/v1/conversations", server.url)).send().await.unwrap().json().await.unwrap();
-    let id = created["id"].as_str().unwrap();
-    let body: Value = client
-        .post(format!("{}/api/v1/conversations/{id}/messages", server.url))
-        .json(&json!({"text": text}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["replies"].as_array().cloned().unwrap_or_default()
-}
 
 /// The text of the first reply, with the addresses it cites.
 fn first_text(replies: &[Value]) -> (String, Vec<String>) {
@@ -56,14 +39,6 @@ fn new_answer(csrf: &str, id: &str, answer: &str, examples: &str, url: &str) -> 
     .iter()
     .map(|(name, value)| (name.to_string(), value.to_string()))
     .collect()
-}
-
-async fn signed_in(server: &Server, username: &str) -> (reqwest::Client, String) {
-    let browser = client();
-    let signed = sign_in(&browser, server, username, STAFF_PASSWORD).await;
-    assert_eq!(signed.status(), 200);
-    let csrf = csrf_of(&browser, server).await;
-    (browser, csrf)
 }
 
 #[tokio::test]

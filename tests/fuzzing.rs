@@ -169,7 +169,7 @@ fn twilio_signature(url: &str, params: &BTreeMap<String, String>) -> String {
 }
 
 /// Runs `cases` generated requests and checks each answer is not a server error.
-fn fuzz<S: Strategy>(name: &str, strategy: S, send: impl Fn(S::Value) -> Answer)
+fn fuzz<S: Strategy>(server: &Server, name: &str, strategy: S, send: impl Fn(S::Value) -> Answer)
 where
     S::Value: std::fmt::Debug,
 {
@@ -190,7 +190,13 @@ where
         Ok(())
     });
     if let Err(failure) = outcome {
-        panic!("{failure}");
+        let errors: Vec<String> = server
+            .log()
+            .lines()
+            .filter(|line| line.contains("ERROR") || line.contains("WARN"))
+            .map(str::to_string)
+            .collect();
+        panic!("{failure}\nwhat the server logged:\n{}", errors.join("\n"));
     }
     // Enough requests get past authentication and parsing to reach what handles them.
     let statuses = statuses.into_inner();
@@ -208,7 +214,9 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
     assert_eq!(status, 201, "{created}");
     let conversation: Value = serde_json::from_str(&created).unwrap();
     let path = format!("/api/v1/conversations/{}/messages", conversation["id"].as_str().unwrap());
-    fuzz("chat", mutated(json!({"text": "hello"}), &["text", "choice"]), |body| target.send(target.post(&path, &body)));
+    fuzz(&target.server, "chat", mutated(json!({"text": "hello"}), &["text", "choice"]), |body| {
+        target.send(target.post(&path, &body))
+    });
 
     // Bot Framework activities, each with a valid token for the serviceUrl it names.
     let base = activity(&RESIDENT, &target.microsoft.service_url(), "message", "fuzz");
@@ -233,7 +241,7 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
     ];
     let service_url = target.microsoft.service_url();
     let other_apps_base = base.clone();
-    fuzz("teams", (mutated(base, fields), awkward_text()), |(mut body, text)| {
+    fuzz(&target.server, "teams", (mutated(base, fields), awkward_text()), |(mut body, text)| {
         if let Body::Json(Value::Object(activity)) = &mut body {
             activity.entry("text").or_insert(json!(text));
         }
@@ -275,7 +283,7 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
     let from = prop_oneof![3 => "\\+447700900[0-9]{3}", 1 => awkward_text()];
     let fields = (from, awkward_text(), prop::option::of("[A-Za-z0-9]{0,40}"), extra);
     let sent = std::cell::Cell::new(0u32);
-    fuzz("twilio", fields, |(from, body, sid, extra)| {
+    fuzz(&target.server, "twilio", fields, |(from, body, sid, extra)| {
         sent.set(sent.get() + 1);
         let generated = format!("SM{:032x}", sent.get());
         let sid = sid.unwrap_or(generated);
@@ -301,11 +309,11 @@ fn whatever_arrives_from_outside_is_answered_without_a_server_error() {
         "date_received": "2026-12-01T10:00:00.000000Z",
     });
     let fields = &["id", "source_number", "destination_number", "message", "date_received"];
-    fuzz("notify", mutated(message, fields), |body| {
+    fuzz(&target.server, "notify", mutated(message, fields), |body| {
         target.send(target.post("/channels/sms/notify", &body).bearer_auth(NOTIFY_CALLBACK_TOKEN))
     });
     let receipt = json!({"id": "a3ee7f3e-0b5d-4b8e-8f4a-5a0f2b4a1d11", "status": "delivered", "to": "447700900123"});
-    fuzz("notify receipts", mutated(receipt, &["id", "status", "to", "reference"]), |body| {
+    fuzz(&target.server, "notify receipts", mutated(receipt, &["id", "status", "to", "reference"]), |body| {
         target.send(target.post("/channels/sms/notify/status", &body).bearer_auth(NOTIFY_CALLBACK_TOKEN))
     });
 
@@ -356,7 +364,7 @@ fn whatever_is_typed_into_the_console_sign_in_is_answered_without_a_server_error
     // Each attempt from a loopback address of its own, so the limits on an address do not
     // stop the attempts before they reach the accounts.
     let sent = std::cell::Cell::new(0u32);
-    fuzz("console sign-in", attempt, |attempt| {
+    fuzz(&server, "console sign-in", attempt, |attempt| {
         sent.set(sent.get() + 1);
         let n = sent.get();
         let address = std::net::IpAddr::from([127, 1, (n / 250) as u8, (n % 250 + 1) as u8]);

@@ -2,8 +2,7 @@
 //! figures as an example of a service, starts that service in the chat at once; examples are
 //! removed on their page, and imported, exported and listed by `councilbot examples`.
 
-use crate::console::{client, csrf_of, sign_in};
-use crate::console_answers::ask;
+use crate::console::{ask, client, csrf_of, sign_in};
 use crate::support::{Councilbot, STAFF_PASSWORD, Server};
 
 /// A resident's way of saying their bin was missed that the workflow's examples do not catch.
@@ -13,6 +12,20 @@ const FIRST_QUESTION: &str = "What is your postcode?";
 
 fn texts(replies: &[serde_json::Value]) -> String {
     replies.iter().filter_map(|reply| reply["text"].as_str()).collect::<Vec<_>>().join("\n")
+}
+
+/// Sends the form of the examples page to `path`: `/console/examples` adds the example,
+/// `/console/examples/remove` removes it.
+async fn send_example(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    csrf: &str,
+    service: &str,
+    example: &str,
+) -> reqwest::Response {
+    let form = [("csrf", csrf), ("service", service), ("example", example)];
+    client.post(format!("{}{path}", server.url)).form(&form).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -30,12 +43,8 @@ async fn a_message_added_as_an_example_from_the_figures_starts_its_service_in_th
     let figures = supervisor.get(format!("{}/console/figures", server.url)).send().await.unwrap().text().await.unwrap();
     assert!(figures.contains(NOT_UNDERSTOOD) && !figures.contains("Add as an example"), "{figures}");
     let csrf = csrf_of(&supervisor, &server).await;
-    let refused = supervisor
-        .post(format!("{}/console/examples", server.url))
-        .form(&[("csrf", csrf.as_str()), ("service", "report_missed_bin"), ("example", NOT_UNDERSTOOD)])
-        .send()
-        .await
-        .unwrap();
+    let refused =
+        send_example(&supervisor, &server, "/console/examples", &csrf, "report_missed_bin", NOT_UNDERSTOOD).await;
     assert_eq!(refused.status(), 403);
 
     let editor = client();
@@ -46,23 +55,13 @@ async fn a_message_added_as_an_example_from_the_figures_starts_its_service_in_th
     let csrf = csrf_of(&editor, &server).await;
 
     // Without a service chosen, the page says so next to the list of services.
-    let unchosen = editor
-        .post(format!("{}/console/examples", server.url))
-        .form(&[("csrf", csrf.as_str()), ("service", ""), ("example", NOT_UNDERSTOOD)])
-        .send()
-        .await
-        .unwrap();
+    let unchosen = send_example(&editor, &server, "/console/examples", &csrf, "", NOT_UNDERSTOOD).await;
     assert_eq!(unchosen.status(), 422);
     let page = unchosen.text().await.unwrap();
     assert!(page.contains("<a href=\"#service\">Choose the service the example asks for</a>"), "{page}");
     assert!(page.contains(&format!("value=\"{NOT_UNDERSTOOD}\"")), "the example is kept: {page}");
 
-    let added = editor
-        .post(format!("{}/console/examples", server.url))
-        .form(&[("csrf", csrf.as_str()), ("service", "report_missed_bin"), ("example", NOT_UNDERSTOOD)])
-        .send()
-        .await
-        .unwrap();
+    let added = send_example(&editor, &server, "/console/examples", &csrf, "report_missed_bin", NOT_UNDERSTOOD).await;
     assert_eq!(added.status(), 303);
     let location = added.headers()["location"].to_str().unwrap().to_string();
     let page = editor.get(format!("{}{location}", server.url)).send().await.unwrap().text().await.unwrap();
@@ -74,12 +73,8 @@ async fn a_message_added_as_an_example_from_the_figures_starts_its_service_in_th
     assert!(after.contains(FIRST_QUESTION), "{after}");
 
     // Removed, it is not recognised any more; both changes are audited under the editor's name.
-    let removed = editor
-        .post(format!("{}/console/examples/remove", server.url))
-        .form(&[("csrf", csrf.as_str()), ("service", "report_missed_bin"), ("example", NOT_UNDERSTOOD)])
-        .send()
-        .await
-        .unwrap();
+    let removed =
+        send_example(&editor, &server, "/console/examples/remove", &csrf, "report_missed_bin", NOT_UNDERSTOOD).await;
     assert_eq!(removed.status(), 303);
     let again = texts(&ask(&resident, &server, NOT_UNDERSTOOD).await);
     assert!(!again.contains(FIRST_QUESTION), "{again}");

@@ -12,6 +12,7 @@ mod conversations;
 mod corpora;
 mod curated_answers;
 mod evaluation;
+mod evaluation_model;
 mod fuzzing;
 mod indexing;
 mod instances;

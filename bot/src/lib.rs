@@ -2,6 +2,7 @@
 //! by conversation, escalation to people, and how well it all does.
 
 pub mod answer;
+mod audited;
 pub mod conversation;
 pub mod curated;
 mod error;
@@ -19,3 +20,4 @@ mod yaml_file;
 pub use answer::{Answer, AnswerSettings, Citation, ExtractiveAnswerer};
 pub use conversation::{Engine, EngineError, EngineParts, EngineSettings, Inbound, InboundContent, Reply};
 pub use error::{Error, Result};
+pub use yaml_file::FilesError;

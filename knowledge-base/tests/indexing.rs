@@ -158,3 +158,20 @@ fn indexing_a_missing_directory_is_an_error_naming_it() {
     .expect_err("missing directory");
     assert!(error.to_string().contains("no-such-content"), "{error}");
 }
+
+#[test]
+fn an_index_of_an_older_layout_is_rebuilt_rather_than_refused() {
+    let site = Site::new();
+    site.index();
+    // An older release's index: its schema lacks a field this one searches.
+    let meta = site.index_dir().join("meta.json");
+    let mut layout: serde_json::Value = serde_json::from_slice(&std::fs::read(&meta).expect("meta")).expect("json");
+    let fields = layout["schema"].as_array_mut().expect("schema fields");
+    fields.retain(|field| field["name"] != "url_words");
+    std::fs::write(&meta, serde_json::to_vec(&layout).expect("json")).expect("write meta");
+    assert!(KnowledgeBase::open(&site.index_dir()).is_err(), "the older layout cannot be searched as it is");
+
+    let (report, _) = site.index();
+    assert_eq!(report.added, 4, "{report:?}");
+    assert_eq!(top_url(&site.open(), "band d").as_deref(), Some("https://www.test.gov.uk/council-tax/bands"));
+}

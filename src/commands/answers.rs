@@ -7,17 +7,30 @@ use anyhow::Result;
 use bot::conversation::ConversationStore;
 use bot::curated::{Change, CuratedStore, write_answers};
 
-use crate::cli::AnswersCommand;
-use crate::output::print_json;
+use crate::cli::{AnswersCommand, ExportArgs, ListArgs};
+use crate::output::{print_json, print_list};
 
 /// Who the audit log names for changes imported from the command line.
-const CLI_ACTOR: &str = "cli";
+pub(super) const CLI_ACTOR: &str = "cli";
 
-pub fn run(database_url: &str, command: AnswersCommand) -> Result<ExitCode> {
+/// Runs `work` on a runtime of its own with the conversations' database open, where the council's
+/// curated answers and examples of services are kept.
+pub(super) fn with_conversations(
+    database_url: &str,
+    work: impl AsyncFnOnce(&ConversationStore) -> Result<()>,
+) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let conversations = ConversationStore::open(storage::Database::connect(database_url).await?).await?;
-        let store = CuratedStore::open(&conversations).await?;
+        work(&conversations).await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Runs `councilbot answers`.
+pub fn run(database_url: &str, command: AnswersCommand) -> Result<ExitCode> {
+    with_conversations(database_url, async |conversations| {
+        let store = CuratedStore::open(conversations).await?;
         match command {
             AnswersCommand::Import { dir, json } => {
                 let saved = bot::curated::import(&store, &dir, CLI_ACTOR).await?;
@@ -38,32 +51,26 @@ pub fn run(database_url: &str, command: AnswersCommand) -> Result<ExitCode> {
                     println!("{} answer(s) imported from {}; {unchanged} unchanged", saved.len(), dir.display());
                 }
             }
-            AnswersCommand::Export { dir } => {
+            AnswersCommand::Export(ExportArgs { dir }) => {
                 let answers: Vec<_> = store.current().await?.into_iter().map(|stored| stored.answer).collect();
                 let written = write_answers(&dir, &answers)?;
                 println!("{} answer(s) written to {}", written.len(), dir.display());
             }
-            AnswersCommand::List { json } => {
-                let answers = store.current().await?;
-                if json {
-                    print_json(&answers)?;
-                } else if answers.is_empty() {
-                    println!("no curated answers; import some with `councilbot answers import DIR`");
-                } else {
-                    for stored in answers {
-                        let answer = &stored.answer;
-                        println!(
-                            "{:<40} v{:<4} {:<4} {:<9} {}",
-                            answer.id,
-                            stored.version,
-                            if answer.enabled { "on" } else { "off" },
-                            answer.audience.as_str(),
-                            answer.source.url
-                        );
-                    }
-                }
+            AnswersCommand::List(ListArgs { json }) => {
+                let empty = "no curated answers; import some with `councilbot answers import DIR`";
+                print_list(&store.current().await?, json, empty, |stored| {
+                    let answer = &stored.answer;
+                    format!(
+                        "{:<40} v{:<4} {:<4} {:<9} {}",
+                        answer.id,
+                        stored.version,
+                        if answer.enabled { "on" } else { "off" },
+                        answer.audience.as_str(),
+                        answer.source.url
+                    )
+                })?;
             }
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(())
     })
 }

@@ -5,22 +5,18 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use bot::conversation::{ConversationStore, Services};
+use bot::conversation::Services;
 use bot::service_examples::{ServiceExampleStore, write_examples};
 use rpa::workflow::Catalogue;
 
-use crate::cli::ExamplesCommand;
-use crate::output::print_json;
-
-/// Who the audit log names for changes imported from the command line.
-const CLI_ACTOR: &str = "cli";
+use super::answers::{CLI_ACTOR, with_conversations};
+use crate::cli::{ExamplesCommand, ExportArgs, ListArgs};
+use crate::output::{print_json, print_list};
 
 /// Runs `councilbot examples`; `workflows` are read to warn of examples for services none offers.
 pub fn run(database_url: &str, workflows: &Path, command: ExamplesCommand) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let conversations = ConversationStore::open(storage::Database::connect(database_url).await?).await?;
-        let store = ServiceExampleStore::open(&conversations).await?;
+    with_conversations(database_url, async |conversations| {
+        let store = ServiceExampleStore::open(conversations).await?;
         match command {
             ExamplesCommand::Import { dir, json } => {
                 let imported = bot::service_examples::import(&store, &dir, CLI_ACTOR).await?;
@@ -45,24 +41,18 @@ pub fn run(database_url: &str, workflows: &Path, command: ExamplesCommand) -> Re
                     );
                 }
             }
-            ExamplesCommand::Export { dir } => {
+            ExamplesCommand::Export(ExportArgs { dir }) => {
                 let written = write_examples(&dir, &store.by_service().await?)?;
                 println!("{} service(s) written to {}", written.len(), dir.display());
             }
-            ExamplesCommand::List { json } => {
-                let examples = store.current().await?;
-                if json {
-                    print_json(&examples)?;
-                } else if examples.is_empty() {
-                    println!("no examples added to services; import some with `councilbot examples import DIR`");
-                } else {
-                    for added in examples {
-                        println!("{:<28} {:<20} {}", added.service, added.added_by, added.example);
-                    }
-                }
+            ExamplesCommand::List(ListArgs { json }) => {
+                let empty = "no examples added to services; import some with `councilbot examples import DIR`";
+                print_list(&store.current().await?, json, empty, |added| {
+                    format!("{:<28} {:<20} {}", added.service, added.added_by, added.example)
+                })?;
             }
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(())
     })
 }
 

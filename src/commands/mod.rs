@@ -92,7 +92,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Search(args) => search::run(&open(&index_dir, &config)?, args),
         Command::Ask(args) => ask::run(&open(&index_dir, &config)?, args),
-        Command::Eval(args) => eval::run(&open(&index_dir, &config)?, args),
+        Command::Eval(args) => eval::run(&index_dir, &config, args),
         Command::Tokenizer(command) => tokenizer::run(command),
         Command::Workflow(command) => workflow::run(&places, command),
         Command::Config(ConfigCommand::Check) => {

@@ -172,14 +172,7 @@ async fn import_curated_answers(engine: &Engine, directory: &Path) {
         Ok((saved, kept)) => {
             let changed = saved.iter().filter(|answer| answer.change != bot::curated::Change::Unchanged).count();
             eprintln!("curated answers: {} in {} ({changed} changed)", saved.len() + kept.len(), directory.display());
-            if !kept.is_empty() {
-                eprintln!(
-                    "  changed in the console since their files were written, and kept: {} \
-                     (`councilbot answers export {}` brings the files up to date)",
-                    kept.join(", "),
-                    directory.display()
-                );
-            }
+            tell_of_kept(&kept, "answers", directory);
         }
         Err(error) => eprintln!(
             "warning: the curated answers in {} were not imported; those stored before are given:\n{error}",
@@ -204,14 +197,7 @@ async fn import_service_examples(engine: &Engine, directory: &Path) {
                 imported.len() + kept.len(),
                 directory.display()
             );
-            if !kept.is_empty() {
-                eprintln!(
-                    "  changed in the console since their files were written, and kept: {} \
-                     (`councilbot examples export {}` brings the files up to date)",
-                    kept.join(", "),
-                    directory.display()
-                );
-            }
+            tell_of_kept(&kept, "examples", directory);
             let names = imported.iter().map(|set| set.service.as_str());
             super::examples::warn_of_unknown_services(names, &engine.services());
         }
@@ -219,6 +205,19 @@ async fn import_service_examples(engine: &Engine, directory: &Path) {
             "warning: the examples of services in {} were not imported; those stored before are used:\n{error}",
             directory.display()
         ),
+    }
+}
+
+/// Tells of what an import at start left as it was changed in the console, named in `kept`,
+/// and how `councilbot COMMAND export` brings the files of `directory` up to date.
+fn tell_of_kept(kept: &[String], command: &str, directory: &Path) {
+    if !kept.is_empty() {
+        eprintln!(
+            "  changed in the console since their files were written, and kept: {} \
+             (`councilbot {command} export {}` brings the files up to date)",
+            kept.join(", "),
+            directory.display()
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use channels::console::accounts::{Accounts, Role};
 
 use crate::cli::StaffCommand;
-use crate::output::print_json;
+use crate::output::print_list;
 
 pub fn run(database_url: &str, command: StaffCommand) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -27,23 +27,17 @@ pub fn run(database_url: &str, command: StaffCommand) -> Result<ExitCode> {
                 println!("removed {username}");
             }
             StaffCommand::List { json } => {
-                let list = accounts.list().await?;
-                if json {
-                    print_json(&list)?;
-                } else if list.is_empty() {
-                    println!("no accounts; add one with `councilbot staff add NAME --role admin`");
-                } else {
-                    for account in list {
-                        println!(
-                            "{:<24} {:<11} {:<6} {}{}",
-                            account.username,
-                            account.role.as_str(),
-                            account.source,
-                            account.display_name,
-                            if account.sign_ins_slowed { " (sign-ins slowed after failed ones)" } else { "" }
-                        );
-                    }
-                }
+                let empty = "no accounts; add one with `councilbot staff add NAME --role admin`";
+                print_list(&accounts.list().await?, json, empty, |account| {
+                    format!(
+                        "{:<24} {:<11} {:<6} {}{}",
+                        account.username,
+                        account.role.as_str(),
+                        account.source,
+                        account.display_name,
+                        if account.sign_ins_slowed { " (sign-ins slowed after failed ones)" } else { "" }
+                    )
+                })?;
             }
             StaffCommand::Token { name, role } => {
                 let token = accounts.create_token(&name, parse_role(&role)?).await?;

@@ -495,3 +495,27 @@ fn shorten(text: &str, limit: usize) -> String {
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{is_list_entry, join_list_items, refers_back};
+
+    #[test]
+    fn a_sentence_that_refers_back_is_told_from_one_that_stands_alone() {
+        assert!(refers_back("It costs £38 for up to 3 items."));
+        assert!(refers_back("This means your band could go up."));
+        assert!(!refers_back("Items are collected on Tuesdays."));
+        assert!(!refers_back("Italian and Polish translations are available."));
+    }
+
+    #[test]
+    fn list_items_are_joined_into_one_sentence_and_table_rows_kept_apart() {
+        assert!(is_list_entry("batteries, car batteries and vapes"));
+        assert!(is_list_entry("Period: Summer; Opening hours: 8am to 6pm."));
+        assert!(!is_list_entry("You can bring most household waste to the centre."));
+        let parts = ["You can bring:", "batteries and vapes", "paint", "cooking oil"].map(str::to_string).to_vec();
+        assert_eq!(join_list_items(parts), ["You can bring:", "batteries and vapes; paint; cooking oil."]);
+        let rows = ["Band: A; Charge: £1,200.", "Band: B; Charge: £1,400."].map(str::to_string).to_vec();
+        assert_eq!(join_list_items(rows.clone()), rows);
+    }
+}

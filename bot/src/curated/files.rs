@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::check::Field;
 use super::{AnswerSource, CuratedAnswer, CuratedError};
 use crate::conversation::Audience;
-use crate::yaml_file::{parse, quoted, yaml_files};
+use crate::yaml_file::{self, misnamed, parse, quoted};
 
 /// One answer's file, with where each value was written.
 #[derive(Debug, Deserialize)]
@@ -38,28 +38,13 @@ fn switched_on() -> bool {
 
 /// The file an answer is kept in: its id with `.yaml`.
 pub fn file_name(id: &str) -> String {
-    format!("{id}.yaml")
+    yaml_file::file_name(id)
 }
 
 /// Reads every `.yaml` (or `.yml`) file of a directory as a curated answer, by file name; any
 /// error in any file refuses them all, each error named at its place.
 pub fn read_answers(directory: &Path) -> Result<Vec<CuratedAnswer>, CuratedError> {
-    let paths = yaml_files(directory).map_err(|source| CuratedError::Io { path: directory.to_path_buf(), source })?;
-    let mut answers: Vec<CuratedAnswer> = Vec::new();
-    let mut errors = Vec::new();
-    for path in &paths {
-        match read_answer(path) {
-            Ok(answer) => {
-                if answers.iter().any(|other| other.id == answer.id) {
-                    errors.push(Diagnostic::file(path, format!("another file also has the id `{}`", answer.id)));
-                } else {
-                    answers.push(answer);
-                }
-            }
-            Err(mut found) => errors.append(&mut found),
-        }
-    }
-    if errors.is_empty() { Ok(answers) } else { Err(CuratedError::Files(errors)) }
+    Ok(yaml_file::read_all(directory, "curated answer", "id", |answer: &CuratedAnswer| &answer.id, read_answer)?)
 }
 
 /// Reads one answer's file, with every error found in it.
@@ -87,9 +72,8 @@ fn read_answer(path: &Path) -> Result<CuratedAnswer, Vec<Diagnostic>> {
         errors.push(Diagnostic::at(path, &source, line, column, problem.message.clone()));
     }
     let id_problem = problems.iter().any(|problem| problem.field == Field::Id);
-    if !id_problem && path.file_stem().is_some_and(|stem| stem.to_string_lossy() != file.id.value) {
-        let message = format!("the id must be the file's name: this file should be called {}", file_name(&file.id));
-        errors.insert(0, Diagnostic::at(path, &source, file.id.line, file.id.column, message));
+    if !id_problem && let Some(error) = misnamed(path, &source, &file.id, "id") {
+        errors.insert(0, error);
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -99,14 +83,7 @@ fn read_answer(path: &Path) -> Result<CuratedAnswer, Vec<Diagnostic>> {
 
 /// Writes answers into a directory, one file each, named by id; returns the files written.
 pub fn write_answers(directory: &Path, answers: &[CuratedAnswer]) -> Result<Vec<PathBuf>, CuratedError> {
-    std::fs::create_dir_all(directory).map_err(|source| CuratedError::Io { path: directory.to_path_buf(), source })?;
-    let mut written = Vec::with_capacity(answers.len());
-    for answer in answers {
-        let path = directory.join(file_name(&answer.id));
-        std::fs::write(&path, to_yaml(answer)).map_err(|source| CuratedError::Io { path: path.clone(), source })?;
-        written.push(path);
-    }
-    Ok(written)
+    Ok(yaml_file::write_all(directory, answers, |answer| &answer.id, to_yaml)?)
 }
 
 /// An answer as YAML, every text double-quoted (JSON's quoting, which YAML reads the same).
@@ -124,15 +101,6 @@ fn to_yaml(answer: &CuratedAnswer) -> String {
     }
     yaml.push_str(&format!("answer: {}\n", quoted(&answer.answer)));
     yaml
-}
-
-/// Every error of a refused import, one after another, then how many files had them.
-pub(super) fn describe(errors: &[Diagnostic]) -> String {
-    let mut files: Vec<&Path> = errors.iter().map(|error| error.file.as_path()).collect();
-    files.sort();
-    files.dedup();
-    let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    format!("{}\n{} curated answer file(s) have errors; nothing was imported", listed.join("\n"), files.len())
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ pub use files::{file_name, read_answers, write_answers};
 pub use matcher::{CuratedMatch, CuratedMatcher, DEFAULT_CURATED_ANSWER_THRESHOLD};
 pub use store::{Change, CuratedStore, Saved};
 
+use crate::audited::split_older;
 use crate::conversation::Audience;
+use crate::yaml_file::FilesError;
 
 /// The page a curated answer comes from, cited with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,17 +78,9 @@ pub enum CuratedError {
     /// A new answer was to be added with the id of one that exists.
     #[error("there is already a curated answer `{0}`")]
     Exists(String),
-    /// Answer files have errors; nothing was imported.
-    #[error("{}", files::describe(.0))]
-    Files(Vec<rpa::workflow::Diagnostic>),
-    /// A directory of answers could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or directory.
-        path: std::path::PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// Answer files could not be read or written, or have errors (and nothing was imported).
+    #[error(transparent)]
+    Files(#[from] FilesError),
 }
 
 impl From<storage::sqlx::Error> for CuratedError {
@@ -114,15 +108,8 @@ pub async fn import_newer(
     directory: &std::path::Path,
     actor: &str,
 ) -> Result<(Vec<Saved>, Vec<String>), CuratedError> {
-    let mut answers = read_answers(directory)?;
-    let mut kept = Vec::new();
-    let mut index = 0;
-    while index < answers.len() {
-        if store.is_older_version(&answers[index]).await? {
-            kept.push(answers.remove(index).id);
-        } else {
-            index += 1;
-        }
-    }
+    let (answers, older) =
+        split_older(read_answers(directory)?, async |answer| store.is_older_version(answer).await).await?;
+    let kept = older.into_iter().map(|answer| answer.id).collect();
     Ok((store.save_all(&answers, actor).await?, kept))
 }

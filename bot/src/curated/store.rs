@@ -2,11 +2,13 @@
 //! an audit record for every change, written together in one transaction.
 
 use serde::Serialize;
-use storage::sqlx::any::AnyRow;
+use storage::sqlx::any::{AnyArguments, AnyRow};
+use storage::sqlx::query::Query;
 use storage::sqlx::{self, Row};
 use storage::{Database, Migration, now_millis};
 
 use super::{AnswerSource, CuratedAnswer, CuratedError, StoredAnswer};
+use crate::audited;
 use crate::conversation::store::record_audit;
 use crate::conversation::{Audience, ConversationStore};
 
@@ -18,6 +20,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 const COLUMNS: &str = "version, answer, source_url, source_title, examples, audience, enabled, changed_by, changed_at";
+/// The columns a change writes, besides the id and the version.
+const CHANGED: &str = "answer, source_url, source_title, examples, audience, enabled, changed_by, changed_at";
 
 /// How a saved answer changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,8 +73,7 @@ impl CuratedStore {
     /// Opens the curated answers in the conversations' database (whose audit log records every
     /// change), creating their tables on first use.
     pub async fn open(conversations: &ConversationStore) -> Result<CuratedStore, CuratedError> {
-        let database = conversations.database().clone();
-        database.migrate("curated_answers", MIGRATIONS).await?;
+        let database = audited::open(conversations, "curated_answers", MIGRATIONS).await?;
         Ok(CuratedStore { database })
     }
 
@@ -141,10 +144,7 @@ impl CuratedStore {
 
     /// A number that grows with every change to any curated answer, to notice changes cheaply.
     pub async fn revision(&self) -> Result<i64, CuratedError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS revision FROM curated_answer_versions")
-            .fetch_one(self.database.pool())
-            .await?;
-        Ok(row.try_get("revision")?)
+        Ok(audited::revision(&self.database, "curated_answer_versions").await?)
     }
 }
 
@@ -195,51 +195,37 @@ async fn save_one(
         .map_err(|error| CuratedError::Unreadable { id: answer.id.clone(), detail: error.to_string() })?;
     let version = match &current {
         None => {
-            sqlx::query(&format!(
-                "INSERT INTO curated_answers (id, {COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            ))
-            .bind(&answer.id)
-            .bind(&answer.answer)
-            .bind(&answer.source.url)
-            .bind(&answer.source.title)
-            .bind(&examples)
-            .bind(answer.audience.as_str())
-            .bind(i64::from(answer.enabled))
-            .bind(actor)
-            .bind(now)
-            .execute(&mut **transaction)
-            .await
-            .map_err(|error| match error {
-                // Added by someone else since it was read.
-                sqlx::Error::Database(database) if database.is_unique_violation() => match expected {
-                    Expected::New => CuratedError::Exists(answer.id.clone()),
-                    _ => CuratedError::Conflict(answer.id.clone()),
-                },
-                other => other.into(),
-            })?;
+            let insert = format!(
+                "INSERT INTO curated_answers ({CHANGED}, id, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1)"
+            );
+            bind_changed(sqlx::query(&insert), answer, &examples, actor, now)
+                .bind(&answer.id)
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| match error {
+                    // Added by someone else since it was read.
+                    sqlx::Error::Database(database) if database.is_unique_violation() => match expected {
+                        Expected::New => CuratedError::Exists(answer.id.clone()),
+                        _ => CuratedError::Conflict(answer.id.clone()),
+                    },
+                    other => other.into(),
+                })?;
             1
         }
         Some(current) => {
             let version = current.version + 1;
-            let updated = sqlx::query(
-                "UPDATE curated_answers SET version = $1, answer = $2, source_url = $3, source_title = $4, \
-                 examples = $5, audience = $6, enabled = $7, changed_by = $8, changed_at = $9 \
+            let update = sqlx::query(
+                "UPDATE curated_answers SET answer = $1, source_url = $2, source_title = $3, examples = $4, \
+                 audience = $5, enabled = $6, changed_by = $7, changed_at = $8, version = $9 \
                  WHERE id = $10 AND version = $11",
-            )
-            .bind(version)
-            .bind(&answer.answer)
-            .bind(&answer.source.url)
-            .bind(&answer.source.title)
-            .bind(&examples)
-            .bind(answer.audience.as_str())
-            .bind(i64::from(answer.enabled))
-            .bind(actor)
-            .bind(now)
-            .bind(&answer.id)
-            .bind(current.version)
-            .execute(&mut **transaction)
-            .await?
-            .rows_affected();
+            );
+            let updated = bind_changed(update, answer, &examples, actor, now)
+                .bind(version)
+                .bind(&answer.id)
+                .bind(current.version)
+                .execute(&mut **transaction)
+                .await?
+                .rows_affected();
             if updated == 0 {
                 return Err(CuratedError::Conflict(answer.id.clone()));
             }
@@ -255,6 +241,25 @@ async fn save_one(
     .await?;
     record_audit(transaction, actor, action, &answer.id, &format!("version {version}")).await?;
     Ok(Saved { id: answer.id.clone(), change, version })
+}
+
+/// Binds the columns a change writes ([`CHANGED`]) as `$1` to `$8`.
+fn bind_changed<'q>(
+    query: Query<'q, sqlx::Any, AnyArguments<'q>>,
+    answer: &'q CuratedAnswer,
+    examples: &'q str,
+    actor: &'q str,
+    now: i64,
+) -> Query<'q, sqlx::Any, AnyArguments<'q>> {
+    query
+        .bind(&answer.answer)
+        .bind(&answer.source.url)
+        .bind(&answer.source.title)
+        .bind(examples)
+        .bind(answer.audience.as_str())
+        .bind(i64::from(answer.enabled))
+        .bind(actor)
+        .bind(now)
 }
 
 /// A stored answer from its row; values councilbot does not know are errors, not defaults.

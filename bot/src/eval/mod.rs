@@ -1,9 +1,12 @@
-//! Measures answer quality on a golden set of questions with known sources and facts: for a
+//! Measures answer quality on a golden set of questions with known sources and facts, of the
+//! extractive answerer or of a language model answering from the same passages: for a
 //! development half, on which the confidence threshold is calibrated, for a held-out half, which
 //! shows whether that holds on questions it was not chosen on, and for each type of question.
 
+mod answerer;
 mod golden;
 mod half;
+mod model;
 mod report;
 
 use std::time::Instant;
@@ -11,9 +14,11 @@ use std::time::Instant;
 use knowledge_base::KnowledgeBase;
 
 pub use crate::answer::QuestionType;
+pub use answerer::{Answerer, Attempt, Reply};
 pub(crate) use golden::located;
 pub use golden::{GoldenQuestion, GoldenSet};
 pub use half::Half;
+pub use model::ask_model;
 pub use report::{Calibration, EvalReport, Measures, Miss, MissReason, TypeMeasures};
 use report::{Outcome, by_type, calibrate};
 
@@ -23,62 +28,41 @@ use crate::error::Result;
 /// How many distinct pages count when looking for the expected one.
 const RANKS_CONSIDERED: usize = 10;
 
-/// Runs every question of a golden set and measures the answers.
+/// Runs every question of a golden set through the extractive answerer and measures the answers.
 pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &AnswerSettings) -> Result<EvalReport> {
     // Everything is scored at threshold zero so calibration sees every confidence; refusals are
     // then decided with the configured threshold.
     let answerer = ExtractiveAnswerer::new(knowledge_base, AnswerSettings { min_confidence: 0.0, ..settings.clone() });
+    evaluate_with(set, Answerer::Extractive { min_confidence: settings.min_confidence }, |question| {
+        let (answer, hits) = answerer.answer_with_hits(&question.ask, question.audience)?;
+        Ok(Attempt::Replied(Reply::extractive(answer, hits)))
+    })
+}
+
+/// Runs every question of a golden set through `answer`, the attempts of `answerer`, and
+/// measures them; the threshold is calibrated for the extractive answerer only.
+pub fn evaluate_with(
+    set: &GoldenSet,
+    answerer: Answerer,
+    mut answer: impl FnMut(&GoldenQuestion) -> Result<Attempt>,
+) -> Result<EvalReport> {
+    let min_confidence = match answerer {
+        Answerer::Extractive { min_confidence } => Some(min_confidence),
+        Answerer::Model { .. } => None,
+    };
     let mut latencies = Vec::new();
     let mut outcomes = Vec::new();
     let mut misses = Vec::new();
     for question in &set.questions {
         let started = Instant::now();
-        let (answer, hits) = answerer.answer_with_hits(&question.ask, question.audience)?;
+        let attempt = answer(question)?;
         latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        let refused = answer.handoff || answer.confidence < settings.min_confidence;
-        let mut pages: Vec<(&str, &str)> = Vec::new();
-        for hit in &hits {
-            if !pages.iter().any(|(document, _)| *document == hit.document) {
-                pages.push((&hit.document, &hit.url));
+        let (outcome, reason, said) = match attempt {
+            Attempt::Replied(reply) => {
+                let (outcome, reason) = judge(question, &reply, min_confidence);
+                (outcome, reason, reply.text)
             }
-        }
-        let source = question.source.as_deref().unwrap_or_default();
-        let rank = if question.unanswerable {
-            None
-        } else {
-            pages
-                .iter()
-                .take(RANKS_CONSIDERED)
-                .position(|(document, url)| same_page(url, source) || document.ends_with(source))
-                .map(|index| index + 1)
-        };
-        let fact = question.fact.as_deref().unwrap_or_default();
-        let fact_found = !question.unanswerable && contains_fact(&answer.answer, fact);
-        let outcome = Outcome {
-            half: question.half(),
-            question_type: question.kind(),
-            answerable: !question.unanswerable,
-            near_miss: question.is_near_miss(),
-            rank,
-            refused,
-            fact_found,
-            confidence: answer.confidence,
-        };
-        let reason = if question.unanswerable {
-            (!refused).then(|| MissReason::AnsweredUnanswerable {
-                near_miss: question.is_near_miss(),
-                answered_from: answer.citations.first().map(|citation| citation.url.clone()),
-            })
-        } else if refused {
-            Some(MissReason::Declined { expected_rank: rank })
-        } else if rank != Some(1) {
-            Some(MissReason::WrongPageFirst {
-                first_page: pages.first().map(|(_, url)| url.to_string()),
-                expected_rank: rank,
-                fact_found,
-            })
-        } else {
-            (!fact_found).then(|| MissReason::FactAbsent { fact: fact.to_string() })
+            Attempt::Failed(error) => (failed(question), Some(MissReason::Failed { error }), String::new()),
         };
         if let Some(reason) = reason {
             misses.push(Miss {
@@ -86,8 +70,8 @@ pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &Answ
                 half: outcome.half,
                 question_type: outcome.question_type,
                 reason,
-                answer: answer.answer.clone(),
-                confidence: answer.confidence,
+                answer: said,
+                confidence: outcome.confidence,
             });
         }
         outcomes.push(outcome);
@@ -101,9 +85,78 @@ pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &Answ
         by_type: by_type(&outcomes),
         latency_p50_ms: percentile(&latencies, 0.50),
         latency_p95_ms: percentile(&latencies, 0.95),
-        calibration: calibrate(&outcomes, settings.min_confidence),
+        calibration: min_confidence.map(|current| calibrate(&outcomes, current)),
+        answerer,
         misses,
     })
+}
+
+/// How a reply to a question measures up, and why it is a miss if it is one. With a threshold,
+/// a reply less confident than it counts as declined.
+fn judge(question: &GoldenQuestion, reply: &Reply, min_confidence: Option<f32>) -> (Outcome, Option<MissReason>) {
+    let refused = reply.declined
+        || min_confidence.is_some_and(|threshold| reply.confidence.is_some_and(|confidence| confidence < threshold));
+    let mut pages: Vec<(&str, &str)> = Vec::new();
+    for hit in &reply.hits {
+        if !pages.iter().any(|(document, _)| *document == hit.document) {
+            pages.push((&hit.document, &hit.url));
+        }
+    }
+    let source = question.source.as_deref().unwrap_or_default();
+    let rank = if question.unanswerable {
+        None
+    } else {
+        pages
+            .iter()
+            .take(RANKS_CONSIDERED)
+            .position(|(document, url)| same_page(url, source) || document.ends_with(source))
+            .map(|index| index + 1)
+    };
+    let fact = question.fact.as_deref().unwrap_or_default();
+    let fact_found = !question.unanswerable && contains_fact(&reply.text, fact);
+    let outcome = Outcome {
+        half: question.half(),
+        question_type: question.kind(),
+        answerable: !question.unanswerable,
+        near_miss: question.is_near_miss(),
+        rank,
+        refused,
+        fact_found,
+        failed: false,
+        confidence: reply.confidence,
+    };
+    let reason = if question.unanswerable {
+        (!refused).then(|| MissReason::AnsweredUnanswerable {
+            near_miss: question.is_near_miss(),
+            answered_from: reply.cited.clone(),
+        })
+    } else if refused {
+        Some(MissReason::Declined { expected_rank: rank })
+    } else if rank != Some(1) {
+        Some(MissReason::WrongPageFirst {
+            first_page: pages.first().map(|(_, url)| url.to_string()),
+            expected_rank: rank,
+            fact_found,
+        })
+    } else {
+        (!fact_found).then(|| MissReason::FactAbsent { fact: fact.to_string() })
+    };
+    (outcome, reason)
+}
+
+/// A question the answerer failed on: nothing found, stated or refused.
+fn failed(question: &GoldenQuestion) -> Outcome {
+    Outcome {
+        half: question.half(),
+        question_type: question.kind(),
+        answerable: !question.unanswerable,
+        near_miss: question.is_near_miss(),
+        rank: None,
+        refused: false,
+        fact_found: false,
+        failed: true,
+        confidence: None,
+    }
 }
 
 /// Whether a page URL is the expected one, ignoring a trailing slash.

@@ -1,14 +1,18 @@
-//! What `eval` reports: the measures for each half, overall and for each type of question, the
-//! threshold the development half calibrates to, and every miss with its reason.
+//! What `eval` reports: what answered, the measures for each half, overall and for each type
+//! of question, the threshold the development half calibrates to, and every miss with its reason.
 
 use serde::Serialize;
 
+use super::answerer::Answerer;
 use super::half::Half;
 use crate::answer::QuestionType;
 
 /// The measured quality of answers on a golden set.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// What answered: `extractive` (with its threshold) or `model` (with its name and endpoint).
+    #[serde(flatten)]
+    pub answerer: Answerer,
     /// The development half, on which the threshold is calibrated.
     pub dev: Measures,
     /// The held-out half, never calibrated on.
@@ -23,8 +27,9 @@ pub struct EvalReport {
     /// 95th percentile time to answer, in milliseconds.
     pub latency_p95_ms: f64,
     /// The threshold that best separates answerable from unanswerable questions on the
-    /// development half.
-    pub calibration: Calibration,
+    /// development half; only the extractive answerer has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Calibration>,
     /// Questions that were not answered as expected, in the order of the golden set.
     pub misses: Vec<Miss>,
 }
@@ -34,6 +39,9 @@ pub struct EvalReport {
 pub struct Measures {
     /// Questions asked.
     pub questions: usize,
+    /// Questions the answerer failed on (the model could not be reached or read): each counts
+    /// as neither found, nor stated, nor refused.
+    pub failed: usize,
     /// Questions the content can answer.
     pub answerable: usize,
     /// Questions it cannot.
@@ -98,10 +106,11 @@ pub struct Miss {
     pub question_type: QuestionType,
     /// Why it is a miss.
     pub reason: MissReason,
-    /// The answer given ("I don't know" included).
+    /// The answer given ("I don't know" included; empty when the answerer failed).
     pub answer: String,
-    /// The confidence of the answer.
-    pub confidence: f32,
+    /// The confidence of the answer, for an answerer that gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
 }
 
 /// Why a question is a miss.
@@ -134,6 +143,11 @@ pub enum MissReason {
         /// Where the answering page came (1 = first), if among the first ten.
         expected_rank: Option<usize>,
     },
+    /// It gave no answer at all: the model could not be reached, or its reply could not be read.
+    Failed {
+        /// What went wrong.
+        error: String,
+    },
 }
 
 impl MissReason {
@@ -144,6 +158,7 @@ impl MissReason {
             MissReason::FactAbsent { .. } => "right page, fact absent",
             MissReason::AnsweredUnanswerable { .. } => "answered a question it should have declined",
             MissReason::Declined { .. } => "declined an answerable question",
+            MissReason::Failed { .. } => "failed to answer",
         }
     }
 }
@@ -159,7 +174,9 @@ pub(super) struct Outcome {
     pub rank: Option<usize>,
     pub refused: bool,
     pub fact_found: bool,
-    pub confidence: f32,
+    /// Whether the answerer failed to answer at all.
+    pub failed: bool,
+    pub confidence: Option<f32>,
 }
 
 impl Measures {
@@ -170,6 +187,7 @@ impl Measures {
         let (mut refusals, mut near_refusals, mut false_refusals) = (0, 0, 0);
         for outcome in outcomes {
             measures.questions += 1;
+            measures.failed += usize::from(outcome.failed);
             if !outcome.answerable {
                 measures.unanswerable += 1;
                 measures.near_misses += usize::from(outcome.near_miss);
@@ -259,7 +277,7 @@ fn confidences(outcomes: &[Outcome], half: Half) -> Vec<(f32, bool)> {
     outcomes
         .iter()
         .filter(|outcome| outcome.half == half)
-        .map(|outcome| (outcome.confidence, outcome.answerable))
+        .filter_map(|outcome| Some((outcome.confidence?, outcome.answerable)))
         .collect()
 }
 
@@ -287,7 +305,8 @@ mod tests {
             rank: answerable.then_some(1),
             refused: false,
             fact_found: true,
-            confidence,
+            failed: false,
+            confidence: Some(confidence),
         }
     }
 

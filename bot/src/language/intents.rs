@@ -12,7 +12,7 @@ use super::{normalise, values};
 /// sample council's labelled messages: the threshold with the best accuracy when leaving other
 /// messages (questions, small talk) alone counts double recognising requests, since an unwanted
 /// form costs a resident more than an answer followed by an offer of the service.
-pub const DEFAULT_INTENT_THRESHOLD: f32 = 0.23;
+pub const DEFAULT_INTENT_THRESHOLD: f32 = 0.17;
 
 /// Words that carry no sign of what is wanted.
 const LIGHT_STOP_WORDS: &[&str] = &[

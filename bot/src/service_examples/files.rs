@@ -7,7 +7,7 @@ use rpa::workflow::{Diagnostic, Located};
 use serde::Deserialize;
 
 use super::{ExampleError, ServiceExamples, is_service_name, tidy_example};
-use crate::yaml_file::{parse, quoted, yaml_files};
+use crate::yaml_file::{self, misnamed, parse, quoted};
 
 /// One service's file, with where each value was written.
 #[derive(Debug, Deserialize)]
@@ -19,25 +19,13 @@ struct ExamplesFile {
 
 /// The file a service's examples are kept in: its name with `.yaml`.
 pub fn file_name(service: &str) -> String {
-    format!("{service}.yaml")
+    yaml_file::file_name(service)
 }
 
 /// Reads every `.yaml` (or `.yml`) file of a directory as a service's examples; any error in
 /// any file refuses them all, each error named at its place.
 pub fn read_examples(directory: &Path) -> Result<Vec<ServiceExamples>, ExampleError> {
-    let paths = yaml_files(directory).map_err(|source| ExampleError::Io { path: directory.to_path_buf(), source })?;
-    let mut sets: Vec<ServiceExamples> = Vec::new();
-    let mut errors = Vec::new();
-    for path in &paths {
-        match read_file(path) {
-            Ok(set) if sets.iter().any(|other| other.service == set.service) => {
-                errors.push(Diagnostic::file(path, format!("another file also has the service `{}`", set.service)));
-            }
-            Ok(set) => sets.push(set),
-            Err(mut found) => errors.append(&mut found),
-        }
-    }
-    if errors.is_empty() { Ok(sets) } else { Err(ExampleError::Files(errors)) }
+    Ok(yaml_file::read_all(directory, "example", "service", |set: &ServiceExamples| &set.service, read_file)?)
 }
 
 /// Reads one service's file, with every error found in it.
@@ -48,9 +36,8 @@ fn read_file(path: &Path) -> Result<ServiceExamples, Vec<Diagnostic>> {
     if !is_service_name(service) {
         let message = "the service must be a workflow's name, in snake_case, such as `report_missed_bin`";
         errors.push(Diagnostic::at(path, &source, service.line, service.column, message));
-    } else if path.file_stem().is_some_and(|stem| stem.to_string_lossy() != service.value) {
-        let message = format!("the service must be the file's name: this file should be called {}", file_name(service));
-        errors.push(Diagnostic::at(path, &source, service.line, service.column, message));
+    } else if let Some(error) = misnamed(path, &source, service, "service") {
+        errors.push(error);
     }
     let mut examples: Vec<String> = Vec::with_capacity(file.examples.len());
     for example in &file.examples {
@@ -77,14 +64,7 @@ fn read_file(path: &Path) -> Result<ServiceExamples, Vec<Diagnostic>> {
 /// Writes each service's examples into a directory, one file each, named by service; returns
 /// the files written.
 pub fn write_examples(directory: &Path, sets: &[ServiceExamples]) -> Result<Vec<PathBuf>, ExampleError> {
-    std::fs::create_dir_all(directory).map_err(|source| ExampleError::Io { path: directory.to_path_buf(), source })?;
-    let mut written = Vec::with_capacity(sets.len());
-    for set in sets {
-        let path = directory.join(file_name(&set.service));
-        std::fs::write(&path, to_yaml(set)).map_err(|source| ExampleError::Io { path: path.clone(), source })?;
-        written.push(path);
-    }
-    Ok(written)
+    Ok(yaml_file::write_all(directory, sets, |set| &set.service, to_yaml)?)
 }
 
 /// A service's examples as YAML, every text double-quoted.
@@ -99,15 +79,6 @@ fn to_yaml(set: &ServiceExamples) -> String {
         }
     }
     yaml
-}
-
-/// Every error of a refused import, one after another, then how many files had them.
-pub(super) fn describe(errors: &[Diagnostic]) -> String {
-    let mut files: Vec<&Path> = errors.iter().map(|error| error.file.as_path()).collect();
-    files.sort();
-    files.dedup();
-    let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    format!("{}\n{} example file(s) have errors; nothing was imported", listed.join("\n"), files.len())
 }
 
 #[cfg(test)]

@@ -10,6 +10,9 @@ use serde::Serialize;
 pub use files::{file_name, read_examples, write_examples};
 pub use store::ServiceExampleStore;
 
+use crate::audited::split_older;
+use crate::yaml_file::FilesError;
+
 /// The longest example, in characters.
 pub const LONGEST_EXAMPLE: usize = 300;
 
@@ -106,17 +109,9 @@ pub enum ExampleError {
     /// What was given cannot be an example of a service.
     #[error("{0}")]
     Invalid(String),
-    /// Example files have errors; nothing was imported.
-    #[error("{}", files::describe(.0))]
-    Files(Vec<rpa::workflow::Diagnostic>),
-    /// A directory of examples could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or directory.
-        path: std::path::PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// Example files could not be read or written, or have errors (and nothing was imported).
+    #[error(transparent)]
+    Files(#[from] FilesError),
 }
 
 impl From<storage::sqlx::Error> for ExampleError {
@@ -167,16 +162,8 @@ pub async fn import_newer(
     directory: &std::path::Path,
     actor: &str,
 ) -> Result<(Vec<Imported>, Vec<String>), ExampleError> {
-    let mut sets = read_examples(directory)?;
-    let mut kept = Vec::new();
-    let mut index = 0;
-    while index < sets.len() {
-        if store.is_older_set(&sets[index]).await? {
-            kept.push(sets.remove(index).service);
-        } else {
-            index += 1;
-        }
-    }
+    let (sets, older) = split_older(read_examples(directory)?, async |set| store.is_older_set(set).await).await?;
+    let kept = older.into_iter().map(|set| set.service).collect();
     Ok((store.replace(&sets, actor).await?, kept))
 }
 

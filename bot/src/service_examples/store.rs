@@ -7,6 +7,7 @@ use storage::sqlx::{self, Row};
 use storage::{Database, Migration, now_millis};
 
 use super::{AddedExample, ExampleChange, ExampleError, ExampleEvent, Imported, ServiceExamples};
+use crate::audited;
 use crate::conversation::ConversationStore;
 use crate::conversation::store::record_audit;
 
@@ -29,26 +30,34 @@ impl ServiceExampleStore {
     /// Opens the examples in the conversations' database (whose audit log records every
     /// change), creating their tables on first use.
     pub async fn open(conversations: &ConversationStore) -> Result<ServiceExampleStore, ExampleError> {
-        let database = conversations.database().clone();
-        database.migrate("service_examples", MIGRATIONS).await?;
+        let database = audited::open(conversations, "service_examples", MIGRATIONS).await?;
         Ok(ServiceExampleStore { database })
     }
 
     /// Adds an example to a service as `actor`; returns whether it was new (an example the
     /// service already has is left as it is).
     pub async fn add(&self, service: &str, example: &str, actor: &str) -> Result<bool, ExampleError> {
-        let mut transaction = self.database.pool().begin().await?;
-        let added = add_in(&mut transaction, service, example, actor, now_millis()).await?;
-        transaction.commit().await?;
-        Ok(added)
+        self.change(ExampleChange::Added, service, example, actor).await
     }
 
     /// Removes an example from a service as `actor`; returns whether it was there.
     pub async fn remove(&self, service: &str, example: &str, actor: &str) -> Result<bool, ExampleError> {
+        self.change(ExampleChange::Removed, service, example, actor).await
+    }
+
+    /// Adds or removes an example as `actor` in a transaction of its own; returns whether that
+    /// changed anything.
+    async fn change(
+        &self,
+        change: ExampleChange,
+        service: &str,
+        example: &str,
+        actor: &str,
+    ) -> Result<bool, ExampleError> {
         let mut transaction = self.database.pool().begin().await?;
-        let removed = remove_in(&mut transaction, service, example, actor, now_millis()).await?;
+        let changed = change_in(&mut transaction, change, service, example, actor, now_millis()).await?;
         transaction.commit().await?;
-        Ok(removed)
+        Ok(changed)
     }
 
     /// Gives each service listed exactly the examples listed for it, as `actor`, all or none;
@@ -67,11 +76,11 @@ impl ServiceExampleStore {
             let wanted: BTreeSet<&String> = set.examples.iter().collect();
             let mut change = Imported { service: set.service.clone(), added: Vec::new(), removed: Vec::new() };
             for example in before.iter().filter(|example| !wanted.contains(example)) {
-                remove_in(&mut transaction, &set.service, example, actor, now).await?;
+                change_in(&mut transaction, ExampleChange::Removed, &set.service, example, actor, now).await?;
                 change.removed.push(example.clone());
             }
             for example in &set.examples {
-                if add_in(&mut transaction, &set.service, example, actor, now).await? {
+                if change_in(&mut transaction, ExampleChange::Added, &set.service, example, actor, now).await? {
                     change.added.push(example.clone());
                 }
             }
@@ -182,57 +191,37 @@ impl ServiceExampleStore {
     /// A number that grows with every change to any service's examples, to notice changes
     /// cheaply.
     pub async fn revision(&self) -> Result<i64, ExampleError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS revision FROM service_example_changes")
-            .fetch_one(self.database.pool())
-            .await?;
-        Ok(row.try_get("revision")?)
+        Ok(audited::revision(&self.database, "service_example_changes").await?)
     }
 }
 
-/// Adds an example within a transaction; returns whether it was new.
-async fn add_in(
+/// Adds or removes an example within a transaction; returns whether that changed anything (an
+/// example added that was there, or removed that was not, is left as it is and not recorded).
+async fn change_in(
     transaction: &mut Transaction<'_>,
+    change: ExampleChange,
     service: &str,
     example: &str,
     actor: &str,
     now: i64,
 ) -> Result<bool, ExampleError> {
-    let inserted = sqlx::query(
-        "INSERT INTO service_examples (service, example, added_by, added_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (service, example) DO NOTHING",
-    )
-    .bind(service)
-    .bind(example)
-    .bind(actor)
-    .bind(now)
-    .execute(&mut **transaction)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(false);
-    }
-    record_change(transaction, service, example, ExampleChange::Added, actor, now).await?;
-    Ok(true)
-}
-
-/// Removes an example within a transaction; returns whether it was there.
-async fn remove_in(
-    transaction: &mut Transaction<'_>,
-    service: &str,
-    example: &str,
-    actor: &str,
-    now: i64,
-) -> Result<bool, ExampleError> {
-    let deleted = sqlx::query("DELETE FROM service_examples WHERE service = $1 AND example = $2")
+    let statement = match change {
+        ExampleChange::Added => sqlx::query(
+            "INSERT INTO service_examples (service, example, added_by, added_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (service, example) DO NOTHING",
+        )
         .bind(service)
         .bind(example)
-        .execute(&mut **transaction)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
+        .bind(actor)
+        .bind(now),
+        ExampleChange::Removed => {
+            sqlx::query("DELETE FROM service_examples WHERE service = $1 AND example = $2").bind(service).bind(example)
+        }
+    };
+    if statement.execute(&mut **transaction).await?.rows_affected() == 0 {
         return Ok(false);
     }
-    record_change(transaction, service, example, ExampleChange::Removed, actor, now).await?;
+    record_change(transaction, service, example, change, actor, now).await?;
     Ok(true)
 }
 

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::accounts::{Principal, Role};
-use super::auth::{Signed, check_csrf, require};
-use super::pages::{clock, problem_page, shorten};
+use super::auth::{Signed, require, require_form};
+use super::pages::{self, clock, not_found, problem_page, shorten};
 use crate::AppState;
 
 /// The id kept for the page that writes a new answer.
@@ -117,6 +117,11 @@ impl FieldError {
     pub(super) fn new(field: &str, message: &str) -> FieldError {
         FieldError { field: field.into(), message: message.into() }
     }
+
+    /// The first mistake in each field, by the id of the field's input, for showing beside it.
+    pub(super) fn by_field(errors: &[FieldError]) -> serde_json::Map<String, Value> {
+        errors.iter().rev().map(|error| (error.field.clone(), Value::String(error.message.clone()))).collect()
+    }
 }
 
 /// A lowercase message as a sentence: its first letter a capital.
@@ -132,8 +137,16 @@ pub(super) fn can_edit(who: &Principal) -> bool {
 
 /// The answer to a failure to read or write the answers.
 fn unavailable(state: &AppState, who: &Principal, error: &CuratedError) -> Response {
-    tracing::error!(error = %error, "the curated answers could not be read or saved");
-    problem_page(state, StatusCode::SERVICE_UNAVAILABLE, Some(who), "Unavailable", "Please try again shortly.")
+    pages::unavailable(state, who, "the curated answers could not be read or saved", error)
+}
+
+/// An answer as it stands now, or the page saying there is none or it cannot be read.
+async fn find(state: &AppState, who: &Principal, id: &str) -> Result<StoredAnswer, Response> {
+    match state.engine.curated().get(id).await {
+        Ok(Some(stored)) => Ok(stored),
+        Ok(None) => Err(not_found(state, who, "There is no such answer.")),
+        Err(error) => Err(unavailable(state, who, &error)),
+    }
 }
 
 /// A version as a row of a table.
@@ -145,14 +158,9 @@ fn version_row(stored: &StoredAnswer) -> Value {
 }
 
 /// `GET /console/answers`: every curated answer.
-pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
-    let answers = match state.engine.curated().current().await {
-        Ok(answers) => answers,
-        Err(error) => return unavailable(&state, &who, &error),
-    };
+pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> Result<Response, Response> {
+    require(&state, false, &who, Role::Supervisor)?;
+    let answers = state.engine.curated().current().await.map_err(|error| unavailable(&state, &who, &error))?;
     let rows: Vec<Value> = answers
         .iter()
         .map(|stored| {
@@ -163,12 +171,12 @@ pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> Respons
         })
         .collect();
     let council = &state.engine.settings().council;
-    state.templates.page(
+    Ok(state.templates.page(
         StatusCode::OK,
         "answers.html",
         json!({"council": council, "title": "Curated answers", "who": who, "csrf": who.csrf, "page": "answers",
                "can_edit": can_edit(&who), "answers": rows}),
-    )
+    ))
 }
 
 /// What the new-answer form starts with.
@@ -179,10 +187,12 @@ pub struct NewQuery {
 
 /// `GET /console/answers/new`: the form for a new answer, with a question residents asked as its
 /// first example when one is given.
-pub async fn new_form(State(state): State<AppState>, Signed(who): Signed, Query(query): Query<NewQuery>) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Editor) {
-        return refused.into();
-    }
+pub async fn new_form(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Query(query): Query<NewQuery>,
+) -> Result<Response, Response> {
+    require(&state, false, &who, Role::Editor)?;
     let question = query.question.as_deref().map(str::trim).unwrap_or_default();
     let form = AnswerForm {
         id: slug_of(question),
@@ -191,33 +201,32 @@ pub async fn new_form(State(state): State<AppState>, Signed(who): Signed, Query(
         audience: "resident".into(),
         ..AnswerForm::default()
     };
-    form_page(&state, &who, StatusCode::OK, &form, None, &[], None).await
+    Ok(form_page(&state, &who, StatusCode::OK, &form, None, &[], None).await)
 }
 
 /// `POST /console/answers/new`: adds an answer.
-pub async fn create(State(state): State<AppState>, Signed(who): Signed, Form(form): Form<AnswerForm>) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Editor) {
-        return refused.into();
-    }
-    if let Err(refused) = check_csrf(&state, &who, form.csrf.as_deref()) {
-        return refused.into();
-    }
+pub async fn create(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, Response> {
+    require_form(&state, &who, Role::Editor, form.csrf.as_deref())?;
     let answer = match form.answer(&form.id) {
         Ok(answer) => answer,
         Err(errors) => {
-            return form_page(&state, &who, StatusCode::UNPROCESSABLE_ENTITY, &form, None, &errors, None).await;
+            return Err(form_page(&state, &who, StatusCode::UNPROCESSABLE_ENTITY, &form, None, &errors, None).await);
         }
     };
     match state.engine.curated().save(&answer, None, &who.username).await {
-        Ok(_) => Redirect::to(&format!("/console/answers/{}?done=added", answer.id)).into_response(),
+        Ok(_) => Ok(Redirect::to(&format!("/console/answers/{}?done=added", answer.id)).into_response()),
         Err(CuratedError::Exists(id)) => {
             let errors = [FieldError::new(
                 "id",
                 &format!("There is already an answer `{id}`: choose another id, or change that answer"),
             )];
-            form_page(&state, &who, StatusCode::CONFLICT, &form, None, &errors, None).await
+            Err(form_page(&state, &who, StatusCode::CONFLICT, &form, None, &errors, None).await)
         }
-        Err(error) => unavailable(&state, &who, &error),
+        Err(error) => Err(unavailable(&state, &who, &error)),
     }
 }
 
@@ -244,19 +253,11 @@ pub async fn show(
     Signed(who): Signed,
     Path(id): Path<String>,
     Query(done): Query<Done>,
-) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
-    let stored = match state.engine.curated().get(&id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => {
-            return problem_page(&state, StatusCode::NOT_FOUND, Some(&who), "Not found", "There is no such answer.");
-        }
-        Err(error) => return unavailable(&state, &who, &error),
-    };
+) -> Result<Response, Response> {
+    require(&state, false, &who, Role::Supervisor)?;
+    let stored = find(&state, &who, &id).await?;
     let notice = done.done.as_deref().map(done_text);
-    form_page(&state, &who, StatusCode::OK, &AnswerForm::of(&stored), Some(&stored), &[], notice).await
+    Ok(form_page(&state, &who, StatusCode::OK, &AnswerForm::of(&stored), Some(&stored), &[], notice).await)
 }
 
 /// `POST /console/answers/{id}`: saves a new version of an answer, made from the version the
@@ -267,25 +268,14 @@ pub async fn update(
     Signed(who): Signed,
     Path(id): Path<String>,
     Form(form): Form<AnswerForm>,
-) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Editor) {
-        return refused.into();
-    }
-    if let Err(refused) = check_csrf(&state, &who, form.csrf.as_deref()) {
-        return refused.into();
-    }
-    let stored = match state.engine.curated().get(&id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => {
-            return problem_page(&state, StatusCode::NOT_FOUND, Some(&who), "Not found", "There is no such answer.");
-        }
-        Err(error) => return unavailable(&state, &who, &error),
-    };
+) -> Result<Response, Response> {
+    require_form(&state, &who, Role::Editor, form.csrf.as_deref())?;
+    let stored = find(&state, &who, &id).await?;
     let answer = match form.answer(&id) {
         Ok(answer) => answer,
         Err(errors) => {
-            return form_page(&state, &who, StatusCode::UNPROCESSABLE_ENTITY, &form, Some(&stored), &errors, None)
-                .await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return Err(form_page(&state, &who, status, &form, Some(&stored), &errors, None).await);
         }
     };
     save_version(&state, &who, &answer, form.version, &form).await
@@ -298,15 +288,15 @@ async fn save_version(
     answer: &CuratedAnswer,
     based_on: Option<i64>,
     form: &AnswerForm,
-) -> Response {
+) -> Result<Response, Response> {
     let Some(based_on) = based_on else {
-        return problem_page(
+        return Err(problem_page(
             state,
             StatusCode::BAD_REQUEST,
             Some(who),
             "The form is incomplete",
             "Go back, reload the page and try again.",
-        );
+        ));
     };
     match state.engine.curated().save(answer, Some(based_on), &who.username).await {
         Ok(saved) => {
@@ -317,22 +307,10 @@ async fn save_version(
                 Change::SwitchedOff => "switched_off",
                 Change::Unchanged => "unchanged",
             };
-            Redirect::to(&format!("/console/answers/{}?done={done}", answer.id)).into_response()
+            Ok(Redirect::to(&format!("/console/answers/{}?done={done}", answer.id)).into_response())
         }
         Err(CuratedError::Conflict(_)) => {
-            let latest = match state.engine.curated().get(&answer.id).await {
-                Ok(Some(latest)) => latest,
-                Ok(None) => {
-                    return problem_page(
-                        state,
-                        StatusCode::NOT_FOUND,
-                        Some(who),
-                        "Not found",
-                        "There is no such answer.",
-                    );
-                }
-                Err(error) => return unavailable(state, who, &error),
-            };
+            let latest = find(state, who, &answer.id).await?;
             let message = format!(
                 "{} saved version {} of this answer at {} while you were working on it. Your changes are below \
                  and have not been saved. Compare them with version {} in the history; saving again replaces it.",
@@ -344,9 +322,9 @@ async fn save_version(
             let errors = [FieldError::new("answer", &message)];
             // Saving again is a choice made knowing the newer version, so it is made from that one.
             let again = AnswerForm { version: Some(latest.version), ..form.clone() };
-            form_page(state, who, StatusCode::CONFLICT, &again, Some(&latest), &errors, None).await
+            Err(form_page(state, who, StatusCode::CONFLICT, &again, Some(&latest), &errors, None).await)
         }
-        Err(error) => unavailable(state, who, &error),
+        Err(error) => Err(unavailable(state, who, &error)),
     }
 }
 
@@ -364,31 +342,20 @@ pub async fn switch(
     Signed(who): Signed,
     Path(id): Path<String>,
     Form(switch): Form<SwitchForm>,
-) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Editor) {
-        return refused.into();
-    }
-    if let Err(refused) = check_csrf(&state, &who, switch.csrf.as_deref()) {
-        return refused.into();
-    }
-    let stored = match state.engine.curated().get(&id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => {
-            return problem_page(&state, StatusCode::NOT_FOUND, Some(&who), "Not found", "There is no such answer.");
-        }
-        Err(error) => return unavailable(&state, &who, &error),
-    };
+) -> Result<Response, Response> {
+    require_form(&state, &who, Role::Editor, switch.csrf.as_deref())?;
+    let stored = find(&state, &who, &id).await?;
     let enabled = match switch.enabled.as_str() {
         "on" => true,
         "off" => false,
         _ => {
-            return problem_page(
+            return Err(problem_page(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&who),
                 "Not a switch",
                 "An answer is switched on or off.",
-            );
+            ));
         }
     };
     let answer = CuratedAnswer { enabled, ..stored.answer.clone() };
@@ -420,15 +387,13 @@ async fn form_page(
         Some(stored) => format!("Curated answer {}", stored.answer.id),
         None => "Write a curated answer".into(),
     };
-    let by_field: serde_json::Map<String, Value> =
-        errors.iter().rev().map(|error| (error.field.clone(), Value::String(error.message.clone()))).collect();
     state.templates.page(
         status,
         "answer.html",
         json!({"council": council, "title": title, "who": who, "csrf": who.csrf, "page": "answers",
                "can_edit": can_edit(who), "form": form, "stored": stored.map(version_row),
                "id": stored.map(|stored| stored.answer.id.clone()), "history": history, "errors": errors,
-               "error": by_field, "notice": notice}),
+               "error": FieldError::by_field(errors), "notice": notice}),
     )
 }
 

@@ -108,6 +108,13 @@ pub fn require(state: &AppState, json: bool, who: &Principal, needed: Role) -> R
     if who.role >= needed { Ok(()) } else { Err(Refused(Box::new(forbidden(state, json, who)))) }
 }
 
+/// Refuses anyone whose role is below `needed`, then a form sent without the session's CSRF
+/// token: what every console form that changes something checks first.
+pub fn require_form(state: &AppState, who: &Principal, needed: Role, sent: Option<&str>) -> Result<(), Refused> {
+    require(state, false, who, needed)?;
+    check_csrf(state, who, sent)
+}
+
 /// Checks a form's CSRF token against the session's (tokens sent by programs need none).
 pub fn check_csrf(state: &AppState, who: &Principal, sent: Option<&str>) -> Result<(), Refused> {
     match &who.csrf {

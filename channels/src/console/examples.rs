@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::accounts::{Principal, Role};
 use super::answers::{FieldError, can_edit, sentence};
-use super::auth::{Signed, check_csrf, require};
-use super::pages::{clock, problem_page};
+use super::auth::{Signed, require, require_form};
+use super::pages::{self, clock};
 use crate::AppState;
 
 /// How many of the latest additions and removals the page lists.
@@ -80,10 +80,7 @@ pub async fn list(State(state): State<AppState>, Signed(who): Signed, Query(done
 
 /// `POST /console/examples`: adds an example to a service.
 pub async fn add(State(state): State<AppState>, Signed(who): Signed, Form(form): Form<ExampleForm>) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Editor) {
-        return refused.into();
-    }
-    if let Err(refused) = check_csrf(&state, &who, form.csrf.as_deref()) {
+    if let Err(refused) = require_form(&state, &who, Role::Editor, form.csrf.as_deref()) {
         return refused.into();
     }
     let mut errors = Vec::new();
@@ -106,10 +103,7 @@ pub async fn add(State(state): State<AppState>, Signed(who): Signed, Form(form):
 
 /// `POST /console/examples/remove`: removes an example from a service.
 pub async fn remove(State(state): State<AppState>, Signed(who): Signed, Form(form): Form<ExampleForm>) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Editor) {
-        return refused.into();
-    }
-    if let Err(refused) = check_csrf(&state, &who, form.csrf.as_deref()) {
+    if let Err(refused) = require_form(&state, &who, Role::Editor, form.csrf.as_deref()) {
         return refused.into();
     }
     match state.engine.service_examples().remove(&form.service, &form.example, &who.username).await {
@@ -129,9 +123,9 @@ fn label_of(state: &AppState, service: &str) -> String {
     chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// The answer to a failure to read or write the examples.
 fn unavailable(state: &AppState, who: &Principal, error: &ExampleError) -> Response {
-    tracing::error!(error = %error, "the examples of services could not be read or saved");
-    problem_page(state, StatusCode::SERVICE_UNAVAILABLE, Some(who), "Unavailable", "Please try again shortly.")
+    pages::unavailable(state, who, "the examples of services could not be read or saved", error)
 }
 
 /// The page: every service with its examples, the latest changes, and the form to add one.
@@ -183,8 +177,6 @@ async fn page(
         json!({"service": event.service, "example": event.example, "change": event.change.as_str(),
                "changed_by": event.changed_by, "changed_at": clock(event.changed_at)})
     };
-    let by_field: serde_json::Map<String, Value> =
-        errors.iter().rev().map(|error| (error.field.clone(), Value::String(error.message.clone()))).collect();
     let council = &state.engine.settings().council;
     state.templates.page(
         status,
@@ -192,6 +184,6 @@ async fn page(
         json!({"council": council, "title": "Examples of services", "who": who, "csrf": who.csrf, "page": "examples",
                "can_edit": can_edit(who), "services": rows, "choices": service_choices(state),
                "changes": changes.iter().map(change_row).collect::<Vec<_>>(), "form": form, "errors": errors,
-               "error": by_field, "notice": notice}),
+               "error": FieldError::by_field(errors), "notice": notice}),
     )
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::accounts::{AccountError, Principal, Role, SESSION_MILLIS, is_username, printable_username, random_token};
-use super::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Signed, check_csrf, require, session_cookie};
+use super::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Signed, check_csrf, require, require_form, session_cookie};
 use super::charts;
 use crate::AppState;
 use crate::api::conversations::transcript_views;
@@ -105,6 +105,18 @@ pub fn problem_page(
         json!({"council": council, "title": heading, "heading": heading, "message": message, "who": who,
                "csrf": who.and_then(|who| who.csrf.clone()), "back": "/console"}),
     )
+}
+
+/// The 404 page: `message` says what there is no such of ("There is no such answer.").
+pub(super) fn not_found(state: &AppState, who: &Principal, message: &str) -> Response {
+    problem_page(state, StatusCode::NOT_FOUND, Some(who), "Not found", message)
+}
+
+/// The 503 page for a failure to read or save what a page needs: logged as `failed`, with the
+/// error, which is not shown.
+pub(super) fn unavailable(state: &AppState, who: &Principal, failed: &str, error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %error, "{failed}");
+    problem_page(state, StatusCode::SERVICE_UNAVAILABLE, Some(who), "Unavailable", "Please try again shortly.")
 }
 
 /// `GET /console/login`.
@@ -475,19 +487,8 @@ pub async fn escalation(
             context["notice"] = json!(outcome.done.as_deref().map(done_text));
             state.templates.page(StatusCode::OK, "escalation.html", context)
         }
-        Ok(None) => {
-            problem_page(&state, StatusCode::NOT_FOUND, Some(&who), "Not found", "There is no such escalation.")
-        }
-        Err(error) => {
-            tracing::error!(error = %error, "an escalation could not be read");
-            problem_page(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                Some(&who),
-                "Unavailable",
-                "Please try again shortly.",
-            )
-        }
+        Ok(None) => not_found(&state, &who, "There is no such escalation."),
+        Err(error) => unavailable(&state, &who, "an escalation could not be read", &error),
     }
 }
 
@@ -611,11 +612,8 @@ async fn act_on(
     action: String,
     fields: Vec<(String, String)>,
 ) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
     let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
-    if let Err(refused) = check_csrf(&state, &who, field("csrf").as_deref()) {
+    if let Err(refused) = require_form(&state, &who, Role::Supervisor, field("csrf").as_deref()) {
         return refused.into();
     }
     let member = staff(&who);
@@ -648,13 +646,11 @@ async fn act_on(
                 .await
                 .map(|_| "decided")
         }
-        _ => return problem_page(&state, StatusCode::NOT_FOUND, Some(&who), "Not found", "There is no such action."),
+        _ => return not_found(&state, &who, "There is no such action."),
     };
     match done {
         Ok(done) => Redirect::to(&format!("/console/escalations/{id}?done={done}")).into_response(),
-        Err(StaffActionError::NoSuchEscalation(_)) => {
-            problem_page(&state, StatusCode::NOT_FOUND, Some(&who), "Not found", "There is no such escalation.")
-        }
+        Err(StaffActionError::NoSuchEscalation(_)) => not_found(&state, &who, "There is no such escalation."),
         Err(error) => {
             let status = match error {
                 StaffActionError::Invalid(_) | StaffActionError::Run(rpa::runner::RunnerError::Inputs(_)) => {

@@ -78,7 +78,13 @@ pub struct TeamsChannel {
     connector: Connector,
     store: TeamsStore,
     settings: TeamsSettings,
+    /// Turns taken at once; the others wait their turn without holding database connections,
+    /// so a burst of messages cannot starve what takes activities in.
+    turns: Arc<tokio::sync::Semaphore>,
 }
+
+/// How many Teams turns are worked at once; a database pool has more connections than this.
+const TURNS_AT_ONCE: usize = 4;
 
 impl TeamsChannel {
     /// The channel over an engine; its records live in the engine's database.
@@ -109,7 +115,8 @@ impl TeamsChannel {
         for service_url in store.service_urls().await? {
             connector.trust(&service_url);
         }
-        Ok(Arc::new(TeamsChannel { engine, validator, connector, store, settings }))
+        let turns = Arc::new(tokio::sync::Semaphore::new(TURNS_AT_ONCE));
+        Ok(Arc::new(TeamsChannel { engine, validator, connector, store, settings, turns }))
     }
 
     /// The channel's records.
@@ -186,6 +193,8 @@ impl TeamsChannel {
     /// Takes a message (or a choice from a card) through a turn, showing typing while the
     /// engine works, and sends the replies.
     async fn take_turn(self: Arc<Self>, activity: Activity, content: InboundContent) {
+        // The semaphore is never closed, so waiting for a permit cannot fail.
+        let Ok(_permit) = self.turns.clone().acquire_owned().await else { return };
         let outcome = async {
             let conversation = self.conversation_for(&activity).await.map_err(TurnError::Engine)?;
             let turn = self.engine.handle(Inbound { conversation: conversation.id, content });

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::directory::error::LockError;
+use tantivy::directory::{Directory, INDEX_WRITER_LOCK, MmapDirectory};
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument, TantivyError, Term};
 
@@ -22,7 +23,7 @@ use crate::tokenizer::{TokenCounter, hex};
 
 /// Version of the way documents are turned into passages and terms (extraction, chunking, the
 /// analyzer's stop words); a change rebuilds every index.
-const PIPELINE_VERSION: u32 = 2;
+const PIPELINE_VERSION: u32 = 3;
 
 /// What an index build needs to know besides the directories.
 #[derive(Debug, Clone)]
@@ -143,7 +144,7 @@ pub fn build_index(
     }
     progress(IndexEvent::Found { files: found.len() });
 
-    let (index, fields) = open_or_create(index_dir)?;
+    let (index, fields) = open_for_building(index_dir)?;
     let indexing_failed = |source| Error::index(index_dir, source);
     // Read what is indexed only once this process may write: another that shares the
     // directory may have just brought it up to date, leaving nothing to do here.
@@ -233,7 +234,39 @@ pub fn build_index(
     Ok(report)
 }
 
-/// The manifest stored with the last commit, or an empty one.
+/// Opens the index to bring it up to date. An index of an older layout is emptied first, once
+/// no other process is building it: it is made from the content alone, which is indexed again.
+fn open_for_building(index_dir: &Path) -> Result<(Index, Fields)> {
+    if !matches!(open_or_create(index_dir), Err(Error::IncompatibleIndex { .. })) {
+        return open_or_create(index_dir);
+    }
+    let directory = MmapDirectory::open(index_dir).map_err(|error| Error::index(index_dir, error.into()))?;
+    let started = Instant::now();
+    let lock = loop {
+        match directory.acquire_lock(&INDEX_WRITER_LOCK) {
+            Err(LockError::LockBusy) if started.elapsed() < WAIT_FOR_OTHER_BUILDER => {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            outcome => {
+                break outcome.map_err(|error| Error::index(index_dir, TantivyError::LockFailure(error, None)))?;
+            }
+        }
+    };
+    // Another process may have rebuilt it while this one waited.
+    if matches!(open_or_create(index_dir), Err(Error::IncompatibleIndex { .. })) {
+        let entries = std::fs::read_dir(index_dir).map_err(|source| Error::io(index_dir, source))?;
+        for entry in entries {
+            let path = entry.map_err(|source| Error::io(index_dir, source))?.path();
+            let is_lock = path.file_name().is_some_and(|name| name.to_string_lossy().ends_with(".lock"));
+            if path.is_file() && !is_lock {
+                std::fs::remove_file(&path).map_err(|source| Error::io(&path, source))?;
+            }
+        }
+    }
+    drop(lock);
+    open_or_create(index_dir)
+}
+
 /// The index's writer, once no other process holds it (another instance building the same
 /// shared index), waiting up to [`WAIT_FOR_OTHER_BUILDER`].
 fn writer_when_free(index: &Index, index_dir: &Path) -> Result<IndexWriter> {
@@ -248,6 +281,7 @@ fn writer_when_free(index: &Index, index_dir: &Path) -> Result<IndexWriter> {
     }
 }
 
+/// The manifest stored with the last commit, or an empty one.
 fn read_manifest(index: &Index) -> Manifest {
     index
         .load_metas()
@@ -294,6 +328,7 @@ fn look_at(
             indexed.add_text(fields.title, &document.title);
             indexed.add_text(fields.headings, chunk.heading_path.join(super::schema::HEADING_SEPARATOR));
             indexed.add_text(fields.body, &chunk.text);
+            indexed.add_text(fields.url_words, super::schema::url_words(&url));
             indexed.add_text(fields.url, &url);
             indexed.add_facet(fields.service_area, Facet::from_path([slug(&area)]));
             indexed.add_text(fields.audience, audience.as_str());

@@ -184,6 +184,9 @@ pub(crate) struct Fields {
     pub body: Field,
     /// The canonical URL, or the source path.
     pub url: Field,
+    /// The words of the URL's path (`/waste/bin-collection-days` as "waste bin collection
+    /// days"), analysed and searched.
+    pub url_words: Field,
     /// The service area as a facet (`/waste`).
     pub service_area: Field,
     /// The audience: `public` or `staff`.
@@ -208,6 +211,14 @@ impl Fields {
             headings: builder.add_text_field("headings", text.clone()),
             body: builder.add_text_field("body", text),
             url: builder.add_text_field("url", STORED),
+            url_words: builder.add_text_field(
+                "url_words",
+                TextOptions::default().set_indexing_options(
+                    TextFieldIndexing::default()
+                        .set_tokenizer(ANALYZER)
+                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+                ),
+            ),
             service_area: builder.add_facet_field("service_area", STORED),
             audience: builder.add_text_field("audience", STRING | STORED | FAST),
             ordinal: builder.add_u64_field("ordinal", STORED),
@@ -216,9 +227,25 @@ impl Fields {
     }
 
     /// The analysed text fields with their boosts, most important first.
-    pub(crate) fn boosted_text(&self) -> [(Field, f32); 3] {
-        [(self.title, 2.0), (self.headings, 1.5), (self.body, 1.0)]
+    pub(crate) fn boosted_text(&self) -> [(Field, f32); 4] {
+        [(self.title, 2.0), (self.headings, 1.5), (self.body, 1.0), (self.url_words, 0.5)]
     }
+}
+
+/// The words of a URL's path, or of a source path's folder and file: what follows the host,
+/// split at slashes, hyphens, underscores and dots, without file extensions such as `html`.
+pub(crate) fn url_words(url: &str) -> String {
+    const EXTENSIONS: &[&str] = &["html", "htm", "php", "aspx", "asp", "md", "txt", "pdf"];
+    // A source path stands for a page by its folder and file name, not the folders above.
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.split_once('/').map_or("", |(_, path)| path),
+        None => url.rmatch_indices(['/', '\\']).nth(1).map_or(url, |(at, _)| &url[at + 1..]),
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty() && !EXTENSIONS.contains(&word.to_ascii_lowercase().as_str()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The analyzer for titles, headings, passages and questions: words, lowercased, folded to
@@ -241,4 +268,20 @@ pub(crate) fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, u
         terms.push((token.text.clone(), token.position));
     }
     terms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_words;
+
+    #[test]
+    fn a_url_gives_the_words_of_its_path() {
+        assert_eq!(url_words("https://www.eastbrook.gov.uk/waste/bin-collection-days"), "waste bin collection days");
+        assert_eq!(url_words("https://example.gov.uk/pay_rent.aspx?ref=1#top"), "pay rent");
+        assert_eq!(
+            url_words("knowledge-base/content/libraries/northfield-closure.txt"),
+            "libraries northfield closure"
+        );
+        assert_eq!(url_words("https://example.gov.uk"), "");
+    }
 }

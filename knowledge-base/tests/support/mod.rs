@@ -59,6 +59,10 @@ impl Site {
     pub fn open(&self) -> KnowledgeBase {
         KnowledgeBase::open(self.index.path()).expect("index opens")
     }
+
+    pub fn index_dir(&self) -> PathBuf {
+        self.index.path().to_path_buf()
+    }
 }
 
 pub fn index_dirs(index: &Path, roots: &[PathBuf], settings: &IndexSettings) -> (IndexReport, Vec<String>) {
