@@ -238,17 +238,18 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 .last()
                 .filter(|heading| heading.trim_end().ends_with('?'))
                 .map_or(0.0, |heading| weights.asked_coverage(&self.terms_of(heading).collect()));
+            let page_coverage = weights.asked_coverage(page_terms(hit));
             for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
                 let text = text.as_str();
                 let near: HashSet<String> = terms.union(headings).cloned().collect();
                 let relevance = SENTENCE_SHARE * weights.asked_coverage(terms)
                     + SECTION_SHARE * weights.asked_coverage(&near)
-                    + PAGE_SHARE * weights.asked_coverage(page_terms(hit))
+                    + PAGE_SHARE * page_coverage
                     + RANK_SHARE * rank
                     + EXPANSION_SHARE * weights.added_coverage(terms)
                     + QUESTION_HEADING_SHARE * question_heading;
                 let mut score = if kind.is_stated_in(text) { relevance } else { relevance * WRONG_KIND };
-                if text.split_whitespace().count() < 4 && !has_figure(text) {
+                if word_count(text) < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
                 candidates.push(Candidate { passage, position, text, terms: near, score });
@@ -264,8 +265,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             candidates.iter().filter(|candidate| candidate.passage == best_passage).collect();
         let chosen = self.choose(&same_section, best_score);
 
-        // Confidence: how much of the question the answer's page covers, and how much the
-        // chosen sentences (with their headings) cover.
+        // Confidence: how much of the question the answer's page covers, how much the chosen
+        // sentences (with their headings) cover, and how much the sentence stating the fact does.
         let mut answer_terms: HashSet<String> = HashSet::new();
         for candidate in &chosen {
             answer_terms.extend(candidate.terms.iter().cloned());
@@ -288,11 +289,10 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             + ANSWER_SUPPORT_SHARE * answer_support
             + FACT_SUPPORT_SHARE * fact_support)
             .clamp(0.0, 1.0);
-        let cited = same_section.first().map(|candidate| candidate.passage).or(Some(best_passage));
         if confidence < self.settings.min_confidence || chosen.is_empty() {
-            return (self.unsure(confidence), cited);
+            return (self.unsure(confidence), Some(best_passage));
         }
-        (self.cite(&chosen, read, confidence), cited)
+        (self.cite(&chosen, read, confidence), Some(best_passage))
     }
 
     /// The best sentence and those close behind it, in reading order.

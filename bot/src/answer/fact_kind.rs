@@ -108,7 +108,7 @@ impl QuestionType {
                     || words.any_of(WHEN_WORDS)
                     || states_duration(sentence)
             }
-            QuestionType::Time => has_time_of_day(sentence) || words.any_phrase(TIME_WORDS),
+            QuestionType::Time => has_time_of_day(sentence) || words.any_of(TIME_WORDS),
             QuestionType::HowMuch => states_price(sentence),
             QuestionType::HowLong => states_duration(sentence),
             QuestionType::Number => words.has_digit || words.any_of(NUMBER_WORDS),
@@ -136,23 +136,20 @@ impl Words {
         Words { padded: format!(" {} ", words.join(" ")), has_digit: text.chars().any(|c| c.is_ascii_digit()) }
     }
 
+    /// Whether any of the words or phrases stands in the sentence as whole words.
     fn any_of(&self, list: &[&str]) -> bool {
         list.iter().any(|word| self.padded.contains(&format!(" {word} ")))
-    }
-
-    fn any_phrase(&self, list: &[&str]) -> bool {
-        self.any_of(list)
     }
 }
 
 /// Whether a sentence states a price: pounds, pence, or that it is free.
-pub(crate) fn states_price(text: &str) -> bool {
-    text.contains('£') || has_pence(text) || Words::of(text).any_phrase(FREE_WORDS)
+fn states_price(text: &str) -> bool {
+    text.contains('£') || has_pence(text) || Words::of(text).any_of(FREE_WORDS)
 }
 
 /// Whether a sentence states a length of time: a number or number word before a time unit, or
 /// words such as "same day" and "straight away".
-pub(crate) fn states_duration(text: &str) -> bool {
+fn states_duration(text: &str) -> bool {
     let lower = text.to_lowercase();
     if DURATION_PHRASES.iter().any(|phrase| lower.contains(phrase)) {
         return true;

@@ -369,8 +369,8 @@ impl KnowledgeBase {
             return None;
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        // A word counts once, where it counts most (title, headings or text), and a little for
-        // the other places it is found: a heading that repeats a common word must not outweigh
+        // A word counts once, where it counts most (title, headings, text or address), and a
+        // little for the other places it is found: a heading that repeats a common word must not outweigh
         // a passage that holds the question's rarer words.
         for (term, _) in &known {
             let in_fields: Vec<Box<dyn Query>> = self
