@@ -125,6 +125,9 @@ pub struct SmsConfig {
     pub reply_within_seconds: u64,
     /// Hours after the last message in which a text continues the same conversation.
     pub continue_within_hours: u64,
+    /// Whether answers end with "Reply 1 if this helped or 2 if not"; a bare 1 or 2 right after
+    /// such an answer is then taken as that feedback.
+    pub answer_feedback: bool,
     /// Twilio (`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`).
     pub twilio: TwilioConfig,
     /// GOV.UK Notify (`NOTIFY_API_KEY`, `NOTIFY_CALLBACK_TOKEN`).
@@ -137,6 +140,7 @@ impl Default for SmsConfig {
             max_segments: 3,
             reply_within_seconds: 4,
             continue_within_hours: 24,
+            answer_feedback: false,
             twilio: TwilioConfig::default(),
             notify: NotifyConfig::default(),
         }
@@ -383,6 +387,10 @@ pub struct ContentConfig {
     pub directories: Vec<PathBuf>,
     /// The website address pages without their own URL are given.
     pub base_url: String,
+    /// Whether `serve` serves the pages as a website, each at its address's path under
+    /// `base_url` (`/waste/bin-collection-days`), and links citations there rather than to
+    /// `base_url` [default: only for the sample council, whose website does not exist].
+    pub serve_site: Option<bool>,
     /// Whether `serve` brings the index up to date when it starts (unchanged pages are skipped).
     pub index_on_start: bool,
     /// The council's curated answers (one YAML file each), imported by `serve` when it starts
@@ -401,12 +409,23 @@ impl Default for ContentConfig {
     fn default() -> Self {
         ContentConfig {
             directories: vec![PathBuf::from("knowledge-base/content")],
-            base_url: "https://www.eastbrook.gov.uk".into(),
+            base_url: SAMPLE_WEBSITE.into(),
+            serve_site: None,
             index_on_start: true,
             answers_dir: PathBuf::from("knowledge-base/answers"),
             examples_dir: PathBuf::from("knowledge-base/examples"),
             vocabulary: PathBuf::new(),
         }
+    }
+}
+
+/// The address the sample council's content gives its pages; no such website exists.
+pub const SAMPLE_WEBSITE: &str = "https://www.eastbrook.gov.uk";
+
+impl ContentConfig {
+    /// Whether `serve` serves the pages as a website: as set, else for the sample council only.
+    pub fn serves_site(&self) -> bool {
+        self.serve_site.unwrap_or_else(|| self.base_url.trim_end_matches('/') == SAMPLE_WEBSITE)
     }
 }
 
@@ -734,6 +753,18 @@ mod tests {
     }
 
     #[test]
+    fn only_the_sample_council_has_its_pages_served_unless_told() {
+        assert!(Config::default().content.serves_site(), "the sample council's website does not exist");
+        let real: Config = toml::from_str("[content]\nbase_url = \"https://www.example.gov.uk\"\n").unwrap();
+        assert!(!real.content.serves_site(), "a real council's pages are on its own website");
+        let told: Config =
+            toml::from_str("[content]\nbase_url = \"https://www.example.gov.uk\"\nserve_site = true\n").unwrap();
+        assert!(told.content.serves_site());
+        let sample_off: Config = toml::from_str("[content]\nserve_site = false\n").unwrap();
+        assert!(!sample_off.content.serves_site());
+    }
+
+    #[test]
     fn the_documented_options_and_defaults_are_the_real_ones() {
         let guide = include_str!("../docs/configuration.md");
         let start = guide.find("```toml\n").expect("a TOML example") + "```toml\n".len();
@@ -772,6 +803,7 @@ mod tests {
             (a.max_segments, a.reply_within_seconds, a.continue_within_hours, &a.twilio.api_url, &a.notify.api_url),
             (b.max_segments, b.reply_within_seconds, b.continue_within_hours, &b.twilio.api_url, &b.notify.api_url)
         );
+        assert_eq!(a.answer_feedback, b.answer_feedback);
         let (a, b) = (&documented.teams, &defaults.teams);
         assert_eq!(
             (&a.openid_metadata_url, &a.login_url, &a.token_url),

@@ -39,7 +39,7 @@ async fn a_question_over_http_gets_a_cited_answer_and_the_transcript_keeps_it() 
     let replies = say(&client, &server, &id, "what day are bins collected in Oakley Green?").await;
     assert_eq!(replies[0]["kind"], "text");
     assert!(replies[0]["text"].as_str().unwrap().contains("Thursday"), "{replies:?}");
-    assert_eq!(replies[0]["citations"][0]["url"], "https://www.eastbrook.gov.uk/waste/bin-collection-days");
+    assert_eq!(replies[0]["citations"][0]["url"], "/waste/bin-collection-days", "the page, served here");
     assert_eq!(replies[0]["citations"][0]["title"], "Bin collection days");
 
     let transcript: Value =
@@ -188,12 +188,14 @@ async fn health_metrics_and_the_openapi_description_match_the_server() {
     assert!(metrics.contains("councilbot_escalations_total{reason=\"requested\"} 1"), "{metrics}");
     assert!(metrics.contains("councilbot_conversations_started_total 1"), "{metrics}");
 
+    let answered = say(&client, &server, &id, "how can i pay my council tax").await;
+    let answer = answered.iter().find(|reply| reply["citations"].is_array()).expect("an answer")["id"].to_string();
     let description: Value =
         client.get(format!("{}/api/v1/openapi.json", server.url)).send().await.unwrap().json().await.unwrap();
     let paths = description["paths"].as_object().expect("paths");
     assert!(paths.len() >= 6);
     for (path, operations) in paths {
-        let concrete = path.replace("{id}", &id);
+        let concrete = path.replace("{id}", &id).replace("{message_id}", &answer);
         for (method, operation) in operations.as_object().unwrap().iter().filter(|(key, _)| *key != "parameters") {
             if operation.get("security").is_some() {
                 // Staff operations: documented as refusing anyone without a token.
@@ -203,6 +205,9 @@ async fn health_metrics_and_the_openapi_description_match_the_server() {
             }
             let request = match method.as_str() {
                 "get" => client.get(format!("{}{concrete}", server.url)),
+                "post" if path.ends_with("/feedback") => {
+                    client.post(format!("{}{concrete}", server.url)).json(&json!({"helpful": true}))
+                }
                 "post" => client.post(format!("{}{concrete}", server.url)).json(&json!({"text": "hello"})),
                 "delete" => continue,
                 other => panic!("undocumented method {other}"),

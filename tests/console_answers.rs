@@ -70,7 +70,7 @@ async fn an_editor_writes_an_answer_in_the_console_and_the_chat_gives_it_at_once
     // The running server gives it to the next resident who asks, with its page.
     let (text, urls) = first_text(&ask(&resident, &server, "Do you sell fishing licences for the canal?").await);
     assert!(text.starts_with(WRITTEN), "{text}");
-    assert_eq!(urls, vec![PAGE.to_string()]);
+    assert_eq!(urls, vec!["/contact/contact-us".to_string()], "its page, served here");
 
     // The same id cannot be taken twice.
     let again = editor.post(format!("{}/console/answers/new", server.url)).form(&form).send().await.unwrap();

@@ -108,7 +108,7 @@ fn personal_data_stays_out_of_logs_evidence_and_figures_and_card_numbers_are_nev
 
     let transcript = serde_json::to_string(&chat.transcript()).unwrap();
     assert!(transcript.contains("Thistlewood"), "the resident's own transcript keeps what they said");
-    assert!(!transcript.contains("4111"), "but never a card number: {transcript}");
+    assert!(!crate::support::holds_card_number(&transcript), "but never a card number: {transcript}");
 
     // Run evidence: the page and screenshot kept for staff, and the run's record.
     let councilbot = Councilbot { data: tempfile::tempdir().unwrap() };

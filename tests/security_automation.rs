@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::support::{
-    Chat, Councilbot, LocalService, PracticePortal, Server, council, council_workflows, sample_content,
+    Chat, Councilbot, LocalService, PracticePortal, Server, council, council_workflows, holds_card_number,
+    sample_content,
 };
 
 /// A card number, spelled as people and pasted text spell it.
@@ -33,7 +34,8 @@ fn card_numbers_spelled_with_separators_or_invisible_characters_are_never_stored
     assert!(transcript.contains("[card number removed]"), "{transcript}");
     let digits: String = transcript.chars().filter(char::is_ascii_digit).collect();
     assert!(!digits.contains("4111111111111111"), "a card number was stored: {transcript}");
-    assert!(!server.log().contains("4111"), "a card number was logged");
+    let log = server.log();
+    assert!(!holds_card_number(&log), "a card number was logged: {log}");
 }
 
 /// The details of the one case ECSS logged for a run, by field.

@@ -1,6 +1,6 @@
 //! Service requests made in conversation and carried out on the practice back office in a real
-//! browser: the outcome comes back into the conversation, and a run that needs a person raises
-//! an escalation linked to it.
+//! browser: the resident sees plain progress while it runs, the outcome comes back into the
+//! conversation, and a run that needs a person raises an escalation linked to it.
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,83 @@ fn a_missed_bin_reported_in_conversation_comes_back_with_the_systems_reference()
     let cases = portal.portal.cases_with_external_reference(&reference);
     assert_eq!(cases.len(), 1, "one case on ECSS, carrying the run's reference");
     assert_eq!(cases[0].reference, case_reference);
+}
+
+#[test]
+fn while_a_repair_runs_the_resident_sees_plain_progress_and_never_a_selector() {
+    let portal = PracticePortal::start();
+    let server = council(&portal);
+    let chat = Chat::start(&server);
+    for text in
+        ["my kitchen tap is leaking", "EB4 2QX", "4", "plumbing", "The kitchen tap has been leaking since Monday"]
+    {
+        chat.say(text);
+    }
+    let summary = chat.say("01632 960123");
+    assert_eq!(summary[0]["kind"], "confirm", "{summary:?}");
+
+    let (reference, events) = chat.runtime.block_on(async {
+        // The widget's live stream, opened before the request is confirmed, as the widget does.
+        let listener = reqwest::Client::new();
+        let stream =
+            listener.get(format!("{}/api/v1/conversations/{}/events", chat.url, chat.id)).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+        let confirmed: serde_json::Value = chat
+            .client
+            .post(format!("{}/api/v1/conversations/{}/messages", chat.url, chat.id))
+            .json(&serde_json::json!({"text": "yes"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let reference = confirmed["replies"][0]["reference"].as_str().expect("a reference").to_string();
+        let events = events_until_the_run_succeeds(stream).await;
+        (reference, events)
+    });
+
+    let progress: Vec<&serde_json::Value> =
+        events.iter().filter(|(name, _)| name == "progress").map(|(_, data)| data).collect();
+    let shown: Vec<&str> = progress.iter().map(|step| step["step"].as_str().unwrap_or_default()).collect();
+    assert!(progress.iter().all(|step| step["reference"] == reference.as_str()), "{progress:?}");
+    let plain =
+        ["Reporting your repair", "Entering your repair", "Signing in to the council's system", "Sending your repair"];
+    for text in &shown {
+        assert!(plain.contains(text), "the resident was shown {text:?}, which is not one of the workflow's own words");
+        assert!(!text.contains("css") && !text.contains('[') && !text.contains("label"), "{text:?}");
+    }
+    for text in ["Signing in to the council's system", "Entering your repair", "Sending your repair"] {
+        assert!(shown.contains(&text), "{text:?} was shown while the repair ran: {shown:?}");
+    }
+    let signing_in = shown.iter().position(|text| *text == "Signing in to the council's system").unwrap();
+    let sending = shown.iter().position(|text| *text == "Sending your repair").unwrap();
+    assert!(signing_in < sending, "{shown:?}");
+}
+
+/// The events of a conversation's live stream, as event name and data, until its request succeeds.
+async fn events_until_the_run_succeeds(response: reqwest::Response) -> Vec<(String, serde_json::Value)> {
+    use futures::StreamExt;
+    let mut events = Vec::new();
+    let mut buffer = String::new();
+    let mut stream = response.bytes_stream();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, stream.next()).await;
+        let Ok(Some(Ok(chunk))) = chunk else { panic!("the run did not succeed; events so far: {events:#?}") };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let name = block.lines().find_map(|line| line.strip_prefix("event:")).unwrap_or_default().trim();
+            let data: String = block.lines().filter_map(|line| line.strip_prefix("data:")).map(str::trim).collect();
+            let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+            let done = name == "message" && data["kind"] == "workflow_status" && data["status"] == "succeeded";
+            events.push((name.to_string(), data));
+            if done {
+                return events;
+            }
+        }
+    }
 }
 
 #[test]

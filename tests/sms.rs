@@ -63,8 +63,12 @@ impl TwilioApi {
         TwilioApi { service: LocalService::start(router), sent }
     }
 
-    fn sent(&self) -> Vec<HashMap<String, String>> {
+    pub(crate) fn sent(&self) -> Vec<HashMap<String, String>> {
         self.sent.lock().unwrap().clone()
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.service.url
     }
 }
 
@@ -273,7 +277,7 @@ fn texts_signed_by_twilios_library_are_answered_in_twiml_written_for_a_phone() {
     assert_eq!(answer.len(), 1, "{answer:?}");
     let text = &answer[0];
     assert!(text.starts_with("Eastbrook District Council (automated):"), "the first text says who it is from: {text}");
-    assert!(text.contains("\nMore: https://www.eastbrook.gov.uk/"), "one link to the full page: {text}");
+    assert!(text.contains(&format!("\nMore: {PUBLIC_URL}/")), "one link to the full page, served here: {text}");
     assert!(!text.contains("[1]"), "no citation marks on a phone: {text}");
     assert!(channels::sms::render::segments(text).1 <= 2, "within the configured two segments: {text}");
 
@@ -302,13 +306,13 @@ fn an_unclear_question_by_text_is_asked_back_with_numbers_and_a_number_picks_the
 
     let answer = texting.text(resident, &number);
     assert_eq!(answer.len(), 1, "{answer:?}");
-    assert!(answer[0].contains(&format!("\nMore: {}", crate::clarifying::COUNCIL_TAX_PAGE)), "{answer:?}");
+    assert!(answer[0].contains(&format!("\nMore: {PUBLIC_URL}{}", crate::clarifying::COUNCIL_TAX_PATH)), "{answer:?}");
     assert!(!answer[0].contains("Reply 1"), "answered, not asked again: {answer:?}");
 
     // The words of a choice pick it too.
     texting.text(resident, crate::clarifying::UNCLEAR);
     let rent = texting.text(resident, "rent");
-    assert!(rent[0].contains("\nMore: https://www.eastbrook.gov.uk/housing/pay-your-rent"), "{rent:?}");
+    assert!(rent[0].contains(&format!("\nMore: {PUBLIC_URL}/housing/pay-your-rent")), "{rent:?}");
 }
 
 #[test]

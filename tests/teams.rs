@@ -511,7 +511,7 @@ fn replies_go_through_the_connector_with_one_cached_token_and_pass_the_activity_
     assert_eq!(reply.body["recipient"]["id"], RESIDENT.id);
     assert_eq!(reply.body["from"]["id"], format!("28:{APP_ID}"));
     let text = reply.body["text"].as_str().unwrap();
-    assert!(text.contains("](https://www.eastbrook.gov.uk/"), "the pages it comes from, as links: {text}");
+    assert!(text.contains("](https://chat.eastbrook.example/"), "the pages it comes from, as links here: {text}");
     assert!(
         teams.sent_to(RESIDENT.conversation).iter().any(|request| request.body["type"] == "typing"),
         "typing is shown while the answer is worked out"
@@ -566,7 +566,7 @@ fn an_unclear_question_in_teams_gets_a_card_whose_buttons_pick_the_answer() {
     let chosen = teams.execute(&RESIDENT, "choose", &action_data(card, "Ways to pay your council tax"));
     assert!(chosen.to_string().contains("You chose"), "the card is replaced: {chosen}");
     let answer = teams.wait_for(RESIDENT.conversation, "the answer from the chosen page", |body| {
-        body["text"].as_str().is_some_and(|text| text.contains(crate::clarifying::COUNCIL_TAX_PAGE))
+        body["text"].as_str().is_some_and(|text| text.contains(crate::clarifying::COUNCIL_TAX_PATH))
     });
     assert!(answer.body["text"].as_str().unwrap().contains("[Ways to pay your council tax]("), "{}", answer.body);
     teams.check_schema();

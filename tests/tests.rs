@@ -2,12 +2,14 @@
 
 mod support;
 
+mod answer_feedback;
 mod answering;
 mod api;
 mod browser;
 mod clarifying;
 mod console;
 mod console_answers;
+mod console_live;
 mod conversations;
 mod corpora;
 mod curated_answers;
@@ -19,6 +21,7 @@ mod instances;
 mod one_command;
 mod privacy;
 mod reload;
+mod sample_site;
 mod security_automation;
 mod security_channels;
 mod security_console;
@@ -26,4 +29,5 @@ mod service_examples;
 mod service_requests;
 mod sms;
 mod teams;
+mod widget;
 mod workflows;

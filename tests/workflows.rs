@@ -44,9 +44,9 @@ fn validate_points_at_each_error_with_its_line_and_a_caret() {
     let output = councilbot.run(&["workflow", "validate", directory.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let errors = text(&output.stderr);
-    assert!(errors.contains("status.yaml:37:5: error: unknown key `opn`; did you mean `open`?"), "{errors}");
+    assert!(errors.contains("status.yaml:38:5: error: unknown key `opn`; did you mean `open`?"), "{errors}");
     assert!(
-        errors.contains("37 |   - opn: \"/cases/view?reference={{ wanted | urlencode }}\"\n   |     ^"),
+        errors.contains("38 |   - opn: \"/cases/view?reference={{ wanted | urlencode }}\"\n   |     ^"),
         "{errors}"
     );
     assert!(errors.contains("1 error found"), "{errors}");
@@ -64,7 +64,7 @@ fn validate_points_at_each_error_with_its_line_and_a_caret() {
     assert_eq!(output.status.code(), Some(1));
     let errors = text(&output.stderr);
     assert!(
-        errors.contains("status.yaml:34:23: error: no workflow is named `ecss_logn`; did you mean `ecss_login`?"),
+        errors.contains("status.yaml:35:23: error: no workflow is named `ecss_logn`; did you mean `ecss_login`?"),
         "{errors}"
     );
     assert!(errors.contains("1 error found"), "only the file asked about is reported: {errors}");
@@ -86,6 +86,22 @@ fn the_schema_command_writes_the_published_schema() {
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/workflow.schema.json"))
             .unwrap();
     assert_eq!(std::fs::read_to_string(out).unwrap(), published);
+}
+
+#[test]
+fn a_command_whose_output_is_closed_early_stops_quietly() {
+    let councilbot = Councilbot::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+        .args(["--data-dir", councilbot.data.path().to_str().unwrap(), "workflow", "schema"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `councilbot workflow schema | head -0`: the reader is gone before anything is printed.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("error"), "it stops without a complaint: {stderr}");
 }
 
 #[test]

@@ -1,19 +1,29 @@
 //! The service's figures over a period: conversations and how many were answered without a
 //! person, escalations by reason, how quickly people responded and resolved them, service
-//! requests carried out, staff time saved, and the questions the bot could not answer.
+//! requests carried out, staff time saved, the questions the bot could not answer, and the
+//! answers residents said were wrong or did not help.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use rpa::journal::{Journal, RunStatus};
 use serde::Serialize;
 use storage::sqlx::{self, Row};
 
-use crate::conversation::Services;
+use crate::conversation::feedback::{ANSWER, FollowUp, Vote};
+use crate::conversation::message::CitationLink;
 use crate::conversation::store::{ConversationStore, StoreError};
+use crate::conversation::{Reply, Services};
 use crate::language::dates::iso;
 
 /// The most questions listed as content gaps.
 const GAPS_LISTED: usize = 25;
+
+/// The most answers listed as doubted by residents.
+const DOUBTED_LISTED: usize = 25;
+
+/// The most words of an answer shown in the list of doubted answers.
+const ANSWER_WORDS_SHOWN: usize = 16;
 
 /// A period of whole days, from `from` up to but not including `to` (days since 1970).
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -50,6 +60,61 @@ pub struct Gap {
     pub times: u64,
 }
 
+/// What residents made of the answers given in a period: how many were given, and how many of
+/// them were followed by each sign of whether they helped (an answer can have a vote and a
+/// follow-up).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnswerSignals {
+    /// Answers given.
+    pub answers: u64,
+    /// Answers with no sign that they did not help.
+    pub not_doubted: u64,
+    /// Answers residents said answered their question (a thumbs-up, or "1" by text).
+    pub thumbs_up: u64,
+    /// Answers residents said did not answer their question (a thumbs-down, or "2" by text).
+    pub thumbs_down: u64,
+    /// Answers residents then said were wrong or did not help, in words.
+    pub said_wrong: u64,
+    /// Answers after which residents asked for a person.
+    pub asked_person: u64,
+    /// Answers after which residents asked the same question again in other words.
+    pub asked_again: u64,
+}
+
+/// An answer residents said was wrong or did not help: the question, how the answer began and
+/// the page it came from, with what residents did, for content owners to put right.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoubtedAnswer {
+    /// The question, as asked (personal data masked).
+    pub question: String,
+    /// The first words of the answer (personal data masked).
+    pub answer: String,
+    /// The page the answer came from.
+    pub page: Option<CitationLink>,
+    /// Times it got a thumbs-down.
+    pub thumbs_down: u64,
+    /// Times residents then said it was wrong.
+    pub said_wrong: u64,
+    /// Times residents then asked for a person.
+    pub asked_person: u64,
+    /// Times residents then asked again in other words.
+    pub asked_again: u64,
+}
+
+impl DoubtedAnswer {
+    /// How bad the worst sign is, from 0 (a thumbs-down) to 3 (asked again).
+    fn worst(&self) -> usize {
+        [self.thumbs_down, self.said_wrong, self.asked_person, self.asked_again]
+            .iter()
+            .position(|count| *count > 0)
+            .unwrap_or(4)
+    }
+
+    fn total(&self) -> u64 {
+        self.thumbs_down + self.said_wrong + self.asked_person + self.asked_again
+    }
+}
+
 /// The figures for a period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
@@ -59,7 +124,7 @@ pub struct Figures {
     pub to: String,
     /// Conversations started.
     pub conversations: u64,
-    /// Of those, how many never needed a person.
+    /// Of those, how many never needed a person and had no answer residents doubted.
     pub contained: u64,
     /// `contained` as a share of `conversations`, from 0 to 1.
     pub containment: f64,
@@ -81,6 +146,11 @@ pub struct Figures {
     pub days: Vec<Day>,
     /// The questions the bot could not answer, most asked first.
     pub content_gaps: Vec<Gap>,
+    /// What residents made of the answers.
+    pub answer_signals: AnswerSignals,
+    /// The answers residents said were wrong or did not help, worst first: thumbs-down, said
+    /// wrong, asked for a person, asked again.
+    pub doubted_answers: Vec<DoubtedAnswer>,
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {
@@ -104,19 +174,26 @@ pub async fn figures(
     let day_of = |millis: i64| millis.div_euclid(86_400_000);
     let mut days: BTreeMap<i64, (u64, u64)> = (period.from..period.to).map(|day| (day, (0, 0))).collect();
 
+    // A conversation counts as answered without a person only when no answer in it was doubted:
+    // a confident wrong answer is not a success.
     let conversations = sqlx::query(
-        "SELECT c.created_at, (SELECT COUNT(*) FROM escalations e WHERE e.conversation_id = c.id) AS escalated \
+        "SELECT c.created_at, (SELECT COUNT(*) FROM escalations e WHERE e.conversation_id = c.id) AS escalated, \
+         (SELECT COUNT(*) FROM conversation_messages m WHERE m.conversation_id = c.id AND m.outcome = $3 \
+          AND (m.vote = $4 OR m.followed_by IS NOT NULL)) AS doubted \
          FROM conversations c WHERE c.created_at >= $1 AND c.created_at < $2",
     )
     .bind(start)
     .bind(end)
+    .bind(ANSWER)
+    .bind(Vote::Unhelpful.as_str())
     .fetch_all(pool)
     .await?;
     let mut contained = 0;
     for row in &conversations {
         let created: i64 = row.try_get("created_at")?;
         let escalated: i64 = row.try_get("escalated")?;
-        if escalated == 0 {
+        let doubted: i64 = row.try_get("doubted")?;
+        if escalated == 0 && doubted == 0 {
             contained += 1;
         }
         if let Some(day) = days.get_mut(&day_of(created)) {
@@ -198,6 +275,8 @@ pub async fn figures(
     content_gaps.sort_by(|a, b| b.times.cmp(&a.times).then_with(|| a.question.cmp(&b.question)));
     content_gaps.truncate(GAPS_LISTED);
 
+    let (answer_signals, doubted_answers) = answers_doubted(store, period).await?;
+
     let total = conversations.len() as u64;
     Ok(Figures {
         from: iso(period.from),
@@ -217,7 +296,115 @@ pub async fn figures(
             .map(|(day, (conversations, escalations))| Day { date: iso(day), conversations, escalations })
             .collect(),
         content_gaps,
+        answer_signals,
+        doubted_answers,
     })
+}
+
+/// What residents made of the answers given in a period, and the answers they doubted, grouped
+/// by question and page.
+async fn answers_doubted(
+    store: &ConversationStore,
+    period: Period,
+) -> Result<(AnswerSignals, Vec<DoubtedAnswer>), StoreError> {
+    let (start, end) = period.millis();
+    let pool = store.database().pool();
+    let counts = sqlx::query(
+        "SELECT vote, followed_by, COUNT(*) AS n FROM conversation_messages WHERE outcome = $1 AND created_at >= $2 \
+         AND created_at < $3 GROUP BY vote, followed_by",
+    )
+    .bind(ANSWER)
+    .bind(start)
+    .bind(end)
+    .fetch_all(pool)
+    .await?;
+    let mut signals = AnswerSignals::default();
+    for row in &counts {
+        let vote = row.try_get::<Option<String>, _>("vote")?.as_deref().and_then(Vote::parse);
+        let follow_up = row.try_get::<Option<String>, _>("followed_by")?.as_deref().and_then(FollowUp::parse);
+        let n = row.try_get::<i64, _>("n")?.max(0) as u64;
+        signals.answers += n;
+        match vote {
+            Some(Vote::Helpful) => signals.thumbs_up += n,
+            Some(Vote::Unhelpful) => signals.thumbs_down += n,
+            None => {}
+        }
+        match follow_up {
+            Some(FollowUp::SaidWrong) => signals.said_wrong += n,
+            Some(FollowUp::AskedPerson) => signals.asked_person += n,
+            Some(FollowUp::AskedAgain) => signals.asked_again += n,
+            None => {}
+        }
+        if vote != Some(Vote::Unhelpful) && follow_up.is_none() {
+            signals.not_doubted += n;
+        }
+    }
+
+    // Each doubted answer with the person's message just before it: the question it answered.
+    let doubted = sqlx::query(
+        "SELECT m.body, m.vote, m.followed_by, (SELECT q.body FROM conversation_messages q \
+          WHERE q.conversation_id = m.conversation_id AND q.role = 'user' AND q.seq < m.seq \
+          ORDER BY q.seq DESC LIMIT 1) AS question \
+         FROM conversation_messages m WHERE m.outcome = $1 AND m.created_at >= $2 AND m.created_at < $3 \
+         AND (m.vote = $4 OR m.followed_by IS NOT NULL)",
+    )
+    .bind(ANSWER)
+    .bind(start)
+    .bind(end)
+    .bind(Vote::Unhelpful.as_str())
+    .fetch_all(pool)
+    .await?;
+    let mut grouped: BTreeMap<(String, String), DoubtedAnswer> = BTreeMap::new();
+    for row in &doubted {
+        let body: String = row.try_get("body")?;
+        let Ok(Reply::Text { text, citations }) = serde_json::from_str::<Reply>(&body) else { continue };
+        let question = row
+            .try_get::<Option<String>, _>("question")?
+            .and_then(|question| serde_json::from_str::<Reply>(&question).ok())
+            .map(|question| question.words().trim().to_string())
+            .unwrap_or_default();
+        let page = citations.into_iter().next();
+        let key = (
+            crate::language::normalise(&question).trim_end_matches(['?', '.', '!']).trim().to_string(),
+            page.as_ref().map(|page| page.url.clone()).unwrap_or_default(),
+        );
+        let entry = grouped.entry(key).or_insert_with(|| DoubtedAnswer {
+            question: rpa::redact::mask_free_text(&question),
+            answer: rpa::redact::mask_free_text(&first_words(&text)),
+            page,
+            thumbs_down: 0,
+            said_wrong: 0,
+            asked_person: 0,
+            asked_again: 0,
+        });
+        if row.try_get::<Option<String>, _>("vote")?.as_deref().and_then(Vote::parse) == Some(Vote::Unhelpful) {
+            entry.thumbs_down += 1;
+        }
+        match row.try_get::<Option<String>, _>("followed_by")?.as_deref().and_then(FollowUp::parse) {
+            Some(FollowUp::SaidWrong) => entry.said_wrong += 1,
+            Some(FollowUp::AskedPerson) => entry.asked_person += 1,
+            Some(FollowUp::AskedAgain) => entry.asked_again += 1,
+            None => {}
+        }
+    }
+    let mut doubted_answers: Vec<DoubtedAnswer> = grouped.into_values().collect();
+    doubted_answers.sort_by(|a, b| {
+        a.worst().cmp(&b.worst()).then_with(|| b.total().cmp(&a.total())).then_with(|| a.question.cmp(&b.question))
+    });
+    doubted_answers.truncate(DOUBTED_LISTED);
+    Ok((signals, doubted_answers))
+}
+
+/// A citation number in an answer, as `[1]`.
+static CITATION_MARK: LazyLock<regex::Regex> =
+    LazyLock::new(|| regex::Regex::new(r"\s?\[\d{1,3}\]").expect("valid regex"));
+
+/// The first words of an answer, without its citation numbers, marked with "…" when cut short.
+fn first_words(answer: &str) -> String {
+    let plain = CITATION_MARK.replace_all(answer, "");
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    let shown = words.iter().take(ANSWER_WORDS_SHOWN).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > ANSWER_WORDS_SHOWN { format!("{shown}…") } else { shown }
 }
 
 /// A CSV field of text that came from outside (what residents asked), quoted, and made inert
@@ -245,6 +432,14 @@ pub fn to_csv(figures: &Figures) -> String {
     out.push_str(&format!("workflow runs failed,{}\n", figures.runs_failed));
     out.push_str(&format!("staff minutes saved,{}\n", figures.staff_minutes_saved));
     out.push_str(&format!("questions asked back,{}\n", figures.clarified));
+    let signals = &figures.answer_signals;
+    out.push_str(&format!("answers given,{}\n", signals.answers));
+    out.push_str(&format!("answers with no sign they did not help,{}\n", signals.not_doubted));
+    out.push_str(&format!("answers with a thumbs-up,{}\n", signals.thumbs_up));
+    out.push_str(&format!("answers with a thumbs-down,{}\n", signals.thumbs_down));
+    out.push_str(&format!("answers then said to be wrong,{}\n", signals.said_wrong));
+    out.push_str(&format!("answers followed by asking for a person,{}\n", signals.asked_person));
+    out.push_str(&format!("answers followed by the question asked again,{}\n", signals.asked_again));
     out.push_str("\ndate,conversations,escalations\n");
     for day in &figures.days {
         out.push_str(&format!("{},{},{}\n", day.date, day.conversations, day.escalations));
@@ -252,6 +447,22 @@ pub fn to_csv(figures: &Figures) -> String {
     out.push_str("\nunanswered question,times asked\n");
     for gap in &figures.content_gaps {
         out.push_str(&format!("{},{}\n", csv_text(&gap.question), gap.times));
+    }
+    out.push_str(
+        "\ndoubted answer: question,answer began,page,thumbs-down,said wrong,asked for a person,asked again\n",
+    );
+    for doubted in &figures.doubted_answers {
+        let page = doubted.page.as_ref().map(|page| page.url.as_str()).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            csv_text(&doubted.question),
+            csv_text(&doubted.answer),
+            csv_text(page),
+            doubted.thumbs_down,
+            doubted.said_wrong,
+            doubted.asked_person,
+            doubted.asked_again
+        ));
     }
     out
 }
@@ -291,7 +502,21 @@ mod tests {
             clarified: 0,
             days: Vec::new(),
             content_gaps: vec![Gap { question: "=1+2".into(), times: 3 }],
+            answer_signals: AnswerSignals::default(),
+            doubted_answers: vec![DoubtedAnswer {
+                question: "@bins".into(),
+                answer: "+1 Bins are emptied".into(),
+                page: None,
+                thumbs_down: 1,
+                said_wrong: 0,
+                asked_person: 0,
+                asked_again: 0,
+            }],
         };
-        assert!(to_csv(&figures).ends_with("\"'=1+2\",3\n"), "{}", to_csv(&figures));
+        let csv = to_csv(&figures);
+        assert!(csv.contains("\"'=1+2\",3\n"), "{csv}");
+        assert_eq!(first_words("Bins are emptied on Thursday [1]."), "Bins are emptied on Thursday.");
+        assert!(first_words(&"word ".repeat(40)).ends_with("word…"));
+        assert!(csv.ends_with("\"'@bins\",\"'+1 Bins are emptied\",\"\",1,0,0,0\n"), "{csv}");
     }
 }

@@ -22,10 +22,12 @@ pub enum TurnOutcome {
     ForStaff,
     /// A question that could be about more than one service was asked back.
     Clarified,
+    /// The person said the answer just given was wrong or did not help.
+    SaidWrong,
 }
 
 impl TurnOutcome {
-    const ALL: [TurnOutcome; 7] = [
+    const ALL: [TurnOutcome; 8] = [
         TurnOutcome::Answered,
         TurnOutcome::Unanswered,
         TurnOutcome::Form,
@@ -33,6 +35,7 @@ impl TurnOutcome {
         TurnOutcome::SmallTalk,
         TurnOutcome::ForStaff,
         TurnOutcome::Clarified,
+        TurnOutcome::SaidWrong,
     ];
 
     /// The outcome's name, as counted and stored.
@@ -45,6 +48,7 @@ impl TurnOutcome {
             TurnOutcome::SmallTalk => "small_talk",
             TurnOutcome::ForStaff => "for_staff",
             TurnOutcome::Clarified => "clarified",
+            TurnOutcome::SaidWrong => "said_wrong",
         }
     }
 }

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::conversation::form::{display, label};
+use crate::conversation::form::{display, label, starting_words};
 use crate::conversation::{Audience, Engine, Inbound, InboundContent, Reply, Role, StoredMessage};
 
 /// A file of stories.
@@ -363,9 +363,13 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
             if offered { Ok(()) } else { Err(format!("expected an offer to {description}")) }
         }
         Expectation::NoRequest(expected) => {
+            let services = engine.services();
             let requested = replies.iter().any(|reply| {
                 matches!(reply, Reply::WorkflowStatus { .. } | Reply::Confirm { .. })
-                    || reply.words().starts_with("I can do that for you")
+                    || services
+                        .catalogue()
+                        .iter()
+                        .any(|file| reply.words().starts_with(&starting_words(&file.workflow)))
             });
             if requested != *expected { Ok(()) } else { Err("expected no service request to be started".into()) }
         }

@@ -31,6 +31,7 @@ fn turn(state: &bot::conversation::state::DialogueState, texts: &[&str]) -> Turn
         messages: texts.iter().map(|text| NewMessage::bot(Reply::text(*text))).collect(),
         contacts: Vec::new(),
         escalation: None,
+        follow_up: None,
     }
 }
 

@@ -3,5 +3,6 @@
 mod support;
 
 mod answering;
+mod feedback;
 mod language_model;
 mod storage;

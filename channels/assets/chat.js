@@ -1,7 +1,8 @@
 // councilbot chat: makes the chat page (and the widget's frame) live. Without this script the
 // page still works by ordinary form posts; with it, replies stream in as they are written, the
 // conversation survives reloads and dropped connections, and finished messages are announced
-// once to screen readers.
+// once to screen readers. In the widget's frame only the conversation scrolls: the message box
+// stays on screen.
 (function () {
   "use strict";
 
@@ -18,6 +19,7 @@
   var input = document.getElementById("cb-input");
   var download = document.getElementById("cb-download");
   var endForm = document.getElementById("cb-end-form");
+  var about = document.getElementById("cb-about");
   var storageKey = "councilbot.conversation";
 
   var conversation = embedded ? read(storageKey) : root.getAttribute("data-conversation") || "";
@@ -25,6 +27,7 @@
   var lastId = 0;
   var events = null;
   var draft = null;
+  var aboutFolded = false;
 
   function read(key) {
     try {
@@ -67,16 +70,32 @@
     }, 50);
   }
 
+  // Choices that no longer apply (answered, or overtaken by what the person wrote) are disabled.
+  function settle(scope) {
+    // A vote on an answer can still be changed.
+    Array.prototype.forEach.call(scope.querySelectorAll("button:not(.cb-feedback__button)"), function (button) {
+      button.disabled = true;
+    });
+  }
+
+  // What the chat is stays one line once the conversation has begun; it can be opened again.
+  function foldAbout() {
+    if (about && !aboutFolded) {
+      aboutFolded = true;
+      about.open = false;
+    }
+  }
+
   function choiceButtons(message, holder) {
     var group = element("div", "govuk-button-group cb-choices-live");
     (message.choices || []).forEach(function (choice) {
       var button = element("button", "govuk-button govuk-button--secondary", choice.label);
       button.type = "button";
       button.addEventListener("click", function () {
-        Array.prototype.forEach.call(group.querySelectorAll("button"), function (other) {
-          other.disabled = true;
-          other.setAttribute("aria-disabled", "true");
-        });
+        settle(group);
+        // The pressed button is now disabled: focus goes on to the message box rather than
+        // being lost, and the next question's choices are just before it (Shift+Tab).
+        input.focus();
         send({ choice: choice.value });
       });
       group.appendChild(button);
@@ -165,6 +184,9 @@
           sources.appendChild(link);
         });
         item.appendChild(sources);
+        if (message.role === "bot") {
+          item.appendChild(feedback(message));
+        }
       }
     }
     return item;
@@ -197,7 +219,11 @@
       draft = null;
     }
     var following = nearEnd();
+    if (message.role === "user") {
+      settle(transcript);
+    }
     transcript.appendChild(render(message));
+    foldAbout();
     if (progress && message.kind === "workflow_status" && message.status !== "queued" && message.status !== "running") {
       progress.hidden = true;
     }
@@ -205,9 +231,33 @@
       announce(spoken(message));
     }
     if (following || message.role === "user") {
-      transcript.lastChild.scrollIntoView({ block: "nearest" });
+      reveal(transcript.lastChild);
     } else if (live) {
       cue.hidden = false;
+    }
+  }
+
+  // Whether the conversation scrolls by itself (in the widget's frame) rather than with the page.
+  function scrolls() {
+    var overflow = window.getComputedStyle(transcript).overflowY;
+    return overflow === "auto" || overflow === "scroll";
+  }
+
+  // Brings a message into view: its end if it fits, otherwise its beginning.
+  function reveal(item) {
+    if (!item) {
+      return;
+    }
+    if (!scrolls()) {
+      item.scrollIntoView({ block: "nearest" });
+      return;
+    }
+    var box = transcript.getBoundingClientRect();
+    var shown = item.getBoundingClientRect();
+    if (shown.bottom > box.bottom) {
+      transcript.scrollTop += Math.min(shown.bottom - box.bottom, shown.top - box.top);
+    } else if (shown.top < box.top) {
+      transcript.scrollTop -= box.top - shown.top;
     }
   }
 
@@ -217,25 +267,27 @@
   cue.hidden = true;
   cue.addEventListener("click", function () {
     cue.hidden = true;
-    if (transcript.lastChild) {
-      transcript.lastChild.scrollIntoView({ block: "nearest" });
-    }
+    reveal(transcript.lastChild);
     input.focus();
   });
   transcript.parentNode.insertBefore(cue, transcript.nextSibling);
-  window.addEventListener("scroll", function () {
+  function seenEnd() {
     if (nearEnd()) {
       cue.hidden = true;
     }
-  });
+  }
+  window.addEventListener("scroll", seenEnd);
+  transcript.addEventListener("scroll", seenEnd);
 
   // Whether the latest message is on screen: the person is following the conversation.
   function nearEnd() {
     var last = transcript.lastElementChild;
-    return !last || last.getBoundingClientRect().top < window.innerHeight;
+    var bottom = scrolls() ? transcript.getBoundingClientRect().bottom : window.innerHeight;
+    return !last || last.getBoundingClientRect().top < bottom;
   }
 
   function showDelta(text) {
+    var following = nearEnd();
     if (!draft) {
       draft = element("li", "cb-message cb-message--bot cb-message--draft");
       draft.setAttribute("aria-hidden", "true");
@@ -243,6 +295,9 @@
       transcript.appendChild(draft);
     }
     draft.firstChild.textContent += text;
+    if (following) {
+      reveal(draft);
+    }
   }
 
   function problem(text) {
@@ -470,6 +525,78 @@
       }
     });
   }
+
+  // Whether an answer helped: two toggle buttons under each answer, one vote per answer that can
+  // be changed, sent to the API with a short thank-you announced. The chat page's own feedback
+  // forms (which work without this script) are sent the same way.
+  function feedback(message) {
+    var box = element("div", "cb-feedback");
+    box.setAttribute("data-answer", String(message.id));
+    var question = element("p", "govuk-body-s cb-feedback__question", "Did this answer your question?");
+    question.id = "cb-feedback-question-" + message.id;
+    box.appendChild(question);
+    var group = element("div", "cb-feedback__buttons");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-labelledby", question.id);
+    [[true, "\uD83D\uDC4D", "This answered my question"], [false, "\uD83D\uDC4E", "This did not answer my question"]]
+      .forEach(function (option) {
+        var button = element("button", "govuk-button govuk-button--secondary cb-feedback__button");
+        button.type = "button";
+        button.value = option[0] ? "yes" : "no";
+        button.setAttribute("aria-pressed", message.helpful === option[0] ? "true" : "false");
+        var icon = element("span", null, option[1]);
+        icon.setAttribute("aria-hidden", "true");
+        button.appendChild(icon);
+        button.appendChild(element("span", "govuk-visually-hidden", option[2]));
+        button.addEventListener("click", function () {
+          vote(box, message.id, option[0]);
+        });
+        group.appendChild(button);
+      });
+    box.appendChild(group);
+    box.appendChild(element("p", "govuk-body-s cb-feedback__thanks",
+      message.helpful === true || message.helpful === false ? "Thank you for your feedback." : ""));
+    return box;
+  }
+
+  function vote(box, id, helpful) {
+    var thanks = box.querySelector(".cb-feedback__thanks");
+    if (!conversation) {
+      return;
+    }
+    fetch("/api/v1/conversations/" + encodeURIComponent(conversation) + "/messages/" + encodeURIComponent(id) + "/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ helpful: helpful }),
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("feedback");
+        }
+        Array.prototype.forEach.call(box.querySelectorAll(".cb-feedback__button"), function (button) {
+          button.setAttribute("aria-pressed", (button.value === "yes") === helpful ? "true" : "false");
+        });
+        if (thanks) {
+          thanks.textContent = "Thank you for your feedback.";
+        }
+        announce("Thank you for your feedback.");
+      })
+      .catch(function () {
+        if (thanks) {
+          thanks.textContent = "Your feedback could not be sent. Please try again.";
+        }
+        announce("Your feedback could not be sent. Please try again.");
+      });
+  }
+
+  transcript.addEventListener("submit", function (event) {
+    var box = event.target;
+    if (!box.classList || !box.classList.contains("cb-feedback") || !event.submitter) {
+      return;
+    }
+    event.preventDefault();
+    vote(box, box.getAttribute("data-answer"), event.submitter.value === "yes");
+  });
 
   load();
 })();

@@ -11,6 +11,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("councilbot.css", "text/css; charset=utf-8", include_str!("../assets/councilbot.css")),
     ("chat.js", "text/javascript; charset=utf-8", include_str!("../assets/chat.js")),
     ("console.js", "text/javascript; charset=utf-8", include_str!("../assets/console.js")),
+    ("console-worker.js", "text/javascript; charset=utf-8", include_str!("../assets/console-worker.js")),
     ("widget.js", "text/javascript; charset=utf-8", include_str!("../assets/widget.js")),
     ("widget.css", "text/css; charset=utf-8", include_str!("../assets/widget.css")),
 ];

@@ -11,6 +11,7 @@ pub mod health;
 pub mod log_text;
 pub mod security;
 pub mod server;
+pub mod site;
 pub mod sms;
 pub mod teams;
 pub mod templates;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub teams: Option<Arc<teams::TeamsChannel>>,
     /// Counts of HTTP responses, for `/metrics`.
     pub http_metrics: Arc<health::HttpMetrics>,
+    /// The council's pages served as a website, when they are.
+    pub site: Option<Arc<site::Site>>,
 }
 
 impl AppState {
@@ -97,6 +100,7 @@ impl AppState {
             sms: None,
             teams: None,
             http_metrics: Arc::new(health::HttpMetrics::default()),
+            site: None,
         }
     }
 }
@@ -106,12 +110,13 @@ pub fn app(state: AppState) -> Router {
     let http_metrics = state.http_metrics.clone();
     let origins = Arc::new(state.settings.origins.clone());
     let pages = Router::new()
-        .route("/", get(web::demo))
+        .route("/", if state.site.is_some() { get(site::home) } else { get(web::demo) })
         .route("/widget.js", get(assets::widget))
         .route("/assets/{file}", get(assets::asset))
         .route("/chat", get(web::chat_page).post(web::chat_post))
         .route("/chat/embed", get(web::embed))
         .route("/chat/end", post(web::chat_end))
+        .route("/chat/feedback", post(web::chat_feedback))
         .route("/chat/transcript.txt", get(web::chat_transcript))
         .merge(console::router())
         .merge(api::escalations::router())
@@ -123,6 +128,7 @@ pub fn app(state: AppState) -> Router {
         .merge(teams::router(state.teams.clone()))
         .merge(pages)
         .merge(health::router(state.engine.clone(), http_metrics.clone(), &state.settings.metrics))
+        .merge(site::router(state.clone()))
         .layer(axum::middleware::from_fn_with_state(origins.clone(), security::check_origin))
         .layer(axum::middleware::from_fn_with_state(origins, security::headers))
         .layer(axum::middleware::from_fn(security::no_store))

@@ -79,8 +79,9 @@ pub async fn headers(State(origins): State<Arc<Origins>>, request: Request, next
         "'none'".to_string()
     };
     let policy = format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+        "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors {ancestors}"
     );
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&policy) {

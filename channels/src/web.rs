@@ -1,12 +1,16 @@
 //! The resident's chat in a browser: the demo page with the widget, the widget's frame, and the
 //! chat page at `/chat` that works by ordinary form posts without JavaScript (the conversation
-//! kept in a cookie), enhanced by `chat.js` when JavaScript runs.
+//! kept in a cookie, the page refreshing itself while a request is being carried out), enhanced
+//! by `chat.js` when JavaScript runs.
+
+use std::collections::BTreeMap;
 
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use bot::conversation::{Audience, Inbound, InboundContent, Role, StoredMessage};
+use bot::conversation::feedback::Vote;
+use bot::conversation::{Audience, Inbound, InboundContent, Reply, Role, StoredMessage};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -68,6 +72,60 @@ pub struct EmbedQuery {
 #[derive(Debug, Deserialize)]
 pub struct ChatQuery {
     ended: Option<String>,
+    /// `off` when the person has stopped the page refreshing itself.
+    refresh: Option<String>,
+}
+
+/// How often, in seconds, the chat page without JavaScript reloads itself while a request is
+/// being carried out, so its outcome appears without the person having to reload.
+const REFRESH_SECONDS: u64 = 10;
+
+/// How long after a request's last news the page stops reloading itself for it (a request that
+/// never reports back is not waited for forever).
+const REFRESH_FOR_MILLIS: i64 = 30 * 60 * 1000;
+
+/// What the chat page shows besides the conversation.
+#[derive(Debug, Default)]
+struct PageState {
+    /// A problem with what was sent, shown beside the message box.
+    error: Option<String>,
+    /// The conversation was just ended.
+    ended: bool,
+    /// The person stopped the page refreshing itself.
+    refresh_off: bool,
+    /// The person's votes on the conversation's answers, by message number.
+    votes: BTreeMap<i64, Vote>,
+}
+
+/// Whether a request started in this conversation is still being carried out, going by the
+/// newest status of each, as of `now` (milliseconds since 1970).
+fn request_running(transcript: &[StoredMessage], now: i64) -> bool {
+    let mut latest: Vec<(&str, &str, i64)> = Vec::new();
+    for message in transcript {
+        if let Reply::WorkflowStatus { reference, status, .. } = &message.reply {
+            latest.retain(|(seen, _, _)| *seen != reference.as_str());
+            latest.push((reference, status, message.at));
+        }
+    }
+    latest.iter().any(|(_, status, at)| matches!(*status, "queued" | "running") && now - at < REFRESH_FOR_MILLIS)
+}
+
+/// The message whose choices still apply: the last one offering choices, when the person has not
+/// written or picked anything since.
+fn open_choices(transcript: &[StoredMessage]) -> Option<i64> {
+    let asked = transcript
+        .iter()
+        .rposition(|message| matches!(message.reply, Reply::Choices { .. } | Reply::Confirm { .. }))?;
+    let answered = transcript[asked..].iter().any(|message| message.role == Role::User);
+    (!answered).then(|| transcript[asked].seq)
+}
+
+/// The time now, in milliseconds since 1970.
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// The chat page's conversation in this browser, when it is a web chat conversation.
@@ -84,7 +142,23 @@ pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(
         None => Vec::new(),
     };
     let live = conversation.filter(|_| !transcript.is_empty() || query.ended.is_none());
-    render_chat(&state, &headers, StatusCode::OK, live.as_deref(), transcript, None, query.ended.is_some())
+    let votes = votes_of(&state, live.as_deref()).await;
+    let page = PageState {
+        error: None,
+        ended: query.ended.is_some(),
+        refresh_off: query.refresh.as_deref() == Some("off"),
+        votes,
+    };
+    render_chat(&state, &headers, StatusCode::OK, live.as_deref(), transcript, page)
+}
+
+/// The person's votes on a chat page conversation's answers (none shown when they cannot be read).
+async fn votes_of(state: &AppState, conversation: Option<&str>) -> BTreeMap<i64, Vote> {
+    let Some(id) = conversation else { return BTreeMap::new() };
+    state.engine.store().votes(id).await.unwrap_or_else(|error| {
+        tracing::warn!(error = %error, "the votes on a chat page's answers could not be read");
+        BTreeMap::new()
+    })
 }
 
 fn render_chat(
@@ -93,11 +167,19 @@ fn render_chat(
     status: StatusCode,
     conversation: Option<&str>,
     transcript: Vec<StoredMessage>,
-    error: Option<String>,
-    ended: bool,
+    page: PageState,
 ) -> Response {
     let council = &state.engine.settings().council;
-    let messages: Vec<ReplyView> = transcript.into_iter().map(ReplyView::from).collect();
+    let running = request_running(&transcript, now_millis());
+    let refresh = (running && !page.refresh_off).then_some(REFRESH_SECONDS);
+    let open = open_choices(&transcript);
+    let messages: Vec<ReplyView> = transcript
+        .into_iter()
+        .map(|message| {
+            let helpful = page.votes.get(&message.seq).map(|vote| vote.helpful());
+            ReplyView { helpful, ..ReplyView::from(message) }
+        })
+        .collect();
     let (csrf, fresh) = match cookie(headers, CHAT_CSRF_COOKIE).filter(|token| token.len() == 64) {
         Some(token) => (token, false),
         None => (random_token(), true),
@@ -105,8 +187,9 @@ fn render_chat(
     let mut response = state.templates.page(
         status,
         "chat.html",
-        json!({"council": council, "conversation": conversation, "transcript": messages, "error": error,
-               "ended": ended, "csrf": csrf}),
+        json!({"council": council, "conversation": conversation, "transcript": messages, "error": page.error,
+               "ended": page.ended, "csrf": csrf, "open_choices": open, "running": running, "refresh": refresh,
+               "refresh_off": page.refresh_off}),
     );
     if fresh {
         let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
@@ -126,15 +209,11 @@ fn csrf_matches(headers: &HeaderMap, sent: Option<&str>) -> bool {
 
 /// The answer to a chat page form without the right CSRF token: the page again, to try again from.
 fn forged(state: &AppState, headers: &HeaderMap) -> Response {
-    render_chat(
-        state,
-        headers,
-        StatusCode::FORBIDDEN,
-        None,
-        Vec::new(),
-        Some("The page had expired. Please type your message again.".into()),
-        false,
-    )
+    let page = PageState {
+        error: Some("The page had expired. Please type your message again.".into()),
+        ..PageState::default()
+    };
+    render_chat(state, headers, StatusCode::FORBIDDEN, None, Vec::new(), page)
 }
 
 /// A message sent from the chat page's form.
@@ -186,8 +265,11 @@ pub async fn chat_post(
             StatusCode::UNPROCESSABLE_ENTITY,
             existing.as_deref(),
             transcript,
-            Some(problem),
-            false,
+            PageState {
+                error: Some(problem),
+                votes: votes_of(&state, existing.as_deref()).await,
+                ..PageState::default()
+            },
         );
     }
     let conversation = match existing {
@@ -215,7 +297,7 @@ pub async fn chat_post(
     if let Err(error) = state.engine.handle(Inbound { conversation: conversation.clone(), content }).await {
         tracing::warn!(error = %error, "a message from the chat page could not be handled");
     }
-    let mut response = Redirect::to("/chat#cb-form").into_response();
+    let mut response = Redirect::to("/chat#cb-latest").into_response();
     set_chat_cookie(&mut response, &conversation, state.settings.secure_cookies);
     response
 }
@@ -237,6 +319,46 @@ fn set_chat_cookie(response: &mut Response, conversation: &str, secure: bool) {
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// A vote on an answer, from the chat page's form.
+#[derive(Debug, Deserialize)]
+pub struct FeedbackForm {
+    /// The answer's number in the conversation.
+    message: Option<String>,
+    /// `yes` when it answered the question, `no` when it did not.
+    helpful: Option<String>,
+    csrf: Option<String>,
+}
+
+/// `POST /chat/feedback`: records whether an answer helped (the last vote counts), then shows
+/// the page again at that answer.
+pub async fn chat_feedback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<FeedbackForm>,
+) -> Response {
+    if !csrf_matches(&headers, form.csrf.as_deref()) {
+        return forged(&state, &headers);
+    }
+    let vote = match form.helpful.as_deref() {
+        Some("yes") => Vote::Helpful,
+        Some("no") => Vote::Unhelpful,
+        _ => return (StatusCode::UNPROCESSABLE_ENTITY, "Choose whether the answer helped.").into_response(),
+    };
+    let seq = form.message.as_deref().and_then(|message| message.parse::<i64>().ok());
+    let (Some(conversation), Some(seq)) = (chat_conversation(&state, &headers).await, seq) else {
+        return (StatusCode::NOT_FOUND, "There is no such answer in your conversation.").into_response();
+    };
+    match state.engine.store().vote(&conversation.id, seq, vote).await {
+        Ok(true) => Redirect::to(&format!("/chat#cb-feedback-{seq}")).into_response(),
+        Ok(false) => (StatusCode::NOT_FOUND, "There is no such answer in your conversation.").into_response(),
+        Err(error) => {
+            tracing::warn!(error = %error, "a vote from the chat page could not be recorded");
+            (StatusCode::SERVICE_UNAVAILABLE, "Sorry, your feedback could not be recorded. Please try again shortly.")
+                .into_response()
+        }
     }
 }
 
@@ -318,4 +440,63 @@ pub fn transcript_text(council: &str, messages: &[StoredMessage]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use bot::conversation::ChoiceOption;
+
+    use super::*;
+
+    fn message(seq: i64, role: Role, at: i64, reply: Reply) -> StoredMessage {
+        StoredMessage { seq, role, at, reply }
+    }
+
+    fn status(seq: i64, at: i64, reference: &str, status: &str) -> StoredMessage {
+        let reply = Reply::WorkflowStatus {
+            text: String::new(),
+            workflow: "report_housing_repair".into(),
+            reference: reference.into(),
+            status: status.into(),
+            outputs: Default::default(),
+        };
+        message(seq, Role::Bot, at, reply)
+    }
+
+    fn said(seq: i64, text: &str) -> StoredMessage {
+        message(seq, Role::User, 0, Reply::User { text: text.into() })
+    }
+
+    fn asked(seq: i64, question: &str) -> StoredMessage {
+        let choices = vec![ChoiceOption::plain("Plumbing"), ChoiceOption::plain("Electrics")];
+        message(seq, Role::Bot, 0, Reply::Choices { text: question.into(), choices })
+    }
+
+    #[test]
+    fn a_request_is_running_until_its_newest_status_is_an_outcome() {
+        let queued = vec![said(1, "yes"), status(2, 1_000, "CB-1", "queued")];
+        assert!(request_running(&queued, 2_000));
+        let done = [queued.clone(), vec![status(3, 3_000, "CB-1", "succeeded")]].concat();
+        assert!(!request_running(&done, 4_000));
+        let another = [done.clone(), vec![status(4, 5_000, "CB-2", "running")]].concat();
+        assert!(request_running(&another, 6_000));
+        assert!(!request_running(&[said(1, "hello")], 1_000));
+    }
+
+    #[test]
+    fn a_request_that_never_reports_back_is_not_waited_for_forever() {
+        let queued = vec![status(1, 0, "CB-1", "queued")];
+        assert!(request_running(&queued, REFRESH_FOR_MILLIS - 1));
+        assert!(!request_running(&queued, REFRESH_FOR_MILLIS));
+    }
+
+    #[test]
+    fn only_the_latest_unanswered_question_keeps_its_choices() {
+        let first = vec![said(1, "report a repair"), asked(2, "What kind of repair is it?")];
+        assert_eq!(open_choices(&first), Some(2));
+        let answered = [first.clone(), vec![said(3, "Plumbing")]].concat();
+        assert_eq!(open_choices(&answered), None);
+        let again = [answered.clone(), vec![asked(4, "Which room?"), status(5, 0, "CB-1", "queued")]].concat();
+        assert_eq!(open_choices(&again), Some(4));
+    }
 }

@@ -20,7 +20,7 @@ pub use document::{Audience, Document, Section};
 pub use error::{Error, Result};
 pub use index::{
     AnalysedPassage, Hit, IndexEvent, IndexReport, IndexSettings, KnowledgeBase, Passage, QueryTerm, SearchRequest,
-    SearchResults, Skipped, Snippet, build_index,
+    SearchResults, Skipped, Snippet, build_index, escape_html,
 };
 pub use panics::quiet_contained_panics;
 pub use thesaurus::Thesaurus;

@@ -38,6 +38,27 @@ impl SourceFile {
     pub fn stem(&self) -> String {
         self.path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default()
     }
+
+    /// The address a document read from this file is cited by: the one it declares, else its
+    /// place under `base_url`, else the file's own path.
+    pub fn address(&self, declared: Option<&str>, base_url: Option<&str>) -> String {
+        match (declared, base_url) {
+            (Some(declared), _) => declared.to_string(),
+            (None, Some(base)) => format!("{}/{}", base.trim_end_matches('/'), web_path(&self.relative)),
+            (None, None) => self.path.display().to_string(),
+        }
+    }
+}
+
+/// A page path as a web address: `.html` and `.md` pages are served without their extension;
+/// documents such as PDFs keep theirs.
+fn web_path(path: &str) -> &str {
+    for extension in [".html", ".htm", ".xhtml", ".md", ".markdown"] {
+        if let Some(stripped) = path.strip_suffix(extension) {
+            return stripped;
+        }
+    }
+    path
 }
 
 /// The content files under a directory, in a stable order, and how many other files were passed over.

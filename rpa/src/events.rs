@@ -16,8 +16,11 @@ pub enum RunEvent {
         step_key: String,
         /// Its kind.
         kind: String,
-        /// What it does.
+        /// What it does, for staff (it may name selectors and addresses).
         name: String,
+        /// What the resident is shown, in plain words: the nearest `progress` text of the step,
+        /// what holds it, or its workflow, else which of the workflow's steps it is.
+        progress: String,
         /// Which attempt, from 1.
         attempt: i64,
     },

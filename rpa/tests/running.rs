@@ -231,6 +231,65 @@ steps:
 }
 
 #[tokio::test]
+async fn residents_see_the_nearest_progress_text_or_which_step_the_run_is_at() {
+    let (_system, service) = start_case_system().await;
+    let look_up = "name: look_up\nversion: 1\ndescription: Look something up.\nprogress: Looking it up\nsteps:\n  - set: { found: 'yes' }\n";
+    let quiet =
+        "name: quiet\nversion: 1\ndescription: Do something with nothing to say.\nsteps:\n  - set: { done: 'yes' }\n";
+    let steps = r#"
+  - set: { first: one }
+  - progress: Entering your request
+    block:
+      - set: { second: two }
+      - progress: Sending your request
+        if:
+          condition: "true"
+          then:
+            - set: { third: three }
+      - call: { workflow: look_up }
+      - set: { fourth: four }
+  - progress: Checking your request
+    call: { workflow: quiet }
+  - succeed:
+      outputs: { case_reference: "{{ second }}" }
+"#;
+    let workflows = Workflows::new(&[
+        ("flow.yaml", &workflow("progress", steps)),
+        ("look_up.yaml", look_up),
+        ("quiet.yaml", quiet),
+    ]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = runner_for(&workflows, data.path(), &service, Secrets::default()).await;
+    let mut events = runner.subscribe();
+    let finished = run(&runner, &workflows.catalogue().get("progress").unwrap().clone(), &[]).await;
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    let mut shown = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let rpa::events::RunEvent::StepStarted { step_key, progress, .. } = event {
+            shown.push((step_key, progress));
+        }
+    }
+    let expected = [
+        // A step with no text of its own, in nothing that has one: which workflow step it is.
+        ("1", "Step 1 of 4"),
+        ("2", "Entering your request"),
+        ("2.1", "Entering your request"),
+        ("2.2", "Sending your request"),
+        ("2.2.then.1", "Sending your request"),
+        // A called workflow's own text comes first; the calling step's when it has none.
+        ("2.3", "Entering your request"),
+        ("2.3.1", "Looking it up"),
+        ("2.4", "Entering your request"),
+        ("3", "Checking your request"),
+        ("3.1", "Checking your request"),
+        ("4", "Step 4 of 4"),
+    ];
+    let expected: Vec<(String, String)> =
+        expected.iter().map(|(key, text)| (key.to_string(), text.to_string())).collect();
+    assert_eq!(shown, expected);
+}
+
+#[tokio::test]
 async fn a_run_a_person_must_fix_waits_and_a_retry_does_not_repeat_what_took_effect() {
     let (system, service) = start_case_system().await;
     system.broken.store(true, Ordering::SeqCst);

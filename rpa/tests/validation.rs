@@ -196,6 +196,62 @@ fn errors_print_with_the_line_and_a_caret() {
 }
 
 #[test]
+fn progress_is_one_short_line_of_plain_words() {
+    let on_step = |progress: &str| GOOD.replace("  - succeed:", &format!("  - progress: {progress}\n    succeed:"));
+    assert!(errors_of(&on_step("Saying hello")).is_empty(), "{:#?}", errors_of(&on_step("Saying hello")));
+    assert!(errors_of(&on_step(&"a".repeat(80))).is_empty());
+
+    // Shown as written, so no input, secret or variable can reach it.
+    let (line, column, message) = only_error(&on_step("\"Saying hello to {{ inputs.who }}\""));
+    assert_eq!((line, column), (14, 15));
+    assert!(message.contains("cannot use templates"), "{message}");
+
+    let (_, _, message) = only_error(&on_step("\"  \""));
+    assert!(message.contains("`progress` is empty"), "{message}");
+    let (_, _, message) = only_error(&on_step("\"Saying\\nhello\""));
+    assert!(message.contains("one line"), "{message}");
+    let (_, _, message) = only_error(&on_step(&"a".repeat(81)));
+    assert!(message.contains("81 characters; keep it to 80"), "{message}");
+
+    let on_workflow = GOOD.replace("steps:\n", "progress: \"{% if inputs.who %}Hello{% endif %}\"\nsteps:\n");
+    let (line, _, message) = only_error(&on_workflow);
+    assert_eq!(line, 13);
+    assert!(message.contains("cannot use templates"), "{message}");
+}
+
+#[test]
+fn an_urgent_section_needs_signs_a_message_phones_and_a_request_in_conversation() {
+    let urgent = "urgent:\n  examples: [water through the ceiling]\n  message: Phone us now.\n  contacts:\n    \
+                  - { name: Emergency repairs, phone: 01632 960999 }\nsteps:";
+    assert!(errors_of(&GOOD.replace("steps:", urgent)).is_empty(), "{:#?}", errors_of(&GOOD.replace("steps:", urgent)));
+
+    let no_signs = GOOD.replace("steps:", "urgent:\n  message: Phone us now.\nsteps:");
+    assert!(only_error(&no_signs).2.contains("`examples` or `phrases`"), "{:?}", only_error(&no_signs));
+
+    let empty_message = GOOD.replace("steps:", "urgent:\n  phrases: [sewage]\n  message: \" \"\nsteps:");
+    assert!(only_error(&empty_message).2.contains("needs a `message`"), "{:?}", only_error(&empty_message));
+
+    let no_phone = GOOD.replace(
+        "steps:",
+        "urgent:\n  phrases: [sewage]\n  message: Phone.\n  contacts: [{ name: Repairs, phone: \"\" }]\nsteps:",
+    );
+    assert!(
+        only_error(&no_phone).2.contains("urgent contact `Repairs` needs a `phone`"),
+        "{:?}",
+        only_error(&no_phone)
+    );
+
+    let no_intent = "name: nightly\nversion: 1\ndescription: Export.\nurgent:\n  phrases: [sewage]\n  message: Phone.\n\
+                     steps:\n  - succeed: {}\n";
+    let (line, _, message) = only_error(no_intent);
+    assert_eq!(line, 6, "the error points at the urgent message");
+    assert!(message.contains("needs a `trigger` with an `intent`"), "{message}");
+
+    let misspelt = GOOD.replace("steps:", "urgent:\n  phrase: [sewage]\n  message: Phone.\nsteps:");
+    assert!(errors_of(&misspelt).iter().any(|error| error.message.contains("phrase")), "{:#?}", errors_of(&misspelt));
+}
+
+#[test]
 fn the_published_schema_is_the_one_the_model_generates() {
     let published =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rpa::schema::SCHEMA_PATH))

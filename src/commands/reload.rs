@@ -22,6 +22,8 @@ pub struct Reloading {
     pub config: Config,
     /// Whether workflows that need a browser can run.
     pub browser: bool,
+    /// The council's pages served as a website, when they are.
+    pub site: Option<Arc<channels::site::Site>>,
 }
 
 impl Reloading {
@@ -32,6 +34,9 @@ impl Reloading {
         tokio::task::spawn_blocking(move || update_index(&index_dir, &config)).await??;
         let knowledge = self.engine.knowledge().clone();
         knowledge.reload()?;
+        if let Some(site) = self.site.clone() {
+            tokio::task::spawn_blocking(move || site.reload()).await?;
+        }
         let earlier = self.engine.services().catalogue().clone();
         let catalogue = usable(valid_workflows(&self.workflows, &earlier), self.browser);
         let count = catalogue.len();

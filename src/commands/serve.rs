@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use bot::conversation::settings::PagesServedHere;
 use bot::conversation::{Engine, system_clock};
 use channels::client::TrustedProxies;
 use channels::console::accounts::{Accounts, Role};
@@ -54,7 +55,15 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     let install = config.browser.install_missing;
     let browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
     let automation = Automation { runner, browser };
-    let assembled = assemble(places, &config, secrets, engine_settings(&config), system_clock(), automation).await?;
+    let site = serve_site(&config).await?;
+    let mut settings = engine_settings(&config);
+    if site.is_some() {
+        settings.pages_served_here = Some(PagesServedHere {
+            website: config.content.base_url.clone(),
+            served_at: config.web.public_url.clone(),
+        });
+    }
+    let assembled = assemble(places, &config, secrets, settings, system_clock(), automation).await?;
     let engine = assembled.engine;
     import_curated_answers(&engine, &config.content.answers_dir).await;
     import_service_examples(&engine, &config.content.examples_dir).await;
@@ -64,6 +73,7 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
         workflows: places.workflows.clone(),
         config: config.clone(),
         browser,
+        site: site.clone(),
     }
     .on_hangup();
     let _worker =
@@ -94,6 +104,8 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     };
     let oidc = oidc_provider(&config);
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
+    let site_pages = site.as_ref().map(|site| site.page_count());
+    state.site = site;
     let mut channels_on = vec!["the web chat"];
     let mut _background = Vec::new();
     if let Some(settings) = sms_settings(&config) {
@@ -147,6 +159,12 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
         },
     );
     eprintln!("  channels: {}", channels_on.join(", "));
+    if let Some(pages) = site_pages {
+        eprintln!(
+            "  the council's website, which answers cite: {pages} page(s) at http://{address}/ (instead of {})",
+            config.content.base_url
+        );
+    }
     if let Some(portal) = &portal {
         eprintln!(
             "  ECSS, the sample council's back office, is running on {} (user {}, password {})",
@@ -159,6 +177,18 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
     channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The council's pages as a website, when the configuration serves them (the sample council's,
+/// by default).
+async fn serve_site(config: &Config) -> Result<Option<Arc<channels::site::Site>>> {
+    if !config.content.serves_site() {
+        return Ok(None);
+    }
+    let directories = config.content.directories.clone();
+    let website = config.content.base_url.clone();
+    let site = tokio::task::spawn_blocking(move || channels::site::Site::load(&directories, &website)).await?;
+    Ok(Some(Arc::new(site)))
 }
 
 /// Imports the council's curated answers from their directory, when it exists, except files
@@ -275,24 +305,43 @@ async fn first_admin(accounts: &Accounts, username: &str, data_dir: &Path, addre
         eprintln!("warning: cannot make the first console account: {error}");
         return;
     }
-    let sign_in = format!("first sign-in to the console: http://{address}/console/login as `{username}`");
-    let change = format!("change it with `councilbot staff add {username} --role admin`");
     if std::io::stderr().is_terminal() {
-        eprintln!("  {sign_in} with password {password}\n  (shown this once; {change})");
+        eprint!("{}", first_sign_in(address, username, &Password::Shown(&password)));
         return;
     }
     let file = data_dir.join(FIRST_ADMIN_PASSWORD_FILE);
     match write_private(&file, &format!("{password}\n")) {
-        Ok(()) => eprintln!(
-            "  {sign_in}; the password is in {} (readable only by this user; {change}, then delete the file)",
-            file.display()
-        ),
+        Ok(()) => eprint!("{}", first_sign_in(address, username, &Password::InFile(&file))),
         Err(error) => eprintln!(
             "warning: the first console account's password cannot be written to {}: {error}; \
              set one with `councilbot staff add {username} --role admin`",
             file.display()
         ),
     }
+}
+
+/// Where the first admin's password is given: on the terminal, or in a private file.
+enum Password<'a> {
+    Shown(&'a str),
+    InFile(&'a Path),
+}
+
+/// How to sign in to the console the first time: the address, the username and the password
+/// each on a labelled line of their own, and how to set a new password if it is lost.
+fn first_sign_in(address: &SocketAddr, username: &str, password: &Password) -> String {
+    let password = match password {
+        Password::Shown(password) => format!("{password}   (shown only this once)"),
+        Password::InFile(file) => {
+            format!("in the file {} (readable only by this user; delete it once you have signed in)", file.display())
+        }
+    };
+    format!(
+        "  The supervisor console's first account:\n\
+         \x20   address:  http://{address}/console/login\n\
+         \x20   username: {username}\n\
+         \x20   password: {password}\n\
+         \x20 Lost the password? Set a new one with: councilbot staff add {username} --role admin\n"
+    )
 }
 
 /// Writes a file only its owner may read, replacing any older one.
@@ -348,6 +397,7 @@ fn sms_settings(config: &Config) -> Option<SmsSettings> {
         max_segments: sms.max_segments,
         reply_within: Duration::from_secs(sms.reply_within_seconds),
         continue_within: Duration::from_secs(sms.continue_within_hours * 3600),
+        answer_feedback: sms.answer_feedback,
         council_name: config.council.name.clone(),
         council_phone: config.council.phone.clone(),
     })
@@ -447,5 +497,25 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = interrupt => {}
         _ = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_password_is_on_a_labelled_line_of_its_own_with_how_to_replace_it() {
+        let address: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let shown = first_sign_in(&address, "supervisor", &Password::Shown("Tq7-xr2-Lm9"));
+        let lines: Vec<&str> = shown.lines().map(str::trim).collect();
+        assert!(lines.contains(&"address:  http://127.0.0.1:8080/console/login"), "{shown}");
+        assert!(lines.contains(&"username: supervisor"), "{shown}");
+        assert!(lines.contains(&"password: Tq7-xr2-Lm9   (shown only this once)"), "{shown}");
+        assert!(shown.contains("councilbot staff add supervisor --role admin"), "{shown}");
+        let in_file =
+            first_sign_in(&address, "chief", &Password::InFile(Path::new("/srv/data/first-admin-password.txt")));
+        let password_line = in_file.lines().find(|line| line.trim().starts_with("password:")).unwrap();
+        assert!(password_line.contains("in the file /srv/data/first-admin-password.txt"), "{in_file}");
     }
 }

@@ -186,6 +186,24 @@ impl Server {
         Server::spawn(command, data)
     }
 
+    /// Starts the server for a council other than the sample one: its own content, whose pages
+    /// are on its own website.
+    pub fn for_council(content: &Path, website: &str, extra_config: &str) -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        let config = data.path().join("councilbot.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[server]\nlisten = \"127.0.0.1:0\"\n[content]\ndirectories = [{:?}]\nbase_url = \"{website}\"\n{extra_config}",
+                content.display().to_string()
+            ),
+        )
+        .expect("write config");
+        let mut command = serve_command(&data);
+        command.arg("--config").arg(&config).arg("--workflows").arg(council_workflows());
+        Server::spawn(command, data)
+    }
+
     /// Starts `councilbot serve` as a newcomer would, with no configuration file: the sample
     /// council on its built-in defaults, from the repository's root.
     pub fn sample_council(env: &[(&str, &str)]) -> Server {
@@ -378,9 +396,13 @@ pub fn council(portal: &PracticePortal) -> Server {
 
 /// The sample council on the practice back office, with more configuration and environment.
 pub fn council_with(portal: &PracticePortal, extra_config: &str, extra_env: &[(&str, &str)]) -> Server {
-    let url = portal.portal.url();
+    council_on(&portal.portal.url(), extra_config, extra_env)
+}
+
+/// The sample council on the back office at `url`, with more configuration and environment.
+pub fn council_on(url: &str, extra_config: &str, extra_env: &[(&str, &str)]) -> Server {
     let mut env = vec![
-        ("COUNCILBOT_SYSTEM_ECSS_URL", url.as_str()),
+        ("COUNCILBOT_SYSTEM_ECSS_URL", url),
         ("COUNCILBOT_SECRET_ECSS_USER", legacy_portal::USER),
         ("COUNCILBOT_SECRET_ECSS_PASSWORD", legacy_portal::PASSWORD),
     ];
@@ -543,4 +565,19 @@ impl CuttablePath {
     pub fn restore(&self) {
         self.open.store(true, std::sync::atomic::Ordering::SeqCst);
     }
+}
+
+/// Whether a text holds the test card's first two groups, with at most three separators between.
+///
+/// A bare "4111" is not enough: a timestamp's fraction of a second can hold it by chance.
+pub fn holds_card_number(text: &str) -> bool {
+    text.match_indices("4111").any(|(at, _)| {
+        let mut rest = text[at + 4..].chars().peekable();
+        let mut skipped = 0;
+        while rest.peek().is_some_and(|c| !c.is_ascii_digit()) && skipped < 3 {
+            rest.next();
+            skipped += 1;
+        }
+        rest.take(4).collect::<String>() == "1111"
+    })
 }

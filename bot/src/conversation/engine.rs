@@ -298,7 +298,10 @@ impl Engine {
             }
             let mut turn = Turn::new(self, &conversation, &text);
             turn.run().await?;
-            let (record, start, outcome) = turn.finish();
+            let (mut record, start, outcome) = turn.finish();
+            if let Some(here) = &self.settings.pages_served_here {
+                record.messages.iter_mut().for_each(|message| here.relink(&mut message.reply));
+            }
             match self.store.commit_turn(&conversation, record).await {
                 Ok((messages, escalation)) => {
                     if let Some(escalation) = &escalation {
@@ -330,10 +333,14 @@ impl Engine {
         Ok(messages)
     }
 
-    /// Ends a conversation at the person's wish; nothing more is said in it.
+    /// Ends a conversation at the person's wish; nothing more is said in it, and staff see that
+    /// they left.
     pub async fn end(&self, id: &str) -> Result<(), EngineError> {
-        if !self.store.set_status(id, ConversationStatus::Ended).await? {
+        let Some(left) = self.store.end(id).await? else {
             return Err(EngineError::NoSuchConversation(id.to_string()));
+        };
+        for escalation in left {
+            self.queue_changed(&escalation, "left");
         }
         Ok(())
     }

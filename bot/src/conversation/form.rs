@@ -64,6 +64,7 @@ impl Form<'_> {
             skipped: Vec::new(),
             stage: FormStage::Confirming,
             failed_answers: 0,
+            urgent_told: false,
         };
         for input in &self.workflow.inputs {
             if form.values.contains_key(&input.name.value) {
@@ -75,13 +76,13 @@ impl Form<'_> {
         }
         let noted = self.noted(&form);
         let mut replies = Vec::new();
+        let starting = starting_words(self.workflow);
         if !noted.is_empty() {
-            replies.push(Reply::text(format!("I can do that for you. I've noted {}.", noted.join(", "))));
+            replies.push(Reply::text(format!("{starting}. I've noted {}.", noted.join(", "))));
         } else {
             replies.push(Reply::text(format!(
-                "I can do that for you: {}. I'll ask a few questions, then check the details with you before \
-                 anything is sent. You can say \"cancel\" at any time.",
-                what_it_does(self.workflow)
+                "{starting}. I'll ask a few questions, then check the details with you before anything is sent. \
+                 You can say \"cancel\" at any time."
             )));
         }
         replies.extend(self.next(&mut form));
@@ -410,6 +411,11 @@ pub fn display(input: &Input, value: &str) -> String {
         InputType::YesNo => if value == "yes" || value == "true" { "Yes" } else { "No" }.to_string(),
         _ => value.to_string(),
     }
+}
+
+/// The words a request starts with, naming the service: "I can report a missed bin collection for you".
+pub fn starting_words(workflow: &Workflow) -> String {
+    format!("I can {} for you", what_it_does(workflow))
 }
 
 /// What a workflow does, to go after "I can": "report a missed bin collection".

@@ -216,6 +216,12 @@ impl Reply {
         }
     }
 
+    /// Whether the reply answers a question: words with the pages they come from (the council's
+    /// curated answers among them).
+    pub fn is_answer(&self) -> bool {
+        matches!(self, Reply::Text { citations, .. } if !citations.is_empty())
+    }
+
     /// The reply's kind, as in its JSON.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -296,7 +302,7 @@ pub enum LiveEvent {
     Progress {
         /// The request's reference.
         reference: String,
-        /// What the step does.
+        /// What is being done, in plain words for the resident (never a selector or a step kind).
         step: String,
     },
 }

@@ -6,6 +6,7 @@ pub mod clarifying;
 mod curated;
 pub mod engine;
 mod examples;
+pub mod feedback;
 pub mod form;
 pub mod hours;
 pub mod hub;
@@ -18,6 +19,7 @@ pub mod staff;
 pub mod state;
 pub mod store;
 mod turn;
+pub mod urgency;
 
 pub use engine::{Clock, Engine, EngineError, EngineParts, system_clock};
 pub use message::{Audience, ChoiceOption, Inbound, InboundContent, LiveEvent, Reply, Role, StoredMessage};

@@ -101,12 +101,12 @@ impl Engine {
         Ok(raised)
     }
 
-    /// Shows a step starting in the conversation that started the run.
-    async fn show_progress(&self, run_id: &str, step: &str) -> Result<(), EngineError> {
+    /// Shows a step starting, in the resident's words, in the conversation that started the run.
+    async fn show_progress(&self, run_id: &str, progress: &str) -> Result<(), EngineError> {
         let Some(runner) = &self.runner else { return Ok(()) };
         let Some(run) = runner.journal().run(run_id).await? else { return Ok(()) };
         if self.hub.is_listened_to(&run.started_by.address) {
-            let event = LiveEvent::Progress { reference: run.reference, step: step.to_string() };
+            let event = LiveEvent::Progress { reference: run.reference, step: progress.to_string() };
             self.hub.publish(&run.started_by.address, event);
         }
         Ok(())
@@ -127,7 +127,9 @@ impl Engine {
                 };
                 let Some(engine) = engine.upgrade() else { return };
                 let outcome = match event {
-                    Some(Ok(RunEvent::StepStarted { run_id, name, .. })) => engine.show_progress(&run_id, &name).await,
+                    Some(Ok(RunEvent::StepStarted { run_id, progress, .. })) => {
+                        engine.show_progress(&run_id, &progress).await
+                    }
                     Some(Ok(RunEvent::StepFinished { .. })) => Ok(()),
                     Some(Ok(RunEvent::RunStopped { .. })) | Some(Err(RecvError::Lagged(_))) | None => {
                         match engine.deliver_run_updates().await {

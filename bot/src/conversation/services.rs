@@ -8,6 +8,7 @@ use knowledge_base::{KnowledgeBase, SearchRequest};
 use rpa::workflow::{Catalogue, WorkflowAudience, WorkflowFile};
 
 use super::message::Audience;
+use super::urgency::Urgency;
 use crate::language::intents::{IntentClassifier, IntentDeclaration, Rarity};
 use crate::llm::ServiceTool;
 use crate::service_examples::AddedExample;
@@ -16,6 +17,7 @@ use crate::service_examples::AddedExample;
 pub struct Services {
     catalogue: Catalogue,
     classifier: IntentClassifier,
+    urgency: Urgency,
     pages: Vec<(String, String)>,
     rarity: Option<Rarity>,
     examples_revision: Option<i64>,
@@ -26,6 +28,7 @@ impl Services {
     pub fn new(catalogue: Catalogue) -> Services {
         Services {
             classifier: IntentClassifier::new(declarations(&catalogue)),
+            urgency: Urgency::new(&catalogue, None),
             catalogue,
             pages: Vec::new(),
             rarity: None,
@@ -59,6 +62,7 @@ impl Services {
         let rarity: Rarity = Arc::new(move |stem: &str| knowledge.term_rarity(stem));
         Services {
             classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity.clone())),
+            urgency: Urgency::new(&catalogue, Some(rarity.clone())),
             catalogue,
             pages,
             rarity: Some(rarity),
@@ -76,6 +80,7 @@ impl Services {
         }
         Services {
             classifier: IntentClassifier::with_rarity(declarations, self.rarity.clone()),
+            urgency: Urgency::new(&self.catalogue, self.rarity.clone()),
             catalogue: self.catalogue.clone(),
             pages: self.pages.clone(),
             rarity: self.rarity.clone(),
@@ -86,6 +91,16 @@ impl Services {
     /// The revision of the added examples these services recognise, if any were applied.
     pub fn examples_revision(&self) -> Option<i64> {
         self.examples_revision
+    }
+
+    /// Whether a message about a service says its request may be an emergency.
+    pub fn is_urgent(&self, workflow: &str, text: &str, threshold: f32) -> bool {
+        self.urgency.is_urgent(workflow, text, threshold)
+    }
+
+    /// The service a message says is needed urgently, though it may not ask for it.
+    pub fn urgent_service(&self, text: &str, threshold: f32) -> Option<&str> {
+        self.urgency.urgent_workflow(text, threshold)
     }
 
     /// The service a page of the council's content describes, if any.

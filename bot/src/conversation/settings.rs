@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hours::ServiceHours;
-use super::message::EmergencyContact;
+use super::message::{EmergencyContact, Reply};
 use crate::answer::{AnswerSettings, DEFAULT_MIN_CONFIDENCE};
 use crate::curated::DEFAULT_CURATED_ANSWER_THRESHOLD;
 use crate::language::intents::DEFAULT_INTENT_THRESHOLD;
@@ -106,6 +106,8 @@ impl EmergencyContacts {
             Concern::Abuse => &self.abuse,
             Concern::Homeless => &self.homeless,
             Concern::Gas => &self.gas,
+            // The workflow gives its own contacts.
+            Concern::UrgentRequest => &[],
         }
     }
 }
@@ -131,6 +133,42 @@ pub struct EngineSettings {
     pub failed_answers_before_person: u32,
     /// The longest message read, in characters; the rest is cut off.
     pub max_message_chars: usize,
+    /// Where the council's pages are opened when councilbot serves them itself, if it does.
+    pub pages_served_here: Option<PagesServedHere>,
+}
+
+/// The council's pages served by councilbot itself (the sample council, whose website does
+/// not exist): citations of pages under `website` link to the same path here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagesServedHere {
+    /// The address the content gives its pages, such as `https://www.eastbrook.gov.uk`.
+    pub website: String,
+    /// The address people reach this server at, such as `https://chat.example.gov.uk`; empty
+    /// for links by path alone (`/waste/bin-collection-days`).
+    pub served_at: String,
+}
+
+impl PagesServedHere {
+    /// The address to open for a page at `url`: its path here when it is under the website,
+    /// else `url` itself.
+    pub fn link(&self, url: &str) -> String {
+        let website = self.website.trim_end_matches('/');
+        let path = match url.strip_prefix(website) {
+            Some("") => "/",
+            Some(path) if path.starts_with(['/', '?', '#']) => path,
+            _ => return url.to_string(),
+        };
+        format!("{}{path}", self.served_at.trim_end_matches('/'))
+    }
+
+    /// Points the citations of a reply at the pages served here.
+    pub fn relink(&self, reply: &mut Reply) {
+        if let Reply::Text { citations, .. } = reply {
+            for citation in citations {
+                citation.url = self.link(&citation.url);
+            }
+        }
+    }
 }
 
 impl Default for EngineSettings {
@@ -145,6 +183,36 @@ impl Default for EngineSettings {
             unanswered_before_person: 2,
             failed_answers_before_person: 3,
             max_message_chars: 2000,
+            pages_served_here: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::message::CitationLink;
+
+    #[test]
+    fn pages_under_the_website_are_linked_here_and_others_are_left_alone() {
+        let here = PagesServedHere { website: "https://www.eastbrook.gov.uk/".into(), served_at: String::new() };
+        assert_eq!(here.link("https://www.eastbrook.gov.uk/waste/bin-collection-days"), "/waste/bin-collection-days");
+        assert_eq!(here.link("https://www.eastbrook.gov.uk"), "/");
+        assert_eq!(
+            here.link("https://www.eastbrook.gov.uk.example/waste"),
+            "https://www.eastbrook.gov.uk.example/waste"
+        );
+        assert_eq!(here.link("https://intranet.eastbrook.gov.uk/housing"), "https://intranet.eastbrook.gov.uk/housing");
+        let public = PagesServedHere { served_at: "https://chat.example.gov.uk/".into(), ..here };
+        let mut reply = Reply::Text {
+            text: "Thursday [1]".into(),
+            citations: vec![CitationLink {
+                title: "Bin collection days".into(),
+                url: "https://www.eastbrook.gov.uk/waste/bin-collection-days".into(),
+            }],
+        };
+        public.relink(&mut reply);
+        let Reply::Text { citations, .. } = reply else { unreachable!() };
+        assert_eq!(citations[0].url, "https://chat.example.gov.uk/waste/bin-collection-days");
     }
 }

@@ -1,6 +1,8 @@
 //! What staff do with an escalated conversation: claim it (the bot then stays quiet), reply in
 //! the person's own channel, hand it back to the bot, resolve it, and act on its workflow run.
-//! Every action is recorded on the escalation and in the audit log.
+//! Every action is recorded on the escalation and in the audit log. A conversation the person
+//! ended stays ended: its case can still be taken and resolved, but nobody is told in the chat,
+//! and a reply there is refused, since nobody would see it.
 
 use rpa::journal::Decision;
 use rpa::runner::RunnerError;
@@ -32,6 +34,9 @@ pub enum StaffActionError {
     /// The escalation is not in a state for that.
     #[error("{0}")]
     WrongState(String),
+    /// The person ended the conversation, so a reply in it would not be seen.
+    #[error("the resident has left the chat, so a reply there would not be seen: reach them another way")]
+    ResidentLeft,
     /// What was sent is not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -57,7 +62,8 @@ impl From<EngineError> for StaffActionError {
 pub struct QueueEvent {
     /// The escalation.
     pub escalation: String,
-    /// What happened: `raised`, `claimed`, `replied`, `returned`, `resolved`, `run`.
+    /// What happened: `raised`, `claimed`, `replied`, `texted`, `returned`, `resolved`, `run`,
+    /// `left` (the person ended the conversation).
     pub change: String,
 }
 
@@ -68,6 +74,13 @@ impl Engine {
         self.store.escalation(id).await?.ok_or_else(|| StaffActionError::NoSuchEscalation(id.to_string()))
     }
 
+    /// Whether the person ended the escalation's conversation (read afresh: another instance may
+    /// have ended it).
+    pub async fn resident_left(&self, escalation: &Escalation) -> Outcome<bool> {
+        let conversation = self.store.get_fresh(&escalation.conversation_id).await?;
+        Ok(conversation.is_some_and(|conversation| conversation.status == ConversationStatus::Ended))
+    }
+
     /// Tells live views of the queue that an escalation changed.
     pub(crate) fn queue_changed(&self, escalation: &str, change: &str) {
         let event = QueueEvent { escalation: escalation.to_string(), change: change.to_string() };
@@ -76,7 +89,8 @@ impl Engine {
     }
 
     /// Takes an escalation: the bot stays quiet in the conversation and the person is told a
-    /// member of staff has joined. Taking one already taken by the same person changes nothing.
+    /// member of staff has joined (unless they have left it, which it stays). Taking one already
+    /// taken by the same person changes nothing.
     pub async fn claim(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
         let escalation = self.escalation_or_missing(id).await?;
         if escalation.status == "claimed" {
@@ -88,12 +102,13 @@ impl Engine {
                 ))),
             };
         }
+        let left = self.resident_left(&escalation).await?;
         let change = EscalationChange {
             from: &["waiting", "returned"],
             to: "claimed",
             assignee: Some(&staff.username),
             outcome: None,
-            conversation_status: Some(ConversationStatus::Human),
+            conversation_status: (!left).then_some(ConversationStatus::Human),
             event: "claimed",
             actor: &staff.username,
             detail: "",
@@ -101,19 +116,22 @@ impl Engine {
         let Some(claimed) = self.store.move_escalation(id, change).await? else {
             return Err(StaffActionError::WrongState("this conversation has already been resolved".into()));
         };
-        let council = &self.settings.council.name;
-        let joined = Reply::Staff {
-            text: format!("{} from {council} has joined the conversation.", staff.name),
-            name: staff.name.clone(),
-            joined: true,
-        };
-        self.post(&claimed.conversation_id, vec![NewMessage::bot(joined)]).await?;
+        if !left {
+            let council = &self.settings.council.name;
+            let joined = Reply::Staff {
+                text: format!("{} from {council} has joined the conversation.", staff.name),
+                name: staff.name.clone(),
+                joined: true,
+            };
+            self.post(&claimed.conversation_id, vec![NewMessage::bot(joined)]).await?;
+        }
         self.store.audit(&staff.username, "claim", id, "").await?;
         self.queue_changed(id, "claimed");
         Ok(claimed)
     }
 
-    /// Sends the person a message from the member of staff who took the conversation.
+    /// Sends the person a message from the member of staff who took the conversation; refused
+    /// when they have left it.
     pub async fn reply_as_staff(&self, id: &str, staff: &StaffMember, text: &str) -> Outcome<StoredMessage> {
         let text = text.trim();
         if text.is_empty() {
@@ -126,6 +144,9 @@ impl Engine {
             )));
         }
         let escalation = self.escalation_or_missing(id).await?;
+        if self.resident_left(&escalation).await? {
+            return Err(StaffActionError::ResidentLeft);
+        }
         if escalation.status != "claimed" || escalation.assignee.as_deref() != Some(staff.username.as_str()) {
             return Err(StaffActionError::WrongState("take the conversation before replying".into()));
         }
@@ -143,8 +164,36 @@ impl Engine {
         Ok(stored)
     }
 
-    /// Gives a taken conversation back to the bot; the escalation can be taken again.
+    /// Checks that a member of staff may text the person about an escalation: they have taken it.
+    pub async fn may_text(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
+        let escalation = self.escalation_or_missing(id).await?;
+        if escalation.status != "claimed" || escalation.assignee.as_deref() != Some(staff.username.as_str()) {
+            return Err(StaffActionError::WrongState("take the conversation before texting".into()));
+        }
+        Ok(escalation)
+    }
+
+    /// Records that a member of staff texted the person about an escalation: how long the text
+    /// was, never what it said or where it went.
+    pub async fn texted(&self, id: &str, staff: &StaffMember, characters: usize) -> Outcome<()> {
+        let detail = format!("{characters} characters");
+        self.store.escalation_event(id, "texted", &staff.username, &detail).await?;
+        self.store.audit(&staff.username, "text", id, &detail).await?;
+        self.queue_changed(id, "texted");
+        Ok(())
+    }
+
+    /// Gives a taken conversation back to the bot; the escalation can be taken again. Refused
+    /// when the person has left it: there is nobody to hand back.
     pub async fn hand_back(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
+        let escalation = self.escalation_or_missing(id).await?;
+        if self.resident_left(&escalation).await? {
+            return Err(StaffActionError::WrongState(
+                "the resident has left the chat, so there is nobody to hand back to the assistant: resolve the case \
+                 instead"
+                    .into(),
+            ));
+        }
         let change = EscalationChange {
             from: &["claimed"],
             to: "returned",
@@ -173,12 +222,14 @@ impl Engine {
         Ok(returned)
     }
 
-    /// Closes an escalation with how it was resolved; the bot answers the conversation again.
+    /// Closes an escalation with how it was resolved; the bot answers the conversation again,
+    /// unless the person ended it.
     pub async fn resolve(&self, id: &str, staff: &StaffMember, outcome: &str) -> Outcome<Escalation> {
         let outcome = outcome.trim();
         if outcome.is_empty() {
             return Err(StaffActionError::Invalid("say how the conversation was resolved".into()));
         }
+        let left = self.resident_left(&self.escalation_or_missing(id).await?).await?;
         let change = EscalationChange {
             from: &["waiting", "claimed", "returned"],
             to: "resolved",
@@ -193,15 +244,17 @@ impl Engine {
             self.escalation_or_missing(id).await?;
             return Err(StaffActionError::WrongState("this conversation has already been resolved".into()));
         };
-        let closed = Reply::Staff {
-            text: format!(
-                "{} has closed this conversation with our team. If you need anything else, just ask.",
-                staff.name
-            ),
-            name: staff.name.clone(),
-            joined: false,
-        };
-        self.post(&resolved.conversation_id, vec![NewMessage::bot(closed)]).await?;
+        if !left {
+            let closed = Reply::Staff {
+                text: format!(
+                    "{} has closed this conversation with our team. If you need anything else, just ask.",
+                    staff.name
+                ),
+                name: staff.name.clone(),
+                joined: false,
+            };
+            self.post(&resolved.conversation_id, vec![NewMessage::bot(closed)]).await?;
+        }
         self.store.audit(&staff.username, "resolve", id, outcome).await?;
         self.queue_changed(id, "resolved");
         Ok(resolved)

@@ -26,6 +26,8 @@ pub struct DialogueState {
     pub escalation: Option<String>,
     /// Whether a person has taken the conversation over (the bot then stays quiet).
     pub human: bool,
+    /// The answer given last turn, to see what the person makes of it next.
+    pub last_answer: Option<super::feedback::LastAnswer>,
 }
 
 /// A service request being gathered, input by input.
@@ -43,6 +45,9 @@ pub struct FormState {
     /// How many answers in a row to the current question could not be used.
     #[serde(default)]
     pub failed_answers: u32,
+    /// Whether the person has been told what to do if the request is an emergency.
+    #[serde(default)]
+    pub urgent_told: bool,
 }
 
 /// Where a form stands.
@@ -78,6 +83,15 @@ pub enum Offer {
     Switch {
         /// The workflow to switch to.
         workflow: String,
+    },
+    /// To make a request that may be an emergency online after all, once told whom to phone.
+    Urgent {
+        /// The workflow.
+        workflow: String,
+        /// The message that asked for it, read again for its values.
+        text: String,
+        /// Values carried into it.
+        carried: BTreeMap<String, String>,
     },
 }
 

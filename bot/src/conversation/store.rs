@@ -24,6 +24,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_outcomes_and_audit.sql"),
         postgres: include_str!("../../migrations/postgres/0002_outcomes_and_audit.sql"),
     },
+    Migration {
+        version: 3,
+        description: "what residents made of each answer",
+        sqlite: include_str!("../../migrations/sqlite/0003_answer_feedback.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_answer_feedback.sql"),
+    },
 ];
 
 /// What can go wrong storing a conversation.
@@ -119,9 +125,10 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
-    /// A message from the bot.
+    /// A message from the bot; one that answers a question is marked as an answer.
     pub fn bot(reply: Reply) -> NewMessage {
-        NewMessage { role: Role::Bot, reply, dedupe_key: None, outcome: None }
+        let outcome = reply.is_answer().then_some(super::feedback::ANSWER);
+        NewMessage { role: Role::Bot, reply, dedupe_key: None, outcome }
     }
 
     /// A message from the person, with how the turn went.
@@ -250,9 +257,10 @@ pub struct Escalation {
 /// Something that happened to an escalation.
 #[derive(Debug, Clone, Serialize)]
 pub struct EscalationEvent {
-    /// What: `raised`, `raised_again`, `claimed`, `replied`, `returned`, `resolved`.
+    /// What: `raised`, `raised_again`, `claimed`, `replied`, `texted`, `returned`, `resolved`,
+    /// or `left` (the person ended the conversation).
     pub kind: String,
-    /// Who: `councilbot` or a member of staff.
+    /// Who: `councilbot`, `resident` or a member of staff.
     pub actor: String,
     /// More about it.
     pub detail: String,
@@ -380,6 +388,8 @@ pub struct TurnRecord {
     pub contacts: Vec<String>,
     /// A request for a person raised by the turn.
     pub escalation: Option<NewEscalation>,
+    /// What the person's message says of the answer just before it, when it says it did not help.
+    pub follow_up: Option<super::feedback::FollowUp>,
 }
 
 impl ConversationStore {
@@ -514,6 +524,9 @@ impl ConversationStore {
             updated_at: now,
             ..conversation.clone()
         };
+        if let Some(follow_up) = turn.follow_up {
+            super::feedback::note_follow_up(&mut transaction, &conversation.id, first, follow_up).await?;
+        }
         insert_messages(&mut transaction, &conversation.id, first, &turn.messages, now).await?;
         let stored = turn
             .messages
@@ -631,6 +644,63 @@ impl ConversationStore {
         Ok(changed > 0)
     }
 
+    /// Ends a conversation at the person's wish and notes on each of its open escalations that
+    /// they left. Returns the ids of those escalations (none when it had already ended), or
+    /// `None` when no conversation has the id.
+    pub async fn end(&self, conversation_id: &str) -> Result<Option<Vec<String>>, StoreError> {
+        self.forget(conversation_id);
+        let now = now_millis();
+        let mut transaction = self.database.pool().begin().await?;
+        let row = sqlx::query(
+            "UPDATE conversations SET status = 'ended', version = version + 1, updated_at = $1 WHERE id = $2 \
+             AND status <> 'ended' RETURNING id",
+        )
+        .bind(now)
+        .bind(conversation_id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        if row.is_none() {
+            let exists = sqlx::query("SELECT id FROM conversations WHERE id = $1")
+                .bind(conversation_id)
+                .fetch_optional(&mut *transaction)
+                .await?;
+            return Ok(exists.map(|_| Vec::new()));
+        }
+        let rows = sqlx::query(
+            "SELECT id FROM escalations WHERE conversation_id = $1 AND status IN ('waiting', 'claimed', 'returned')",
+        )
+        .bind(conversation_id)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let open: Vec<String> = rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
+        for id in &open {
+            record_event(&mut transaction, id, "left", "resident", "", now).await?;
+        }
+        transaction.commit().await?;
+        Ok(Some(open))
+    }
+
+    /// When the person left an escalation's conversation, as noted on the escalation.
+    pub async fn left_at(&self, escalation_id: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT created_at FROM escalation_events WHERE escalation_id = $1 AND kind = 'left' \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(escalation_id)
+        .fetch_optional(self.database.pool())
+        .await?;
+        Ok(row.map(|row| row.try_get("created_at")).transpose()?)
+    }
+
+    /// The phone numbers (national digits) and email addresses (lowercased) a conversation holds.
+    pub async fn contacts_of(&self, conversation_id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT contact FROM conversation_contacts WHERE conversation_id = $1 ORDER BY contact")
+            .bind(conversation_id)
+            .fetch_all(self.database.pool())
+            .await?;
+        Ok(rows.iter().map(|row| row.try_get("contact")).collect::<Result<_, _>>()?)
+    }
+
     /// Raises an escalation outside a turn (for a workflow run); when the conversation already
     /// has an open one, that one takes the new reason's priority and run and is returned.
     pub async fn raise_escalation(
@@ -641,7 +711,7 @@ impl ConversationStore {
         self.forget(conversation_id);
         let mut transaction = self.database.pool().begin().await?;
         let row = sqlx::query(
-            "UPDATE conversations SET status = CASE WHEN status = 'human' THEN status ELSE 'escalated' END, \
+            "UPDATE conversations SET status = CASE WHEN status IN ('human', 'ended') THEN status ELSE 'escalated' END, \
              version = version + 1, updated_at = $1 WHERE id = $2 RETURNING last_seq",
         )
         .bind(now_millis())
@@ -840,12 +910,16 @@ impl ConversationStore {
         let escalation = escalation_from_row(&row)?;
         if let Some(status) = change.conversation_status {
             self.forget(&escalation.conversation_id);
-            sqlx::query("UPDATE conversations SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-                .bind(status.as_str())
-                .bind(now)
-                .bind(&escalation.conversation_id)
-                .execute(&mut *transaction)
-                .await?;
+            // A conversation the person ended stays ended, whatever staff do with the case.
+            sqlx::query(
+                "UPDATE conversations SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 \
+                 AND status <> 'ended'",
+            )
+            .bind(status.as_str())
+            .bind(now)
+            .bind(&escalation.conversation_id)
+            .execute(&mut *transaction)
+            .await?;
         }
         record_event(&mut transaction, id, change.event, change.actor, change.detail, now).await?;
         transaction.commit().await?;

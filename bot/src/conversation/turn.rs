@@ -1,8 +1,9 @@
 //! One turn of a conversation: what the bot makes of a message and what it says back, decided
-//! in order of importance: danger first, then commands that work anywhere, frustration, a
-//! pending offer, a question asked back, a form in progress, small talk, and finally a request
-//! or a question (answered with the council's curated answer when one matches, else from its
-//! pages, or asked back when it could be about more than one service).
+//! in order of importance: danger first, then commands that work anywhere, saying the answer
+//! just given did not help, frustration, a pending offer, a question asked back, a form in
+//! progress, small talk, and finally a request or a question (answered with the council's
+//! curated answer when one matches, else from its pages, or asked back when it could be about
+//! more than one service).
 
 use std::collections::BTreeMap;
 
@@ -11,8 +12,9 @@ use serde_json::Value;
 use super::answering::Scope;
 use super::clarifying::{self, Pick, SOMETHING_ELSE};
 use super::engine::{Engine, EngineError};
+use super::feedback::{self, FollowUp, LastAnswer};
 use super::form::{Form, FormOutcome, what_it_does};
-use super::message::{Audience, ChoiceOption, Reply};
+use super::message::{Audience, ChoiceOption, EmergencyContact, Reply};
 use super::state::{Clarification, DialogueState, FormState, Offer, PageChoice};
 use super::store::{
     Conversation, ConversationStatus, EscalationReason, NewEscalation, NewMessage, Priority, TurnRecord,
@@ -27,10 +29,8 @@ use crate::metrics::TurnOutcome;
 pub const OFFER_YES: &str = "yes";
 /// The value of the button that declines an offer.
 pub const OFFER_NO: &str = "no";
-
-/// How many times the request threshold a question's score must reach for the service to be
-/// offered after the answer.
-const OFFER_EVIDENCE: f32 = 2.0;
+/// The choice that goes on with a request that may be an emergency, once told whom to phone.
+const REPORT_IT_HERE: &str = "Report it here";
 
 /// A confirmed request to start once the turn is written.
 #[derive(Debug, Clone)]
@@ -55,15 +55,23 @@ pub(crate) struct Turn<'e> {
     outcome: TurnOutcome,
     /// The question asked back last turn and not answered by a choice: it is not asked back twice.
     asked_back: Option<String>,
+    /// The answer given last turn, if the last turn gave one.
+    previous_answer: Option<LastAnswer>,
+    /// Whether this message was taken as a question to answer.
+    asked_question: bool,
+    /// What this message says of the answer given last turn, when it says it did not help.
+    follow_up: Option<FollowUp>,
 }
 
 impl<'e> Turn<'e> {
     pub(crate) fn new(engine: &'e Engine, conversation: &Conversation, text: &str) -> Turn<'e> {
+        let mut state = conversation.state.clone();
+        let previous_answer = state.last_answer.take();
         Turn {
             engine,
             conversation_id: conversation.id.clone(),
             audience: conversation.audience,
-            state: conversation.state.clone(),
+            state,
             status: conversation.status,
             text: text.trim().to_string(),
             replies: Vec::new(),
@@ -71,11 +79,17 @@ impl<'e> Turn<'e> {
             start: None,
             outcome: TurnOutcome::Answered,
             asked_back: None,
+            previous_answer,
+            asked_question: false,
+            follow_up: None,
         }
     }
 
     /// What the turn writes, the run to start after, and how it went.
-    pub(crate) fn finish(self) -> (TurnRecord, Option<RunRequest>, TurnOutcome) {
+    pub(crate) fn finish(mut self) -> (TurnRecord, Option<RunRequest>, TurnOutcome) {
+        if self.follow_up.is_none() && self.asks_again() {
+            self.follow_up = Some(FollowUp::AskedAgain);
+        }
         let mut contacts: Vec<String> = values::find_emails(&self.text);
         contacts.extend(values::find_phones(&self.text));
         contacts.sort();
@@ -83,7 +97,14 @@ impl<'e> Turn<'e> {
         let mut messages = vec![NewMessage::user(&self.text, self.outcome.as_str())];
         messages.extend(self.replies.into_iter().map(NewMessage::bot));
         (
-            TurnRecord { state: self.state, status: self.status, messages, contacts, escalation: self.escalation },
+            TurnRecord {
+                state: self.state,
+                status: self.status,
+                messages,
+                contacts,
+                escalation: self.escalation,
+                follow_up: self.follow_up,
+            },
             self.start,
             self.outcome,
         )
@@ -103,7 +124,13 @@ impl<'e> Turn<'e> {
         self.note_repeats(&text);
         match signals::command(&text) {
             Some(Command::Person) => {
-                self.escalate(EscalationReason::Requested, Priority::Normal, "");
+                self.note_follow_up(FollowUp::AskedPerson);
+                // After being told a request may be an emergency, a person is needed soon.
+                let (priority, detail) = match &self.state.offer {
+                    Some(Offer::Urgent { workflow, .. }) => (Priority::High, format!("urgent: {workflow}")),
+                    _ => (Priority::Normal, String::new()),
+                };
+                self.escalate(EscalationReason::Requested, priority, &detail);
                 return Ok(());
             }
             Some(Command::Cancel) => {
@@ -116,7 +143,12 @@ impl<'e> Turn<'e> {
             }
             None => {}
         }
+        if self.previous_answer.is_some() && signals::says_wrong(&text) {
+            self.answer_was_wrong();
+            return Ok(());
+        }
         if self.frustrated(&text) {
+            self.note_follow_up(FollowUp::SaidWrong);
             return Ok(());
         }
         if let Some(offer) = self.state.offer.take()
@@ -160,6 +192,57 @@ impl<'e> Turn<'e> {
         self.state.last_message = Some(normalised);
     }
 
+    /// Notes what the message says of the answer given last turn, if there was one.
+    fn note_follow_up(&mut self, follow_up: FollowUp) {
+        if self.previous_answer.is_some() {
+            self.follow_up = Some(follow_up);
+        }
+    }
+
+    /// Whether this message asked again, in other words, the question answered last turn.
+    fn asks_again(&self) -> bool {
+        let Some(before) = self.previous_answer.as_ref().filter(|_| self.asked_question) else { return false };
+        let same_answer = self.state.last_answer.as_ref().is_some_and(|now| now.answer == before.answer);
+        let knowledge = &self.engine.knowledge;
+        feedback::asked_again(&knowledge.analyze(&before.question), &knowledge.analyze(&self.text), same_answer)
+    }
+
+    /// The person said the answer just given was wrong or did not help: says sorry and offers a
+    /// person (or says one is on the way) rather than taking it as a new question.
+    fn answer_was_wrong(&mut self) {
+        self.follow_up = Some(FollowUp::SaidWrong);
+        self.outcome = TurnOutcome::SaidWrong;
+        self.state.offer = None;
+        self.state.clarification = None;
+        if self.status == ConversationStatus::Escalated {
+            self.say(Reply::text(format!(
+                "I'm sorry that didn't answer your question. A member of our team will be with you soon and can \
+                 help. {}",
+                self.engine.settings.hours.wait_message(self.engine.local_now())
+            )));
+            return;
+        }
+        self.state.offer = Some(Offer::Person);
+        self.say(Reply::Choices {
+            text: "I'm sorry that didn't answer your question. You can ask it again in other words, or I can put you \
+                   in touch with a member of our team. Would you like to talk to a person?"
+                .into(),
+            choices: vec![
+                ChoiceOption { label: "Yes, talk to a person".into(), value: OFFER_YES.into() },
+                ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },
+            ],
+        });
+    }
+
+    /// Says an answer to a question, and keeps it to see what the person makes of it next.
+    fn say_answer(&mut self, question: &str, reply: Reply) {
+        if reply.is_answer() {
+            self.state.last_answer =
+                Some(LastAnswer { question: question.to_string(), answer: reply.words().to_string() });
+        }
+        self.say(reply);
+    }
+
     /// Brings in a person when the last messages sound clearly frustrated.
     fn frustrated(&mut self, text: &str) -> bool {
         let level = signals::frustration(text) + u32::from(self.state.repeats >= 2);
@@ -196,6 +279,9 @@ impl<'e> Turn<'e> {
                  the day, or {} in the evening, at weekends and on bank holidays.",
                 council.out_of_hours_phone
             ),
+            Concern::UrgentRequest => {
+                format!("If this is an emergency, please phone us now on {}, day or night.", council.out_of_hours_phone)
+            }
             Concern::Gas => "If you smell gas, leave the building now. Don't use light switches, flames or anything \
                              that could make a spark; open doors and windows if you can. Call the National Gas \
                              Emergency Service free on 0800 111 999."
@@ -289,7 +375,9 @@ impl<'e> Turn<'e> {
 
     /// Acts on the answer to an offer; returns whether the message was such an answer.
     async fn answer_offer(&mut self, offer: Offer, text: &str) -> Result<bool, EngineError> {
-        let said = if text.eq_ignore_ascii_case(OFFER_YES) {
+        let said = if text.eq_ignore_ascii_case(OFFER_YES)
+            || (matches!(offer, Offer::Urgent { .. }) && text.eq_ignore_ascii_case(REPORT_IT_HERE))
+        {
             Some(true)
         } else if text.eq_ignore_ascii_case(OFFER_NO) {
             Some(false)
@@ -301,6 +389,16 @@ impl<'e> Turn<'e> {
                 self.escalate(EscalationReason::Requested, Priority::Normal, "accepted the offer of a person");
             }
             (Some(true), Offer::Workflow { workflow }) => self.begin_form(&workflow, "", BTreeMap::new()),
+            (Some(true), Offer::Urgent { workflow, text, carried }) => {
+                self.begin_form_told(&workflow, &text, carried, true);
+            }
+            (Some(false), Offer::Urgent { .. }) => {
+                self.outcome = TurnOutcome::SmallTalk;
+                self.say(Reply::text(
+                    "OK. If it is an emergency, please phone the number above now. Is there anything else I can help \
+                     with?",
+                ));
+            }
             (Some(true), Offer::Switch { workflow }) => {
                 let carried = self.state.form.take().map(|form| form.values).unwrap_or_default();
                 self.begin_form(&workflow, "", carried);
@@ -328,8 +426,14 @@ impl<'e> Turn<'e> {
         }
     }
 
-    /// Starts gathering a service request.
+    /// Starts gathering a service request; one that may be an emergency is told whom to phone
+    /// first, and asked whether to go on.
     fn begin_form(&mut self, workflow: &str, text: &str, carried: BTreeMap<String, String>) {
+        self.begin_form_told(workflow, text, carried, false);
+    }
+
+    /// Starts gathering a service request, once told whom to phone if it may be an emergency.
+    fn begin_form_told(&mut self, workflow: &str, text: &str, carried: BTreeMap<String, String>, urgent_told: bool) {
         self.outcome = TurnOutcome::Form;
         let services = self.engine.services();
         let Some(file) = services.service(workflow, self.audience) else {
@@ -339,6 +443,23 @@ impl<'e> Turn<'e> {
             )));
             return;
         };
+        let urgent = !urgent_told
+            && !text.is_empty()
+            && services.is_urgent(workflow, text, self.engine.settings.intent_threshold);
+        if urgent {
+            self.tell_urgent(&file.workflow);
+            let what = what_it_does(&file.workflow);
+            let mut choices = vec![ChoiceOption { label: "Talk to a person".into(), value: "talk to a person".into() }];
+            let text_of_choice = if self.engine.runner.is_some() {
+                choices.insert(0, ChoiceOption { label: REPORT_IT_HERE.into(), value: OFFER_YES.into() });
+                format!("If it is not an emergency, I can {what} for you here, or bring in a member of our team.")
+            } else {
+                "If it is not an emergency, I can bring in a member of our team.".to_string()
+            };
+            self.state.offer = Some(Offer::Urgent { workflow: workflow.to_string(), text: text.to_string(), carried });
+            self.say(Reply::Choices { text: text_of_choice, choices });
+            return;
+        }
         if self.engine.runner.is_none() {
             self.say(Reply::text(format!(
                 "I'm sorry, I can't take requests online at the moment. Please call us on {}, or ask me to put you \
@@ -347,9 +468,25 @@ impl<'e> Turn<'e> {
             )));
             return;
         }
-        let (form, replies) = self.form(&file.workflow).begin(text, carried);
+        let (mut form, replies) = self.form(&file.workflow).begin(text, carried);
+        form.urgent_told = urgent_told;
         self.replies.extend(replies);
         self.state.form = Some(form);
+    }
+
+    /// Says what a workflow tells people whose request may be an emergency, with its contacts.
+    fn tell_urgent(&mut self, workflow: &rpa::workflow::Workflow) {
+        let Some(urgent) = &workflow.urgent else { return };
+        let contacts = urgent
+            .contacts
+            .iter()
+            .map(|contact| EmergencyContact {
+                name: contact.name.clone(),
+                phone: contact.phone.clone(),
+                when: contact.when.clone(),
+            })
+            .collect();
+        self.say(Reply::Emergency { text: urgent.message.value.clone(), concern: Concern::UrgentRequest, contacts });
     }
 
     /// Asks the question of the form in progress again.
@@ -387,6 +524,13 @@ impl<'e> Turn<'e> {
                 ],
             });
             return Ok(());
+        }
+        // Something said part-way through that makes it an emergency is told about at once; the
+        // answer still counts.
+        if !form.urgent_told && services.is_urgent(&form.workflow, text, self.engine.settings.intent_threshold) {
+            form.urgent_told = true;
+            self.tell_urgent(&file.workflow);
+            self.say(Reply::text("You can carry on here to report it as well, or ask to talk to a person."));
         }
         match builder.advance(&mut form, text) {
             FormOutcome::Continue(replies) => {
@@ -460,15 +604,10 @@ impl<'e> Turn<'e> {
         let services = self.engine.services();
         let recognised = self.recognise(text, &services);
         let question = signals::is_question(text);
-        // A question is answered whatever happens; offering the service after it takes twice
-        // the evidence that starting it on a request does, so that every question about bins
-        // is not followed by an offer to report a missed one.
-        let offer_after_answer =
-            recognised.clone().filter(|best| best.score >= OFFER_EVIDENCE * self.engine.settings.intent_threshold);
         if let Some(model) = &self.engine.model {
             // The council's own answer comes before anything the model decides or writes.
             if question && self.curated_answer(text).await? {
-                self.offer_service_of_answer();
+                self.offer_service_of_answer(text);
                 return Ok(());
             }
             let tools = services.tools(self.audience);
@@ -489,30 +628,37 @@ impl<'e> Turn<'e> {
                     }
                 }
             }
-            self.answer_and_offer(text, offer_after_answer).await?;
+            self.answer_and_offer(text).await?;
             return Ok(());
         }
         let asks_about_own_case =
             recognised.as_ref().is_some_and(|best| self.names_a_case(&best.workflow, text, &services));
+        // An emergency described rather than asked for ("water is pouring through the ceiling")
+        // is a request all the same: it gets whom to phone first.
+        let threshold = self.engine.settings.intent_threshold;
+        if !question
+            && recognised.is_none()
+            && let Some(urgent) = services.urgent_service(text, threshold).map(str::to_string)
+            && services.service(&urgent, self.audience).is_some()
+        {
+            self.begin_form(&urgent, text, BTreeMap::new());
+            return Ok(());
+        }
         match recognised {
             Some(best) if !question || asks_about_own_case => self.begin_form(&best.workflow, text, BTreeMap::new()),
-            _ => self.answer_and_offer(text, offer_after_answer).await?,
+            _ => self.answer_and_offer(text).await?,
         }
         Ok(())
     }
 
-    /// Answers a question and then offers the service it is about: the one recognised with
-    /// enough evidence, else the one whose page answered. A question asked back is offered
-    /// nothing until it is answered.
-    async fn answer_and_offer(&mut self, text: &str, recognised: Option<IntentScore>) -> Result<(), EngineError> {
+    /// Answers a question and then offers the service it is about, if any. A question asked
+    /// back is offered nothing until it is answered.
+    async fn answer_and_offer(&mut self, text: &str) -> Result<(), EngineError> {
         let scope = Scope::Anywhere { may_ask_back: true };
         if !self.answer(text, scope).await? || self.state.clarification.is_some() {
             return Ok(());
         }
-        match recognised {
-            Some(best) => self.offer_service(&best.workflow),
-            None => self.offer_service_of_answer(),
-        }
+        self.offer_service_of_answer(text);
         Ok(())
     }
 
@@ -541,7 +687,7 @@ impl<'e> Turn<'e> {
             }
             Some(Pick::Page(page)) => {
                 if self.answer(&asked.question, Scope::Chosen(page)).await? {
-                    self.offer_service_of_answer();
+                    self.offer_service_of_answer(&asked.question);
                 }
                 Ok(true)
             }
@@ -559,17 +705,21 @@ impl<'e> Turn<'e> {
         })
     }
 
-    /// After an answer taken from the page that describes a service, offers that service.
-    fn offer_service_of_answer(&mut self) {
+    /// After an answer, offers the service it is about: only when the answer came from that
+    /// service's own page and the question itself is recognised as about that service, so that
+    /// "how do I register a death" is never followed by an offer to change an address.
+    fn offer_service_of_answer(&mut self, question: &str) {
         let services = self.engine.services();
-        let workflow = match self.replies.last() {
+        let cited = match self.replies.last() {
             Some(Reply::Text { citations, .. }) => {
                 citations.iter().find_map(|citation| services.service_of_page(&citation.url)).map(str::to_string)
             }
             _ => None,
         };
-        if let Some(workflow) = workflow {
-            self.offer_service(&workflow);
+        let Some(cited) = cited else { return };
+        let asked_about = self.recognise(question, &services).is_some_and(|best| best.workflow == cited);
+        if asked_about {
+            self.offer_service(&cited);
         }
     }
 
@@ -617,12 +767,13 @@ impl<'e> Turn<'e> {
 
     /// Gives the council's curated answer to a question, when it has one; returns whether it did.
     async fn curated_answer(&mut self, question: &str) -> Result<bool, EngineError> {
+        self.asked_question = true;
         let Some(reply) = self.engine.curated_answer(question, self.audience).await? else { return Ok(false) };
         self.state.unanswered = 0;
         if self.outcome != TurnOutcome::Form {
             self.outcome = TurnOutcome::Answered;
         }
-        self.say(reply);
+        self.say_answer(question, reply);
         Ok(true)
     }
 
@@ -649,7 +800,7 @@ impl<'e> Turn<'e> {
             if self.outcome != TurnOutcome::Form {
                 self.outcome = TurnOutcome::Answered;
             }
-            self.say(answered.reply);
+            self.say_answer(question, answered.reply);
             return Ok(true);
         }
         if answered.withheld {

@@ -1,5 +1,6 @@
 //! What a message signals beyond its words: a command ("cancel", "start again", "talk to a
-//! person"), a danger that needs a person at once, frustration, small talk, or a question.
+//! person"), a danger that needs a person at once, frustration, saying an answer was wrong, small
+//! talk, or a question.
 
 use std::sync::LazyLock;
 
@@ -33,12 +34,15 @@ pub enum Concern {
     Homeless,
     /// A smell of gas or carbon monoxide.
     Gas,
+    /// A request its workflow says may be an emergency (an emergency repair), with the workflow's
+    /// own contacts.
+    UrgentRequest,
 }
 
 impl Concern {
     /// Every concern.
-    pub const ALL: [Concern; 5] =
-        [Concern::SelfHarm, Concern::Violence, Concern::Abuse, Concern::Homeless, Concern::Gas];
+    pub const ALL: [Concern; 6] =
+        [Concern::SelfHarm, Concern::Violence, Concern::Abuse, Concern::Homeless, Concern::Gas, Concern::UrgentRequest];
 
     /// The concern's name in configuration and records.
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl Concern {
             Concern::Abuse => "abuse",
             Concern::Homeless => "homeless",
             Concern::Gas => "gas",
+            Concern::UrgentRequest => "urgent_request",
         }
     }
 }
@@ -174,6 +179,30 @@ static MILD_FRUSTRATION: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ])
 });
 
+/// Saying the answer just given was wrong or did not help, as the whole message (read without
+/// punctuation): "that's not what I asked", "that's wrong", "that didn't help", "no, that's not
+/// it".
+static SAYS_WRONG: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    const LEAD: &str = r"^((no|nope|nah|sorry|but|um|hmm|erm|well) )*";
+    const TRAIL: &str = r"( (at all|though|sorry|thanks|mate|again|either|really))*$";
+    const SUBJECT: &str = r"(that|this|it|your answer|the answer|that answer|this answer|your reply|that reply)";
+    let sources = [
+        format!(
+            "{LEAD}({SUBJECT} (is|was) )?not (what i (asked|asked for|asked about|meant|wanted|want|said|need|needed|was asking|was asking about|am asking|am asking about|was looking for|am looking for)|it|right|correct|true|accurate|helpful|useful|relevant|the answer|the right answer|an answer|my question|the question|what i need){TRAIL}"
+        ),
+        format!(
+            "{LEAD}{SUBJECT} (is|was|seems|looks) (wrong|incorrect|untrue|inaccurate|irrelevant|out of date|outdated|no help|no use|not much help|not very helpful|unhelpful|useless|the wrong answer){TRAIL}"
+        ),
+        format!("{LEAD}(wrong|incorrect|unhelpful|irrelevant)( answer| information| info| page)?{TRAIL}"),
+        format!(
+            "{LEAD}({SUBJECT}|you) (still )?(did not|does not|has not|have not|do not) (help|help me|help much|answer (my|the|that|what i asked)( question)?|answer it|answer my query|make sense|tell me what i (asked|wanted|want|need|needed)( to know)?){TRAIL}"
+        ),
+        format!("{LEAD}you (got|have got|have) (it|that) wrong{TRAIL}"),
+        format!("{LEAD}{SUBJECT} (is|was) no (help|use|good){TRAIL}"),
+    ];
+    sources.iter().map(|source| Regex::new(source).expect("valid regex")).collect()
+});
+
 static QUESTION_START: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(what|whats|when|where|which|who|whom|whose|why|how|is|are|am|do|does|did|can i|could i|may i|should|shall|will|would i|have|has|if|any|tell me|i want to know|i would like to know|explain)\b",
@@ -228,6 +257,15 @@ pub fn frustration(text: &str) -> u32 {
         return 1;
     }
     0
+}
+
+/// Whether a message says no more than that the answer just given was wrong or did not help
+/// ("that's not what I asked", "that didn't help"); a message that goes on to ask something is
+/// not only that.
+pub fn says_wrong(text: &str) -> bool {
+    let normalised = normalise(text);
+    let message = words(&normalised).join(" ");
+    words(&message).len() <= 12 && SAYS_WRONG.iter().any(|pattern| pattern.is_match(&message))
 }
 
 /// Whether a message is only small talk.
@@ -342,6 +380,37 @@ mod tests {
         assert_eq!(frustration("I ALREADY TOLD YOU MY POSTCODE"), 1);
         assert_eq!(frustration("my rubbish bin was missed"), 0);
         assert_eq!(frustration("what goes in the rubbish bin"), 0);
+    }
+
+    #[test]
+    fn saying_an_answer_was_wrong_is_told_from_a_new_question() {
+        for said in [
+            "that's not what I asked",
+            "That is not what I asked!",
+            "no, that's not it",
+            "that's wrong",
+            "That didn't help.",
+            "that doesn't answer my question",
+            "you didn't answer my question",
+            "not what I meant",
+            "wrong answer",
+            "Nope, that's not right",
+            "this is not helpful at all",
+            "that was no help",
+        ] {
+            assert!(says_wrong(said), "{said}");
+        }
+        for other in [
+            "no",
+            "no thanks",
+            "that's great, thanks",
+            "is that not right for council tax?",
+            "it is not working, my boiler is broken",
+            "what is the wrong bin for glass",
+            "that's not what I asked, I want to know when the tip opens on Sunday and whether I need a permit",
+        ] {
+            assert!(!says_wrong(other), "{other}");
+        }
     }
 
     #[test]

@@ -1,11 +1,13 @@
-//! `/api/v1/conversations`: start a conversation, send it messages, read its transcript, end it.
+//! `/api/v1/conversations`: start a conversation, send it messages, read its transcript, say
+//! whether an answer helped, end it.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use bot::conversation::{Audience, Conversation, Engine, Inbound, InboundContent, Role, StoredMessage};
+use bot::conversation::feedback::Vote;
+use bot::conversation::{Audience, Conversation, Engine, EngineError, Inbound, InboundContent, Role, StoredMessage};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -77,12 +79,39 @@ pub struct ReplyView {
     /// The reply.
     #[serde(flatten)]
     pub reply: bot::conversation::Reply,
+    /// On an answer the person voted on: whether they said it answered their question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helpful: Option<bool>,
 }
 
 impl From<StoredMessage> for ReplyView {
     fn from(message: StoredMessage) -> ReplyView {
-        ReplyView { id: message.seq, role: message.role, at: message.at, reply: message.reply }
+        ReplyView { id: message.seq, role: message.role, at: message.at, reply: message.reply, helpful: None }
     }
+}
+
+/// A conversation's messages as the API shows them, with the person's votes on its answers.
+pub async fn views_with_votes(
+    engine: &Engine,
+    conversation: &str,
+    messages: Vec<StoredMessage>,
+) -> Result<Vec<ReplyView>, EngineError> {
+    let votes = engine.store().votes(conversation).await?;
+    Ok(messages
+        .into_iter()
+        .map(|message| {
+            let helpful = votes.get(&message.seq).map(|vote| vote.helpful());
+            ReplyView { helpful, ..ReplyView::from(message) }
+        })
+        .collect())
+}
+
+/// Whether an answer helped, sent by the person it was given to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// `true` when it answered their question, `false` when it did not.
+    pub helpful: bool,
 }
 
 /// A conversation's whole transcript as the API shows it (empty when it cannot be read).
@@ -100,7 +129,7 @@ pub async fn create(State(state): State<ApiState>, client: ClientAddress) -> Res
 /// `GET /api/v1/conversations/{id}`: where it stands and its whole transcript.
 pub async fn show(State(state): State<ApiState>, Path(id): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let conversation = web_conversation(&state.engine, &id).await?;
-    let messages: Vec<ReplyView> = state.engine.transcript(&id, 0).await?.into_iter().map(ReplyView::from).collect();
+    let messages = views_with_votes(&state.engine, &id, state.engine.transcript(&id, 0).await?).await?;
     Ok(Json(json!({
         "id": conversation.id,
         "status": conversation.status,
@@ -140,6 +169,26 @@ pub async fn send(
     let messages = state.engine.handle(Inbound { conversation: conversation.id, content }).await?;
     let replies = messages.into_iter().filter(|message| message.role != Role::User).map(ReplyView::from).collect();
     Ok(Json(MessageResponse { replies }))
+}
+
+/// `POST /api/v1/conversations/{id}/messages/{message_id}/feedback`: whether an answer in the
+/// conversation helped; the last vote counts. Anything but one of the conversation's answers is
+/// not found.
+pub async fn feedback(
+    State(state): State<ApiState>,
+    Path((id, message_id)): Path<(String, String)>,
+    body: Result<Json<FeedbackRequest>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let conversation = web_conversation(&state.engine, &id).await?;
+    let not_found = || ApiError::NotFound("the conversation has no answer with that id".into());
+    let seq: i64 = message_id.parse().map_err(|_| not_found())?;
+    let Json(request) = body?;
+    state.messages.check(&conversation.id).map_err(ApiError::TooManyRequests)?;
+    let vote = Vote::from_helpful(request.helpful);
+    if !state.engine.store().vote(&conversation.id, seq, vote).await.map_err(EngineError::from)? {
+        return Err(not_found());
+    }
+    Ok(Json(json!({"id": seq, "helpful": vote.helpful()})))
 }
 
 /// `DELETE /api/v1/conversations/{id}`: the person ends the conversation.

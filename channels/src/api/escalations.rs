@@ -71,7 +71,8 @@ async fn show(State(state): State<AppState>, Signed(who): Signed, Path(id): Path
 }
 
 /// `POST /api/v1/escalations/{id}/{action}` with `claim`, `reply` (`{"text"}`), `hand-back` or
-/// `resolve` (`{"outcome"}`).
+/// `resolve` (`{"outcome"}`). A reply to a resident who has left the chat is refused with 409
+/// and the code `resident_left`.
 async fn act(
     State(state): State<AppState>,
     Signed(who): Signed,
@@ -115,6 +116,10 @@ async fn act(
         }
         Err(StaffActionError::Invalid(message)) => ApiError::Unprocessable(message).into_response(),
         Err(StaffActionError::Store(_)) => ApiError::Unavailable(5).into_response(),
+        Err(error @ StaffActionError::ResidentLeft) => {
+            (StatusCode::CONFLICT, Json(json!({"error": {"code": "resident_left", "message": error.to_string()}})))
+                .into_response()
+        }
         Err(other) => ApiError::Conflict(other.to_string()).into_response(),
     }
 }

@@ -90,6 +90,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/conversations", post(conversations::create))
         .route("/api/v1/conversations/{id}", get(conversations::show).delete(conversations::end))
         .route("/api/v1/conversations/{id}/messages", post(conversations::send))
+        .route("/api/v1/conversations/{id}/messages/{message_id}/feedback", post(conversations::feedback))
         .route("/api/v1/conversations/{id}/events", get(events::stream))
         .route("/api/v1/conversations/{id}/transcript.txt", get(transcript))
         .route("/api/v1/openapi.json", get(openapi))

@@ -1,7 +1,7 @@
 //! The supervisor console under `/console`: sign-in (local accounts or OpenID Connect), signing
 //! out (here or everywhere), the live queue of escalations, each escalation with its transcript,
-//! details and run, the audit log, the figures, and the curated answers and examples of services
-//! that editors write.
+//! details and run (and, when the resident has left the chat, other ways to reach them), the
+//! audit log, the figures, and the curated answers and examples of services that editors write.
 
 pub mod accounts;
 pub mod answers;
@@ -9,8 +9,10 @@ pub mod auth;
 mod charts;
 pub mod examples;
 pub mod hashing;
+pub mod live;
 pub mod oidc;
 pub mod pages;
+pub mod reach;
 pub mod throttle;
 
 use axum::Router;
@@ -35,10 +37,11 @@ pub fn router() -> Router<AppState> {
         .route("/console/oidc/login", get(oidc_login))
         .route("/console/oidc/callback", get(oidc_callback))
         .route("/console/queue", get(pages::queue_table))
-        .route("/console/queue/events", get(pages::queue_events))
+        .route("/console/events", get(live::events))
+        .route("/console/queue/events", get(live::events))
         .route("/console/escalations/{id}", get(pages::escalation))
         .route("/console/escalations/{id}/transcript", get(pages::escalation_transcript))
-        .route("/console/escalations/{id}/events", get(pages::escalation_events))
+        .route("/console/escalations/{id}/status", get(pages::escalation_status))
         .route("/console/escalations/{id}/evidence/{index}", get(pages::evidence))
         .route("/console/escalations/{id}/run/{action}", post(pages::act_on_run))
         .route("/console/escalations/{id}/{action}", post(pages::act))

@@ -1,16 +1,11 @@
 //! The console's pages: signing in and out, the live queue, an escalation with everything
 //! about it and what can be done, the audit log and the figures.
 
-use std::convert::Infallible;
-use std::time::Duration;
-
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use bot::conversation::{Escalation, StaffActionError, StaffMember};
-use futures::Stream;
+use bot::conversation::{ConversationStatus, Escalation, StaffActionError, StaffMember};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -328,11 +323,18 @@ async fn queue_rows(state: &AppState) -> Vec<Value> {
             .flatten()
             .map(|text| shorten(&text, 90))
             .unwrap_or_default();
+        let left = match &conversation {
+            Some(conversation) if conversation.status == ConversationStatus::Ended => {
+                Some(left_view(state, &escalation, now).await)
+            }
+            _ => None,
+        };
         rows.push(json!({
             "id": escalation.id,
             "priority": escalation.priority,
             "reason_text": reason_text(&escalation.reason),
             "waiting": duration_text(now - escalation.created_at),
+            "left": left,
             "channel": conversation.map(|conversation| conversation.channel).unwrap_or_default(),
             "preview": preview,
             "status": escalation.status,
@@ -340,6 +342,14 @@ async fn queue_rows(state: &AppState) -> Vec<Value> {
         }));
     }
     rows
+}
+
+/// When the person left the chat, as the console shows it (when it was noted).
+async fn left_view(state: &AppState, escalation: &Escalation, now: i64) -> Value {
+    match state.engine.store().left_at(&escalation.id).await.ok().flatten() {
+        Some(at) => json!({"at": clock(at), "ago": duration_text(now - at)}),
+        None => json!({"at": null, "ago": null}),
+    }
 }
 
 /// A text cut to at most `most` characters, with an ellipsis when cut.
@@ -374,29 +384,29 @@ pub async fn queue_table(State(state): State<AppState>, Signed(who): Signed) -> 
     state.templates.page(StatusCode::OK, "queue_table.html", json!({"rows": rows}))
 }
 
-/// `GET /console/queue/events`: a `change` event whenever the queue changes.
-pub async fn queue_events(
-    State(state): State<AppState>,
-    Signed(who): Signed,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
-    require(&state, false, &who, Role::Supervisor)?;
-    let receiver = state.engine.subscribe_queue();
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        let data = match receiver.recv().await {
-            Ok(event) => serde_json::to_string(&event).unwrap_or_default(),
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "{}".to_string(),
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-        };
-        Some((Ok(Event::default().event("change").data(data)), receiver))
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
 /// Everything shown about an escalation.
-async fn escalation_context(state: &AppState, who: &Principal, escalation: &Escalation) -> Value {
+pub(super) async fn escalation_context(state: &AppState, who: &Principal, escalation: &Escalation) -> Value {
     let now = storage::now_millis();
     let engine = &state.engine;
-    let conversation = engine.store().get(&escalation.conversation_id).await.ok().flatten();
+    let conversation = engine.store().get_fresh(&escalation.conversation_id).await.ok().flatten();
+    let left = match &conversation {
+        Some(conversation) if conversation.status == ConversationStatus::Ended => {
+            Some(left_view(state, escalation, now).await)
+        }
+        _ => None,
+    };
+    // Only a person who left the chat needs reaching another way: then, and only on this page,
+    // staff see the contact details they gave.
+    let reach = match (&conversation, &left) {
+        (Some(conversation), Some(_)) => match super::reach::contacts(state, conversation).await {
+            Ok(contacts) => Some(super::reach::context(state, &contacts)),
+            Err(error) => {
+                tracing::error!(error = %error, "the contact details of a conversation could not be read");
+                Some(json!({"unavailable": true}))
+            }
+        },
+        _ => None,
+    };
     let transcript = transcript_views(engine, &escalation.conversation_id).await;
     let inputs: Vec<(String, String)> = escalation
         .inputs
@@ -414,6 +424,8 @@ async fn escalation_context(state: &AppState, who: &Principal, escalation: &Esca
         "outcomes": OUTCOMES,
         "transcript": transcript,
         "inputs": inputs,
+        "left": left,
+        "reach": reach,
         "e": {
             "id": escalation.id,
             "reason_text": reason_text(&escalation.reason),
@@ -484,7 +496,8 @@ pub async fn escalation(
     match state.engine.store().escalation(&id).await {
         Ok(Some(escalation)) => {
             let mut context = escalation_context(&state, &who, &escalation).await;
-            context["notice"] = json!(outcome.done.as_deref().map(done_text));
+            let left = !context["left"].is_null();
+            context["notice"] = json!(outcome.done.as_deref().map(|done| done_text(done, left)));
             state.templates.page(StatusCode::OK, "escalation.html", context)
         }
         Ok(None) => not_found(&state, &who, "There is no such escalation."),
@@ -492,11 +505,14 @@ pub async fn escalation(
     }
 }
 
-fn done_text(done: &str) -> &'static str {
+fn done_text(done: &str, left: bool) -> &'static str {
     match done {
+        "claimed" if left => "You have taken this case. The resident has left the chat, so they were not told.",
         "claimed" => "You have taken this conversation. The assistant will stay quiet.",
         "replied" => "Your reply was sent.",
+        "texted" => "Your text message was sent.",
         "returned" => "The conversation is back with the assistant.",
+        "resolved" if left => "The case is resolved.",
         "resolved" => "The conversation is resolved.",
         "retried" => "The run will be tried again.",
         "completed" => "The run was completed by hand.",
@@ -522,32 +538,20 @@ pub async fn escalation_transcript(
     state.templates.page(StatusCode::OK, "transcript.html", json!({"transcript": transcript}))
 }
 
-/// `GET /console/escalations/{id}/events`: a `change` event whenever its conversation changes.
-pub async fn escalation_events(
-    State(state): State<AppState>,
-    Signed(who): Signed,
-    Path(id): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
-    require(&state, false, &who, Role::Supervisor)?;
-    let Ok(Some(escalation)) = state.engine.store().escalation(&id).await else {
-        return Err(StatusCode::NOT_FOUND.into_response());
-    };
-    let receiver = state.engine.subscribe(&escalation.conversation_id);
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(bot::conversation::LiveEvent::Message(message)) => {
-                    return Some((Ok(Event::default().event("change").data(message.seq.to_string())), receiver));
-                }
-                Ok(_) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("change").data("")), receiver));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-            }
+/// `GET /console/escalations/{id}/status`: where the escalation stands, and whether the
+/// resident is still in the chat, alone, for live updates.
+pub async fn escalation_status(State(state): State<AppState>, Signed(who): Signed, Path(id): Path<String>) -> Response {
+    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
+        return refused.into();
+    }
+    match state.engine.store().escalation(&id).await {
+        Ok(Some(escalation)) => {
+            let context = escalation_context(&state, &who, &escalation).await;
+            state.templates.page(StatusCode::OK, "escalation_status.html", context)
         }
-    });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => unavailable(&state, &who, "an escalation could not be read", &error),
+    }
 }
 
 /// `GET /console/escalations/{id}/evidence/{n}`: a screenshot, or a page saved as text (never
@@ -615,6 +619,10 @@ async fn act_on(
     let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
     if let Err(refused) = require_form(&state, &who, Role::Supervisor, field("csrf").as_deref()) {
         return refused.into();
+    }
+    if action == "text" {
+        let (to, text) = (field("to").unwrap_or_default(), field("text").unwrap_or_default());
+        return super::reach::text(&state, &who, &id, &to, &text).await;
     }
     let member = staff(&who);
     let engine = &state.engine;
@@ -772,19 +780,45 @@ pub async fn figures(State(state): State<AppState>, Signed(who): Signed, Query(q
             json!({"question": gap.question, "times": gap.times, "write": write})
         })
         .collect();
+    // Each doubted answer, with what residents did, the page to check and a curated answer to write.
+    let doubted: Vec<Value> = figures
+        .doubted_answers
+        .iter()
+        .map(|answer| {
+            let question: String = form_urlencoded::byte_serialize(answer.question.as_bytes()).collect();
+            json!({"question": answer.question, "answer": answer.answer, "page": answer.page,
+                   "did": doubted_text(answer), "write": format!("/console/answers/new?question={question}")})
+        })
+        .collect();
     let council = &state.engine.settings().council;
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     state.templates.page(
         status,
         "figures.html",
         json!({"council": council, "title": "Figures", "who": who, "csrf": who.csrf, "page": "figures",
-               "f": figures, "problem": problem, "gaps": gaps, "can_edit": super::answers::can_edit(&who),
+               "f": figures, "problem": problem, "gaps": gaps, "doubted": doubted,
+               "can_edit": super::answers::can_edit(&who),
                "services": super::examples::service_choices(&state),
                "containment": format!("{:.0}%", figures.containment * 100.0),
                "first_response": minutes_text(figures.median_minutes_to_first_response),
                "resolution": minutes_text(figures.median_minutes_to_resolution),
                "day_chart": charts::days(&days), "reason_chart": charts::bars("Escalations by reason", &reasons)}),
     )
+}
+
+/// What residents did about a doubted answer, worst first: "Thumbs-down: 2; Asked again: 1".
+fn doubted_text(answer: &bot::figures::DoubtedAnswer) -> String {
+    [
+        ("Thumbs-down", answer.thumbs_down),
+        ("Said it was wrong", answer.said_wrong),
+        ("Asked for a person", answer.asked_person),
+        ("Asked again", answer.asked_again),
+    ]
+    .iter()
+    .filter(|(_, times)| *times > 0)
+    .map(|(what, times)| format!("{what}: {times}"))
+    .collect::<Vec<_>>()
+    .join("; ")
 }
 
 /// `GET /console/figures.csv`.

@@ -10,6 +10,7 @@ mod webhooks;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bot::conversation::feedback::Vote;
 use bot::conversation::{
     Audience, Conversation, Engine, EngineError, Inbound, InboundContent, Reply, Role, StoredMessage,
 };
@@ -67,6 +68,9 @@ pub enum SendError {
     /// No provider that can reach the number is set up.
     #[error("no text provider is set up for this number")]
     NoProvider,
+    /// The text is longer than the most segments one text may take.
+    #[error("the text is too long: it may take at most {0} text message segments")]
+    TooLong(usize),
     /// The provider could not be reached.
     #[error("the text provider could not be reached: {0}")]
     Unreachable(String),
@@ -144,6 +148,9 @@ pub struct SmsSettings {
     pub council_name: String,
     /// The council's phone number, offered in help.
     pub council_phone: String,
+    /// Whether answers end with "Reply 1 if this helped or 2 if not", and a bare 1 or 2 right
+    /// after one is taken as that feedback.
+    pub answer_feedback: bool,
 }
 
 impl Default for SmsSettings {
@@ -157,6 +164,7 @@ impl Default for SmsSettings {
             continue_within: Duration::from_secs(24 * 3600),
             council_name: String::new(),
             council_phone: String::new(),
+            answer_feedback: false,
         }
     }
 }
@@ -314,6 +322,9 @@ impl SmsChannel {
         }
 
         let (conversation, new) = self.conversation_for(&address).await?;
+        if let Some(thanks) = self.take_feedback(&conversation, &received.body).await? {
+            return self.answer(&address, Some(&conversation.id), thanks.to_string(), answer_inline).await;
+        }
         let content = self.read_reply(&conversation, &received.body).await?;
         let channel = self.clone();
         let conversation_id = conversation.id.clone();
@@ -392,6 +403,26 @@ impl SmsChannel {
         Ok((self.engine.start_conversation(CHANNEL, address, Audience::Resident).await?, true))
     }
 
+    /// A bare "1" or "2" right after an answer that asked whether it helped is that feedback: the
+    /// vote is recorded and the thanks returned. Anything else is for the conversation.
+    async fn take_feedback(
+        &self,
+        conversation: &Conversation,
+        body: &str,
+    ) -> Result<Option<&'static str>, ReceiveError> {
+        if !self.settings.answer_feedback {
+            return Ok(None);
+        }
+        let Some(helpful) = render::feedback_number(body) else { return Ok(None) };
+        let store = self.engine.store();
+        let Some(answer) = store.answer_last_said(&conversation.id).await.map_err(EngineError::from)? else {
+            return Ok(None);
+        };
+        let vote = Vote::from_helpful(helpful);
+        store.vote(&conversation.id, answer, vote).await.map_err(EngineError::from)?;
+        Ok(Some(vote.thanks()))
+    }
+
     /// A bare number picks from the choices the last message offered.
     async fn read_reply(&self, conversation: &Conversation, body: &str) -> Result<InboundContent, ReceiveError> {
         let recent = self.engine.transcript(&conversation.id, (conversation.last_seq - 10).max(0)).await?;
@@ -410,7 +441,11 @@ impl SmsChannel {
     fn turn_text(&self, messages: &[StoredMessage], new: bool, provider: Provider) -> Option<String> {
         let replies = messages.iter().filter(|message| message.role != Role::User).map(|message| &message.reply);
         let max_segments = self.max_segments(provider);
-        let text = render::compose(replies, &self.settings.council_name, max_segments)?;
+        // Only an answer that is the last thing said asks whether it helped, so a bare number
+        // never has two meanings.
+        let answered_last = replies.clone().next_back().is_some_and(Reply::is_answer);
+        let ending = (self.settings.answer_feedback && answered_last).then_some(render::FEEDBACK_LINE);
+        let text = render::compose(replies, &self.settings.council_name, max_segments, ending)?;
         if !new {
             return Some(text);
         }
@@ -451,6 +486,38 @@ impl SmsChannel {
             return Err(SendError::OptedOut);
         }
         let provider = self.provider_for(address).await;
+        self.send_through(provider, address, &number.phone, conversation, text).await
+    }
+
+    /// Sends a text from a member of staff to a UK mobile number the person gave in a
+    /// conversation (national digits), unless the number opted out: through the provider it last
+    /// texted by, or the one set up (Twilio when both are).
+    pub async fn send_from_staff(&self, number: &str, conversation: &str, text: &str) -> Result<(), SendError> {
+        let (address, phone) = number_forms(number).ok_or(SendError::NoProvider)?;
+        let known = self.store.number(&address).await?;
+        if known.as_ref().is_some_and(|known| known.opted_out) {
+            return Err(SendError::OptedOut);
+        }
+        let provider = match known {
+            Some(_) => self.provider_for(&address).await,
+            None if self.settings.twilio.is_some() => Provider::Twilio,
+            None => Provider::Notify,
+        };
+        let most = self.max_segments(provider);
+        if render::segments(text).1 > most {
+            return Err(SendError::TooLong(most));
+        }
+        self.send_through(provider, &address, &phone, conversation, text).await
+    }
+
+    async fn send_through(
+        &self,
+        provider: Provider,
+        address: &str,
+        phone: &str,
+        conversation: &str,
+        text: &str,
+    ) -> Result<(), SendError> {
         // Notify keeps the reference and shows it in its own records: an opaque one, never the
         // conversation's id, which reads and writes the chat.
         let reference = format!("cb-{}", uuid::Uuid::new_v4().simple());
@@ -462,11 +529,11 @@ impl SmsChannel {
                     let Some(settings) = &self.settings.twilio else { return Err(SendError::NoProvider) };
                     let callback =
                         format!("{}/channels/sms/twilio/status", self.settings.public_url.trim_end_matches('/'));
-                    twilio::send(&self.http, settings, &number.phone, text, Some(&callback)).await
+                    twilio::send(&self.http, settings, phone, text, Some(&callback)).await
                 }
                 Provider::Notify => {
                     let Some(settings) = &self.settings.notify else { return Err(SendError::NoProvider) };
-                    notify::send(&self.http, settings, &number.phone, text, &reference).await
+                    notify::send(&self.http, settings, phone, text, &reference).await
                 }
             };
             match sent {

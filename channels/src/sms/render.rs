@@ -87,9 +87,17 @@ pub fn reply_text(reply: &Reply, council: &str) -> (String, Option<String>) {
     }
 }
 
+/// The line that asks, at the end of an answer, whether it helped (when the council turns it on).
+pub const FEEDBACK_LINE: &str = "Reply 1 if this helped or 2 if not";
+
 /// A turn's replies as one text message within `max_segments`, carrying the first link any of
-/// them has; `None` when there is nothing to say.
-pub fn compose<'a>(replies: impl IntoIterator<Item = &'a Reply>, council: &str, max_segments: usize) -> Option<String> {
+/// them has, and ending with `ending` when given; `None` when there is nothing to say.
+pub fn compose<'a>(
+    replies: impl IntoIterator<Item = &'a Reply>,
+    council: &str,
+    max_segments: usize,
+    ending: Option<&str>,
+) -> Option<String> {
     let mut parts = Vec::new();
     let mut link = None;
     for reply in replies {
@@ -102,7 +110,17 @@ pub fn compose<'a>(replies: impl IntoIterator<Item = &'a Reply>, council: &str, 
     if parts.is_empty() {
         return None;
     }
-    Some(fit(&parts.join("\n"), link.as_deref(), max_segments))
+    Some(fit_ending(&parts.join("\n"), link.as_deref(), ending, max_segments))
+}
+
+/// The number a bare reply of "1" or "2" gives as feedback on an answer: `Some(true)` for "it
+/// helped", `Some(false)` for "it did not".
+pub fn feedback_number(text: &str) -> Option<bool> {
+    match text.trim().trim_end_matches(['.', '!']) {
+        "1" => Some(true),
+        "2" => Some(false),
+        _ => None,
+    }
 }
 
 /// Choices as the numbers to reply with: "Reply 1 for Yes; 2 for No".
@@ -127,8 +145,18 @@ fn sms_wording(text: &str) -> String {
 /// Fits a message to `max_segments`: when it is too long its body is shortened at the last
 /// sentence (or else word) that fits, marked with "...", and the link is always kept.
 pub fn fit(body: &str, link: Option<&str>, max_segments: usize) -> String {
+    fit_ending(body, link, None, max_segments)
+}
+
+/// Fits a message to `max_segments` as [`fit`] does, keeping its link and then `ending` (a line
+/// of its own) whole.
+pub fn fit_ending(body: &str, link: Option<&str>, ending: Option<&str>, max_segments: usize) -> String {
     let body = plain(body);
-    let tail = link.map(|link| format!("\nMore: {link}")).unwrap_or_default();
+    let mut tail = link.map(|link| format!("\nMore: {link}")).unwrap_or_default();
+    if let Some(ending) = ending {
+        tail.push('\n');
+        tail.push_str(ending);
+    }
     let whole = format!("{body}{tail}");
     if segments(&whole).1 <= max_segments.max(1) {
         return whole;
@@ -181,5 +209,17 @@ mod tests {
         assert!(fitted.ends_with("..."), "{fitted}");
         assert!(fitted.trim_end_matches("...").split(' ').all(|word| word == "antidisestablishmentarianism"));
         assert_eq!(plain("It\u{2019}s \u{201c}fine\u{201d}"), "It's \"fine\"");
+    }
+
+    #[test]
+    fn the_feedback_line_is_kept_after_the_link_however_long_the_answer() {
+        let body = "Bins are collected weekly. ".repeat(20);
+        let fitted = fit_ending(&body, Some("https://www.example.gov.uk/bins"), Some(FEEDBACK_LINE), 2);
+        assert!(segments(&fitted).1 <= 2, "{fitted}");
+        assert!(fitted.ends_with("\nMore: https://www.example.gov.uk/bins\nReply 1 if this helped or 2 if not"));
+        assert_eq!(feedback_number(" 2. "), Some(false));
+        assert_eq!(feedback_number("1"), Some(true));
+        assert_eq!(feedback_number("3"), None);
+        assert_eq!(feedback_number("1 bin"), None);
     }
 }

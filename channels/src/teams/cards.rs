@@ -1,7 +1,9 @@
 //! What councilbot says in Teams: messages in Markdown, choices and confirmations as Adaptive
-//! Cards whose buttons send `Action.Execute`, and the cards that alert supervisors.
+//! Cards whose buttons send `Action.Execute`, answers with a card whose `Action.Submit` buttons
+//! say whether they helped, and the cards that alert supervisors.
 
-use bot::conversation::{ChoiceOption, Escalation, Reply};
+use bot::conversation::feedback::Vote;
+use bot::conversation::{ChoiceOption, Escalation, Reply, StoredMessage};
 use serde_json::{Value, json};
 
 /// The content type of an Adaptive Card attachment.
@@ -14,6 +16,10 @@ pub const CLAIM: &str = "claim";
 pub const APPROVE: &str = "approve";
 /// The verb that rejects a workflow's task.
 pub const REJECT: &str = "reject";
+
+/// The field of an `Action.Submit`'s data that carries a vote on an answer (`helpful` or
+/// `unhelpful`); `message` names the answer.
+pub const FEEDBACK: &str = "feedback";
 
 /// The most buttons shown before choices become a list.
 const MOST_BUTTONS: usize = 5;
@@ -111,6 +117,29 @@ pub fn message(reply: &Reply) -> Option<Value> {
     })
 }
 
+/// A message of the transcript as the parts of a Teams message activity: an answer comes with a
+/// card asking whether it helped.
+pub fn stored(message: &StoredMessage) -> Option<Value> {
+    let mut outgoing = self::message(&message.reply)?;
+    if message.reply.is_answer() {
+        outgoing["attachments"] = json!([{"contentType": CARD_TYPE, "content": feedback_card(message.seq)}]);
+    }
+    Some(outgoing)
+}
+
+/// The card under an answer: whether it answered the question, as two `Action.Submit` buttons
+/// (the last one pressed counts).
+pub fn feedback_card(seq: i64) -> Value {
+    let submit = |title: &str, vote: Vote| json!({"type": "Action.Submit", "title": title, "data": {FEEDBACK: vote.as_str(), "message": seq}});
+    card(
+        vec![json!({"type": "TextBlock", "text": "Did this answer your question?", "wrap": true, "isSubtle": true})],
+        vec![
+            submit("\u{1F44D} This answered my question", Vote::Helpful),
+            submit("\u{1F44E} This did not answer my question", Vote::Unhelpful),
+        ],
+    )
+}
+
 /// What a card becomes once a choice on it is made, so it cannot be answered twice.
 pub fn answered(label: &str) -> Value {
     card(
@@ -170,4 +199,31 @@ pub fn escalation_alert(escalation: &Escalation, channel: &str, console_url: &st
 /// Text safe inside a Markdown link label.
 fn markdown_label(text: &str) -> String {
     text.replace(['[', ']'], "")
+}
+
+#[cfg(test)]
+mod tests {
+    use bot::conversation::Role;
+    use bot::conversation::message::CitationLink;
+
+    use super::*;
+
+    #[test]
+    fn an_answer_comes_with_buttons_that_say_whether_it_helped_and_nothing_else_does() {
+        let page = CitationLink { title: "Ways to pay".into(), url: "https://www.example.gov.uk/pay".into() };
+        let reply = Reply::Text { text: "Pay online. [1]".into(), citations: vec![page] };
+        let answer = StoredMessage { seq: 4, role: Role::Bot, at: 0, reply };
+        let outgoing = stored(&answer).expect("a message");
+        assert!(outgoing["text"].as_str().unwrap().contains("[Ways to pay](https://www.example.gov.uk/pay)"));
+        let card = &outgoing["attachments"][0]["content"];
+        let actions = card["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 2, "{card}");
+        assert!(actions.iter().all(|action| action["type"] == "Action.Submit"));
+        assert_eq!(actions[0]["data"], json!({"feedback": "helpful", "message": 4}));
+        assert_eq!(actions[1]["data"], json!({"feedback": "unhelpful", "message": 4}));
+        assert!(actions[1]["title"].as_str().unwrap().ends_with("This did not answer my question"));
+
+        let plain = StoredMessage { seq: 5, role: Role::Bot, at: 0, reply: Reply::text("Hello") };
+        assert!(stored(&plain).unwrap().get("attachments").is_none());
+    }
 }

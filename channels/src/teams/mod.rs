@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use bot::conversation::feedback::Vote;
 use bot::conversation::{
     Audience, Conversation, Engine, EngineError, Escalation, Inbound, InboundContent, Priority, QueueEvent, Role,
     StaffMember, StoredMessage,
@@ -212,7 +213,7 @@ impl TeamsChannel {
                 }
             };
             for message in messages.iter().filter(|message| message.role != Role::User) {
-                let Some(outgoing) = cards::message(&message.reply) else { continue };
+                let Some(outgoing) = cards::stored(message) else { continue };
                 let outgoing = Self::addressed(&activity, outgoing);
                 self.connector
                     .send(&activity.service_url, &activity.conversation.id, Some(&activity.id), &outgoing)
@@ -233,9 +234,34 @@ impl TeamsChannel {
         }
     }
 
+    /// Records a vote on an answer pressed on the card under it (only an answer of the conversation
+    /// the activity comes from), and thanks the person.
+    async fn take_feedback(self: Arc<Self>, activity: Activity, vote: Vote, seq: i64) {
+        let since = storage::now_millis() - CONTINUE_WITHIN.as_millis() as i64;
+        let recorded = async {
+            let store = self.engine.store();
+            match store.latest_for_address(CHANNEL, &Self::address(&activity), since).await? {
+                Some(conversation) => store.vote(&conversation.id, seq, vote).await,
+                None => Ok(false),
+            }
+        };
+        let text = match recorded.await {
+            Ok(true) => vote.thanks(),
+            Ok(false) => "That answer is no longer in this conversation, so your feedback was not recorded.",
+            Err(error) => {
+                tracing::warn!(error = %error, "a vote from Teams could not be recorded");
+                "Sorry, your feedback could not be recorded. Please try again in a few minutes."
+            }
+        };
+        let reply = Self::addressed(&activity, json!({"type": "message", "text": text}));
+        if let Err(error) = self.connector.send(&activity.service_url, &activity.conversation.id, None, &reply).await {
+            tracing::warn!(error = %error, "the thanks for a vote could not be sent to Teams");
+        }
+    }
+
     /// Sends a message added outside a turn to the Teams conversation it belongs to.
     async fn send_posted(&self, conversation: &Conversation, message: &StoredMessage) -> Result<(), TurnError> {
-        let Some(outgoing) = cards::message(&message.reply) else { return Ok(()) };
+        let Some(outgoing) = cards::stored(message) else { return Ok(()) };
         let teams_conversation = conversation.address.split('|').next().unwrap_or_default();
         let Some(reference) = self.store.conversation(teams_conversation).await.map_err(TurnError::Storage)? else {
             return Ok(());
@@ -499,6 +525,14 @@ async fn messages(State(channel): State<Channel>, headers: HeaderMap, body: Byte
     match activity.kind.as_str() {
         "message" => {
             let words = activity.words();
+            let value = activity.value.as_ref();
+            if let Some(vote) = value.and_then(|value| value.get(cards::FEEDBACK)).and_then(Value::as_str) {
+                let seq = value.and_then(|value| value.get("message")).and_then(Value::as_i64);
+                if let (Some(vote), Some(seq), true) = (Vote::parse(vote), seq, words.is_empty()) {
+                    tokio::spawn(channel.clone().take_feedback(activity, vote, seq));
+                }
+                return StatusCode::OK.into_response();
+            }
             let submitted = activity.value.as_ref().and_then(|value| value.get("choice")).and_then(Value::as_str);
             let content = match submitted {
                 Some(choice) if words.is_empty() => InboundContent::Choice(choice.to_string()),

@@ -114,7 +114,7 @@ pub(super) fn extract(source: &str) -> Document {
 }
 
 /// The element holding the page's main content, and whether one was found (else `<body>`).
-fn main_content(page: &Html) -> (ElementRef<'_>, bool) {
+pub fn main_content(page: &Html) -> (ElementRef<'_>, bool) {
     for selector in MAIN_CONTENT_SELECTORS {
         let selector = Selector::parse(selector).expect("main content selectors are valid");
         if let Some(element) = page.select(&selector).find(|element| has_text(*element)) {
@@ -174,7 +174,7 @@ impl Walker {
 
     fn element(&mut self, element: ElementRef<'_>) {
         let name = element.value().name();
-        if self.is_furniture(element) {
+        if is_furniture(element, self.found_main) {
             return;
         }
         if let Some(level) = heading_level(name) {
@@ -200,34 +200,6 @@ impl Walker {
             }
             _ => self.walk(element),
         }
-    }
-
-    /// Whether an element is navigation, a banner or other page furniture.
-    fn is_furniture(&self, element: ElementRef<'_>) -> bool {
-        let value = element.value();
-        let name = value.name();
-        if SKIPPED_ELEMENTS.contains(&name) || (!self.found_main && matches!(name, "header" | "footer")) {
-            return true;
-        }
-        if value.attr("hidden").is_some()
-            || value.attr("aria-hidden").is_some_and(|hidden| hidden.eq_ignore_ascii_case("true"))
-            || value.attr("style").is_some_and(|style| {
-                let style = style.to_ascii_lowercase().replace(' ', "");
-                style.contains("display:none") || style.contains("visibility:hidden")
-            })
-        {
-            return true;
-        }
-        if value.attr("role").is_some_and(|role| SKIPPED_ROLES.contains(&role.trim().to_ascii_lowercase().as_str())) {
-            return true;
-        }
-        let marks = value.attr("id").into_iter().chain(value.attr("class"));
-        marks.flat_map(|mark| mark.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| {
-            let word = word.to_ascii_lowercase();
-            FURNITURE_WORDS.contains(&word.as_str())
-                || FURNITURE_AFFIXES.iter().any(|affix| word.starts_with(affix) || word.ends_with(affix))
-                || (!self.found_main && PAGE_FURNITURE_WORDS.contains(&word.as_str()))
-        })
     }
 
     /// Emits each row of a data table as a block labelled with the header cells.
@@ -264,6 +236,36 @@ impl Walker {
         }
         self.buffer.clear();
     }
+}
+
+/// Whether an element is navigation, a banner or other page furniture rather than content;
+/// `found_main` says whether it lies in a main-content container (else headers and footers
+/// are furniture too).
+pub fn is_furniture(element: ElementRef<'_>, found_main: bool) -> bool {
+    let value = element.value();
+    let name = value.name();
+    if SKIPPED_ELEMENTS.contains(&name) || (!found_main && matches!(name, "header" | "footer")) {
+        return true;
+    }
+    if value.attr("hidden").is_some()
+        || value.attr("aria-hidden").is_some_and(|hidden| hidden.eq_ignore_ascii_case("true"))
+        || value.attr("style").is_some_and(|style| {
+            let style = style.to_ascii_lowercase().replace(' ', "");
+            style.contains("display:none") || style.contains("visibility:hidden")
+        })
+    {
+        return true;
+    }
+    if value.attr("role").is_some_and(|role| SKIPPED_ROLES.contains(&role.trim().to_ascii_lowercase().as_str())) {
+        return true;
+    }
+    let marks = value.attr("id").into_iter().chain(value.attr("class"));
+    marks.flat_map(|mark| mark.split(|c: char| !c.is_ascii_alphanumeric())).any(|word| {
+        let word = word.to_ascii_lowercase();
+        FURNITURE_WORDS.contains(&word.as_str())
+            || FURNITURE_AFFIXES.iter().any(|affix| word.starts_with(affix) || word.ends_with(affix))
+            || (!found_main && PAGE_FURNITURE_WORDS.contains(&word.as_str()))
+    })
 }
 
 /// The text inside an element that holds only inline content, such as a heading or a cell.

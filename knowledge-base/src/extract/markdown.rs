@@ -85,6 +85,11 @@ pub(super) fn extract(source: &str) -> Result<Document, ExtractError> {
     })
 }
 
+/// The Markdown of a page, after its front matter.
+pub fn body(source: &str) -> Result<&str, ExtractError> {
+    split_front_matter(source).map(|(_, body)| body)
+}
+
 fn flush(builder: &mut SectionBuilder, buffer: &mut String) {
     builder.block(buffer);
     buffer.clear();

@@ -8,6 +8,8 @@ mod text;
 use std::path::Path;
 
 use crate::document::Document;
+pub use html::{is_furniture, main_content};
+pub use markdown::body as markdown_body;
 
 /// A file format the knowledge base can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

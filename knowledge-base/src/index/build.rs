@@ -311,10 +311,7 @@ fn look_at(
         Ok(document) => document,
         Err(error) => return Outcome::Skipped(error.to_string()),
     };
-    let url = document.url.clone().unwrap_or_else(|| match &settings.base_url {
-        Some(base) => format!("{}/{}", base.trim_end_matches('/'), web_path(&file.relative)),
-        None => file.path.display().to_string(),
-    });
+    let url = file.address(document.url.as_deref(), settings.base_url.as_deref());
     let area =
         document.service_area.clone().or_else(|| file.folder_service_area()).unwrap_or_else(|| "general".to_string());
     let audience: Audience = document.audience.unwrap_or_else(|| file.folder_audience());
@@ -337,15 +334,4 @@ fn look_at(
         })
         .collect();
     Outcome::Indexed { hash, documents }
-}
-
-/// A page path as a web address: `.html` and `.md` pages are served without their extension;
-/// documents such as PDFs keep theirs.
-fn web_path(path: &str) -> &str {
-    for extension in [".html", ".htm", ".xhtml", ".md", ".markdown"] {
-        if let Some(stripped) = path.strip_suffix(extension) {
-            return stripped;
-        }
-    }
-    path
 }

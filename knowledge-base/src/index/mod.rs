@@ -14,7 +14,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
 pub use build::{IndexEvent, IndexReport, IndexSettings, Skipped, build_index};
-pub use search::{AnalysedPassage, Hit, Passage, QueryTerm, SearchRequest, SearchResults, Snippet};
+pub use search::{AnalysedPassage, Hit, Passage, QueryTerm, SearchRequest, SearchResults, Snippet, escape_html};
 
 use crate::document::Audience;
 use crate::error::{Error, Result};

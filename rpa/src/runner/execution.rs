@@ -94,6 +94,8 @@ pub(super) struct Execution<'r> {
     last_cancel_check: Option<Instant>,
     http: Option<reqwest::Client>,
     hold_lost: Arc<AtomicBool>,
+    /// The `progress` text of the nearest step, block or workflow enclosing the current step.
+    progress: Option<String>,
 }
 
 impl<'r> Execution<'r> {
@@ -142,6 +144,7 @@ impl<'r> Execution<'r> {
             last_cancel_check: None,
             http: None,
             hold_lost,
+            progress: None,
         })
     }
 
@@ -167,6 +170,7 @@ impl<'r> Execution<'r> {
             return self.stuck(&reason).await;
         }
         let workflow = Arc::new(self.file.workflow.clone());
+        self.progress = workflow.progress.as_ref().map(|text| text.value.clone());
         let mut frame = Frame::new(
             workflow.clone(),
             self.run.inputs.clone(),
@@ -287,8 +291,19 @@ impl<'r> Execution<'r> {
         })
     }
 
-    /// Runs one step: its condition, replay, idempotency check, attempts and error branch.
+    /// Runs one step, under its own `progress` text when it has one.
     async fn run_step(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
+        let enclosing = self.progress.clone();
+        if let Some(own) = &step.progress {
+            self.progress = Some(own.value.clone());
+        }
+        let outcome = self.work_step(frame, step, key, depth).await;
+        self.progress = enclosing;
+        outcome
+    }
+
+    /// Works one step: its condition, replay, idempotency check, attempts and error branch.
+    async fn work_step(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
         if self.hold_lost.load(Ordering::SeqCst) {
             return Err(Interrupt::TakenOver);
         }
@@ -345,6 +360,7 @@ impl<'r> Execution<'r> {
                 step_key: key.to_string(),
                 kind: step.kind().to_string(),
                 name: name.clone(),
+                progress: self.resident_progress(key),
                 attempt,
             });
             let before = frame.vars.clone();
@@ -653,7 +669,13 @@ impl<'r> Execution<'r> {
             .map_err(|missing| self.failure(key, step, &missing.join("; "), false))?;
         let system_url = self.runner.config.system_url(workflow.system.as_ref());
         let mut inner = Frame::new(workflow.clone(), inputs, secrets, frame.run.clone(), system_url);
-        match self.run_steps(&mut inner, &workflow.steps, format!("{key}."), depth + 1).await? {
+        let enclosing = self.progress.clone();
+        if let Some(own) = &workflow.progress {
+            self.progress = Some(own.value.clone());
+        }
+        let outcome = self.run_steps(&mut inner, &workflow.steps, format!("{key}."), depth + 1).await;
+        self.progress = enclosing;
+        match outcome? {
             Flow::Next => {
                 if let Some(into) = &call.into {
                     frame.vars.insert(into.value.clone(), json!({}));
@@ -804,6 +826,17 @@ impl<'r> Execution<'r> {
             millis,
             note,
         });
+    }
+
+    /// What the resident is shown while the step at `key` runs: the nearest `progress` text, or
+    /// else which of the workflow's own steps the run is at (a step inside a block, a branch, a
+    /// loop or a called workflow counts as the workflow step that holds it).
+    fn resident_progress(&self, key: &str) -> String {
+        if let Some(text) = &self.progress {
+            return text.clone();
+        }
+        let position: String = key.chars().take_while(char::is_ascii_digit).collect();
+        format!("Step {position} of {}", self.file.workflow.steps.len())
     }
 
     fn attempts_of(&self, key: &str) -> i64 {

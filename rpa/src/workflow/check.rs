@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use regex::Regex;
 
+use super::MAX_PROGRESS_CHARS;
 use super::diagnostic::{Diagnostic, closest};
 use super::load::{WorkflowFile, quote_all};
 use super::located::{Located, Template};
@@ -18,6 +19,7 @@ const BUILT_IN_NAMES: &[&str] = &["run", "system"];
 pub fn check_workflow(file: &WorkflowFile, workflows: &BTreeMap<String, Workflow>) -> Vec<Diagnostic> {
     let mut checker = Checker { file, workflows, errors: Vec::new(), ids: BTreeMap::new() };
     checker.check_header();
+    checker.check_urgent();
     let mut scope = Scope::default();
     checker.check_steps(&file.workflow.steps, &mut scope);
     checker.errors.sort_by_key(|error| (error.line, error.column));
@@ -58,6 +60,30 @@ impl<'a> Checker<'a> {
 
     fn workflow(&self) -> &'a Workflow {
         &self.file.workflow
+    }
+
+    /// An urgent section needs a way to tell (examples or phrases), something to say, numbers to
+    /// call, and a request in conversation to be urgent about.
+    fn check_urgent(&mut self) {
+        let workflow = self.workflow();
+        let Some(urgent) = &workflow.urgent else { return };
+        let (line, column) = (urgent.message.line, urgent.message.column);
+        if workflow.trigger.as_ref().and_then(|trigger| trigger.intent.as_ref()).is_none() {
+            self.error(
+                line,
+                column,
+                "`urgent` needs a `trigger` with an `intent`: only a request made in conversation can be urgent",
+            );
+        }
+        if urgent.examples.iter().chain(&urgent.phrases).all(|text| text.trim().is_empty()) {
+            self.error(line, column, "`urgent` needs `examples` or `phrases` that tell when a request is urgent");
+        }
+        if urgent.message.value.trim().is_empty() {
+            self.error(line, column, "`urgent` needs a `message` to give first");
+        }
+        if let Some(contact) = urgent.contacts.iter().find(|contact| contact.phone.trim().is_empty()) {
+            self.error(line, column, format!("urgent contact `{}` needs a `phone`", contact.name));
+        }
     }
 
     fn check_header(&mut self) {
@@ -149,6 +175,9 @@ impl<'a> Checker<'a> {
                 self.error(name.line, name.column, format!("input `{}` has min_length above max_length", name.value));
             }
         }
+        if let Some(progress) = &self.workflow().progress {
+            self.check_progress(progress);
+        }
         if let Some(system) = &self.workflow().system.clone() {
             self.check_template(&system.base_url, &Scope::default());
             if system.concurrency == 0 {
@@ -183,6 +212,9 @@ impl<'a> Checker<'a> {
             } else if let Some(first) = self.ids.insert(id.value.clone(), id.line) {
                 self.error(id.line, id.column, format!("step id `{}` is already used on line {first}", id.value));
             }
+        }
+        if let Some(progress) = &step.progress {
+            self.check_progress(progress);
         }
         if let Some(condition) = &step.when {
             self.check_expression(condition, scope);
@@ -470,6 +502,32 @@ impl<'a> Checker<'a> {
                 let message = format!("workflow `{}` needs the input `{}`", target.value, input.name.value);
                 self.error(target.line, target.column, message);
             }
+        }
+    }
+
+    /// A `progress` text is shown to residents as written: a short line, with no template, so
+    /// no input, secret or variable can ever reach it.
+    fn check_progress(&mut self, progress: &Located<String>) {
+        let (line, column) = (progress.line, progress.column);
+        if progress.trim().is_empty() {
+            self.error(line, column, "`progress` is empty; say in plain words what the resident is waiting for");
+        } else if is_template(progress) {
+            self.error(
+                line,
+                column,
+                "`progress` is shown to the resident as written and cannot use templates, so no personal detail reaches it",
+            );
+        } else if progress.chars().any(char::is_control) {
+            self.error(line, column, "`progress` must be one line");
+        } else if progress.chars().count() > MAX_PROGRESS_CHARS {
+            self.error(
+                line,
+                column,
+                format!(
+                    "`progress` has {} characters; keep it to {MAX_PROGRESS_CHARS}, such as `Sending your repair`",
+                    progress.chars().count()
+                ),
+            );
         }
     }
 

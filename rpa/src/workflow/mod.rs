@@ -18,8 +18,14 @@ pub use diagnostic::{Diagnostic, closest};
 pub use duration::DurationText;
 pub use load::{MAX_WORKFLOW_BYTES, WorkflowFile, parse_workflow, read_workflow};
 pub use located::{Located, Template};
-pub use model::{DateWhen, Input, InputType, Intent, TargetSystem, Trigger, Webhook, Workflow, WorkflowAudience};
+pub use model::{
+    DateWhen, Input, InputType, Intent, TargetSystem, Trigger, Urgent, UrgentContact, Webhook, Workflow,
+    WorkflowAudience,
+};
 pub use step::*;
+
+/// The most characters a `progress` text may have: it is one short line on a phone.
+pub const MAX_PROGRESS_CHARS: usize = 80;
 
 /// The workflows of a council, by name, read from files and checked together.
 #[derive(Debug, Clone, Default)]

@@ -38,9 +38,16 @@ pub struct Workflow {
     /// The results the workflow gives when it succeeds, by name, with what each means.
     #[serde(default)]
     pub outputs: BTreeMap<String, String>,
+    /// When a request may be an emergency: how to tell, what to say first and who to contact.
+    pub urgent: Option<Urgent>,
     /// Minutes a member of staff would spend doing this by hand, for the figures of time saved.
     #[serde(default)]
     pub manual_minutes: Option<u32>,
+    /// What the resident is shown while this workflow's steps run, in plain words, unless a step
+    /// says otherwise; also while another workflow calls it. Plain text: no templates, at most 80
+    /// characters.
+    #[schemars(length(min = 1, max = super::MAX_PROGRESS_CHARS))]
+    pub progress: Option<Located<String>>,
     /// The steps, run in order.
     pub steps: Vec<Located<Step>>,
 }
@@ -66,6 +73,40 @@ pub struct Trigger {
     pub schedule: Option<Located<String>>,
     /// An HTTP webhook, authenticated with a bearer token held as a secret.
     pub webhook: Option<Webhook>,
+}
+
+/// When a request may be an emergency, which the person should phone about rather than report
+/// online: it is told to them first, with the contacts, before they choose to go on or talk to a
+/// person.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Urgent {
+    /// Messages that describe an emergency, as people type them. A message more like one of
+    /// these than like the intent's own examples is urgent.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Words or phrases that make a message urgent wherever they appear, such as `sewage` or
+    /// `water through the ceiling`.
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    /// What to tell the person first, in plain words.
+    pub message: Located<String>,
+    /// Who to contact, with their number and when.
+    #[serde(default)]
+    pub contacts: Vec<UrgentContact>,
+}
+
+/// Someone to phone about an emergency.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UrgentContact {
+    /// Who they are, such as `Emergency repairs (24 hours)`.
+    pub name: String,
+    /// Their number.
+    pub phone: String,
+    /// When to call them.
+    #[serde(default)]
+    pub when: String,
 }
 
 /// A request people make in conversation, recognised from examples.

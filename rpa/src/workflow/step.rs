@@ -9,14 +9,20 @@ use super::duration::DurationText;
 use super::located::{Located, Template};
 
 /// One step. It has exactly one kind key (such as `open`, `click` or `http`) and may have the
-/// common keys `id`, `name`, `when`, `timeout`, `retry`, `on_error`, `submits` and `idempotency`.
+/// common keys `id`, `name`, `progress`, `when`, `timeout`, `retry`, `on_error`, `submits` and
+/// `idempotency`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// A name for the step, unique in the workflow, so the journal and errors can point at it.
     pub id: Option<Located<String>>,
-    /// What the step does, in words, shown in progress and run history.
+    /// What the step does, in words, for staff: shown in run history and `workflow run` output.
     pub name: Option<String>,
+    /// What the resident is shown while the step runs, in plain words, such as `Sending your
+    /// repair`. Steps inside this one (and in a workflow it calls) show it too unless they have
+    /// their own. Plain text: no templates, at most 80 characters.
+    #[schemars(length(min = 1, max = super::MAX_PROGRESS_CHARS))]
+    pub progress: Option<Located<String>>,
     /// Run the step only when this expression is true, such as `inputs.urgent`.
     pub when: Option<Template>,
     /// How long the step may take before it fails (default: the system's `step_timeout`, or 30s).

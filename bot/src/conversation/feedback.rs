@@ -1,0 +1,228 @@
+//! What residents made of the answers they were given, kept on each answer for the figures: a
+//! vote (helpful or not; the last one counts) and what they did right after it that says it did
+//! not help (said it was wrong, asked for a person, asked again in other words).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use storage::now_millis;
+use storage::sqlx::{self, Row};
+
+use super::store::{ConversationStore, StoreError};
+
+/// The outcome stored on a message of the bot's that answers a question.
+pub const ANSWER: &str = "answer";
+
+/// How much of their telling words two questions must share to be the same question asked again.
+pub const SAME_QUESTION_SHARE: f64 = 2.0 / 3.0;
+
+/// A resident's vote on an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vote {
+    /// It answered their question.
+    Helpful,
+    /// It did not answer their question.
+    Unhelpful,
+}
+
+impl Vote {
+    /// The vote for "it helped" (`true`) or "it did not" (`false`).
+    pub fn from_helpful(helpful: bool) -> Vote {
+        if helpful { Vote::Helpful } else { Vote::Unhelpful }
+    }
+
+    /// Whether the answer helped.
+    pub fn helpful(self) -> bool {
+        self == Vote::Helpful
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vote::Helpful => "helpful",
+            Vote::Unhelpful => "unhelpful",
+        }
+    }
+
+    /// The vote a stored name stands for.
+    pub fn parse(text: &str) -> Option<Vote> {
+        match text {
+            "helpful" => Some(Vote::Helpful),
+            "unhelpful" => Some(Vote::Unhelpful),
+            _ => None,
+        }
+    }
+
+    /// What the resident is told once they have voted, on channels that answer in words.
+    pub fn thanks(self) -> &'static str {
+        match self {
+            Vote::Helpful => "Thank you for your feedback.",
+            Vote::Unhelpful => {
+                "Thank you for telling us. You can ask your question again in other words, or ask to talk to a \
+                 person."
+            }
+        }
+    }
+}
+
+/// What a resident did straight after an answer that says it did not help them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    /// They said it was wrong or did not help ("that's not what I asked").
+    SaidWrong,
+    /// They asked for a person.
+    AskedPerson,
+    /// They asked the same question again in other words.
+    AskedAgain,
+}
+
+impl FollowUp {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowUp::SaidWrong => "said_wrong",
+            FollowUp::AskedPerson => "asked_person",
+            FollowUp::AskedAgain => "asked_again",
+        }
+    }
+
+    /// The follow-up a stored name stands for.
+    pub fn parse(text: &str) -> Option<FollowUp> {
+        match text {
+            "said_wrong" => Some(FollowUp::SaidWrong),
+            "asked_person" => Some(FollowUp::AskedPerson),
+            "asked_again" => Some(FollowUp::AskedAgain),
+            _ => None,
+        }
+    }
+}
+
+/// The answer given in the last turn, kept until the next message to see what the person made
+/// of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastAnswer {
+    /// The question it answered.
+    pub question: String,
+    /// The answer's words.
+    pub answer: String,
+}
+
+/// Whether a question asks again what an earlier one asked, going by their telling words (as
+/// search reads them: stemmed, without words such as "how" or "the"): when at least
+/// [`SAME_QUESTION_SHARE`] of the words of both are shared, or when they share any and the bot
+/// gave the same answer again.
+pub fn asked_again(before: &[String], now: &[String], same_answer: bool) -> bool {
+    let mut before: Vec<&String> = before.iter().collect();
+    let mut now: Vec<&String> = now.iter().collect();
+    before.sort();
+    before.dedup();
+    now.sort();
+    now.dedup();
+    let shared = now.iter().filter(|word| before.contains(word)).count();
+    let all = before.len() + now.len() - shared;
+    if shared == 0 || all == 0 {
+        return false;
+    }
+    same_answer || shared as f64 / all as f64 >= SAME_QUESTION_SHARE - f64::EPSILON
+}
+
+/// Notes what the person did after a conversation's latest answer before message `before_seq`,
+/// as part of writing their turn.
+pub(crate) async fn note_follow_up(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conversation_id: &str,
+    before_seq: i64,
+    follow_up: FollowUp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE conversation_messages SET followed_by = $1 WHERE conversation_id = $2 AND seq = \
+         (SELECT MAX(seq) FROM conversation_messages WHERE conversation_id = $2 AND outcome = $3 AND seq < $4)",
+    )
+    .bind(follow_up.as_str())
+    .bind(conversation_id)
+    .bind(ANSWER)
+    .bind(before_seq)
+    .execute(&mut **transaction)
+    .await?;
+    Ok(())
+}
+
+impl ConversationStore {
+    /// Records a vote on an answer in a conversation, replacing any earlier one; `false` when the
+    /// conversation has no answer with that number.
+    pub async fn vote(&self, conversation_id: &str, seq: i64, vote: Vote) -> Result<bool, StoreError> {
+        let changed = sqlx::query(
+            "UPDATE conversation_messages SET vote = $1, voted_at = $2 WHERE conversation_id = $3 AND seq = $4 \
+             AND role = 'bot' AND outcome = $5",
+        )
+        .bind(vote.as_str())
+        .bind(now_millis())
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(ANSWER)
+        .execute(self.database().pool())
+        .await?
+        .rows_affected();
+        Ok(changed > 0)
+    }
+
+    /// The votes on a conversation's answers, by message number.
+    pub async fn votes(&self, conversation_id: &str) -> Result<BTreeMap<i64, Vote>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, vote FROM conversation_messages WHERE conversation_id = $1 AND outcome = $2 \
+             AND vote IS NOT NULL",
+        )
+        .bind(conversation_id)
+        .bind(ANSWER)
+        .fetch_all(self.database().pool())
+        .await?;
+        let mut votes = BTreeMap::new();
+        for row in &rows {
+            let vote: String = row.try_get("vote")?;
+            if let Some(vote) = Vote::parse(&vote) {
+                votes.insert(row.try_get("seq")?, vote);
+            }
+        }
+        Ok(votes)
+    }
+
+    /// The latest message of a conversation from the bot (not the person), if it is an answer:
+    /// its number.
+    pub async fn answer_last_said(&self, conversation_id: &str) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT seq, outcome FROM conversation_messages WHERE conversation_id = $1 AND role <> 'user' \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(conversation_id)
+        .fetch_optional(self.database().pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let outcome: Option<String> = row.try_get("outcome")?;
+        Ok((outcome.as_deref() == Some(ANSWER)).then(|| row.try_get("seq")).transpose()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_same_question_in_other_words_is_asked_again_but_a_follow_up_is_not() {
+        // "when are bins collected" and "which day do you collect the bins", as search reads them.
+        assert!(asked_again(&words("bin collect"), &words("day collect bin"), false));
+        assert!(asked_again(&words("tip open"), &words("tip open"), false), "the same words again");
+        // "how much is a bulky collection" then "how do I book a bulky collection".
+        assert!(!asked_again(&words("much bulki wast collect"), &words("book bulki wast collect"), false));
+        assert!(!asked_again(&words("regist death"), &words("need bring regist death"), false));
+        // The same answer again to a question on the same subject: it did not help.
+        assert!(asked_again(&words("regist death"), &words("need bring regist death"), true));
+        assert!(!asked_again(&words("bin collect"), &words("pay council tax"), true), "nothing shared");
+        assert!(!asked_again(&[], &[], true));
+    }
+}
