@@ -1,9 +1,10 @@
 //! councilbot: answers a council's residents and staff from its own content.
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
 mod config;
-mod output;
 
 use std::process::ExitCode;
 
@@ -15,26 +16,12 @@ fn main() -> ExitCode {
     knowledge_base::quiet_contained_panics();
     init_logging();
     let cli = cli::Cli::parse();
-    if !matches!(cli.command, cli::Command::Serve(_) | cli::Command::LegacyPortal { .. }) {
-        stop_quietly_when_output_is_closed();
-    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Makes a command whose output is closed early (`councilbot ask … | head -1`) stop at once and
-/// quietly, as other command-line tools do, rather than fail on its next line. The servers keep
-/// Rust's default: a reader going away is an error they carry on from.
-fn stop_quietly_when_output_is_closed() {
-    #[cfg(unix)]
-    // SAFETY: restores the default action of one signal before any other thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

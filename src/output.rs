@@ -1,5 +1,17 @@
 //! Terminal output: progress bars, highlights and JSON.
 
+/// Prints on standard output, as `print!` does, but stops the command quietly when its reader has
+/// gone (`councilbot ask … | head -1`), as other command-line tools do, instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::write_out(format_args!($($arg)*)) };
+}
+
+/// Prints a line on standard output, as `println!` does; see [`out!`].
+macro_rules! outln {
+    () => { $crate::output::write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::output::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -22,7 +34,7 @@ pub fn progress_bar(message: &'static str) -> ProgressBar {
 
 /// Prints a value as pretty JSON on standard output.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -38,21 +50,33 @@ pub fn print_list<T: Serialize>(
         return print_json(&values);
     }
     if values.is_empty() {
-        println!("{empty}");
+        outln!("{empty}");
     }
     for value in values {
-        println!("{}", line(value));
+        outln!("{}", line(value));
     }
     Ok(())
 }
 
+/// Writes to standard output: a reader that has gone ends the command with the shell's status
+/// for it (141) and no message; any other failure is named.
+pub fn write_out(text: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(141),
+        Err(error) => {
+            eprintln!("error: cannot write the output: {error}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// Prints text on standard output; a reader that stops early (`| head`) is not an error.
 pub fn print_text(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error.into()),
-        _ => Ok(()),
-    }
+    out!("{text}");
+    Ok(())
 }
 
 /// Whether standard output is a terminal (so colour and bold are welcome).

@@ -45,16 +45,16 @@ pub fn run(database_url: &str, command: AnswersCommand) -> Result<ExitCode> {
                             Change::SwitchedOn => "switched on",
                             Change::Unchanged => continue,
                         };
-                        println!("{:<40} {what} (version {})", answer.id, answer.version);
+                        outln!("{:<40} {what} (version {})", answer.id, answer.version);
                     }
                     let unchanged = saved.iter().filter(|answer| answer.change == Change::Unchanged).count();
-                    println!("{} answer(s) imported from {}; {unchanged} unchanged", saved.len(), dir.display());
+                    outln!("{} answer(s) imported from {}; {unchanged} unchanged", saved.len(), dir.display());
                 }
             }
             AnswersCommand::Export(ExportArgs { dir }) => {
                 let answers: Vec<_> = store.current().await?.into_iter().map(|stored| stored.answer).collect();
                 let written = write_answers(&dir, &answers)?;
-                println!("{} answer(s) written to {}", written.len(), dir.display());
+                outln!("{} answer(s) written to {}", written.len(), dir.display());
             }
             AnswersCommand::List(ListArgs { json }) => {
                 let empty = "no curated answers; import some with `councilbot answers import DIR`";

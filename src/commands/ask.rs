@@ -20,12 +20,12 @@ pub fn run(knowledge_base: &KnowledgeBase, args: AskArgs) -> Result<ExitCode> {
         print_json(&answer)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}", answer.answer);
+    outln!("{}", answer.answer);
     if !answer.citations.is_empty() {
-        println!();
-        println!("Sources:");
+        outln!();
+        outln!("Sources:");
         for (number, citation) in answer.citations.iter().enumerate() {
-            println!("  [{}] {} — {}", number + 1, citation.title, citation.url);
+            outln!("  [{}] {} — {}", number + 1, citation.title, citation.url);
         }
     }
     Ok(ExitCode::SUCCESS)

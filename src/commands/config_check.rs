@@ -20,12 +20,12 @@ pub fn run(
     let (config, source) = match Config::read(file, secrets_file) {
         Ok(read) => read,
         Err(error) => {
-            println!("error: {error:#}");
+            outln!("error: {error:#}");
             return Ok(ExitCode::from(1));
         }
     };
     for found in kept(&config.database.url).too_open() {
-        println!("warning: {found}");
+        outln!("warning: {found}");
     }
     let mut problems = config.problems();
     for directory in &config.content.directories {
@@ -43,15 +43,15 @@ pub fn run(
         None => "the built-in defaults (the sample council)".to_string(),
     };
     if problems.is_empty() && workflow_errors.is_empty() {
-        println!("the configuration ({read_from}, with the environment's overrides) is valid");
+        outln!("the configuration ({read_from}, with the environment's overrides) is valid");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("the configuration ({read_from}, with the environment's overrides) has problems:");
+    outln!("the configuration ({read_from}, with the environment's overrides) has problems:");
     for problem in &problems {
-        println!("  {problem}");
+        outln!("  {problem}");
     }
     for error in &workflow_errors {
-        println!("{error}");
+        outln!("{error}");
     }
     Ok(ExitCode::from(1))
 }

@@ -27,14 +27,14 @@ pub fn run(database_url: &str, workflows: &Path, command: ExamplesCommand) -> Re
                 } else {
                     for set in &imported {
                         for example in &set.added {
-                            println!("{:<28} added    {example}", set.service);
+                            outln!("{:<28} added    {example}", set.service);
                         }
                         for example in &set.removed {
-                            println!("{:<28} removed  {example}", set.service);
+                            outln!("{:<28} removed  {example}", set.service);
                         }
                     }
                     let changes: usize = imported.iter().map(|set| set.added.len() + set.removed.len()).sum();
-                    println!(
+                    outln!(
                         "{} service(s) imported from {}; {changes} example(s) added or removed",
                         imported.len(),
                         dir.display()
@@ -43,7 +43,7 @@ pub fn run(database_url: &str, workflows: &Path, command: ExamplesCommand) -> Re
             }
             ExamplesCommand::Export(ExportArgs { dir }) => {
                 let written = write_examples(&dir, &store.by_service().await?)?;
-                println!("{} service(s) written to {}", written.len(), dir.display());
+                outln!("{} service(s) written to {}", written.len(), dir.display());
             }
             ExamplesCommand::List(ListArgs { json }) => {
                 let empty = "no examples added to services; import some with `councilbot examples import DIR`";

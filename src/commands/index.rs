@@ -30,7 +30,7 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else {
-        println!(
+        outln!(
             "indexed {} documents into {} passages in {}: {} added, {} updated, {} unchanged, {} removed, {} skipped{}",
             report.documents,
             report.passages,

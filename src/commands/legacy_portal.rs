@@ -11,7 +11,7 @@ pub fn run(listen: &str) -> Result<ExitCode> {
         let portal = Portal::start_on(listen, PortalConfig::default())
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        println!("ECSS practice portal at {} (user {USER}, password {PASSWORD}); press Ctrl-C to stop", portal.url());
+        outln!("ECSS practice portal at {} (user {USER}, password {PASSWORD}); press Ctrl-C to stop", portal.url());
         tokio::signal::ctrl_c().await?;
         Ok(ExitCode::SUCCESS)
     })

@@ -29,9 +29,10 @@ pub fn run(database_url: &str, config: &Config, command: PrivacyCommand) -> Resu
                 if json {
                     print_json(&report)?;
                 } else {
-                    println!(
+                    outln!(
                         "deleted {} conversation(s) and {} workflow run(s) older than {days} days",
-                        report.conversations, report.workflow_runs
+                        report.conversations,
+                        report.workflow_runs
                     );
                 }
                 Ok(ExitCode::SUCCESS)
@@ -54,7 +55,7 @@ async fn export(store: &ConversationStore, journal: &Journal, contact: &str, out
                 path.display()
             );
         }
-        None => println!("{text}"),
+        None => outln!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -85,9 +86,11 @@ async fn erase(store: &ConversationStore, journal: &Journal, contact: &str, yes:
     if json {
         print_json(&report)?;
     } else {
-        println!(
+        outln!(
             "erased {} conversation(s) and {} workflow run(s) held about {}",
-            report.conversations, report.workflow_runs, report.contact
+            report.conversations,
+            report.workflow_runs,
+            report.contact
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -22,15 +22,15 @@ pub fn run(knowledge_base: &KnowledgeBase, args: SearchArgs) -> Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     }
     if results.hits.is_empty() {
-        println!("no passages match {:?}", args.query);
+        outln!("no passages match {:?}", args.query);
     }
     let (bold, plain) = if stdout_is_terminal() { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
     for (rank, hit) in results.hits.iter().enumerate() {
         let section = hit.heading_path.last().map(|heading| format!(" › {heading}")).unwrap_or_default();
-        println!("{}. {bold}{}{section}{plain}  (score {:.2})", rank + 1, hit.title, hit.score);
-        println!("   {}", hit.url);
-        println!("   {}", hit.snippet.render(bold, plain, str::to_string));
-        println!();
+        outln!("{}. {bold}{}{section}{plain}  (score {:.2})", rank + 1, hit.title, hit.score);
+        outln!("   {}", hit.url);
+        outln!("   {}", hit.snippet.render(bold, plain, str::to_string));
+        outln!();
     }
     let corrected: Vec<String> = results
         .terms
@@ -38,7 +38,7 @@ pub fn run(knowledge_base: &KnowledgeBase, args: SearchArgs) -> Result<ExitCode>
         .filter_map(|term| term.corrected_from.as_ref().map(|typed| format!("{typed} → {}", term.term)))
         .collect();
     if !corrected.is_empty() {
-        println!("spelling corrected: {}", corrected.join(", "));
+        outln!("spelling corrected: {}", corrected.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }

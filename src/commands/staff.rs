@@ -18,13 +18,13 @@ pub fn run(database_url: &str, command: StaffCommand) -> Result<ExitCode> {
                 let role = parse_role(&role)?;
                 let password = read_password()?;
                 accounts.set_local(&username, name.as_deref().unwrap_or(&username), &password, role).await?;
-                println!("{username} can sign in to the console as {}", role.as_str());
+                outln!("{username} can sign in to the console as {}", role.as_str());
             }
             StaffCommand::Remove { username } => {
                 if !accounts.remove(&username).await? {
                     bail!("there is no account `{username}`");
                 }
-                println!("removed {username}");
+                outln!("removed {username}");
             }
             StaffCommand::List { json } => {
                 let empty = "no accounts; add one with `councilbot staff add NAME --role admin`";
@@ -41,7 +41,7 @@ pub fn run(database_url: &str, command: StaffCommand) -> Result<ExitCode> {
             }
             StaffCommand::Token { name, role } => {
                 let token = accounts.create_token(&name, parse_role(&role)?).await?;
-                println!("{token}");
+                outln!("{token}");
                 eprintln!("send it as `Authorization: Bearer <token>`; it is shown only now");
             }
         }

@@ -45,15 +45,15 @@ async fn play(places: &Places, config: Config, args: TestConversationsArgs) -> R
     } else {
         for result in &results {
             if result.passed() {
-                println!("ok    {}  ({})", result.name, result.file.display());
+                outln!("ok    {}  ({})", result.name, result.file.display());
             } else {
-                println!("FAIL  {}  ({})", result.name, result.file.display());
+                outln!("FAIL  {}  ({})", result.name, result.file.display());
                 for failure in &result.failures {
-                    println!("      {failure}");
+                    outln!("      {failure}");
                 }
             }
         }
-        println!("\n{} stories, {} passed, {failed} failed", results.len(), results.len() - failed);
+        outln!("\n{} stories, {} passed, {failed} failed", results.len(), results.len() - failed);
     }
     Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

@@ -12,11 +12,11 @@ pub fn run(command: TokenizerCommand) -> Result<ExitCode> {
         TokenizerCommand::Train { dirs, out, vocab_size } => {
             let json = train_tokenizer_on_dirs(&dirs, vocab_size, IndexSettings::default().max_file_bytes)?;
             std::fs::write(&out, json).with_context(|| format!("cannot write {}", out.display()))?;
-            println!("wrote {} (vocabulary of up to {vocab_size} tokens)", out.display());
+            outln!("wrote {} (vocabulary of up to {vocab_size} tokens)", out.display());
         }
         TokenizerCommand::Count { text, tokenizer } => {
             let counter = TokenCounter::from_optional_file(tokenizer.as_deref())?;
-            println!("{}", counter.count(&text));
+            outln!("{}", counter.count(&text));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -15,7 +15,7 @@ pub async fn retry(places: &Places, action: RunActionArgs) -> Result<ExitCode> {
     let runner = runner(places).await?;
     let run = runner.retry(&action.run, &action.actor).await?;
     if !action.json {
-        println!("retrying run {} of {}", run.reference, run.workflow);
+        outln!("retrying run {} of {}", run.reference, run.workflow);
     }
     let run = work_with_progress(&runner, &run.id, !action.json).await?;
     finish(&runner, &run, action.json).await
@@ -41,7 +41,7 @@ pub async fn decide(
         values.iter().map(|(name, value)| (name.clone(), Value::String(value.clone()))).collect();
     let run = runner.decide(&action.run, Decision { approved, comment, values }, &action.actor).await?;
     if !action.json {
-        println!("{} the task of run {}; working it on", if approved { "approved" } else { "rejected" }, run.reference);
+        outln!("{} the task of run {}; working it on", if approved { "approved" } else { "rejected" }, run.reference);
     }
     let run = work_with_progress(&runner, &run.id, !action.json).await?;
     finish(&runner, &run, action.json).await

@@ -59,7 +59,7 @@ pub fn validate(paths: &[PathBuf], places: &Places, json: bool) -> Result<ExitCo
             eprintln!("{error}\n");
         }
         if errors.is_empty() {
-            println!("{checked} workflow{} checked: no errors", if checked == 1 { "" } else { "s" });
+            outln!("{checked} workflow{} checked: no errors", if checked == 1 { "" } else { "s" });
         } else {
             eprintln!("{} error{} found", errors.len(), if errors.len() == 1 { "" } else { "s" });
         }
@@ -73,9 +73,9 @@ pub fn schema(out: Option<&Path>) -> Result<ExitCode> {
     match out {
         Some(path) => {
             std::fs::write(path, schema).with_context(|| format!("cannot write {}", path.display()))?;
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
         }
-        None => print!("{schema}"),
+        None => out!("{schema}"),
     }
     Ok(ExitCode::SUCCESS)
 }

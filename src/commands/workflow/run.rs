@@ -39,16 +39,17 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
         if args.json {
             print_json(&plan)?;
         } else {
-            println!(
+            outln!(
                 "dry run of {} v{}: nothing is opened, sent or recorded",
-                file.workflow.name.value, file.workflow.version
+                file.workflow.name.value,
+                file.workflow.version
             );
             for step in &plan {
                 let indent = "  ".repeat(step.depth + 1);
                 let condition = step.condition.as_ref().map(|when| format!("  (when {when})")).unwrap_or_default();
-                println!("{indent}{} {}{condition}", step.key, step.name);
+                outln!("{indent}{} {}{condition}", step.key, step.name);
                 for (label, value) in &step.values {
-                    println!("{indent}    {label}: {value}");
+                    outln!("{indent}    {label}: {value}");
                 }
             }
         }
@@ -59,7 +60,7 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
     let user = std::env::var("USER").unwrap_or_default();
     let started = runner.start(&file, &args.inputs, &StartedBy { channel: "cli".to_string(), address: user }).await?;
     if !args.json {
-        println!("run {} of {} v{} started", started.reference, started.workflow, started.version);
+        outln!("run {} of {} v{} started", started.reference, started.workflow, started.version);
     }
     let run = work_with_progress(&runner, &started.id, !args.json).await?;
     finish(&runner, &run, args.json).await
@@ -72,14 +73,14 @@ pub async fn resume(places: &Places, json: bool) -> Result<ExitCode> {
     let mut worked = Vec::new();
     for run_id in ready {
         if !json && let Some(run) = runner.journal().run(&run_id).await? {
-            println!("resuming run {} of {}", run.reference, run.workflow);
+            outln!("resuming run {} of {}", run.reference, run.workflow);
         }
         worked.push(work_with_progress(&runner, &run_id, !json).await?);
     }
     if json {
         print_json(&worked)?;
     } else if worked.is_empty() {
-        println!("no runs are ready to work");
+        outln!("no runs are ready to work");
     } else {
         for run in &worked {
             summarise(run);
@@ -111,9 +112,9 @@ fn print_event(event: &RunEvent) {
         let word = if *attempt == 0 { "replayed" } else { show::status_word(*status) };
         let took = if *millis > 0 { format!("{:.2}s", *millis as f64 / 1000.0) } else { String::new() };
         let attempt = if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
-        println!("  {word:<9} {step_key:<14} {name}{attempt}  {took}");
+        outln!("  {word:<9} {step_key:<14} {name}{attempt}  {took}");
         if let Some(note) = note.as_ref().filter(|_| *status != rpa::journal::StepStatus::Completed) {
-            println!("  {:<9} {:<14} {note}", "", "");
+            outln!("  {:<9} {:<14} {note}", "", "");
         }
     }
 }
@@ -132,35 +133,35 @@ fn summarise(run: &RunRecord) {
     let reference = &run.reference;
     match (run.status, run.waiting_for) {
         (RunStatus::Succeeded, _) => {
-            println!("run {reference} succeeded");
+            outln!("run {reference} succeeded");
             for (name, value) in &run.outputs {
-                println!("  {name} = {}", value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()));
+                outln!("  {name} = {}", value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()));
             }
         }
         (RunStatus::Waiting, Some(WaitingFor::Task)) => {
             let title = run.task.as_ref().map(|task| task.title.as_str()).unwrap_or_default();
-            println!("run {reference} waits for a decision: {title}");
-            println!(
+            outln!("run {reference} waits for a decision: {title}");
+            outln!(
                 "  decide with `councilbot workflow approve {reference}` or `councilbot workflow reject {reference}`"
             );
         }
         (RunStatus::Waiting, _) => {
-            println!("run {reference} waits for a person: {}", run.reason.as_deref().unwrap_or_default());
-            println!(
+            outln!("run {reference} waits for a person: {}", run.reason.as_deref().unwrap_or_default());
+            outln!(
                 "  see `councilbot workflow show {reference}`; then `retry`, `complete` (giving its outputs) or `cancel` it"
             );
         }
         (RunStatus::Failed, _) => {
-            println!("run {reference} failed: {}", run.message.as_deref().unwrap_or_default());
+            outln!("run {reference} failed: {}", run.message.as_deref().unwrap_or_default());
             if let Some(reason) = &run.reason {
-                println!("  reason: {reason}");
+                outln!("  reason: {reason}");
             }
         }
-        (status, _) => println!("run {reference} is {}", status.as_str()),
+        (status, _) => outln!("run {reference} is {}", status.as_str()),
     }
     if let Some(message) = &run.message
         && run.status == RunStatus::Succeeded
     {
-        println!("  told the resident: {message}");
+        outln!("  told the resident: {message}");
     }
 }

@@ -30,10 +30,10 @@ pub async fn list(journal: &Journal, status: Option<&str>, limit: i64, json: boo
         return Ok(ExitCode::SUCCESS);
     }
     if runs.is_empty() {
-        println!("no runs");
+        outln!("no runs");
     }
     for run in &runs {
-        println!(
+        outln!(
             "{:<12} {:<10} {:<32} {}  {}",
             run.reference,
             state(run),
@@ -94,64 +94,64 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
         return Ok(ExitCode::SUCCESS);
     }
     let (bold, plain) = if stdout_is_terminal() { ("\x1b[1m", "\x1b[0m") } else { ("", "") };
-    println!("{bold}{}{plain}  {} v{}  {}", run.reference, run.workflow, run.version, state(&run));
-    println!(
+    outln!("{bold}{}{plain}  {} v{}  {}", run.reference, run.workflow, run.version, state(&run));
+    outln!(
         "  started by {} {}  on {}",
         run.started_by.channel,
         run.started_by.address,
         rpa::calendar::date_of_millis(run.created_at)
     );
     if let Some(message) = &run.message {
-        println!("  told the resident: {message}");
+        outln!("  told the resident: {message}");
     }
     if let Some(reason) = &run.reason {
-        println!("  reason: {reason}");
+        outln!("  reason: {reason}");
     }
     if let Some(task) = &run.task {
-        println!("  task: {}{}", task.title, if task.decision.is_some() { " (decided)" } else { "" });
+        outln!("  task: {}{}", task.title, if task.decision.is_some() { " (decided)" } else { "" });
         if !task.details.is_empty() {
-            println!("        {}", task.details);
+            outln!("        {}", task.details);
         }
         for (name, prompt) in &task.fields {
-            println!("        needs {name}: {prompt}");
+            outln!("        needs {name}: {prompt}");
         }
     }
     for (name, value) in &run.outputs {
-        println!("  output {name} = {}", value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()));
+        outln!("  output {name} = {}", value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()));
     }
-    println!();
-    println!("steps:");
+    outln!();
+    outln!("steps:");
     for step in &steps {
         let took =
             step.finished_at.map(|end| format!("{:.2}s", (end - step.started_at) as f64 / 1000.0)).unwrap_or_default();
         let attempt = if step.attempt > 1 { format!(" (attempt {})", step.attempt) } else { String::new() };
-        println!("  {:<9} {:<14} {}{attempt}  {took}", status_word(step.status), step.step_key, step.name);
+        outln!("  {:<9} {:<14} {}{attempt}  {took}", status_word(step.status), step.step_key, step.name);
         if let Some(error) = &step.error {
-            println!("  {:<9} {:<14} {error}", "", "");
+            outln!("  {:<9} {:<14} {error}", "", "");
         }
     }
     if !evidence.is_empty() {
-        println!();
-        println!("evidence:");
+        outln!();
+        outln!("evidence:");
         for item in &evidence {
-            println!("  {} at step {} ({}, {} bytes)", item.name, item.step_key, item.media_type, item.content.len());
+            outln!("  {} at step {} ({}, {} bytes)", item.name, item.step_key, item.media_type, item.content.len());
         }
         for path in &saved {
-            println!("  saved {path}");
+            outln!("  saved {path}");
         }
     }
     if !notifications.is_empty() {
-        println!();
-        println!("messages:");
+        outln!();
+        outln!("messages:");
         for note in &notifications {
-            println!("  to {}: {}", note.audience, note.message);
+            outln!("  to {}: {}", note.audience, note.message);
         }
     }
     if !actions.is_empty() {
-        println!();
-        println!("actions:");
+        outln!();
+        outln!("actions:");
         for action in &actions {
-            println!("  {} by {} {}", action.action, action.actor, action.detail);
+            outln!("  {} by {} {}", action.action, action.actor, action.detail);
         }
     }
     Ok(ExitCode::SUCCESS)
