@@ -127,6 +127,22 @@ async fn a_resident_who_leaves_a_safeguarding_chat_is_shown_as_gone_and_the_conv
     assert_eq!(resolved.status(), 303);
     let done = page(&supervisor, &server, &format!("/console/escalations/{escalation}?done=resolved")).await;
     assert!(done.contains("The case is resolved."), "{done}");
+
+    // Resolving it again is refused the same way in the console and the API, in plain words.
+    let again = act(&supervisor, &server, &csrf, &escalation, "resolve", &[("outcome", "referred")]).await;
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("this conversation has already been resolved"));
+    let api = supervisor
+        .post(format!("{}/api/v1/escalations/{escalation}/resolve", server.url))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"outcome": "referred"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 409);
+    let problem: Value = api.json().await.unwrap();
+    assert_eq!(problem["error"]["code"], "conflict", "{problem}");
+    assert_eq!(problem["error"]["message"], "this conversation has already been resolved", "{problem}");
     let chat = conversation(&resident, &server, &id).await;
     assert_eq!(chat["status"], "ended");
     assert!(!chat["messages"].as_array().unwrap().iter().any(|m| m["kind"] == "staff"), "{chat}");

@@ -141,7 +141,7 @@ fn a_request_the_system_refuses_waits_for_a_person_with_an_escalation_on_the_run
         let journal = rpa::journal::Journal::open(database).await.unwrap();
         let run = journal.run(&reference).await.unwrap().expect("run");
         assert_eq!(escalations[0].run_id.as_deref(), Some(run.id.as_str()));
-        assert_eq!(escalations[0].reason, "workflow_failed");
+        assert_eq!(escalations[0].reason.as_str(), "workflow_failed");
         assert_eq!(escalations[0].inputs["postcode"], "EB9 1AA");
     });
 }

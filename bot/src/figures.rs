@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use rpa::journal::{Journal, RunStatus};
+use rpa::names::optional_column;
 use serde::Serialize;
 use storage::sqlx::{self, Row};
 
@@ -320,8 +321,8 @@ async fn answers_doubted(
     .await?;
     let mut signals = AnswerSignals::default();
     for row in &counts {
-        let vote = row.try_get::<Option<String>, _>("vote")?.as_deref().and_then(Vote::parse);
-        let follow_up = row.try_get::<Option<String>, _>("followed_by")?.as_deref().and_then(FollowUp::parse);
+        let vote: Option<Vote> = optional_column(row, "vote")?;
+        let follow_up: Option<FollowUp> = optional_column(row, "followed_by")?;
         let n = row.try_get::<i64, _>("n")?.max(0) as u64;
         signals.answers += n;
         match vote {
@@ -377,10 +378,10 @@ async fn answers_doubted(
             asked_person: 0,
             asked_again: 0,
         });
-        if row.try_get::<Option<String>, _>("vote")?.as_deref().and_then(Vote::parse) == Some(Vote::Unhelpful) {
+        if optional_column::<Vote>(row, "vote")? == Some(Vote::Unhelpful) {
             entry.thumbs_down += 1;
         }
-        match row.try_get::<Option<String>, _>("followed_by")?.as_deref().and_then(FollowUp::parse) {
+        match optional_column::<FollowUp>(row, "followed_by")? {
             Some(FollowUp::SaidWrong) => entry.said_wrong += 1,
             Some(FollowUp::AskedPerson) => entry.asked_person += 1,
             Some(FollowUp::AskedAgain) => entry.asked_again += 1,

@@ -320,13 +320,14 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
         }
         Expectation::Starts(workflow) => {
             let started = replies.iter().any(|reply| {
-                matches!(reply, Reply::WorkflowStatus { workflow: started, status, .. } if started == workflow && status == "queued")
+                matches!(reply, Reply::WorkflowStatus { workflow: started, status, .. } if started == workflow && *status == rpa::journal::RunStatus::Queued)
             });
             if started { Ok(()) } else { Err(format!("expected `{workflow}` to start")) }
         }
         Expectation::Escalates(reason) => {
-            let escalated =
-                replies.iter().any(|reply| matches!(reply, Reply::Handoff { reason: given, .. } if given == reason));
+            let escalated = replies
+                .iter()
+                .any(|reply| matches!(reply, Reply::Handoff { reason: given, .. } if given.as_str() == reason));
             if escalated { Ok(()) } else { Err(format!("expected a handover to a person for `{reason}`")) }
         }
         Expectation::Emergency(concern) => match replies.first() {
@@ -404,7 +405,7 @@ fn describe(replies: &[Reply]) -> String {
                     let urls: Vec<&str> = citations.iter().map(|citation| citation.url.as_str()).collect();
                     line.push_str(&format!(" (cites {})", urls.join(", ")));
                 }
-                Reply::Handoff { reason, .. } => line.push_str(&format!(" (reason {reason})")),
+                Reply::Handoff { reason, .. } => line.push_str(&format!(" (reason {})", reason.as_str())),
                 Reply::Confirm { summary, .. } => {
                     let values: Vec<String> =
                         summary.iter().map(|line| format!("{}={}", line.label, line.value)).collect();

@@ -95,7 +95,7 @@ async fn a_conversation_has_one_open_escalation_whose_priority_only_rises() {
             store.escalation_events(&first.id).await.unwrap().into_iter().map(|event| event.kind).collect();
         assert_eq!(events, vec!["raised", "raised_again", "raised_again"]);
         assert_eq!(store.get(&conversation.id).await.unwrap().unwrap().status, ConversationStatus::Escalated);
-        assert_eq!(store.escalations(Some("waiting"), 10).await.unwrap().len(), 1);
+        assert_eq!(store.escalations(Some(bot::conversation::EscalationStatus::Waiting), 10).await.unwrap().len(), 1);
     })
     .await;
 }
@@ -210,4 +210,22 @@ async fn odd_messages_never_break_a_conversation() {
     assert!(replies.iter().any(|reply| reply.words().contains("Thursday")), "{replies:?}");
     let transcript = engine.transcript(&id, 0).await.unwrap();
     assert!(transcript.iter().all(|message| message.reply.words().chars().count() <= 2_000), "long messages are cut");
+}
+
+#[tokio::test]
+async fn a_status_the_database_should_not_hold_is_an_error_naming_it() {
+    on_both_backends(|url| async move {
+        let database = Database::connect(&url).await.unwrap();
+        let store = ConversationStore::open(database.clone()).await.unwrap();
+        let conversation = store.create("web", "", Audience::Resident).await.unwrap();
+        storage::sqlx::query("UPDATE conversations SET status = 'paused' WHERE id = $1")
+            .bind(&conversation.id)
+            .execute(database.pool())
+            .await
+            .unwrap();
+        let read = store.get_fresh(&conversation.id).await;
+        let error = read.expect_err("an unknown status is not read as another").to_string();
+        assert!(error.contains("status") && error.contains("paused"), "{error}");
+    })
+    .await;
 }

@@ -21,10 +21,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::response::Response;
 use axum::routing::{get, post};
 use bot::conversation::Engine;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
 
 use api::rate_limit::RateLimiter;
 pub use api::{ApiLimits, ApiState};
@@ -122,7 +126,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::escalations::router())
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .with_state(state.clone());
-    Router::new()
+    let app = Router::new()
         .merge(api::router(state.api.clone()))
         .merge(sms::router(state.sms.clone()))
         .merge(teams::router(state.teams.clone()))
@@ -133,11 +137,47 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(origins, security::headers))
         .layer(axum::middleware::from_fn(security::no_store))
         .layer(axum::middleware::from_fn_with_state(http_metrics, health::count_responses))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    with_request_spans(app)
 }
 
 /// `/metrics` alone, for the address of its own set by `[server] metrics_listen`.
 pub fn metrics_app(state: &AppState) -> Router {
-    health::metrics_router(state.engine.clone(), state.http_metrics.clone(), &state.settings.metrics)
-        .layer(axum::middleware::from_fn(security::no_store))
+    let metrics = health::metrics_router(state.engine.clone(), state.http_metrics.clone(), &state.settings.metrics)
+        .layer(axum::middleware::from_fn(security::no_store));
+    with_request_spans(metrics)
+}
+
+/// A span around each request holding its method, the route it matched (the template, such as
+/// `/api/v1/conversations/{id}`, never the path with its ids, nor the query), and once answered
+/// its status and latency. The span is at `info`, so what is logged while answering carries
+/// them; the line each request ends with is at `debug` (`COUNCILBOT_LOG=channels=debug`), so
+/// the default log does not grow with the traffic.
+fn with_request_spans(router: Router) -> Router {
+    router.layer(
+        TraceLayer::new_for_http()
+            .make_span_with(|request: &Request| {
+                let route = request.extensions().get::<MatchedPath>().map(MatchedPath::as_str);
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    route,
+                    status = tracing::field::Empty,
+                    latency_ms = tracing::field::Empty,
+                )
+            })
+            .on_request(())
+            .on_response(|response: &Response, latency: Duration, span: &Span| {
+                let status = response.status().as_u16();
+                let latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+                span.record("status", status).record("latency_ms", latency_ms);
+                tracing::debug!("answered");
+            })
+            .on_body_chunk(())
+            .on_eos(())
+            .on_failure(|failure: ServerErrorsFailureClass, latency: Duration, _span: &Span| {
+                let latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+                tracing::debug!(%failure, latency_ms, "failed");
+            }),
+    )
 }

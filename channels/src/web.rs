@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use bot::conversation::feedback::Vote;
 use bot::conversation::{Audience, Inbound, InboundContent, Reply, Role, StoredMessage};
+use rpa::journal::RunStatus;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -100,14 +101,16 @@ struct PageState {
 /// Whether a request started in this conversation is still being carried out, going by the
 /// newest status of each, as of `now` (milliseconds since 1970).
 fn request_running(transcript: &[StoredMessage], now: i64) -> bool {
-    let mut latest: Vec<(&str, &str, i64)> = Vec::new();
+    let mut latest: Vec<(&str, RunStatus, i64)> = Vec::new();
     for message in transcript {
         if let Reply::WorkflowStatus { reference, status, .. } = &message.reply {
             latest.retain(|(seen, _, _)| *seen != reference.as_str());
-            latest.push((reference, status, message.at));
+            latest.push((reference, *status, message.at));
         }
     }
-    latest.iter().any(|(_, status, at)| matches!(*status, "queued" | "running") && now - at < REFRESH_FOR_MILLIS)
+    latest.iter().any(|(_, status, at)| {
+        matches!(status, RunStatus::Queued | RunStatus::Running) && now - at < REFRESH_FOR_MILLIS
+    })
 }
 
 /// The message whose choices still apply: the last one offering choices, when the person has not
@@ -457,7 +460,7 @@ mod tests {
             text: String::new(),
             workflow: "report_housing_repair".into(),
             reference: reference.into(),
-            status: status.into(),
+            status: rpa::names::from_name(status).expect("a run status"),
             outputs: Default::default(),
         };
         message(seq, Role::Bot, at, reply)

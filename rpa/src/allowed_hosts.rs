@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use reqwest::Url;
 
 use crate::workflow::template::is_template;
-use crate::workflow::{Diagnostic, Located, Step, WorkflowFile};
+use crate::workflow::{Diagnostic, Located, Step, StepKind, WorkflowFile};
 
 /// The most redirects an `http` step follows, as the HTTP client does by default.
 const MOST_REDIRECTS: usize = 10;
@@ -180,10 +180,14 @@ pub fn check_hosts(
         (!is_template(written)).then(|| Url::parse(written).ok()).flatten()
     });
     let mut found = Vec::new();
-    walk(&file.workflow.steps, &mut |step| {
-        let addresses = [("open", step.open.as_ref()), ("http", step.http.as_ref().map(|http| &http.url))];
-        for (kind, address) in addresses {
-            let Some(address) = address.filter(|address| !is_template(&address.value)) else { continue };
+    walk(&file.steps, &mut |step| {
+        let address = match &step.kind {
+            StepKind::Open(address) => Some(address),
+            StepKind::Http(http) => Some(&http.url),
+            _ => None,
+        };
+        if let Some(address) = address.filter(|address| !is_template(&address.value)) {
+            let kind = step.kind.name();
             let url = match Url::parse(&address.value) {
                 Ok(url) => Some(url),
                 Err(_) => base.as_ref().and_then(|base| base.join(&address.value).ok()),

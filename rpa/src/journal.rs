@@ -36,25 +36,7 @@ pub enum RunStatus {
 impl RunStatus {
     /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Queued => "queued",
-            RunStatus::Running => "running",
-            RunStatus::Waiting => "waiting",
-            RunStatus::Succeeded => "succeeded",
-            RunStatus::Failed => "failed",
-            RunStatus::Cancelled => "cancelled",
-        }
-    }
-
-    fn parse(text: &str) -> RunStatus {
-        match text {
-            "queued" => RunStatus::Queued,
-            "running" => RunStatus::Running,
-            "waiting" => RunStatus::Waiting,
-            "succeeded" => RunStatus::Succeeded,
-            "failed" => RunStatus::Failed,
-            _ => RunStatus::Cancelled,
-        }
+        crate::names::name_of(&self)
     }
 
     /// Whether the run has ended for good.
@@ -169,23 +151,7 @@ pub enum StepStatus {
 
 impl StepStatus {
     fn as_str(self) -> &'static str {
-        match self {
-            StepStatus::Started => "started",
-            StepStatus::Completed => "completed",
-            StepStatus::Failed => "failed",
-            StepStatus::Skipped => "skipped",
-            StepStatus::Waiting => "waiting",
-        }
-    }
-
-    fn parse(text: &str) -> StepStatus {
-        match text {
-            "completed" => StepStatus::Completed,
-            "failed" => StepStatus::Failed,
-            "skipped" => StepStatus::Skipped,
-            "waiting" => StepStatus::Waiting,
-            _ => StepStatus::Started,
-        }
+        crate::names::name_of(&self)
     }
 }
 
@@ -285,7 +251,7 @@ fn run_from_row(row: &AnyRow) -> Result<RunRecord, sqlx::Error> {
         source_path: row.try_get("source_path")?,
         inputs: json_map(row.try_get("inputs")?),
         started_by: serde_json::from_str(&started_by).unwrap_or_default(),
-        status: RunStatus::parse(&row.try_get::<String, _>("status")?),
+        status: crate::names::column(row, "status")?,
         waiting_for: waiting_for.and_then(|text| serde_json::from_value(Value::String(text)).ok()),
         task: task.and_then(|text| serde_json::from_str(&text).ok()),
         outputs: json_map(row.try_get("outputs")?),
@@ -663,7 +629,7 @@ impl Journal {
                 step_id: row.try_get("step_id")?,
                 kind: row.try_get("kind")?,
                 name: row.try_get("name")?,
-                status: StepStatus::parse(&row.try_get::<String, _>("status")?),
+                status: crate::names::column(&row, "status")?,
                 attempt: row.try_get("attempt")?,
                 effects: json_map(row.try_get("effects")?),
                 error: row.try_get("error")?,
@@ -939,7 +905,7 @@ impl Journal {
             .bind(run_id)
             .fetch_optional(self.database.pool())
             .await?;
-        Ok(row.map(|row| row.try_get::<String, _>("status")).transpose()?.map(|status| RunStatus::parse(&status)))
+        Ok(row.map(|row| crate::names::column(&row, "status")).transpose()?)
     }
 
     /// Ends a run that has not ended, as cancelled; returns whether it was cancelled.

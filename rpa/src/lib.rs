@@ -9,6 +9,7 @@ pub mod events;
 pub mod http;
 pub mod inputs;
 pub mod journal;
+pub mod names;
 pub mod plan;
 pub mod redact;
 pub mod runner;

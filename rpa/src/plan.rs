@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::workflow::template::{names_in_template, render};
-use crate::workflow::{Catalogue, Located, Locator, Step, Workflow};
+use crate::workflow::{Catalogue, Located, Locator, SelectChoice, Step, StepKind, Workflow, WorkflowFile};
 
 /// One step of a plan.
 #[derive(Debug, Clone, Serialize)]
@@ -27,10 +27,10 @@ pub struct PlannedStep {
 }
 
 /// The steps a workflow would take with these inputs; secrets are shown masked.
-pub fn plan(workflow: &Workflow, inputs: &Map<String, Value>, catalogue: &Catalogue) -> Vec<PlannedStep> {
+pub fn plan(file: &WorkflowFile, inputs: &Map<String, Value>, catalogue: &Catalogue) -> Vec<PlannedStep> {
     let mut planner = Planner { catalogue, steps: Vec::new(), variables: BTreeSet::new() };
-    let context = Planner::context(workflow, inputs);
-    planner.walk(&context, &workflow.steps, "", 0);
+    let context = Planner::context(&file.workflow, inputs);
+    planner.walk(&context, &file.steps, "", 0);
     planner.steps
 }
 
@@ -80,63 +80,98 @@ impl Planner<'_> {
             self.steps.push(PlannedStep {
                 key: key.clone(),
                 depth,
-                kind: step.kind().to_string(),
+                kind: step.kind.name().to_string(),
                 name: step.describe(),
                 values,
-                condition: step.when.as_ref().map(|when| when.value.clone()),
+                condition: step.common.when.as_ref().map(|when| when.value.clone()),
             });
             self.define(step);
-            if let Some(idempotency) = &step.idempotency {
+            if let Some(idempotency) = &step.common.idempotency {
                 self.walk(context, &idempotency.check, &format!("{key}.check."), depth + 1);
             }
-            if let Some(branch) = &step.if_then {
-                self.walk(context, &branch.then, &format!("{key}.then."), depth + 1);
-                self.walk(context, &branch.otherwise, &format!("{key}.else."), depth + 1);
-            }
-            if let Some(each) = &step.for_each {
-                self.variables.insert(each.item.as_ref().map_or("item".to_string(), |item| item.value.clone()));
-                self.variables.insert("loop".to_string());
-                self.walk(context, &each.steps, &format!("{key}[*]."), depth + 1);
-            }
-            if let Some(block) = &step.block {
-                self.walk(context, block, &format!("{key}."), depth + 1);
-            }
-            if let Some(call) = &step.call
-                && let Some(callee) = self.catalogue.get(&call.workflow)
-            {
-                let mut inputs = Map::new();
-                for (name, template) in &call.inputs {
-                    inputs.insert(name.clone(), json!(self.show(context, template)));
+            match &step.kind {
+                StepKind::If(branch) => {
+                    self.walk(context, &branch.then, &format!("{key}.then."), depth + 1);
+                    self.walk(context, &branch.otherwise, &format!("{key}.else."), depth + 1);
                 }
-                let inner = Planner::context(&callee.workflow, &inputs);
-                let saved = std::mem::take(&mut self.variables);
-                self.walk(&inner, &callee.workflow.steps, &format!("{key}."), depth + 1);
-                self.variables = saved;
+                StepKind::ForEach(each) => {
+                    self.variables.insert(each.item.as_ref().map_or("item".to_string(), |item| item.value.clone()));
+                    self.variables.insert("loop".to_string());
+                    self.walk(context, &each.steps, &format!("{key}[*]."), depth + 1);
+                }
+                StepKind::Block(block) => self.walk(context, block, &format!("{key}."), depth + 1),
+                StepKind::Call(call) => {
+                    if let Some(callee) = self.catalogue.get(&call.workflow) {
+                        let mut inputs = Map::new();
+                        for (name, template) in &call.inputs {
+                            inputs.insert(name.clone(), json!(self.show(context, template)));
+                        }
+                        let inner = Planner::context(&callee.workflow, &inputs);
+                        let saved = std::mem::take(&mut self.variables);
+                        self.walk(&inner, &callee.steps, &format!("{key}."), depth + 1);
+                        self.variables = saved;
+                    }
+                }
+                StepKind::Open(_)
+                | StepKind::Click(_)
+                | StepKind::Fill(_)
+                | StepKind::Select(_)
+                | StepKind::Check(_)
+                | StepKind::Upload(_)
+                | StepKind::Press(_)
+                | StepKind::WaitFor(_)
+                | StepKind::Extract(_)
+                | StepKind::Assert(_)
+                | StepKind::Frame(_)
+                | StepKind::Dialog(_)
+                | StepKind::Screenshot(_)
+                | StepKind::Script(_)
+                | StepKind::Http(_)
+                | StepKind::Set(_)
+                | StepKind::Wait(_)
+                | StepKind::HumanTask(_)
+                | StepKind::Notify(_)
+                | StepKind::Succeed(_)
+                | StepKind::Fail(_) => {}
             }
-            if let Some(on_error) = &step.on_error {
+            if let Some(on_error) = &step.common.on_error {
                 self.variables.insert("error".to_string());
                 self.walk(context, on_error, &format!("{key}.on_error."), depth + 1);
             }
         }
     }
 
+    /// Notes the variables a step sets.
     fn define(&mut self, step: &Step) {
-        let mut names: Vec<String> = Vec::new();
-        if let Some(extract) = &step.extract {
-            names.push(extract.into.value.clone());
-        }
-        if let Some(into) = step.script.as_ref().and_then(|script| script.into.as_ref()) {
-            names.push(into.value.clone());
-        }
-        if let Some(http) = &step.http {
-            names.extend(http.extract.keys().cloned());
-            names.extend(http.into.iter().map(|into| into.value.clone()));
-        }
-        if let Some(set) = &step.set {
-            names.extend(set.keys().cloned());
-        }
-        names.extend(step.call.as_ref().and_then(|call| call.into.as_ref()).map(|into| into.value.clone()));
-        names.extend(step.human_task.as_ref().and_then(|task| task.into.as_ref()).map(|into| into.value.clone()));
+        let names: Vec<String> = match &step.kind {
+            StepKind::Extract(extract) => vec![extract.into.value.clone()],
+            StepKind::Script(script) => script.into.iter().map(|into| into.value.clone()).collect(),
+            StepKind::Http(http) => {
+                http.extract.keys().cloned().chain(http.into.iter().map(|into| into.value.clone())).collect()
+            }
+            StepKind::Set(set) => set.keys().cloned().collect(),
+            StepKind::Call(call) => call.into.iter().map(|into| into.value.clone()).collect(),
+            StepKind::HumanTask(task) => task.into.iter().map(|into| into.value.clone()).collect(),
+            StepKind::Open(_)
+            | StepKind::Click(_)
+            | StepKind::Fill(_)
+            | StepKind::Select(_)
+            | StepKind::Check(_)
+            | StepKind::Upload(_)
+            | StepKind::Press(_)
+            | StepKind::WaitFor(_)
+            | StepKind::Assert(_)
+            | StepKind::Frame(_)
+            | StepKind::Dialog(_)
+            | StepKind::Screenshot(_)
+            | StepKind::If(_)
+            | StepKind::ForEach(_)
+            | StepKind::Block(_)
+            | StepKind::Wait(_)
+            | StepKind::Notify(_)
+            | StepKind::Succeed(_)
+            | StepKind::Fail(_) => Vec::new(),
+        };
         self.variables.extend(names);
     }
 
@@ -156,47 +191,54 @@ impl Planner<'_> {
                 }
             }
         };
-        if let Some(url) = &step.open {
-            add("address", url);
-        }
-        if let Some(locator) = &step.click {
-            element(&mut add, locator);
-        }
-        if let Some(fill) = &step.fill {
-            element(&mut add, &fill.locator());
-            add("value", &fill.value);
-        }
-        if let Some(select) = &step.select {
-            element(&mut add, &select.locator());
-            for template in [&select.option, &select.value].into_iter().flatten() {
-                add("option", template);
+        match &step.kind {
+            StepKind::Open(url) => add("address", url),
+            StepKind::Click(locator) => element(&mut add, locator),
+            StepKind::Fill(fill) => {
+                element(&mut add, &fill.locator());
+                add("value", &fill.value);
             }
-        }
-        if let Some(http) = &step.http {
-            add("method", &format!("{:?}", http.method).to_uppercase());
-            add("address", &http.url);
-            for (name, template) in http.form.iter().flatten() {
-                add(name, template);
+            StepKind::Select(select) => {
+                element(&mut add, &select.locator);
+                match &select.choice {
+                    SelectChoice::Text(template) | SelectChoice::Value(template) => add("option", template),
+                }
             }
-        }
-        if let Some(set) = &step.set {
-            for (name, template) in set {
-                add(name, template);
+            StepKind::Http(http) => {
+                add("method", &format!("{:?}", http.method).to_uppercase());
+                add("address", &http.url);
+                for (name, template) in http.form.iter().flatten() {
+                    add(name, template);
+                }
             }
-        }
-        if let Some(notify) = &step.notify {
-            add("message", &notify.message);
-        }
-        if let Some(task) = &step.human_task {
-            add("title", &task.title);
-        }
-        if let Some(succeed) = &step.succeed {
-            for (name, template) in &succeed.outputs {
-                add(name, template);
+            StepKind::Set(set) => {
+                for (name, template) in set {
+                    add(name, template);
+                }
             }
-        }
-        if let Some(fail) = &step.fail {
-            add("message", &fail.message);
+            StepKind::Notify(notify) => add("message", &notify.message),
+            StepKind::HumanTask(task) => add("title", &task.title),
+            StepKind::Succeed(succeed) => {
+                for (name, template) in &succeed.outputs {
+                    add(name, template);
+                }
+            }
+            StepKind::Fail(fail) => add("message", &fail.message),
+            StepKind::Check(_)
+            | StepKind::Upload(_)
+            | StepKind::Press(_)
+            | StepKind::WaitFor(_)
+            | StepKind::Extract(_)
+            | StepKind::Assert(_)
+            | StepKind::Frame(_)
+            | StepKind::Dialog(_)
+            | StepKind::Screenshot(_)
+            | StepKind::Script(_)
+            | StepKind::If(_)
+            | StepKind::ForEach(_)
+            | StepKind::Block(_)
+            | StepKind::Call(_)
+            | StepKind::Wait(_) => {}
         }
         values
     }

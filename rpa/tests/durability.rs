@@ -257,3 +257,28 @@ async fn finished_submissions(runner: &Runner, run_id: &str) -> usize {
     let steps = runner.journal().steps(run_id).await.unwrap();
     steps.iter().filter(|step| step.step_key == "2" && step.attempt > 0).count()
 }
+
+#[tokio::test]
+async fn a_run_status_the_journal_does_not_know_is_an_error_not_a_cancelled_run() {
+    let data = tempfile::tempdir().unwrap();
+    let journal = sqlite_journal(data.path()).await;
+    let inputs = serde_json::Map::new();
+    let run = journal
+        .create_run(rpa::journal::NewRun {
+            workflow: "log_case",
+            version: 1,
+            definition: WORKFLOW,
+            source_path: "flow.yaml",
+            inputs: &inputs,
+            started_by: &resident(),
+        })
+        .await
+        .unwrap();
+    storage::sqlx::query("UPDATE workflow_runs SET status = 'finished' WHERE id = $1")
+        .bind(&run.id)
+        .execute(journal.database().pool())
+        .await
+        .unwrap();
+    let error = journal.run(&run.id).await.expect_err("an unknown status is not read as another").to_string();
+    assert!(error.contains("status") && error.contains("finished"), "{error}");
+}

@@ -137,7 +137,7 @@ fn load_with(replaced: &str, text: &str) {
     }
     // What loaded can be planned with any inputs it accepts, without running anything.
     for file in catalogue.iter() {
-        let _ = rpa::plan::plan(&file.workflow, &serde_json::Map::new(), &catalogue);
+        let _ = rpa::plan::plan(file, &serde_json::Map::new(), &catalogue);
     }
 }
 
@@ -175,7 +175,8 @@ proptest! {
         let (catalogue, errors) = Catalogue::load(&[council_workflows()]);
         prop_assert!(errors.is_empty());
         let files: Vec<_> = catalogue.iter().collect();
-        let workflow = &which.get(&files).workflow;
+        let file = *which.get(&files);
+        let workflow = &file.workflow;
         let mut raw: Vec<(String, String)> = values
             .into_iter()
             .filter(|_| !workflow.inputs.is_empty())
@@ -184,7 +185,7 @@ proptest! {
         raw.extend(unknown);
         match rpa::inputs::check_inputs(workflow, &raw) {
             Ok(inputs) => {
-                let _ = rpa::plan::plan(workflow, &inputs, &catalogue);
+                let _ = rpa::plan::plan(file, &inputs, &catalogue);
             }
             Err(problems) => prop_assert!(problems.iter().all(|problem| !problem.trim().is_empty())),
         }

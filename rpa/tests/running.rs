@@ -159,6 +159,29 @@ async fn http_steps_are_retried_with_backoff_and_keep_values_from_the_answer() {
 }
 
 #[tokio::test]
+async fn a_select_the_check_refuses_is_never_run() {
+    let (_system, service) = start_case_system().await;
+    let steps = r#"
+  - select: { css: "select.kind", option: Leak, value: leak }
+  - succeed:
+      outputs: { case_reference: "none" }
+"#;
+    let workflows = Workflows::new(&[("flow.yaml", &workflow("both", steps))]);
+    let (catalogue, errors) = rpa::workflow::Catalogue::load(&[workflows.directory.path().to_path_buf()]);
+    assert_eq!(errors.len(), 1, "the check refuses it: {errors:?}");
+    let file = catalogue.get("both").unwrap().clone();
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        catalogue,
+        Secrets::default(),
+        config("test", &[("cases", &service.url)]),
+    );
+    let refused = runner.start(&file, &[], &resident()).await;
+    assert!(matches!(refused, Err(RunnerError::Workflow(_))), "{refused:?}");
+}
+
+#[tokio::test]
 async fn a_step_out_of_time_fails_and_its_error_branch_decides_what_happens() {
     let (_system, service) = start_case_system().await;
     let steps = r#"

@@ -157,6 +157,17 @@ fn a_step_does_one_thing_and_names_its_element_one_way() {
 }
 
 #[test]
+fn a_select_given_both_an_option_and_a_value_is_refused_and_cannot_be_run() {
+    let text = GOOD.replace("  - succeed:", "  - select: { css: '#kind', option: Leak, value: leak }\n  - succeed:");
+    let workflows = Workflows::new(&[("flow.yaml", text.as_str())]);
+    let (catalogue, errors) = Catalogue::load(&[workflows.directory.path().to_path_buf()]);
+    let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+    assert_eq!(messages, ["`select` needs exactly one of `option` (visible text) and `value`"]);
+    let file = catalogue.get("greet").expect("the file parsed");
+    assert!(!file.well_formed, "the runner is never given a step it would read differently from the check");
+}
+
+#[test]
 fn duplicate_keys_alias_bombs_and_huge_files_are_refused_quickly() {
     let (line, _, message) = only_error(&GOOD.replace("version: 1\n", "version: 1\nversion: 2\n"));
     assert_eq!(line, 3);

@@ -52,12 +52,15 @@ impl Reloading {
             {
                 use tokio::signal::unix::{SignalKind, signal};
                 let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-                    eprintln!("warning: cannot listen for SIGHUP; restart to reload content and workflows");
+                    tracing::warn!("cannot listen for SIGHUP; restart to reload content and workflows");
                     return;
                 };
                 while hangups.recv().await.is_some() {
                     if let Err(error) = self.reload().await {
-                        eprintln!("warning: reloading failed, the earlier content and workflows carry on: {error:#}");
+                        tracing::warn!(
+                            error = %format!("{error:#}"),
+                            "reloading failed, the earlier content and workflows carry on"
+                        );
                     }
                 }
             }

@@ -305,12 +305,12 @@ impl Engine {
             match self.store.commit_turn(&conversation, record).await {
                 Ok((messages, escalation)) => {
                     if let Some(escalation) = &escalation {
-                        self.metrics.escalated(&escalation.reason);
+                        self.metrics.escalated(escalation.reason.as_str());
                         self.queue_changed(&escalation.id, "raised");
                         // The conversation's id reads and writes the chat: it stays out of logs.
                         tracing::info!(
                             escalation = %escalation.id,
-                            reason = %escalation.reason,
+                            reason = escalation.reason.as_str(),
                             priority = escalation.priority.as_str(),
                             "handed to a person"
                         );
@@ -396,7 +396,7 @@ impl Engine {
                     text,
                     workflow: run.workflow.clone(),
                     reference: run.reference.clone(),
-                    status: "queued".into(),
+                    status: rpa::journal::RunStatus::Queued,
                     outputs: Map::new(),
                 };
                 self.append_and_publish(conversation_id, vec![NewMessage::bot(reply)]).await
@@ -412,8 +412,8 @@ impl Engine {
                         self.settings.hours.wait_message(self.local_now()),
                         council.phone
                     ),
-                    reason: EscalationReason::WorkflowFailed.as_str().into(),
-                    priority: Priority::Normal.as_str().into(),
+                    reason: EscalationReason::WorkflowFailed,
+                    priority: Priority::Normal,
                 };
                 let escalation = NewEscalation {
                     reason: EscalationReason::WorkflowFailed,
@@ -423,7 +423,7 @@ impl Engine {
                     inputs: Form::values_json(&start.form),
                 };
                 let raised = self.store.raise_escalation(conversation_id, &escalation).await?;
-                self.metrics.escalated(&raised.reason);
+                self.metrics.escalated(raised.reason.as_str());
                 self.queue_changed(&raised.id, "raised");
                 self.append_and_publish(conversation_id, vec![NewMessage::bot(reply)]).await
             }

@@ -39,19 +39,12 @@ impl Vote {
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Vote::Helpful => "helpful",
-            Vote::Unhelpful => "unhelpful",
-        }
+        rpa::names::name_of(&self)
     }
 
-    /// The vote a stored name stands for.
-    pub fn parse(text: &str) -> Option<Vote> {
-        match text {
-            "helpful" => Some(Vote::Helpful),
-            "unhelpful" => Some(Vote::Unhelpful),
-            _ => None,
-        }
+    /// The value a stored name stands for.
+    pub fn parse(text: &str) -> Option<Self> {
+        rpa::names::from_name(text)
     }
 
     /// What the resident is told once they have voted, on channels that answer in words.
@@ -81,21 +74,12 @@ pub enum FollowUp {
 impl FollowUp {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FollowUp::SaidWrong => "said_wrong",
-            FollowUp::AskedPerson => "asked_person",
-            FollowUp::AskedAgain => "asked_again",
-        }
+        rpa::names::name_of(&self)
     }
 
-    /// The follow-up a stored name stands for.
-    pub fn parse(text: &str) -> Option<FollowUp> {
-        match text {
-            "said_wrong" => Some(FollowUp::SaidWrong),
-            "asked_person" => Some(FollowUp::AskedPerson),
-            "asked_again" => Some(FollowUp::AskedAgain),
-            _ => None,
-        }
+    /// The value a stored name stands for.
+    pub fn parse(text: &str) -> Option<Self> {
+        rpa::names::from_name(text)
     }
 }
 
@@ -180,10 +164,7 @@ impl ConversationStore {
         .await?;
         let mut votes = BTreeMap::new();
         for row in &rows {
-            let vote: String = row.try_get("vote")?;
-            if let Some(vote) = Vote::parse(&vote) {
-                votes.insert(row.try_get("seq")?, vote);
-            }
+            votes.insert(row.try_get("seq")?, rpa::names::column(row, "vote")?);
         }
         Ok(votes)
     }

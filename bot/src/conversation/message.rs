@@ -19,15 +19,7 @@ pub enum Audience {
 impl Audience {
     /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Audience::Resident => "resident",
-            Audience::Staff => "staff",
-        }
-    }
-
-    /// The audience a stored name stands for.
-    pub fn parse(text: &str) -> Audience {
-        if text == "staff" { Audience::Staff } else { Audience::Resident }
+        rpa::names::name_of(&self)
     }
 
     /// What this audience may read in the knowledge base.
@@ -153,8 +145,8 @@ pub enum Reply {
         workflow: String,
         /// The request's reference.
         reference: String,
-        /// `queued`, `running`, `succeeded`, `waiting`, `failed` or `cancelled`.
-        status: String,
+        /// Where the request stands.
+        status: rpa::journal::RunStatus,
         /// What the request produced, such as the council system's own reference.
         #[serde(default, skip_serializing_if = "Map::is_empty")]
         outputs: Map<String, Value>,
@@ -164,9 +156,9 @@ pub enum Reply {
         /// What happens next, and how long it may take.
         text: String,
         /// Why.
-        reason: String,
-        /// `high` or `normal`.
-        priority: String,
+        reason: super::store::EscalationReason,
+        /// How urgent.
+        priority: super::store::Priority,
     },
     /// Who to contact now, shown before anything else when someone may be in danger.
     Emergency {
@@ -253,20 +245,7 @@ pub enum Role {
 impl Role {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Bot => "bot",
-            Role::Agent => "agent",
-        }
-    }
-
-    /// The role a stored name stands for.
-    pub fn parse(text: &str) -> Role {
-        match text {
-            "user" => Role::User,
-            "agent" => Role::Agent,
-            _ => Role::Bot,
-        }
+        rpa::names::name_of(&self)
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::engine::{Engine, EngineError};
+use super::lifecycle::EscalationStatus;
 use super::message::{LiveEvent, Reply};
 use super::store::{EscalationReason, NewEscalation, NewMessage, Priority};
 
@@ -35,7 +36,7 @@ impl Engine {
                     text: notification.message.clone(),
                     workflow: run.workflow.clone(),
                     reference: run.reference.clone(),
-                    status: run.status.as_str().to_string(),
+                    status: run.status,
                     outputs: if run.status == RunStatus::Succeeded { shown_outputs(&run) } else { Default::default() },
                 };
                 let message = NewMessage {
@@ -62,7 +63,8 @@ impl Engine {
             let earlier = self.store.escalations_for_run(&run.id).await?;
             // One escalation for each time the run stopped: a run retried and stuck again gets another.
             let handled = |escalation: &super::store::Escalation| {
-                escalation.created_at >= run.updated_at || matches!(escalation.status.as_str(), "waiting" | "claimed")
+                escalation.created_at >= run.updated_at
+                    || matches!(escalation.status, EscalationStatus::Waiting | EscalationStatus::Claimed)
             };
             if earlier.iter().any(handled) {
                 continue;
@@ -80,7 +82,7 @@ impl Engine {
                 inputs: run.inputs.clone(),
             };
             let opened = self.store.raise_escalation(&run.started_by.address, &escalation).await?;
-            self.metrics.escalated(&opened.reason);
+            self.metrics.escalated(opened.reason.as_str());
             self.queue_changed(&opened.id, "raised");
             raised += 1;
             if reason == EscalationReason::WorkflowFailed {
@@ -90,8 +92,8 @@ impl Engine {
                         "A member of our team has been asked to look at your request {}. {wait}",
                         run.reference
                     ),
-                    reason: reason.as_str().into(),
-                    priority: Priority::Normal.as_str().into(),
+                    reason,
+                    priority: Priority::Normal,
                 };
                 let message =
                     NewMessage { dedupe_key: Some(format!("escalation:{}", opened.id)), ..NewMessage::bot(reply) };

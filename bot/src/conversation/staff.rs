@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::engine::{Engine, EngineError};
+use super::lifecycle::{EscalationAction, EscalationStatus, NotNow};
 use super::message::{Reply, Role, StoredMessage};
 use super::store::{ConversationStatus, Escalation, EscalationChange, NewMessage, StoreError};
 
@@ -34,6 +35,9 @@ pub enum StaffActionError {
     /// The escalation is not in a state for that.
     #[error("{0}")]
     WrongState(String),
+    /// The escalation's lifecycle does not allow that now.
+    #[error(transparent)]
+    NotNow(#[from] NotNow),
     /// The person ended the conversation, so a reply in it would not be seen.
     #[error("the resident has left the chat, so a reply there would not be seen: reach them another way")]
     ResidentLeft,
@@ -74,6 +78,19 @@ impl Engine {
         self.store.escalation(id).await?.ok_or_else(|| StaffActionError::NoSuchEscalation(id.to_string()))
     }
 
+    /// Why an action could not move an escalation on, read afresh: it is gone, or its
+    /// lifecycle does not allow the action in the status it is now in.
+    async fn refusal(&self, id: &str, action: EscalationAction) -> StaffActionError {
+        match self.escalation_or_missing(id).await {
+            Ok(escalation) => match escalation.status.after(action) {
+                Err(not_now) => StaffActionError::NotNow(not_now),
+                // It moved between the attempt and this read: the attempt was too late.
+                Ok(_) => StaffActionError::WrongState("this conversation changed meanwhile: try again".into()),
+            },
+            Err(error) => error,
+        }
+    }
+
     /// Whether the person ended the escalation's conversation (read afresh: another instance may
     /// have ended it).
     pub async fn resident_left(&self, escalation: &Escalation) -> Outcome<bool> {
@@ -93,7 +110,7 @@ impl Engine {
     /// taken by the same person changes nothing.
     pub async fn claim(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
         let escalation = self.escalation_or_missing(id).await?;
-        if escalation.status == "claimed" {
+        if escalation.status == EscalationStatus::Claimed {
             return match escalation.assignee.as_deref() {
                 Some(assignee) if assignee == staff.username => Ok(escalation),
                 other => Err(StaffActionError::WrongState(format!(
@@ -104,17 +121,15 @@ impl Engine {
         }
         let left = self.resident_left(&escalation).await?;
         let change = EscalationChange {
-            from: &["waiting", "returned"],
-            to: "claimed",
+            action: EscalationAction::Claim,
             assignee: Some(&staff.username),
             outcome: None,
             conversation_status: (!left).then_some(ConversationStatus::Human),
-            event: "claimed",
             actor: &staff.username,
             detail: "",
         };
         let Some(claimed) = self.store.move_escalation(id, change).await? else {
-            return Err(StaffActionError::WrongState("this conversation has already been resolved".into()));
+            return Err(self.refusal(id, EscalationAction::Claim).await);
         };
         if !left {
             let council = &self.settings.council.name;
@@ -147,7 +162,9 @@ impl Engine {
         if self.resident_left(&escalation).await? {
             return Err(StaffActionError::ResidentLeft);
         }
-        if escalation.status != "claimed" || escalation.assignee.as_deref() != Some(staff.username.as_str()) {
+        if escalation.status != EscalationStatus::Claimed
+            || escalation.assignee.as_deref() != Some(staff.username.as_str())
+        {
             return Err(StaffActionError::WrongState("take the conversation before replying".into()));
         }
         let message = NewMessage {
@@ -167,7 +184,9 @@ impl Engine {
     /// Checks that a member of staff may text the person about an escalation: they have taken it.
     pub async fn may_text(&self, id: &str, staff: &StaffMember) -> Outcome<Escalation> {
         let escalation = self.escalation_or_missing(id).await?;
-        if escalation.status != "claimed" || escalation.assignee.as_deref() != Some(staff.username.as_str()) {
+        if escalation.status != EscalationStatus::Claimed
+            || escalation.assignee.as_deref() != Some(staff.username.as_str())
+        {
             return Err(StaffActionError::WrongState("take the conversation before texting".into()));
         }
         Ok(escalation)
@@ -195,18 +214,15 @@ impl Engine {
             ));
         }
         let change = EscalationChange {
-            from: &["claimed"],
-            to: "returned",
+            action: EscalationAction::HandBack,
             assignee: None,
             outcome: None,
             conversation_status: Some(ConversationStatus::Active),
-            event: "returned",
             actor: &staff.username,
             detail: "",
         };
         let Some(returned) = self.store.move_escalation(id, change).await? else {
-            self.escalation_or_missing(id).await?;
-            return Err(StaffActionError::WrongState("only a conversation that was taken can be handed back".into()));
+            return Err(self.refusal(id, EscalationAction::HandBack).await);
         };
         let left = Reply::Staff {
             text: format!(
@@ -231,18 +247,15 @@ impl Engine {
         }
         let left = self.resident_left(&self.escalation_or_missing(id).await?).await?;
         let change = EscalationChange {
-            from: &["waiting", "claimed", "returned"],
-            to: "resolved",
+            action: EscalationAction::Resolve,
             assignee: Some(&staff.username),
             outcome: Some(outcome),
             conversation_status: Some(ConversationStatus::Active),
-            event: "resolved",
             actor: &staff.username,
             detail: outcome,
         };
         let Some(resolved) = self.store.move_escalation(id, change).await? else {
-            self.escalation_or_missing(id).await?;
-            return Err(StaffActionError::WrongState("this conversation has already been resolved".into()));
+            return Err(self.refusal(id, EscalationAction::Resolve).await);
         };
         if !left {
             let closed = Reply::Staff {
@@ -324,12 +337,10 @@ impl Engine {
         self.store.audit(&staff.username, action, id, reference).await?;
         if let Some(outcome) = resolves {
             let change = EscalationChange {
-                from: &["waiting", "claimed", "returned"],
-                to: "resolved",
+                action: EscalationAction::Resolve,
                 assignee: Some(&staff.username),
                 outcome: Some(outcome),
                 conversation_status: None,
-                event: "resolved",
                 actor: &staff.username,
                 detail: outcome,
             };

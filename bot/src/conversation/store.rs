@@ -8,6 +8,9 @@ use storage::sqlx::any::AnyRow;
 use storage::sqlx::{self, Row};
 use storage::{Database, Migration, StorageError, now_millis};
 
+use rpa::names::column;
+
+use super::lifecycle::{EscalationAction, EscalationStatus};
 use super::message::{Audience, Reply, Role, StoredMessage};
 use super::state::DialogueState;
 
@@ -66,21 +69,7 @@ pub enum ConversationStatus {
 impl ConversationStatus {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ConversationStatus::Active => "active",
-            ConversationStatus::Escalated => "escalated",
-            ConversationStatus::Human => "human",
-            ConversationStatus::Ended => "ended",
-        }
-    }
-
-    fn parse(text: &str) -> ConversationStatus {
-        match text {
-            "escalated" => ConversationStatus::Escalated,
-            "human" => ConversationStatus::Human,
-            "ended" => ConversationStatus::Ended,
-            _ => ConversationStatus::Active,
-        }
+        rpa::names::name_of(&self)
     }
 }
 
@@ -155,14 +144,7 @@ pub enum Priority {
 impl Priority {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Normal => "normal",
-            Priority::High => "high",
-        }
-    }
-
-    fn parse(text: &str) -> Priority {
-        if text == "high" { Priority::High } else { Priority::Normal }
+        rpa::names::name_of(&self)
     }
 }
 
@@ -189,20 +171,7 @@ pub enum EscalationReason {
 impl EscalationReason {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EscalationReason::Requested => "requested",
-            EscalationReason::Unanswered => "unanswered",
-            EscalationReason::Frustration => "frustration",
-            EscalationReason::Safeguarding => "safeguarding",
-            EscalationReason::WorkflowFailed => "workflow_failed",
-            EscalationReason::WorkflowWaiting => "workflow_waiting",
-            EscalationReason::NotUnderstood => "not_understood",
-        }
-    }
-
-    /// The reason a stored name stands for.
-    pub fn parse(text: &str) -> Option<EscalationReason> {
-        serde_json::from_value(Value::String(text.to_string())).ok()
+        rpa::names::name_of(&self)
     }
 }
 
@@ -229,13 +198,13 @@ pub struct Escalation {
     /// The conversation.
     pub conversation_id: String,
     /// Why it was raised.
-    pub reason: String,
+    pub reason: EscalationReason,
     /// More about why.
     pub detail: String,
     /// How urgent: `high` or `normal`.
     pub priority: Priority,
-    /// `waiting`, `claimed`, `returned` (to the bot) or `resolved`.
-    pub status: String,
+    /// Where it stands.
+    pub status: EscalationStatus,
     /// The workflow run concerned, if any.
     pub run_id: Option<String>,
     /// The inputs gathered when it was raised.
@@ -271,18 +240,15 @@ pub struct EscalationEvent {
 /// A change of an escalation's status, made by someone.
 #[derive(Debug, Clone, Copy)]
 pub struct EscalationChange<'a> {
-    /// The statuses it may be in.
-    pub from: &'a [&'a str],
-    /// The status it takes.
-    pub to: &'a str,
+    /// What was done; the escalation's lifecycle says which statuses it applies to and where
+    /// it leads, and the event recorded is named after the status it takes.
+    pub action: EscalationAction,
     /// Who it is assigned to, when that changes.
     pub assignee: Option<&'a str>,
     /// How it was resolved, when it is.
     pub outcome: Option<&'a str>,
     /// The conversation's status from now, when that changes.
     pub conversation_status: Option<ConversationStatus>,
-    /// The event recorded: `claimed`, `returned`, `resolved`.
-    pub event: &'a str,
     /// Who made the change.
     pub actor: &'a str,
     /// More about it.
@@ -330,9 +296,9 @@ fn conversation_from_row(row: &AnyRow) -> Result<Conversation, sqlx::Error> {
         id: row.try_get("id")?,
         channel: row.try_get("channel")?,
         address: row.try_get("address")?,
-        audience: Audience::parse(&row.try_get::<String, _>("audience")?),
+        audience: column(row, "audience")?,
         state: serde_json::from_str(&state).unwrap_or_default(),
-        status: ConversationStatus::parse(&row.try_get::<String, _>("status")?),
+        status: column(row, "status")?,
         last_seq: row.try_get("last_seq")?,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
@@ -345,7 +311,7 @@ fn message_from_row(row: &AnyRow) -> Result<Option<StoredMessage>, sqlx::Error> 
     let Ok(reply) = serde_json::from_str::<Reply>(&body) else { return Ok(None) };
     Ok(Some(StoredMessage {
         seq: row.try_get("seq")?,
-        role: Role::parse(&row.try_get::<String, _>("role")?),
+        role: column(row, "role")?,
         at: row.try_get("created_at")?,
         reply,
     }))
@@ -356,10 +322,10 @@ fn escalation_from_row(row: &AnyRow) -> Result<Escalation, sqlx::Error> {
     Ok(Escalation {
         id: row.try_get("id")?,
         conversation_id: row.try_get("conversation_id")?,
-        reason: row.try_get("reason")?,
+        reason: column(row, "reason")?,
         detail: row.try_get("detail")?,
-        priority: Priority::parse(&row.try_get::<String, _>("priority")?),
-        status: row.try_get("status")?,
+        priority: column(row, "priority")?,
+        status: column(row, "status")?,
         run_id: row.try_get("run_id")?,
         inputs: serde_json::from_str(&inputs).unwrap_or_default(),
         transcript_seq: row.try_get("transcript_seq")?,
@@ -755,12 +721,16 @@ impl ConversationStore {
     }
 
     /// Escalations in a status (or all), most urgent then oldest first, at most `limit`.
-    pub async fn escalations(&self, status: Option<&str>, limit: i64) -> Result<Vec<Escalation>, StoreError> {
+    pub async fn escalations(
+        &self,
+        status: Option<EscalationStatus>,
+        limit: i64,
+    ) -> Result<Vec<Escalation>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {ESCALATION_COLUMNS} FROM escalations WHERE ($1 = '' OR status = $1) \
              ORDER BY CASE priority WHEN 'high' THEN 0 ELSE 1 END, created_at LIMIT $2"
         ))
-        .bind(status.unwrap_or(""))
+        .bind(status.map_or("", EscalationStatus::as_str))
         .bind(limit)
         .fetch_all(self.database.pool())
         .await?;
@@ -875,16 +845,18 @@ impl ConversationStore {
         Ok(rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?)
     }
 
-    /// Moves an escalation from one of the `from` statuses to `to` (recording who, the outcome
-    /// and the event, setting the conversation's status when given), all or nothing. Returns
-    /// the escalation as it then is, or `None` when it was in none of those statuses.
+    /// Moves an escalation on by an action (recording who, the outcome and the event, setting
+    /// the conversation's status when given), all or nothing. Returns the escalation as it then
+    /// is, or `None` when it was in no status the action applies to.
     pub async fn move_escalation(
         &self,
         id: &str,
         change: EscalationChange<'_>,
     ) -> Result<Option<Escalation>, StoreError> {
         let now = now_millis();
-        let from: Vec<String> = change.from.iter().map(|status| format!("'{}'", status.replace('\'', ""))).collect();
+        let (from, to) = change.action.moves();
+        let Some(to) = to else { return Ok(None) };
+        let from: Vec<String> = from.iter().map(|status| format!("'{}'", status.as_str())).collect();
         let mut transaction = self.database.pool().begin().await?;
         let moved = sqlx::query(&format!(
             "UPDATE escalations SET status = $1, assignee = COALESCE($2, assignee), outcome = COALESCE($3, outcome), \
@@ -892,7 +864,7 @@ impl ConversationStore {
              WHERE id = $5 AND status IN ({})",
             from.join(", ")
         ))
-        .bind(change.to)
+        .bind(to.as_str())
         .bind(change.assignee)
         .bind(change.outcome)
         .bind(now)
@@ -921,7 +893,7 @@ impl ConversationStore {
             .execute(&mut *transaction)
             .await?;
         }
-        record_event(&mut transaction, id, change.event, change.actor, change.detail, now).await?;
+        record_event(&mut transaction, id, to.as_str(), change.actor, change.detail, now).await?;
         transaction.commit().await?;
         Ok(Some(escalation))
     }

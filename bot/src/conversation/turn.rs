@@ -310,7 +310,7 @@ impl<'e> Turn<'e> {
             };
             format!("I've asked a member of our team to join this conversation. {wait}{urgent}")
         };
-        self.say(Reply::Handoff { text, reason: reason.as_str().into(), priority: priority.as_str().into() });
+        self.say(Reply::Handoff { text, reason, priority });
         let inputs = self.state.form.as_ref().map(Form::values_json).unwrap_or_default();
         self.escalation = Some(NewEscalation { reason, detail: detail.to_string(), priority, run_id: None, inputs });
         if self.status != ConversationStatus::Human {

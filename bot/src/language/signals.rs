@@ -46,14 +46,7 @@ impl Concern {
 
     /// The concern's name in configuration and records.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Concern::SelfHarm => "self_harm",
-            Concern::Violence => "violence",
-            Concern::Abuse => "abuse",
-            Concern::Homeless => "homeless",
-            Concern::Gas => "gas",
-            Concern::UrgentRequest => "urgent_request",
-        }
+        rpa::names::name_of(&self)
     }
 }
 

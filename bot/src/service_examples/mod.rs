@@ -39,7 +39,7 @@ pub struct AddedExample {
 }
 
 /// Whether an example was added or removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExampleChange {
     /// It was added.
@@ -51,10 +51,7 @@ pub enum ExampleChange {
 impl ExampleChange {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ExampleChange::Added => "added",
-            ExampleChange::Removed => "removed",
-        }
+        rpa::names::name_of(&self)
     }
 
     /// The action recorded in the audit log.

@@ -131,13 +131,7 @@ impl ServiceExampleStore {
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
             let service: String = row.try_get("service")?;
-            let change = match row.try_get::<String, _>("change")?.as_str() {
-                "added" => ExampleChange::Added,
-                "removed" => ExampleChange::Removed,
-                other => {
-                    return Err(ExampleError::Unreadable { service, detail: format!("unknown change `{other}`") });
-                }
-            };
+            let change: ExampleChange = rpa::names::column(row, "change")?;
             events.push(ExampleEvent {
                 service,
                 example: row.try_get("example")?,

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bot::conversation::{StaffActionError, StaffMember};
+use bot::conversation::{EscalationStatus, StaffMember};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ use super::error::ApiError;
 use crate::AppState;
 use crate::console::accounts::{Principal, Role};
 use crate::console::auth::{CSRF_HEADER, Signed, constant_time_eq, require};
+use crate::console::refusals::Refusal;
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -42,13 +43,15 @@ async fn list(State(state): State<AppState>, Signed(who): Signed, Query(query): 
     let store = state.engine.store();
     let found = match query.status.as_deref() {
         None | Some("open") => store.open_escalations(500).await,
-        Some(status @ ("waiting" | "claimed" | "returned" | "resolved")) => store.escalations(Some(status), 500).await,
-        Some(other) => {
-            return ApiError::BadRequest(format!(
-                "`{other}` is not a status: use open, waiting, claimed, returned or resolved"
-            ))
-            .into_response();
-        }
+        Some(name) => match rpa::names::from_name::<EscalationStatus>(name) {
+            Some(status) => store.escalations(Some(status), 500).await,
+            None => {
+                return ApiError::BadRequest(format!(
+                    "`{name}` is not a status: use open, waiting, claimed, returned or resolved"
+                ))
+                .into_response();
+            }
+        },
     };
     match found {
         Ok(escalations) => Json(json!({"escalations": escalations})).into_response(),
@@ -111,15 +114,13 @@ async fn act(
     };
     match done {
         Ok(body) => Json(body).into_response(),
-        Err(StaffActionError::NoSuchEscalation(id)) => {
-            ApiError::NotFound(format!("no escalation has the id `{id}`")).into_response()
+        Err(error) => {
+            let refusal = Refusal::from(&error);
+            if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
+                return ApiError::Unavailable(5).into_response();
+            }
+            let body = json!({"error": {"code": refusal.code, "message": refusal.message}});
+            (refusal.status, Json(body)).into_response()
         }
-        Err(StaffActionError::Invalid(message)) => ApiError::Unprocessable(message).into_response(),
-        Err(StaffActionError::Store(_)) => ApiError::Unavailable(5).into_response(),
-        Err(error @ StaffActionError::ResidentLeft) => {
-            (StatusCode::CONFLICT, Json(json!({"error": {"code": "resident_left", "message": error.to_string()}})))
-                .into_response()
-        }
-        Err(other) => ApiError::Conflict(other.to_string()).into_response(),
     }
 }

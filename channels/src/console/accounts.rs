@@ -37,7 +37,7 @@ pub const LONGEST_USERNAME: usize = 100;
 pub const SIGN_IN_MILLIS: i64 = 10 * 60 * 1000;
 
 /// What someone signed in may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Signed in, but given no role: may do nothing.
@@ -53,23 +53,12 @@ pub enum Role {
 impl Role {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::None => "none",
-            Role::Supervisor => "supervisor",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
+        rpa::names::name_of(&self)
     }
 
-    /// The role a name stands for.
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "none" => Some(Role::None),
-            "supervisor" => Some(Role::Supervisor),
-            "editor" => Some(Role::Editor),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
+    /// The value a stored name stands for.
+    pub fn parse(text: &str) -> Option<Self> {
+        rpa::names::from_name(text)
     }
 }
 

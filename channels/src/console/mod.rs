@@ -13,6 +13,7 @@ pub mod live;
 pub mod oidc;
 pub mod pages;
 pub mod reach;
+pub mod refusals;
 pub mod throttle;
 
 use axum::Router;

@@ -5,13 +5,14 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use bot::conversation::{ConversationStatus, Escalation, StaffActionError, StaffMember};
+use bot::conversation::{ConversationStatus, Escalation, EscalationReason, StaffActionError, StaffMember};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::accounts::{AccountError, Principal, Role, SESSION_MILLIS, is_username, printable_username, random_token};
 use super::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Signed, check_csrf, require, require_form, session_cookie};
 use super::charts;
+use super::refusals::Refusal;
 use crate::AppState;
 use crate::api::conversations::transcript_views;
 use crate::client::ClientAddress;
@@ -25,17 +26,21 @@ pub const OUTCOMES: &[(&str, &str)] = &[
     ("no action needed", "No action needed"),
 ];
 
+/// What a stored reason reads as in the figures; one no longer known reads as needing a person.
+fn reason_name(reason: &str) -> &'static str {
+    rpa::names::from_name(reason).map_or("Needs a person", reason_text)
+}
+
 /// What a reason is called on screen.
-pub fn reason_text(reason: &str) -> &'static str {
+pub fn reason_text(reason: EscalationReason) -> &'static str {
     match reason {
-        "requested" => "Asked for a person",
-        "unanswered" => "Questions the assistant could not answer",
-        "frustration" => "Frustrated resident",
-        "safeguarding" => "Safeguarding concern",
-        "workflow_failed" => "A request could not be completed",
-        "workflow_waiting" => "A request waits for staff",
-        "not_understood" => "The assistant could not understand",
-        _ => "Needs a person",
+        EscalationReason::Requested => "Asked for a person",
+        EscalationReason::Unanswered => "Questions the assistant could not answer",
+        EscalationReason::Frustration => "Frustrated resident",
+        EscalationReason::Safeguarding => "Safeguarding concern",
+        EscalationReason::WorkflowFailed => "A request could not be completed",
+        EscalationReason::WorkflowWaiting => "A request waits for staff",
+        EscalationReason::NotUnderstood => "The assistant could not understand",
     }
 }
 
@@ -332,7 +337,7 @@ async fn queue_rows(state: &AppState) -> Vec<Value> {
         rows.push(json!({
             "id": escalation.id,
             "priority": escalation.priority,
-            "reason_text": reason_text(&escalation.reason),
+            "reason_text": reason_text(escalation.reason),
             "waiting": duration_text(now - escalation.created_at),
             "left": left,
             "channel": conversation.map(|conversation| conversation.channel).unwrap_or_default(),
@@ -417,7 +422,7 @@ pub(super) async fn escalation_context(state: &AppState, who: &Principal, escala
         .collect();
     let mut context = json!({
         "council": engine.settings().council,
-        "title": reason_text(&escalation.reason),
+        "title": reason_text(escalation.reason),
         "who": who,
         "csrf": who.csrf,
         "page": "escalation",
@@ -428,7 +433,7 @@ pub(super) async fn escalation_context(state: &AppState, who: &Principal, escala
         "reach": reach,
         "e": {
             "id": escalation.id,
-            "reason_text": reason_text(&escalation.reason),
+            "reason_text": reason_text(escalation.reason),
             "priority": escalation.priority,
             "status": escalation.status,
             "assignee": escalation.assignee,
@@ -660,19 +665,13 @@ async fn act_on(
         Ok(done) => Redirect::to(&format!("/console/escalations/{id}?done={done}")).into_response(),
         Err(StaffActionError::NoSuchEscalation(_)) => not_found(&state, &who, "There is no such escalation."),
         Err(error) => {
-            let status = match error {
-                StaffActionError::Invalid(_) | StaffActionError::Run(rpa::runner::RunnerError::Inputs(_)) => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                StaffActionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::CONFLICT,
-            };
+            let refusal = Refusal::from(&error);
             let Ok(Some(escalation)) = engine.store().escalation(&id).await else {
-                return problem_page(&state, status, Some(&who), "That could not be done", &error.to_string());
+                return problem_page(&state, refusal.status, Some(&who), "That could not be done", &refusal.message);
             };
             let mut context = escalation_context(&state, &who, &escalation).await;
-            context["problem"] = json!(error.to_string());
-            state.templates.page(status, "escalation.html", context)
+            context["problem"] = json!(refusal.message);
+            state.templates.page(refusal.status, "escalation.html", context)
         }
     }
 }
@@ -769,7 +768,7 @@ pub async fn figures(State(state): State<AppState>, Signed(who): Signed, Query(q
     let days: Vec<(String, u64, u64)> =
         figures.days.iter().map(|day| (day.date[5..].to_string(), day.conversations, day.escalations)).collect();
     let reasons: Vec<(String, u64)> =
-        figures.escalations_by_reason.iter().map(|(reason, count)| (reason_text(reason).to_string(), *count)).collect();
+        figures.escalations_by_reason.iter().map(|(reason, count)| (reason_name(reason).to_string(), *count)).collect();
     // Each question it could not answer can become a curated answer, or an example of a service.
     let gaps: Vec<Value> = figures
         .content_gaps

@@ -32,7 +32,8 @@ const NOTIFY_MAX_SEGMENTS: usize = 6;
 const SEND_ATTEMPTS: u32 = 3;
 
 /// A service that carries texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// Twilio.
     Twilio,
@@ -43,19 +44,12 @@ pub enum Provider {
 impl Provider {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::Twilio => "twilio",
-            Provider::Notify => "notify",
-        }
+        rpa::names::name_of(&self)
     }
 
-    /// The provider a stored name stands for.
-    pub fn parse(text: &str) -> Option<Provider> {
-        match text {
-            "twilio" => Some(Provider::Twilio),
-            "notify" => Some(Provider::Notify),
-            _ => None,
-        }
+    /// The value a stored name stands for.
+    pub fn parse(text: &str) -> Option<Self> {
+        rpa::names::from_name(text)
     }
 }
 

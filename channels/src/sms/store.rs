@@ -1,6 +1,7 @@
 //! What the text channel remembers: each number's opt-out and provider, the messages received
 //! (so one delivered twice is handled once), and the messages sent with their delivery status.
 
+use rpa::names::column;
 use storage::sqlx::{self, Row};
 use storage::{Database, Migration, StorageError, now_millis};
 
@@ -62,11 +63,12 @@ impl SmsStore {
             .bind(address)
             .fetch_optional(self.database.pool())
             .await?;
-        Ok(row.map(|row| NumberRecord {
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(NumberRecord {
             address: row.get("address"),
             phone: row.get("phone"),
             opted_out: row.get::<i64, _>("opted_out") != 0,
-            provider: Provider::parse(row.get::<String, _>("provider").as_str()).unwrap_or(Provider::Twilio),
+            provider: column(&row, "provider")?,
         }))
     }
 
@@ -170,16 +172,17 @@ impl SmsStore {
         .bind(conversation_id)
         .fetch_all(self.database.pool())
         .await?;
-        Ok(rows
-            .iter()
-            .map(|row| SentRecord {
-                provider: Provider::parse(row.get::<String, _>("provider").as_str()).unwrap_or(Provider::Twilio),
+        let mut sent = Vec::with_capacity(rows.len());
+        for row in &rows {
+            sent.push(SentRecord {
+                provider: column(row, "provider")?,
                 message_id: row.get("message_id"),
                 conversation_id: row.get("conversation_id"),
                 segments: row.get("segments"),
                 status: row.get("status"),
                 error_code: row.get("error_code"),
-            })
-            .collect())
+            });
+        }
+        Ok(sent)
     }
 }

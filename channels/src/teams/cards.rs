@@ -165,14 +165,15 @@ pub fn escalation_alert(escalation: &Escalation, channel: &str, console_url: &st
     let urgent = escalation.priority == bot::conversation::Priority::High;
     let heading = if urgent { "Urgent: someone needs a person now" } else { "A request needs a person" };
     let mut facts = vec![
-        json!({"title": "Why", "value": escalation.reason.replace('_', " ")}),
+        json!({"title": "Why", "value": escalation.reason.as_str().replace('_', " ")}),
         json!({"title": "Priority", "value": escalation.priority.as_str()}),
         json!({"title": "Channel", "value": channel}),
     ];
     if !escalation.detail.is_empty() {
         facts.push(json!({"title": "Detail", "value": escalation.detail.chars().take(300).collect::<String>()}));
     }
-    let waiting_task = escalation.reason == "workflow_waiting" && escalation.run_id.is_some();
+    let waiting_task =
+        escalation.reason == bot::conversation::EscalationReason::WorkflowWaiting && escalation.run_id.is_some();
     if waiting_task {
         for (name, value) in &escalation.inputs {
             let value = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());

@@ -310,7 +310,7 @@ impl TeamsChannel {
     }
 
     async fn alert_supervisors(&self, escalation: &Escalation) {
-        let needs_decision = escalation.reason == "workflow_waiting";
+        let needs_decision = escalation.reason == bot::conversation::EscalationReason::WorkflowWaiting;
         if escalation.priority != Priority::High && !needs_decision {
             return;
         }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use rustix::process::{Pid, Signal};
 use tokio::process::{Child, Command};
 
 use super::BrowserError;
@@ -85,12 +86,10 @@ impl Drop for ChromeDriver {
 
 /// Stops ChromeDriver's process group: ChromeDriver and the browsers it started.
 fn stop_group(child: &Child) {
-    let Some(group) = child.id().and_then(|pid| i32::try_from(pid).ok()) else { return };
-    // SAFETY: kill(2) with a negative pid signals the process group ChromeDriver leads (it was
-    // started as its leader); it touches no memory of this process.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
+    let Some(group) = child.id().and_then(|pid| i32::try_from(pid).ok()).and_then(Pid::from_raw) else { return };
+    // ChromeDriver was started as the leader of its own group; when it has gone already there is
+    // nothing left to stop.
+    let _ = rustix::process::kill_process_group(group, Signal::KILL);
 }
 
 /// The ChromeDriver program: the one configured, else `chromedriver` on the `PATH`, else the

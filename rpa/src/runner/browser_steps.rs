@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::context::Frame;
 use crate::allowed_hosts::AllowedHosts;
 use crate::browser::{BrowserError, DialogAnswer, How, Page, SelectBy, Target};
-use crate::workflow::{DialogAction, Locator, Step, Template};
+use crate::workflow::{DialogAction, Locator, SelectChoice, Step, StepKind, Template};
 
 /// What a browser step produced.
 #[derive(Debug)]
@@ -80,139 +80,150 @@ pub async fn run(
     masked: &[&str],
     allowed: &AllowedHosts,
 ) -> Result<Done, BrowserError> {
-    if let Some(url) = &step.open {
-        let url = address(frame, url)?;
-        allowed.check("open", &url).map_err(failed)?;
-        page.open(&url).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(locator) = &step.click {
-        page.click(&target(frame, locator)?, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(fill) = &step.fill {
-        let value = text(frame, &fill.value)?;
-        page.fill(&target(frame, &fill.locator())?, &value, fill.clear, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(select) = &step.select {
-        let choice = match (&select.option, &select.value) {
-            (Some(option), _) => SelectBy::Text(text(frame, option)?),
-            (None, Some(value)) => SelectBy::Value(text(frame, value)?),
-            (None, None) => return Err(failed("`select` needs `option` or `value`".to_string())),
-        };
-        page.select(&target(frame, &select.locator())?, &choice, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(check) = &step.check {
-        page.set_checked(&target(frame, &check.locator())?, check.checked, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(upload) = &step.upload {
-        let file = text(frame, &upload.file)?;
-        page.upload(&target(frame, &upload.locator())?, &file, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(press) = &step.press {
-        let locator = press.locator();
-        let element = if locator.strategies() > 0 { Some(target(frame, &locator)?) } else { None };
-        page.press(element.as_ref(), &press.key, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(wait) = &step.wait_for {
-        if let Some(locator) = &wait.visible {
-            page.wait_visible(&target(frame, locator)?, deadline).await?;
-        } else if let Some(locator) = &wait.gone {
-            page.wait_gone(&target(frame, locator)?, deadline).await?;
-        } else if let Some(wanted) = &wait.text {
-            page.wait_text(&text(frame, wanted)?, deadline).await?;
-        } else if let Some(url) = &wait.url {
-            page.wait_url(&pattern(frame, url)?, deadline).await?;
+    match &step.kind {
+        StepKind::Open(url) => {
+            let url = address(frame, url)?;
+            allowed.check("open", &url).map_err(failed)?;
+            page.open(&url).await?;
+            Ok(Done::Nothing)
         }
-        return Ok(Done::Nothing);
-    }
-    if let Some(extract) = &step.extract {
-        let found = target(frame, &extract.locator())?;
-        let value = if extract.all {
-            let mut values = Vec::new();
-            for element in page.find_all_now(&found).await? {
-                values.push(read(page, &element, extract.table, extract.attribute.as_deref()).await?);
-            }
-            Value::Array(values)
-        } else {
-            let element = page.find(&found, deadline).await?;
-            read(page, &element, extract.table, extract.attribute.as_deref()).await?
-        };
-        let value = match &extract.pattern {
-            Some(source) => apply_pattern(source, value)?,
-            None => value,
-        };
-        return Ok(Done::Set(extract.into.value.clone(), value));
-    }
-    if let Some(assertion) = &step.assert_that {
-        if let Some(locator) = &assertion.visible {
-            let found = target(frame, locator)?;
-            page.wait_visible(&found, Instant::now())
-                .await
-                .map_err(|_| assertion_failed(frame, assertion, format!("{found} is not visible")))?;
-        } else if let Some(wanted) = &assertion.text {
-            let wanted = text(frame, wanted)?;
-            if !page.text_of_page().await?.contains(&wanted) {
-                return Err(assertion_failed(frame, assertion, format!("the page does not say {wanted:?}")));
-            }
-        } else if let Some(url) = &assertion.url {
-            let expected = pattern(frame, url)?;
-            let current = page.url().await?;
-            if !expected.is_match(&current) {
-                return Err(assertion_failed(
-                    frame,
-                    assertion,
-                    format!("the address {current} does not match `{expected}`"),
-                ));
-            }
+        StepKind::Click(locator) => {
+            page.click(&target(frame, locator)?, deadline).await?;
+            Ok(Done::Nothing)
         }
-        return Ok(Done::Nothing);
-    }
-    if let Some(frame_step) = &step.frame {
-        if frame_step.top {
-            page.leave_all_frames().await?;
-        } else if frame_step.parent {
-            page.leave_frame().await?;
-        } else {
-            let (how, selector) = match (&frame_step.css, &frame_step.xpath) {
-                (Some(css), _) => (How::Css, css),
-                (None, Some(xpath)) => (How::XPath, xpath),
-                (None, None) => return Err(failed("`frame` needs `css`, `xpath`, `parent` or `top`".to_string())),
+        StepKind::Fill(fill) => {
+            let value = text(frame, &fill.value)?;
+            page.fill(&target(frame, &fill.locator())?, &value, fill.clear, deadline).await?;
+            Ok(Done::Nothing)
+        }
+        StepKind::Select(select) => {
+            let choice = match &select.choice {
+                SelectChoice::Text(option) => SelectBy::Text(text(frame, option)?),
+                SelectChoice::Value(value) => SelectBy::Value(text(frame, value)?),
             };
-            let found = Target { how, what: text(frame, selector)?, nth: frame_step.nth.unwrap_or(1).max(1) };
-            page.enter_frame(&found, deadline).await?;
+            page.select(&target(frame, &select.locator)?, &choice, deadline).await?;
+            Ok(Done::Nothing)
         }
-        return Ok(Done::Nothing);
-    }
-    if let Some(dialog) = &step.dialog {
-        let answer = DialogAnswer {
-            accept: dialog.action == DialogAction::Accept,
-            answer: dialog.answer.as_ref().map(|answer| text(frame, answer)).transpose()?,
-            expect: dialog.expect.as_ref().map(|expect| text(frame, expect)).transpose()?,
-        };
-        page.answer_dialog(&answer, deadline).await?;
-        return Ok(Done::Nothing);
-    }
-    if let Some(screenshot) = &step.screenshot {
-        let mut name = text(frame, &screenshot.name)?;
-        if !name.to_ascii_lowercase().ends_with(".png") {
-            name.push_str(".png");
+        StepKind::Check(check) => {
+            page.set_checked(&target(frame, &check.locator())?, check.checked, deadline).await?;
+            Ok(Done::Nothing)
         }
-        return Ok(Done::Picture(name, page.screenshot(masked).await?));
+        StepKind::Upload(upload) => {
+            let file = text(frame, &upload.file)?;
+            page.upload(&target(frame, &upload.locator())?, &file, deadline).await?;
+            Ok(Done::Nothing)
+        }
+        StepKind::Press(press) => {
+            let locator = press.locator();
+            let element = if locator.strategies() > 0 { Some(target(frame, &locator)?) } else { None };
+            page.press(element.as_ref(), &press.key, deadline).await?;
+            Ok(Done::Nothing)
+        }
+        StepKind::WaitFor(wait) => {
+            if let Some(locator) = &wait.visible {
+                page.wait_visible(&target(frame, locator)?, deadline).await?;
+            } else if let Some(locator) = &wait.gone {
+                page.wait_gone(&target(frame, locator)?, deadline).await?;
+            } else if let Some(wanted) = &wait.text {
+                page.wait_text(&text(frame, wanted)?, deadline).await?;
+            } else if let Some(url) = &wait.url {
+                page.wait_url(&pattern(frame, url)?, deadline).await?;
+            }
+            Ok(Done::Nothing)
+        }
+        StepKind::Extract(extract) => {
+            let found = target(frame, &extract.locator())?;
+            let value = if extract.all {
+                let mut values = Vec::new();
+                for element in page.find_all_now(&found).await? {
+                    values.push(read(page, &element, extract.table, extract.attribute.as_deref()).await?);
+                }
+                Value::Array(values)
+            } else {
+                let element = page.find(&found, deadline).await?;
+                read(page, &element, extract.table, extract.attribute.as_deref()).await?
+            };
+            let value = match &extract.pattern {
+                Some(source) => apply_pattern(source, value)?,
+                None => value,
+            };
+            Ok(Done::Set(extract.into.value.clone(), value))
+        }
+        StepKind::Assert(assertion) => {
+            if let Some(locator) = &assertion.visible {
+                let found = target(frame, locator)?;
+                page.wait_visible(&found, Instant::now())
+                    .await
+                    .map_err(|_| assertion_failed(frame, assertion, format!("{found} is not visible")))?;
+            } else if let Some(wanted) = &assertion.text {
+                let wanted = text(frame, wanted)?;
+                if !page.text_of_page().await?.contains(&wanted) {
+                    return Err(assertion_failed(frame, assertion, format!("the page does not say {wanted:?}")));
+                }
+            } else if let Some(url) = &assertion.url {
+                let expected = pattern(frame, url)?;
+                let current = page.url().await?;
+                if !expected.is_match(&current) {
+                    return Err(assertion_failed(
+                        frame,
+                        assertion,
+                        format!("the address {current} does not match `{expected}`"),
+                    ));
+                }
+            }
+            Ok(Done::Nothing)
+        }
+        StepKind::Frame(frame_step) => {
+            if frame_step.top {
+                page.leave_all_frames().await?;
+            } else if frame_step.parent {
+                page.leave_frame().await?;
+            } else {
+                let (how, selector) = match (&frame_step.css, &frame_step.xpath) {
+                    (Some(css), _) => (How::Css, css),
+                    (None, Some(xpath)) => (How::XPath, xpath),
+                    (None, None) => return Err(failed("`frame` needs `css`, `xpath`, `parent` or `top`".to_string())),
+                };
+                let found = Target { how, what: text(frame, selector)?, nth: frame_step.nth.unwrap_or(1).max(1) };
+                page.enter_frame(&found, deadline).await?;
+            }
+            Ok(Done::Nothing)
+        }
+        StepKind::Dialog(dialog) => {
+            let answer = DialogAnswer {
+                accept: dialog.action == DialogAction::Accept,
+                answer: dialog.answer.as_ref().map(|answer| text(frame, answer)).transpose()?,
+                expect: dialog.expect.as_ref().map(|expect| text(frame, expect)).transpose()?,
+            };
+            page.answer_dialog(&answer, deadline).await?;
+            Ok(Done::Nothing)
+        }
+        StepKind::Screenshot(screenshot) => {
+            let mut name = text(frame, &screenshot.name)?;
+            if !name.to_ascii_lowercase().ends_with(".png") {
+                name.push_str(".png");
+            }
+            Ok(Done::Picture(name, page.screenshot(masked).await?))
+        }
+        StepKind::Script(script) => {
+            let result = page.script(&text(frame, &script.code)?).await?;
+            Ok(match &script.into {
+                Some(into) => Done::Set(into.value.clone(), result),
+                None => Done::Nothing,
+            })
+        }
+        StepKind::Http(_)
+        | StepKind::Set(_)
+        | StepKind::If(_)
+        | StepKind::ForEach(_)
+        | StepKind::Block(_)
+        | StepKind::Call(_)
+        | StepKind::Wait(_)
+        | StepKind::HumanTask(_)
+        | StepKind::Notify(_)
+        | StepKind::Succeed(_)
+        | StepKind::Fail(_) => Err(failed(format!("`{}` is not a browser step", step.kind.name()))),
     }
-    if let Some(script) = &step.script {
-        let result = page.script(&text(frame, &script.code)?).await?;
-        return Ok(match &script.into {
-            Some(into) => Done::Set(into.value.clone(), result),
-            None => Done::Nothing,
-        });
-    }
-    Err(failed(format!("`{}` is not a browser step", step.kind())))
 }
 
 async fn read(

@@ -18,7 +18,7 @@ use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
 use crate::journal::{HumanTask, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
 use crate::redact::Redactor;
-use crate::workflow::{Located, Recipient, Step, Workflow, WorkflowFile};
+use crate::workflow::{Located, Recipient, Step, StepKind, WorkflowFile};
 
 /// How much longer than its own time limit a step may take before it is cut off: browser waits
 /// end by themselves at the limit, and a command in flight gets this long to return.
@@ -114,7 +114,7 @@ impl<'r> Execution<'r> {
                 entry.completed = Some(step.effects.clone());
             }
         }
-        let (secrets, missing_secrets) = match runner.secrets_for(&file.workflow) {
+        let (secrets, missing_secrets) = match runner.secrets_for(&file) {
             Ok(secrets) => (secrets, Vec::new()),
             Err(missing) => (BTreeMap::new(), missing),
         };
@@ -178,7 +178,8 @@ impl<'r> Execution<'r> {
             self.run_value(),
             self.runner.config.system_url(workflow.system.as_ref()),
         );
-        let outcome = self.run_steps(&mut frame, &workflow.steps, "".to_string(), 0).await;
+        let steps = self.file.steps.clone();
+        let outcome = self.run_steps(&mut frame, &steps, "".to_string(), 0).await;
         if let Some(page) = self.page.take() {
             page.close().await;
         }
@@ -294,7 +295,7 @@ impl<'r> Execution<'r> {
     /// Runs one step, under its own `progress` text when it has one.
     async fn run_step(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
         let enclosing = self.progress.clone();
-        if let Some(own) = &step.progress {
+        if let Some(own) = &step.common.progress {
             self.progress = Some(own.value.clone());
         }
         let outcome = self.work_step(frame, step, key, depth).await;
@@ -310,7 +311,7 @@ impl<'r> Execution<'r> {
         if self.cancelled().await? {
             return Ok(Flow::Cancelled);
         }
-        if let Some(condition) = &step.when {
+        if let Some(condition) = &step.common.when {
             match frame.truth(condition) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -335,10 +336,10 @@ impl<'r> Execution<'r> {
             );
             return Ok(Flow::Next);
         }
-        if step.submits && self.attempts_of(key) > 0 && self.already_done(frame, step, key, depth).await? {
+        if step.common.submits && self.attempts_of(key) > 0 && self.already_done(frame, step, key, depth).await? {
             return Ok(Flow::Next);
         }
-        let attempts = step.retry.as_ref().map_or(1, |retry| retry.attempts.max(1));
+        let attempts = step.common.retry.as_ref().map_or(1, |retry| retry.attempts.max(1));
         let mut last_failure = None;
         for round in 1..=attempts {
             if round > 1 {
@@ -346,7 +347,7 @@ impl<'r> Execution<'r> {
                 if self.cancelled().await? {
                     return Ok(Flow::Cancelled);
                 }
-                if step.submits && self.already_done(frame, step, key, depth).await? {
+                if step.common.submits && self.already_done(frame, step, key, depth).await? {
                     return Ok(Flow::Next);
                 }
             }
@@ -358,7 +359,7 @@ impl<'r> Execution<'r> {
             self.runner.emit(RunEvent::StepStarted {
                 run_id: self.run.id.clone(),
                 step_key: key.to_string(),
-                kind: step.kind().to_string(),
+                kind: step.kind.name().to_string(),
                 name: name.clone(),
                 progress: self.resident_progress(key),
                 attempt,
@@ -412,11 +413,10 @@ impl<'r> Execution<'r> {
             message: "the step did not run".to_string(),
             lost: false,
         });
-        let holds_others = matches!(step.kind(), "if" | "for_each" | "block" | "call");
-        if !holds_others && !failure.lost {
+        if !step.kind.holds_steps() && !failure.lost {
             self.capture_evidence(key).await?;
         }
-        if let Some(on_error) = &step.on_error {
+        if let Some(on_error) = &step.common.on_error {
             frame.vars.insert("error".to_string(), json!({ "message": failure.message, "step": failure.key }));
             let outcome = self.run_steps(frame, on_error, format!("{key}.on_error."), depth).await;
             frame.vars.remove("error");
@@ -448,10 +448,10 @@ impl<'r> Execution<'r> {
     /// The time limit of a step: its own, else (for a step that acts on a system) its system's or
     /// the default; steps that hold others, wait or ask a person have none unless given one.
     fn time_limit(&self, frame: &Frame, step: &Step) -> Option<Duration> {
-        if let Some(timeout) = &step.timeout {
+        if let Some(timeout) = &step.common.timeout {
             return Some(timeout.0);
         }
-        if matches!(step.kind(), "if" | "for_each" | "block" | "call" | "wait" | "human_task") {
+        if step.kind.is_unlimited() {
             return None;
         }
         let system =
@@ -468,7 +468,7 @@ impl<'r> Execution<'r> {
         deadline: Instant,
         depth: usize,
     ) -> StepResult {
-        if step.uses_browser() {
+        if step.kind.uses_browser() {
             let runner = self.runner;
             let masked: Vec<String> = self.redactor.values().map(str::to_string).collect();
             let page = match self.page(frame).await {
@@ -490,113 +490,119 @@ impl<'r> Execution<'r> {
                 Err(error) => Err(self.failure(key, step, &error.to_string(), error.is_lost())),
             };
         }
-        if let Some(http) = &step.http {
-            self.take_permit(frame).await;
-            let limit = deadline.saturating_duration_since(Instant::now());
-            let client = match self.http_client() {
-                Ok(client) => client,
-                Err(error) => return Err(self.failure(key, step, &error, false)),
-            };
-            return match http_step::run(&client, frame, http, limit, &self.runner.config.allowed_hosts).await {
-                Ok(values) => {
-                    frame.vars.extend(values);
-                    Ok(Flow::Next)
+        match &step.kind {
+            StepKind::Http(http) => {
+                self.take_permit(frame).await;
+                let limit = deadline.saturating_duration_since(Instant::now());
+                let client = match self.http_client() {
+                    Ok(client) => client,
+                    Err(error) => return Err(self.failure(key, step, &error, false)),
+                };
+                match http_step::run(&client, frame, http, limit, &self.runner.config.allowed_hosts).await {
+                    Ok(values) => {
+                        frame.vars.extend(values);
+                        Ok(Flow::Next)
+                    }
+                    Err(error) => Err(self.failure(key, step, &error, false)),
                 }
-                Err(error) => Err(self.failure(key, step, &error, false)),
-            };
-        }
-        if let Some(assignments) = &step.set {
-            let mut values = Vec::new();
-            for (name, template) in assignments {
-                let value = frame
-                    .value(template)
-                    .map_err(|error| self.failure(key, step, &format!("`{name}`: {error}"), false))?;
-                values.push((name.clone(), value));
             }
-            frame.vars.extend(values);
-            return Ok(Flow::Next);
-        }
-        if let Some(assertion) = &step.assert_that {
-            // A data assertion (`that`); the others act on the page and went to the browser.
-            let that = assertion.that.as_ref().map(|that| that.value.as_str()).unwrap_or("true");
-            return match frame.truth(that) {
-                Ok(true) => Ok(Flow::Next),
-                Ok(false) => {
-                    let message = match &assertion.message {
-                        Some(message) => frame.text(message).unwrap_or_else(|_| message.value.clone()),
-                        None => format!("`{that}` is not true"),
-                    };
-                    Err(self.failure(key, step, &message, false))
+            StepKind::Set(assignments) => {
+                let mut values = Vec::new();
+                for (name, template) in assignments {
+                    let value = frame
+                        .value(template)
+                        .map_err(|error| self.failure(key, step, &format!("`{name}`: {error}"), false))?;
+                    values.push((name.clone(), value));
                 }
-                Err(error) => Err(self.failure(key, step, &error, false)),
-            };
-        }
-        if let Some(branch) = &step.if_then {
-            let holds = frame.truth(&branch.condition).map_err(|error| self.failure(key, step, &error, false))?;
-            return if holds {
-                self.run_steps(frame, &branch.then, format!("{key}.then."), depth).await
-            } else {
-                self.run_steps(frame, &branch.otherwise, format!("{key}.else."), depth).await
-            };
-        }
-        if let Some(each) = &step.for_each {
-            return self.for_each(frame, step, each, key, depth).await;
-        }
-        if let Some(block) = &step.block {
-            return self.run_steps(frame, block, format!("{key}."), depth).await;
-        }
-        if let Some(call) = &step.call {
-            return self.call(frame, step, call, key, depth).await;
-        }
-        if let Some(pause) = &step.wait {
-            tokio::time::sleep(pause.0).await;
-            return Ok(Flow::Next);
-        }
-        if let Some(task) = &step.human_task {
-            return self.human_task(frame, step, task, key).await;
-        }
-        if let Some(notify) = &step.notify {
-            let message = frame.text(&notify.message).map_err(|error| self.failure(key, step, &error, false))?;
-            let (audience, recipient) = match notify.to {
-                Recipient::Resident => ("resident", self.run.started_by.clone()),
-                Recipient::Staff => ("staff", StartedBy { channel: "staff".to_string(), address: String::new() }),
-            };
-            self.runner
-                .journal
-                .notify(&self.run.id, audience, &recipient, &self.redactor.redact_secrets(&message))
-                .await?;
-            return Ok(Flow::Next);
-        }
-        if let Some(succeed) = &step.succeed {
-            let mut outputs = Map::new();
-            for (name, template) in &succeed.outputs {
-                let value = frame
-                    .value(template)
-                    .map_err(|error| self.failure(key, step, &format!("output `{name}`: {error}"), false))?;
-                outputs.insert(name.clone(), value);
+                frame.vars.extend(values);
+                Ok(Flow::Next)
             }
-            let message = match &succeed.message {
-                Some(message) => Some(frame.text(message).map_err(|error| self.failure(key, step, &error, false))?),
-                None => None,
-            };
-            return Ok(Flow::Succeed { outputs, message });
+            StepKind::Assert(assertion) => {
+                // A data assertion (`that`); the others act on the page and went to the browser.
+                let that = assertion.that.as_ref().map(|that| that.value.as_str()).unwrap_or("true");
+                match frame.truth(that) {
+                    Ok(true) => Ok(Flow::Next),
+                    Ok(false) => {
+                        let message = match &assertion.message {
+                            Some(message) => frame.text(message).unwrap_or_else(|_| message.value.clone()),
+                            None => format!("`{that}` is not true"),
+                        };
+                        Err(self.failure(key, step, &message, false))
+                    }
+                    Err(error) => Err(self.failure(key, step, &error, false)),
+                }
+            }
+            StepKind::If(branch) => {
+                let holds = frame.truth(&branch.condition).map_err(|error| self.failure(key, step, &error, false))?;
+                if holds {
+                    self.run_steps(frame, &branch.then, format!("{key}.then."), depth).await
+                } else {
+                    self.run_steps(frame, &branch.otherwise, format!("{key}.else."), depth).await
+                }
+            }
+            StepKind::ForEach(each) => self.for_each(frame, step, each, key, depth).await,
+            StepKind::Block(block) => self.run_steps(frame, block, format!("{key}."), depth).await,
+            StepKind::Call(call) => self.call(frame, step, call, key, depth).await,
+            StepKind::Wait(pause) => {
+                tokio::time::sleep(pause.0).await;
+                Ok(Flow::Next)
+            }
+            StepKind::HumanTask(task) => self.human_task(frame, step, task, key).await,
+            StepKind::Notify(notify) => {
+                let message = frame.text(&notify.message).map_err(|error| self.failure(key, step, &error, false))?;
+                let (audience, recipient) = match notify.to {
+                    Recipient::Resident => ("resident", self.run.started_by.clone()),
+                    Recipient::Staff => ("staff", StartedBy { channel: "staff".to_string(), address: String::new() }),
+                };
+                self.runner
+                    .journal
+                    .notify(&self.run.id, audience, &recipient, &self.redactor.redact_secrets(&message))
+                    .await?;
+                Ok(Flow::Next)
+            }
+            StepKind::Succeed(succeed) => {
+                let mut outputs = Map::new();
+                for (name, template) in &succeed.outputs {
+                    let value = frame
+                        .value(template)
+                        .map_err(|error| self.failure(key, step, &format!("output `{name}`: {error}"), false))?;
+                    outputs.insert(name.clone(), value);
+                }
+                let message = match &succeed.message {
+                    Some(message) => Some(frame.text(message).map_err(|error| self.failure(key, step, &error, false))?),
+                    None => None,
+                };
+                Ok(Flow::Succeed { outputs, message })
+            }
+            StepKind::Fail(fail) => {
+                let message = frame.text(&fail.message).map_err(|error| self.failure(key, step, &error, false))?;
+                let reason = match &fail.reason {
+                    Some(reason) => Some(frame.text(reason).map_err(|error| self.failure(key, step, &error, false))?),
+                    None => None,
+                };
+                Ok(Flow::Fail { message, reason })
+            }
+            StepKind::Open(_)
+            | StepKind::Click(_)
+            | StepKind::Fill(_)
+            | StepKind::Select(_)
+            | StepKind::Check(_)
+            | StepKind::Upload(_)
+            | StepKind::Press(_)
+            | StepKind::WaitFor(_)
+            | StepKind::Extract(_)
+            | StepKind::Frame(_)
+            | StepKind::Dialog(_)
+            | StepKind::Screenshot(_)
+            | StepKind::Script(_) => Err(self.failure(key, step, "a browser step ran without the browser", false)),
         }
-        if let Some(fail) = &step.fail {
-            let message = frame.text(&fail.message).map_err(|error| self.failure(key, step, &error, false))?;
-            let reason = match &fail.reason {
-                Some(reason) => Some(frame.text(reason).map_err(|error| self.failure(key, step, &error, false))?),
-                None => None,
-            };
-            return Ok(Flow::Fail { message, reason });
-        }
-        Err(self.failure(key, step, "the step has no kind this runner knows", false))
     }
 
     async fn for_each(
         &mut self,
         frame: &mut Frame,
         step: &Step,
-        each: &crate::workflow::ForEachStep,
+        each: &crate::workflow::EachItem,
         key: &str,
         depth: usize,
     ) -> StepResult {
@@ -652,6 +658,10 @@ impl<'r> Execution<'r> {
                 false,
             ));
         };
+        if !callee.well_formed {
+            let message = format!("workflow `{}` has a step without a single kind", call.workflow.value);
+            return Err(self.failure(key, step, &message, false));
+        }
         let mut raw = Vec::new();
         for (name, template) in &call.inputs {
             let value = frame
@@ -673,7 +683,8 @@ impl<'r> Execution<'r> {
         if let Some(own) = &workflow.progress {
             self.progress = Some(own.value.clone());
         }
-        let outcome = self.run_steps(&mut inner, &workflow.steps, format!("{key}."), depth + 1).await;
+        let steps = callee.steps.clone();
+        let outcome = self.run_steps(&mut inner, &steps, format!("{key}."), depth + 1).await;
         self.progress = enclosing;
         match outcome? {
             Flow::Next => {
@@ -747,7 +758,7 @@ impl<'r> Execution<'r> {
         key: &str,
         depth: usize,
     ) -> Result<bool, Interrupt> {
-        let Some(idempotency) = &step.idempotency else { return Ok(false) };
+        let Some(idempotency) = &step.common.idempotency else { return Ok(false) };
         let before = frame.vars.clone();
         match self.run_steps(frame, &idempotency.check, format!("{key}.check."), depth).await? {
             Flow::Next => {}
@@ -783,8 +794,8 @@ impl<'r> Execution<'r> {
             .step_started(
                 &self.run.id,
                 key,
-                step.id.as_deref().map(String::as_str),
-                step.kind(),
+                step.common.id.as_deref().map(String::as_str),
+                step.kind.name(),
                 &step.describe(),
                 attempt,
             )
@@ -819,7 +830,7 @@ impl<'r> Execution<'r> {
         self.runner.emit(RunEvent::StepFinished {
             run_id: self.run.id.clone(),
             step_key: key.to_string(),
-            kind: step.kind().to_string(),
+            kind: step.kind.name().to_string(),
             name: step.describe(),
             attempt,
             status,
@@ -836,7 +847,7 @@ impl<'r> Execution<'r> {
             return text.clone();
         }
         let position: String = key.chars().take_while(char::is_ascii_digit).collect();
-        format!("Step {position} of {}", self.file.workflow.steps.len())
+        format!("Step {position} of {}", self.file.steps.len())
     }
 
     fn attempts_of(&self, key: &str) -> i64 {
@@ -848,22 +859,22 @@ impl<'r> Execution<'r> {
         if step.has_lasting_effect() {
             return true;
         }
-        let Some(call) = &step.call else { return false };
+        let StepKind::Call(call) = &step.kind else { return false };
         if depth >= MAX_CALL_DEPTH {
             return true;
         }
         let catalogue = self.runner.catalogue();
-        catalogue.get(&call.workflow).is_some_and(|callee| self.any_lasting(&callee.workflow, depth + 1))
+        catalogue.get(&call.workflow).is_some_and(|callee| self.any_lasting(&callee.steps, depth + 1))
     }
 
-    fn any_lasting(&self, workflow: &Workflow, depth: usize) -> bool {
+    fn any_lasting(&self, steps: &[Located<Step>], depth: usize) -> bool {
         fn walk(execution: &Execution<'_>, steps: &[Located<Step>], depth: usize) -> bool {
             steps.iter().any(|step| {
                 execution.is_lasting(step, depth)
                     || step.children().iter().any(|(_, children)| walk(execution, children, depth))
             })
         }
-        walk(self, &workflow.steps, depth)
+        walk(self, steps, depth)
     }
 
     /// Whether a person cancelled the run; the journal is asked at most every
@@ -947,7 +958,7 @@ impl Failure {
 
 /// The pause before a retry: the step's backoff doubled for each retry before, within its cap.
 fn backoff(step: &Step, retries_before: u32) -> Duration {
-    let Some(retry) = &step.retry else { return Duration::ZERO };
+    let Some(retry) = &step.common.retry else { return Duration::ZERO };
     let doubled = retry.backoff.0.saturating_mul(2u32.saturating_pow(retries_before.saturating_sub(1)));
     match &retry.max_backoff {
         Some(cap) => doubled.min(cap.0),

@@ -21,7 +21,7 @@ use crate::events::RunEvent;
 use crate::inputs::check_inputs;
 use crate::journal::{Decision, Journal, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
 use crate::secrets::Secrets;
-use crate::workflow::{Catalogue, Workflow, WorkflowFile, called_workflows, parse_workflow};
+use crate::workflow::{Catalogue, WorkflowFile, called_workflows, parse_workflow};
 use execution::Execution;
 
 /// What the person who started a run is told when it stops for a problem only a person can fix.
@@ -192,7 +192,10 @@ impl Runner {
         inputs: &Map<String, Value>,
         started_by: &StartedBy,
     ) -> Result<RunRecord, RunnerError> {
-        self.secrets_for(&file.workflow).map_err(RunnerError::Secrets)?;
+        if !file.well_formed {
+            return Err(RunnerError::Workflow(format!("{} has a step without a single kind", file.path.display())));
+        }
+        self.secrets_for(file).map_err(RunnerError::Secrets)?;
         let source_path = file.path.display().to_string();
         let run = self
             .journal
@@ -209,19 +212,19 @@ impl Runner {
     }
 
     /// The secrets a workflow and the workflows it calls use, or what is missing.
-    fn secrets_for(&self, workflow: &Workflow) -> Result<std::collections::BTreeMap<String, String>, Vec<String>> {
+    fn secrets_for(&self, file: &WorkflowFile) -> Result<std::collections::BTreeMap<String, String>, Vec<String>> {
         let catalogue = self.catalogue();
         let mut names: Vec<String> = Vec::new();
-        let mut pending = vec![workflow.clone()];
+        let mut pending = vec![file.clone()];
         let mut seen = std::collections::BTreeSet::new();
         while let Some(next) = pending.pop() {
-            if !seen.insert(next.name.value.clone()) {
+            if !seen.insert(next.workflow.name.value.clone()) {
                 continue;
             }
-            names.extend(next.secrets.iter().map(|secret| secret.value.clone()));
+            names.extend(next.workflow.secrets.iter().map(|secret| secret.value.clone()));
             for callee in called_workflows(&next.steps) {
                 if let Some(file) = catalogue.get(&callee) {
-                    pending.push(file.workflow.clone());
+                    pending.push(file.clone());
                 }
             }
         }
@@ -269,7 +272,12 @@ impl Runner {
     pub(crate) async fn work_claimed(&self, run_id: &str) -> Result<RunRecord, RunnerError> {
         let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
         let file = match parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone()) {
-            Ok(file) => file,
+            Ok(file) if file.well_formed => file,
+            Ok(_) => {
+                let reason = "the workflow recorded with the run has a step without a single kind".to_string();
+                self.journal.wait(&run.id, WaitingFor::Error, None, Some(&reason)).await?;
+                return Err(RunnerError::Workflow(reason));
+            }
             Err(diagnostic) => {
                 let reason = format!("the workflow recorded with the run no longer parses: {diagnostic}");
                 self.journal.wait(&run.id, WaitingFor::Error, None, Some(&reason)).await?;

@@ -6,10 +6,11 @@ use regex::Regex;
 
 use super::MAX_PROGRESS_CHARS;
 use super::diagnostic::{Diagnostic, closest};
+use super::kind::{STEP_KINDS, SelectChoice, StepKind};
 use super::load::{WorkflowFile, quote_all};
 use super::located::{Located, Template};
 use super::model::{InputType, Trigger, Workflow};
-use super::step::{Locator, STEP_KINDS, Step};
+use super::step::{Locator, RawStep};
 use super::template::{is_template, names_in_expression, names_in_template};
 
 /// Names every template may use besides inputs, secrets and variables.
@@ -187,24 +188,32 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_steps(&mut self, steps: &[Located<Step>], scope: &mut Scope) {
+    fn check_steps(&mut self, steps: &[Located<RawStep>], scope: &mut Scope) {
         for step in steps {
             self.check_step(step, scope);
         }
     }
 
-    fn check_step(&mut self, located: &Located<Step>, scope: &mut Scope) {
+    fn check_step(&mut self, located: &Located<RawStep>, scope: &mut Scope) {
         let (line, column) = (located.line, located.column);
         let step = &located.value;
-        let kinds = step.kinds();
-        match kinds.as_slice() {
-            [] => self.error(line, column, format!("this step has no kind; give it one of {}", quote_all(STEP_KINDS))),
-            [_] => {}
-            several => self.error(
-                line,
-                column,
-                format!("this step has several kinds ({}); each step does one thing, so split it", quote_all(several)),
-            ),
+        // Every kind present is checked, so a step with several shows all that is wrong with it.
+        let present = step.kinds_present();
+        match present.len() {
+            0 => self.error(line, column, format!("this step has no kind; give it one of {}", quote_all(STEP_KINDS))),
+            1 => {}
+            _ => {
+                let names: Vec<&str> =
+                    present.iter().map(|kind| kind.as_ref().map_or("select", StepKind::name)).collect();
+                self.error(
+                    line,
+                    column,
+                    format!(
+                        "this step has several kinds ({}); each step does one thing, so split it",
+                        quote_all(&names)
+                    ),
+                );
+            }
         }
         if let Some(id) = &step.id {
             if !is_identifier(id) {
@@ -245,231 +254,248 @@ impl<'a> Checker<'a> {
             inner.variables.remove("error");
             scope.variables.extend(inner.variables);
         }
-        self.check_kind(step, line, column, scope);
-    }
-
-    fn check_kind(&mut self, step: &Step, line: u64, column: u64, scope: &mut Scope) {
-        if let Some(address) = &step.open {
-            self.check_template(address, scope);
-        }
-        if let Some(locator) = &step.click {
-            self.check_locator(locator, line, column, scope);
-        }
-        if let Some(fill) = &step.fill {
-            self.check_locator(&fill.locator(), line, column, scope);
-            self.check_template(&fill.value, scope);
-        }
-        if let Some(select) = &step.select {
-            self.check_locator(&select.locator(), line, column, scope);
-            match (&select.option, &select.value) {
-                (Some(text), None) | (None, Some(text)) => self.check_template(text, scope),
-                _ => self.error(line, column, "`select` needs exactly one of `option` (visible text) and `value`"),
-            }
-        }
-        if let Some(check) = &step.check {
-            self.check_locator(&check.locator(), line, column, scope);
-        }
-        if let Some(upload) = &step.upload {
-            self.check_locator(&upload.locator(), line, column, scope);
-            self.check_template(&upload.file, scope);
-        }
-        if let Some(press) = &step.press {
-            let locator = press.locator();
-            if locator.strategies() > 0 {
-                self.check_locator(&locator, line, column, scope);
-            }
-            if press.key.is_empty() {
-                self.error(line, column, "`press` needs a `key`");
-            }
-        }
-        if let Some(wait) = &step.wait_for {
-            let given = [wait.visible.is_some(), wait.text.is_some(), wait.url.is_some(), wait.gone.is_some()];
-            if given.iter().filter(|given| **given).count() != 1 {
-                self.error(line, column, "`wait_for` needs exactly one of `visible`, `text`, `url` and `gone`");
-            }
-            for locator in [&wait.visible, &wait.gone].into_iter().flatten() {
-                self.check_locator(locator, line, column, scope);
-            }
-            if let Some(text) = &wait.text {
-                self.check_template(text, scope);
-            }
-            if let Some(pattern) = &wait.url {
-                self.check_pattern(pattern, scope);
-            }
-        }
-        if let Some(extract) = &step.extract {
-            self.check_locator(&extract.locator(), line, column, scope);
-            if extract.table && (extract.attribute.is_some() || extract.pattern.is_some()) {
-                self.error(
-                    line,
-                    column,
-                    "an `extract` with `table` reads whole rows; it cannot also take `attribute` or `pattern`",
-                );
-            }
-            if let Some(pattern) = &extract.pattern
-                && let Err(error) = Regex::new(pattern)
-            {
-                self.error(line, column, format!("`pattern` is not a regular expression: {error}"));
-            }
-            self.define(&extract.into, scope);
-        }
-        if let Some(assert) = &step.assert_that {
-            let given = [assert.visible.is_some(), assert.text.is_some(), assert.url.is_some(), assert.that.is_some()];
-            if given.iter().filter(|given| **given).count() != 1 {
-                self.error(line, column, "`assert` needs exactly one of `visible`, `text`, `url` and `that`");
-            }
-            if let Some(locator) = &assert.visible {
-                self.check_locator(locator, line, column, scope);
-            }
-            if let Some(text) = &assert.text {
-                self.check_template(text, scope);
-            }
-            if let Some(pattern) = &assert.url {
-                self.check_pattern(pattern, scope);
-            }
-            if let Some(that) = &assert.that {
-                self.check_expression(that, scope);
-            }
-            if let Some(message) = &assert.message {
-                self.check_template(message, scope);
-            }
-        }
-        if let Some(frame) = &step.frame {
-            let given = [frame.css.is_some(), frame.xpath.is_some(), frame.parent, frame.top];
-            if given.iter().filter(|given| **given).count() != 1 {
-                self.error(line, column, "`frame` needs exactly one of `css`, `xpath`, `parent: true` and `top: true`");
-            }
-            for selector in [&frame.css, &frame.xpath].into_iter().flatten() {
-                self.check_template(selector, scope);
-            }
-        }
-        if let Some(dialog) = &step.dialog {
-            for text in [&dialog.answer, &dialog.expect].into_iter().flatten() {
-                self.check_template(text, scope);
-            }
-        }
-        if let Some(screenshot) = &step.screenshot {
-            self.check_template(&screenshot.name, scope);
-        }
-        if let Some(script) = &step.script {
-            self.check_template(&script.code, scope);
-            if let Some(into) = &script.into {
-                self.define(into, scope);
-            }
-        }
-        if let Some(http) = &step.http {
-            self.check_template(&http.url, scope);
-            for value in http.headers.values() {
-                self.check_template(value, scope);
-            }
-            for value in http.form.iter().flat_map(BTreeMap::values) {
-                self.check_template(value, scope);
-            }
-            if http.json.is_some() && http.form.is_some() {
-                self.error(line, column, "an `http` step sends either a `json` or a `form` body, not both");
-            }
-            if let Some(json) = &http.json {
-                self.check_json_templates(json, line, column, scope);
-            }
-            for status in &http.expect_status {
-                if !(100..=599).contains(status) {
-                    self.error(line, column, format!("`expect_status` {status} is not an HTTP status"));
+        for kind in present {
+            match kind {
+                Ok(kind) => self.check_kind(&kind, line, column, scope),
+                Err(_) => {
+                    if let Some(select) = &step.select {
+                        self.check_locator(&select.locator(), line, column, scope);
+                    }
+                    self.error(line, column, "`select` needs exactly one of `option` (visible text) and `value`");
                 }
             }
-            for (name, pointer) in &http.extract {
-                if !pointer.is_empty() && !pointer.starts_with('/') {
+        }
+    }
+
+    fn check_kind(&mut self, kind: &StepKind<RawStep>, line: u64, column: u64, scope: &mut Scope) {
+        match kind {
+            StepKind::Open(address) => {
+                self.check_template(address, scope);
+            }
+            StepKind::Click(locator) => {
+                self.check_locator(locator, line, column, scope);
+            }
+            StepKind::Fill(fill) => {
+                self.check_locator(&fill.locator(), line, column, scope);
+                self.check_template(&fill.value, scope);
+            }
+            StepKind::Select(select) => {
+                self.check_locator(&select.locator, line, column, scope);
+                match &select.choice {
+                    SelectChoice::Text(text) | SelectChoice::Value(text) => self.check_template(text, scope),
+                }
+            }
+            StepKind::Check(check) => {
+                self.check_locator(&check.locator(), line, column, scope);
+            }
+            StepKind::Upload(upload) => {
+                self.check_locator(&upload.locator(), line, column, scope);
+                self.check_template(&upload.file, scope);
+            }
+            StepKind::Press(press) => {
+                let locator = press.locator();
+                if locator.strategies() > 0 {
+                    self.check_locator(&locator, line, column, scope);
+                }
+                if press.key.is_empty() {
+                    self.error(line, column, "`press` needs a `key`");
+                }
+            }
+            StepKind::WaitFor(wait) => {
+                let given = [wait.visible.is_some(), wait.text.is_some(), wait.url.is_some(), wait.gone.is_some()];
+                if given.iter().filter(|given| **given).count() != 1 {
+                    self.error(line, column, "`wait_for` needs exactly one of `visible`, `text`, `url` and `gone`");
+                }
+                for locator in [&wait.visible, &wait.gone].into_iter().flatten() {
+                    self.check_locator(locator, line, column, scope);
+                }
+                if let Some(text) = &wait.text {
+                    self.check_template(text, scope);
+                }
+                if let Some(pattern) = &wait.url {
+                    self.check_pattern(pattern, scope);
+                }
+            }
+            StepKind::Extract(extract) => {
+                self.check_locator(&extract.locator(), line, column, scope);
+                if extract.table && (extract.attribute.is_some() || extract.pattern.is_some()) {
                     self.error(
                         line,
                         column,
-                        format!("`extract.{name}` must be a JSON pointer such as `/case/reference`"),
+                        "an `extract` with `table` reads whole rows; it cannot also take `attribute` or `pattern`",
                     );
                 }
-                let located = Located { value: name.clone(), line, column };
-                self.define(&located, scope);
+                if let Some(pattern) = &extract.pattern
+                    && let Err(error) = Regex::new(pattern)
+                {
+                    self.error(line, column, format!("`pattern` is not a regular expression: {error}"));
+                }
+                self.define(&extract.into, scope);
             }
-            if let Some(into) = &http.into {
-                self.define(into, scope);
-            }
-        }
-        if let Some(set) = &step.set {
-            for value in set.values() {
-                self.check_template(value, scope);
-            }
-            for (name, value) in set {
-                let located = Located { value: name.clone(), line: value.line, column: value.column };
-                self.define(&located, scope);
-            }
-        }
-        if let Some(branch) = &step.if_then {
-            self.check_expression(&branch.condition, scope);
-            let mut then_scope = scope.clone();
-            self.check_steps(&branch.then, &mut then_scope);
-            let mut else_scope = scope.clone();
-            self.check_steps(&branch.otherwise, &mut else_scope);
-            scope.variables.extend(then_scope.variables);
-            scope.variables.extend(else_scope.variables);
-        }
-        if let Some(each) = &step.for_each {
-            self.check_expression(&each.items, scope);
-            let item = each.item.as_ref().map(|item| item.value.as_str()).unwrap_or("item");
-            if let Some(name) = &each.item {
-                self.check_new_name(name);
-            }
-            let mut inner = scope.with(&[item, "loop"]);
-            self.check_steps(&each.steps, &mut inner);
-        }
-        if let Some(block) = &step.block {
-            self.check_steps(block, scope);
-        }
-        if let Some(call) = &step.call {
-            for value in call.inputs.values() {
-                self.check_template(value, scope);
-            }
-            self.check_call(call);
-            if let Some(into) = &call.into {
-                self.define(into, scope);
-            }
-        }
-        if let Some(task) = &step.human_task {
-            self.check_template(&task.title, scope);
-            if let Some(details) = &task.details {
-                self.check_template(details, scope);
-            }
-            if let Some(into) = &task.into {
-                self.define(into, scope);
-            }
-        }
-        if let Some(notify) = &step.notify {
-            self.check_template(&notify.message, scope);
-        }
-        if let Some(succeed) = &step.succeed {
-            let declared: Vec<String> = self.workflow().outputs.keys().cloned().collect();
-            for (name, value) in &succeed.outputs {
-                self.check_template(value, scope);
-                if !declared.contains(name) {
-                    let message = match closest(name, declared.iter().map(String::as_str)) {
-                        Some(suggestion) => {
-                            format!("output `{name}` is not declared in `outputs`; did you mean `{suggestion}`?")
-                        }
-                        None => format!("output `{name}` is not declared in `outputs`"),
-                    };
-                    self.error(value.line, value.column, message);
+            StepKind::Assert(assert) => {
+                let given =
+                    [assert.visible.is_some(), assert.text.is_some(), assert.url.is_some(), assert.that.is_some()];
+                if given.iter().filter(|given| **given).count() != 1 {
+                    self.error(line, column, "`assert` needs exactly one of `visible`, `text`, `url` and `that`");
+                }
+                if let Some(locator) = &assert.visible {
+                    self.check_locator(locator, line, column, scope);
+                }
+                if let Some(text) = &assert.text {
+                    self.check_template(text, scope);
+                }
+                if let Some(pattern) = &assert.url {
+                    self.check_pattern(pattern, scope);
+                }
+                if let Some(that) = &assert.that {
+                    self.check_expression(that, scope);
+                }
+                if let Some(message) = &assert.message {
+                    self.check_template(message, scope);
                 }
             }
-            for name in &declared {
-                if !succeed.outputs.contains_key(name) {
-                    self.error(line, column, format!("this `succeed` does not give the declared output `{name}`"));
+            StepKind::Frame(frame) => {
+                let given = [frame.css.is_some(), frame.xpath.is_some(), frame.parent, frame.top];
+                if given.iter().filter(|given| **given).count() != 1 {
+                    self.error(
+                        line,
+                        column,
+                        "`frame` needs exactly one of `css`, `xpath`, `parent: true` and `top: true`",
+                    );
+                }
+                for selector in [&frame.css, &frame.xpath].into_iter().flatten() {
+                    self.check_template(selector, scope);
                 }
             }
-            if let Some(message) = &succeed.message {
-                self.check_template(message, scope);
+            StepKind::Dialog(dialog) => {
+                for text in [&dialog.answer, &dialog.expect].into_iter().flatten() {
+                    self.check_template(text, scope);
+                }
             }
-        }
-        if let Some(fail) = &step.fail {
-            self.check_template(&fail.message, scope);
-            if let Some(reason) = &fail.reason {
-                self.check_template(reason, scope);
+            StepKind::Screenshot(screenshot) => {
+                self.check_template(&screenshot.name, scope);
             }
+            StepKind::Script(script) => {
+                self.check_template(&script.code, scope);
+                if let Some(into) = &script.into {
+                    self.define(into, scope);
+                }
+            }
+            StepKind::Http(http) => {
+                self.check_template(&http.url, scope);
+                for value in http.headers.values() {
+                    self.check_template(value, scope);
+                }
+                for value in http.form.iter().flat_map(BTreeMap::values) {
+                    self.check_template(value, scope);
+                }
+                if http.json.is_some() && http.form.is_some() {
+                    self.error(line, column, "an `http` step sends either a `json` or a `form` body, not both");
+                }
+                if let Some(json) = &http.json {
+                    self.check_json_templates(json, line, column, scope);
+                }
+                for status in &http.expect_status {
+                    if !(100..=599).contains(status) {
+                        self.error(line, column, format!("`expect_status` {status} is not an HTTP status"));
+                    }
+                }
+                for (name, pointer) in &http.extract {
+                    if !pointer.is_empty() && !pointer.starts_with('/') {
+                        self.error(
+                            line,
+                            column,
+                            format!("`extract.{name}` must be a JSON pointer such as `/case/reference`"),
+                        );
+                    }
+                    let located = Located { value: name.clone(), line, column };
+                    self.define(&located, scope);
+                }
+                if let Some(into) = &http.into {
+                    self.define(into, scope);
+                }
+            }
+            StepKind::Set(set) => {
+                for value in set.values() {
+                    self.check_template(value, scope);
+                }
+                for (name, value) in set {
+                    let located = Located { value: name.clone(), line: value.line, column: value.column };
+                    self.define(&located, scope);
+                }
+            }
+            StepKind::If(branch) => {
+                self.check_expression(&branch.condition, scope);
+                let mut then_scope = scope.clone();
+                self.check_steps(&branch.then, &mut then_scope);
+                let mut else_scope = scope.clone();
+                self.check_steps(&branch.otherwise, &mut else_scope);
+                scope.variables.extend(then_scope.variables);
+                scope.variables.extend(else_scope.variables);
+            }
+            StepKind::ForEach(each) => {
+                self.check_expression(&each.items, scope);
+                let item = each.item.as_ref().map(|item| item.value.as_str()).unwrap_or("item");
+                if let Some(name) = &each.item {
+                    self.check_new_name(name);
+                }
+                let mut inner = scope.with(&[item, "loop"]);
+                self.check_steps(&each.steps, &mut inner);
+            }
+            StepKind::Block(block) => {
+                self.check_steps(block, scope);
+            }
+            StepKind::Call(call) => {
+                for value in call.inputs.values() {
+                    self.check_template(value, scope);
+                }
+                self.check_call(call);
+                if let Some(into) = &call.into {
+                    self.define(into, scope);
+                }
+            }
+            StepKind::HumanTask(task) => {
+                self.check_template(&task.title, scope);
+                if let Some(details) = &task.details {
+                    self.check_template(details, scope);
+                }
+                if let Some(into) = &task.into {
+                    self.define(into, scope);
+                }
+            }
+            StepKind::Notify(notify) => {
+                self.check_template(&notify.message, scope);
+            }
+            StepKind::Succeed(succeed) => {
+                let declared: Vec<String> = self.workflow().outputs.keys().cloned().collect();
+                for (name, value) in &succeed.outputs {
+                    self.check_template(value, scope);
+                    if !declared.contains(name) {
+                        let message = match closest(name, declared.iter().map(String::as_str)) {
+                            Some(suggestion) => {
+                                format!("output `{name}` is not declared in `outputs`; did you mean `{suggestion}`?")
+                            }
+                            None => format!("output `{name}` is not declared in `outputs`"),
+                        };
+                        self.error(value.line, value.column, message);
+                    }
+                }
+                for name in &declared {
+                    if !succeed.outputs.contains_key(name) {
+                        self.error(line, column, format!("this `succeed` does not give the declared output `{name}`"));
+                    }
+                }
+                if let Some(message) = &succeed.message {
+                    self.check_template(message, scope);
+                }
+            }
+            StepKind::Fail(fail) => {
+                self.check_template(&fail.message, scope);
+                if let Some(reason) = &fail.reason {
+                    self.check_template(reason, scope);
+                }
+            }
+            StepKind::Wait(_) => {}
         }
     }
 

@@ -7,6 +7,8 @@ use regex::Regex;
 use serde_saphyr::{Budget, Options};
 
 use super::diagnostic::{Diagnostic, closest};
+use super::kind::Step;
+use super::located::Located;
 use super::model::Workflow;
 
 /// The largest workflow file accepted.
@@ -21,6 +23,10 @@ pub struct WorkflowFile {
     pub source: String,
     /// What it says.
     pub workflow: Workflow,
+    /// Its steps in typed form; empty when a step has no single kind (see `well_formed`).
+    pub steps: Vec<Located<Step>>,
+    /// Whether every step has exactly one kind, so that `steps` holds them all.
+    pub well_formed: bool,
 }
 
 impl WorkflowFile {
@@ -49,7 +55,17 @@ pub fn read_workflow(path: &Path) -> Result<WorkflowFile, Diagnostic> {
 /// Parses workflow text read from `path`.
 pub fn parse_workflow(path: &Path, source: String) -> Result<WorkflowFile, Diagnostic> {
     match serde_saphyr::from_str_with_options::<Workflow>(&source, parse_options()) {
-        Ok(workflow) => Ok(WorkflowFile { path: path.to_path_buf(), source, workflow }),
+        Ok(workflow) => {
+            let steps = Step::from_raw_steps(&workflow.steps);
+            let well_formed = steps.is_some();
+            Ok(WorkflowFile {
+                path: path.to_path_buf(),
+                source,
+                workflow,
+                steps: steps.unwrap_or_default(),
+                well_formed,
+            })
+        }
         Err(error) => {
             let (line, column) = error.location().map(|at| (at.line(), at.column())).unwrap_or((0, 0));
             let message = explain(&error.to_string());

@@ -4,6 +4,7 @@ mod check;
 mod describe;
 mod diagnostic;
 mod duration;
+mod kind;
 mod load;
 mod located;
 mod model;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub use check::check_workflow;
 pub use diagnostic::{Diagnostic, closest};
 pub use duration::DurationText;
+pub use kind::*;
 pub use load::{MAX_WORKFLOW_BYTES, WorkflowFile, parse_workflow, read_workflow};
 pub use located::{Located, Template};
 pub use model::{
@@ -117,10 +119,10 @@ impl Catalogue {
                 continue;
             }
             let Some(file) = self.files.get(&name) else { continue };
-            if steps_use_browser(&file.workflow.steps) {
+            if steps_use_browser(&file.steps) {
                 return true;
             }
-            waiting.extend(called_workflows(&file.workflow.steps));
+            waiting.extend(called_workflows(&file.steps));
         }
         false
     }
@@ -181,7 +183,7 @@ fn workflow_paths(paths: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBu
 pub fn called_workflows(steps: &[Located<Step>]) -> Vec<String> {
     let mut names = Vec::new();
     for step in steps {
-        if let Some(call) = &step.call {
+        if let StepKind::Call(call) = &step.kind {
             names.push(call.workflow.value.clone());
         }
         for (_, children) in step.children() {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::duration::DurationText;
 use super::located::{Located, Template};
-use super::step::Step;
+use super::step::RawStep;
 
 /// A workflow: a service request carried out on a council system, step by step.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -49,7 +49,7 @@ pub struct Workflow {
     #[schemars(length(min = 1, max = super::MAX_PROGRESS_CHARS))]
     pub progress: Option<Located<String>>,
     /// The steps, run in order.
-    pub steps: Vec<Located<Step>>,
+    pub steps: Vec<Located<RawStep>>,
 }
 
 /// Who may start a workflow.

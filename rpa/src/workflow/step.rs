@@ -13,7 +13,8 @@ use super::located::{Located, Template};
 /// `idempotency`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+#[schemars(rename = "Step")]
+pub struct RawStep {
     /// A name for the step, unique in the workflow, so the journal and errors can point at it.
     pub id: Option<Located<String>>,
     /// What the step does, in words, for staff: shown in run history and `workflow run` output.
@@ -31,7 +32,7 @@ pub struct Step {
     pub retry: Option<Retry>,
     /// Steps to run when the step fails after its retries; the run then goes on after this
     /// step. The error is `{{ error.message }}`.
-    pub on_error: Option<Vec<Located<Step>>>,
+    pub on_error: Option<Vec<Located<RawStep>>>,
     /// Whether the step creates or changes a record in a system, so it must never run twice.
     /// Such a step needs `idempotency`.
     #[serde(default)]
@@ -78,7 +79,7 @@ pub struct Step {
     /// Run some steps once for each item of a list.
     pub for_each: Option<ForEachStep>,
     /// Run steps as one unit: with `submits`, the unit is never repeated once it has completed.
-    pub block: Option<Vec<Located<Step>>>,
+    pub block: Option<Vec<Located<RawStep>>>,
     /// Run another workflow and keep its outputs.
     pub call: Option<CallStep>,
     /// Pause for a length of time.
@@ -115,7 +116,7 @@ fn default_backoff() -> DurationText {
 #[serde(deny_unknown_fields)]
 pub struct Idempotency {
     /// Steps that look for the earlier submission, such as a search for the run's reference.
-    pub check: Vec<Located<Step>>,
+    pub check: Vec<Located<RawStep>>,
     /// An expression, evaluated after `check`, that is true when the submission already exists;
     /// the submitting step is then skipped.
     pub done_when: Template,
@@ -380,10 +381,10 @@ pub struct IfStep {
     /// The expression, such as `rows | length == 0` or `inputs.urgent`.
     pub condition: Template,
     /// Steps to run when it is true.
-    pub then: Vec<Located<Step>>,
+    pub then: Vec<Located<RawStep>>,
     /// Steps to run when it is false.
     #[serde(rename = "else", default)]
-    pub otherwise: Vec<Located<Step>>,
+    pub otherwise: Vec<Located<RawStep>>,
 }
 
 /// Run steps once for each item of a list.
@@ -396,7 +397,7 @@ pub struct ForEachStep {
     #[serde(rename = "as", default)]
     pub item: Option<Located<String>>,
     /// The steps to run for each item.
-    pub steps: Vec<Located<Step>>,
+    pub steps: Vec<Located<RawStep>>,
 }
 
 /// Run another workflow.
@@ -480,126 +481,4 @@ pub struct FailStep {
     pub message: Template,
     /// What went wrong, for staff.
     pub reason: Option<Template>,
-}
-
-/// The kinds of step, named as their key.
-pub const STEP_KINDS: &[&str] = &[
-    "open",
-    "click",
-    "fill",
-    "select",
-    "check",
-    "upload",
-    "press",
-    "wait_for",
-    "extract",
-    "assert",
-    "frame",
-    "dialog",
-    "screenshot",
-    "script",
-    "http",
-    "set",
-    "if",
-    "for_each",
-    "block",
-    "call",
-    "wait",
-    "human_task",
-    "notify",
-    "succeed",
-    "fail",
-];
-
-impl Step {
-    /// The kind keys present in this step, by name.
-    pub fn kinds(&self) -> Vec<&'static str> {
-        let present = [
-            self.open.is_some(),
-            self.click.is_some(),
-            self.fill.is_some(),
-            self.select.is_some(),
-            self.check.is_some(),
-            self.upload.is_some(),
-            self.press.is_some(),
-            self.wait_for.is_some(),
-            self.extract.is_some(),
-            self.assert_that.is_some(),
-            self.frame.is_some(),
-            self.dialog.is_some(),
-            self.screenshot.is_some(),
-            self.script.is_some(),
-            self.http.is_some(),
-            self.set.is_some(),
-            self.if_then.is_some(),
-            self.for_each.is_some(),
-            self.block.is_some(),
-            self.call.is_some(),
-            self.wait.is_some(),
-            self.human_task.is_some(),
-            self.notify.is_some(),
-            self.succeed.is_some(),
-            self.fail.is_some(),
-        ];
-        STEP_KINDS.iter().zip(present).filter(|(_, here)| *here).map(|(kind, _)| *kind).collect()
-    }
-
-    /// The step's kind; `?` when it has none or several (validation reports those).
-    pub fn kind(&self) -> &'static str {
-        match self.kinds().as_slice() {
-            [kind] => kind,
-            _ => "?",
-        }
-    }
-
-    /// Whether the step drives the browser.
-    pub fn uses_browser(&self) -> bool {
-        matches!(
-            self.kind(),
-            "open"
-                | "click"
-                | "fill"
-                | "select"
-                | "check"
-                | "upload"
-                | "press"
-                | "wait_for"
-                | "extract"
-                | "frame"
-                | "dialog"
-                | "screenshot"
-                | "script"
-        ) || self.assert_that.as_ref().is_some_and(|check| check.that.is_none())
-    }
-
-    /// Whether running the step again after it completed could change something outside the run
-    /// (or ask a person twice), so that a resumed run must reuse its recorded result instead. A
-    /// `call` has a lasting effect when the called workflow has one.
-    pub fn has_lasting_effect(&self) -> bool {
-        self.submits
-            || matches!(self.kind(), "wait" | "human_task" | "notify")
-            || self.http.as_ref().is_some_and(|http| !http.method.is_safe())
-    }
-
-    /// The steps nested in this one, with what holds them.
-    pub fn children(&self) -> Vec<(&'static str, &[Located<Step>])> {
-        let mut children: Vec<(&'static str, &[Located<Step>])> = Vec::new();
-        if let Some(branch) = &self.if_then {
-            children.push(("then", &branch.then));
-            children.push(("else", &branch.otherwise));
-        }
-        if let Some(each) = &self.for_each {
-            children.push(("steps", &each.steps));
-        }
-        if let Some(block) = &self.block {
-            children.push(("block", block));
-        }
-        if let Some(idempotency) = &self.idempotency {
-            children.push(("check", &idempotency.check));
-        }
-        if let Some(on_error) = &self.on_error {
-            children.push(("on_error", on_error));
-        }
-        children
-    }
 }

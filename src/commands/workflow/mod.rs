@@ -132,14 +132,14 @@ fn load_with_catalogue(file: &Path, workflows: &Path) -> Result<(WorkflowFile, C
         return Err(if own.is_empty() { errors } else { own });
     };
     let mut concerned = vec![loaded.path.clone()];
-    let mut pending = vec![loaded.workflow.clone()];
-    while let Some(workflow) = pending.pop() {
-        for name in called_workflows(&workflow.steps) {
+    let mut pending = vec![loaded.clone()];
+    while let Some(next) = pending.pop() {
+        for name in called_workflows(&next.steps) {
             if let Some(callee) = catalogue.get(&name)
                 && !concerned.contains(&callee.path)
             {
                 concerned.push(callee.path.clone());
-                pending.push(callee.workflow.clone());
+                pending.push(callee.clone());
             }
         }
     }

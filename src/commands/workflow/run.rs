@@ -35,7 +35,7 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         };
-        let plan = rpa::plan::plan(&file.workflow, &inputs, &catalogue);
+        let plan = rpa::plan::plan(&file, &inputs, &catalogue);
         if args.json {
             print_json(&plan)?;
         } else {
