@@ -511,3 +511,55 @@ async fn council_accounts_sign_in_through_openid_connect_with_their_app_roles() 
         }
     }
 }
+
+#[tokio::test]
+async fn a_database_failure_shows_supervisors_a_problem_page_not_an_empty_queue() {
+    let server = Server::start("", &[]);
+    server.add_staff("sam", "Sam Taylor", "admin");
+    let resident = client();
+    resident_asks_for_a_person(&resident, &server).await;
+    let (supervisor, _) = signed_in(&server, "sam").await;
+
+    let database = storage::Database::connect(&server.database_url()).await.unwrap();
+    storage::sqlx::query("DROP TABLE escalations").execute(database.pool()).await.unwrap();
+
+    for path in ["/console", "/console/queue"] {
+        let page = supervisor.get(format!("{}{path}", server.url)).send().await.unwrap();
+        assert_eq!(page.status(), 503, "{path}");
+        let body = page.text().await.unwrap();
+        assert!(body.contains("Please try again shortly."), "{body}");
+        assert!(!body.contains("<table"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_audit_write_fails_the_action() {
+    let server = Server::start("", &[]);
+    server.add_staff("sam", "Sam Taylor", "admin");
+    let resident = client();
+    resident_asks_for_a_person(&resident, &server).await;
+    let (supervisor, csrf) = signed_in(&server, "sam").await;
+    let queue = supervisor.get(format!("{}/console", server.url)).send().await.unwrap().text().await.unwrap();
+    let escalation = {
+        let marker = "/console/escalations/";
+        let start = queue.find(marker).unwrap() + marker.len();
+        queue[start..start + queue[start..].find('"').unwrap()].to_string()
+    };
+
+    let database = storage::Database::connect(&server.database_url()).await.unwrap();
+    storage::sqlx::query("DROP TABLE audit_log").execute(database.pool()).await.unwrap();
+
+    let claimed = supervisor
+        .post(format!("{}/console/escalations/{escalation}/claim", server.url))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(claimed.status(), 503);
+    assert!(claimed.headers().get("location").is_none());
+    let body = claimed.text().await.unwrap();
+    assert!(body.contains("Please try again shortly") || body.contains("try again"), "{body}");
+
+    let log = supervisor.get(format!("{}/console/audit", server.url)).send().await.unwrap();
+    assert_eq!(log.status(), 503);
+}

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod answers;
 pub mod auth;
 mod charts;
+pub mod error;
 pub mod examples;
 pub mod hashing;
 pub mod live;

@@ -5,6 +5,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use bot::conversation::store::StoreError;
 use bot::conversation::{ConversationStatus, Escalation, EscalationReason, StaffActionError, StaffMember};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -12,6 +13,7 @@ use serde_json::{Value, json};
 use super::accounts::{AccountError, Principal, Role, SESSION_MILLIS, is_username, printable_username, random_token};
 use super::auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Signed, check_csrf, require, require_form, session_cookie};
 use super::charts;
+use super::error::PageError;
 use super::refusals::Refusal;
 use crate::AppState;
 use crate::api::conversations::transcript_views;
@@ -312,25 +314,24 @@ fn signed_out(state: &AppState, notice: &str) -> Response {
     response
 }
 
-/// An open escalation as a row of the queue.
-async fn queue_rows(state: &AppState) -> Vec<Value> {
+/// An open escalation as a row of the queue; a failure to read any of it fails the page.
+async fn queue_rows(state: &AppState, who: &Principal) -> Result<Vec<Value>, PageError> {
+    let failed = |error: StoreError| PageError::unavailable(state, who, "the queue could not be read", &error);
     let now = storage::now_millis();
-    let escalations = state.engine.store().open_escalations(500).await.unwrap_or_default();
+    let store = state.engine.store();
+    let escalations = store.open_escalations(500).await.map_err(failed)?;
     let mut rows = Vec::with_capacity(escalations.len());
     for escalation in escalations {
-        let conversation = state.engine.store().get(&escalation.conversation_id).await.ok().flatten();
-        let preview = state
-            .engine
-            .store()
+        let conversation = store.get(&escalation.conversation_id).await.map_err(failed)?;
+        let preview = store
             .last_user_message(&escalation.conversation_id)
             .await
-            .ok()
-            .flatten()
+            .map_err(failed)?
             .map(|text| shorten(&text, 90))
             .unwrap_or_default();
         let left = match &conversation {
             Some(conversation) if conversation.status == ConversationStatus::Ended => {
-                Some(left_view(state, &escalation, now).await)
+                Some(left_view(state, who, &escalation, now).await?)
             }
             _ => None,
         };
@@ -346,15 +347,19 @@ async fn queue_rows(state: &AppState) -> Vec<Value> {
             "assignee": escalation.assignee,
         }));
     }
-    rows
+    Ok(rows)
 }
 
 /// When the person left the chat, as the console shows it (when it was noted).
-async fn left_view(state: &AppState, escalation: &Escalation, now: i64) -> Value {
-    match state.engine.store().left_at(&escalation.id).await.ok().flatten() {
+async fn left_view(state: &AppState, who: &Principal, escalation: &Escalation, now: i64) -> Result<Value, PageError> {
+    let left =
+        state.engine.store().left_at(&escalation.id).await.map_err(|error| {
+            PageError::unavailable(state, who, "when a person left the chat could not be read", &error)
+        })?;
+    Ok(match left {
         Some(at) => json!({"at": clock(at), "ago": duration_text(now - at)}),
         None => json!({"at": null, "ago": null}),
-    }
+    })
 }
 
 /// A text cut to at most `most` characters, with an ellipsis when cut.
@@ -367,36 +372,38 @@ pub(super) fn shorten(text: &str, most: usize) -> String {
 }
 
 /// `GET /console`: the queue.
-pub async fn queue(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
+pub async fn queue(State(state): State<AppState>, Signed(who): Signed) -> Result<Response, PageError> {
+    require(&state, false, &who, Role::Supervisor).map_err(Response::from)?;
     let council = &state.engine.settings().council;
-    let rows = queue_rows(&state).await;
-    state.templates.page(
+    let rows = queue_rows(&state, &who).await?;
+    Ok(state.templates.page(
         StatusCode::OK,
         "queue.html",
         json!({"council": council, "title": "Queue", "who": who, "csrf": who.csrf, "page": "queue", "rows": rows}),
-    )
+    ))
 }
 
 /// `GET /console/queue`: the queue's table alone, for live updates.
-pub async fn queue_table(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
-    let rows = queue_rows(&state).await;
-    state.templates.page(StatusCode::OK, "queue_table.html", json!({"rows": rows}))
+pub async fn queue_table(State(state): State<AppState>, Signed(who): Signed) -> Result<Response, PageError> {
+    require(&state, false, &who, Role::Supervisor).map_err(Response::from)?;
+    let rows = queue_rows(&state, &who).await?;
+    Ok(state.templates.page(StatusCode::OK, "queue_table.html", json!({"rows": rows})))
 }
 
 /// Everything shown about an escalation.
-pub(super) async fn escalation_context(state: &AppState, who: &Principal, escalation: &Escalation) -> Value {
+pub(super) async fn escalation_context(
+    state: &AppState,
+    who: &Principal,
+    escalation: &Escalation,
+) -> Result<Value, PageError> {
     let now = storage::now_millis();
     let engine = &state.engine;
-    let conversation = engine.store().get_fresh(&escalation.conversation_id).await.ok().flatten();
+    let conversation = engine.store().get_fresh(&escalation.conversation_id).await.map_err(|error| {
+        PageError::unavailable(state, who, "the conversation of an escalation could not be read", &error)
+    })?;
     let left = match &conversation {
         Some(conversation) if conversation.status == ConversationStatus::Ended => {
-            Some(left_view(state, escalation, now).await)
+            Some(left_view(state, who, escalation, now).await?)
         }
         _ => None,
     };
@@ -479,7 +486,7 @@ pub(super) async fn escalation_context(state: &AppState, who: &Principal, escala
             context["task"] = json!({"title": task.title, "details": task.details, "fields": task.fields});
         }
     }
-    context
+    Ok(context)
 }
 
 /// How an action on an escalation went, shown on its page.
@@ -500,7 +507,10 @@ pub async fn escalation(
     }
     match state.engine.store().escalation(&id).await {
         Ok(Some(escalation)) => {
-            let mut context = escalation_context(&state, &who, &escalation).await;
+            let mut context = match escalation_context(&state, &who, &escalation).await {
+                Ok(context) => context,
+                Err(error) => return error.into_response(),
+            };
             let left = !context["left"].is_null();
             context["notice"] = json!(outcome.done.as_deref().map(|done| done_text(done, left)));
             state.templates.page(StatusCode::OK, "escalation.html", context)
@@ -551,7 +561,10 @@ pub async fn escalation_status(State(state): State<AppState>, Signed(who): Signe
     }
     match state.engine.store().escalation(&id).await {
         Ok(Some(escalation)) => {
-            let context = escalation_context(&state, &who, &escalation).await;
+            let context = match escalation_context(&state, &who, &escalation).await {
+                Ok(context) => context,
+                Err(error) => return error.into_response(),
+            };
             state.templates.page(StatusCode::OK, "escalation_status.html", context)
         }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
@@ -669,7 +682,10 @@ async fn act_on(
             let Ok(Some(escalation)) = engine.store().escalation(&id).await else {
                 return problem_page(&state, refusal.status, Some(&who), "That could not be done", &refusal.message);
             };
-            let mut context = escalation_context(&state, &who, &escalation).await;
+            let mut context = match escalation_context(&state, &who, &escalation).await {
+                Ok(context) => context,
+                Err(error) => return error.into_response(),
+            };
             context["problem"] = json!(refusal.message);
             state.templates.page(refusal.status, "escalation.html", context)
         }
@@ -683,11 +699,18 @@ pub struct AuditQuery {
 }
 
 /// `GET /console/audit`: admins only.
-pub async fn audit(State(state): State<AppState>, Signed(who): Signed, Query(query): Query<AuditQuery>) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Admin) {
-        return refused.into();
-    }
-    let entries = state.engine.store().audit_log(200, query.before).await.unwrap_or_default();
+pub async fn audit(
+    State(state): State<AppState>,
+    Signed(who): Signed,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, PageError> {
+    require(&state, false, &who, Role::Admin).map_err(Response::from)?;
+    let entries = state
+        .engine
+        .store()
+        .audit_log(200, query.before)
+        .await
+        .map_err(|error| PageError::unavailable(&state, &who, "the audit log could not be read", &error))?;
     let older = (entries.len() == 200).then(|| entries.last().map(|entry| entry.id)).flatten();
     let rows: Vec<Value> = entries
         .iter()
@@ -697,12 +720,12 @@ pub async fn audit(State(state): State<AppState>, Signed(who): Signed, Query(que
         })
         .collect();
     let council = &state.engine.settings().council;
-    state.templates.page(
+    Ok(state.templates.page(
         StatusCode::OK,
         "audit.html",
         json!({"council": council, "title": "Audit log", "who": who, "csrf": who.csrf, "page": "audit",
                "entries": rows, "older": older}),
-    )
+    ))
 }
 
 /// The period of the figures.

@@ -103,7 +103,10 @@ pub async fn text(state: &AppState, who: &Principal, id: &str, to: &str, text: &
             let Ok(Some(escalation)) = state.engine.store().escalation(id).await else {
                 return problem_page(state, status, Some(who), "That could not be done", &message);
             };
-            let mut context = super::pages::escalation_context(state, who, &escalation).await;
+            let mut context = match super::pages::escalation_context(state, who, &escalation).await {
+                Ok(context) => context,
+                Err(error) => return error.into_response(),
+            };
             context["problem"] = json!(message);
             state.templates.page(status, "escalation.html", context)
         }
