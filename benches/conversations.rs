@@ -24,7 +24,7 @@ fn main() {
         .ok()
         .map(|text| text.split(',').filter_map(|level| level.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 100, 1000]);
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     if std::env::var("BENCH_ENGINE_ONLY").is_ok() {
         engine_only(seconds);
         return;

@@ -63,7 +63,7 @@ fn main() {
     let rate: f64 = setting("BENCH_RATE", 100.0);
     let talking: usize = setting::<usize>("BENCH_TALKING", 100).min(widgets);
     let seconds: u64 = setting("BENCH_SECONDS", 30);
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let server = Server::start();
     println!("councilbot serve (pid {}) at {}", server.pid, server.url);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");

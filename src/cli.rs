@@ -40,19 +40,18 @@ impl Cli {
 
     /// The database URL in effect: the command line's or the environment's, else the
     /// configuration file's, else a SQLite file in the data directory.
-    pub fn database_url(&self, configured: &str) -> String {
+    pub fn database_url(&self, configured: Option<&str>) -> String {
         database_url_in_effect(self.database_url.as_deref(), configured, &self.data_dir)
     }
 }
 
 /// The database URL in effect: the one given (on the command line or in the environment), else
 /// the configuration file's, else a SQLite file in the data directory.
-pub fn database_url_in_effect(given: Option<&str>, configured: &str, data_dir: &std::path::Path) -> String {
-    match given {
-        Some(url) if !url.trim().is_empty() => url.to_string(),
-        _ if !configured.trim().is_empty() => configured.to_string(),
-        _ => format!("sqlite://{}", data_dir.join("councilbot.db").display()),
-    }
+pub fn database_url_in_effect(given: Option<&str>, configured: Option<&str>, data_dir: &std::path::Path) -> String {
+    let named = |url: Option<&str>| url.filter(|url| !url.trim().is_empty()).map(str::to_string);
+    named(given)
+        .or_else(|| named(configured))
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("councilbot.db").display()))
 }
 
 /// The subcommands.

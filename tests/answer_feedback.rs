@@ -265,7 +265,7 @@ fn in_teams_the_buttons_under_an_answer_record_a_vote() {
 }
 
 async fn teams_vote(microsoft: &Microsoft) {
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let config = format!(
         "[web]\npublic_url = \"https://chat.eastbrook.example\"\n[teams]\nopenid_metadata_url = \
          \"{0}/v1/.well-known/openidconfiguration\"\nlogin_url = \"{0}\"\nallowed_service_urls = [\"{1}\"]\n",

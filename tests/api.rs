@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::support::{Server, read_events};
 
 fn client() -> reqwest::Client {
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client")
 }
 

@@ -30,7 +30,7 @@ pub(crate) fn axe_source() -> String {
 
 /// A ChromeDriver for the test, stopped when dropped.
 pub(crate) async fn chromedriver() -> ChromeDriver {
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let binary = find_chromedriver(None).expect("ChromeDriver is installed (./scripts/test installs it)");
     ChromeDriver::start(&binary).await.expect("ChromeDriver starts")
 }
@@ -346,7 +346,7 @@ async fn reloading_and_reconnecting_keep_the_conversation_whole() {
     let conversation =
         client.execute("return sessionStorage.getItem('councilbot.conversation')", vec![]).await.unwrap();
     let conversation = conversation.as_str().expect("the conversation is kept in the tab").to_string();
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let api = reqwest::Client::new();
     for text in ["thanks", "when is the tip open", "bye"] {
         tokio::time::sleep(Duration::from_millis(1500)).await;

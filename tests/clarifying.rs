@@ -104,7 +104,7 @@ fn questions_that_fit_several_services_equally_are_asked_back_and_named_ones_are
 }
 
 fn client() -> reqwest::Client {
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .cookie_store(true)

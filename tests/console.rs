@@ -20,7 +20,7 @@ pub(crate) fn client() -> reqwest::Client {
 /// A browser connecting from a loopback address of its own (such as 127.0.0.2), as a person
 /// elsewhere would.
 pub(crate) fn client_at(address: Option<std::net::IpAddr>) -> reqwest::Client {
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

@@ -124,7 +124,7 @@ impl Target {
         env.extend(TEAMS_ENV.iter().map(|(name, value)| (*name, value.to_string())));
         let env: Vec<(&str, &str)> = env.iter().map(|(name, value)| (*name, value.as_str())).collect();
         let server = Server::start(&config, &env);
-        rpa::http::install_crypto_provider();
+        http_client::install_crypto_provider();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         Target { server, microsoft, _twilio: twilio, _notify: notify, runtime, http: reqwest::Client::new() }
     }

@@ -75,7 +75,7 @@ async fn two_instances_on_one_postgresql_share_conversations_and_live_events() {
     let first = Server::start(config, &env);
     let second = Server::start(config, &env);
     let instances = [&first, &second];
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let client = reqwest::Client::new();
 
     // Each conversation starts on one instance and alternates: nothing lost, nothing twice.
@@ -141,7 +141,7 @@ async fn while_postgresql_is_away_requests_fail_cleanly_and_service_resumes_by_i
     let path = CuttablePath::to("127.0.0.1:5432").await;
     let through_path = database.url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", path.port), 1);
     let server = Server::start("", &[("DATABASE_URL", through_path.as_str())]);
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let client = reqwest::Client::new();
     let id = start_conversation(&client, &server).await;
     assert!(say(&client, &server, &id, "what day are bins collected in Oakley Green?").await.is_success());
@@ -371,7 +371,7 @@ fn instances_sharing_an_index_directory_build_it_once_and_all_answer_from_it() {
         reports.iter().filter(|report| !report.contains("(0 added, 0 updated, 0 removed)")).collect();
     assert_eq!(built.len(), 1, "one instance builds, the other finds it done: {reports:?}");
     assert!(built[0].contains(" added"), "{reports:?}");
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::new();

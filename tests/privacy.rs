@@ -9,7 +9,7 @@ use crate::support::{Councilbot, Server};
 #[test]
 fn a_subject_access_export_and_an_erasure_from_the_command_line() {
     let server = Server::start("", &[]);
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();

@@ -10,7 +10,7 @@ use crate::support::{Chat, Server, sample_content};
 /// What a GET of a path on the server gives: its status, its Content-Security-Policy and its
 /// body with the escapes of the characters of links undone.
 fn fetch(server: &Server, path: &str) -> (u16, String, String) {
-    rpa::http::install_crypto_provider();
+    http_client::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         let client = reqwest::Client::builder()

@@ -20,7 +20,7 @@ struct Client {
 
 impl Client {
     fn new(server: &Server) -> Client {
-        rpa::http::install_crypto_provider();
+        http_client::install_crypto_provider();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let http = reqwest::Client::builder()
             .cookie_store(true)
@@ -204,6 +204,29 @@ fn chat_page_forms_need_their_csrf_token() {
     let (status, _) = client.post_form("/chat/end", &[]);
     assert_eq!(status, 403, "ending the conversation needs the token too");
     assert_eq!(count(&server, "SELECT COUNT(*) FROM conversations WHERE status = 'ended'"), 0);
+}
+
+#[test]
+fn a_chat_page_message_whose_turn_failed_is_not_shown_as_sent() {
+    let server = Server::start("", &[]);
+    let client = Client::new(&server);
+    let (_, page) = client.get("/chat");
+    let token =
+        page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_string();
+    let (status, _) = client.post_form("/chat", &[("text", "hello"), ("csrf", &token)]);
+    assert_eq!(status, 303, "the first message is taken in");
+
+    // The database loses the conversations' messages, so the next turn cannot be written.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let database = storage::Database::connect(&server.database_url()).await.unwrap();
+        sqlx::query("DROP TABLE conversation_messages").execute(database.pool()).await.unwrap();
+    });
+
+    let (status, page) = client.post_form("/chat", &[("text", "when is my bin collected"), ("csrf", &token)]);
+    assert_eq!(status, 503, "not a redirect to the page as if it were sent: {page}");
+    assert!(page.contains("Sorry, your message could not be sent. Please try again shortly."), "{page}");
+    assert!(page.contains(">when is my bin collected</textarea>"), "the message is kept to send again: {page}");
 }
 
 #[test]

@@ -136,7 +136,7 @@ impl Texting {
         let env = texting_env();
         let env: Vec<(&str, &str)> = env.iter().map(|(name, value)| (*name, value.as_str())).collect();
         let server = start(&texting_config(&twilio, &notify, extra_config), &env);
-        rpa::http::install_crypto_provider();
+        http_client::install_crypto_provider();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         Texting { server, twilio, notify, runtime, http: reqwest::Client::new(), next_sid: std::cell::Cell::new(0) }
     }

@@ -30,6 +30,7 @@ struct Recorded {
     requests: Vec<ConnectorRequest>,
     tokens_issued: usize,
     bot_framework_keys: Vec<Value>,
+    bot_framework_key_fetches: usize,
     busy_refusals: usize,
 }
 
@@ -62,7 +63,9 @@ async fn metadata(State((_, base)): State<(Shared, String)>) -> axum::Json<Value
 }
 
 async fn bot_framework_keys(State((recorded, _)): State<(Shared, String)>) -> axum::Json<Value> {
-    axum::Json(json!({"keys": recorded.lock().unwrap().bot_framework_keys.clone()}))
+    let mut recorded = recorded.lock().unwrap();
+    recorded.bot_framework_key_fetches += 1;
+    axum::Json(json!({"keys": recorded.bot_framework_keys.clone()}))
 }
 
 async fn entra_keys(UrlPath(tenant): UrlPath<String>) -> axum::response::Response {
@@ -155,6 +158,10 @@ impl Microsoft {
 
     fn requests(&self) -> Vec<ConnectorRequest> {
         self.recorded.lock().unwrap().requests.clone()
+    }
+
+    fn bot_framework_key_fetches(&self) -> usize {
+        self.recorded.lock().unwrap().bot_framework_key_fetches
     }
 
     fn publish_key(&self, kid: &str) {
@@ -257,7 +264,7 @@ impl Teams {
     fn start_with(start: impl FnOnce(&str, &[(&str, &str)]) -> Server) -> Teams {
         let microsoft = Microsoft::start();
         let server = start(&teams_config(&microsoft), &TEAMS_ENV);
-        rpa::http::install_crypto_provider();
+        http_client::install_crypto_provider();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
         Teams { server, microsoft, runtime, http, next_id: std::cell::Cell::new(0) }
@@ -606,6 +613,28 @@ fn tokens_of_the_councils_entra_tenant_and_new_keys_are_accepted() {
     let (status, body) =
         teams.post(Some(&format!("Bearer {}", token("bf-key-2", &channel_claims(&service_url)))), &message(11));
     assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn tokens_naming_unknown_signing_keys_cannot_force_unlimited_key_fetches() {
+    let teams = Teams::start();
+    let service_url = teams.microsoft.service_url();
+    let message = |index: usize| {
+        let mut message = activity(&RESIDENT, &service_url, "message", &format!("made-up-{index}"));
+        message["text"] = json!("hello");
+        message
+    };
+    for index in 0..20 {
+        let made_up = token(&format!("made-up-key-{index}"), &channel_claims(&service_url));
+        let (status, body) = teams.post(Some(&format!("Bearer {made_up}")), &message(index));
+        assert_eq!(status, 401, "{body}");
+    }
+    // The keys were fetched once, then once more for a key they lacked, and no more.
+    assert_eq!(teams.microsoft.bot_framework_key_fetches(), 2);
+    let genuine = token("bf-key-1", &channel_claims(&service_url));
+    let (status, body) = teams.post(Some(&format!("Bearer {genuine}")), &message(20));
+    assert_eq!(status, 200, "the keys held still check genuine tokens: {body}");
+    assert_eq!(teams.microsoft.bot_framework_key_fetches(), 2);
 }
 
 #[test]

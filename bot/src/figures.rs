@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use rpa::journal::{Journal, RunStatus};
-use rpa::names::optional_column;
 use serde::Serialize;
+use storage::names::optional_column;
 use storage::sqlx::{self, Row};
 
 use crate::conversation::feedback::{ANSWER, FollowUp, Vote};
@@ -269,7 +269,7 @@ pub async fn figures(
         let Ok(crate::conversation::Reply::User { text }) = serde_json::from_str(&body) else { continue };
         let key = crate::language::normalise(&text).trim_end_matches(['?', '.', '!']).trim().to_string();
         let gap =
-            gaps.entry(key).or_insert_with(|| Gap { question: rpa::redact::mask_free_text(text.trim()), times: 0 });
+            gaps.entry(key).or_insert_with(|| Gap { question: uk::redact::mask_free_text(text.trim()), times: 0 });
         gap.times += 1;
     }
     let mut content_gaps: Vec<Gap> = gaps.into_values().collect();
@@ -370,8 +370,8 @@ async fn answers_doubted(
             page.as_ref().map(|page| page.url.clone()).unwrap_or_default(),
         );
         let entry = grouped.entry(key).or_insert_with(|| DoubtedAnswer {
-            question: rpa::redact::mask_free_text(&question),
-            answer: rpa::redact::mask_free_text(&first_words(&text)),
+            question: uk::redact::mask_free_text(&question),
+            answer: uk::redact::mask_free_text(&first_words(&text)),
             page,
             thumbs_down: 0,
             said_wrong: 0,

@@ -1,9 +1,13 @@
 //! Counters of what the engine does, in the Prometheus text format.
 
-use std::fmt::Write;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 /// How a turn went, for the counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,102 +60,100 @@ impl TurnOutcome {
 /// Upper bounds of the turn duration histogram, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
 /// The engine's counters.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EngineMetrics {
-    conversations: AtomicU64,
-    turns: [AtomicU64; TurnOutcome::ALL.len()],
-    turn_buckets: [AtomicU64; BUCKETS.len()],
-    turn_micros: AtomicU64,
-    workflow_starts: AtomicU64,
-    model_fallbacks: AtomicU64,
-    escalations: Mutex<Vec<(String, u64)>>,
+    conversations: Counter,
+    turns: Family<OutcomeLabel, Counter>,
+    turn_duration: Histogram,
+    workflow_starts: Counter,
+    model_fallbacks: Counter,
+    escalations: Family<ReasonLabel, Counter>,
+}
+
+impl Default for EngineMetrics {
+    fn default() -> EngineMetrics {
+        let turns = Family::default();
+        // Every outcome is shown from the start, at zero until it happens.
+        for outcome in TurnOutcome::ALL {
+            let _ = turns.get_or_create(&OutcomeLabel { outcome: outcome.as_str() });
+        }
+        EngineMetrics {
+            conversations: Counter::default(),
+            turns,
+            turn_duration: Histogram::new(BUCKETS),
+            workflow_starts: Counter::default(),
+            model_fallbacks: Counter::default(),
+            escalations: Family::default(),
+        }
+    }
 }
 
 impl EngineMetrics {
     /// Counts a conversation started.
     pub fn conversation_started(&self) {
-        self.conversations.fetch_add(1, Ordering::Relaxed);
+        self.conversations.inc();
     }
 
     /// Counts a turn and how long it took.
     pub fn turn(&self, outcome: TurnOutcome, took: Duration) {
-        let index = TurnOutcome::ALL.iter().position(|known| *known == outcome).unwrap_or(0);
-        self.turns[index].fetch_add(1, Ordering::Relaxed);
-        let seconds = took.as_secs_f64();
-        for (bucket, bound) in self.turn_buckets.iter().zip(BUCKETS) {
-            if seconds <= bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.turn_micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        self.turns.get_or_create(&OutcomeLabel { outcome: outcome.as_str() }).inc();
+        self.turn_duration.observe(took.as_secs_f64());
     }
 
     /// Counts a service request started.
     pub fn workflow_started(&self) {
-        self.workflow_starts.fetch_add(1, Ordering::Relaxed);
+        self.workflow_starts.inc();
     }
 
     /// Counts a turn answered without the language model because it failed.
     pub fn model_fell_back(&self) {
-        self.model_fallbacks.fetch_add(1, Ordering::Relaxed);
+        self.model_fallbacks.inc();
     }
 
     /// Counts an escalation by reason.
     pub fn escalated(&self, reason: &str) {
-        let mut escalations = self.escalations.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match escalations.iter_mut().find(|(known, _)| known == reason) {
-            Some((_, count)) => *count += 1,
-            None => escalations.push((reason.to_string(), 1)),
-        }
+        self.escalations.get_or_create(&ReasonLabel { reason: reason.to_string() }).inc();
+    }
+
+    /// Adds the counters to `registry`. Counters are named without their `_total` suffix, which
+    /// the encoder adds.
+    pub fn register(&self, registry: &mut Registry) {
+        registry.register("councilbot_conversations_started", "Conversations started", self.conversations.clone());
+        registry.register("councilbot_turns", "Messages handled, by outcome", self.turns.clone());
+        registry.register("councilbot_turn_duration_seconds", "Time to handle a message", self.turn_duration.clone());
+        registry.register(
+            "councilbot_workflow_starts",
+            "Service requests started by conversation",
+            self.workflow_starts.clone(),
+        );
+        registry.register(
+            "councilbot_model_fallbacks",
+            "Turns answered without the language model because it failed",
+            self.model_fallbacks.clone(),
+        );
+        registry.register(
+            "councilbot_escalations",
+            "Conversations handed to a person, by reason",
+            self.escalations.clone(),
+        );
     }
 
     /// The counters in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
-        let turns: u64 = self.turns.iter().map(|count| count.load(Ordering::Relaxed)).sum();
-        let _ = writeln!(out, "# HELP councilbot_conversations_started_total Conversations started.");
-        let _ = writeln!(out, "# TYPE councilbot_conversations_started_total counter");
-        let _ = writeln!(out, "councilbot_conversations_started_total {}", self.conversations.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP councilbot_turns_total Messages handled, by outcome.");
-        let _ = writeln!(out, "# TYPE councilbot_turns_total counter");
-        for (outcome, count) in TurnOutcome::ALL.iter().zip(&self.turns) {
-            let _ = writeln!(
-                out,
-                "councilbot_turns_total{{outcome=\"{}\"}} {}",
-                outcome.as_str(),
-                count.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(out, "# HELP councilbot_turn_duration_seconds Time to handle a message.");
-        let _ = writeln!(out, "# TYPE councilbot_turn_duration_seconds histogram");
-        for (bucket, bound) in self.turn_buckets.iter().zip(BUCKETS) {
-            let _ = writeln!(
-                out,
-                "councilbot_turn_duration_seconds_bucket{{le=\"{bound}\"}} {}",
-                bucket.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(out, "councilbot_turn_duration_seconds_bucket{{le=\"+Inf\"}} {turns}");
-        let _ = writeln!(
-            out,
-            "councilbot_turn_duration_seconds_sum {}",
-            self.turn_micros.load(Ordering::Relaxed) as f64 / 1_000_000.0
-        );
-        let _ = writeln!(out, "councilbot_turn_duration_seconds_count {turns}");
-        let _ = writeln!(out, "# HELP councilbot_workflow_starts_total Service requests started by conversation.");
-        let _ = writeln!(out, "# TYPE councilbot_workflow_starts_total counter");
-        let _ = writeln!(out, "councilbot_workflow_starts_total {}", self.workflow_starts.load(Ordering::Relaxed));
-        let _ = writeln!(
-            out,
-            "# HELP councilbot_model_fallbacks_total Turns answered without the language model because it failed."
-        );
-        let _ = writeln!(out, "# TYPE councilbot_model_fallbacks_total counter");
-        let _ = writeln!(out, "councilbot_model_fallbacks_total {}", self.model_fallbacks.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP councilbot_escalations_total Conversations handed to a person, by reason.");
-        let _ = writeln!(out, "# TYPE councilbot_escalations_total counter");
-        let escalations = self.escalations.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (reason, count) in escalations.iter() {
-            let _ = writeln!(out, "councilbot_escalations_total{{reason=\"{reason}\"}} {count}");
-        }
+        let mut registry = Registry::default();
+        self.register(&mut registry);
+        // Writing to a `String` cannot fail.
+        let _ = prometheus_text::encode(out, &registry);
     }
 }

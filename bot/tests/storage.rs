@@ -7,7 +7,7 @@ use bot::conversation::store::{
     ConversationStatus, ConversationStore, EscalationReason, NewEscalation, NewMessage, Priority, StoreError,
     TurnRecord,
 };
-use bot::conversation::{Audience, Reply};
+use bot::conversation::{Audience, EscalationStatus, Reply, StaffMember};
 use storage::{Database, TestPostgres};
 
 use crate::support::{Council, conversation, say};
@@ -226,6 +226,41 @@ async fn a_status_the_database_should_not_hold_is_an_error_naming_it() {
         let read = store.get_fresh(&conversation.id).await;
         let error = read.expect_err("an unknown status is not read as another").to_string();
         assert!(error.contains("status") && error.contains("paused"), "{error}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_staff_action_whose_audit_entry_cannot_be_written_is_not_applied() {
+    let council = Council::sample();
+    let council = &council;
+    on_both_backends(|url| async move {
+        let engine = council.engine_on(&url, None).await;
+        let id = conversation(&engine).await;
+        say(&engine, &id, "talk to a person").await;
+        let escalation = engine.store().open_escalation(&id).await.unwrap().expect("an escalation");
+        let transcript = engine.transcript(&id, 0).await.unwrap();
+        storage::sqlx::query("DROP TABLE audit_log").execute(engine.store().database().pool()).await.unwrap();
+
+        let staff = StaffMember { username: "sam".into(), name: "Sam".into() };
+        assert!(engine.claim(&escalation.id, &staff).await.is_err(), "claimed without an audit entry");
+        assert!(engine.resolve(&escalation.id, &staff, "called back").await.is_err(), "resolved without one");
+        assert!(engine.texted(&escalation.id, &staff, 12).await.is_err(), "texted without one");
+
+        let after = engine.store().escalation(&escalation.id).await.unwrap().expect("the escalation");
+        assert_eq!((after.status, after.assignee, after.outcome), (EscalationStatus::Waiting, None, None));
+        let events: Vec<String> = engine
+            .store()
+            .escalation_events(&escalation.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|event| event.kind)
+            .collect();
+        assert_eq!(events, vec!["raised"]);
+        let conversation = engine.store().get_fresh(&id).await.unwrap().expect("the conversation");
+        assert_eq!(conversation.status, ConversationStatus::Escalated);
+        assert_eq!(engine.transcript(&id, 0).await.unwrap(), transcript, "nobody was told of a change not made");
     })
     .await;
 }

@@ -1,9 +1,9 @@
 //! `/healthz` for load balancers and `/metrics` for Prometheus: on the main address, or on one
 //! of its own, and only with a bearer token when one is configured.
 
-use std::fmt::Write;
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use axum::Router;
@@ -13,41 +13,54 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bot::conversation::Engine;
+use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
 use serde_json::json;
 
 use crate::console::auth::{bearer, constant_time_eq};
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ClassLabel {
+    class: &'static str,
+}
+
+/// The status classes counted, each shown from the start.
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
 /// Counts of HTTP responses by status class, and their total time.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HttpMetrics {
-    by_class: [AtomicU64; 5],
-    micros: AtomicU64,
+    by_class: Family<ClassLabel, Counter>,
+    seconds: Counter<f64, AtomicU64>,
+}
+
+impl Default for HttpMetrics {
+    fn default() -> HttpMetrics {
+        let by_class = Family::default();
+        for class in CLASSES {
+            let _ = by_class.get_or_create(&ClassLabel { class });
+        }
+        HttpMetrics { by_class, seconds: Counter::default() }
+    }
 }
 
 impl HttpMetrics {
     fn record(&self, status: StatusCode, took: std::time::Duration) {
-        let class = (status.as_u16() / 100).clamp(1, 5) as usize - 1;
-        self.by_class[class].fetch_add(1, Ordering::Relaxed);
-        self.micros.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        let class = CLASSES[(status.as_u16() / 100).clamp(1, 5) as usize - 1];
+        self.by_class.get_or_create(&ClassLabel { class }).inc();
+        self.seconds.inc_by(took.as_secs_f64());
     }
 
-    fn render(&self, out: &mut String) {
-        let _ = writeln!(out, "# HELP councilbot_http_responses_total HTTP responses, by status class.");
-        let _ = writeln!(out, "# TYPE councilbot_http_responses_total counter");
-        for (index, count) in self.by_class.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "councilbot_http_responses_total{{class=\"{}xx\"}} {}",
-                index + 1,
-                count.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(out, "# HELP councilbot_http_response_seconds_total Time spent answering HTTP requests.");
-        let _ = writeln!(out, "# TYPE councilbot_http_response_seconds_total counter");
-        let _ = writeln!(
-            out,
-            "councilbot_http_response_seconds_total {}",
-            self.micros.load(Ordering::Relaxed) as f64 / 1_000_000.0
+    /// Adds the counts to `registry`, named without the `_total` suffix the encoder adds.
+    fn register(&self, registry: &mut Registry) {
+        registry.register("councilbot_http_responses", "HTTP responses, by status class", self.by_class.clone());
+        registry.register(
+            "councilbot_http_response_seconds",
+            "Time spent answering HTTP requests",
+            self.seconds.clone(),
         );
     }
 }
@@ -65,7 +78,7 @@ pub async fn count_responses(State(metrics): State<Arc<HttpMetrics>>, request: R
 pub struct MetricsAccess {
     /// The bearer token a scraper must send; without one, anyone who reaches the address may
     /// read the metrics.
-    pub token: Option<String>,
+    pub token: Option<SecretString>,
     /// Whether `/metrics` is served on an address of its own instead of the main one.
     pub separate: bool,
 }
@@ -73,24 +86,41 @@ pub struct MetricsAccess {
 #[derive(Clone)]
 struct HealthState {
     engine: Arc<Engine>,
-    http: Arc<HttpMetrics>,
+    registry: Arc<Registry>,
+    live_conversations: Gauge,
     token: Option<Arc<str>>,
+}
+
+impl HealthState {
+    fn new(engine: Arc<Engine>, http: &HttpMetrics, access: &MetricsAccess) -> HealthState {
+        let mut registry = Registry::default();
+        engine.metrics().register(&mut registry);
+        http.register(&mut registry);
+        let live_conversations = Gauge::default();
+        registry.register(
+            "councilbot_live_conversations",
+            "Conversations with a client listening to their events",
+            live_conversations.clone(),
+        );
+        HealthState {
+            engine,
+            registry: Arc::new(registry),
+            live_conversations,
+            token: access.token.as_ref().map(|token| Arc::from(token.expose_secret())),
+        }
+    }
 }
 
 /// The routes `/healthz` and, unless it is served separately, `/metrics`.
 pub fn router(engine: Arc<Engine>, http: Arc<HttpMetrics>, access: &MetricsAccess) -> Router {
     let router = Router::new().route("/healthz", get(health));
     let router = if access.separate { router } else { router.route("/metrics", get(metrics)) };
-    router.with_state(HealthState { engine, http, token: access.token.as_deref().map(Arc::from) })
+    router.with_state(HealthState::new(engine, &http, access))
 }
 
 /// `/metrics` alone, for an address of its own.
 pub fn metrics_router(engine: Arc<Engine>, http: Arc<HttpMetrics>, access: &MetricsAccess) -> Router {
-    Router::new().route("/metrics", get(metrics)).with_state(HealthState {
-        engine,
-        http,
-        token: access.token.as_deref().map(Arc::from),
-    })
+    Router::new().route("/metrics", get(metrics)).with_state(HealthState::new(engine, &http, access))
 }
 
 async fn health(State(state): State<HealthState>) -> Response {
@@ -113,12 +143,10 @@ async fn metrics(State(state): State<HealthState>, headers: HeaderMap) -> Respon
                 .into_response();
         }
     }
+    let live = state.engine.hub().listened_conversations();
+    state.live_conversations.set(i64::try_from(live).unwrap_or(i64::MAX));
     let mut out = String::new();
-    state.engine.metrics().render(&mut out);
-    state.http.render(&mut out);
-    let _ =
-        writeln!(out, "# HELP councilbot_live_conversations Conversations with a client listening to their events.");
-    let _ = writeln!(out, "# TYPE councilbot_live_conversations gauge");
-    let _ = writeln!(out, "councilbot_live_conversations {}", state.engine.hub().listened_conversations());
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+    // Writing to a `String` cannot fail.
+    let _ = prometheus_text::encode(&mut out, &state.registry);
+    ([(header::CONTENT_TYPE, prometheus_text::CONTENT_TYPE)], out).into_response()
 }

@@ -11,6 +11,8 @@ pub mod health;
 pub mod log_text;
 pub mod security;
 pub mod server;
+pub mod settings;
+pub mod signing_keys;
 pub mod site;
 pub mod sms;
 pub mod teams;

@@ -10,13 +10,14 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use bot::conversation::feedback::Vote;
-use bot::conversation::{Audience, Inbound, InboundContent, Reply, Role, StoredMessage};
+use bot::conversation::{Audience, EngineError, Inbound, InboundContent, Reply, Role, StoredMessage};
 use rpa::journal::RunStatus;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
 use crate::api::conversations::{CHANNEL, ReplyView, web_conversation};
+use crate::api::error::ApiError;
 use crate::client::ClientAddress;
 use crate::console::accounts::random_token;
 use crate::console::auth::constant_time_eq;
@@ -96,7 +97,26 @@ struct PageState {
     refresh_off: bool,
     /// The person's votes on the conversation's answers, by message number.
     votes: BTreeMap<i64, Vote>,
+    /// What the person typed, kept in the message box when it could not be sent.
+    text: Option<String>,
 }
+
+/// A read or write the chat page needed failed; the cause is logged where it happened.
+#[derive(Debug)]
+struct Unavailable;
+
+impl Unavailable {
+    /// Logs `error` as `what` failed.
+    fn logged(what: &str, error: &dyn std::fmt::Debug) -> Unavailable {
+        tracing::error!(error = ?error, "{what}");
+        Unavailable
+    }
+}
+
+/// What the chat page says when it cannot be shown.
+const CHAT_UNAVAILABLE: &str = "Sorry, the chat is unavailable. Please try again shortly.";
+/// What the chat page says when a message could not be taken in.
+const NOT_SENT: &str = "Sorry, your message could not be sent. Please try again shortly.";
 
 /// Whether a request started in this conversation is still being carried out, going by the
 /// newest status of each, as of `now` (milliseconds since 1970).
@@ -123,45 +143,67 @@ fn open_choices(transcript: &[StoredMessage]) -> Option<i64> {
     (!answered).then(|| transcript[asked].seq)
 }
 
-/// The time now, in milliseconds since 1970.
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
+/// The chat page's conversation in this browser, when it has one and it is a web chat
+/// conversation.
+async fn chat_conversation(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<bot::conversation::Conversation>, Unavailable> {
+    let Some(id) = cookie(headers, CHAT_COOKIE) else { return Ok(None) };
+    match web_conversation(&state.engine, &id).await {
+        Ok(conversation) => Ok(Some(conversation)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(error) => Err(Unavailable::logged("the chat page's conversation could not be read", &error)),
+    }
 }
 
-/// The chat page's conversation in this browser, when it is a web chat conversation.
-async fn chat_conversation(state: &AppState, headers: &HeaderMap) -> Option<bot::conversation::Conversation> {
-    let id = cookie(headers, CHAT_COOKIE)?;
-    web_conversation(&state.engine, &id).await.ok()
+/// A conversation's transcript, with the person's votes on its answers (nothing without one).
+async fn transcript_and_votes(
+    state: &AppState,
+    conversation: Option<&str>,
+) -> Result<(Vec<StoredMessage>, BTreeMap<i64, Vote>), Unavailable> {
+    let Some(id) = conversation else { return Ok((Vec::new(), BTreeMap::new())) };
+    let transcript = state
+        .engine
+        .transcript(id, 0)
+        .await
+        .map_err(|error| Unavailable::logged("the chat page's transcript could not be read", &error))?;
+    let votes = state
+        .engine
+        .store()
+        .votes(id)
+        .await
+        .map_err(|error| Unavailable::logged("the votes on a chat page's answers could not be read", &error))?;
+    Ok((transcript, votes))
 }
 
 /// `GET /chat`.
 pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<ChatQuery>) -> Response {
-    let conversation = chat_conversation(&state, &headers).await.map(|conversation| conversation.id);
-    let transcript = match &conversation {
-        Some(id) => state.engine.transcript(id, 0).await.unwrap_or_default(),
-        None => Vec::new(),
+    let conversation = match chat_conversation(&state, &headers).await {
+        Ok(conversation) => conversation.map(|conversation| conversation.id),
+        Err(Unavailable) => return unavailable(&state, &headers, CHAT_UNAVAILABLE, None),
     };
+    let (transcript, votes) = match transcript_and_votes(&state, conversation.as_deref()).await {
+        Ok(read) => read,
+        Err(Unavailable) => return unavailable(&state, &headers, CHAT_UNAVAILABLE, None),
+    };
+    // A conversation just ended with nothing in it is not shown as still going.
     let live = conversation.filter(|_| !transcript.is_empty() || query.ended.is_none());
-    let votes = votes_of(&state, live.as_deref()).await;
+    let votes = if live.is_some() { votes } else { BTreeMap::new() };
     let page = PageState {
-        error: None,
         ended: query.ended.is_some(),
         refresh_off: query.refresh.as_deref() == Some("off"),
         votes,
+        ..PageState::default()
     };
     render_chat(&state, &headers, StatusCode::OK, live.as_deref(), transcript, page)
 }
 
-/// The person's votes on a chat page conversation's answers (none shown when they cannot be read).
-async fn votes_of(state: &AppState, conversation: Option<&str>) -> BTreeMap<i64, Vote> {
-    let Some(id) = conversation else { return BTreeMap::new() };
-    state.engine.store().votes(id).await.unwrap_or_else(|error| {
-        tracing::warn!(error = %error, "the votes on a chat page's answers could not be read");
-        BTreeMap::new()
-    })
+/// The chat page saying, with status 503, that something failed, with what the person typed
+/// (`text`) still in the message box.
+fn unavailable(state: &AppState, headers: &HeaderMap, message: &str, text: Option<String>) -> Response {
+    let page = PageState { error: Some(message.to_string()), text, ..PageState::default() };
+    render_chat(state, headers, StatusCode::SERVICE_UNAVAILABLE, None, Vec::new(), page)
 }
 
 fn render_chat(
@@ -173,7 +215,7 @@ fn render_chat(
     page: PageState,
 ) -> Response {
     let council = &state.engine.settings().council;
-    let running = request_running(&transcript, now_millis());
+    let running = request_running(&transcript, storage::now_millis());
     let refresh = (running && !page.refresh_off).then_some(REFRESH_SECONDS);
     let open = open_choices(&transcript);
     let messages: Vec<ReplyView> = transcript
@@ -191,6 +233,7 @@ fn render_chat(
         status,
         "chat.html",
         json!({"council": council, "conversation": conversation, "transcript": messages, "error": page.error,
+               "text": page.text,
                "ended": page.ended, "csrf": csrf, "open_choices": open, "running": running, "refresh": refresh,
                "refresh_off": page.refresh_off}),
     );
@@ -233,7 +276,8 @@ pub struct EndForm {
     csrf: Option<String>,
 }
 
-/// `POST /chat`: takes the message, then shows the page again (post, redirect, get).
+/// `POST /chat`: takes the message, then shows the page again (post, redirect, get). When the
+/// message cannot be taken in, the page says so (503) with the message still in the box.
 pub async fn chat_post(
     State(state): State<AppState>,
     client: ClientAddress,
@@ -248,7 +292,12 @@ pub async fn chat_post(
         (None, Some(text)) => InboundContent::Text(text),
         (None, None) => InboundContent::Text(String::new()),
     };
-    let existing = chat_conversation(&state, &headers).await;
+    let typed = match &content {
+        InboundContent::Text(text) => Some(text.clone()),
+        _ => None,
+    };
+    let not_sent = |state: &AppState| unavailable(state, &headers, NOT_SENT, typed.clone());
+    let Ok(existing) = chat_conversation(&state, &headers).await else { return not_sent(&state) };
     let problem = if content.text().trim().is_empty() {
         Some("Type your message".to_string())
     } else if content.text().chars().count() > state.api.limits.max_message_chars {
@@ -258,9 +307,8 @@ pub async fn chat_post(
     };
     if let Some(problem) = problem {
         let existing = existing.map(|conversation| conversation.id);
-        let transcript = match &existing {
-            Some(id) => state.engine.transcript(id, 0).await.unwrap_or_default(),
-            None => Vec::new(),
+        let Ok((transcript, votes)) = transcript_and_votes(&state, existing.as_deref()).await else {
+            return not_sent(&state);
         };
         return render_chat(
             &state,
@@ -268,11 +316,7 @@ pub async fn chat_post(
             StatusCode::UNPROCESSABLE_ENTITY,
             existing.as_deref(),
             transcript,
-            PageState {
-                error: Some(problem),
-                votes: votes_of(&state, existing.as_deref()).await,
-                ..PageState::default()
-            },
+            PageState { error: Some(problem), votes, ..PageState::default() },
         );
     }
     let conversation = match existing {
@@ -285,11 +329,7 @@ pub async fn chat_post(
                 Ok(conversation) => conversation.id,
                 Err(error) => {
                     tracing::error!(error = %error, "a conversation could not be started");
-                    return (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "Sorry, the chat is unavailable. Please try again shortly.",
-                    )
-                        .into_response();
+                    return not_sent(&state);
                 }
             }
         }
@@ -297,10 +337,13 @@ pub async fn chat_post(
     if let Err(wait) = state.api.messages.check(&conversation) {
         return too_many(wait);
     }
-    if let Err(error) = state.engine.handle(Inbound { conversation: conversation.clone(), content }).await {
-        tracing::warn!(error = %error, "a message from the chat page could not be handled");
-    }
-    let mut response = Redirect::to("/chat#cb-latest").into_response();
+    let mut response = match state.engine.handle(Inbound { conversation: conversation.clone(), content }).await {
+        Ok(_) => Redirect::to("/chat#cb-latest").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "a message from the chat page could not be handled");
+            not_sent(&state)
+        }
+    };
     set_chat_cookie(&mut response, &conversation, state.settings.secure_cookies);
     response
 }
@@ -351,7 +394,14 @@ pub async fn chat_feedback(
         _ => return (StatusCode::UNPROCESSABLE_ENTITY, "Choose whether the answer helped.").into_response(),
     };
     let seq = form.message.as_deref().and_then(|message| message.parse::<i64>().ok());
-    let (Some(conversation), Some(seq)) = (chat_conversation(&state, &headers).await, seq) else {
+    let Ok(conversation) = chat_conversation(&state, &headers).await else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sorry, your feedback could not be recorded. Please try again shortly.",
+        )
+            .into_response();
+    };
+    let (Some(conversation), Some(seq)) = (conversation, seq) else {
         return (StatusCode::NOT_FOUND, "There is no such answer in your conversation.").into_response();
     };
     match state.engine.store().vote(&conversation.id, seq, vote).await {
@@ -370,8 +420,16 @@ pub async fn chat_end(State(state): State<AppState>, headers: HeaderMap, Form(fo
     if !csrf_matches(&headers, form.csrf.as_deref()) {
         return forged(&state, &headers);
     }
-    if let Some(conversation) = chat_conversation(&state, &headers).await {
-        let _ = state.engine.end(&conversation.id).await;
+    let ended = match chat_conversation(&state, &headers).await {
+        Ok(Some(conversation)) => match state.engine.end(&conversation.id).await {
+            Ok(()) | Err(EngineError::NoSuchConversation(_)) => Ok(()),
+            Err(error) => Err(Unavailable::logged("a conversation could not be ended from the chat page", &error)),
+        },
+        Ok(None) => Ok(()),
+        Err(unavailable) => Err(unavailable),
+    };
+    if ended.is_err() {
+        return unavailable(&state, &headers, "Sorry, the chat could not be ended. Please try again shortly.", None);
     }
     let mut response = Redirect::to("/chat?ended=1").into_response();
     let cleared = format!("{CHAT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
@@ -392,12 +450,25 @@ pub async fn chat_transcript(State(state): State<AppState>, headers: HeaderMap) 
 
 /// A web chat conversation as a text file to download.
 pub async fn transcript_file(engine: &bot::conversation::Engine, id: &str) -> Response {
-    if web_conversation(engine, id).await.is_err() {
-        return (StatusCode::NOT_FOUND, "There is no conversation with that id.").into_response();
+    let unavailable = || {
+        (StatusCode::SERVICE_UNAVAILABLE, "Sorry, the conversation cannot be downloaded now. Please try again shortly.")
+    };
+    match web_conversation(engine, id).await {
+        Ok(_) => {}
+        Err(ApiError::NotFound(_)) => {
+            return (StatusCode::NOT_FOUND, "There is no conversation with that id.").into_response();
+        }
+        Err(error) => {
+            tracing::error!(error = ?error, "a conversation to download could not be read");
+            return unavailable().into_response();
+        }
     }
     let messages = match engine.transcript(id, 0).await {
         Ok(messages) => messages,
-        Err(_) => return (StatusCode::NOT_FOUND, "There is no conversation with that id.").into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "a transcript to download could not be read");
+            return unavailable().into_response();
+        }
     };
     let council = &engine.settings().council.name;
     (
@@ -415,8 +486,8 @@ pub async fn transcript_file(engine: &bot::conversation::Engine, id: &str) -> Re
 pub fn transcript_text(council: &str, messages: &[StoredMessage]) -> String {
     let mut out = format!("Conversation with {council}\n\n");
     for message in messages {
-        let time = rpa::calendar::uk_local_millis(message.at).rem_euclid(86_400_000) / 60_000;
-        let date = rpa::calendar::date_of_millis(rpa::calendar::uk_local_millis(message.at));
+        let time = uk::calendar::uk_local_millis(message.at).rem_euclid(86_400_000) / 60_000;
+        let date = uk::calendar::date_of_millis(uk::calendar::uk_local_millis(message.at));
         let who = match (&message.role, &message.reply) {
             (Role::User, _) => "You".to_string(),
             (_, bot::conversation::Reply::Agent { name, .. }) => format!("{name} ({council})"),
@@ -460,7 +531,7 @@ mod tests {
             text: String::new(),
             workflow: "report_housing_repair".into(),
             reference: reference.into(),
-            status: rpa::names::from_name(status).expect("a run status"),
+            status: storage::names::from_name(status).expect("a run status"),
             outputs: Default::default(),
         };
         message(seq, Role::Bot, at, reply)

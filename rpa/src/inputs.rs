@@ -75,9 +75,9 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
         InputType::Number => {
             text.replace(',', "").parse::<i64>().map(Value::from).map_err(|_| format!("`{text}` is not a whole number"))
         }
-        InputType::Postcode => {
-            normalise_postcode(text).map(Value::from).ok_or_else(|| format!("`{text}` is not a UK postcode"))
-        }
+        InputType::Postcode => uk::postcode::normalise_postcode(text)
+            .map(Value::from)
+            .ok_or_else(|| format!("`{text}` is not a UK postcode")),
         InputType::Email => {
             let valid = text.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
@@ -95,7 +95,7 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
         InputType::Date => {
             let date = normalise_date(text)
                 .ok_or_else(|| format!("`{text}` is not a date such as 2026-11-23 or 23/11/2026"))?;
-            let today = crate::calendar::today();
+            let today = uk::calendar::today();
             match input.when {
                 Some(DateWhen::Past) if date > today => Err(format!("{date} is after today; it must have passed")),
                 Some(DateWhen::Future) if date < today => Err(format!("{date} is before today; it must be to come")),
@@ -114,18 +114,6 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
             _ => Err(format!("`{text}` is not yes or no")),
         },
     }
-}
-
-/// A UK postcode in capitals with one space before the last three characters.
-pub fn normalise_postcode(text: &str) -> Option<String> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-    let bytes = compact.as_bytes();
-    let valid = (5..=7).contains(&bytes.len())
-        && bytes[0].is_ascii_alphabetic()
-        && bytes.iter().all(u8::is_ascii_alphanumeric)
-        && bytes[bytes.len() - 3].is_ascii_digit()
-        && bytes[bytes.len() - 2..].iter().all(u8::is_ascii_alphabetic);
-    valid.then(|| format!("{} {}", &compact[..compact.len() - 3], &compact[compact.len() - 3..]))
 }
 
 /// A date as `YYYY-MM-DD`, from that form or `DD/MM/YYYY`.
@@ -153,9 +141,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postcodes_and_dates_are_normalised() {
-        assert_eq!(normalise_postcode("eb42qx").as_deref(), Some("EB4 2QX"));
-        assert_eq!(normalise_postcode("EB4"), None);
+    fn dates_are_normalised() {
         assert_eq!(normalise_date("3/11/2026").as_deref(), Some("2026-11-03"));
         assert_eq!(normalise_date("2026-02-29"), None);
         assert_eq!(normalise_date("2028-02-29").as_deref(), Some("2028-02-29"));

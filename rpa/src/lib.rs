@@ -3,15 +3,10 @@
 
 pub mod allowed_hosts;
 pub mod browser;
-pub mod calendar;
-pub mod card_numbers;
 pub mod events;
-pub mod http;
 pub mod inputs;
 pub mod journal;
-pub mod names;
 pub mod plan;
-pub mod redact;
 pub mod runner;
 pub mod schema;
 pub mod secrets;

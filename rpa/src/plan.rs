@@ -43,13 +43,13 @@ struct Planner<'a> {
 impl Planner<'_> {
     fn context(workflow: &Workflow, inputs: &Map<String, Value>) -> Map<String, Value> {
         let secrets: Map<String, Value> =
-            workflow.secrets.iter().map(|secret| (secret.value.clone(), json!(crate::redact::SECRET_MASK))).collect();
+            workflow.secrets.iter().map(|secret| (secret.value.clone(), json!(uk::redact::SECRET_MASK))).collect();
         let mut context = Map::new();
         context.insert("inputs".to_string(), Value::Object(inputs.clone()));
         context.insert("secrets".to_string(), Value::Object(secrets));
         context.insert(
             "run".to_string(),
-            json!({ "id": "run_dry", "reference": "CB-DRYRUN0", "workflow": workflow.name.value, "channel": "cli", "today": crate::calendar::today() }),
+            json!({ "id": "run_dry", "reference": "CB-DRYRUN0", "workflow": workflow.name.value, "channel": "cli", "today": uk::calendar::today() }),
         );
         let mut system = json!({});
         if let Some(target) = &workflow.system {

@@ -53,14 +53,17 @@ impl fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Secrets from the environment (`COUNCILBOT_SECRET_NAME`) and, when given, a file of
-    /// `NAME=value` lines readable only by its owner; the environment wins.
-    pub fn load(file: Option<&Path>) -> Result<Secrets, SecretsError> {
+    /// Secrets from the environment's variables given (`COUNCILBOT_SECRET_NAME`) and, when
+    /// given, a file of `NAME=value` lines readable only by its owner; the environment wins.
+    pub fn load(
+        file: Option<&Path>,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Secrets, SecretsError> {
         let mut secrets = match file {
             Some(path) => Secrets::from_file(path)?,
             None => Secrets::default(),
         };
-        for (key, value) in std::env::vars() {
+        for (key, value) in environment {
             if let Some(name) = key.strip_prefix(SECRET_ENV_PREFIX) {
                 secrets.values.insert(name.to_ascii_lowercase(), value);
             }

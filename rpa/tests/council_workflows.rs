@@ -301,8 +301,8 @@ steps:
 
 /// The date `days` from today, as `YYYY-MM-DD`.
 fn in_days(days: i64) -> String {
-    let today = rpa::calendar::today();
+    let today = uk::calendar::today();
     let (year, month, day) = (today[..4].parse().unwrap(), today[5..7].parse().unwrap(), today[8..].parse().unwrap());
-    let (year, month, day) = rpa::calendar::civil_from_days(rpa::calendar::days_from_civil(year, month, day) + days);
+    let (year, month, day) = uk::calendar::civil_from_days(uk::calendar::days_from_civil(year, month, day) + days);
     format!("{year:04}-{month:02}-{day:02}")
 }

@@ -12,9 +12,10 @@ use rpa::journal::{Journal, RunStatus};
 use rpa::runner::Runner;
 use rpa::secrets::Secrets;
 use serde_json::{Value, json};
+use storage::clock::FastForwardClock;
 use storage::{Database, TestPostgres};
 
-use crate::support::{Service, Workflows, config, resident, sqlite_journal};
+use crate::support::{LEASE, Service, Workflows, config, resident, sqlite_journal, sqlite_journal_keeping_time};
 
 /// A case system whose submissions can hang after the case is logged, as when a process dies
 /// between the system acting and the answer coming back.
@@ -113,15 +114,10 @@ async fn crash_midway(first: Arc<Runner>, workflows: &Workflows, ready: impl Fn(
 }
 
 /// Works the run on a second instance once the first one's lease has lapsed.
-async fn take_over(second: &Runner, run_id: &str) -> rpa::journal::RunRecord {
+async fn take_over(second: &Runner, clock: &FastForwardClock, run_id: &str) -> rpa::journal::RunRecord {
     assert!(second.work(run_id).await.unwrap().is_none(), "a run held under a live lease is not taken");
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Some(run) = second.work(run_id).await.unwrap() {
-            return run;
-        }
-    }
-    panic!("the run was never taken over");
+    clock.advance(LEASE + Duration::from_millis(1));
+    second.work(run_id).await.unwrap().expect("the run is taken over once the lease has lapsed")
 }
 
 #[tokio::test]
@@ -131,14 +127,15 @@ async fn a_crash_after_the_system_logged_the_case_never_logs_it_twice() {
     let service = Service::start(slow_cases(system.clone())).await;
     let workflows = Workflows::new(&[("flow.yaml", WORKFLOW)]);
     let data = tempfile::tempdir().unwrap();
-    let journal = sqlite_journal(data.path()).await;
+    let clock = FastForwardClock::new();
+    let journal = sqlite_journal_keeping_time(data.path(), &clock).await;
     let first = Arc::new(runner(journal.clone(), &workflows, &service, "first"));
     let watched = system.clone();
     let run_id = crash_midway(first, &workflows, move || !watched.cases.lock().unwrap().is_empty()).await;
 
     system.hang_after_logging.store(false, Ordering::SeqCst);
     let second = runner(journal, &workflows, &service, "second");
-    let finished = take_over(&second, &run_id).await;
+    let finished = take_over(&second, &clock, &run_id).await;
     assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
     assert_eq!(system.cases.lock().unwrap().len(), 1, "the case was logged exactly once");
     assert_eq!(finished.outputs["case_reference"], "C-500", "the earlier submission's reference is kept");
@@ -154,13 +151,14 @@ async fn a_resumed_run_replays_a_completed_submission_instead_of_repeating_it() 
     let service = Service::start(slow_cases(system.clone())).await;
     let workflows = Workflows::new(&[("flow.yaml", WORKFLOW)]);
     let data = tempfile::tempdir().unwrap();
-    let journal = sqlite_journal(data.path()).await;
+    let clock = FastForwardClock::new();
+    let journal = sqlite_journal_keeping_time(data.path(), &clock).await;
     let first = Arc::new(runner(journal.clone(), &workflows, &service, "first"));
     let watched = system.clone();
     let run_id = crash_midway(first, &workflows, move || watched.stalls_left.load(Ordering::SeqCst) == 0).await;
 
     let second = runner(journal, &workflows, &service, "second");
-    let finished = take_over(&second, &run_id).await;
+    let finished = take_over(&second, &clock, &run_id).await;
     assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
     assert_eq!(system.cases.lock().unwrap().len(), 1);
     assert_eq!(finished.outputs["case_reference"], "C-500");
@@ -221,7 +219,8 @@ async fn an_instance_whose_run_was_taken_over_stops_before_submitting() {
     let service = Service::start(slow_cases(system.clone())).await;
     let workflows = Workflows::new(&[("flow.yaml", &with_slow_start())]);
     let data = tempfile::tempdir().unwrap();
-    let journal = sqlite_journal(data.path()).await;
+    let clock = FastForwardClock::new();
+    let journal = sqlite_journal_keeping_time(data.path(), &clock).await;
     let first = Arc::new(runner(journal.clone(), &workflows, &service, "first"));
     let file = workflows.catalogue().get("log_case").unwrap().clone();
     let run = first.start(&file, &[], &resident()).await.unwrap();
@@ -232,12 +231,7 @@ async fn an_instance_whose_run_was_taken_over_stops_before_submitting() {
     // While the first instance waits, its hold is lost (as when it stalls past its lease) and
     // the second takes the run.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let database = Database::open_file(&data.path().join("councilbot.db")).await.unwrap();
-    storage::sqlx::query("UPDATE workflow_runs SET lease_until = 0 WHERE id = $1")
-        .bind(&run.id)
-        .execute(database.pool())
-        .await
-        .unwrap();
+    clock.advance(LEASE + Duration::from_millis(1));
     let second = runner(journal, &workflows, &service, "second");
     let taken = tokio::spawn({
         let id = run.id.clone();

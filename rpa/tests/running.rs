@@ -14,8 +14,11 @@ use rpa::journal::{Decision, RunStatus, StepStatus, WaitingFor};
 use rpa::runner::{Runner, RunnerError};
 use rpa::secrets::Secrets;
 use serde_json::{Value, json};
+use storage::clock::FastForwardClock;
 
-use crate::support::{Service, Workflows, config, everything_stored, resident, run, sqlite_journal};
+use crate::support::{
+    Service, Workflows, config, everything_stored, resident, run, sqlite_journal, sqlite_journal_keeping_time,
+};
 
 /// A case system with an API: it logs cases, finds them by the caller's reference, and can be
 /// told to fail.
@@ -383,7 +386,13 @@ async fn human_tasks_wait_for_a_decision_or_run_out_of_time() {
 "#;
     let workflows = Workflows::new(&[("flow.yaml", &workflow("check", steps))]);
     let data = tempfile::tempdir().unwrap();
-    let runner = runner_for(&workflows, data.path(), &service, Secrets::default()).await;
+    let clock = FastForwardClock::new();
+    let runner = Runner::new(
+        sqlite_journal_keeping_time(data.path(), &clock).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("cases", &service.url)]),
+    );
     let file = workflows.catalogue().get("check").unwrap().clone();
 
     let waiting = run(&runner, &file, &[("item", "sofa")]).await;
@@ -412,7 +421,7 @@ async fn human_tasks_wait_for_a_decision_or_run_out_of_time() {
     assert_eq!(rejected.reason.as_deref(), Some("duplicate"));
 
     let waiting = run(&runner, &file, &[("item", "lamp")]).await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    clock.advance(Duration::from_millis(1300));
     let worked = runner.work_ready().await.unwrap();
     let lapsed = worked.iter().find(|run| run.id == waiting.id).expect("the lapsed task's run was worked");
     assert_eq!(lapsed.status, RunStatus::Failed);

@@ -4,7 +4,6 @@ mod support;
 
 mod allowed_hosts;
 mod browser_steps;
-mod card_numbers;
 mod council_workflows;
 mod durability;
 mod fuzzing;

@@ -15,7 +15,6 @@ use rpa::runner::Runner;
 use rpa::secrets::Secrets;
 use rpa::workflow::Catalogue;
 
-use super::workflow::runner_config;
 use crate::config::Config;
 
 /// Where things are, from the command line.
@@ -42,7 +41,7 @@ pub struct Automation {
 impl Automation {
     /// The runner's settings from the configuration and the environment, with a browser.
     pub fn from_config(config: &Config) -> Result<Automation> {
-        Ok(Automation { runner: runner_config(&config.automation.allowed_hosts)?, browser: true })
+        Ok(Automation { runner: config.runner_config().map_err(anyhow::Error::msg)?, browser: true })
     }
 }
 

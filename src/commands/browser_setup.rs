@@ -8,14 +8,13 @@ use rpa::browser::{BrowserConfig, find_chrome, find_chromedriver};
 /// The distribution's packages that hold the browser and its driver.
 const PACKAGES: [&str; 2] = ["chromium", "chromium-driver"];
 
-/// Whether workflows can drive a browser; installs what is missing first when `install` allows
-/// it and this process may, and otherwise prints what is missing and how to add it.
-pub fn ensure_browser(install: bool) -> bool {
-    let config = BrowserConfig::from_env();
+/// Whether workflows can drive a browser as configured; installs what is missing first when
+/// `install` allows it and this process may, and otherwise prints what is missing and how to add it.
+pub fn ensure_browser(install: bool, config: &BrowserConfig) -> bool {
     if config.webdriver_url.is_some() {
         return true;
     }
-    let missing = missing_parts(&config);
+    let missing = missing_parts(config);
     if missing.is_empty() {
         return true;
     }
@@ -25,7 +24,7 @@ pub fn ensure_browser(install: bool) -> bool {
             missing.join(" and "),
             PACKAGES.join(" and ")
         );
-        if install_packages(sudo) && missing_parts(&config).is_empty() {
+        if install_packages(sudo) && missing_parts(config).is_empty() {
             return true;
         }
         eprintln!("warning: installing {} did not succeed", PACKAGES.join(" and "));

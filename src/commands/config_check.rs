@@ -15,7 +15,7 @@ pub fn run(
     file: Option<&Path>,
     secrets_file: Option<&Path>,
     workflows: &Path,
-    kept: impl Fn(&str) -> Kept,
+    kept: impl Fn(Option<&str>) -> Kept,
 ) -> Result<ExitCode> {
     let (config, source) = match Config::read(file, secrets_file) {
         Ok(read) => read,
@@ -24,7 +24,7 @@ pub fn run(
             return Ok(ExitCode::from(1));
         }
     };
-    for found in kept(&config.database.url).too_open() {
+    for found in kept(config.database.url.as_deref()).too_open() {
         outln!("warning: {found}");
     }
     let mut problems = config.problems();

@@ -47,12 +47,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         Config::default()
     };
-    let database_url = cli.database_url(&config.database.url);
+    let database_url = cli.database_url(config.database.url.as_deref());
     let places = workflow::Places {
         database_url: database_url.clone(),
         workflows: cli.workflows.clone(),
         secrets_file: cli.secrets_file.clone(),
-        allowed_hosts: config.automation.allowed_hosts.clone(),
+        runner: config.runner_config().map_err(anyhow::Error::msg)?,
     };
     let assembly = assemble::Places {
         index_dir: index_dir.clone(),
@@ -65,10 +65,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(listen) = args.listen {
                 config.server.listen = listen;
             }
-            let problems = config.problems();
-            if !problems.is_empty() {
-                anyhow::bail!("the configuration is not valid:\n  {}", problems.join("\n  "));
-            }
+            let valid = config
+                .validate()
+                .map_err(|problems| anyhow::anyhow!("the configuration is not valid:\n  {}", problems.join("\n  ")))?;
             let kept = data_dir::Kept {
                 data_dir: cli.data_dir.clone(),
                 index_dir: index_dir.clone(),
@@ -77,7 +76,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             };
             kept.warn_if_too_open();
             kept.prepare()?;
-            serve::run(&assembly, &cli.data_dir, config)
+            serve::run(&assembly, &cli.data_dir, valid)
         }
         Command::TestConversations(args) => test_conversations::run(&assembly, config, args),
         Command::EvalIntents(args) => eval_intents::run(&index_dir, &cli.workflows, &config, args),
@@ -97,7 +96,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Workflow(command) => workflow::run(&places, command),
         Command::Config(ConfigCommand::Check) => {
             let given = cli.database_url.as_deref();
-            let kept = |configured: &str| data_dir::Kept {
+            let kept = |configured: Option<&str>| data_dir::Kept {
                 data_dir: cli.data_dir.clone(),
                 index_dir: index_dir.clone(),
                 database_url: crate::cli::database_url_in_effect(given, configured, &cli.data_dir),

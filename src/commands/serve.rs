@@ -13,22 +13,18 @@ use bot::conversation::settings::PagesServedHere;
 use bot::conversation::{Engine, system_clock};
 use channels::client::TrustedProxies;
 use channels::console::accounts::{Accounts, Role};
-use channels::console::oidc::{OidcProvider, OidcSettings};
+use channels::console::oidc::OidcProvider;
 use channels::health::MetricsAccess;
 use channels::server::ConnectionLimits;
-use channels::sms::notify::{ApiKey, NotifySettings};
-use channels::sms::twilio::TwilioSettings;
-use channels::sms::{SmsChannel, SmsSettings};
-use channels::teams::service_urls::ServiceUrlAllowList;
-use channels::teams::{TeamsChannel, TeamsSettings};
+use channels::sms::SmsChannel;
+use channels::teams::TeamsChannel;
 use channels::{ApiLimits, AppState, Origins, WebSettings};
 use rpa::secrets::Secrets;
 
 use super::assemble::{Automation, Places, assemble, engine_settings, update_index};
 use super::browser_setup::ensure_browser;
 use super::reload::Reloading;
-use super::workflow::runner_config;
-use crate::config::Config;
+use crate::config::{Config, Validated};
 
 /// The file, in the data directory, that holds the first admin's password when `serve` does not
 /// run in a terminal (where log collectors would keep what it prints).
@@ -37,30 +33,31 @@ const FIRST_ADMIN_PASSWORD_FILE: &str = "first-admin-password.txt";
 /// How often expired conversations and runs are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
-pub fn run(places: &Places, data_dir: &Path, config: Config) -> Result<ExitCode> {
-    if config.content.index_on_start {
-        update_index(&places.index_dir, &config)?;
+pub fn run(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
+    if valid.config.content.index_on_start {
+        update_index(&places.index_dir, &valid.config)?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(places, data_dir, config))
+    runtime.block_on(serve(places, data_dir, valid))
 }
 
-async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitCode> {
+async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
+    let Validated { config, oidc, sms, teams, mut runner } = valid;
     if let Some(open_files) = channels::server::raise_open_file_limit() {
         tracing::debug!(open_files, "the limit on open files");
     }
-    let mut secrets = Secrets::load(places.secrets_file.as_deref())?;
-    let mut runner = runner_config(&config.automation.allowed_hosts)?;
+    let mut secrets = Secrets::load(places.secrets_file.as_deref(), std::env::vars())?;
     let portal = start_legacy_portal(&config, &mut secrets, &mut runner).await;
     let install = config.browser.install_missing;
-    let browser = tokio::task::spawn_blocking(move || ensure_browser(install)).await?;
+    let browsers = runner.browsers.clone();
+    let browser = tokio::task::spawn_blocking(move || ensure_browser(install, &browsers)).await?;
     let automation = Automation { runner, browser };
     let site = serve_site(&config).await?;
     let mut settings = engine_settings(&config);
     if site.is_some() {
         settings.pages_served_here = Some(PagesServedHere {
             website: config.content.base_url.clone(),
-            served_at: config.web.public_url.clone(),
+            served_at: config.web.public_url.clone().unwrap_or_default(),
         });
     }
     let assembled = assemble(places, &config, secrets, settings, system_clock(), automation).await?;
@@ -91,30 +88,30 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
         ..ApiLimits::default()
     };
     let accounts = Accounts::open(engine.store().database().clone()).await?;
-    let https = config.web.public_url.starts_with("https://");
+    let https = config.web.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
     let web = WebSettings {
         origins: Origins { allowed: config.web.allowed_origins.clone(), https },
         secure_cookies: https,
         trusted_proxies: TrustedProxies::parse(&config.server.trusted_proxies)
             .expect("the trusted proxies were checked with the configuration"),
         metrics: MetricsAccess {
-            token: Some(config.server.metrics_token.clone()).filter(|token| !token.is_empty()),
-            separate: !config.server.metrics_listen.is_empty(),
+            token: config.server.metrics_token.clone(),
+            separate: config.server.metrics_listen.is_some(),
         },
     };
-    let oidc = oidc_provider(&config);
+    let oidc = oidc.map(OidcProvider::new);
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
     let site_pages = site.as_ref().map(|site| site.page_count());
     state.site = site;
     let mut channels_on = vec!["the web chat"];
     let mut _background = Vec::new();
-    if let Some(settings) = sms_settings(&config) {
+    if let Some(settings) = sms {
         let sms = SmsChannel::open(engine.clone(), settings).await?;
         _background.push(channels::delivery::spawn_delivery(&sms));
         channels_on.push("texts");
         state.sms = Some(sms);
     }
-    if let Some(settings) = teams_settings(&config) {
+    if let Some(settings) = teams {
         let teams = TeamsChannel::open(engine.clone(), settings).await?;
         _background.push(channels::delivery::spawn_delivery(&teams));
         _background.extend(teams.spawn_supervisor_alerts());
@@ -127,9 +124,9 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let address = listener.local_addr()?;
-    let metrics_address = match config.server.metrics_listen.as_str() {
-        "" => address,
-        separate => {
+    let metrics_address = match config.server.metrics_listen.as_deref() {
+        None => address,
+        Some(separate) => {
             let metrics_listener = tokio::net::TcpListener::bind(separate)
                 .await
                 .with_context(|| format!("cannot listen on {separate} for metrics"))?;
@@ -145,7 +142,7 @@ async fn serve(places: &Places, data_dir: &Path, config: Config) -> Result<ExitC
             metrics_address
         }
     };
-    let metrics_note = if config.server.metrics_token.is_empty() { "" } else { " (with its bearer token)" };
+    let metrics_note = if config.server.metrics_token.is_none() { "" } else { " (with its bearer token)" };
     let services = engine.services();
     let workflows = services.catalogue().len();
     eprintln!(
@@ -204,9 +201,9 @@ async fn import_curated_answers(engine: &Engine, directory: &Path) {
             eprintln!("curated answers: {} in {} ({changed} changed)", saved.len() + kept.len(), directory.display());
             tell_of_kept(&kept, "answers", directory);
         }
-        Err(error) => eprintln!(
-            "warning: the curated answers in {} were not imported; those stored before are given:\n{error}",
-            directory.display()
+        Err(error) => tracing::warn!(
+            directory = %directory.display(),
+            "the curated answers were not imported; those stored before are given:\n{error}"
         ),
     }
 }
@@ -231,9 +228,9 @@ async fn import_service_examples(engine: &Engine, directory: &Path) {
             let names = imported.iter().map(|set| set.service.as_str());
             super::examples::warn_of_unknown_services(names, &engine.services());
         }
-        Err(error) => eprintln!(
-            "warning: the examples of services in {} were not imported; those stored before are used:\n{error}",
-            directory.display()
+        Err(error) => tracing::warn!(
+            directory = %directory.display(),
+            "the examples of services were not imported; those stored before are used:\n{error}"
         ),
     }
 }
@@ -267,10 +264,7 @@ async fn start_legacy_portal(
     secrets: &mut Secrets,
     runner: &mut rpa::runner::RunnerConfig,
 ) -> Option<legacy_portal::Portal> {
-    let address = &config.sample.legacy_portal;
-    if address.is_empty() {
-        return None;
-    }
+    let address = config.sample.legacy_portal.as_deref().filter(|address| *address != "off")?;
     match legacy_portal::Portal::start_on(address, legacy_portal::PortalConfig::default()).await {
         Ok(portal) => {
             runner.system_urls.entry("ecss".into()).or_insert_with(|| portal.url());
@@ -279,9 +273,10 @@ async fn start_legacy_portal(
             Some(portal)
         }
         Err(error) => {
-            eprintln!(
-                "warning: the practice back office (ECSS) cannot start on {address}: {error}; \
-                 workflows go to whatever answers there (set COUNCILBOT_LEGACY_PORTAL to another address, or off)"
+            tracing::warn!(
+                address,
+                "the practice back office (ECSS) cannot start: {error}; workflows go to whatever answers \
+                 there (set COUNCILBOT_LEGACY_PORTAL to another address, or off)"
             );
             None
         }
@@ -296,13 +291,13 @@ async fn first_admin(accounts: &Accounts, username: &str, data_dir: &Path, addre
         Ok(existing) if existing.is_empty() => {}
         Ok(_) => return,
         Err(error) => {
-            eprintln!("warning: cannot read the console's accounts: {error}");
+            tracing::warn!("cannot read the console's accounts: {error}");
             return;
         }
     }
     let password = first_password();
     if let Err(error) = accounts.set_local(username, username, &password, Role::Admin).await {
-        eprintln!("warning: cannot make the first console account: {error}");
+        tracing::warn!("cannot make the first console account: {error}");
         return;
     }
     if std::io::stderr().is_terminal() {
@@ -312,10 +307,10 @@ async fn first_admin(accounts: &Accounts, username: &str, data_dir: &Path, addre
     let file = data_dir.join(FIRST_ADMIN_PASSWORD_FILE);
     match write_private(&file, &format!("{password}\n")) {
         Ok(()) => eprint!("{}", first_sign_in(address, username, &Password::InFile(&file))),
-        Err(error) => eprintln!(
-            "warning: the first console account's password cannot be written to {}: {error}; \
-             set one with `councilbot staff add {username} --role admin`",
-            file.display()
+        Err(error) => tracing::warn!(
+            file = %file.display(),
+            "the first console account's password cannot be written: {error}; \
+             set one with `councilbot staff add {username} --role admin`"
         ),
     }
 }
@@ -368,90 +363,6 @@ fn first_password() -> String {
         .map(|group| String::from_utf8_lossy(group).into_owned())
         .collect::<Vec<_>>()
         .join("-")
-}
-
-/// The text channel's settings, when Twilio or Notify is set up.
-fn sms_settings(config: &Config) -> Option<SmsSettings> {
-    let sms = &config.sms;
-    let twilio = (!sms.twilio.account_sid.is_empty()).then(|| TwilioSettings {
-        account_sid: sms.twilio.account_sid.clone(),
-        auth_token: sms.twilio.auth_token.clone(),
-        api_url: sms.twilio.api_url.clone(),
-        from: sms.twilio.from.clone(),
-        messaging_service_sid: sms.twilio.messaging_service_sid.clone(),
-    });
-    let notify = ApiKey::parse(&sms.notify.api_key).ok().map(|api_key| NotifySettings {
-        api_key,
-        api_url: sms.notify.api_url.clone(),
-        template_id: sms.notify.template_id.clone(),
-        sms_sender_id: sms.notify.sms_sender_id.clone(),
-        callback_token: sms.notify.callback_token.clone(),
-    });
-    if twilio.is_none() && notify.is_none() {
-        return None;
-    }
-    Some(SmsSettings {
-        twilio,
-        notify,
-        public_url: config.web.public_url.clone(),
-        max_segments: sms.max_segments,
-        reply_within: Duration::from_secs(sms.reply_within_seconds),
-        continue_within: Duration::from_secs(sms.continue_within_hours * 3600),
-        answer_feedback: sms.answer_feedback,
-        council_name: config.council.name.clone(),
-        council_phone: config.council.phone.clone(),
-    })
-}
-
-/// The Teams channel's settings, when the bot's app id is given.
-fn teams_settings(config: &Config) -> Option<TeamsSettings> {
-    let teams = &config.teams;
-    if teams.app_id.is_empty() {
-        return None;
-    }
-    let token_url = if teams.token_url.is_empty() {
-        let authority = if teams.tenant_id.is_empty() { "botframework.com" } else { teams.tenant_id.as_str() };
-        format!("{}/{authority}/oauth2/v2.0/token", teams.login_url.trim_end_matches('/'))
-    } else {
-        teams.token_url.clone()
-    };
-    Some(TeamsSettings {
-        app_id: teams.app_id.clone(),
-        app_password: teams.app_password.clone(),
-        tenant_id: teams.tenant_id.clone(),
-        openid_metadata_url: teams.openid_metadata_url.clone(),
-        login_url: teams.login_url.clone(),
-        token_url,
-        staff_tenant: if teams.staff_tenant.is_empty() { teams.tenant_id.clone() } else { teams.staff_tenant.clone() },
-        supervisors: teams.supervisors.clone(),
-        public_url: config.web.public_url.clone(),
-        council_name: config.council.name.clone(),
-        allowed_service_urls: ServiceUrlAllowList::parse(&teams.allowed_service_urls)
-            .expect("the allow-list was checked with the configuration"),
-    })
-}
-
-/// The OpenID Connect provider, when the configuration names one.
-fn oidc_provider(config: &Config) -> Option<OidcProvider> {
-    let oidc = &config.console.oidc;
-    if oidc.issuer.is_empty() {
-        return None;
-    }
-    let redirect_url = if oidc.redirect_url.is_empty() {
-        format!("{}/console/oidc/callback", config.web.public_url.trim_end_matches('/'))
-    } else {
-        oidc.redirect_url.clone()
-    };
-    Some(OidcProvider::new(OidcSettings {
-        issuer: oidc.issuer.clone(),
-        client_id: oidc.client_id.clone(),
-        client_secret: oidc.client_secret.clone(),
-        redirect_url,
-        roles_claim: oidc.roles_claim.clone(),
-        supervisor_role: oidc.supervisor_role.clone(),
-        editor_role: oidc.editor_role.clone(),
-        admin_role: oidc.admin_role.clone(),
-    }))
 }
 
 /// Deletes expired conversations and runs now and then.

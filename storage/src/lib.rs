@@ -2,7 +2,9 @@
 //! on first use), PostgreSQL when the URL says so. One code path for both: runtime-checked
 //! queries written with `$1` placeholders, and each owner's migrations in both dialects.
 
+pub mod clock;
 pub mod files;
+pub mod names;
 #[cfg(feature = "test-support")]
 mod test_support;
 

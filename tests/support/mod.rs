@@ -334,7 +334,7 @@ pub struct Chat {
 
 impl Chat {
     pub fn start(server: &Server) -> Chat {
-        rpa::http::install_crypto_provider();
+        http_client::install_crypto_provider();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
         let url = server.url.clone();

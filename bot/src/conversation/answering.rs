@@ -47,8 +47,8 @@ impl Engine {
         audience: Audience,
         scope: Scope<'_>,
     ) -> Result<Answered, EngineError> {
-        let knowledge = self.knowledge.clone();
-        let settings = self.settings.answers.clone();
+        let knowledge = self.knowledge().clone();
+        let settings = self.settings().answers.clone();
         // The chosen page's title joins the question, as if the person had said it.
         let (asked, service_area) = match scope {
             Scope::Anywhere { .. } => (question.to_string(), None),
@@ -88,15 +88,15 @@ impl Engine {
                     .collect(),
             },
         };
-        let Some(model) = &self.model else {
+        let Some(model) = self.model() else {
             return Ok(fallback);
         };
         if !fallback.ask_back.is_empty() {
             return Ok(fallback);
         }
         let passages: Vec<_> = hits.into_iter().take(6).collect();
-        let council = self.settings.council.name.clone();
-        let hub = &self.hub;
+        let council = self.settings().council.name.clone();
+        let hub = self.hub();
         let written = model
             .answer(&council, &asked, &passages, |delta| {
                 hub.publish(conversation, LiveEvent::Delta { text: delta.to_string() });
@@ -110,7 +110,7 @@ impl Engine {
                 ask_back: Vec::new(),
             }),
             Ok(GroundedAnswer::Unsupported) => Ok(Answered {
-                reply: Reply::text(self.settings.answers.unsure_message.clone()),
+                reply: Reply::text(self.settings().answers.unsure_message.clone()),
                 answered: false,
                 withheld: false,
                 ask_back: Vec::new(),
@@ -124,7 +124,7 @@ impl Engine {
                 ask_back: Vec::new(),
             }),
             Err(failure) => {
-                self.metrics.model_fell_back();
+                self.metrics().model_fell_back();
                 tracing::warn!(error = %failure, "the language model failed; answering from the passages instead");
                 Ok(fallback)
             }

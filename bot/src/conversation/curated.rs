@@ -35,7 +35,7 @@ impl Engine {
         audience: Audience,
     ) -> Result<Option<Reply>, EngineError> {
         let matcher = self.curated_matcher().await?;
-        let Some(found) = matcher.find(question, audience, self.settings.curated_answer_threshold) else {
+        let Some(found) = matcher.find(question, audience, self.settings().curated_answer_threshold) else {
             return Ok(None);
         };
         let answer = &found.answer.answer;
@@ -48,7 +48,7 @@ impl Engine {
 
     /// The matcher over the curated answers as they are now, built again only when they changed.
     async fn curated_matcher(&self) -> Result<Arc<CuratedMatcher>, EngineError> {
-        let curated = &self.curated;
+        let curated = self.curated_answers();
         let revision = curated.store.revision().await?;
         if let Some((loaded, matcher)) = curated.loaded.read().await.as_ref()
             && *loaded == revision
@@ -62,7 +62,7 @@ impl Engine {
             return Ok(matcher.clone());
         }
         let answers = curated.store.current().await?;
-        let knowledge = self.knowledge.clone();
+        let knowledge = self.knowledge().clone();
         let rarity: crate::language::intents::Rarity = Arc::new(move |stem: &str| knowledge.term_rarity(stem));
         let matcher = Arc::new(CuratedMatcher::new(answers, Some(rarity)));
         *slot = Some((revision, matcher.clone()));

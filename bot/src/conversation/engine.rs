@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
+use storage::clock::Clock;
 
 use knowledge_base::KnowledgeBase;
 use rpa::journal::StartedBy;
@@ -15,13 +16,13 @@ use tokio::sync::{Notify, broadcast};
 use super::curated::CuratedAnswers;
 use super::form::{Form, what_it_does};
 use super::hub::Hub;
-use super::message::{Audience, Inbound, LiveEvent, Reply, StoredMessage};
+use super::hub::Shared;
+use super::lifecycle::{EscalationReason, Priority};
+use super::message::{Audience, Inbound, LiveEvent, QueueEvent, Reply, StoredMessage};
+use super::records::{Conversation, ConversationStatus, NewEscalation, NewMessage};
 use super::services::Services;
 use super::settings::EngineSettings;
-use super::store::{
-    Conversation, ConversationStatus, ConversationStore, EscalationReason, NewEscalation, NewMessage, Priority,
-    StoreError,
-};
+use super::store::{ConversationStore, StoreError};
 use super::turn::{RunRequest, Turn};
 use crate::curated::{CuratedError, CuratedStore};
 use crate::language::values::ReadingContext;
@@ -77,14 +78,6 @@ impl From<storage::StorageError> for EngineError {
     }
 }
 
-/// The time now in milliseconds since 1970 (UTC); tests set their own.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(storage::now_millis)
-}
-
 /// What the engine is made of.
 pub struct EngineParts {
     /// The council's content.
@@ -109,19 +102,19 @@ pub struct EngineParts {
 
 /// The conversation engine.
 pub struct Engine {
-    pub(crate) knowledge: Arc<KnowledgeBase>,
-    pub(crate) store: ConversationStore,
-    pub(crate) hub: Hub,
-    pub(crate) runner: Option<Arc<Runner>>,
-    pub(crate) services: RwLock<Arc<Services>>,
-    pub(crate) curated: CuratedAnswers,
-    pub(crate) examples: ServiceExampleStore,
-    pub(crate) refreshing: tokio::sync::Mutex<()>,
-    pub(crate) model: Option<LanguageModel>,
-    pub(crate) settings: EngineSettings,
-    pub(crate) clock: Clock,
-    pub(crate) metrics: EngineMetrics,
-    pub(crate) queue: broadcast::Sender<super::staff::QueueEvent>,
+    knowledge: Arc<KnowledgeBase>,
+    store: ConversationStore,
+    hub: Hub,
+    runner: Option<Arc<Runner>>,
+    services: RwLock<Arc<Services>>,
+    curated: CuratedAnswers,
+    examples: ServiceExampleStore,
+    refreshing: tokio::sync::Mutex<()>,
+    model: Option<LanguageModel>,
+    settings: EngineSettings,
+    clock: Clock,
+    metrics: EngineMetrics,
+    queue: broadcast::Sender<QueueEvent>,
     posts: broadcast::Sender<(String, StoredMessage)>,
     work_ready: Arc<Notify>,
     locks: TurnLocks,
@@ -157,7 +150,7 @@ impl Engine {
     }
 
     /// Listens to changes of the queue of escalations.
-    pub fn subscribe_queue(&self) -> broadcast::Receiver<super::staff::QueueEvent> {
+    pub fn subscribe_queue(&self) -> broadcast::Receiver<QueueEvent> {
         self.queue.subscribe()
     }
 
@@ -206,6 +199,33 @@ impl Engine {
         self.model.is_some()
     }
 
+    /// The language model, when one is configured.
+    pub(crate) fn model(&self) -> Option<&LanguageModel> {
+        self.model.as_ref()
+    }
+
+    /// The time now, by the engine's clock, in milliseconds since 1970.
+    pub(crate) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// The council's curated answers, with the matcher over those switched on.
+    pub(crate) fn curated_answers(&self) -> &CuratedAnswers {
+        &self.curated
+    }
+
+    /// Tells live views of the queue, here and on the other instances, that an escalation changed.
+    pub(crate) fn queue_changed(&self, escalation: &str, change: &str) {
+        let event = QueueEvent { escalation: escalation.to_string(), change: change.to_string() };
+        self.hub.share(|| Shared::Queue { event: event.clone() });
+        self.queue_changed_here(event);
+    }
+
+    /// Tells live views of the queue on this instance only (of a change another instance shared).
+    pub(crate) fn queue_changed_here(&self, event: QueueEvent) {
+        let _ = self.queue.send(event);
+    }
+
     /// The council's content the engine answers from.
     pub fn knowledge(&self) -> &Arc<KnowledgeBase> {
         &self.knowledge
@@ -214,6 +234,22 @@ impl Engine {
     /// The services people can ask for now.
     pub fn services(&self) -> Arc<Services> {
         self.services.read().map(|services| services.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Replaces the services with `updated` (built from `current` with the examples the council
+    /// added) unless they were replaced meanwhile: workflows reloaded meanwhile are kept, and
+    /// their examples are applied at the next message.
+    pub(crate) fn replace_services_built_from(&self, current: &Arc<Services>, updated: Services) {
+        let mut slot = self.services.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if Arc::ptr_eq(&slot, current) {
+            *slot = Arc::new(updated);
+        }
+    }
+
+    /// Waits for any other rebuild of the services to finish; the rebuild is this caller's while
+    /// the guard is held.
+    pub(crate) async fn rebuilding_services(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.refreshing.lock().await
     }
 
     /// Replaces the services (after workflows are reloaded); forms in progress carry on with
@@ -229,12 +265,12 @@ impl Engine {
 
     /// Today in the UK, as days since 1970.
     pub(crate) fn today(&self) -> i64 {
-        rpa::calendar::uk_local_millis((self.clock)()).div_euclid(86_400_000)
+        uk::calendar::uk_local_millis((self.clock)()).div_euclid(86_400_000)
     }
 
     /// The UK clock time now, in milliseconds since 1970.
     pub(crate) fn local_now(&self) -> i64 {
-        rpa::calendar::uk_local_millis((self.clock)())
+        uk::calendar::uk_local_millis((self.clock)())
     }
 
     /// How to read values this turn.
@@ -355,6 +391,15 @@ impl Engine {
         Ok(stored)
     }
 
+    /// Tells a conversation's listeners, and the channels that deliver messages to people, of
+    /// messages added outside a turn and already written (as a member of staff's reply is).
+    pub(crate) fn announce(&self, conversation: &str, messages: &[StoredMessage]) {
+        for message in messages {
+            self.hub.publish(conversation, LiveEvent::Message(Box::new(message.clone())));
+            let _ = self.posts.send((conversation.to_string(), message.clone()));
+        }
+    }
+
     /// Adds messages that a turn returns to its caller (who delivers them), telling live listeners.
     async fn append_and_publish(
         &self,
@@ -433,7 +478,7 @@ impl Engine {
 
 /// An error with personal data masked, for logs.
 fn redacted(error: &impl std::fmt::Display) -> String {
-    rpa::redact::Redactor::default().redact(&error.to_string())
+    uk::redact::Redactor::default().redact(&error.to_string())
 }
 
 /// One turn at a time in each conversation (within this process; the store's version check

@@ -2,13 +2,7 @@
 //! vote (helpful or not; the last one counts) and what they did right after it that says it did
 //! not help (said it was wrong, asked for a person, asked again in other words).
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
-use storage::now_millis;
-use storage::sqlx::{self, Row};
-
-use super::store::{ConversationStore, StoreError};
 
 /// The outcome stored on a message of the bot's that answers a question.
 pub const ANSWER: &str = "answer";
@@ -39,12 +33,12 @@ impl Vote {
 
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// The value a stored name stands for.
     pub fn parse(text: &str) -> Option<Self> {
-        rpa::names::from_name(text)
+        storage::names::from_name(text)
     }
 
     /// What the resident is told once they have voted, on channels that answer in words.
@@ -74,12 +68,12 @@ pub enum FollowUp {
 impl FollowUp {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// The value a stored name stands for.
     pub fn parse(text: &str) -> Option<Self> {
-        rpa::names::from_name(text)
+        storage::names::from_name(text)
     }
 }
 
@@ -110,79 +104,6 @@ pub fn asked_again(before: &[String], now: &[String], same_answer: bool) -> bool
         return false;
     }
     same_answer || shared as f64 / all as f64 >= SAME_QUESTION_SHARE - f64::EPSILON
-}
-
-/// Notes what the person did after a conversation's latest answer before message `before_seq`,
-/// as part of writing their turn.
-pub(crate) async fn note_follow_up(
-    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
-    conversation_id: &str,
-    before_seq: i64,
-    follow_up: FollowUp,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE conversation_messages SET followed_by = $1 WHERE conversation_id = $2 AND seq = \
-         (SELECT MAX(seq) FROM conversation_messages WHERE conversation_id = $2 AND outcome = $3 AND seq < $4)",
-    )
-    .bind(follow_up.as_str())
-    .bind(conversation_id)
-    .bind(ANSWER)
-    .bind(before_seq)
-    .execute(&mut **transaction)
-    .await?;
-    Ok(())
-}
-
-impl ConversationStore {
-    /// Records a vote on an answer in a conversation, replacing any earlier one; `false` when the
-    /// conversation has no answer with that number.
-    pub async fn vote(&self, conversation_id: &str, seq: i64, vote: Vote) -> Result<bool, StoreError> {
-        let changed = sqlx::query(
-            "UPDATE conversation_messages SET vote = $1, voted_at = $2 WHERE conversation_id = $3 AND seq = $4 \
-             AND role = 'bot' AND outcome = $5",
-        )
-        .bind(vote.as_str())
-        .bind(now_millis())
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(ANSWER)
-        .execute(self.database().pool())
-        .await?
-        .rows_affected();
-        Ok(changed > 0)
-    }
-
-    /// The votes on a conversation's answers, by message number.
-    pub async fn votes(&self, conversation_id: &str) -> Result<BTreeMap<i64, Vote>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, vote FROM conversation_messages WHERE conversation_id = $1 AND outcome = $2 \
-             AND vote IS NOT NULL",
-        )
-        .bind(conversation_id)
-        .bind(ANSWER)
-        .fetch_all(self.database().pool())
-        .await?;
-        let mut votes = BTreeMap::new();
-        for row in &rows {
-            votes.insert(row.try_get("seq")?, rpa::names::column(row, "vote")?);
-        }
-        Ok(votes)
-    }
-
-    /// The latest message of a conversation from the bot (not the person), if it is an answer:
-    /// its number.
-    pub async fn answer_last_said(&self, conversation_id: &str) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query(
-            "SELECT seq, outcome FROM conversation_messages WHERE conversation_id = $1 AND role <> 'user' \
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .bind(conversation_id)
-        .fetch_optional(self.database().pool())
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let outcome: Option<String> = row.try_get("outcome")?;
-        Ok((outcome.as_deref() == Some(ANSWER)).then(|| row.try_get("seq")).transpose()?)
-    }
 }
 
 #[cfg(test)]

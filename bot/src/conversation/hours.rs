@@ -203,7 +203,7 @@ fn clock(minute: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rpa::calendar::days_from_civil;
+    use uk::calendar::days_from_civil;
 
     fn at(year: i64, month: u32, day: u32, hour: i64, minute: i64) -> i64 {
         days_from_civil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000

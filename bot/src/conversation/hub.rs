@@ -1,13 +1,14 @@
 //! Live events of each conversation for whoever is listening (a widget's event stream, a
-//! channel delivering messages), one channel per conversation that has listeners.
+//! channel delivering messages), one channel per conversation that has listeners, and what is
+//! shared with the other instances on the same database.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
-use super::message::LiveEvent;
-use super::peers::Shared;
+use super::message::{LiveEvent, QueueEvent};
 
 /// How many events a slow listener may fall behind before it misses some (it then catches up
 /// from the transcript).
@@ -15,6 +16,18 @@ const BACKLOG: usize = 64;
 
 /// How many conversations with channels there are between clear-outs of those nobody hears.
 const PRUNE_EVERY: usize = 1024;
+
+/// What one instance tells the others.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "shared", rename_all = "snake_case")]
+pub(crate) enum Shared {
+    /// A live event of a conversation.
+    Live { conversation: String, event: LiveEvent },
+    /// A message too long to send, to be read from the database.
+    MessageAt { conversation: String, seq: i64 },
+    /// A change to the queue of escalations.
+    Queue { event: QueueEvent },
+}
 
 /// Fans out live events by conversation.
 #[derive(Debug, Default)]

@@ -1,7 +1,51 @@
-//! An escalation's life: the statuses it can be in, what staff can do to it, and the one
-//! function that says where each action leads from each status.
+//! An escalation's life: why it is raised and how urgent it is, the statuses it can be in, what
+//! staff can do to it, and the one function that says where each action leads from each status.
 
 use serde::{Deserialize, Serialize};
+
+/// How urgent an escalation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// In turn.
+    Normal,
+    /// Before anything else.
+    High,
+}
+
+impl Priority {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        storage::names::name_of(&self)
+    }
+}
+
+/// Why a conversation is handed to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationReason {
+    /// The person asked for one.
+    Requested,
+    /// The bot could not answer questions in a row.
+    Unanswered,
+    /// The person sounded frustrated.
+    Frustration,
+    /// Someone may be in danger.
+    Safeguarding,
+    /// A service request could not be carried out.
+    WorkflowFailed,
+    /// A service request waits for a member of staff.
+    WorkflowWaiting,
+    /// The person's answers to a question could not be understood.
+    NotUnderstood,
+}
+
+impl EscalationReason {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        storage::names::name_of(&self)
+    }
+}
 
 /// Where an escalation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,7 +94,7 @@ impl EscalationStatus {
 
     /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// Whether it still needs someone (not resolved).

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::lifecycle::{EscalationReason, Priority};
 use crate::language::signals::Concern;
 
 /// Who a person is to the council, which decides what they may see and ask for.
@@ -19,7 +20,7 @@ pub enum Audience {
 impl Audience {
     /// The name stored and shown.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// What this audience may read in the knowledge base.
@@ -156,9 +157,9 @@ pub enum Reply {
         /// What happens next, and how long it may take.
         text: String,
         /// Why.
-        reason: super::store::EscalationReason,
+        reason: EscalationReason,
         /// How urgent.
-        priority: super::store::Priority,
+        priority: Priority,
     },
     /// Who to contact now, shown before anything else when someone may be in danger.
     Emergency {
@@ -245,7 +246,7 @@ pub enum Role {
 impl Role {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 }
 
@@ -284,4 +285,14 @@ pub enum LiveEvent {
         /// What is being done, in plain words for the resident (never a selector or a step kind).
         step: String,
     },
+}
+
+/// A change to the queue of escalations, for live views of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueueEvent {
+    /// The escalation.
+    pub escalation: String,
+    /// What happened: `raised`, `claimed`, `replied`, `texted`, `returned`, `resolved`, `run`,
+    /// `left` (the person ended the conversation).
+    pub change: String,
 }

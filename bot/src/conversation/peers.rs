@@ -8,8 +8,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::engine::{Engine, EngineError};
+use super::hub::Shared;
 use super::message::LiveEvent;
-use super::staff::QueueEvent;
 
 /// The PostgreSQL channel the instances share.
 const CHANNEL: &str = "councilbot_live";
@@ -17,18 +17,6 @@ const CHANNEL: &str = "councilbot_live";
 /// The largest notification PostgreSQL carries is 8,000 bytes; a message longer than this goes
 /// by its position, to be read from the database.
 const LARGEST_PAYLOAD: usize = 7_500;
-
-/// What one instance tells the others.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "shared", rename_all = "snake_case")]
-pub(crate) enum Shared {
-    /// A live event of a conversation.
-    Live { conversation: String, event: LiveEvent },
-    /// A message too long to send, to be read from the database.
-    MessageAt { conversation: String, seq: i64 },
-    /// A change to the queue of escalations.
-    Queue { event: QueueEvent },
-}
 
 /// A notification, with the instance it came from.
 #[derive(Debug, Serialize, Deserialize)]
@@ -50,7 +38,7 @@ impl Engine {
         };
         let origin = uuid::Uuid::new_v4().simple().to_string();
         let (sender, mut outbox) = mpsc::unbounded_channel::<Shared>();
-        self.hub.share_with(sender);
+        self.hub().share_with(sender);
 
         let sending_origin = origin.clone();
         let sending = tokio::spawn(async move {
@@ -90,15 +78,15 @@ impl Engine {
     /// Passes on what another instance shared to the listeners here.
     async fn hear(&self, shared: Shared) {
         match shared {
-            Shared::Live { conversation, event } => self.hub.publish_here(&conversation, event),
+            Shared::Live { conversation, event } => self.hub().publish_here(&conversation, event),
             Shared::MessageAt { conversation, seq } => {
-                if !self.hub.is_listened_to(&conversation) {
+                if !self.hub().is_listened_to(&conversation) {
                     return;
                 }
                 match self.store().messages_after(&conversation, seq - 1, 1).await {
                     Ok(messages) => {
                         for message in messages.into_iter().filter(|message| message.seq == seq) {
-                            self.hub.publish_here(&conversation, LiveEvent::Message(Box::new(message)));
+                            self.hub().publish_here(&conversation, LiveEvent::Message(Box::new(message)));
                         }
                     }
                     Err(error) => {
@@ -106,9 +94,7 @@ impl Engine {
                     }
                 }
             }
-            Shared::Queue { event } => {
-                let _ = self.queue.send(event);
-            }
+            Shared::Queue { event } => self.queue_changed_here(event),
         }
     }
 }

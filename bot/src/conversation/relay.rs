@@ -12,9 +12,9 @@ use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::engine::{Engine, EngineError};
-use super::lifecycle::EscalationStatus;
+use super::lifecycle::{EscalationReason, EscalationStatus, Priority};
 use super::message::{LiveEvent, Reply};
-use super::store::{EscalationReason, NewEscalation, NewMessage, Priority};
+use super::records::{Escalation, NewEscalation, NewMessage};
 
 /// How often runs worked elsewhere are looked for, when no event says so sooner.
 const SWEEP_EVERY: Duration = Duration::from_secs(2);
@@ -25,13 +25,13 @@ const LOOK_BACK: Duration = Duration::from_secs(24 * 3600);
 impl Engine {
     /// Delivers every run's messages for residents to their conversations; returns how many.
     pub async fn deliver_run_updates(&self) -> Result<usize, EngineError> {
-        let Some(runner) = &self.runner else { return Ok(0) };
+        let Some(runner) = self.runner() else { return Ok(0) };
         let journal = runner.journal();
         let mut delivered = 0;
         for notification in journal.undelivered("resident", 200).await? {
             let conversation_id = notification.recipient.address.clone();
             let Some(run) = journal.run(&notification.run_id).await? else { continue };
-            if self.store.get(&conversation_id).await?.is_some() {
+            if self.store().get(&conversation_id).await?.is_some() {
                 let reply = Reply::WorkflowStatus {
                     text: notification.message.clone(),
                     workflow: run.workflow.clone(),
@@ -53,16 +53,16 @@ impl Engine {
     /// Raises an escalation for every run started in conversation that failed or waits for a
     /// person and has none open yet; returns how many were raised.
     pub async fn escalate_stuck_runs(&self) -> Result<usize, EngineError> {
-        let Some(runner) = &self.runner else { return Ok(0) };
+        let Some(runner) = self.runner() else { return Ok(0) };
         let mut raised = 0;
-        let since = (self.clock)() - LOOK_BACK.as_millis() as i64;
+        let since = self.now() - LOOK_BACK.as_millis() as i64;
         for run in runner.journal().runs_needing_people(since, 500).await? {
-            if self.store.get(&run.started_by.address).await?.is_none() {
+            if self.store().get(&run.started_by.address).await?.is_none() {
                 continue;
             }
-            let earlier = self.store.escalations_for_run(&run.id).await?;
+            let earlier = self.store().escalations_for_run(&run.id).await?;
             // One escalation for each time the run stopped: a run retried and stuck again gets another.
-            let handled = |escalation: &super::store::Escalation| {
+            let handled = |escalation: &Escalation| {
                 escalation.created_at >= run.updated_at
                     || matches!(escalation.status, EscalationStatus::Waiting | EscalationStatus::Claimed)
             };
@@ -81,12 +81,12 @@ impl Engine {
                 run_id: Some(run.id.clone()),
                 inputs: run.inputs.clone(),
             };
-            let opened = self.store.raise_escalation(&run.started_by.address, &escalation).await?;
-            self.metrics.escalated(opened.reason.as_str());
+            let opened = self.store().raise_escalation(&run.started_by.address, &escalation).await?;
+            self.metrics().escalated(opened.reason.as_str());
             self.queue_changed(&opened.id, "raised");
             raised += 1;
             if reason == EscalationReason::WorkflowFailed {
-                let wait = self.settings.hours.wait_message(self.local_now());
+                let wait = self.settings().hours.wait_message(self.local_now());
                 let reply = Reply::Handoff {
                     text: format!(
                         "A member of our team has been asked to look at your request {}. {wait}",
@@ -105,11 +105,11 @@ impl Engine {
 
     /// Shows a step starting, in the resident's words, in the conversation that started the run.
     async fn show_progress(&self, run_id: &str, progress: &str) -> Result<(), EngineError> {
-        let Some(runner) = &self.runner else { return Ok(()) };
+        let Some(runner) = self.runner() else { return Ok(()) };
         let Some(run) = runner.journal().run(run_id).await? else { return Ok(()) };
-        if self.hub.is_listened_to(&run.started_by.address) {
+        if self.hub().is_listened_to(&run.started_by.address) {
             let event = LiveEvent::Progress { reference: run.reference, step: progress.to_string() };
-            self.hub.publish(&run.started_by.address, event);
+            self.hub().publish(&run.started_by.address, event);
         }
         Ok(())
     }
@@ -117,7 +117,7 @@ impl Engine {
     /// Keeps conversations up to date with their runs until the engine is dropped: at once for
     /// runs worked here, within a couple of seconds for runs worked by another instance.
     pub fn spawn_run_relay(self: &Arc<Engine>) -> Option<tokio::task::JoinHandle<()>> {
-        let runner = self.runner.clone()?;
+        let runner = self.runner().cloned()?;
         let engine = Arc::downgrade(self);
         let mut events = runner.subscribe();
         Some(tokio::spawn(async move {

@@ -1,18 +1,19 @@
 //! What staff do with an escalated conversation: claim it (the bot then stays quiet), reply in
 //! the person's own channel, hand it back to the bot, resolve it, and act on its workflow run.
-//! Every action is recorded on the escalation and in the audit log. A conversation the person
+//! Every action is recorded on the escalation and in the audit log, in the transaction that
+//! makes it: an action whose audit entry cannot be written is not taken. A conversation the person
 //! ended stays ended: its case can still be taken and resolved, but nobody is told in the chat,
 //! and a reply there is refused, since nobody would see it.
 
 use rpa::journal::Decision;
 use rpa::runner::RunnerError;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::engine::{Engine, EngineError};
 use super::lifecycle::{EscalationAction, EscalationStatus, NotNow};
 use super::message::{Reply, Role, StoredMessage};
-use super::store::{ConversationStatus, Escalation, EscalationChange, NewMessage, StoreError};
+use super::records::{ConversationStatus, Escalation, EscalationChange, NewMessage};
+use super::store::StoreError;
 
 /// The longest reply staff can send, in characters.
 pub const MAX_STAFF_REPLY_CHARS: usize = 2000;
@@ -61,21 +62,11 @@ impl From<EngineError> for StaffActionError {
     }
 }
 
-/// A change to the queue of escalations, for live views of it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct QueueEvent {
-    /// The escalation.
-    pub escalation: String,
-    /// What happened: `raised`, `claimed`, `replied`, `texted`, `returned`, `resolved`, `run`,
-    /// `left` (the person ended the conversation).
-    pub change: String,
-}
-
 type Outcome<T> = Result<T, StaffActionError>;
 
 impl Engine {
     async fn escalation_or_missing(&self, id: &str) -> Outcome<Escalation> {
-        self.store.escalation(id).await?.ok_or_else(|| StaffActionError::NoSuchEscalation(id.to_string()))
+        self.store().escalation(id).await?.ok_or_else(|| StaffActionError::NoSuchEscalation(id.to_string()))
     }
 
     /// Why an action could not move an escalation on, read afresh: it is gone, or its
@@ -94,15 +85,8 @@ impl Engine {
     /// Whether the person ended the escalation's conversation (read afresh: another instance may
     /// have ended it).
     pub async fn resident_left(&self, escalation: &Escalation) -> Outcome<bool> {
-        let conversation = self.store.get_fresh(&escalation.conversation_id).await?;
+        let conversation = self.store().get_fresh(&escalation.conversation_id).await?;
         Ok(conversation.is_some_and(|conversation| conversation.status == ConversationStatus::Ended))
-    }
-
-    /// Tells live views of the queue that an escalation changed.
-    pub(crate) fn queue_changed(&self, escalation: &str, change: &str) {
-        let event = QueueEvent { escalation: escalation.to_string(), change: change.to_string() };
-        self.hub.share(|| super::peers::Shared::Queue { event: event.clone() });
-        let _ = self.queue.send(event);
     }
 
     /// Takes an escalation: the bot stays quiet in the conversation and the person is told a
@@ -125,22 +109,25 @@ impl Engine {
             assignee: Some(&staff.username),
             outcome: None,
             conversation_status: (!left).then_some(ConversationStatus::Human),
-            actor: &staff.username,
             detail: "",
         };
-        let Some(claimed) = self.store.move_escalation(id, change).await? else {
+        let mut action = self.store().staff_action(id, &staff.username).await?;
+        let Some(claimed) = action.move_escalation(change).await? else {
+            drop(action);
             return Err(self.refusal(id, EscalationAction::Claim).await);
         };
+        let mut told = Vec::new();
         if !left {
-            let council = &self.settings.council.name;
+            let council = &self.settings().council.name;
             let joined = Reply::Staff {
                 text: format!("{} from {council} has joined the conversation.", staff.name),
                 name: staff.name.clone(),
                 joined: true,
             };
-            self.post(&claimed.conversation_id, vec![NewMessage::bot(joined)]).await?;
+            told = action.append(&claimed.conversation_id, vec![NewMessage::bot(joined)]).await?;
         }
-        self.store.audit(&staff.username, "claim", id, "").await?;
+        action.commit("claim", "").await?;
+        self.announce(&claimed.conversation_id, &told);
         self.queue_changed(id, "claimed");
         Ok(claimed)
     }
@@ -171,12 +158,14 @@ impl Engine {
             role: Role::Agent,
             ..NewMessage::bot(Reply::Agent { text: text.to_string(), name: staff.name.clone() })
         };
-        let stored = self.post(&escalation.conversation_id, vec![message]).await?;
+        let mut action = self.store().staff_action(id, &staff.username).await?;
+        let stored = action.append(&escalation.conversation_id, vec![message]).await?;
         let Some(stored) = stored.into_iter().next() else {
             return Err(StaffActionError::WrongState("the conversation no longer exists".into()));
         };
-        self.store.escalation_event(id, "replied", &staff.username, "").await?;
-        self.store.audit(&staff.username, "reply", id, &format!("{length} characters")).await?;
+        action.record_event("replied", "").await?;
+        action.commit("reply", &format!("{length} characters")).await?;
+        self.announce(&escalation.conversation_id, std::slice::from_ref(&stored));
         self.queue_changed(id, "replied");
         Ok(stored)
     }
@@ -196,8 +185,9 @@ impl Engine {
     /// was, never what it said or where it went.
     pub async fn texted(&self, id: &str, staff: &StaffMember, characters: usize) -> Outcome<()> {
         let detail = format!("{characters} characters");
-        self.store.escalation_event(id, "texted", &staff.username, &detail).await?;
-        self.store.audit(&staff.username, "text", id, &detail).await?;
+        let mut action = self.store().staff_action(id, &staff.username).await?;
+        action.record_event("texted", &detail).await?;
+        action.commit("text", &detail).await?;
         self.queue_changed(id, "texted");
         Ok(())
     }
@@ -218,10 +208,11 @@ impl Engine {
             assignee: None,
             outcome: None,
             conversation_status: Some(ConversationStatus::Active),
-            actor: &staff.username,
             detail: "",
         };
-        let Some(returned) = self.store.move_escalation(id, change).await? else {
+        let mut action = self.store().staff_action(id, &staff.username).await?;
+        let Some(returned) = action.move_escalation(change).await? else {
+            drop(action);
             return Err(self.refusal(id, EscalationAction::HandBack).await);
         };
         let left = Reply::Staff {
@@ -232,8 +223,9 @@ impl Engine {
             name: staff.name.clone(),
             joined: false,
         };
-        self.post(&returned.conversation_id, vec![NewMessage::bot(left)]).await?;
-        self.store.audit(&staff.username, "hand_back", id, "").await?;
+        let told = action.append(&returned.conversation_id, vec![NewMessage::bot(left)]).await?;
+        action.commit("hand_back", "").await?;
+        self.announce(&returned.conversation_id, &told);
         self.queue_changed(id, "returned");
         Ok(returned)
     }
@@ -251,12 +243,14 @@ impl Engine {
             assignee: Some(&staff.username),
             outcome: Some(outcome),
             conversation_status: Some(ConversationStatus::Active),
-            actor: &staff.username,
             detail: outcome,
         };
-        let Some(resolved) = self.store.move_escalation(id, change).await? else {
+        let mut action = self.store().staff_action(id, &staff.username).await?;
+        let Some(resolved) = action.move_escalation(change).await? else {
+            drop(action);
             return Err(self.refusal(id, EscalationAction::Resolve).await);
         };
+        let mut told = Vec::new();
         if !left {
             let closed = Reply::Staff {
                 text: format!(
@@ -266,9 +260,10 @@ impl Engine {
                 name: staff.name.clone(),
                 joined: false,
             };
-            self.post(&resolved.conversation_id, vec![NewMessage::bot(closed)]).await?;
+            told = action.append(&resolved.conversation_id, vec![NewMessage::bot(closed)]).await?;
         }
-        self.store.audit(&staff.username, "resolve", id, outcome).await?;
+        action.commit("resolve", outcome).await?;
+        self.announce(&resolved.conversation_id, &told);
         self.queue_changed(id, "resolved");
         Ok(resolved)
     }
@@ -280,8 +275,10 @@ impl Engine {
             .run_id
             .clone()
             .ok_or_else(|| StaffActionError::WrongState("this conversation has no workflow run".into()))?;
-        let runner =
-            self.runner.clone().ok_or_else(|| StaffActionError::WrongState("workflows are not running here".into()))?;
+        let runner = self
+            .runner()
+            .cloned()
+            .ok_or_else(|| StaffActionError::WrongState("workflows are not running here".into()))?;
         Ok((escalation, runner, run_id))
     }
 
@@ -333,19 +330,20 @@ impl Engine {
         reference: &str,
         resolves: Option<&str>,
     ) -> Outcome<()> {
-        self.store.escalation_event(id, action, &staff.username, reference).await?;
-        self.store.audit(&staff.username, action, id, reference).await?;
+        let mut recorded = self.store().staff_action(id, &staff.username).await?;
+        recorded.record_event(action, reference).await?;
         if let Some(outcome) = resolves {
             let change = EscalationChange {
                 action: EscalationAction::Resolve,
                 assignee: Some(&staff.username),
                 outcome: Some(outcome),
                 conversation_status: None,
-                actor: &staff.username,
                 detail: outcome,
             };
-            self.store.move_escalation(id, change).await?;
+            // Already resolved, it stays as it was.
+            recorded.move_escalation(change).await?;
         }
+        recorded.commit(action, reference).await?;
         self.queue_changed(id, "run");
         Ok(())
     }

@@ -14,11 +14,10 @@ use super::clarifying::{self, Pick, SOMETHING_ELSE};
 use super::engine::{Engine, EngineError};
 use super::feedback::{self, FollowUp, LastAnswer};
 use super::form::{Form, FormOutcome, what_it_does};
+use super::lifecycle::{EscalationReason, Priority};
 use super::message::{Audience, ChoiceOption, EmergencyContact, Reply};
+use super::records::{Conversation, ConversationStatus, NewEscalation, NewMessage, TurnRecord};
 use super::state::{Clarification, DialogueState, FormState, Offer, PageChoice};
-use super::store::{
-    Conversation, ConversationStatus, EscalationReason, NewEscalation, NewMessage, Priority, TurnRecord,
-};
 use crate::language::intents::IntentScore;
 use crate::language::signals::{self, Command, Concern, SmallTalk};
 use crate::language::values::{self, Reading, yes_or_no};
@@ -178,7 +177,7 @@ impl<'e> Turn<'e> {
     }
 
     fn council_phone(&self) -> String {
-        self.engine.settings.council.phone.clone()
+        self.engine.settings().council.phone.clone()
     }
 
     /// Counts the same message sent again and again (a sign of frustration).
@@ -203,7 +202,7 @@ impl<'e> Turn<'e> {
     fn asks_again(&self) -> bool {
         let Some(before) = self.previous_answer.as_ref().filter(|_| self.asked_question) else { return false };
         let same_answer = self.state.last_answer.as_ref().is_some_and(|now| now.answer == before.answer);
-        let knowledge = &self.engine.knowledge;
+        let knowledge = self.engine.knowledge();
         feedback::asked_again(&knowledge.analyze(&before.question), &knowledge.analyze(&self.text), same_answer)
     }
 
@@ -218,7 +217,7 @@ impl<'e> Turn<'e> {
             self.say(Reply::text(format!(
                 "I'm sorry that didn't answer your question. A member of our team will be with you soon and can \
                  help. {}",
-                self.engine.settings.hours.wait_message(self.engine.local_now())
+                self.engine.settings().hours.wait_message(self.engine.local_now())
             )));
             return;
         }
@@ -263,7 +262,7 @@ impl<'e> Turn<'e> {
 
     /// Shows the emergency contacts first, then brings in a person at once.
     fn emergency(&mut self, concern: Concern) {
-        let council = &self.engine.settings.council;
+        let council = &self.engine.settings().council;
         let text = match concern {
             Concern::SelfHarm => {
                 "I'm really sorry you're feeling like this. You don't have to deal with it on your own. \
@@ -287,7 +286,7 @@ impl<'e> Turn<'e> {
                              Emergency Service free on 0800 111 999."
                 .to_string(),
         };
-        let contacts = self.engine.settings.emergency.for_concern(concern).to_vec();
+        let contacts = self.engine.settings().emergency.for_concern(concern).to_vec();
         self.say(Reply::Emergency { text, concern, contacts });
         self.escalate(EscalationReason::Safeguarding, Priority::High, concern.as_str());
     }
@@ -295,7 +294,7 @@ impl<'e> Turn<'e> {
     /// Hands the conversation to a person and says what happens next.
     fn escalate(&mut self, reason: EscalationReason, priority: Priority, detail: &str) {
         self.outcome = TurnOutcome::Escalated;
-        let wait = self.engine.settings.hours.wait_message(self.engine.local_now());
+        let wait = self.engine.settings().hours.wait_message(self.engine.local_now());
         let already = matches!(self.status, ConversationStatus::Escalated | ConversationStatus::Human);
         let text = if already && priority == Priority::Normal {
             format!("You're already in the queue for a member of our team. {wait}")
@@ -303,7 +302,7 @@ impl<'e> Turn<'e> {
             let urgent = if priority == Priority::High {
                 format!(
                     " If you need help urgently, please call {} now.",
-                    self.engine.settings.council.out_of_hours_phone
+                    self.engine.settings().council.out_of_hours_phone
                 )
             } else {
                 format!(" You can also call us on {}.", self.council_phone())
@@ -360,7 +359,7 @@ impl<'e> Turn<'e> {
 
     fn small_talk(&mut self, talk: SmallTalk) {
         self.outcome = TurnOutcome::SmallTalk;
-        let council = self.engine.settings.council.name.clone();
+        let council = self.engine.settings().council.name.clone();
         let reply = match talk {
             SmallTalk::Greeting => format!(
                 "Hello! I'm the {council} online assistant, an automated service. I can answer questions about \
@@ -422,7 +421,7 @@ impl<'e> Turn<'e> {
         Form {
             workflow,
             reading: self.engine.reading(),
-            failed_answers_limit: self.engine.settings.failed_answers_before_person,
+            failed_answers_limit: self.engine.settings().failed_answers_before_person,
         }
     }
 
@@ -445,12 +444,12 @@ impl<'e> Turn<'e> {
         };
         let urgent = !urgent_told
             && !text.is_empty()
-            && services.is_urgent(workflow, text, self.engine.settings.intent_threshold);
+            && services.is_urgent(workflow, text, self.engine.settings().intent_threshold);
         if urgent {
             self.tell_urgent(&file.workflow);
             let what = what_it_does(&file.workflow);
             let mut choices = vec![ChoiceOption { label: "Talk to a person".into(), value: "talk to a person".into() }];
-            let text_of_choice = if self.engine.runner.is_some() {
+            let text_of_choice = if self.engine.runner().is_some() {
                 choices.insert(0, ChoiceOption { label: REPORT_IT_HERE.into(), value: OFFER_YES.into() });
                 format!("If it is not an emergency, I can {what} for you here, or bring in a member of our team.")
             } else {
@@ -460,7 +459,7 @@ impl<'e> Turn<'e> {
             self.say(Reply::Choices { text: text_of_choice, choices });
             return;
         }
-        if self.engine.runner.is_none() {
+        if self.engine.runner().is_none() {
             self.say(Reply::text(format!(
                 "I'm sorry, I can't take requests online at the moment. Please call us on {}, or ask me to put you \
                  in touch with a member of our team.",
@@ -527,7 +526,7 @@ impl<'e> Turn<'e> {
         }
         // Something said part-way through that makes it an emergency is told about at once; the
         // answer still counts.
-        if !form.urgent_told && services.is_urgent(&form.workflow, text, self.engine.settings.intent_threshold) {
+        if !form.urgent_told && services.is_urgent(&form.workflow, text, self.engine.settings().intent_threshold) {
             form.urgent_told = true;
             self.tell_urgent(&file.workflow);
             self.say(Reply::text("You can carry on here to report it as well, or ask to talk to a person."));
@@ -566,7 +565,7 @@ impl<'e> Turn<'e> {
     /// The service a message asks for, if one is recognised that this person may use. A message
     /// most like a staff-only service is not taken for a resident's request.
     fn recognise(&self, text: &str, services: &super::services::Services) -> Option<IntentScore> {
-        let threshold = self.engine.settings.intent_threshold;
+        let threshold = self.engine.settings().intent_threshold;
         let best = services.classifier().recognise(text, true, threshold)?;
         if self.audience == Audience::Staff {
             return Some(best);
@@ -604,7 +603,7 @@ impl<'e> Turn<'e> {
         let services = self.engine.services();
         let recognised = self.recognise(text, &services);
         let question = signals::is_question(text);
-        if let Some(model) = &self.engine.model {
+        if let Some(model) = self.engine.model() {
             // The council's own answer comes before anything the model decides or writes.
             if question && self.curated_answer(text).await? {
                 self.offer_service_of_answer(text);
@@ -620,7 +619,7 @@ impl<'e> Turn<'e> {
                 }
                 Ok(Route::Answer) => {}
                 Err(failure) => {
-                    self.engine.metrics.model_fell_back();
+                    self.engine.metrics().model_fell_back();
                     tracing::warn!(error = %failure, "the language model could not sort the message; using the classifier");
                     if let Some(best) = recognised.as_ref().filter(|_| !question) {
                         self.begin_form(&best.workflow.clone(), text, BTreeMap::new());
@@ -635,7 +634,7 @@ impl<'e> Turn<'e> {
             recognised.as_ref().is_some_and(|best| self.names_a_case(&best.workflow, text, &services));
         // An emergency described rather than asked for ("water is pouring through the ceiling")
         // is a request all the same: it gets whom to phone first.
-        let threshold = self.engine.settings.intent_threshold;
+        let threshold = self.engine.settings().intent_threshold;
         if !question
             && recognised.is_none()
             && let Some(urgent) = services.urgent_service(text, threshold).map(str::to_string)
@@ -675,7 +674,7 @@ impl<'e> Turn<'e> {
 
     /// Acts on the reply to a question asked back; returns whether the message was a choice.
     async fn answer_choice(&mut self, asked: &Clarification, text: &str) -> Result<bool, EngineError> {
-        let knowledge = self.engine.knowledge.clone();
+        let knowledge = self.engine.knowledge().clone();
         match asked.pick(text, |words| knowledge.analyze(words)) {
             None => Ok(false),
             Some(Pick::SomethingElse) => {
@@ -751,7 +750,7 @@ impl<'e> Turn<'e> {
     fn offer_service(&mut self, workflow: &str) {
         let services = self.engine.services();
         let Some(file) = services.service(workflow, self.audience) else { return };
-        if self.engine.runner.is_none() {
+        if self.engine.runner().is_none() {
             return;
         }
         let what = what_it_does(&file.workflow);
@@ -813,11 +812,11 @@ impl<'e> Turn<'e> {
             self.say(Reply::text(format!(
                 "I'm sorry, I couldn't find an answer to that. A member of our team will be with you soon and can \
                  help. {}",
-                self.engine.settings.hours.wait_message(self.engine.local_now())
+                self.engine.settings().hours.wait_message(self.engine.local_now())
             )));
             return Ok(false);
         }
-        if self.state.unanswered >= self.engine.settings.unanswered_before_person {
+        if self.state.unanswered >= self.engine.settings().unanswered_before_person {
             self.say(Reply::text("I'm sorry, I couldn't find an answer to that either."));
             self.escalate(EscalationReason::Unanswered, Priority::Normal, "");
             self.outcome = TurnOutcome::Unanswered;
@@ -848,9 +847,9 @@ fn prefixed(prefix: &str, reply: Reply) -> Reply {
 }
 
 /// A message with payment card numbers taken out, however they are spaced or hidden (see
-/// [`rpa::card_numbers`]): they are never stored.
+/// [`uk::card_numbers`]): they are never stored.
 pub fn without_card_numbers(text: &str) -> String {
-    rpa::card_numbers::mask_card_numbers(text, "[card number removed]")
+    uk::card_numbers::mask_card_numbers(text, "[card number removed]")
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use rpa::calendar::{civil_from_days, days_from_civil};
+use uk::calendar::{civil_from_days, days_from_civil};
 
 /// Which side of today a date must fall on, which also decides what a bare weekday means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

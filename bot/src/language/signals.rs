@@ -46,7 +46,7 @@ impl Concern {
 
     /// The concern's name in configuration and records.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 }
 

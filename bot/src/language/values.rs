@@ -5,8 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use rpa::browser::typing::key_character_in;
-use rpa::inputs::normalise_postcode;
 use rpa::workflow::{DateWhen, Input, InputType};
+use uk::postcode::normalise_postcode;
 
 use super::dates::{self, DateDirection, DateProblem};
 use super::{normalise, spelt_like, words};
@@ -430,7 +430,7 @@ pub fn or_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rpa::calendar::days_from_civil;
+    use uk::calendar::days_from_civil;
 
     fn input(kind: &str, extra: &str) -> Input {
         let yaml = format!("name: answer\ntype: {kind}\nprompt: What?\n{extra}");

@@ -5,6 +5,7 @@
 mod grounded;
 mod routing;
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use async_openai::Client;
@@ -26,7 +27,7 @@ pub enum Provider {
 }
 
 /// How to reach the language model.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelSettings {
     /// The API dialect.
@@ -40,24 +41,13 @@ pub struct ModelSettings {
     pub api_version: String,
     /// The API key; only ever from the environment (`OPENAI_API_KEY`) or a secrets file.
     #[serde(skip)]
-    pub api_key: String,
+    pub api_key: Option<SecretString>,
     /// How long to wait for the model to start answering, and between parts of its answer.
     pub timeout_seconds: u64,
     /// The longest answer, in tokens.
     pub max_tokens: u32,
     /// How varied answers are (0 for the most predictable).
     pub temperature: f32,
-}
-
-impl std::fmt::Debug for ModelSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelSettings")
-            .field("provider", &self.provider)
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("api_key", &if self.api_key.is_empty() { "(none)" } else { "(set)" })
-            .finish()
-    }
 }
 
 impl Default for ModelSettings {
@@ -67,7 +57,7 @@ impl Default for ModelSettings {
             base_url: String::new(),
             model: "gpt-4o-mini".into(),
             api_version: "2024-10-21".into(),
-            api_key: String::new(),
+            api_key: None,
             timeout_seconds: 15,
             max_tokens: 400,
             temperature: 0.1,
@@ -116,19 +106,19 @@ impl LanguageModel {
             Provider::Openai => Box::new(
                 OpenAIConfig::new()
                     .with_api_base(settings.base_url.trim_end_matches('/'))
-                    .with_api_key(settings.api_key.clone()),
+                    .with_api_key(settings.api_key.as_ref().map(|key| key.expose_secret()).unwrap_or_default()),
             ),
             Provider::Azure => Box::new(
                 AzureConfig::new()
                     .with_api_base(settings.base_url.trim_end_matches('/'))
                     .with_deployment_id(settings.model.clone())
                     .with_api_version(settings.api_version.clone())
-                    .with_api_key(settings.api_key.clone()),
+                    .with_api_key(settings.api_key.as_ref().map(|key| key.expose_secret()).unwrap_or_default()),
             ),
         };
         let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
         // Building fails only without a TLS backend, which `client_builder` puts in place.
-        let http = rpa::http::client_builder()
+        let http = http_client::client_builder()
             .connect_timeout(timeout)
             .read_timeout(timeout)
             .build()

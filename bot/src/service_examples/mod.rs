@@ -51,7 +51,7 @@ pub enum ExampleChange {
 impl ExampleChange {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// The action recorded in the audit log.

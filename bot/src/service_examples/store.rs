@@ -131,7 +131,7 @@ impl ServiceExampleStore {
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
             let service: String = row.try_get("service")?;
-            let change: ExampleChange = rpa::names::column(row, "change")?;
+            let change: ExampleChange = storage::names::column(row, "change")?;
             events.push(ExampleEvent {
                 service,
                 example: row.try_get("example")?,

@@ -92,7 +92,7 @@ impl Council {
             settings: EngineSettings::default(),
             clock: Arc::new(|| {
                 // Tuesday 1 December 2026, 10:00 UTC.
-                rpa::calendar::days_from_civil(2026, 12, 1) * 86_400_000 + 10 * 3_600_000
+                uk::calendar::days_from_civil(2026, 12, 1) * 86_400_000 + 10 * 3_600_000
             }),
         })
     }
@@ -191,7 +191,7 @@ impl FakeModel {
     pub fn settings(&self) -> ModelSettings {
         ModelSettings {
             base_url: format!("{}/v1", self.url),
-            api_key: "sk-test-key".into(),
+            api_key: Some("sk-test-key".into()),
             model: "test-model".into(),
             timeout_seconds: 2,
             ..ModelSettings::default()

@@ -114,11 +114,6 @@ pub struct FeedbackRequest {
     pub helpful: bool,
 }
 
-/// A conversation's whole transcript as the API shows it (empty when it cannot be read).
-pub async fn transcript_views(engine: &bot::conversation::Engine, conversation: &str) -> Vec<ReplyView> {
-    engine.transcript(conversation, 0).await.unwrap_or_default().into_iter().map(ReplyView::from).collect()
-}
-
 /// `POST /api/v1/conversations`.
 pub async fn create(State(state): State<ApiState>, client: ClientAddress) -> Result<impl IntoResponse, ApiError> {
     state.new_conversations.check(&client.to_string()).map_err(ApiError::TooManyRequests)?;

@@ -5,8 +5,11 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bot::conversation::EngineError;
+use bot::conversation::store::StoreError;
+use bot::conversation::{EngineError, StaffActionError};
 use serde_json::json;
+
+use crate::console::refusals::Refusal;
 
 /// An error answered to an API client.
 #[derive(Debug)]
@@ -27,6 +30,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// A service councilbot depends on is down; try again after this many seconds.
     Unavailable(u64),
+    /// A staff action on an escalation was refused, as the console would say it.
+    Refused(Refusal),
     /// Something went wrong inside councilbot.
     Internal,
 }
@@ -43,6 +48,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Refused(refusal) => refusal.status,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -57,6 +63,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Refused(refusal) => refusal.code,
             ApiError::Internal => "internal",
         }
     }
@@ -75,6 +82,7 @@ impl ApiError {
             ApiError::Unavailable(seconds) => {
                 format!("the service is unavailable for a moment; try again in {seconds} seconds")
             }
+            ApiError::Refused(refusal) => refusal.message.clone(),
             ApiError::Internal => "something went wrong on our side; please try again".into(),
         }
     }
@@ -137,5 +145,22 @@ impl From<EngineError> for ApiError {
                 ApiError::Internal
             }
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        tracing::error!(error = %error, "the database failed");
+        ApiError::Unavailable(5)
+    }
+}
+
+impl From<StaffActionError> for ApiError {
+    fn from(error: StaffActionError) -> ApiError {
+        let refusal = Refusal::from(&error);
+        if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
+            return ApiError::Unavailable(5);
+        }
+        ApiError::Refused(refusal)
     }
 }

@@ -10,12 +10,10 @@ use bot::conversation::{EscalationStatus, StaffMember};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::conversations::{ReplyView, transcript_views};
+use super::conversations::ReplyView;
 use super::error::ApiError;
 use crate::AppState;
-use crate::console::accounts::{Principal, Role};
-use crate::console::auth::{CSRF_HEADER, Signed, constant_time_eq, require};
-use crate::console::refusals::Refusal;
+use crate::console::auth::{CSRF_HEADER, Supervisor, constant_time_eq};
 
 /// The routes.
 pub fn router() -> Router<AppState> {
@@ -31,46 +29,40 @@ pub struct ListQuery {
     status: Option<String>,
 }
 
-fn supervisor(state: &AppState, who: &Principal) -> Result<(), crate::console::auth::Refused> {
-    require(state, true, who, Role::Supervisor)
-}
-
 /// `GET /api/v1/escalations`: open ones (or those of a status), most urgent first.
-async fn list(State(state): State<AppState>, Signed(who): Signed, Query(query): Query<ListQuery>) -> Response {
-    if let Err(refused) = supervisor(&state, &who) {
-        return refused.into();
-    }
+async fn list(
+    State(state): State<AppState>,
+    Supervisor(_): Supervisor,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
-    let found = match query.status.as_deref() {
-        None | Some("open") => store.open_escalations(500).await,
-        Some(name) => match rpa::names::from_name::<EscalationStatus>(name) {
-            Some(status) => store.escalations(Some(status), 500).await,
+    let escalations = match query.status.as_deref() {
+        None | Some("open") => store.open_escalations(500).await?,
+        Some(name) => match storage::names::from_name::<EscalationStatus>(name) {
+            Some(status) => store.escalations(Some(status), 500).await?,
             None => {
-                return ApiError::BadRequest(format!(
+                return Err(ApiError::BadRequest(format!(
                     "`{name}` is not a status: use open, waiting, claimed, returned or resolved"
-                ))
-                .into_response();
+                )));
             }
         },
     };
-    match found {
-        Ok(escalations) => Json(json!({"escalations": escalations})).into_response(),
-        Err(_) => ApiError::Unavailable(5).into_response(),
-    }
+    Ok(Json(json!({"escalations": escalations})))
 }
 
 /// `GET /api/v1/escalations/{id}`: the escalation, its events and the transcript.
-async fn show(State(state): State<AppState>, Signed(who): Signed, Path(id): Path<String>) -> Response {
-    if let Err(refused) = supervisor(&state, &who) {
-        return refused.into();
-    }
+async fn show(
+    State(state): State<AppState>,
+    Supervisor(_): Supervisor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let store = state.engine.store();
-    let Ok(Some(escalation)) = store.escalation(&id).await else {
-        return ApiError::NotFound(format!("no escalation has the id `{id}`")).into_response();
-    };
-    let events = store.escalation_events(&id).await.unwrap_or_default();
-    let transcript = transcript_views(&state.engine, &escalation.conversation_id).await;
-    Json(json!({"escalation": escalation, "events": events, "transcript": transcript})).into_response()
+    let escalation =
+        store.escalation(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no escalation has the id `{id}`")))?;
+    let events = store.escalation_events(&id).await?;
+    let transcript: Vec<ReplyView> =
+        state.engine.transcript(&escalation.conversation_id, 0).await?.into_iter().map(ReplyView::from).collect();
+    Ok(Json(json!({"escalation": escalation, "events": events, "transcript": transcript})))
 }
 
 /// `POST /api/v1/escalations/{id}/{action}` with `claim`, `reply` (`{"text"}`), `hand-back` or
@@ -78,22 +70,19 @@ async fn show(State(state): State<AppState>, Signed(who): Signed, Path(id): Path
 /// and the code `resident_left`.
 async fn act(
     State(state): State<AppState>,
-    Signed(who): Signed,
+    Supervisor(who): Supervisor,
     Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
     body: Option<Json<Value>>,
-) -> Response {
-    if let Err(refused) = supervisor(&state, &who) {
-        return refused.into();
-    }
+) -> Result<Response, ApiError> {
     if let Some(expected) = &who.csrf {
         let sent = headers.get(CSRF_HEADER).and_then(|value| value.to_str().ok()).unwrap_or_default();
         if !constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
-            return (
+            return Ok((
                 StatusCode::FORBIDDEN,
                 Json(json!({"error": {"code": "csrf", "message": "send the session's CSRF token in X-CSRF-Token"}})),
             )
-                .into_response();
+                .into_response());
         }
     }
     let body = body.map(|Json(body)| body).unwrap_or(Value::Null);
@@ -110,17 +99,7 @@ async fn act(
         "resolve" => {
             engine.resolve(&id, &member, &text("outcome")).await.map(|escalation| json!({"escalation": escalation}))
         }
-        other => return ApiError::NotFound(format!("there is no action `{other}`")).into_response(),
+        other => return Err(ApiError::NotFound(format!("there is no action `{other}`"))),
     };
-    match done {
-        Ok(body) => Json(body).into_response(),
-        Err(error) => {
-            let refusal = Refusal::from(&error);
-            if refusal.status == StatusCode::SERVICE_UNAVAILABLE {
-                return ApiError::Unavailable(5).into_response();
-            }
-            let body = json!({"error": {"code": refusal.code, "message": refusal.message}});
-            (refusal.status, Json(body)).into_response()
-        }
-    }
+    Ok(Json(done?).into_response())
 }

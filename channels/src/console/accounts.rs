@@ -53,12 +53,12 @@ pub enum Role {
 impl Role {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// The value a stored name stands for.
     pub fn parse(text: &str) -> Option<Self> {
-        rpa::names::from_name(text)
+        storage::names::from_name(text)
     }
 }
 

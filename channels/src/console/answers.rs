@@ -2,19 +2,30 @@
 //! it, and the form that writes a new answer or a new version of one. Supervisors read them;
 //! editors and admins write them and switch them on and off.
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use bot::conversation::Audience;
 use bot::curated::{AnswerSource, Change, CuratedAnswer, CuratedError, Field, StoredAnswer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::accounts::{Principal, Role};
-use super::auth::{Signed, require, require_form};
-use super::pages::{self, clock, not_found, problem_page, shorten};
+use super::auth::{Editor, Supervisor, check_csrf};
+use super::error::PageError;
+use super::views::{clock, problem_page, shorten};
 use crate::AppState;
+
+/// The curated answers' routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/console/answers", get(list))
+        .route("/console/answers/new", get(new_form).post(create))
+        .route("/console/answers/{id}", get(show).post(update))
+        .route("/console/answers/{id}/switch", post(switch))
+}
 
 /// The id kept for the page that writes a new answer.
 const NEW: &str = "new";
@@ -136,15 +147,15 @@ pub(super) fn can_edit(who: &Principal) -> bool {
 }
 
 /// The answer to a failure to read or write the answers.
-fn unavailable(state: &AppState, who: &Principal, error: &CuratedError) -> Response {
-    pages::unavailable(state, who, "the curated answers could not be read or saved", error)
+fn unavailable(state: &AppState, who: &Principal, error: &CuratedError) -> PageError {
+    PageError::unavailable(state, who, "the curated answers could not be read or saved", error)
 }
 
 /// An answer as it stands now, or the page saying there is none or it cannot be read.
-async fn find(state: &AppState, who: &Principal, id: &str) -> Result<StoredAnswer, Response> {
+async fn find(state: &AppState, who: &Principal, id: &str) -> Result<StoredAnswer, PageError> {
     match state.engine.curated().get(id).await {
         Ok(Some(stored)) => Ok(stored),
-        Ok(None) => Err(not_found(state, who, "There is no such answer.")),
+        Ok(None) => Err(PageError::not_found(state, who, "There is no such answer.")),
         Err(error) => Err(unavailable(state, who, &error)),
     }
 }
@@ -158,8 +169,7 @@ fn version_row(stored: &StoredAnswer) -> Value {
 }
 
 /// `GET /console/answers`: every curated answer.
-pub async fn list(State(state): State<AppState>, Signed(who): Signed) -> Result<Response, Response> {
-    require(&state, false, &who, Role::Supervisor)?;
+async fn list(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
     let answers = state.engine.curated().current().await.map_err(|error| unavailable(&state, &who, &error))?;
     let rows: Vec<Value> = answers
         .iter()
@@ -187,12 +197,11 @@ pub struct NewQuery {
 
 /// `GET /console/answers/new`: the form for a new answer, with a question residents asked as its
 /// first example when one is given.
-pub async fn new_form(
+async fn new_form(
     State(state): State<AppState>,
-    Signed(who): Signed,
+    Editor(who): Editor,
     Query(query): Query<NewQuery>,
-) -> Result<Response, Response> {
-    require(&state, false, &who, Role::Editor)?;
+) -> Result<Response, PageError> {
     let question = query.question.as_deref().map(str::trim).unwrap_or_default();
     let form = AnswerForm {
         id: slug_of(question),
@@ -201,20 +210,20 @@ pub async fn new_form(
         audience: "resident".into(),
         ..AnswerForm::default()
     };
-    Ok(form_page(&state, &who, StatusCode::OK, &form, None, &[], None).await)
+    form_page(&state, &who, StatusCode::OK, &form, None, &[], None).await
 }
 
 /// `POST /console/answers/new`: adds an answer.
-pub async fn create(
+async fn create(
     State(state): State<AppState>,
-    Signed(who): Signed,
+    Editor(who): Editor,
     Form(form): Form<AnswerForm>,
-) -> Result<Response, Response> {
-    require_form(&state, &who, Role::Editor, form.csrf.as_deref())?;
+) -> Result<Response, PageError> {
+    check_csrf(&state, &who, form.csrf.as_deref())?;
     let answer = match form.answer(&form.id) {
         Ok(answer) => answer,
         Err(errors) => {
-            return Err(form_page(&state, &who, StatusCode::UNPROCESSABLE_ENTITY, &form, None, &errors, None).await);
+            return form_page(&state, &who, StatusCode::UNPROCESSABLE_ENTITY, &form, None, &errors, None).await;
         }
     };
     match state.engine.curated().save(&answer, None, &who.username).await {
@@ -224,7 +233,7 @@ pub async fn create(
                 "id",
                 &format!("There is already an answer `{id}`: choose another id, or change that answer"),
             )];
-            Err(form_page(&state, &who, StatusCode::CONFLICT, &form, None, &errors, None).await)
+            form_page(&state, &who, StatusCode::CONFLICT, &form, None, &errors, None).await
         }
         Err(error) => Err(unavailable(&state, &who, &error)),
     }
@@ -248,34 +257,33 @@ fn done_text(done: &str) -> &'static str {
 }
 
 /// `GET /console/answers/{id}`: an answer, with its history; a form to change it for editors.
-pub async fn show(
+async fn show(
     State(state): State<AppState>,
-    Signed(who): Signed,
+    Supervisor(who): Supervisor,
     Path(id): Path<String>,
     Query(done): Query<Done>,
-) -> Result<Response, Response> {
-    require(&state, false, &who, Role::Supervisor)?;
+) -> Result<Response, PageError> {
     let stored = find(&state, &who, &id).await?;
     let notice = done.done.as_deref().map(done_text);
-    Ok(form_page(&state, &who, StatusCode::OK, &AnswerForm::of(&stored), Some(&stored), &[], notice).await)
+    form_page(&state, &who, StatusCode::OK, &AnswerForm::of(&stored), Some(&stored), &[], notice).await
 }
 
 /// `POST /console/answers/{id}`: saves a new version of an answer, made from the version the
 /// form was filled with; when someone else saved another meanwhile, nothing is saved and the
 /// form comes back as it was sent, saying so.
-pub async fn update(
+async fn update(
     State(state): State<AppState>,
-    Signed(who): Signed,
+    Editor(who): Editor,
     Path(id): Path<String>,
     Form(form): Form<AnswerForm>,
-) -> Result<Response, Response> {
-    require_form(&state, &who, Role::Editor, form.csrf.as_deref())?;
+) -> Result<Response, PageError> {
+    check_csrf(&state, &who, form.csrf.as_deref())?;
     let stored = find(&state, &who, &id).await?;
     let answer = match form.answer(&id) {
         Ok(answer) => answer,
         Err(errors) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return Err(form_page(&state, &who, status, &form, Some(&stored), &errors, None).await);
+            return form_page(&state, &who, status, &form, Some(&stored), &errors, None).await;
         }
     };
     save_version(&state, &who, &answer, form.version, &form).await
@@ -288,15 +296,15 @@ async fn save_version(
     answer: &CuratedAnswer,
     based_on: Option<i64>,
     form: &AnswerForm,
-) -> Result<Response, Response> {
+) -> Result<Response, PageError> {
     let Some(based_on) = based_on else {
-        return Err(problem_page(
+        return Err(PageError::from(problem_page(
             state,
             StatusCode::BAD_REQUEST,
             Some(who),
             "The form is incomplete",
             "Go back, reload the page and try again.",
-        ));
+        )));
     };
     match state.engine.curated().save(answer, Some(based_on), &who.username).await {
         Ok(saved) => {
@@ -322,7 +330,7 @@ async fn save_version(
             let errors = [FieldError::new("answer", &message)];
             // Saving again is a choice made knowing the newer version, so it is made from that one.
             let again = AnswerForm { version: Some(latest.version), ..form.clone() };
-            Err(form_page(state, who, StatusCode::CONFLICT, &again, Some(&latest), &errors, None).await)
+            form_page(state, who, StatusCode::CONFLICT, &again, Some(&latest), &errors, None).await
         }
         Err(error) => Err(unavailable(state, who, &error)),
     }
@@ -337,25 +345,25 @@ pub struct SwitchForm {
 }
 
 /// `POST /console/answers/{id}/switch`: switches an answer on or off, as a new version.
-pub async fn switch(
+async fn switch(
     State(state): State<AppState>,
-    Signed(who): Signed,
+    Editor(who): Editor,
     Path(id): Path<String>,
     Form(switch): Form<SwitchForm>,
-) -> Result<Response, Response> {
-    require_form(&state, &who, Role::Editor, switch.csrf.as_deref())?;
+) -> Result<Response, PageError> {
+    check_csrf(&state, &who, switch.csrf.as_deref())?;
     let stored = find(&state, &who, &id).await?;
     let enabled = match switch.enabled.as_str() {
         "on" => true,
         "off" => false,
         _ => {
-            return Err(problem_page(
+            return Err(PageError::from(problem_page(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(&who),
                 "Not a switch",
                 "An answer is switched on or off.",
-            ));
+            )));
         }
     };
     let answer = CuratedAnswer { enabled, ..stored.answer.clone() };
@@ -374,12 +382,17 @@ async fn form_page(
     stored: Option<&StoredAnswer>,
     errors: &[FieldError],
     notice: Option<&str>,
-) -> Response {
+) -> Result<Response, PageError> {
     let history = match stored {
-        Some(stored) => match state.engine.curated().history(&stored.answer.id).await {
-            Ok(history) => history.iter().rev().map(version_row).collect(),
-            Err(error) => return unavailable(state, who, &error),
-        },
+        Some(stored) => {
+            let history = state
+                .engine
+                .curated()
+                .history(&stored.answer.id)
+                .await
+                .map_err(|error| unavailable(state, who, &error))?;
+            history.iter().rev().map(version_row).collect()
+        }
         None => Vec::new(),
     };
     let council = &state.engine.settings().council;
@@ -387,14 +400,14 @@ async fn form_page(
         Some(stored) => format!("Curated answer {}", stored.answer.id),
         None => "Write a curated answer".into(),
     };
-    state.templates.page(
+    Ok(state.templates.page(
         status,
         "answer.html",
         json!({"council": council, "title": title, "who": who, "csrf": who.csrf, "page": "answers",
                "can_edit": can_edit(who), "form": form, "stored": stored.map(version_row),
                "id": stored.map(|stored| stored.answer.id.clone()), "history": history, "errors": errors,
                "error": FieldError::by_field(errors), "notice": notice}),
-    )
+    ))
 }
 
 /// A suggested id for an answer to a question: its first words, lowercase, joined by hyphens.

@@ -1,6 +1,7 @@
-//! Who is asking: a session cookie (the console) or a bearer token (programs), with the role
-//! each action needs. Without either the answer is 401; with the wrong role, 403. Forms carry
-//! the session's CSRF token, and JSON requests sent with a session carry it as a header.
+//! Who is asking: a session cookie (the console) or a bearer token (programs), and the role
+//! each action needs, as extractors (`Supervisor`, `Editor`, `Admin`). Without either the answer
+//! is 401; with the wrong role, 403. Forms carry the session's CSRF token, and JSON requests sent
+//! with a session carry it as a header.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -9,15 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use super::accounts::{Principal, Role};
+use super::cookies::SESSION_COOKIE;
+use super::error::PageError;
+use super::views::{login_page, problem_page};
 use crate::AppState;
 use crate::web::cookie;
 
-/// The session cookie.
-pub const SESSION_COOKIE: &str = "councilbot_session";
-/// The cookie that carries the sign-in form's CSRF token before there is a session.
-pub const LOGIN_CSRF_COOKIE: &str = "councilbot_login_csrf";
-/// The cookie binding a sign-in through OpenID Connect to the browser that started it.
-pub const SIGN_IN_COOKIE: &str = "councilbot_oidc";
 /// The header JSON requests made with a session carry the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -40,7 +38,7 @@ pub fn unauthenticated(state: &AppState, json: bool) -> Response {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
     }
-    super::pages::login_page(state, StatusCode::UNAUTHORIZED, None, None, None)
+    login_page(state, StatusCode::UNAUTHORIZED, None, None, None)
 }
 
 /// The 403 answer.
@@ -50,7 +48,7 @@ pub fn forbidden(state: &AppState, json: bool, who: &Principal) -> Response {
         return (StatusCode::FORBIDDEN, axum::Json(json!({"error": {"code": "forbidden", "message": message}})))
             .into_response();
     }
-    super::pages::problem_page(state, StatusCode::FORBIDDEN, Some(who), "You cannot see this page", message)
+    problem_page(state, StatusCode::FORBIDDEN, Some(who), "You cannot see this page", message)
 }
 
 impl FromRequestParts<AppState> for Signed {
@@ -88,45 +86,61 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
     (!token.is_empty()).then(|| token.to_string())
 }
 
-/// A request refused, with the answer to give.
-pub struct Refused(Box<Response>);
+/// Someone signed in whose role is at least `needed`: anyone else is refused with 403.
+async fn signed_as(parts: &mut Parts, state: &AppState, needed: Role) -> Result<Principal, Response> {
+    let Signed(who) = Signed::from_request_parts(parts, state).await?;
+    if who.role >= needed { Ok(who) } else { Err(forbidden(state, wants_json(parts), &who)) }
+}
 
-impl IntoResponse for Refused {
-    fn into_response(self) -> Response {
-        *self.0
+/// Someone who works the queue (a supervisor, editor or admin).
+#[derive(Debug, Clone)]
+pub struct Supervisor(pub Principal);
+
+impl FromRequestParts<AppState> for Supervisor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Supervisor, Response> {
+        signed_as(parts, state, Role::Supervisor).await.map(Supervisor)
     }
 }
 
-impl From<Refused> for Response {
-    fn from(refused: Refused) -> Response {
-        *refused.0
+/// Someone who writes curated answers and examples of services (an editor or admin).
+#[derive(Debug, Clone)]
+pub struct Editor(pub Principal);
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Editor, Response> {
+        signed_as(parts, state, Role::Editor).await.map(Editor)
     }
 }
 
-/// Refuses anyone whose role is below `needed`.
-pub fn require(state: &AppState, json: bool, who: &Principal, needed: Role) -> Result<(), Refused> {
-    if who.role >= needed { Ok(()) } else { Err(Refused(Box::new(forbidden(state, json, who)))) }
+/// An administrator.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, Response> {
+        signed_as(parts, state, Role::Admin).await.map(Admin)
+    }
 }
 
-/// Refuses anyone whose role is below `needed`, then a form sent without the session's CSRF
-/// token: what every console form that changes something checks first.
-pub fn require_form(state: &AppState, who: &Principal, needed: Role, sent: Option<&str>) -> Result<(), Refused> {
-    require(state, false, who, needed)?;
-    check_csrf(state, who, sent)
-}
-
-/// Checks a form's CSRF token against the session's (tokens sent by programs need none).
-pub fn check_csrf(state: &AppState, who: &Principal, sent: Option<&str>) -> Result<(), Refused> {
+/// Checks a form's CSRF token against the session's (tokens sent by programs need none): what
+/// every console form that changes something checks first.
+pub fn check_csrf(state: &AppState, who: &Principal, sent: Option<&str>) -> Result<(), PageError> {
     match &who.csrf {
         None => Ok(()),
         Some(expected) if sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) => Ok(()),
-        Some(_) => Err(Refused(Box::new(super::pages::problem_page(
+        Some(_) => Err(PageError::from(problem_page(
             state,
             StatusCode::FORBIDDEN,
             Some(who),
             "The form has expired",
             "Go back, reload the page and try again.",
-        )))),
+        ))),
     }
 }
 
@@ -136,24 +150,4 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |difference, (x, y)| difference | (x ^ y)) == 0
-}
-
-/// A cookie for a session or a sign-in, HttpOnly and SameSite=Strict (Secure over HTTPS).
-pub fn session_cookie(name: &str, value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
-    let text = format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_seconds}{}",
-        if secure { "; Secure" } else { "" }
-    );
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The cookie binding a sign-in through OpenID Connect to this browser: HttpOnly, only sent to
-/// `/console/oidc`, and SameSite=Lax because the provider sends the browser back from its own
-/// site, when a Strict cookie would be held back (Secure over HTTPS).
-pub fn sign_in_cookie(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
-    let text = format!(
-        "{SIGN_IN_COOKIE}={value}; Path=/console/oidc; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{}",
-        if secure { "; Secure" } else { "" }
-    );
-    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

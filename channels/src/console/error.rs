@@ -5,19 +5,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::accounts::Principal;
-use super::pages::problem_page;
+use super::views::problem_page;
 use crate::AppState;
 
 /// A console page that could not be shown, already rendered as the problem page.
 #[derive(Debug)]
-pub struct PageError(Response);
+pub struct PageError(Box<Response>);
 
 impl PageError {
     /// The 503 page for a failure to read or save what a page needs; `failed` is logged with the
     /// error, which is not shown.
     pub fn unavailable(state: &AppState, who: &Principal, failed: &str, error: &dyn std::fmt::Display) -> PageError {
         tracing::error!(error = %error, "{failed}");
-        PageError(problem_page(
+        PageError::from(problem_page(
             state,
             StatusCode::SERVICE_UNAVAILABLE,
             Some(who),
@@ -28,18 +28,18 @@ impl PageError {
 
     /// The 404 page: `message` says what there is no such of.
     pub fn not_found(state: &AppState, who: &Principal, message: &str) -> PageError {
-        PageError(problem_page(state, StatusCode::NOT_FOUND, Some(who), "Not found", message))
+        PageError::from(problem_page(state, StatusCode::NOT_FOUND, Some(who), "Not found", message))
     }
 }
 
 impl From<Response> for PageError {
     fn from(response: Response) -> PageError {
-        PageError(response)
+        PageError(Box::new(response))
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }

@@ -3,19 +3,26 @@
 //! from the figures, or typed here), with the latest additions and removals. Supervisors read
 //! it; editors and admins add and remove examples.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use bot::service_examples::{AddedExample, ExampleError, ExampleEvent, tidy_example};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::accounts::{Principal, Role};
+use super::accounts::Principal;
 use super::answers::{FieldError, can_edit, sentence};
-use super::auth::{Signed, require, require_form};
-use super::pages::{self, clock};
+use super::auth::{Editor, Supervisor, check_csrf};
+use super::error::PageError;
+use super::views::clock;
 use crate::AppState;
+
+/// The routes of the examples of services.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/console/examples", get(list).post(add)).route("/console/examples/remove", post(remove))
+}
 
 /// How many of the latest additions and removals the page lists.
 const CHANGES_LISTED: i64 = 30;
@@ -61,10 +68,11 @@ pub struct Done {
 }
 
 /// `GET /console/examples`.
-pub async fn list(State(state): State<AppState>, Signed(who): Signed, Query(done): Query<Done>) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
+async fn list(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    Query(done): Query<Done>,
+) -> Result<Response, PageError> {
     let label = done.service.as_deref().map(|service| label_of(&state, service)).unwrap_or_default();
     let notice = match done.done.as_deref() {
         Some("added") => {
@@ -79,10 +87,12 @@ pub async fn list(State(state): State<AppState>, Signed(who): Signed, Query(done
 }
 
 /// `POST /console/examples`: adds an example to a service.
-pub async fn add(State(state): State<AppState>, Signed(who): Signed, Form(form): Form<ExampleForm>) -> Response {
-    if let Err(refused) = require_form(&state, &who, Role::Editor, form.csrf.as_deref()) {
-        return refused.into();
-    }
+async fn add(
+    State(state): State<AppState>,
+    Editor(who): Editor,
+    Form(form): Form<ExampleForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&state, &who, form.csrf.as_deref())?;
     let mut errors = Vec::new();
     if !service_choices(&state).iter().any(|choice| choice.name == form.service) {
         errors.push(FieldError::new("service", "Choose the service the example asks for"));
@@ -95,23 +105,25 @@ pub async fn add(State(state): State<AppState>, Signed(who): Signed, Form(form):
     match state.engine.service_examples().add(&form.service, &example, &who.username).await {
         Ok(added) => {
             let done = if added { "added" } else { "present" };
-            Redirect::to(&format!("/console/examples?done={done}&service={}", form.service)).into_response()
+            Ok(Redirect::to(&format!("/console/examples?done={done}&service={}", form.service)).into_response())
         }
-        Err(error) => unavailable(&state, &who, &error),
+        Err(error) => Err(unavailable(&state, &who, &error)),
     }
 }
 
 /// `POST /console/examples/remove`: removes an example from a service.
-pub async fn remove(State(state): State<AppState>, Signed(who): Signed, Form(form): Form<ExampleForm>) -> Response {
-    if let Err(refused) = require_form(&state, &who, Role::Editor, form.csrf.as_deref()) {
-        return refused.into();
-    }
+async fn remove(
+    State(state): State<AppState>,
+    Editor(who): Editor,
+    Form(form): Form<ExampleForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&state, &who, form.csrf.as_deref())?;
     match state.engine.service_examples().remove(&form.service, &form.example, &who.username).await {
         Ok(removed) => {
             let done = if removed { "removed" } else { "absent" };
-            Redirect::to(&format!("/console/examples?done={done}")).into_response()
+            Ok(Redirect::to(&format!("/console/examples?done={done}")).into_response())
         }
-        Err(error) => unavailable(&state, &who, &error),
+        Err(error) => Err(unavailable(&state, &who, &error)),
     }
 }
 
@@ -124,8 +136,8 @@ fn label_of(state: &AppState, service: &str) -> String {
 }
 
 /// The answer to a failure to read or write the examples.
-fn unavailable(state: &AppState, who: &Principal, error: &ExampleError) -> Response {
-    pages::unavailable(state, who, "the examples of services could not be read or saved", error)
+fn unavailable(state: &AppState, who: &Principal, error: &ExampleError) -> PageError {
+    PageError::unavailable(state, who, "the examples of services could not be read or saved", error)
 }
 
 /// The page: every service with its examples, the latest changes, and the form to add one.
@@ -136,11 +148,11 @@ async fn page(
     form: &ExampleForm,
     errors: &[FieldError],
     notice: Option<&str>,
-) -> Response {
+) -> Result<Response, PageError> {
     let store = state.engine.service_examples();
     let (added, changes) = match (store.current().await, store.history(None, CHANGES_LISTED).await) {
         (Ok(added), Ok(changes)) => (added, changes),
-        (Err(error), _) | (_, Err(error)) => return unavailable(state, who, &error),
+        (Err(error), _) | (_, Err(error)) => return Err(unavailable(state, who, &error)),
     };
     let services = state.engine.services();
     // The examples staff added to a service, as rows.
@@ -178,12 +190,12 @@ async fn page(
                "changed_by": event.changed_by, "changed_at": clock(event.changed_at)})
     };
     let council = &state.engine.settings().council;
-    state.templates.page(
+    Ok(state.templates.page(
         status,
         "examples.html",
         json!({"council": council, "title": "Examples of services", "who": who, "csrf": who.csrf, "page": "examples",
                "can_edit": can_edit(who), "services": rows, "choices": service_choices(state),
                "changes": changes.iter().map(change_row).collect::<Vec<_>>(), "form": form, "errors": errors,
                "error": FieldError::by_field(errors), "notice": notice}),
-    )
+    ))
 }

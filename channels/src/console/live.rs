@@ -10,18 +10,25 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use bot::conversation::{Engine, LiveEvent, QueueEvent};
 use futures::stream::{AbortHandle, Abortable, SelectAll, Stream, StreamExt};
 use serde_json::json;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
-use super::accounts::Role;
-use super::auth::{Signed, require};
+use super::auth::Supervisor;
+use super::error::PageError;
 use crate::AppState;
+
+/// The live stream's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/console/events", get(events)).route("/console/queue/events", get(events))
+}
 
 /// How many open escalations a stream follows the conversations of.
 const FOLLOWED: i64 = 500;
@@ -33,19 +40,12 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const RECONNECT: Duration = Duration::from_secs(2);
 
 /// `GET /console/events` (and `/console/queue/events`).
-pub async fn events(State(state): State<AppState>, Signed(who): Signed) -> Response {
-    if let Err(refused) = require(&state, false, &who, Role::Supervisor) {
-        return refused.into();
-    }
+async fn events(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
     // Listen before reading what is open, so nothing raised in between is missed.
     let queue = state.engine.subscribe_queue();
-    let open = match state.engine.store().open_escalations(FOLLOWED).await {
-        Ok(open) => open,
-        Err(error) => {
-            tracing::error!(error = %error, "the queue could not be read for its live stream");
-            return StatusCode::SERVICE_UNAVAILABLE.into_response();
-        }
-    };
+    let open = state.engine.store().open_escalations(FOLLOWED).await.map_err(|error| {
+        PageError::unavailable(&state, &who, "the queue could not be read for its live stream", &error)
+    })?;
     let mut feed =
         Feed { engine: state.engine.clone(), queue, conversations: SelectAll::new(), followed: HashMap::new() };
     for escalation in open {
@@ -62,7 +62,7 @@ pub async fn events(State(state): State<AppState>, Signed(who): Signed) -> Respo
             Some((Ok(event), feed))
         },
     ));
-    streaming(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")))
+    Ok(streaming(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive"))))
 }
 
 /// An event stream with the headers that keep every proxy on the way from holding events back.

@@ -3,12 +3,11 @@
 //! message to a mobile number they gave, when a text message service is set up.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
 use bot::conversation::{Conversation, Escalation, StaffActionError, StaffMember};
 use serde_json::{Value, json};
 
 use super::accounts::Principal;
-use super::pages::{problem_page, unavailable};
+use super::error::PageError;
 use crate::AppState;
 use crate::sms::SendError;
 
@@ -80,37 +79,36 @@ pub fn context(state: &AppState, contacts: &[Contact]) -> Value {
 }
 
 /// `POST /console/escalations/{id}/text` with `to` (a mobile number the person gave) and `text`:
-/// for the member of staff who took the escalation.
-pub async fn text(state: &AppState, who: &Principal, id: &str, to: &str, text: &str) -> Response {
+/// for the member of staff who took the escalation. The inner error is a refusal to show on the
+/// escalation's page (its status and message); the outer one, the page for a failure.
+pub async fn text(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    to: &str,
+    text: &str,
+) -> Result<Result<(), (StatusCode, String)>, PageError> {
     let member = StaffMember { username: who.username.clone(), name: who.display_name.clone() };
     let text = text.trim();
-    let sent = match state.engine.may_text(id, &member).await {
-        Ok(escalation) => send(state, &escalation, to, text).await,
+    let escalation = match state.engine.may_text(id, &member).await {
+        Ok(escalation) => escalation,
         Err(StaffActionError::NoSuchEscalation(_)) => {
-            return super::pages::not_found(state, who, "There is no such escalation.");
+            return Err(PageError::not_found(state, who, "There is no such escalation."));
         }
         Err(StaffActionError::Store(error)) => {
-            return unavailable(state, who, "an escalation could not be read", &error);
+            return Err(PageError::unavailable(state, who, "an escalation could not be read", &error));
         }
-        Err(error) => Err((StatusCode::CONFLICT, capitalised(&error.to_string()))),
+        Err(error) => return Ok(Err((StatusCode::CONFLICT, capitalised(&error.to_string())))),
     };
-    match sent {
-        Ok(()) => match state.engine.texted(id, &member, text.chars().count()).await {
-            Ok(()) => Redirect::to(&format!("/console/escalations/{id}?done=texted")).into_response(),
-            Err(error) => unavailable(state, who, "a text sent could not be recorded", &error),
-        },
-        Err((status, message)) => {
-            let Ok(Some(escalation)) = state.engine.store().escalation(id).await else {
-                return problem_page(state, status, Some(who), "That could not be done", &message);
-            };
-            let mut context = match super::pages::escalation_context(state, who, &escalation).await {
-                Ok(context) => context,
-                Err(error) => return error.into_response(),
-            };
-            context["problem"] = json!(message);
-            state.templates.page(status, "escalation.html", context)
-        }
+    if let Err(refused) = send(state, &escalation, to, text).await {
+        return Ok(Err(refused));
     }
+    state
+        .engine
+        .texted(id, &member, text.chars().count())
+        .await
+        .map_err(|error| PageError::unavailable(state, who, "a text sent could not be recorded", &error))?;
+    Ok(Ok(()))
 }
 
 /// Sends a text to a mobile number the person gave, or says why not.

@@ -47,8 +47,9 @@ impl From<&StaffActionError> for Refusal {
             StaffActionError::ResidentLeft => Refusal::new(StatusCode::CONFLICT, "resident_left", error.to_string()),
             StaffActionError::WrongState(message) => conflict(message.clone()),
             StaffActionError::NotNow(not_now) => conflict(not_now.to_string()),
-            StaffActionError::Run(run @ (RunnerError::WrongState { .. } | RunnerError::NoSuchRun(_))) => {
-                conflict(run.to_string())
+            StaffActionError::Run(run @ RunnerError::WrongState { .. }) => conflict(run.to_string()),
+            StaffActionError::Run(RunnerError::NoSuchRun(_)) => {
+                conflict("the workflow run of this conversation can no longer be found".to_string())
             }
             StaffActionError::Run(RunnerError::Secrets(_) | RunnerError::Workflow(_)) => {
                 tracing::warn!(error = %error, "a staff action on a workflow run failed");

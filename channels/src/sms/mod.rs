@@ -1,6 +1,7 @@
 //! Text messages, through Twilio or GOV.UK Notify: one conversation per number whichever
 //! provider carries it, opt-out words honoured, and replies written for a phone.
 
+pub mod config;
 pub mod notify;
 pub mod render;
 pub mod store;
@@ -16,6 +17,7 @@ use bot::conversation::{
 };
 use storage::StorageError;
 
+pub use config::{NotifyConfig, SmsConfig, TwilioConfig};
 pub use webhooks::router;
 
 use notify::NotifySettings;
@@ -44,12 +46,12 @@ pub enum Provider {
 impl Provider {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        rpa::names::name_of(&self)
+        storage::names::name_of(&self)
     }
 
     /// The value a stored name stands for.
     pub fn parse(text: &str) -> Option<Self> {
-        rpa::names::from_name(text)
+        storage::names::from_name(text)
     }
 }
 
@@ -122,7 +124,7 @@ pub enum ReceiveError {
     Storage(#[from] StorageError),
 }
 
-/// How the text channel behaves.
+/// How the text channel behaves: [`SmsConfig`] once checked.
 #[derive(Debug, Clone)]
 pub struct SmsSettings {
     /// Twilio, when set up.
@@ -145,22 +147,6 @@ pub struct SmsSettings {
     /// Whether answers end with "Reply 1 if this helped or 2 if not", and a bare 1 or 2 right
     /// after one is taken as that feedback.
     pub answer_feedback: bool,
-}
-
-impl Default for SmsSettings {
-    fn default() -> Self {
-        SmsSettings {
-            twilio: None,
-            notify: None,
-            public_url: String::new(),
-            max_segments: 3,
-            reply_within: Duration::from_secs(4),
-            continue_within: Duration::from_secs(24 * 3600),
-            council_name: String::new(),
-            council_phone: String::new(),
-            answer_feedback: false,
-        }
-    }
 }
 
 /// A text received from someone.
@@ -238,7 +224,7 @@ impl SmsChannel {
     /// The channel over an engine; its records live in the engine's database.
     pub async fn open(engine: Arc<Engine>, settings: SmsSettings) -> Result<Arc<SmsChannel>, StorageError> {
         let store = SmsStore::open(engine.store().database().clone()).await?;
-        let http = rpa::http::client_builder()
+        let http = http_client::client_builder()
             .timeout(Duration::from_secs(20))
             .build()
             .expect("an HTTP client with TLS in place");

@@ -1,6 +1,7 @@
 //! GOV.UK Notify: the API key, the JWT each request carries, and sending a text through a
 //! template whose body is `((message))`.
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::SendError;
@@ -73,9 +74,9 @@ pub struct NotifySettings {
     /// The text message template whose whole body is `((message))`.
     pub template_id: String,
     /// The sender to use, when not the service's default.
-    pub sms_sender_id: String,
+    pub sms_sender_id: Option<String>,
     /// The bearer token Notify sends with inbound texts and receipts (`NOTIFY_CALLBACK_TOKEN`).
-    pub callback_token: String,
+    pub callback_token: SecretString,
 }
 
 #[derive(Serialize)]
@@ -89,8 +90,8 @@ struct SmsRequest<'a> {
     template_id: &'a str,
     personalisation: Personalisation<'a>,
     reference: &'a str,
-    #[serde(skip_serializing_if = "str::is_empty")]
-    sms_sender_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sms_sender_id: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -126,7 +127,7 @@ pub async fn send(
         template_id: &settings.template_id,
         personalisation: Personalisation { message: body },
         reference,
-        sms_sender_id: &settings.sms_sender_id,
+        sms_sender_id: settings.sms_sender_id.as_deref(),
     };
     let token = settings.api_key.token(storage::now_millis() / 1000);
     let sent = http.post(&url).bearer_auth(token).json(&request).send().await;

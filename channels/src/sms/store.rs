@@ -1,7 +1,7 @@
 //! What the text channel remembers: each number's opt-out and provider, the messages received
 //! (so one delivered twice is handled once), and the messages sent with their delivery status.
 
-use rpa::names::column;
+use storage::names::column;
 use storage::sqlx::{self, Row};
 use storage::{Database, Migration, StorageError, now_millis};
 

@@ -4,6 +4,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha1::Sha1;
 
@@ -18,13 +19,20 @@ pub struct TwilioSettings {
     /// The account SID (`TWILIO_ACCOUNT_SID`).
     pub account_sid: String,
     /// The auth token (`TWILIO_AUTH_TOKEN`), which also signs webhooks.
-    pub auth_token: String,
+    pub auth_token: SecretString,
     /// The API's address.
     pub api_url: String,
-    /// The number texts come from, when no messaging service is named.
-    pub from: String,
-    /// The messaging service that sends texts, if any.
-    pub messaging_service_sid: String,
+    /// Who texts are sent as.
+    pub sender: TwilioSender,
+}
+
+/// Who Twilio sends the council's texts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TwilioSender {
+    /// The council's number, such as `+447700900000`.
+    Number(String),
+    /// A messaging service, which picks the number.
+    MessagingService(String),
 }
 
 /// The value of `X-Twilio-Signature` for a URL and the parameters posted to it.
@@ -129,15 +137,19 @@ pub async fn send(
         settings.account_sid
     );
     let mut form: Vec<(&str, &str)> = vec![("To", to), ("Body", body)];
-    if settings.messaging_service_sid.is_empty() {
-        form.push(("From", &settings.from));
-    } else {
-        form.push(("MessagingServiceSid", &settings.messaging_service_sid));
+    match &settings.sender {
+        TwilioSender::Number(number) => form.push(("From", number)),
+        TwilioSender::MessagingService(service) => form.push(("MessagingServiceSid", service)),
     }
     if let Some(callback) = status_callback {
         form.push(("StatusCallback", callback));
     }
-    let sent = http.post(&url).basic_auth(&settings.account_sid, Some(&settings.auth_token)).form(&form).send().await;
+    let sent = http
+        .post(&url)
+        .basic_auth(&settings.account_sid, Some(settings.auth_token.expose_secret()))
+        .form(&form)
+        .send()
+        .await;
     let (status, text) = match super::provider_answer::<Created>(sent).await? {
         Ok(created) => return Ok(created.sid),
         Err(refused) => refused,

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{Provider, ReceiveError, Received, SmsChannel, twilio};
@@ -90,7 +91,7 @@ fn signed_params(
         url.push('?');
         url.push_str(query);
     }
-    if !twilio::signature_matches(&settings.auth_token, &url, &params, signature) {
+    if !twilio::signature_matches(settings.auth_token.expose_secret(), &url, &params, signature) {
         tracing::warn!(path, "a request to the Twilio webhook was not signed by Twilio for this address");
         return Err(Refusal(
             StatusCode::FORBIDDEN,
@@ -192,7 +193,7 @@ fn notify_authorised(channel: &SmsChannel, headers: &HeaderMap) -> Result<(), Re
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim);
-    let expected = settings.callback_token.as_bytes();
+    let expected = settings.callback_token.expose_secret().as_bytes();
     let matches = given.is_some_and(|given| {
         !expected.is_empty() && crate::console::auth::constant_time_eq(given.as_bytes(), expected)
     });

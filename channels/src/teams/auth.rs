@@ -3,15 +3,16 @@
 //! the published keys, the key's endorsement of the channel, issuer, audience, validity with
 //! five minutes of clock skew, and the service URL it was issued for.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::Mutex;
+use tokio::sync::OnceCell;
+
+use crate::signing_keys::SigningKeyCache;
 
 /// The issuer of the Bot Framework's tokens.
 pub const BOT_FRAMEWORK_ISSUER: &str = "https://api.botframework.com";
@@ -24,17 +25,14 @@ pub const ENTRA_LOGIN_URL: &str = "https://login.microsoftonline.com";
 const SKEW_SECONDS: u64 = 300;
 /// How long keys are used before they are fetched again.
 const KEYS_FRESH_FOR: Duration = Duration::from_secs(24 * 3600);
-/// Fetches allowed for unknown key ids at once, and how often one more is allowed.
-const UNKNOWN_KEY_REFRESHES: u32 = 3;
-const UNKNOWN_KEY_REFRESH_EVERY: Duration = Duration::from_secs(60);
 
 /// Where tokens are checked against.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     /// The bot's app id: the audience of its tokens.
     pub app_id: String,
-    /// The bot's Entra ID tenant, for a single-tenant bot; empty otherwise.
-    pub tenant_id: String,
+    /// The bot's Entra ID tenant, for a single-tenant bot.
+    pub tenant_id: Option<String>,
     /// The Bot Framework's OpenID metadata.
     pub openid_metadata_url: String,
     /// Entra ID's sign-in address (its keys are under `{login_url}/{tenant}/discovery/v2.0/keys`).
@@ -91,35 +89,9 @@ impl Identity {
     }
 }
 
-struct SigningKey {
-    key: DecodingKey,
-    endorsements: Option<Vec<String>>,
-}
-
-#[derive(Default)]
-struct KeyCache {
-    keys: HashMap<String, SigningKey>,
-    fetched: Option<Instant>,
-    unknown_refreshes: u32,
-    unknown_refreshes_counted_from: Option<Instant>,
-}
-
-/// One published set of keys.
-struct KeySource {
-    /// The OpenID metadata naming the keys, or the keys' own address.
-    url: String,
-    via_metadata: bool,
-    cache: Mutex<KeyCache>,
-}
-
 #[derive(Deserialize)]
 struct Metadata {
     jwks_uri: String,
-}
-
-#[derive(Deserialize)]
-struct KeySet {
-    keys: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -145,107 +117,45 @@ struct Claims {
     scp: Option<String>,
 }
 
-impl KeySource {
-    fn new(url: String, via_metadata: bool) -> KeySource {
-        KeySource { url, via_metadata, cache: Mutex::new(KeyCache::default()) }
-    }
-
-    /// The key with this id, fetching the keys when they are old or the id is new to them.
-    async fn find<T>(
-        &self,
-        http: &reqwest::Client,
-        kid: &str,
-        use_key: impl FnOnce(&SigningKey) -> T,
-    ) -> Result<T, AuthError> {
-        let mut cache = self.cache.lock().await;
-        let stale = cache.fetched.is_none_or(|fetched| fetched.elapsed() > KEYS_FRESH_FOR);
-        let unknown = !cache.keys.contains_key(kid);
-        if stale || (unknown && cache.may_refresh_for_unknown_key()) {
-            match self.fetch(http).await {
-                Ok(keys) => {
-                    cache.keys = keys;
-                    cache.fetched = Some(Instant::now());
-                }
-                Err(error) if cache.keys.is_empty() => return Err(AuthError::KeysUnavailable(error)),
-                Err(error) => {
-                    tracing::warn!(error = %error, "could not refresh the Bot Framework's keys; using those held")
-                }
-            }
-        }
-        cache.keys.get(kid).map(use_key).ok_or_else(|| {
-            AuthError::Refused(format!("no published key has the id `{}`", crate::log_text::escaped(kid)))
-        })
-    }
-
-    async fn fetch(&self, http: &reqwest::Client) -> Result<HashMap<String, SigningKey>, String> {
-        let get = |url: String| async move {
-            let response = http.get(&url).send().await.map_err(|error| format!("{url}: {error}"))?;
-            if !response.status().is_success() {
-                return Err(format!("{url} answered {}", response.status()));
-            }
-            response.bytes().await.map_err(|error| format!("{url}: {error}"))
-        };
-        let keys_url = if self.via_metadata {
-            let metadata: Metadata = serde_json::from_slice(&get(self.url.clone()).await?)
-                .map_err(|error| format!("{}: not OpenID metadata: {error}", self.url))?;
-            metadata.jwks_uri
-        } else {
-            self.url.clone()
-        };
-        let set: KeySet = serde_json::from_slice(&get(keys_url.clone()).await?)
-            .map_err(|error| format!("{keys_url}: not a key set: {error}"))?;
-        let mut keys = HashMap::new();
-        for key in set.keys {
-            let text = |name: &str| key.get(name).and_then(Value::as_str);
-            let (Some(kid), Some(n), Some(e)) = (text("kid"), text("n"), text("e")) else { continue };
-            let Ok(decoding) = DecodingKey::from_rsa_components(n, e) else { continue };
-            let endorsements = key
-                .get("endorsements")
-                .and_then(Value::as_array)
-                .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>());
-            keys.insert(kid.to_string(), SigningKey { key: decoding, endorsements });
-        }
-        Ok(keys)
-    }
-}
-
-impl KeyCache {
-    /// Whether an unknown key id may fetch the keys again: a few at once, then one a minute,
-    /// so made-up key ids cannot make the server fetch without end.
-    fn may_refresh_for_unknown_key(&mut self) -> bool {
-        let now = Instant::now();
-        let from = *self.unknown_refreshes_counted_from.get_or_insert(now);
-        let regained = (now.duration_since(from).as_secs() / UNKNOWN_KEY_REFRESH_EVERY.as_secs()) as u32;
-        if regained > 0 {
-            self.unknown_refreshes = self.unknown_refreshes.saturating_sub(regained);
-            self.unknown_refreshes_counted_from = Some(now);
-        }
-        if self.unknown_refreshes >= UNKNOWN_KEY_REFRESHES {
-            return false;
-        }
-        self.unknown_refreshes += 1;
-        true
-    }
-}
-
 /// Checks the tokens on requests to the messaging endpoint.
 pub struct TokenValidator {
     settings: AuthSettings,
     http: reqwest::Client,
-    bot_framework: KeySource,
-    entra: Option<KeySource>,
+    keys: SigningKeyCache,
+    /// Where the Bot Framework's keys are, once its metadata has been read.
+    bot_framework_keys_url: OnceCell<String>,
+    /// Where the tenant's keys are, for a single-tenant bot.
+    entra_keys_url: Option<String>,
 }
 
 impl TokenValidator {
     /// A validator for the bot's app id (and tenant, when single-tenant).
     pub fn new(settings: AuthSettings, http: reqwest::Client) -> TokenValidator {
-        let bot_framework = KeySource::new(settings.openid_metadata_url.clone(), true);
-        let entra = (!settings.tenant_id.is_empty()).then(|| {
-            let url =
-                format!("{}/{}/discovery/v2.0/keys", settings.login_url.trim_end_matches('/'), settings.tenant_id);
-            KeySource::new(url, false)
-        });
-        TokenValidator { settings, http, bot_framework, entra }
+        let entra_keys_url = settings
+            .tenant_id
+            .as_ref()
+            .map(|tenant| format!("{}/{tenant}/discovery/v2.0/keys", settings.login_url.trim_end_matches('/')));
+        let keys = SigningKeyCache::new(http.clone(), KEYS_FRESH_FOR);
+        TokenValidator { settings, http, keys, bot_framework_keys_url: OnceCell::new(), entra_keys_url }
+    }
+
+    /// Where the Bot Framework publishes its keys, read from its OpenID metadata.
+    async fn bot_framework_keys_url(&self) -> Result<&str, AuthError> {
+        let url = &self.settings.openid_metadata_url;
+        let read = self
+            .bot_framework_keys_url
+            .get_or_try_init(|| async {
+                let response = self.http.get(url).send().await.map_err(|error| format!("{url}: {error}"))?;
+                if !response.status().is_success() {
+                    return Err(format!("{url} answered {}", response.status()));
+                }
+                let body = response.bytes().await.map_err(|error| format!("{url}: {error}"))?;
+                let metadata: Metadata =
+                    serde_json::from_slice(&body).map_err(|error| format!("{url}: not OpenID metadata: {error}"))?;
+                Ok(metadata.jwks_uri)
+            })
+            .await;
+        read.map(String::as_str).map_err(AuthError::KeysUnavailable)
     }
 
     /// Checks the `Authorization` header of a request carrying an activity from `channel_id`
@@ -268,16 +178,16 @@ impl TokenValidator {
         }
         let kid = header.kid.ok_or_else(|| AuthError::Refused("the token names no key".into()))?;
         let issuer = unverified_issuer(token)?;
-        let tenant_issuers = self.entra.as_ref().map(|_| {
-            let tenant = &self.settings.tenant_id;
-            [format!("https://sts.windows.net/{tenant}/"), format!("{ENTRA_LOGIN_URL}/{tenant}/v2.0")]
-        });
-        let (source, entra) = if issuer == BOT_FRAMEWORK_ISSUER {
-            (&self.bot_framework, false)
-        } else if let (Some(source), Some(issuers)) = (&self.entra, &tenant_issuers)
+        let tenant_issuers =
+            self.settings.tenant_id.as_ref().map(|tenant| {
+                [format!("https://sts.windows.net/{tenant}/"), format!("{ENTRA_LOGIN_URL}/{tenant}/v2.0")]
+            });
+        let (keys_url, entra) = if issuer == BOT_FRAMEWORK_ISSUER {
+            (self.bot_framework_keys_url().await?, false)
+        } else if let (Some(url), Some(issuers)) = (&self.entra_keys_url, &tenant_issuers)
             && issuers.contains(&issuer)
         {
-            (source, true)
+            (url.as_str(), true)
         } else {
             return Err(AuthError::Refused(format!("issuer `{}` is not trusted", crate::log_text::escaped(&issuer))));
         };
@@ -288,14 +198,29 @@ impl TokenValidator {
         validation.validate_nbf = true;
         validation.set_audience(&[&self.settings.app_id]);
         validation.set_issuer(&[&issuer]);
-        let decoded = source
-            .find(&self.http, &kid, |key| {
-                let decoded = jsonwebtoken::decode::<Claims>(token, &key.key, &validation);
-                (decoded, key.endorsements.clone())
-            })
-            .await?;
-        let (decoded, endorsements) = decoded;
-        let claims = decoded.map_err(|error| AuthError::Refused(error.to_string()))?.claims;
+        let keys = self
+            .keys
+            .keys(keys_url, Some(&kid))
+            .await
+            .map_err(|error| AuthError::KeysUnavailable(error.to_string()))?;
+        let key = keys.key(&kid).ok_or_else(|| {
+            AuthError::Refused(format!("no published key has the id `{}`", crate::log_text::escaped(&kid)))
+        })?;
+        let text = |name: &str| key.get(name).and_then(Value::as_str);
+        let decoding = match (text("n"), text("e")) {
+            (Some(n), Some(e)) => DecodingKey::from_rsa_components(n, e).ok(),
+            _ => None,
+        }
+        .ok_or_else(|| {
+            AuthError::Refused(format!("the published key `{}` is not an RSA key", crate::log_text::escaped(&kid)))
+        })?;
+        let endorsements = key
+            .get("endorsements")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).map(str::to_string).collect::<Vec<_>>());
+        let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation)
+            .map_err(|error| AuthError::Refused(error.to_string()))?
+            .claims;
         if !entra && !endorsements.is_some_and(|list| list.iter().any(|endorsement| endorsement == channel_id)) {
             return Err(AuthError::Refused(format!(
                 "key `{}` is not endorsed for channel `{}`",
@@ -313,10 +238,9 @@ impl TokenValidator {
         if !entra {
             return Ok(Identity::Channel);
         }
-        let tenant = &self.settings.tenant_id;
-        if claims.tid.as_deref() != Some(tenant.as_str()) {
+        let Some(tenant) = claims.tid.as_ref().filter(|tid| Some(*tid) == self.settings.tenant_id.as_ref()) else {
             return Err(AuthError::Refused("the token's tenant is not the issuer's".into()));
-        }
+        };
         // A token of the tenant issued to another app proves nothing about this bot's traffic.
         let issued_to = claims.azp.as_deref().or(claims.appid.as_deref()).unwrap_or_default();
         if issued_to != self.settings.app_id {

@@ -33,7 +33,7 @@ pub struct ConnectorSettings {
     /// The bot's app id.
     pub app_id: String,
     /// The bot's client secret.
-    pub app_password: String,
+    pub app_password: secrecy::SecretString,
     /// Where its token comes from.
     pub token_url: String,
     /// The service URLs it may ever send its token to.
@@ -214,7 +214,7 @@ impl Connector {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", self.settings.app_id.as_str()),
-            ("client_secret", self.settings.app_password.as_str()),
+            ("client_secret", secrecy::ExposeSecret::expose_secret(&self.settings.app_password)),
             ("scope", CONNECTOR_SCOPE),
         ];
         let response = self
@@ -288,7 +288,7 @@ mod tests {
             token_url: String::new(),
             allowed_service_urls: Default::default(),
         };
-        Connector::new(settings, rpa::http::client_builder().build().expect("a client"))
+        Connector::new(settings, http_client::client_builder().build().expect("a client"))
     }
 
     #[tokio::test(start_paused = true)]

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod auth;
 pub mod cards;
+pub mod config;
 pub mod connector;
 pub mod service_urls;
 pub mod store;
@@ -23,6 +24,7 @@ use bot::conversation::{
     Audience, Conversation, Engine, EngineError, Escalation, Inbound, InboundContent, Priority, QueueEvent, Role,
     StaffMember, StoredMessage,
 };
+use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use storage::StorageError;
 use tokio::sync::broadcast::error::RecvError;
@@ -32,6 +34,8 @@ use auth::{AuthError, AuthSettings, Identity, TokenValidator};
 use connector::{Connector, ConnectorError, ConnectorSettings};
 use service_urls::ServiceUrlAllowList;
 use store::{ConversationReference, TeamsStore, UserReference};
+
+pub use config::TeamsConfig;
 
 /// The channel name conversations in Teams carry.
 pub const CHANNEL: &str = "teams";
@@ -45,23 +49,23 @@ const CONTINUE_WITHIN: Duration = Duration::from_secs(24 * 3600);
 /// The largest activity accepted.
 const MAX_ACTIVITY_BYTES: usize = 256 * 1024;
 
-/// How the Teams channel is set up.
+/// How the Teams channel is set up: [`TeamsConfig`] once checked.
 #[derive(Debug, Clone)]
 pub struct TeamsSettings {
     /// The bot's app id (`MICROSOFT_APP_ID`).
     pub app_id: String,
     /// The bot's client secret (`MICROSOFT_APP_PASSWORD`).
-    pub app_password: String,
+    pub app_password: SecretString,
     /// The bot's tenant, for a single-tenant bot (`MICROSOFT_APP_TENANT_ID`).
-    pub tenant_id: String,
+    pub tenant_id: Option<String>,
     /// The Bot Framework's OpenID metadata.
     pub openid_metadata_url: String,
     /// Entra ID's sign-in address.
     pub login_url: String,
     /// Where the bot's own token comes from.
     pub token_url: String,
-    /// The tenant whose users are the council's staff.
-    pub staff_tenant: String,
+    /// The tenant whose users are the council's staff, if any.
+    pub staff_tenant: Option<String>,
     /// The Entra ID object ids of supervisors alerted in Teams.
     pub supervisors: Vec<String>,
     /// The address people reach this server at, for links to the console.
@@ -90,7 +94,7 @@ const TURNS_AT_ONCE: usize = 4;
 impl TeamsChannel {
     /// The channel over an engine; its records live in the engine's database.
     pub async fn open(engine: Arc<Engine>, settings: TeamsSettings) -> Result<Arc<TeamsChannel>, StorageError> {
-        let http = rpa::http::client_builder()
+        let http = http_client::client_builder()
             .timeout(Duration::from_secs(20))
             .build()
             .expect("an HTTP client with TLS in place");
@@ -127,7 +131,7 @@ impl TeamsChannel {
 
     /// Who is writing, to the council: staff when from the council's own tenant.
     fn audience(&self, activity: &Activity) -> Audience {
-        let staff = !self.settings.staff_tenant.is_empty() && activity.tenant() == self.settings.staff_tenant;
+        let staff = self.settings.staff_tenant.as_deref() == Some(activity.tenant());
         if staff { Audience::Staff } else { Audience::Resident }
     }
 
@@ -390,7 +394,7 @@ impl TeamsChannel {
     /// only when the token proves who pressed it.
     async fn act_as_supervisor(&self, activity: &Activity, identity: &Identity, verb: &str, escalation: &str) -> Value {
         let supervisor = &activity.from.aad_object_id;
-        let staff_tenant = !self.settings.staff_tenant.is_empty() && activity.tenant() == self.settings.staff_tenant;
+        let staff_tenant = self.settings.staff_tenant.as_deref() == Some(activity.tenant());
         let proven = identity.vouches_for(supervisor);
         if !proven || !staff_tenant || !self.settings.supervisors.iter().any(|id| id == supervisor) {
             return cards::outcome("Only supervisors can do this", "Ask a supervisor, or use the console.");

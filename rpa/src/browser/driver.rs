@@ -37,7 +37,7 @@ impl ChromeDriver {
             })?;
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
-        let client = crate::http::client_builder()
+        let client = http_client::client_builder()
             .timeout(Duration::from_secs(2))
             .build()
             .map_err(|error| BrowserError::Unavailable(error.to_string()))?;

@@ -80,19 +80,6 @@ impl Default for BrowserConfig {
 }
 
 impl BrowserConfig {
-    /// The configuration from `COUNCILBOT_WEBDRIVER_URL`, `COUNCILBOT_CHROMEDRIVER`,
-    /// `COUNCILBOT_CHROME` and `COUNCILBOT_BROWSER_HEADLESS` (`false` shows the window).
-    pub fn from_env() -> BrowserConfig {
-        let var = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
-        BrowserConfig {
-            webdriver_url: var("COUNCILBOT_WEBDRIVER_URL"),
-            chromedriver: var("COUNCILBOT_CHROMEDRIVER").map(PathBuf::from),
-            chrome: var("COUNCILBOT_CHROME").map(PathBuf::from),
-            headless: var("COUNCILBOT_BROWSER_HEADLESS").is_none_or(|value| value != "false" && value != "0"),
-            ..BrowserConfig::default()
-        }
-    }
-
     /// The capabilities asked of the WebDriver server.
     pub fn capabilities(&self) -> serde_json::Map<String, serde_json::Value> {
         let mut args = vec![
@@ -148,7 +135,7 @@ impl Browsers {
     /// A new browser session on a blank page.
     pub async fn open_page(&self) -> Result<Page, BrowserError> {
         let url = self.webdriver_url().await?;
-        crate::http::install_crypto_provider();
+        http_client::install_crypto_provider();
         let mut builder = ClientBuilder::rustls().map_err(|error| BrowserError::Unavailable(error.to_string()))?;
         builder.capabilities(self.config.capabilities());
         let client = builder.connect(&url).await.map_err(|error| match error {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
-use storage::{StorageError, now_millis};
+use storage::StorageError;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::context::{Frame, changes};
@@ -17,8 +17,8 @@ use super::{Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_messag
 use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
 use crate::journal::{HumanTask, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
-use crate::redact::Redactor;
 use crate::workflow::{Located, Recipient, Step, StepKind, WorkflowFile};
+use uk::redact::Redactor;
 
 /// How much longer than its own time limit a step may take before it is cut off: browser waits
 /// end by themselves at the limit, and a command in flight gets this long to return.
@@ -154,7 +154,7 @@ impl<'r> Execution<'r> {
         if let Some(client) = &self.http {
             return Ok(client.clone());
         }
-        let client = crate::http::client_builder()
+        let client = http_client::client_builder()
             .cookie_store(true)
             .redirect(self.runner.config.allowed_hosts.redirect_policy())
             .build()
@@ -223,7 +223,7 @@ impl<'r> Execution<'r> {
             "reference": self.run.reference,
             "workflow": self.run.workflow,
             "channel": self.run.started_by.channel,
-            "today": crate::calendar::today(),
+            "today": uk::calendar::today(),
         })
     }
 
@@ -720,7 +720,7 @@ impl<'r> Execution<'r> {
                 }
                 return Ok(Flow::Next);
             }
-            if now_millis() > existing.deadline {
+            if self.runner.journal.now() > existing.deadline {
                 let message = format!(
                     "nobody acted on the task \"{}\" within {}",
                     existing.title,
@@ -741,7 +741,7 @@ impl<'r> Execution<'r> {
             title,
             details,
             fields: task.fields.iter().map(|field| (field.name.clone(), field.prompt.clone())).collect(),
-            deadline: now_millis() + task.time_limit.0.as_millis() as i64,
+            deadline: self.runner.journal.now() + task.time_limit.0.as_millis() as i64,
             decision: None,
         };
         self.runner.journal.wait(&self.run.id, WaitingFor::Task, Some(&created), None).await?;

@@ -94,17 +94,6 @@ impl Default for RunnerConfig {
 }
 
 impl RunnerConfig {
-    /// System base URLs from `COUNCILBOT_SYSTEM_<NAME>_URL` variables (`ecss` from
-    /// `COUNCILBOT_SYSTEM_ECSS_URL`).
-    pub fn system_urls_from_env() -> std::collections::BTreeMap<String, String> {
-        std::env::vars()
-            .filter_map(|(key, value)| {
-                let name = key.strip_prefix("COUNCILBOT_SYSTEM_")?.strip_suffix("_URL")?;
-                (!value.trim().is_empty()).then(|| (name.to_ascii_lowercase(), value.trim().to_string()))
-            })
-            .collect()
-    }
-
     /// The base URL a deployment gives a system, if it gives one.
     pub fn system_url(&self, system: Option<&crate::workflow::TargetSystem>) -> Option<String> {
         system.and_then(|system| self.system_urls.get(&system.name.to_ascii_lowercase())).cloned()

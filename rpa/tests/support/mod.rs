@@ -15,6 +15,7 @@ use rpa::runner::{Runner, RunnerConfig};
 use rpa::secrets::Secrets;
 use rpa::workflow::{Catalogue, WorkflowFile};
 use storage::Database;
+use storage::clock::FastForwardClock;
 
 /// The password of the practice back office, kept as a secret.
 pub const ECSS_PASSWORD: &str = legacy_portal::PASSWORD;
@@ -56,16 +57,24 @@ pub async fn sqlite_journal(directory: &Path) -> Journal {
     Journal::open(database).await.expect("journal")
 }
 
+/// A journal in a fresh SQLite file keeping time by a clock the test moves forward.
+pub async fn sqlite_journal_keeping_time(directory: &Path, clock: &FastForwardClock) -> Journal {
+    sqlite_journal(directory).await.with_clock(clock.clock())
+}
+
 /// The secrets the council's workflows use.
 pub fn council_secrets() -> Secrets {
     Secrets::from_pairs([("ecss_user", legacy_portal::USER), ("ecss_password", ECSS_PASSWORD)])
 }
 
+/// How long a test runner's hold on a run lasts without renewal.
+pub const LEASE: Duration = Duration::from_secs(2);
+
 /// Settings for a runner in a test: short leases, a named instance, systems pointed at `urls`.
 pub fn config(instance: &str, urls: &[(&str, &str)]) -> RunnerConfig {
     RunnerConfig {
         instance: instance.to_string(),
-        lease: Duration::from_secs(2),
+        lease: LEASE,
         step_timeout: Duration::from_secs(15),
         system_urls: urls.iter().map(|(name, url)| (name.to_string(), url.to_string())).collect(),
         ..RunnerConfig::default()

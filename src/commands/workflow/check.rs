@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use rpa::allowed_hosts::{AllowedHosts, check_hosts};
-use rpa::runner::RunnerConfig;
+use rpa::allowed_hosts::check_hosts;
 use rpa::workflow::Catalogue;
 use serde_json::json;
 
@@ -17,16 +16,15 @@ use crate::output::print_json;
 /// in full that go to hosts `[automation] allowed_hosts` does not allow are errors too.
 pub fn validate(paths: &[PathBuf], places: &Places, json: bool) -> Result<ExitCode> {
     let workflows = places.workflows.as_path();
-    let allowed =
-        AllowedHosts::parse(&places.allowed_hosts).map_err(anyhow::Error::msg).context("automation.allowed_hosts")?;
-    let system_urls = RunnerConfig::system_urls_from_env();
+    let allowed = &places.runner.allowed_hosts;
+    let system_urls = &places.runner.system_urls;
     let mut everything = paths.to_vec();
     if workflows.is_dir() {
         everything.push(workflows.to_path_buf());
     }
     let (catalogue, mut errors) = Catalogue::load(&everything);
     for file in catalogue.iter() {
-        errors.extend(check_hosts(file, &allowed, &system_urls));
+        errors.extend(check_hosts(file, allowed, system_urls));
     }
     let asked: Vec<PathBuf> = paths.iter().map(|path| path.canonicalize().unwrap_or_else(|_| path.clone())).collect();
     let errors: Vec<_> = errors

@@ -7,15 +7,12 @@ mod show;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context, Result};
-use rpa::allowed_hosts::AllowedHosts;
-use rpa::browser::BrowserConfig;
+use anyhow::Result;
 use rpa::journal::{Journal, RunRecord, RunStatus};
 use rpa::runner::{Runner, RunnerConfig};
 use rpa::secrets::Secrets;
-use rpa::workflow::{Catalogue, Diagnostic, DurationText, WorkflowFile, called_workflows};
+use rpa::workflow::{Catalogue, Diagnostic, WorkflowFile, called_workflows};
 
 use crate::cli::WorkflowCommand;
 
@@ -28,8 +25,8 @@ pub struct Places {
     pub workflows: PathBuf,
     /// The secrets file, if any.
     pub secrets_file: Option<PathBuf>,
-    /// The hosts `open` and `http` steps may reach (`[automation] allowed_hosts`); empty for any.
-    pub allowed_hosts: Vec<String>,
+    /// How runs are worked (`[automation]` and `[browser]`, with the environment's overrides).
+    pub runner: RunnerConfig,
 }
 
 /// Exit status of a run that waits for a person.
@@ -79,38 +76,8 @@ async fn journal(places: &Places) -> Result<Journal> {
 async fn runner(places: &Places) -> Result<Runner> {
     let journal = journal(places).await?;
     let (catalogue, _) = Catalogue::load(&existing(std::slice::from_ref(&places.workflows)));
-    let secrets = Secrets::load(places.secrets_file.as_deref())?;
-    Ok(Runner::new(journal, catalogue, secrets, runner_config(&places.allowed_hosts)?))
-}
-
-/// The runner's settings: the hosts its steps may reach, and `COUNCILBOT_RUN_LEASE` and
-/// `COUNCILBOT_STEP_TIMEOUT` when set.
-pub fn runner_config(allowed_hosts: &[String]) -> Result<RunnerConfig> {
-    let mut config = RunnerConfig {
-        browsers: BrowserConfig::from_env(),
-        system_urls: RunnerConfig::system_urls_from_env(),
-        allowed_hosts: AllowedHosts::parse(allowed_hosts)
-            .map_err(anyhow::Error::msg)
-            .context("automation.allowed_hosts")?,
-        ..RunnerConfig::default()
-    };
-    let duration = |name: &str| -> Result<Option<Duration>> {
-        match std::env::var(name) {
-            Ok(text) if !text.trim().is_empty() => {
-                let parsed =
-                    DurationText::parse(&text).map_err(anyhow::Error::msg).with_context(|| name.to_string())?;
-                Ok(Some(parsed.0))
-            }
-            _ => Ok(None),
-        }
-    };
-    if let Some(lease) = duration("COUNCILBOT_RUN_LEASE")? {
-        config.lease = lease;
-    }
-    if let Some(timeout) = duration("COUNCILBOT_STEP_TIMEOUT")? {
-        config.step_timeout = timeout;
-    }
-    Ok(config)
+    let secrets = Secrets::load(places.secrets_file.as_deref(), std::env::vars())?;
+    Ok(Runner::new(journal, catalogue, secrets, places.runner.clone()))
 }
 
 fn existing(paths: &[PathBuf]) -> Vec<PathBuf> {

@@ -9,7 +9,7 @@ use rpa::journal::{RunRecord, RunStatus, StartedBy, WaitingFor};
 use rpa::runner::Runner;
 use rpa::secrets::Secrets;
 
-use super::{Places, exit_for, journal, load_with_catalogue, runner, runner_config, show};
+use super::{Places, exit_for, journal, load_with_catalogue, runner, show};
 use crate::cli::WorkflowRunArgs;
 use crate::output::print_json;
 
@@ -55,8 +55,8 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let secrets = Secrets::load(places.secrets_file.as_deref())?;
-    let runner = Runner::new(journal(places).await?, catalogue, secrets, runner_config(&places.allowed_hosts)?);
+    let secrets = Secrets::load(places.secrets_file.as_deref(), std::env::vars())?;
+    let runner = Runner::new(journal(places).await?, catalogue, secrets, places.runner.clone());
     let user = std::env::var("USER").unwrap_or_default();
     let started = runner.start(&file, &args.inputs, &StartedBy { channel: "cli".to_string(), address: user }).await?;
     if !args.json {

@@ -38,7 +38,7 @@ pub async fn list(journal: &Journal, status: Option<&str>, limit: i64, json: boo
             run.reference,
             state(run),
             run.workflow,
-            rpa::calendar::date_of_millis(run.created_at),
+            uk::calendar::date_of_millis(run.created_at),
             run.reason.as_deref().or(run.message.as_deref()).unwrap_or_default()
         );
     }
@@ -99,7 +99,7 @@ pub async fn show(journal: &Journal, reference: &str, save_evidence: Option<&Pat
         "  started by {} {}  on {}",
         run.started_by.channel,
         run.started_by.address,
-        rpa::calendar::date_of_millis(run.created_at)
+        uk::calendar::date_of_millis(run.created_at)
     );
     if let Some(message) = &run.message {
         outln!("  told the resident: {message}");

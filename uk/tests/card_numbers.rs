@@ -2,8 +2,8 @@
 //! text with numbers in it (dates, phone numbers, references, postcodes) goes through unchanged.
 
 use proptest::prelude::*;
-use rpa::card_numbers::{mask_card_numbers, passes_luhn};
-use rpa::redact::Redactor;
+use uk::card_numbers::{mask_card_numbers, passes_luhn};
+use uk::redact::Redactor;
 
 /// A valid card number: 13 to 19 digits whose last is the Luhn check digit.
 fn card_number() -> impl Strategy<Value = String> {

@@ -1,0 +1,92 @@
+//! The live queue of open escalations, most urgent first: the page, and its table alone for
+//! live updates.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use bot::conversation::store::StoreError;
+use bot::conversation::{ConversationStatus, Escalation};
+use serde_json::{Value, json};
+
+use super::accounts::Principal;
+use super::auth::Supervisor;
+use super::error::PageError;
+use super::views::{clock, duration_text, reason_text, shorten};
+use crate::AppState;
+
+/// The queue's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/console", get(queue)).route("/console/queue", get(queue_table))
+}
+
+/// An open escalation as a row of the queue; a failure to read any of it fails the page.
+async fn queue_rows(state: &AppState, who: &Principal) -> Result<Vec<Value>, PageError> {
+    let failed = |error: StoreError| PageError::unavailable(state, who, "the queue could not be read", &error);
+    let now = storage::now_millis();
+    let store = state.engine.store();
+    let escalations = store.open_escalations(500).await.map_err(failed)?;
+    let mut rows = Vec::with_capacity(escalations.len());
+    for escalation in escalations {
+        let conversation = store.get(&escalation.conversation_id).await.map_err(failed)?;
+        let preview = store
+            .last_user_message(&escalation.conversation_id)
+            .await
+            .map_err(failed)?
+            .map(|text| shorten(&text, 90))
+            .unwrap_or_default();
+        let left = match &conversation {
+            Some(conversation) if conversation.status == ConversationStatus::Ended => {
+                Some(left_view(state, who, &escalation, now).await?)
+            }
+            _ => None,
+        };
+        rows.push(json!({
+            "id": escalation.id,
+            "priority": escalation.priority,
+            "reason_text": reason_text(escalation.reason),
+            "waiting": duration_text(now - escalation.created_at),
+            "left": left,
+            "channel": conversation.map(|conversation| conversation.channel).unwrap_or_default(),
+            "preview": preview,
+            "status": escalation.status,
+            "assignee": escalation.assignee,
+        }));
+    }
+    Ok(rows)
+}
+
+/// `GET /console`: the queue.
+async fn queue(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
+    let council = &state.engine.settings().council;
+    let rows = queue_rows(&state, &who).await?;
+    Ok(state.templates.page(
+        StatusCode::OK,
+        "queue.html",
+        json!({"council": council, "title": "Queue", "who": who, "csrf": who.csrf, "page": "queue", "rows": rows}),
+    ))
+}
+
+/// `GET /console/queue`: the queue's table alone, for live updates.
+async fn queue_table(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
+    let rows = queue_rows(&state, &who).await?;
+    Ok(state.templates.page(StatusCode::OK, "queue_table.html", json!({"rows": rows})))
+}
+
+/// When the person left the chat, as the console shows it (when it was noted).
+pub(super) async fn left_view(
+    state: &AppState,
+    who: &Principal,
+    escalation: &Escalation,
+    now: i64,
+) -> Result<Value, PageError> {
+    let left =
+        state.engine.store().left_at(&escalation.id).await.map_err(|error| {
+            PageError::unavailable(state, who, "when a person left the chat could not be read", &error)
+        })?;
+    Ok(match left {
+        Some(at) => json!({"at": clock(at), "ago": duration_text(now - at)}),
+        None => json!({"at": null, "ago": null}),
+    })
+}

@@ -1,0 +1,77 @@
+//! The journal: every run and every step's outcome, kept in the database so runs survive a crash.
+//! Each resource has its own module: the run records, runs and their leases, steps and
+//! evidence, the notification outbox, what staff did, and what privacy requests need.
+
+mod actions;
+mod outbox;
+mod privacy;
+mod records;
+mod runs;
+mod steps;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use storage::{Database, Migration, StorageError};
+
+use storage::clock::{Clock, system_clock};
+
+pub use actions::Action;
+pub use outbox::Notification;
+pub use records::{Decision, HumanTask, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
+pub use steps::{Evidence, StepRecord, StepStatus};
+
+/// The journal's tables, for SQLite and PostgreSQL.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "workflow runs, steps, evidence and notifications",
+    sqlite: include_str!("../../migrations/sqlite/0001_runs.sql"),
+    postgres: include_str!("../../migrations/postgres/0001_runs.sql"),
+}];
+
+/// The journal of workflow runs.
+#[derive(Clone)]
+pub struct Journal {
+    database: Database,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("Journal").field("database", &self.database).finish_non_exhaustive()
+    }
+}
+
+impl Journal {
+    /// Opens the journal in a database, creating its tables on first use; it keeps time by the
+    /// system clock.
+    pub async fn open(database: Database) -> Result<Journal, StorageError> {
+        database.migrate("rpa", MIGRATIONS).await?;
+        Ok(Journal { database, clock: system_clock() })
+    }
+
+    /// The same journal keeping time by another clock: leases, deadlines and every time it
+    /// records.
+    pub fn with_clock(self, clock: Clock) -> Journal {
+        Journal { clock, ..self }
+    }
+
+    /// The database behind the journal.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The time now by the journal's clock, in milliseconds since 1970.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+}
+
+/// A JSON object stored as text; empty when there is none or it does not parse.
+fn json_map(text: Option<String>) -> Map<String, Value> {
+    text.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default()
+}
+
+/// A value as JSON text to store.
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
