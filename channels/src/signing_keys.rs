@@ -55,30 +55,42 @@ struct Held {
     refreshed_for_unknown_key: Option<Instant>,
 }
 
-/// The key sets of any number of addresses, each fetched when needed and kept.
+/// How long fetching a key set may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The key sets of any number of addresses, each fetched when needed and kept: one for the
+/// whole server, shared by everything that checks tokens (a clone shares what is held).
+#[derive(Clone)]
 pub struct SigningKeyCache {
     http: reqwest::Client,
-    keep_for: Duration,
-    held: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Held>>>>,
+    held: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Held>>>>>,
+}
+
+impl Default for SigningKeyCache {
+    fn default() -> SigningKeyCache {
+        let http =
+            http_client::client_builder().timeout(FETCH_TIMEOUT).build().expect("an HTTP client with TLS in place");
+        SigningKeyCache::new(http)
+    }
 }
 
 impl SigningKeyCache {
-    /// A cache fetching with `http`, keeping each key set for `keep_for`.
-    pub fn new(http: reqwest::Client, keep_for: Duration) -> SigningKeyCache {
-        SigningKeyCache { http, keep_for, held: Mutex::new(HashMap::new()) }
+    /// A cache fetching with `http`.
+    pub fn new(http: reqwest::Client) -> SigningKeyCache {
+        SigningKeyCache { http, held: Arc::new(Mutex::new(HashMap::new())) }
     }
 
-    /// The keys published at `url`, fetched when none are held or they are old, or when they
-    /// lack `kid` and no fetch for a missing key happened in the last
+    /// The keys published at `url`, fetched when none are held or they are older than
+    /// `keep_for`, or when they lack `kid` and no fetch for a missing key happened in the last
     /// [`UNKNOWN_KEY_REFRESH_INTERVAL`]. When a fetch fails the keys held are used.
-    pub async fn keys(&self, url: &str, kid: Option<&str>) -> Result<Arc<KeySet>, KeysUnavailable> {
+    pub async fn keys(&self, url: &str, kid: Option<&str>, keep_for: Duration) -> Result<Arc<KeySet>, KeysUnavailable> {
         let entry = {
             let mut held = self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             held.entry(url.to_string()).or_default().clone()
         };
         // One fetch per address at a time: those waiting find the keys it brought.
         let mut held = entry.lock().await;
-        let stale = held.fetched.is_none_or(|fetched| fetched.elapsed() > self.keep_for);
+        let stale = held.fetched.is_none_or(|fetched| fetched.elapsed() > keep_for);
         let lacks_key = held.keys.as_ref().is_some_and(|keys| kid.is_some_and(|kid| keys.key(kid).is_none()));
         let may_refresh =
             held.refreshed_for_unknown_key.is_none_or(|refreshed| refreshed.elapsed() >= UNKNOWN_KEY_REFRESH_INTERVAL);
@@ -140,14 +152,15 @@ mod tests {
     #[tokio::test]
     async fn keys_are_fetched_once_and_again_at_most_once_for_keys_they_lack() {
         let (url, fetches) = publish(serde_json::json!([{"kid": "known", "kty": "RSA"}])).await;
-        let cache = SigningKeyCache::new(http(), Duration::from_secs(3600));
+        let cache = SigningKeyCache::new(http());
+        let hour = Duration::from_secs(3600);
         for _ in 0..3 {
-            let keys = cache.keys(&url, Some("known")).await.expect("the keys");
+            let keys = cache.keys(&url, Some("known"), hour).await.expect("the keys");
             assert!(keys.key("known").is_some());
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 1);
         for attempt in 0..10 {
-            let keys = cache.keys(&url, Some(&format!("made-up-{attempt}"))).await.expect("the keys held");
+            let keys = cache.keys(&url, Some(&format!("made-up-{attempt}")), hour).await.expect("the keys held");
             assert!(keys.key("known").is_some());
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
@@ -155,8 +168,11 @@ mod tests {
 
     #[tokio::test]
     async fn without_keys_held_a_failed_fetch_is_an_error() {
-        let cache = SigningKeyCache::new(http(), Duration::from_secs(3600));
-        let error = cache.keys("http://127.0.0.1:9/keys", Some("any")).await.expect_err("nothing to fetch from");
+        let cache = SigningKeyCache::new(http());
+        let error = cache
+            .keys("http://127.0.0.1:9/keys", Some("any"), Duration::from_secs(3600))
+            .await
+            .expect_err("nothing to fetch from");
         assert_eq!(error.url, "http://127.0.0.1:9/keys");
     }
 }

@@ -16,6 +16,7 @@ use channels::console::accounts::{Accounts, Role};
 use channels::console::oidc::OidcProvider;
 use channels::health::MetricsAccess;
 use channels::server::ConnectionLimits;
+use channels::signing_keys::SigningKeyCache;
 use channels::sms::SmsChannel;
 use channels::teams::TeamsChannel;
 use channels::{ApiLimits, AppState, Origins, WebSettings};
@@ -99,7 +100,9 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
             separate: config.server.metrics_listen.is_some(),
         },
     };
-    let oidc = oidc.map(OidcProvider::new);
+    // One set of identity providers' signing keys for Teams and the console's sign-in.
+    let signing_keys = SigningKeyCache::default();
+    let oidc = oidc.map(|settings| OidcProvider::new(settings, signing_keys.clone()));
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
     let site_pages = site.as_ref().map(|site| site.page_count());
     state.site = site;
@@ -112,7 +115,7 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
         state.sms = Some(sms);
     }
     if let Some(settings) = teams {
-        let teams = TeamsChannel::open(engine.clone(), settings).await?;
+        let teams = TeamsChannel::open(engine.clone(), settings, signing_keys.clone()).await?;
         _background.push(channels::delivery::spawn_delivery(&teams));
         _background.extend(teams.spawn_supervisor_alerts());
         channels_on.push("Microsoft Teams");

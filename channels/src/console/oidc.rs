@@ -181,13 +181,13 @@ pub struct OidcProvider {
 }
 
 impl OidcProvider {
-    /// A provider from settings; nothing is fetched until someone signs in.
-    pub fn new(settings: OidcSettings) -> OidcProvider {
+    /// A provider from settings, checking ID tokens against the server's signing keys; nothing
+    /// is fetched until someone signs in.
+    pub fn new(settings: OidcSettings, keys: SigningKeyCache) -> OidcProvider {
         let http = http_client::client_builder()
             .timeout(Duration::from_secs(15))
             .build()
             .expect("an HTTP client with TLS in place");
-        let keys = SigningKeyCache::new(http.clone(), KEYS_KEPT);
         OidcProvider { settings, http, discovery: RwLock::new(None), keys }
     }
 
@@ -322,7 +322,7 @@ impl OidcProvider {
         let id_token: CouncilIdToken = token.parse().map_err(|error| refused(&error))?;
         let keys = self
             .keys
-            .keys(&self.discovery().await?.jwks_uri, signing_key_id(token).as_deref())
+            .keys(&self.discovery().await?.jwks_uri, signing_key_id(token).as_deref(), KEYS_KEPT)
             .await
             .map_err(|error| SignInError::Provider(format!("its keys cannot be fetched: {error}")))?;
         let keys: CoreJsonWebKeySet = serde_json::from_value(serde_json::json!({ "keys": keys.keys() }))

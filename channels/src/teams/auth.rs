@@ -129,13 +129,13 @@ pub struct TokenValidator {
 }
 
 impl TokenValidator {
-    /// A validator for the bot's app id (and tenant, when single-tenant).
-    pub fn new(settings: AuthSettings, http: reqwest::Client) -> TokenValidator {
+    /// A validator for the bot's app id (and tenant, when single-tenant), checking signatures
+    /// against the server's signing keys.
+    pub fn new(settings: AuthSettings, http: reqwest::Client, keys: SigningKeyCache) -> TokenValidator {
         let entra_keys_url = settings
             .tenant_id
             .as_ref()
             .map(|tenant| format!("{}/{tenant}/discovery/v2.0/keys", settings.login_url.trim_end_matches('/')));
-        let keys = SigningKeyCache::new(http.clone(), KEYS_FRESH_FOR);
         TokenValidator { settings, http, keys, bot_framework_keys_url: OnceCell::new(), entra_keys_url }
     }
 
@@ -200,7 +200,7 @@ impl TokenValidator {
         validation.set_issuer(&[&issuer]);
         let keys = self
             .keys
-            .keys(keys_url, Some(&kid))
+            .keys(keys_url, Some(&kid), KEYS_FRESH_FOR)
             .await
             .map_err(|error| AuthError::KeysUnavailable(error.to_string()))?;
         let key = keys.key(&kid).ok_or_else(|| {

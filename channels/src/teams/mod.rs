@@ -29,6 +29,8 @@ use serde_json::{Map, Value, json};
 use storage::StorageError;
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::signing_keys::SigningKeyCache;
+
 use activity::Activity;
 use auth::{AuthError, AuthSettings, Identity, TokenValidator};
 use connector::{Connector, ConnectorError, ConnectorSettings};
@@ -92,8 +94,13 @@ pub struct TeamsChannel {
 const TURNS_AT_ONCE: usize = 4;
 
 impl TeamsChannel {
-    /// The channel over an engine; its records live in the engine's database.
-    pub async fn open(engine: Arc<Engine>, settings: TeamsSettings) -> Result<Arc<TeamsChannel>, StorageError> {
+    /// The channel over an engine, checking tokens against the server's signing keys; its
+    /// records live in the engine's database.
+    pub async fn open(
+        engine: Arc<Engine>,
+        settings: TeamsSettings,
+        signing_keys: SigningKeyCache,
+    ) -> Result<Arc<TeamsChannel>, StorageError> {
         let http = http_client::client_builder()
             .timeout(Duration::from_secs(20))
             .build()
@@ -107,6 +114,7 @@ impl TeamsChannel {
                 login_url: settings.login_url.clone(),
             },
             http.clone(),
+            signing_keys,
         );
         let connector = Connector::new(
             ConnectorSettings {
