@@ -167,6 +167,26 @@ fn a_run_shows_each_step_and_its_history_can_be_read_back() {
 }
 
 #[test]
+fn a_browser_run_leaves_no_browser_profile_in_the_temporary_directory() {
+    let portal = PracticePortal::start();
+    let councilbot = Councilbot::new();
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let output = councilbot
+        .workflow_command(&portal, &strs(&repair_run(&[])))
+        .env("TMPDIR", temporary.path())
+        .output()
+        .expect("councilbot runs");
+    assert!(output.status.success(), "{}\n{}", text(&output.stdout), text(&output.stderr));
+    let left: Vec<String> = std::fs::read_dir(temporary.path())
+        .expect("the temporary directory")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "directories left behind by the run: {left:?}");
+}
+
+#[test]
 fn a_run_killed_midway_is_resumed_without_logging_a_second_case() {
     let portal = PracticePortal::start();
     let councilbot = Councilbot::new();

@@ -132,6 +132,30 @@ fn calls_are_checked_against_the_called_workflow() {
 }
 
 #[test]
+fn a_call_to_a_workflow_whose_file_has_an_error_names_that_error_not_a_missing_workflow() {
+    let caller = GOOD
+        .replace("name: greet\n", "name: caller\n")
+        .replace("  - succeed:", "  - call: { workflow: greet, inputs: { who: x } }\n  - succeed:");
+    let broken = GOOD.replace("version: 1\n", "version: [1\n");
+    let workflows = Workflows::new(&[("hello.yaml", &broken), ("caller.yaml", &caller)]);
+    let (catalogue, errors) = Catalogue::load(&[workflows.directory.path().to_path_buf()]);
+    assert!(catalogue.get("caller").is_some());
+    let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+    assert!(!messages.iter().any(|message| message.contains("no workflow is named")), "{messages:?}");
+    let call = errors
+        .iter()
+        .find(|error| error.file.ends_with("caller.yaml"))
+        .unwrap_or_else(|| panic!("the call is refused: {messages:?}"));
+    assert!(
+        call.message.starts_with("workflow `greet` cannot be called, since its file has an error: "),
+        "{}",
+        call.message
+    );
+    assert!(call.message.contains("hello.yaml:"), "the called file's own place: {}", call.message);
+    assert!(errors.iter().any(|error| error.file.ends_with("hello.yaml")), "the called file's own error: {messages:?}");
+}
+
+#[test]
 fn step_ids_are_unique_and_submitting_steps_declare_how_to_find_an_earlier_submission() {
     let text = GOOD.replace(
         "  - succeed:",

@@ -82,6 +82,14 @@ impl Default for BrowserConfig {
 impl BrowserConfig {
     /// The capabilities asked of the WebDriver server.
     pub fn capabilities(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.capabilities_with_profile(None)
+    }
+
+    /// The capabilities, with the browser keeping its profile in `profile` when given.
+    fn capabilities_with_profile(
+        &self,
+        profile: Option<&std::path::Path>,
+    ) -> serde_json::Map<String, serde_json::Value> {
         let mut args = vec![
             "--no-sandbox".to_string(),
             "--disable-dev-shm-usage".to_string(),
@@ -94,6 +102,9 @@ impl BrowserConfig {
         ];
         if self.headless {
             args.insert(0, "--headless=new".to_string());
+        }
+        if let Some(profile) = profile {
+            args.push(format!("--user-data-dir={}", profile.display()));
         }
         let mut chrome_options = json!({ "args": args });
         if self.webdriver_url.is_none()
@@ -136,15 +147,26 @@ impl Browsers {
     pub async fn open_page(&self) -> Result<Page, BrowserError> {
         let url = self.webdriver_url().await?;
         http_client::install_crypto_provider();
+        // A browser started here keeps its profile in a directory of ours, removed when the
+        // session ends, so runs leave nothing behind in the temporary directory.
+        let profile = match self.config.webdriver_url {
+            None => Some(
+                tempfile::Builder::new()
+                    .prefix("councilbot-browser-")
+                    .tempdir()
+                    .map_err(|error| BrowserError::Unavailable(format!("cannot make a browser profile: {error}")))?,
+            ),
+            Some(_) => None,
+        };
         let mut builder = ClientBuilder::rustls().map_err(|error| BrowserError::Unavailable(error.to_string()))?;
-        builder.capabilities(self.config.capabilities());
+        builder.capabilities(self.config.capabilities_with_profile(profile.as_ref().map(|profile| profile.path())));
         let client = builder.connect(&url).await.map_err(|error| match error {
             NewSessionError::Lost(_) | NewSessionError::Failed(_) | NewSessionError::FailedC(_) => {
                 BrowserError::Unavailable(format!("cannot reach the WebDriver server at {url}: {error}"))
             }
             other => BrowserError::Unavailable(format!("the WebDriver server at {url} refused a session: {other}")),
         })?;
-        Ok(Page::new(client))
+        Ok(Page::new(client).with_profile(profile))
     }
 
     /// The WebDriver URL to use: the configured one, or a local ChromeDriver's (started, or

@@ -41,6 +41,8 @@ pub struct DialogAnswer {
 pub struct Page {
     client: Client,
     frame_depth: usize,
+    /// The browser's profile directory when it is ours, removed when the page is closed.
+    profile: Option<tempfile::TempDir>,
 }
 
 /// Reads a table into rows keyed by its column headings.
@@ -99,7 +101,13 @@ delete window.top.__councilbotRestore;
 impl Page {
     /// A page on a new session.
     pub fn new(client: Client) -> Page {
-        Page { client, frame_depth: 0 }
+        Page { client, frame_depth: 0, profile: None }
+    }
+
+    /// The same page, whose browser keeps its profile in `profile`.
+    pub fn with_profile(mut self, profile: Option<tempfile::TempDir>) -> Page {
+        self.profile = profile;
+        self
     }
 
     /// Goes to an address and waits for it to load.
@@ -475,10 +483,26 @@ impl Page {
         self.client.source().await.map_err(|error| BrowserError::from_command("reading the page source", error))
     }
 
-    /// Ends the session and closes the browser.
+    /// Ends the session, closes the browser and removes its profile.
     pub async fn close(self) {
         let _ = self.client.close().await;
+        if let Some(profile) = self.profile {
+            remove_profile(profile).await;
+        }
     }
+}
+
+/// Removes a browser's profile directory. The browser may still be writing to it for a moment
+/// after its session ends, so removing is tried again a few times.
+async fn remove_profile(profile: tempfile::TempDir) {
+    let path = profile.keep();
+    for _ in 0..20 {
+        if std::fs::remove_dir_all(&path).is_ok() || !path.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tracing::warn!(path = %path.display(), "a browser profile could not be removed");
 }
 
 /// The keystrokes of a key name: a single character as itself, else a WebDriver key.

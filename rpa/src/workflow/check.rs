@@ -17,8 +17,12 @@ use super::template::{is_template, names_in_expression, names_in_template};
 const BUILT_IN_NAMES: &[&str] = &["run", "system"];
 
 /// Checks a parsed workflow; `workflows` are the others it may call, by name.
-pub fn check_workflow(file: &WorkflowFile, workflows: &BTreeMap<String, Workflow>) -> Vec<Diagnostic> {
-    let mut checker = Checker { file, workflows, errors: Vec::new(), ids: BTreeMap::new() };
+pub fn check_workflow(
+    file: &WorkflowFile,
+    workflows: &BTreeMap<String, Workflow>,
+    unreadable: &BTreeMap<String, Diagnostic>,
+) -> Vec<Diagnostic> {
+    let mut checker = Checker { file, workflows, unreadable, errors: Vec::new(), ids: BTreeMap::new() };
     checker.check_header();
     checker.check_urgent();
     let mut scope = Scope::default();
@@ -30,6 +34,9 @@ pub fn check_workflow(file: &WorkflowFile, workflows: &BTreeMap<String, Workflow
 struct Checker<'a> {
     file: &'a WorkflowFile,
     workflows: &'a BTreeMap<String, Workflow>,
+    /// The error of each workflow file checked alongside that could not be read, by the name
+    /// it gives itself.
+    unreadable: &'a BTreeMap<String, Diagnostic>,
     errors: Vec<Diagnostic>,
     ids: BTreeMap<String, u64>,
 }
@@ -502,6 +509,18 @@ impl<'a> Checker<'a> {
     fn check_call(&mut self, call: &super::step::CallStep) {
         let target = &call.workflow;
         let Some(callee) = self.workflows.get(&target.value) else {
+            if let Some(error) = self.unreadable.get(&target.value) {
+                let message = format!(
+                    "workflow `{}` cannot be called, since its file has an error: {}:{}:{}: {}",
+                    target.value,
+                    error.file.display(),
+                    error.line,
+                    error.column,
+                    error.message
+                );
+                self.error(target.line, target.column, message);
+                return;
+            }
             let message = match closest(&target.value, self.workflows.keys().map(String::as_str)) {
                 Some(suggestion) => format!("no workflow is named `{}`; did you mean `{suggestion}`?", target.value),
                 None => format!("no workflow is named `{}` among the files being checked", target.value),

@@ -29,6 +29,20 @@ pub use step::*;
 /// The most characters a `progress` text may have: it is one short line on a phone.
 pub const MAX_PROGRESS_CHARS: usize = 80;
 
+/// The name a workflow file that cannot be read gives itself, as well as can be told: its
+/// top-level `name:` line, else its file name without the extension. Calls to it are then
+/// answered with the file's own error rather than "no workflow is named".
+fn name_in_unreadable_file(path: &Path) -> String {
+    let named = std::fs::read_to_string(path).ok().and_then(|text| {
+        text.lines().find_map(|line| {
+            let value = line.strip_prefix("name:")?.split(" #").next()?.trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'');
+            (!value.is_empty()).then(|| value.to_string())
+        })
+    });
+    named.unwrap_or_else(|| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
 /// The workflows of a council, by name, read from files and checked together.
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
@@ -41,10 +55,14 @@ impl Catalogue {
     pub fn load(paths: &[PathBuf]) -> (Catalogue, Vec<Diagnostic>) {
         let mut errors = Vec::new();
         let mut parsed: Vec<WorkflowFile> = Vec::new();
+        let mut unreadable = BTreeMap::new();
         for path in workflow_paths(paths, &mut errors) {
             match read_workflow(&path) {
                 Ok(file) => parsed.push(file),
-                Err(error) => errors.push(error),
+                Err(error) => {
+                    unreadable.insert(name_in_unreadable_file(&path), error.clone());
+                    errors.push(error);
+                }
             }
         }
         let mut catalogue = Catalogue::default();
@@ -61,7 +79,7 @@ impl Catalogue {
         let models: BTreeMap<String, Workflow> =
             catalogue.files.iter().map(|(name, file)| (name.clone(), file.workflow.clone())).collect();
         for file in catalogue.files.values() {
-            errors.extend(check_workflow(file, &models));
+            errors.extend(check_workflow(file, &models, &unreadable));
         }
         (catalogue, errors)
     }
