@@ -18,10 +18,16 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<commands::workflow::StoppedBySignal>() {
+            Some(stopped) => {
+                eprintln!("{stopped}");
+                ExitCode::from(stopped.exit_status)
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -186,6 +186,58 @@ fn a_browser_run_leaves_no_browser_profile_in_the_temporary_directory() {
     assert!(left.is_empty(), "directories left behind by the run: {left:?}");
 }
 
+/// The processes whose environment names this temporary directory: ChromeDriver and the
+/// browsers a run started with it.
+fn processes_using(temporary: &std::path::Path) -> Vec<String> {
+    let marker = format!("TMPDIR={}", temporary.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
+        .filter(|entry| {
+            std::fs::read(entry.path().join("environ"))
+                .is_ok_and(|environ| environ.split(|byte| *byte == 0).any(|item| item == marker.as_bytes()))
+        })
+        .map(|entry| std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default().trim().to_string())
+        .collect()
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn stopping_a_run_with_a_signal_stops_its_browser_and_chromedriver_too() {
+    use std::io::BufRead;
+    for (signal, status) in [("-TERM", 143), ("-INT", 130)] {
+        let portal = PracticePortal::start();
+        let councilbot = Councilbot::new();
+        let temporary = tempfile::tempdir().expect("temp dir");
+        let mut child = councilbot
+            .workflow_command(&portal, &strs(&repair_run(&[])))
+            .env("TMPDIR", temporary.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Once a step has run in the browser, the browser and ChromeDriver are running.
+        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut lines = stdout.lines();
+        let first_step = lines.by_ref().map_while(Result::ok).find(|line| line.trim_start().starts_with("ok "));
+        assert!(first_step.is_some(), "the run never worked a step");
+        assert!(!processes_using(temporary.path()).is_empty(), "the browser runs while the run does");
+        let sent = std::process::Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
+        assert!(sent.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(status), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("councilbot workflow resume"), "{}", text(&output.stderr));
+        let started = Instant::now();
+        let mut left = processes_using(temporary.path());
+        while !left.is_empty() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(100));
+            left = processes_using(temporary.path());
+        }
+        assert!(left.is_empty(), "still running after {signal}: {left:?}");
+    }
+}
+
 #[test]
 fn a_run_killed_midway_is_resumed_without_logging_a_second_case() {
     let portal = PracticePortal::start();

@@ -18,7 +18,7 @@ mod serve;
 mod staff;
 mod test_conversations;
 mod tokenizer;
-mod workflow;
+pub mod workflow;
 
 use std::process::ExitCode;
 

@@ -143,6 +143,12 @@ impl Browsers {
         &self.config
     }
 
+    /// Stops the ChromeDriver started here, and every browser it started, at once; the next
+    /// session asked for starts a new one.
+    pub async fn stop(&self) {
+        self.driver.lock().await.take();
+    }
+
     /// A new browser session on a blank page.
     pub async fn open_page(&self) -> Result<Page, BrowserError> {
         let url = self.webdriver_url().await?;

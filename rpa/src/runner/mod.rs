@@ -220,6 +220,11 @@ impl Runner {
         self.secrets.select(names.iter().map(String::as_str))
     }
 
+    /// Stops the browsers this runner started, and their ChromeDriver.
+    pub async fn stop_browsers(&self) {
+        self.browsers.stop().await;
+    }
+
     /// Works a run until it ends or waits for a person, if this instance can take it (it is
     /// queued, or held by an instance whose lease lapsed). Returns the run as it then is, or
     /// `None` when it could not be taken.

@@ -3,6 +3,8 @@
 mod act;
 mod check;
 mod run;
+
+pub use run::StoppedBySignal;
 mod show;
 
 use std::path::{Path, PathBuf};

@@ -89,15 +89,71 @@ pub async fn resume(places: &Places, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Works a run, printing each step as it ends; returns the run as it then stands.
+/// A run's work stopped by an interrupt or a termination signal: the browser and ChromeDriver
+/// are stopped, and the run is left to be resumed.
+#[derive(Debug)]
+pub struct StoppedBySignal {
+    /// The signal's name.
+    pub signal: &'static str,
+    /// The exit status a shell expects after it (128 + its number).
+    pub exit_status: u8,
+}
+
+impl std::fmt::Display for StoppedBySignal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped by {}: the browser is closed and the run can be finished with `councilbot workflow resume`",
+            self.signal
+        )
+    }
+}
+
+impl std::error::Error for StoppedBySignal {}
+
+/// Waits for an interrupt (Ctrl-C) or a termination signal.
+async fn stop_signal() -> StoppedBySignal {
+    let interrupted = async {
+        let _ = tokio::signal::ctrl_c().await;
+        StoppedBySignal { signal: "an interrupt", exit_status: 130 }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminated = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut terminate) => {
+                    terminate.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+            StoppedBySignal { signal: "a termination signal", exit_status: 143 }
+        };
+        tokio::select! {
+            stopped = interrupted => stopped,
+            stopped = terminated => stopped,
+        }
+    }
+    #[cfg(not(unix))]
+    interrupted.await
+}
+
+/// Works a run, printing each step as it ends; returns the run as it then stands. An interrupt
+/// or termination signal stops the browser first and ends with [`StoppedBySignal`].
 pub async fn work_with_progress(runner: &Runner, run_id: &str, progress: bool) -> Result<RunRecord> {
     let mut events = runner.subscribe();
     let work = runner.work(run_id);
     tokio::pin!(work);
+    let stop = stop_signal();
+    tokio::pin!(stop);
     let outcome = loop {
         tokio::select! {
             outcome = &mut work => break outcome,
             event = events.recv() => if let (true, Ok(event)) = (progress, event) { print_event(&event) },
+            stopped = &mut stop => {
+                runner.stop_browsers().await;
+                return Err(stopped.into());
+            }
         }
     };
     while let (true, Ok(event)) = (progress, events.try_recv()) {
