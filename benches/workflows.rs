@@ -215,7 +215,7 @@ async fn browser_overhead(runs: usize) {
     };
     let quiet = PortalConfig { slow_every: 0, ..PortalConfig::default() };
     let portal = Portal::start(quiet).await.expect("portal");
-    let driver = ChromeDriver::start(&chromedriver).await.expect("chromedriver");
+    let driver = ChromeDriver::start(&chromedriver, None).await.expect("chromedriver");
     let browsers = BrowserConfig { webdriver_url: Some(driver.url().to_string()), ..BrowserConfig::default() };
     let workflows = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
     let (catalogue, errors) = Catalogue::load(&[workflows]);

@@ -32,7 +32,7 @@ pub(crate) fn axe_source() -> String {
 pub(crate) async fn chromedriver() -> ChromeDriver {
     http_client::install_crypto_provider();
     let binary = find_chromedriver(None).expect("ChromeDriver is installed (./scripts/test installs it)");
-    ChromeDriver::start(&binary).await.expect("ChromeDriver starts")
+    ChromeDriver::start(&binary, None).await.expect("ChromeDriver starts")
 }
 
 /// A headless Chromium session, with or without JavaScript.

@@ -184,6 +184,8 @@ fn a_browser_run_leaves_no_browser_profile_in_the_temporary_directory() {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(left.is_empty(), "directories left behind by the run: {left:?}");
+    let profiles = councilbot.data.path().join("browser/profiles");
+    assert_eq!(std::fs::read_dir(&profiles).unwrap().count(), 0, "the run's own profile is removed too");
 }
 
 /// The processes whose environment names this temporary directory: ChromeDriver and the
@@ -236,6 +238,42 @@ fn stopping_a_run_with_a_signal_stops_its_browser_and_chromedriver_too() {
         }
         assert!(left.is_empty(), "still running after {signal}: {left:?}");
     }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn what_a_killed_run_left_running_is_stopped_and_removed_by_the_next_command() {
+    use std::io::BufRead;
+    let portal = PracticePortal::start();
+    let councilbot = Councilbot::new();
+    let temporary = tempfile::tempdir().expect("temp dir");
+    let mut child = councilbot
+        .workflow_command(&portal, &strs(&repair_run(&[])))
+        .env("TMPDIR", temporary.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let first_step = stdout.lines().map_while(Result::ok).find(|line| line.trim_start().starts_with("ok "));
+    assert!(first_step.is_some(), "the run never worked a step");
+    // SIGKILL: the run has no chance to stop its browser.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!processes_using(temporary.path()).is_empty(), "a killed run leaves its browser running");
+    let profiles = councilbot.data.path().join("browser/profiles");
+    assert_eq!(std::fs::read_dir(&profiles).unwrap().count(), 1, "and its profile on disk");
+
+    let output = councilbot.workflow(&portal, &["resume"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let started = Instant::now();
+    let mut left = processes_using(temporary.path());
+    while !left.is_empty() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+        left = processes_using(temporary.path());
+    }
+    assert!(left.is_empty(), "still running after the next command: {left:?}");
+    assert_eq!(std::fs::read_dir(&profiles).unwrap().count(), 0, "no profile is left");
 }
 
 #[test]

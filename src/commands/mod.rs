@@ -48,11 +48,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Config::default()
     };
     let database_url = cli.database_url(config.database.url.as_deref());
+    let mut runner = config.runner_config().map_err(anyhow::Error::msg)?;
+    runner.browsers.records = Some(cli.data_dir.join(serve::BROWSER_RECORDS));
     let places = workflow::Places {
         database_url: database_url.clone(),
         workflows: cli.workflows.clone(),
         secrets_file: cli.secrets_file.clone(),
-        runner: config.runner_config().map_err(anyhow::Error::msg)?,
+        runner,
     };
     let assembly = assemble::Places {
         index_dir: index_dir.clone(),

@@ -42,8 +42,12 @@ pub fn run(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCod
     runtime.block_on(serve(places, data_dir, valid))
 }
 
+/// The folder of the data directory where the browsers started here are recorded.
+pub const BROWSER_RECORDS: &str = "browser";
+
 async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
     let Validated { config, oidc, sms, teams, mut runner } = valid;
+    runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
     if let Some(open_files) = channels::server::raise_open_file_limit() {
         tracing::debug!(open_files, "the limit on open files");
     }

@@ -8,6 +8,7 @@ use rustix::process::{Pid, Signal};
 use tokio::process::{Child, Command};
 
 use super::BrowserError;
+use super::leftovers::DriverRecord;
 
 /// How long ChromeDriver may take to say it is ready.
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
@@ -18,11 +19,14 @@ const STARTUP_LIMIT: Duration = Duration::from_secs(20);
 pub struct ChromeDriver {
     child: Child,
     url: String,
+    /// Its record, so that a later process can stop it if this one is killed.
+    _record: Option<DriverRecord>,
 }
 
 impl ChromeDriver {
-    /// Starts ChromeDriver on a free local port and waits until it accepts sessions.
-    pub async fn start(binary: &Path) -> Result<ChromeDriver, BrowserError> {
+    /// Starts ChromeDriver on a free local port and waits until it accepts sessions, recorded
+    /// in `records` when given.
+    pub async fn start(binary: &Path, records: Option<&Path>) -> Result<ChromeDriver, BrowserError> {
         let port = free_port().map_err(|error| BrowserError::Unavailable(format!("no free local port: {error}")))?;
         let mut child = Command::new(binary)
             .arg(format!("--port={port}"))
@@ -35,6 +39,7 @@ impl ChromeDriver {
             .map_err(|error| {
                 BrowserError::Unavailable(format!("cannot start ChromeDriver ({}): {error}", binary.display()))
             })?;
+        let record = records.zip(child.id()).and_then(|(records, pid)| DriverRecord::new(records, pid));
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         let client = http_client::client_builder()
@@ -52,7 +57,7 @@ impl ChromeDriver {
                 && let Ok(body) = response.json::<serde_json::Value>().await
                 && body.pointer("/value/ready").and_then(serde_json::Value::as_bool) == Some(true)
             {
-                return Ok(ChromeDriver { child, url });
+                return Ok(ChromeDriver { child, url, _record: record });
             }
             if started.elapsed() > STARTUP_LIMIT {
                 stop_group(&child);

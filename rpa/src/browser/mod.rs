@@ -2,6 +2,7 @@
 //! (such as a Selenium Grid) or from a ChromeDriver started and watched here.
 
 mod driver;
+mod leftovers;
 mod locate;
 mod page;
 pub mod typing;
@@ -71,11 +72,22 @@ pub struct BrowserConfig {
     pub headless: bool,
     /// The browser window's size in pixels.
     pub window: (u32, u32),
+    /// A directory of the data directory where the ChromeDriver and browser profiles started
+    /// here are recorded, so that what a killed process left behind is stopped and removed the
+    /// next time browsers are started with the same directory [default: none recorded].
+    pub records: Option<PathBuf>,
 }
 
 impl Default for BrowserConfig {
     fn default() -> Self {
-        BrowserConfig { webdriver_url: None, chromedriver: None, chrome: None, headless: true, window: (1280, 1024) }
+        BrowserConfig {
+            webdriver_url: None,
+            chromedriver: None,
+            chrome: None,
+            headless: true,
+            window: (1280, 1024),
+            records: None,
+        }
     }
 }
 
@@ -133,8 +145,13 @@ pub struct Browsers {
 }
 
 impl Browsers {
-    /// Browsers as configured; nothing starts until the first session is asked for.
+    /// Browsers as configured; nothing starts until the first session is asked for. What an
+    /// earlier process with the same records directory left running or on disk when it was
+    /// killed is stopped and removed first.
     pub fn new(config: BrowserConfig) -> Browsers {
+        if let Some(records) = &config.records {
+            leftovers::clear(records);
+        }
         Browsers { config, driver: Mutex::new(None) }
     }
 
@@ -157,9 +174,7 @@ impl Browsers {
         // session ends, so runs leave nothing behind in the temporary directory.
         let profile = match self.config.webdriver_url {
             None => Some(
-                tempfile::Builder::new()
-                    .prefix("councilbot-browser-")
-                    .tempdir()
+                leftovers::new_profile(self.config.records.as_deref())
                     .map_err(|error| BrowserError::Unavailable(format!("cannot make a browser profile: {error}")))?,
             ),
             Some(_) => None,
@@ -194,7 +209,7 @@ impl Browsers {
                     .to_string(),
             )
         })?;
-        let started = ChromeDriver::start(&binary).await?;
+        let started = ChromeDriver::start(&binary, self.config.records.as_deref()).await?;
         let url = started.url().to_string();
         *driver = Some(started);
         Ok(url)
