@@ -159,3 +159,65 @@ steps:
         upload.error
     );
 }
+
+#[tokio::test]
+async fn choosing_in_a_disabled_list_or_a_disabled_option_fails_and_a_list_enabled_in_time_is_waited_for() {
+    let page = r##"<!DOCTYPE html>
+<html><head><title>Lists</title></head><body>
+<label for="locked">Locked list</label>
+<select id="locked" disabled><option>One</option><option>Two</option></select>
+<fieldset disabled><label for="fenced">Fenced list</label>
+<select id="fenced"><option>One</option><option>Two</option></select></fieldset>
+<label for="partly">Partly closed list</label>
+<select id="partly"><option>One</option><option disabled>Two</option></select>
+<label for="later">Later list</label>
+<select id="later" disabled><option>One</option><option>Two</option></select>
+<script>setTimeout(function () { document.getElementById('later').disabled = false; }, 400);</script>
+</body></html>"##;
+    let service = Service::start(Router::new().route("/page", get(move || async move { Html(page) }))).await;
+    let workflow = r##"name: lists
+version: 1
+description: Choose in lists that may not take a choice.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 2s }
+outputs:
+  locked: Why the locked list took no choice.
+  fenced: Why the fenced list took no choice.
+  partly: Why the option took no choice.
+  later: What the later list shows.
+steps:
+  - open: /page
+  - select: { label: Locked list, option: Two }
+    on_error:
+      - set: { locked: "{{ error.message }}" }
+  - select: { label: Fenced list, option: Two }
+    on_error:
+      - set: { fenced: "{{ error.message }}" }
+  - select: { label: Partly closed list, option: Two }
+    on_error:
+      - set: { partly: "{{ error.message }}" }
+  - select: { label: Later list, option: Two }
+  - script: { code: "return document.getElementById('later').value", as: later }
+  - succeed:
+      outputs:
+        locked: "{{ locked }}"
+        fenced: "{{ fenced }}"
+        partly: "{{ partly }}"
+        later: "{{ later }}"
+"##;
+    let workflows = Workflows::new(&[("lists.yaml", workflow)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let finished = run(&runner, &workflows.catalogue().get("lists").unwrap().clone(), &[]).await;
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    let output = |name: &str| finished.outputs[name].as_str().unwrap_or_default().to_string();
+    assert!(output("locked").contains("is disabled, so \"Two\" cannot be chosen"), "{}", output("locked"));
+    assert!(output("fenced").contains("is disabled, so \"Two\" cannot be chosen"), "{}", output("fenced"));
+    assert!(output("partly").contains("the option \"Two\""), "{}", output("partly"));
+    assert!(output("partly").contains("is disabled"), "{}", output("partly"));
+    assert_eq!(output("later"), "Two", "a list enabled before the deadline is waited for");
+}

@@ -45,6 +45,15 @@ pub struct Page {
     profile: Option<tempfile::TempDir>,
 }
 
+/// Whether a list and one of its options can be chosen: `""` when they can, `"list"` when the
+/// list (or a fieldset around it) is disabled, `"option"` when the option (or its group) is.
+const CHOICE_STATE: &str = r#"
+const [list, option] = arguments;
+if (list.matches(':disabled')) return 'list';
+if (option.disabled || (option.parentElement && option.parentElement.tagName === 'OPTGROUP' && option.parentElement.disabled)) return 'option';
+return '';
+"#;
+
 /// Reads a table into rows keyed by its column headings.
 const READ_TABLE: &str = r#"
 const table = arguments[0];
@@ -210,36 +219,62 @@ impl Page {
         element.send_keys(&typeable(value, several_lines)).await.map_err(failed)
     }
 
-    /// Chooses an option of a dropdown, waiting for the option to be loaded.
+    /// Chooses an option of a dropdown, waiting for the option to be loaded and for the list
+    /// and the option to be enabled; a list still disabled, or an option missing or disabled, at
+    /// the deadline is an error, and so is a choice the list does not show afterwards.
     pub async fn select(&self, target: &Target, choice: &SelectBy, deadline: Instant) -> Result<(), BrowserError> {
         let option = match choice {
             SelectBy::Text(text) => format!(".//option[normalize-space(.)={}]", literal(text.trim())),
             SelectBy::Value(value) => format!(".//option[@value={}]", literal(value)),
         };
+        let wanted = match choice {
+            SelectBy::Text(text) => format!("{text:?}"),
+            SelectBy::Value(value) => format!("with value {value:?}"),
+        };
+        let failed = |error| BrowserError::from_command(&format!("choosing in {target}"), error);
         loop {
             let select = self.find(target, deadline).await?;
-            match select.find(Locator::XPath(&option)).await {
-                Ok(found) => {
-                    return found
-                        .click()
-                        .await
-                        .map_err(|error| BrowserError::from_command(&format!("choosing in {target}"), error));
-                }
+            let found = match select.find(Locator::XPath(&option)).await {
+                Ok(found) => found,
                 Err(error) if (error.is_no_such_element() || error.is_stale_element_reference()) => {
                     if Instant::now() >= deadline {
                         let offered = self.options(&select).await;
                         return Err(BrowserError::Failed(format!(
-                            "{target} has no option {}; it offers {offered}",
-                            match choice {
-                                SelectBy::Text(text) => format!("{text:?}"),
-                                SelectBy::Value(value) => format!("with value {value:?}"),
-                            }
+                            "{target} has no option {wanted}; it offers {offered}"
                         )));
                     }
                     tokio::time::sleep(POLL).await;
+                    continue;
                 }
-                Err(error) => return Err(BrowserError::from_command(&format!("choosing in {target}"), error)),
+                Err(error) => return Err(failed(error)),
+            };
+            let state = self
+                .client
+                .execute(CHOICE_STATE, vec![json!(select), json!(found)])
+                .await
+                .map_err(|error| BrowserError::from_command(&format!("choosing in {target}"), error))?;
+            match state.as_str() {
+                Some("") => {}
+                Some(why) if Instant::now() >= deadline => {
+                    let why = if why == "list" {
+                        format!("{target} is disabled, so {wanted} cannot be chosen")
+                    } else {
+                        format!("the option {wanted} of {target} is disabled")
+                    };
+                    return Err(BrowserError::Failed(why));
+                }
+                _ => {
+                    tokio::time::sleep(POLL).await;
+                    continue;
+                }
             }
+            found.click().await.map_err(failed)?;
+            let chosen =
+                self.client.execute("return arguments[0].selected;", vec![json!(found)]).await.map_err(failed)?;
+            if chosen.as_bool() != Some(true) {
+                return Err(BrowserError::Failed(format!("choosing {wanted} in {target} did not take")));
+            }
+            return Ok(());
         }
     }
 
