@@ -10,8 +10,21 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     environment.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     environment.add_filter("uk_date", uk_date);
+    environment.add_test("startswith", |text: &str, start: &str| text.starts_with(start));
+    environment.add_test("matches", matches);
     environment
 });
+
+/// Whether some of the text matches a regular expression (anchor it with `^…$` for all of it).
+fn matches(text: &str, pattern: &str) -> Result<bool, minijinja::Error> {
+    let expression = regex::Regex::new(pattern).map_err(|error| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("`matches` needs a regular expression; {pattern:?} is not one: {error}"),
+        )
+    })?;
+    Ok(expression.is_match(text))
+}
 
 /// A date written `YYYY-MM-DD` (as date inputs are) as `DD/MM/YYYY`, the way UK systems want it.
 fn uk_date(value: String) -> Result<String, minijinja::Error> {
@@ -119,6 +132,19 @@ mod tests {
         let context = minijinja::context! { day => "2026-11-23" };
         assert_eq!(render("{{ day | uk_date }}", &context).unwrap(), "23/11/2026");
         assert!(render("{{ 'next week' | uk_date }}", &context).is_err());
+    }
+
+    #[test]
+    fn text_can_be_tested_for_its_start_and_against_a_regular_expression() {
+        let context = minijinja::context! { case => "HR-104233", phone => "01632 960555" };
+        assert_eq!(truth("case is startswith('HR-')", &context), Ok(true));
+        assert_eq!(truth("phone is startswith('HR-')", &context), Ok(false));
+        assert_eq!(truth(r"case is matches('^HR-\d{6}$')", &context), Ok(true));
+        assert_eq!(truth(r"phone is matches('^HR-\d{6}$')", &context), Ok(false));
+        assert_eq!(render("{{ case | replace('HR-', '') }}", &context).unwrap(), "104233");
+        assert_eq!(render("{{ (phone | split(' '))[1] }}", &context).unwrap(), "960555");
+        let error = truth("case is matches('HR-(')", &context).unwrap_err();
+        assert!(error.contains("is not one"), "{error}");
     }
 
     #[test]
