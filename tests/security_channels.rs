@@ -48,10 +48,6 @@ impl Client {
     fn post_json(&self, path: &str, body: &Value) -> (u16, String) {
         self.send(self.http.post(format!("{}{path}", self.url)).json(body))
     }
-
-    fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-        self.send(self.http.post(format!("{}{path}", self.url)).form(form))
-    }
 }
 
 fn count(server: &Server, sql: &str) -> i64 {
@@ -183,50 +179,6 @@ fn forwarded_client_addresses_are_believed_only_from_trusted_proxies() {
     assert_eq!(start(&client, "198.51.100.1"), 201);
     assert_eq!(start(&client, "198.51.100.2"), 201);
     assert_eq!(start(&client, "198.51.100.3"), 429);
-}
-
-#[test]
-fn chat_page_forms_need_their_csrf_token() {
-    let server = Server::start("", &[]);
-    let client = Client::new(&server);
-    // A form posted from another site carries no token: nothing is taken in.
-    let (status, _) = client.post_form("/chat", &[("text", "report a missed bin")]);
-    assert_eq!(status, 403);
-    assert_eq!(count(&server, "SELECT COUNT(*) FROM conversations"), 0);
-    let (_, page) = client.get("/chat");
-    let token =
-        page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_string();
-    let (status, _) = client.post_form("/chat", &[("text", "hello"), ("csrf", "0".repeat(64).as_str())]);
-    assert_eq!(status, 403, "a wrong token is refused");
-    let (status, _) = client.post_form("/chat", &[("text", "hello"), ("csrf", &token)]);
-    assert_eq!(status, 303);
-    assert_eq!(count(&server, "SELECT COUNT(*) FROM conversations"), 1);
-    let (status, _) = client.post_form("/chat/end", &[]);
-    assert_eq!(status, 403, "ending the conversation needs the token too");
-    assert_eq!(count(&server, "SELECT COUNT(*) FROM conversations WHERE status = 'ended'"), 0);
-}
-
-#[test]
-fn a_chat_page_message_whose_turn_failed_is_not_shown_as_sent() {
-    let server = Server::start("", &[]);
-    let client = Client::new(&server);
-    let (_, page) = client.get("/chat");
-    let token =
-        page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_string();
-    let (status, _) = client.post_form("/chat", &[("text", "hello"), ("csrf", &token)]);
-    assert_eq!(status, 303, "the first message is taken in");
-
-    // The database loses the conversations' messages, so the next turn cannot be written.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    runtime.block_on(async {
-        let database = storage::Database::connect(&server.database_url()).await.unwrap();
-        sqlx::query("DROP TABLE conversation_messages").execute(database.pool()).await.unwrap();
-    });
-
-    let (status, page) = client.post_form("/chat", &[("text", "when is my bin collected"), ("csrf", &token)]);
-    assert_eq!(status, 503, "not a redirect to the page as if it were sent: {page}");
-    assert!(page.contains("Sorry, your message could not be sent. Please try again shortly."), "{page}");
-    assert!(page.contains(">when is my bin collected</textarea>"), "the message is kept to send again: {page}");
 }
 
 #[test]

@@ -5,10 +5,7 @@ use std::time::Duration;
 
 use storage::TestPostgres;
 
-use crate::console::{
-    client, client_at, csrf_of, hidden, oidc_config, resident_asks_for_a_person, sign_in, sign_in_through,
-    start_provider,
-};
+use crate::console::{client, client_at, hidden, oidc_config, sign_in, sign_in_through, start_provider};
 use crate::support::{STAFF_PASSWORD, Server};
 
 /// A browser at a loopback address of its own (127.0.0.n), as if elsewhere.
@@ -83,29 +80,6 @@ async fn an_outsider_cannot_lock_a_staff_account_or_tell_which_usernames_exist()
 }
 
 #[tokio::test]
-async fn a_change_of_role_or_password_ends_the_accounts_sessions() {
-    let server = Server::start("", &[]);
-    server.add_staff("sam", "Sam Taylor", "admin");
-    let (laptop, phone) = (client(), client());
-    for browser in [&laptop, &phone] {
-        assert_eq!(sign_in(browser, &server, "sam", STAFF_PASSWORD).await.status(), 200);
-        assert_eq!(browser.get(format!("{}/console/audit", server.url)).send().await.unwrap().status(), 200);
-    }
-    server.add_staff("sam", "Sam Taylor", "supervisor");
-    for browser in [&laptop, &phone] {
-        let after = browser.get(format!("{}/console/audit", server.url)).send().await.unwrap();
-        assert_eq!(after.status(), 401, "the sessions ended with the change");
-    }
-    sign_in(&laptop, &server, "sam", STAFF_PASSWORD).await;
-    assert_eq!(laptop.get(format!("{}/console", server.url)).send().await.unwrap().status(), 200);
-    assert_eq!(
-        laptop.get(format!("{}/console/audit", server.url)).send().await.unwrap().status(),
-        403,
-        "the new session has the new role"
-    );
-}
-
-#[tokio::test]
 async fn a_nul_byte_in_a_username_is_a_wrong_sign_in_and_is_audited() {
     let database = TestPostgres::create().await.expect("PostgreSQL at 127.0.0.1:5432");
     let server = Server::start("", &[("DATABASE_URL", database.url.as_str())]);
@@ -149,34 +123,6 @@ async fn the_first_admins_password_goes_to_a_private_file_not_the_log() {
     assert_eq!(admin.get(format!("{}/console/audit", server.url)).send().await.unwrap().status(), 200);
 }
 
-#[tokio::test]
-async fn sign_out_everywhere_ends_every_session_of_the_account_and_is_audited() {
-    let server = Server::start("", &[]);
-    server.add_staff("sam", "Sam Taylor", "admin");
-    server.add_staff("alex", "Alex Khan", "admin");
-    let (laptop, phone, colleague) = (client(), client(), client());
-    for (browser, name) in [(&laptop, "sam"), (&phone, "sam"), (&colleague, "alex")] {
-        assert_eq!(sign_in(browser, &server, name, STAFF_PASSWORD).await.status(), 200);
-    }
-    let queue = laptop.get(format!("{}/console", server.url)).send().await.unwrap().text().await.unwrap();
-    assert!(queue.contains("formaction=\"/console/logout/everywhere\""), "a button next to sign out");
-    let everywhere = format!("{}/console/logout/everywhere", server.url);
-    let forged = laptop.post(&everywhere).form(&[("csrf", "forged")]).send().await.unwrap();
-    assert_eq!(forged.status(), 403, "the form's CSRF token is needed");
-    assert_eq!(phone.get(format!("{}/console", server.url)).send().await.unwrap().status(), 200);
-
-    let csrf = csrf_of(&laptop, &server).await;
-    let signed_out = laptop.post(&everywhere).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
-    assert_eq!(signed_out.status(), 200);
-    assert!(signed_out.text().await.unwrap().contains("signed out everywhere"));
-    for browser in [&laptop, &phone] {
-        assert_eq!(browser.get(format!("{}/console", server.url)).send().await.unwrap().status(), 401);
-    }
-    let audit = colleague.get(format!("{}/console/audit", server.url)).send().await.unwrap();
-    assert_eq!(audit.status(), 200, "another account's session goes on");
-    assert!(audit.text().await.unwrap().contains(">sign out everywhere<"));
-}
-
 /// Where the server says `/metrics` is.
 fn metrics_url(server: &Server) -> String {
     server.eventually("the metrics address", || {
@@ -187,52 +133,18 @@ fn metrics_url(server: &Server) -> String {
 }
 
 #[tokio::test]
-async fn metrics_need_their_bearer_token_or_are_served_on_their_own_address() {
+async fn the_metrics_token_and_address_come_from_the_configuration() {
     let browser = client();
     let guarded = Server::start("", &[("COUNCILBOT_METRICS_TOKEN", "the-metrics-token")]);
     let metrics = format!("{}/metrics", guarded.url);
     assert_eq!(browser.get(&metrics).send().await.unwrap().status(), 401);
-    assert_eq!(browser.get(&metrics).bearer_auth("a-guess").send().await.unwrap().status(), 401);
-    let scraped = browser.get(&metrics).bearer_auth("the-metrics-token").send().await.unwrap();
-    assert_eq!(scraped.status(), 200);
-    assert!(scraped.text().await.unwrap().contains("councilbot_http_responses_total"));
-    assert_eq!(browser.get(format!("{}/healthz", guarded.url)).send().await.unwrap().status(), 200);
+    assert_eq!(browser.get(&metrics).bearer_auth("the-metrics-token").send().await.unwrap().status(), 200);
 
     let apart = Server::start("[server]\nmetrics_listen = \"127.0.0.1:0\"\n", &[]);
     assert_eq!(browser.get(format!("{}/metrics", apart.url)).send().await.unwrap().status(), 404);
     let own = metrics_url(&apart);
     assert!(!own.starts_with(&apart.url), "{own}");
     assert_eq!(browser.get(&own).send().await.unwrap().status(), 200);
-}
-
-#[tokio::test]
-async fn pages_and_answers_with_personal_data_are_not_kept_by_caches() {
-    let server = Server::start("", &[]);
-    server.add_staff("sam", "Sam Taylor", "supervisor");
-    let resident = client();
-    let conversation = resident_asks_for_a_person(&resident, &server).await;
-    let supervisor = client();
-    sign_in(&supervisor, &server, "sam", STAFF_PASSWORD).await;
-    let cache_control = async |browser: &reqwest::Client, path: &str| {
-        let response = browser.get(format!("{}{path}", server.url)).send().await.unwrap();
-        response.headers().get("cache-control").map(|value| value.to_str().unwrap().to_string()).unwrap_or_default()
-    };
-    for path in [
-        "/console",
-        "/console/login",
-        "/console/figures",
-        "/console/answers",
-        "/console/examples",
-        "/api/v1/escalations",
-    ] {
-        assert!(cache_control(&supervisor, path).await.contains("no-store"), "{path}");
-    }
-    for path in [format!("/api/v1/conversations/{conversation}"), "/chat".to_string()] {
-        assert!(cache_control(&resident, &path).await.contains("no-store"), "{path}");
-    }
-    for path in ["/assets/councilbot.css", "/widget.js"] {
-        assert!(!cache_control(&resident, path).await.contains("no-store"), "{path} may be cached");
-    }
 }
 
 /// The console's own address, known before it starts (the provider must be told it).

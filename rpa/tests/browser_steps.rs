@@ -130,13 +130,14 @@ async fn a_missing_element_fails_with_what_was_looked_for_and_a_missing_file_is_
     let workflow = r##"name: missing
 version: 1
 description: Look for what is not there.
-system: { name: page, base_url: http://unused.invalid, step_timeout: 1s }
+system: { name: page, base_url: http://unused.invalid, step_timeout: 20s }
 steps:
   - open: /page
   - upload: { label: Photo of the problem, file: /no/such/photo.png }
     on_error:
       - set: { upload_problem: "{{ error.message }}" }
   - click: { text: Submit the form }
+    timeout: 1s
 "##;
     let workflows = Workflows::new(&[("missing.yaml", workflow)]);
     let data = tempfile::tempdir().unwrap();
@@ -178,7 +179,7 @@ async fn choosing_in_a_disabled_list_or_a_disabled_option_fails_and_a_list_enabl
     let workflow = r##"name: lists
 version: 1
 description: Choose in lists that may not take a choice.
-system: { name: page, base_url: http://unused.invalid, step_timeout: 2s }
+system: { name: page, base_url: http://unused.invalid, step_timeout: 20s }
 outputs:
   locked: Why the locked list took no choice.
   fenced: Why the fenced list took no choice.
@@ -187,12 +188,15 @@ outputs:
 steps:
   - open: /page
   - select: { label: Locked list, option: Two }
+    timeout: 2s
     on_error:
       - set: { locked: "{{ error.message }}" }
   - select: { label: Fenced list, option: Two }
+    timeout: 2s
     on_error:
       - set: { fenced: "{{ error.message }}" }
   - select: { label: Partly closed list, option: Two }
+    timeout: 2s
     on_error:
       - set: { partly: "{{ error.message }}" }
   - select: { label: Later list, option: Two }
