@@ -204,38 +204,54 @@ fn processes_using(temporary: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Starts a repair run whose processes have `temporary` as their temporary directory, and
+/// returns once it has worked a step in the browser (so the browser and ChromeDriver run), with
+/// the rest of its output still to read.
+fn repair_run_working_a_step(
+    councilbot: &Councilbot,
+    portal: &PracticePortal,
+    temporary: &std::path::Path,
+) -> (std::process::Child, impl Iterator<Item = std::io::Result<String>>) {
+    use std::io::BufRead;
+    let mut child = councilbot
+        .workflow_command(portal, &strs(&repair_run(&[])))
+        .env("TMPDIR", temporary)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first_step = lines.by_ref().map_while(Result::ok).find(|line| line.trim_start().starts_with("ok "));
+    assert!(first_step.is_some(), "the run never worked a step");
+    assert!(!processes_using(temporary).is_empty(), "the browser runs while the run does");
+    (child, lines)
+}
+
+/// The processes still using `temporary` once they have had up to 20 seconds to go.
+fn processes_left_using(temporary: &std::path::Path) -> Vec<String> {
+    let started = Instant::now();
+    let mut left = processes_using(temporary);
+    while !left.is_empty() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+        left = processes_using(temporary);
+    }
+    left
+}
+
 #[test]
 #[cfg(target_os = "linux")]
 fn stopping_a_run_with_a_signal_stops_its_browser_and_chromedriver_too() {
-    use std::io::BufRead;
     for (signal, status) in [("-TERM", 143), ("-INT", 130)] {
         let portal = PracticePortal::start();
         let councilbot = Councilbot::new();
         let temporary = tempfile::tempdir().expect("temp dir");
-        let mut child = councilbot
-            .workflow_command(&portal, &strs(&repair_run(&[])))
-            .env("TMPDIR", temporary.path())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        // Once a step has run in the browser, the browser and ChromeDriver are running.
-        let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut lines = stdout.lines();
-        let first_step = lines.by_ref().map_while(Result::ok).find(|line| line.trim_start().starts_with("ok "));
-        assert!(first_step.is_some(), "the run never worked a step");
-        assert!(!processes_using(temporary.path()).is_empty(), "the browser runs while the run does");
+        let (child, _output) = repair_run_working_a_step(&councilbot, &portal, temporary.path());
         let sent = std::process::Command::new("kill").arg(signal).arg(child.id().to_string()).status().unwrap();
         assert!(sent.success());
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(status), "{}", text(&output.stderr));
         assert!(text(&output.stderr).contains("councilbot workflow resume"), "{}", text(&output.stderr));
-        let started = Instant::now();
-        let mut left = processes_using(temporary.path());
-        while !left.is_empty() && started.elapsed() < Duration::from_secs(20) {
-            std::thread::sleep(Duration::from_millis(100));
-            left = processes_using(temporary.path());
-        }
+        let left = processes_left_using(temporary.path());
         assert!(left.is_empty(), "still running after {signal}: {left:?}");
     }
 }
@@ -243,20 +259,10 @@ fn stopping_a_run_with_a_signal_stops_its_browser_and_chromedriver_too() {
 #[test]
 #[cfg(target_os = "linux")]
 fn what_a_killed_run_left_running_is_stopped_and_removed_by_the_next_command() {
-    use std::io::BufRead;
     let portal = PracticePortal::start();
     let councilbot = Councilbot::new();
     let temporary = tempfile::tempdir().expect("temp dir");
-    let mut child = councilbot
-        .workflow_command(&portal, &strs(&repair_run(&[])))
-        .env("TMPDIR", temporary.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let first_step = stdout.lines().map_while(Result::ok).find(|line| line.trim_start().starts_with("ok "));
-    assert!(first_step.is_some(), "the run never worked a step");
+    let (mut child, _output) = repair_run_working_a_step(&councilbot, &portal, temporary.path());
     // SIGKILL: the run has no chance to stop its browser.
     child.kill().unwrap();
     child.wait().unwrap();
@@ -266,12 +272,7 @@ fn what_a_killed_run_left_running_is_stopped_and_removed_by_the_next_command() {
 
     let output = councilbot.workflow(&portal, &["resume"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let started = Instant::now();
-    let mut left = processes_using(temporary.path());
-    while !left.is_empty() && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(100));
-        left = processes_using(temporary.path());
-    }
+    let left = processes_left_using(temporary.path());
     assert!(left.is_empty(), "still running after the next command: {left:?}");
     assert_eq!(std::fs::read_dir(&profiles).unwrap().count(), 0, "no profile is left");
 }
