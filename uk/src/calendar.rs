@@ -16,6 +16,11 @@ static LONDON: LazyLock<TimeZone> = LazyLock::new(|| {
     TimeZone::get("Europe/London").expect("the time zone database built into the program has Europe/London")
 });
 
+/// The UK's time zone, `Europe/London`.
+pub fn london() -> &'static TimeZone {
+    &LONDON
+}
+
 /// Today's date in the UK as `YYYY-MM-DD`.
 pub fn today() -> String {
     LONDON.to_datetime(Timestamp::now()).date().to_string()

@@ -701,31 +701,5 @@ impl Locator {
 
 /// Checks a five-field cron schedule.
 fn check_cron(schedule: &str) -> Result<(), String> {
-    let fields: Vec<&str> = schedule.split_whitespace().collect();
-    let ranges = [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
-    if fields.len() != ranges.len() {
-        return Err(format!(
-            "schedule `{schedule}` needs five fields (minute hour day-of-month month day-of-week), such as `0 7 * * 1-5`"
-        ));
-    }
-    for (field, (what, low, high)) in fields.iter().zip(ranges) {
-        for part in field.split(',') {
-            let (range, step) = part.split_once('/').map_or((part, None), |(range, step)| (range, Some(step)));
-            if let Some(step) = step
-                && step.parse::<u32>().map_or(true, |step| step == 0)
-            {
-                return Err(format!("schedule `{schedule}`: `{part}` has a bad step for the {what}"));
-            }
-            if range == "*" {
-                continue;
-            }
-            let bounds: Vec<&str> = range.split('-').collect();
-            let valid = bounds.len() <= 2
-                && bounds.iter().all(|bound| bound.parse::<u32>().is_ok_and(|value| (low..=high).contains(&value)));
-            if !valid {
-                return Err(format!("schedule `{schedule}`: `{part}` is not a valid {what} ({low} to {high})"));
-            }
-        }
-    }
-    Ok(())
+    super::schedule::Schedule::parse(schedule).map(|_| ())
 }

@@ -8,6 +8,7 @@ mod kind;
 mod load;
 mod located;
 mod model;
+mod schedule;
 mod step;
 pub mod template;
 
@@ -24,6 +25,7 @@ pub use model::{
     DateWhen, Input, InputType, Intent, TargetSystem, Trigger, Urgent, UrgentContact, Webhook, Workflow,
     WorkflowAudience,
 };
+pub use schedule::Schedule;
 pub use step::*;
 
 /// The most characters a `progress` text may have: it is one short line on a phone.
