@@ -15,7 +15,7 @@ use channels::sms::{SmsConfig, SmsSettings};
 use channels::teams::{TeamsConfig, TeamsSettings};
 use rpa::allowed_hosts::AllowedHosts;
 use rpa::browser::BrowserConfig;
-use rpa::runner::RunnerConfig;
+use rpa::runner::{MissedSchedules, RunnerConfig};
 use rpa::workflow::DurationText;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -153,6 +153,11 @@ pub struct AutomationConfig {
     /// Base URLs that replace those the workflows give their systems, by system name (also
     /// `COUNCILBOT_SYSTEM_<NAME>_URL`, such as `COUNCILBOT_SYSTEM_ECSS_URL` for `ecss`).
     pub system_urls: BTreeMap<String, String>,
+    /// The time zone workflow schedules are due in.
+    pub time_zone: String,
+    /// What happens to a schedule's due times missed while no instance was running: `once`
+    /// runs it once, late, and says so; `skip` runs nothing until the next due time.
+    pub missed_schedules: MissedSchedules,
 }
 
 impl Default for AutomationConfig {
@@ -163,6 +168,8 @@ impl Default for AutomationConfig {
             run_lease: DurationText(runner.lease),
             step_timeout: DurationText(runner.step_timeout),
             system_urls: BTreeMap::new(),
+            time_zone: "Europe/London".to_string(),
+            missed_schedules: MissedSchedules::default(),
         }
     }
 }
@@ -507,7 +514,11 @@ impl Config {
         let automation = &self.automation;
         let allowed_hosts = AllowedHosts::parse(&automation.allowed_hosts)
             .map_err(|problem| format!("automation.allowed_hosts: {problem}"))?;
+        let time_zone = rpa::runner::time_zone(&automation.time_zone)
+            .map_err(|problem| format!("automation.time_zone: {problem}"))?;
         Ok(RunnerConfig {
+            time_zone,
+            missed_schedules: automation.missed_schedules,
             lease: automation.run_lease.0,
             step_timeout: automation.step_timeout.0,
             browsers: self.browser.browser_config(),
@@ -880,8 +891,8 @@ mod tests {
         );
         let (a, b) = (&documented.automation, &defaults.automation);
         assert_eq!(
-            (&a.allowed_hosts, a.run_lease, a.step_timeout, &a.system_urls),
-            (&b.allowed_hosts, b.run_lease, b.step_timeout, &b.system_urls)
+            (&a.allowed_hosts, a.run_lease, a.step_timeout, &a.system_urls, &a.time_zone, a.missed_schedules),
+            (&b.allowed_hosts, b.run_lease, b.step_timeout, &b.system_urls, &b.time_zone, b.missed_schedules)
         );
         let (a, b) = (&documented.sms, &defaults.sms);
         assert_eq!(

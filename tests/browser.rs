@@ -317,6 +317,14 @@ async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_t
         .await
         .unwrap();
     screenshot(&supervisor, "7-figures").await;
+
+    supervisor.goto(&format!("{}/console/workflows", server.url)).await.unwrap();
+    let workflows = find(&supervisor, "main table").await.text().await.unwrap();
+    assert!(
+        workflows.contains("report_housing_repair") && workflows.contains("a request in conversation"),
+        "{workflows}"
+    );
+    accessible(&supervisor, "the workflows page").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,6 +31,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("answers.html", include_str!("../templates/answers.html")),
     ("answer.html", include_str!("../templates/answer.html")),
     ("examples.html", include_str!("../templates/examples.html")),
+    ("workflows.html", include_str!("../templates/workflows.html")),
 ];
 
 /// The templates, ready to render (HTML escaped automatically).

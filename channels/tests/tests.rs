@@ -9,3 +9,4 @@ mod chat_page;
 mod console;
 mod escalations;
 mod health;
+mod workflow_runs;

@@ -9,4 +9,5 @@ mod durability;
 mod fuzzing;
 mod key_characters;
 mod running;
+mod triggers;
 mod validation;

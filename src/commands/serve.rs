@@ -80,6 +80,7 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
     .on_hangup();
     let _worker =
         tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers));
+    let _schedules = tokio::spawn(assembled.runner.clone().run_schedules(engine.work_ready()));
     let _relay = engine.spawn_run_relay();
     let _peers = engine.share_live_events().await?;
     let _purge = spawn_purge(engine.clone(), assembled.runner.journal().clone(), config.conversations.retention_days);

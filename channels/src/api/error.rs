@@ -18,6 +18,10 @@ pub enum ApiError {
     BadRequest(String),
     /// The request is well formed but its content is not acceptable.
     Unprocessable(String),
+    /// Inputs that do not fit a workflow, each problem named.
+    InvalidInputs(Vec<String>),
+    /// The request does not carry the credentials it needs.
+    Unauthorized(String),
     /// Nothing has that id.
     NotFound(String),
     /// The thing is not in a state to do that.
@@ -41,7 +45,8 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::InvalidInputs(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -56,7 +61,8 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unprocessable(_) => "invalid",
+            ApiError::Unprocessable(_) | ApiError::InvalidInputs(_) => "invalid",
+            ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooManyRequests(_) => "rate_limited",
@@ -72,16 +78,18 @@ impl ApiError {
         match self {
             ApiError::BadRequest(message)
             | ApiError::Unprocessable(message)
+            | ApiError::Unauthorized(message)
             | ApiError::NotFound(message)
             | ApiError::Conflict(message)
             | ApiError::TooLarge(message)
             | ApiError::UnsupportedMediaType(message) => message.clone(),
             ApiError::TooManyRequests(seconds) => {
-                format!("too many messages; wait {seconds} seconds and try again")
+                format!("too many requests; wait {seconds} seconds and try again")
             }
             ApiError::Unavailable(seconds) => {
                 format!("the service is unavailable for a moment; try again in {seconds} seconds")
             }
+            ApiError::InvalidInputs(problems) => format!("the inputs do not fit the workflow: {}", problems.join("; ")),
             ApiError::Refused(refusal) => refusal.message.clone(),
             ApiError::Internal => "something went wrong on our side; please try again".into(),
         }
@@ -90,8 +98,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({"error": {"code": self.code(), "message": self.message()}}));
-        let mut response = (self.status_code(), body).into_response();
+        let mut error = json!({"code": self.code(), "message": self.message()});
+        if let ApiError::InvalidInputs(problems) = &self {
+            error["problems"] = json!(problems);
+        }
+        let mut response = (self.status_code(), Json(json!({ "error": error }))).into_response();
+        if let ApiError::Unauthorized(_) = self {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if let ApiError::TooManyRequests(seconds) | ApiError::Unavailable(seconds) = self
             && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
         {

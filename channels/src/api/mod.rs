@@ -6,6 +6,7 @@ pub mod error;
 pub mod escalations;
 pub mod events;
 pub mod rate_limit;
+pub mod runs;
 
 use std::sync::Arc;
 
@@ -34,6 +35,8 @@ pub struct ApiLimits {
     pub message_burst: u32,
     /// Conversations a client address may start a minute, on average.
     pub conversations_per_minute: u32,
+    /// Calls a client address may make a minute to start workflows or read their runs.
+    pub workflow_calls_per_minute: u32,
     /// How long an event stream stays open before the client is asked to reconnect (it then
     /// resumes from the last event), so streams move between servers behind a load balancer.
     pub event_stream_seconds: u64,
@@ -47,6 +50,7 @@ impl Default for ApiLimits {
             messages_per_minute: 30,
             message_burst: 10,
             conversations_per_minute: 20,
+            workflow_calls_per_minute: 60,
             event_stream_seconds: 1800,
         }
     }
@@ -63,6 +67,8 @@ pub struct ApiState {
     pub messages: Arc<RateLimiter>,
     /// New conversations by client address.
     pub new_conversations: Arc<RateLimiter>,
+    /// Calls to start workflows and read their runs, by client address.
+    pub workflow_calls: Arc<RateLimiter>,
     /// The load balancers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<crate::client::TrustedProxies>,
 }
@@ -76,6 +82,10 @@ impl ApiState {
             new_conversations: Arc::new(RateLimiter::new(
                 limits.conversations_per_minute,
                 limits.conversations_per_minute.max(1),
+            )),
+            workflow_calls: Arc::new(RateLimiter::new(
+                limits.workflow_calls_per_minute,
+                limits.workflow_calls_per_minute.max(1),
             )),
             limits: Arc::new(limits),
             engine,
@@ -93,6 +103,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/conversations/{id}/messages/{message_id}/feedback", post(conversations::feedback))
         .route("/api/v1/conversations/{id}/events", get(events::stream))
         .route("/api/v1/conversations/{id}/transcript.txt", get(transcript))
+        .route("/api/v1/workflows/{name}/runs", post(runs::start))
+        .route("/api/v1/runs/{id}", get(runs::show))
         .route("/api/v1/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)

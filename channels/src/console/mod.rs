@@ -22,6 +22,7 @@ pub mod refusals;
 pub mod session;
 pub mod throttle;
 pub mod views;
+pub mod workflows;
 
 use axum::Router;
 
@@ -38,4 +39,5 @@ pub fn router() -> Router<AppState> {
         .merge(figures::router())
         .merge(answers::router())
         .merge(examples::router())
+        .merge(workflows::router())
 }

@@ -50,6 +50,8 @@ pub struct Setup {
     sample_council: bool,
     limits: ApiLimits,
     web: WebSettings,
+    workflows: Vec<(String, String)>,
+    secrets: Vec<(String, String)>,
 }
 
 impl Setup {
@@ -57,6 +59,14 @@ impl Setup {
     /// workflows with a runner to take requests, instead of a single page about bins.
     pub fn sample_council(mut self) -> Setup {
         self.sample_council = true;
+        self
+    }
+
+    /// Workflow files of its own (by file name and text) with the secrets they use, run by a
+    /// runner whose runs nobody works here.
+    pub fn workflows(mut self, files: &[(&str, &str)], secrets: &[(&str, &str)]) -> Setup {
+        self.workflows = files.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect();
+        self.secrets = secrets.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
         self
     }
 
@@ -96,14 +106,23 @@ impl Setup {
         let store = ConversationStore::open(conversations.clone()).await.unwrap();
         let curated = CuratedStore::open(&store).await.unwrap();
         let examples = ServiceExampleStore::open(&store).await.unwrap();
-        let workflows = if self.sample_council { vec![council_workflows()] } else { Vec::new() };
-        let (catalogue, _) = Catalogue::load(&workflows);
+        let own_workflows = tempfile::tempdir().unwrap();
+        for (name, text) in &self.workflows {
+            std::fs::write(own_workflows.path().join(name), text).unwrap();
+        }
+        let mut workflows = if self.sample_council { vec![council_workflows()] } else { Vec::new() };
+        if !self.workflows.is_empty() {
+            workflows.push(own_workflows.path().to_path_buf());
+        }
+        let (catalogue, errors) = Catalogue::load(&workflows);
+        assert!(errors.is_empty(), "{errors:?}");
         // The council's requests are taken (the runner holds them; none is carried out here).
-        let runner = if self.sample_council {
-            let journal = Journal::open(conversations.clone()).await.unwrap();
-            Some(Arc::new(Runner::new(journal, catalogue.clone(), Secrets::default(), RunnerConfig::default())))
-        } else {
+        let runner = if workflows.is_empty() {
             None
+        } else {
+            let journal = Journal::open(conversations.clone()).await.unwrap();
+            let secrets = Secrets::from_pairs(self.secrets.iter().map(|(name, value)| (name.as_str(), value.as_str())));
+            Some(Arc::new(Runner::new(journal, catalogue.clone(), secrets, RunnerConfig::default())))
         };
         let mut settings =
             EngineSettings { max_message_chars: self.limits.max_message_chars, ..EngineSettings::default() };
@@ -133,6 +152,7 @@ impl Setup {
             accounts,
             conversations,
             _index: index,
+            _workflows: own_workflows,
         }
     }
 }
@@ -149,12 +169,19 @@ pub struct App {
     /// The database of conversations, escalations and the audit log.
     pub conversations: Database,
     _index: tempfile::TempDir,
+    _workflows: tempfile::TempDir,
 }
 
 impl App {
     /// How the application is built: by default over a page about bins, with default settings.
     pub fn setup() -> Setup {
-        Setup { sample_council: false, limits: ApiLimits::default(), web: WebSettings::default() }
+        Setup {
+            sample_council: false,
+            limits: ApiLimits::default(),
+            web: WebSettings::default(),
+            workflows: Vec::new(),
+            secrets: Vec::new(),
+        }
     }
 
     /// The application over a page about bins, with default settings.

@@ -8,6 +8,7 @@ mod privacy;
 mod records;
 mod runs;
 mod steps;
+mod triggers;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,14 +20,23 @@ pub use actions::Action;
 pub use outbox::Notification;
 pub use records::{Decision, HumanTask, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
 pub use steps::{Evidence, StepRecord, StepStatus};
+pub use triggers::{DueTime, Keyed, ScheduleClaim};
 
 /// The journal's tables, for SQLite and PostgreSQL.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "workflow runs, steps, evidence and notifications",
-    sqlite: include_str!("../../migrations/sqlite/0001_runs.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_runs.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "workflow runs, steps, evidence and notifications",
+        sqlite: include_str!("../../migrations/sqlite/0001_runs.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_runs.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "schedule due times and webhook idempotency keys",
+        sqlite: include_str!("../../migrations/sqlite/0002_triggers.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_triggers.sql"),
+    },
+];
 
 /// The journal of workflow runs.
 #[derive(Clone)]

@@ -27,27 +27,35 @@ struct WaitingTask {
     task: Option<String>,
 }
 
+/// Records a new queued run through `executor` (the pool, or a transaction that records more
+/// with it) and returns its id.
+pub(super) async fn insert_run<'e, E>(executor: E, run: &NewRun<'_>, now: i64) -> Result<String, StorageError>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let id = format!("run_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(
+        "INSERT INTO workflow_runs (id, reference, workflow, version, definition, source_path, inputs, started_by, \
+         status, outputs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '{}', $9, $9)",
+    )
+    .bind(&id)
+    .bind(short_reference(&id))
+    .bind(run.workflow)
+    .bind(run.version)
+    .bind(run.definition)
+    .bind(run.source_path)
+    .bind(to_json(run.inputs))
+    .bind(to_json(run.started_by))
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(id)
+}
+
 impl Journal {
     /// Records a new queued run and returns it.
     pub async fn create_run(&self, run: NewRun<'_>) -> Result<RunRecord, StorageError> {
-        let id = format!("run_{}", uuid::Uuid::new_v4().simple());
-        let reference = short_reference(&id);
-        let now = self.now();
-        sqlx::query(
-            "INSERT INTO workflow_runs (id, reference, workflow, version, definition, source_path, inputs, started_by, \
-             status, outputs, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', '{}', $9, $9)",
-        )
-        .bind(&id)
-        .bind(&reference)
-        .bind(run.workflow)
-        .bind(run.version)
-        .bind(run.definition)
-        .bind(run.source_path)
-        .bind(to_json(run.inputs))
-        .bind(to_json(run.started_by))
-        .bind(now)
-        .execute(self.database.pool())
-        .await?;
+        let id = insert_run(self.database.pool(), &run, self.now()).await?;
         self.run(&id).await?.ok_or(StorageError::Query(sqlx::Error::RowNotFound))
     }
 
@@ -71,6 +79,17 @@ impl Journal {
         .fetch_all(self.database.pool())
         .await?;
         Ok(runs_from_rows(rows)?)
+    }
+
+    /// The latest run of a workflow, if it has one.
+    pub async fn last_run(&self, workflow: &str) -> Result<Option<RunRecord>, StorageError> {
+        let rows = sqlx::query_as::<_, RunRow>(&format!(
+            "SELECT {RUN_COLUMNS} FROM workflow_runs WHERE workflow = $1 ORDER BY created_at DESC, id LIMIT 1"
+        ))
+        .bind(workflow)
+        .fetch_all(self.database.pool())
+        .await?;
+        Ok(runs_from_rows(rows)?.pop())
     }
 
     /// Runs that wait for a person or have failed, changed since `since` (milliseconds since

@@ -5,6 +5,7 @@ mod browser_steps;
 mod context;
 mod execution;
 mod http_step;
+mod triggers;
 mod worker;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ use crate::journal::{Decision, Journal, NewRun, RunRecord, RunStatus, StartedBy,
 use crate::secrets::Secrets;
 use crate::workflow::{Catalogue, WorkflowFile, called_workflows, parse_workflow};
 use execution::Execution;
+pub use triggers::{MissedSchedules, ScheduleStatus, local_time, time_zone};
 
 /// What the person who started a run is told when it stops for a problem only a person can fix.
 pub const STUCK_MESSAGE: &str = "We could not finish your request automatically. A member of staff has been told and will \
@@ -78,6 +80,10 @@ pub struct RunnerConfig {
     pub system_urls: std::collections::BTreeMap<String, String>,
     /// The hosts `open` and `http` steps may reach (`[automation] allowed_hosts`); empty for any.
     pub allowed_hosts: AllowedHosts,
+    /// The time zone schedules are due in.
+    pub time_zone: jiff::tz::TimeZone,
+    /// What happens to due times missed while no instance was running.
+    pub missed_schedules: MissedSchedules,
 }
 
 impl Default for RunnerConfig {
@@ -89,6 +95,8 @@ impl Default for RunnerConfig {
             browsers: BrowserConfig::default(),
             system_urls: std::collections::BTreeMap::new(),
             allowed_hosts: AllowedHosts::default(),
+            time_zone: uk::calendar::london().clone(),
+            missed_schedules: MissedSchedules::default(),
         }
     }
 }
@@ -133,6 +141,11 @@ impl Runner {
             systems: std::sync::Mutex::new(HashMap::new()),
             config,
         }
+    }
+
+    /// How the runner works.
+    pub fn config(&self) -> &RunnerConfig {
+        &self.config
     }
 
     /// The journal runs are kept in.
@@ -181,10 +194,7 @@ impl Runner {
         inputs: &Map<String, Value>,
         started_by: &StartedBy,
     ) -> Result<RunRecord, RunnerError> {
-        if !file.well_formed {
-            return Err(RunnerError::Workflow(format!("{} has a step without a single kind", file.path.display())));
-        }
-        self.secrets_for(file).map_err(RunnerError::Secrets)?;
+        self.ready_to_start(file)?;
         let source_path = file.path.display().to_string();
         let run = self
             .journal
@@ -198,6 +208,22 @@ impl Runner {
             })
             .await?;
         Ok(run)
+    }
+
+    /// The bearer token a workflow's webhook accepts, when it has a webhook and its secret is
+    /// set.
+    pub fn webhook_token(&self, file: &WorkflowFile) -> Option<String> {
+        let webhook = file.workflow.trigger.as_ref()?.webhook.as_ref()?;
+        self.secrets.get(&webhook.token_secret.value).map(str::to_string)
+    }
+
+    /// Whether a workflow can start: its steps are whole and its secrets are set.
+    fn ready_to_start(&self, file: &WorkflowFile) -> Result<(), RunnerError> {
+        if !file.well_formed {
+            return Err(RunnerError::Workflow(format!("{} has a step without a single kind", file.path.display())));
+        }
+        self.secrets_for(file).map_err(RunnerError::Secrets)?;
+        Ok(())
     }
 
     /// The secrets a workflow and the workflows it calls use, or what is missing.

@@ -145,6 +145,16 @@ impl<'a> Checker<'a> {
             if !seen_inputs.insert(name.value.clone()) {
                 self.error(name.line, name.column, format!("input `{}` is declared twice", name.value));
             }
+            if trigger.schedule.is_some() && input.required {
+                self.error(
+                    name.line,
+                    name.column,
+                    format!(
+                        "input `{}` is required, but a scheduled run starts with no inputs: make it `required: false`",
+                        name.value
+                    ),
+                );
+            }
             if input.kind == InputType::Choice && input.choices.is_empty() {
                 self.error(name.line, name.column, format!("choice input `{}` needs `choices`", name.value));
             }

@@ -1,0 +1,69 @@
+//! The workflows page: every workflow the council runs, what starts it, when a schedule is next
+//! and was last due, and its latest run.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use rpa::runner::local_time;
+use serde_json::{Value, json};
+
+use super::auth::Supervisor;
+use super::error::PageError;
+use super::views::clock;
+use crate::AppState;
+
+/// The workflows page's route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/console/workflows", get(workflows))
+}
+
+/// `GET /console/workflows`.
+async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
+    let mut rows: Vec<Value> = Vec::new();
+    if let Some(runner) = state.engine.runner() {
+        let unavailable = |error: &dyn std::fmt::Display| {
+            PageError::unavailable(&state, &who, "the workflows' runs could not be read", error)
+        };
+        let schedules = runner.schedules().await.map_err(|error| unavailable(&error))?;
+        let zone = &runner.config().time_zone;
+        for file in runner.catalogue().iter() {
+            let workflow = &file.workflow;
+            let name = &workflow.name.value;
+            let trigger = workflow.trigger.as_ref();
+            let schedule = schedules.iter().find(|status| &status.workflow == name).map(|status| {
+                let last = status.last.as_ref();
+                json!({
+                    "cron": status.schedule,
+                    "next": status.next_due.map(|due| local_time(due, zone)),
+                    "last": last.map(|claim| local_time(claim.due_at, zone)),
+                    "last_missed": last.is_some_and(|claim| claim.run_id.is_none()),
+                    "last_late": last.is_some_and(|claim| claim.late != 0),
+                })
+            });
+            let last_run = runner.journal().last_run(name).await.map_err(|error| unavailable(&error))?;
+            rows.push(json!({
+                "name": name,
+                "version": workflow.version,
+                "description": workflow.description,
+                "intent": trigger.and_then(|trigger| trigger.intent.as_ref()).map(|intent| intent.name.clone()),
+                "webhook": trigger.is_some_and(|trigger| trigger.webhook.is_some()),
+                "schedule": schedule,
+                "last_run": last_run.map(|run| json!({
+                    "reference": run.reference,
+                    "status": storage::names::name_of(&run.status).replace('_', " "),
+                    "when": clock(run.created_at),
+                    "started_by": run.started_by.channel,
+                })),
+            }));
+        }
+    }
+    let council = &state.engine.settings().council;
+    Ok(state.templates.page(
+        StatusCode::OK,
+        "workflows.html",
+        json!({"council": council, "title": "Workflows", "who": who, "csrf": who.csrf, "page": "workflows",
+               "workflows": rows, "runs_here": state.engine.runner().is_some()}),
+    ))
+}
