@@ -239,6 +239,54 @@ async fn a_resident_gets_a_cited_answer_and_a_repair_reference_in_the_widget() {
     assert!(page.as_str().unwrap().contains(&cases[0].reference), "the resident sees the system's reference");
     screenshot(&client, "3-repair-logged").await;
 
+    // The run on the runs pages, where an admin can see its steps and, on asking, its details.
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+        .args([
+            "--database-url",
+            &server.database_url(),
+            "staff",
+            "add",
+            "alex",
+            "--name",
+            "Alex Lee",
+            "--role",
+            "admin",
+        ])
+        .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    let admin = browser(&driver, true).await;
+    admin.goto(&format!("{}/console/login", server.url)).await.unwrap();
+    find(&admin, "#username").await.send_keys("alex").await.unwrap();
+    find(&admin, "#password").await.send_keys("correct horse battery staple").await.unwrap();
+    find(&admin, "form[action='/console/login'] button[type=submit]").await.click().await.unwrap();
+    until(&admin, "the queue", "return document.body.innerText.includes('Queue')").await;
+    admin.goto(&format!("{}/console/runs", server.url)).await.unwrap();
+    let reference = reference.as_str().unwrap();
+    // The list refreshes itself, so the run is followed by its address, not by a held element.
+    let link = format!(
+        "var link = Array.from(document.querySelectorAll('#cb-runs a')).find(function (a) {{ return a.textContent === '{reference}'; }});"
+    );
+    until(&admin, "the run in the list", &format!("{link} return !!link;")).await;
+    accessible(&admin, "the runs page").await;
+    let run_path = admin.execute(&format!("{link} return link.getAttribute('href');"), vec![]).await.unwrap();
+    admin.goto(&format!("{}{}", server.url, run_path.as_str().unwrap())).await.unwrap();
+    until(
+        &admin,
+        "the run's page",
+        "return !!document.querySelector('h1') && document.querySelector('h1').innerText.startsWith('Run ')",
+    )
+    .await;
+    let shown = admin.execute("return document.body.innerText", vec![]).await.unwrap();
+    let shown = shown.as_str().unwrap();
+    assert!(shown.contains("report_housing_repair") && shown.contains("succeeded"), "{shown}");
+    assert!(shown.contains("(personal)"), "personal details masked: {shown}");
+    accessible(&admin, "a run's page").await;
+    find(&admin, "form[action$='/reveal'] button").await.click().await.unwrap();
+    until(&admin, "the details shown", "return !document.body.innerText.includes('(personal)')").await;
+    accessible(&admin, "a run's page with its details shown").await;
+
     // The answer's source opens the page it came from.
     client.goto(&format!("{}/waste/bin-collection-days", server.url)).await.unwrap();
     assert_eq!(find(&client, "h1").await.text().await.unwrap(), "Bin collection days");

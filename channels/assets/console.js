@@ -24,9 +24,19 @@
     var fragment = container.getAttribute("data-fragment");
     var escalation = container.getAttribute("data-escalation");
     var ignored = container.getAttribute("data-ignore");
+    var every = parseInt(container.getAttribute("data-every") || "0", 10);
     var running = false;
     var again = false;
     var timer = null;
+    // A part that changes where the event stream cannot see (runs worked by any instance) is
+    // also fetched again every few seconds while its page is shown.
+    if (every > 0) {
+      window.setInterval(function () {
+        if (!document.hidden) {
+          schedule();
+        }
+      }, every * 1000);
+    }
 
     function fetchNow() {
       running = true;

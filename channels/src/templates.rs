@@ -32,6 +32,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("answer.html", include_str!("../templates/answer.html")),
     ("examples.html", include_str!("../templates/examples.html")),
     ("workflows.html", include_str!("../templates/workflows.html")),
+    ("runs.html", include_str!("../templates/runs.html")),
+    ("runs_table.html", include_str!("../templates/runs_table.html")),
+    ("run.html", include_str!("../templates/run.html")),
 ];
 
 /// The templates, ready to render (HTML escaped automatically).

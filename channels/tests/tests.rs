@@ -9,4 +9,5 @@ mod chat_page;
 mod console;
 mod escalations;
 mod health;
+mod runs_console;
 mod workflow_runs;

@@ -175,7 +175,23 @@ async fn the_workflows_page_shows_what_starts_each_workflow_and_when_its_schedul
     for shown in ["nightly_export", "<code>0 7 * * *</code>", "Next due: 20", "Last due: not yet", "a webhook"] {
         assert!(page.body.contains(shown), "{shown}: {}", page.body);
     }
-    assert!(page.body.contains(&format!("{reference}: queued")), "the latest run: {}", page.body);
+    assert!(page.body.contains(&format!("{reference}</a>: queued")), "the latest run: {}", page.body);
     let signed_out = app.get("/console/workflows", None).await;
     assert_ne!(signed_out.status, StatusCode::OK, "supervisors only");
+}
+
+#[tokio::test]
+async fn a_workflow_file_with_an_error_is_shown_on_the_workflows_page_at_its_line_and_column() {
+    let broken = NIGHTLY.replace("nightly_export", "weekly_export").replace("0 7 * * *", "0 7 * * 9");
+    let app = App::setup().workflows(&[("nightly.yaml", NIGHTLY), ("weekly.yaml", &broken)], &[]).start().await;
+    let supervisor = app.signed_in("sam", channels::console::accounts::Role::Supervisor).await;
+    let page = app.get("/console/workflows", Some(&supervisor)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Files with errors"), "{}", page.body);
+    assert!(page.body.contains("weekly.yaml:5:13: error: schedule `0 7 * * 9`"), "{}", page.body);
+    assert!(
+        page.body.contains("nightly_export") && !page.body.contains("<strong>weekly_export</strong>"),
+        "{}",
+        page.body
+    );
 }

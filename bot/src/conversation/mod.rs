@@ -15,6 +15,7 @@ pub mod message;
 mod peers;
 pub mod records;
 mod relay;
+pub mod run_actions;
 pub mod services;
 pub mod settings;
 pub mod staff;

@@ -39,7 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/escalations/{id}/{action}", post(act))
 }
 
-fn staff(who: &Principal) -> StaffMember {
+pub(super) fn staff(who: &Principal) -> StaffMember {
     StaffMember { username: who.username.clone(), name: who.display_name.clone() }
 }
 
@@ -262,12 +262,18 @@ async fn evidence(
         PageError::unavailable(&state, &who, "the evidence of a workflow run could not be read", &error)
     })?;
     let Some(item) = items.into_iter().nth(index) else { return Ok(StatusCode::NOT_FOUND.into_response()) };
+    Ok(evidence_file(item))
+}
+
+/// A run's piece of evidence as a file: a screenshot, or a page saved as text (never served as
+/// HTML, so nothing in it runs), kept out of every cache.
+pub(super) fn evidence_file(item: rpa::journal::Evidence) -> Response {
     if item.media_type.starts_with("image/png") {
-        return Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-store")], item.content)
-            .into_response());
+        return ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-store")], item.content)
+            .into_response();
     }
     let disposition = format!("attachment; filename=\"{}.txt\"", item.name.replace(['"', '/', '\\'], "_"));
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, disposition),
@@ -275,7 +281,7 @@ async fn evidence(
         ],
         item.content,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `POST /console/escalations/{id}/{action}`: claim, reply, hand back, resolve, and the run's

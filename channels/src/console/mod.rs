@@ -19,6 +19,7 @@ pub mod oidc;
 pub mod queue;
 pub mod reach;
 pub mod refusals;
+pub mod runs;
 pub mod session;
 pub mod throttle;
 pub mod views;
@@ -40,4 +41,5 @@ pub fn router() -> Router<AppState> {
         .merge(answers::router())
         .merge(examples::router())
         .merge(workflows::router())
+        .merge(runs::router())
 }

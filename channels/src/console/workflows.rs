@@ -6,17 +6,38 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
+use rpa::journal::WorkflowRecord;
 use rpa::runner::local_time;
 use serde_json::{Value, json};
 
 use super::auth::Supervisor;
 use super::error::PageError;
-use super::views::clock;
+use super::views::{clock, duration_text};
 use crate::AppState;
 
 /// The workflows page's route.
 pub fn router() -> Router<AppState> {
     Router::new().route("/console/workflows", get(workflows))
+}
+
+/// A workflow's record over a period, as the page shows it.
+fn record_view(record: &WorkflowRecord) -> Value {
+    json!({
+        "runs": record.runs,
+        "success": record.success_rate().map(|rate| format!("{:.0}%", rate * 100.0)),
+        "median": record.median_millis.map(duration_text),
+        "p95": record.p95_millis.map(duration_text),
+        "waiting": record.waiting,
+    })
+}
+
+/// Minutes as hours and minutes, such as `3 h 20 min`.
+fn hours_and_minutes(minutes: u64) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, minutes) => format!("{minutes} min"),
+        (hours, 0) => format!("{hours} h"),
+        (hours, minutes) => format!("{hours} h {minutes} min"),
+    }
 }
 
 /// `GET /console/workflows`.
@@ -43,6 +64,15 @@ async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -
                 })
             });
             let last_run = runner.journal().last_run(name).await.map_err(|error| unavailable(&error))?;
+            let now = storage::now_millis();
+            let record = |days: i64| {
+                let journal = runner.journal().clone();
+                let name = name.clone();
+                async move { journal.workflow_record(&name, now - days * 86_400_000).await }
+            };
+            let week = record(7).await.map_err(|error| unavailable(&error))?;
+            let month = record(30).await.map_err(|error| unavailable(&error))?;
+            let minutes_saved = workflow.manual_minutes.map(|minutes| u64::from(minutes) * month.succeeded as u64);
             rows.push(json!({
                 "name": name,
                 "version": workflow.version,
@@ -50,7 +80,11 @@ async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -
                 "intent": trigger.and_then(|trigger| trigger.intent.as_ref()).map(|intent| intent.name.clone()),
                 "webhook": trigger.is_some_and(|trigger| trigger.webhook.is_some()),
                 "schedule": schedule,
+                "week": record_view(&week),
+                "month": record_view(&month),
+                "saved": minutes_saved.map(hours_and_minutes),
                 "last_run": last_run.map(|run| json!({
+                    "id": run.id,
                     "reference": run.reference,
                     "status": storage::names::name_of(&run.status).replace('_', " "),
                     "when": clock(run.created_at),
@@ -59,11 +93,16 @@ async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -
             }));
         }
     }
+    let problems: Vec<String> = state
+        .engine
+        .runner()
+        .map(|runner| runner.catalogue().problems().iter().map(|problem| problem.to_string()).collect())
+        .unwrap_or_default();
     let council = &state.engine.settings().council;
     Ok(state.templates.page(
         StatusCode::OK,
         "workflows.html",
         json!({"council": council, "title": "Workflows", "who": who, "csrf": who.csrf, "page": "workflows",
-               "workflows": rows, "runs_here": state.engine.runner().is_some()}),
+               "workflows": rows, "problems": problems, "runs_here": state.engine.runner().is_some()}),
     ))
 }

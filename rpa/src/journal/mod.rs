@@ -3,6 +3,7 @@
 //! evidence, the notification outbox, what staff did, and what privacy requests need.
 
 mod actions;
+mod listing;
 mod outbox;
 mod privacy;
 mod records;
@@ -17,6 +18,7 @@ use storage::{Database, Migration, StorageError};
 use storage::clock::{Clock, system_clock};
 
 pub use actions::Action;
+pub use listing::{RunFilter, WorkflowRecord};
 pub use outbox::Notification;
 pub use records::{Decision, HumanTask, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
 pub use steps::{Evidence, StepRecord, StepStatus};

@@ -49,6 +49,8 @@ fn name_in_unreadable_file(path: &Path) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     files: BTreeMap<String, WorkflowFile>,
+    /// The errors found when it was read, by file, line and column.
+    problems: Vec<Diagnostic>,
 }
 
 impl Catalogue {
@@ -83,6 +85,7 @@ impl Catalogue {
         for file in catalogue.files.values() {
             errors.extend(check_workflow(file, &models, &unreadable));
         }
+        catalogue.problems = errors.clone();
         (catalogue, errors)
     }
 
@@ -101,7 +104,13 @@ impl Catalogue {
                 files.insert(name.clone(), earlier.clone());
             }
         }
-        (Catalogue { files }, errors)
+        (Catalogue { files, problems: errors.clone() }, errors)
+    }
+
+    /// The errors found when it was read, each at its file, line and column: the files with
+    /// them are left out, or run as they were before the errors.
+    pub fn problems(&self) -> &[Diagnostic] {
+        &self.problems
     }
 
     /// The workflow with this name.
@@ -150,8 +159,10 @@ impl Catalogue {
     /// The same catalogue without the workflows that need a browser, and their names.
     pub fn without_browser(&self) -> (Catalogue, Vec<String>) {
         let (left_out, kept): (Vec<_>, Vec<_>) = self.files.iter().partition(|(name, _)| self.uses_browser(name));
-        let catalogue =
-            Catalogue { files: kept.into_iter().map(|(name, file)| (name.clone(), file.clone())).collect() };
+        let catalogue = Catalogue {
+            files: kept.into_iter().map(|(name, file)| (name.clone(), file.clone())).collect(),
+            problems: self.problems.clone(),
+        };
         (catalogue, left_out.into_iter().map(|(name, _)| name.clone()).collect())
     }
 }
