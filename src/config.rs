@@ -15,7 +15,7 @@ use channels::sms::{SmsConfig, SmsSettings};
 use channels::teams::{TeamsConfig, TeamsSettings};
 use rpa::allowed_hosts::AllowedHosts;
 use rpa::browser::BrowserConfig;
-use rpa::runner::{MissedSchedules, RunnerConfig};
+use rpa::runner::{AlertRules, MissedSchedules, RunnerConfig};
 use rpa::workflow::DurationText;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -158,6 +158,12 @@ pub struct AutomationConfig {
     /// What happens to a schedule's due times missed while no instance was running: `once`
     /// runs it once, late, and says so; `skip` runs nothing until the next due time.
     pub missed_schedules: MissedSchedules,
+    /// How many of a workflow's latest finished runs its failure rate is measured over.
+    pub alert_runs: usize,
+    /// The share of those runs failing at which supervisors are alerted (0 to 1).
+    pub alert_failure_rate: f64,
+    /// How often the workflows are checked for alerts.
+    pub alert_check_every: DurationText,
 }
 
 impl Default for AutomationConfig {
@@ -170,6 +176,9 @@ impl Default for AutomationConfig {
             system_urls: BTreeMap::new(),
             time_zone: "Europe/London".to_string(),
             missed_schedules: MissedSchedules::default(),
+            alert_runs: AlertRules::default().runs,
+            alert_failure_rate: AlertRules::default().failure_rate,
+            alert_check_every: DurationText(std::time::Duration::from_secs(60)),
         }
     }
 }
@@ -516,8 +525,15 @@ impl Config {
             .map_err(|problem| format!("automation.allowed_hosts: {problem}"))?;
         let time_zone = rpa::runner::time_zone(&automation.time_zone)
             .map_err(|problem| format!("automation.time_zone: {problem}"))?;
+        if !(0.0..=1.0).contains(&automation.alert_failure_rate) || automation.alert_runs == 0 {
+            return Err(format!(
+                "automation.alert_failure_rate must be from 0 to 1 and automation.alert_runs at least 1 (they are {} and {})",
+                automation.alert_failure_rate, automation.alert_runs
+            ));
+        }
         Ok(RunnerConfig {
             time_zone,
+            alert_rules: AlertRules { runs: automation.alert_runs, failure_rate: automation.alert_failure_rate },
             missed_schedules: automation.missed_schedules,
             lease: automation.run_lease.0,
             step_timeout: automation.step_timeout.0,
@@ -893,6 +909,18 @@ mod tests {
         assert_eq!(
             (&a.allowed_hosts, a.run_lease, a.step_timeout, &a.system_urls, &a.time_zone, a.missed_schedules),
             (&b.allowed_hosts, b.run_lease, b.step_timeout, &b.system_urls, &b.time_zone, b.missed_schedules)
+        );
+        assert_eq!(
+            (
+                documented.automation.alert_runs,
+                documented.automation.alert_failure_rate,
+                documented.automation.alert_check_every
+            ),
+            (
+                defaults.automation.alert_runs,
+                defaults.automation.alert_failure_rate,
+                defaults.automation.alert_check_every
+            )
         );
         let (a, b) = (&documented.sms, &defaults.sms);
         assert_eq!(

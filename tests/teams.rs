@@ -645,7 +645,11 @@ fn supervisors_are_alerted_in_teams_and_claim_from_the_card() {
 
     teams.say(&RESIDENT, "I can smell gas in my kitchen");
     let alert = teams.server.eventually("an alert to the supervisor", || {
-        teams.sent_to("a:supervisor-chat").into_iter().find(|request| request.body["type"] == "message")
+        // The escalation's card (the supervisor may also be told that a workflow is in trouble).
+        teams
+            .sent_to("a:supervisor-chat")
+            .into_iter()
+            .find(|request| request.body["type"] == "message" && request.body.to_string().contains("Claim"))
     });
     let created =
         teams.microsoft.requests().into_iter().find(|request| request.path == "/connector/v3/conversations").unwrap();
@@ -820,7 +824,11 @@ fn teams_later_activities_cannot_move_stored_references_or_act_without_proof() {
     // An app's token of the tenant proves no person: a card action under it is refused.
     teams.say(&RESIDENT, "I can smell gas in my kitchen");
     let alert = teams.server.eventually("an alert to the supervisor", || {
-        teams.sent_to("a:supervisor-chat").into_iter().find(|request| request.body["type"] == "message")
+        // The escalation's card (the supervisor may also be told that a workflow is in trouble).
+        teams
+            .sent_to("a:supervisor-chat")
+            .into_iter()
+            .find(|request| request.body["type"] == "message" && request.body.to_string().contains("Claim"))
     });
     assert_eq!(alert.body["recipient"]["id"], SAM.id, "the alert reaches the supervisor as first known");
     let claim = action_data(card_of(&alert.body), "Claim");
@@ -864,4 +872,63 @@ fn text_from_before_authentication_reaches_the_log_escaped() {
     assert!(!log.lines().any(|line| line.starts_with(forged_line)), "a forged log line: {log}");
     assert!(!log.contains('\u{1b}'), "an escape code reached the log: {log}");
     assert!(log.contains("\\n2026-12-03"), "the value is written out escaped: {log}");
+}
+
+/// A system that answers every request with an empty page until it is stopped; its address.
+fn answering_system() -> (String, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let stopped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop = stopped.clone();
+    std::thread::spawn(move || {
+        for connection in listener.incoming() {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
+            let Ok(mut connection) = connection else { continue };
+            let mut request = [0u8; 2048];
+            let _ = connection.read(&mut request);
+            let _ = connection.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (format!("http://{address}"), stopped)
+}
+
+#[test]
+fn supervisors_are_told_in_teams_when_a_workflows_system_stops_answering() {
+    // ECSS answers at first; the workflows are checked every second.
+    let (ecss, stopped) = answering_system();
+    let teams = Teams::start_with(|config, env| {
+        let mut env = env.to_vec();
+        env.push(("COUNCILBOT_SYSTEM_ECSS_URL", &ecss));
+        Server::start(&format!("{config}[automation]\nalert_check_every = \"1s\"\n"), &env)
+    });
+    teams.say(&SAM, "hello");
+    teams.wait_for(SAM.conversation, "a greeting for the supervisor", |_| true);
+
+    // It stops: the next connection is the last it takes.
+    stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = std::net::TcpStream::connect(ecss.trim_start_matches("http://"));
+    let alert = teams.server.eventually("an alert about ECSS", || {
+        teams
+            .sent_to("a:supervisor-chat")
+            .into_iter()
+            .find(|request| request.body["type"] == "message" && request.body.to_string().contains("not answering"))
+    });
+    assert_eq!(alert.body["channelData"]["notification"]["alert"], true);
+    assert_eq!(alert.body["summary"], "A workflow is in trouble");
+    let card = card_of(&alert.body);
+    let text = card.to_string();
+    assert!(text.contains(&format!("ecss at {ecss} is not answering")), "{card}");
+    assert!(
+        text.contains("report_housing_repair") && text.contains("report_missed_bin"),
+        "one card names them all: {card}"
+    );
+    let cards =
+        teams.sent_to("a:supervisor-chat").into_iter().filter(|sent| sent.body.to_string().contains("not answering"));
+    assert_eq!(cards.count(), 1, "one card for one system, however many workflows use it");
+    let open = card["actions"].as_array().unwrap().iter().find(|action| action["type"] == "Action.OpenUrl").unwrap();
+    assert!(open["url"].as_str().unwrap().starts_with("https://chat.eastbrook.example/console/runs"), "{open}");
+    teams.check_schema();
 }

@@ -1,5 +1,7 @@
 //! The HTML templates of the chat pages and the console, built into the program.
 
+use std::sync::{Arc, RwLock};
+
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
@@ -40,6 +42,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The templates, ready to render (HTML escaped automatically).
 pub struct Templates {
     environment: Environment<'static>,
+    /// The workflow alerts every console page shows, as the watcher last read them.
+    workflow_alerts: Arc<RwLock<Vec<serde_json::Value>>>,
 }
 
 impl Templates {
@@ -49,7 +53,18 @@ impl Templates {
         for (name, source) in TEMPLATES {
             environment.add_template(name, source).expect("the built-in templates parse");
         }
-        Templates { environment }
+        let workflow_alerts: Arc<RwLock<Vec<serde_json::Value>>> = Arc::default();
+        let shown = workflow_alerts.clone();
+        environment.add_function("workflow_alerts", move || {
+            let alerts = shown.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            minijinja::Value::from(minijinja::value::Serde(alerts.clone()))
+        });
+        Templates { environment, workflow_alerts }
+    }
+
+    /// Sets the workflow alerts every console page shows from now on.
+    pub fn show_workflow_alerts(&self, alerts: Vec<serde_json::Value>) {
+        *self.workflow_alerts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = alerts;
     }
 
     /// A page, with a status.

@@ -195,3 +195,24 @@ async fn a_workflow_file_with_an_error_is_shown_on_the_workflows_page_at_its_lin
         page.body
     );
 }
+
+#[tokio::test]
+async fn a_workflow_whose_system_is_not_answering_is_shown_in_a_banner_on_every_console_page() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let permits = format!(
+        "name: renew_permit\nversion: 1\ndescription: Renew a parking permit.\nsystem: {{ name: permits, base_url: \"{nowhere}\" }}\nsteps:\n  - set: {{ renewed: \"yes\" }}\n"
+    );
+    let app = App::setup().workflows(&[("permits.yaml", &permits)], &[]).start().await;
+    let supervisor = app.signed_in("sam", channels::console::accounts::Role::Supervisor).await;
+    assert!(!app.get("/console", Some(&supervisor)).await.body.contains("Workflows in trouble"));
+
+    channels::console::alerts::watch_once(&app.state).await;
+    for page in ["/console", "/console/workflows", "/console/figures"] {
+        let shown = app.get(page, Some(&supervisor)).await;
+        assert!(shown.body.contains("Workflows in trouble"), "{page}: {}", shown.body);
+        assert!(shown.body.contains("<strong>renew_permit</strong>: its system is not answering"), "{page}");
+    }
+    assert!(!app.get("/chat", None).await.body.contains("Workflows in trouble"), "residents never see it");
+}

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod alerts;
 mod allowed_hosts;
 mod browser_steps;
 mod council_workflows;

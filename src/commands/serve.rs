@@ -126,6 +126,8 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
         channels_on.push("Microsoft Teams");
         state.teams = Some(teams);
     }
+    // Workflows are checked for alerts once the server has said where it listens.
+    let watched = state.clone();
     let metrics_app = channels::metrics_app(&state);
     let app = channels::app(state);
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
@@ -179,6 +181,7 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
         );
     }
     first_admin(&accounts, &config.console.first_admin, data_dir, &address).await;
+    _background.push(channels::console::alerts::spawn_watcher(watched, config.automation.alert_check_every.0));
     channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)

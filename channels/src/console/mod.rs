@@ -4,6 +4,7 @@
 //! audit log, the figures, and the curated answers and examples of services that editors write.
 
 pub mod accounts;
+pub mod alerts;
 pub mod answers;
 pub mod audit;
 pub mod auth;

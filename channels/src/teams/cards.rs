@@ -202,6 +202,26 @@ fn markdown_label(text: &str) -> String {
     text.replace(['[', ']'], "")
 }
 
+/// The card telling supervisors that workflows are in trouble (or are working again), with a
+/// link to their runs.
+pub fn workflow_alert(group: &super::AlertGroup, console_url: &str) -> Value {
+    let names = group.workflows.join(", ");
+    let heading = match (group.raised, group.kind) {
+        (true, "unreachable") => format!("A system is not answering: {names} cannot run"),
+        (true, _) => format!("Workflow {names} is failing"),
+        (false, "unreachable") => format!("A system is answering again: {names} can run"),
+        (false, _) => format!("Workflow {names} is working again"),
+    };
+    card(
+        vec![
+            json!({"type": "TextBlock", "text": heading, "wrap": true, "weight": "Bolder", "size": "Medium",
+                   "color": if group.raised { "Attention" } else { "Good" }}),
+            json!({"type": "TextBlock", "text": group.detail, "wrap": true}),
+        ],
+        vec![json!({"type": "Action.OpenUrl", "title": "See the runs", "url": console_url})],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use bot::conversation::Role;

@@ -39,6 +39,18 @@ use store::{ConversationReference, TeamsStore, UserReference};
 
 pub use config::TeamsConfig;
 
+/// Alerts about workflows that say the same thing, told in one card.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertGroup {
+    /// The workflows.
+    pub workflows: Vec<String>,
+    /// What is wrong: `failing` or `unreachable`.
+    pub kind: &'static str,
+    /// Whether they were raised (or cleared).
+    pub raised: bool,
+    /// What is wrong, or was, in words.
+    pub detail: String,
+}
 /// The channel name conversations in Teams carry.
 pub const CHANNEL: &str = "teams";
 /// The path the Bot Service posts activities to.
@@ -334,7 +346,23 @@ impl TeamsChannel {
             format!("{}/console/escalations/{}", self.settings.public_url.trim_end_matches('/'), escalation.id);
         let card = cards::escalation_alert(escalation, &channel, &console_url);
         for supervisor in &self.settings.supervisors {
-            if let Err(error) = self.alert(supervisor, &card).await {
+            if let Err(error) = self.alert(supervisor, &card, "A conversation needs a person").await {
+                tracing::warn!(error = %error, "a supervisor could not be alerted in Teams");
+            }
+        }
+    }
+
+    /// Tells every supervisor set up for alerts that workflows are in trouble, or are not any more.
+    pub async fn alert_supervisors_about_workflows(&self, group: &AlertGroup) {
+        let query = match group.workflows.as_slice() {
+            [only] => form_urlencoded::Serializer::new(String::new()).append_pair("workflow", only).finish(),
+            _ => String::new(),
+        };
+        let console_url = format!("{}/console/runs?{query}", self.settings.public_url.trim_end_matches('/'));
+        let card = cards::workflow_alert(group, &console_url);
+        let summary = if group.raised { "A workflow is in trouble" } else { "A workflow is working again" };
+        for supervisor in &self.settings.supervisors {
+            if let Err(error) = self.alert(supervisor, &card, summary).await {
                 tracing::warn!(error = %error, "a supervisor could not be alerted in Teams");
             }
         }
@@ -342,7 +370,7 @@ impl TeamsChannel {
 
     /// Opens (or reopens) a one-to-one chat with a supervisor and sends them a card with a
     /// notification.
-    async fn alert(&self, supervisor: &str, card: &Value) -> Result<(), TurnError> {
+    async fn alert(&self, supervisor: &str, card: &Value, summary: &str) -> Result<(), TurnError> {
         let Some(user) = self.store.user(supervisor).await.map_err(TurnError::Storage)? else {
             return Err(TurnError::UnknownSupervisor);
         };
@@ -362,7 +390,7 @@ impl TeamsChannel {
             "recipient": {"id": user.user_id, "name": user.name},
             "conversation": {"id": conversation_id},
             "channelId": "msteams",
-            "summary": "A conversation needs a person",
+            "summary": summary,
             "attachments": [{"contentType": cards::CARD_TYPE, "content": card}],
             "channelData": {"notification": {"alert": true}},
         });

@@ -146,6 +146,7 @@ impl Setup {
             state.site = Some(Arc::new(channels::site::Site::load(&[content], website)));
         }
         App {
+            state: state.clone(),
             router: channels::app(state.clone()),
             metrics: channels::metrics_app(&state),
             engine,
@@ -160,6 +161,8 @@ impl Setup {
 /// The application over a fresh in-memory database for conversations and another for the
 /// console's accounts, so the first can fail while people stay signed in.
 pub struct App {
+    /// What the application's handlers share.
+    pub state: AppState,
     router: Router,
     metrics: Router,
     /// The conversation engine.

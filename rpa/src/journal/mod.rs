@@ -3,6 +3,7 @@
 //! evidence, the notification outbox, what staff did, and what privacy requests need.
 
 mod actions;
+mod alerts;
 mod listing;
 mod outbox;
 mod privacy;
@@ -18,6 +19,7 @@ use storage::{Database, Migration, StorageError};
 use storage::clock::{Clock, system_clock};
 
 pub use actions::Action;
+pub use alerts::WorkflowAlert;
 pub use listing::{RunFilter, WorkflowRecord};
 pub use outbox::Notification;
 pub use records::{Decision, HumanTask, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
@@ -37,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         description: "schedule due times and webhook idempotency keys",
         sqlite: include_str!("../../migrations/sqlite/0002_triggers.sql"),
         postgres: include_str!("../../migrations/postgres/0002_triggers.sql"),
+    },
+    Migration {
+        version: 3,
+        description: "alerts about workflows in trouble",
+        sqlite: include_str!("../../migrations/sqlite/0003_alerts.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_alerts.sql"),
     },
 ];
 

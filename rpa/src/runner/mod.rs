@@ -1,6 +1,7 @@
 //! The durable runner: starts runs, works them step by step with every outcome journaled, resumes
 //! them after a crash without repeating what took effect, and carries out what people decide.
 
+mod alerts;
 mod browser_steps;
 mod context;
 mod execution;
@@ -23,6 +24,7 @@ use crate::inputs::check_inputs;
 use crate::journal::{Decision, Journal, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
 use crate::secrets::Secrets;
 use crate::workflow::{Catalogue, WorkflowFile, called_workflows, parse_workflow};
+pub use alerts::{AlertChange, AlertRules};
 use execution::Execution;
 pub use triggers::{MissedSchedules, ScheduleStatus, local_time, time_zone};
 
@@ -84,6 +86,8 @@ pub struct RunnerConfig {
     pub time_zone: jiff::tz::TimeZone,
     /// What happens to due times missed while no instance was running.
     pub missed_schedules: MissedSchedules,
+    /// When a workflow in trouble is alerted about.
+    pub alert_rules: AlertRules,
 }
 
 impl Default for RunnerConfig {
@@ -97,6 +101,7 @@ impl Default for RunnerConfig {
             allowed_hosts: AllowedHosts::default(),
             time_zone: uk::calendar::london().clone(),
             missed_schedules: MissedSchedules::default(),
+            alert_rules: AlertRules::default(),
         }
     }
 }
