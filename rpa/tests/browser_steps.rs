@@ -225,3 +225,86 @@ steps:
     assert!(output("partly").contains("is disabled"), "{}", output("partly"));
     assert_eq!(output("later"), "Two", "a list enabled before the deadline is waited for");
 }
+
+/// A page for checks: a status, a list, a disabled button and a hidden notice.
+const CHECKED: &str = r##"<!DOCTYPE html>
+<html><head><title>Case</title></head><body>
+<h1>Case HR-100200</h1>
+<p id="status">  Awaiting parts  </p>
+<ul id="visits"><li>Mon</li><li>Wed</li><li>Fri</li></ul>
+<button id="submit" aria-disabled="true" data-case="HR-100200">Submit</button>
+<p id="notice" hidden>Saved</p>
+</body></html>"##;
+
+/// A workflow whose checks all hold, then one more check: `failing`.
+fn checks(failing: &str) -> String {
+    format!(
+        r##"name: checks
+version: 1
+description: Check the case page.
+system: {{ name: page, base_url: http://unused.invalid, step_timeout: 10s }}
+steps:
+  - open: /case
+  - assert: {{ element: {{ css: "#status" }}, text_is: Awaiting parts }}
+  - assert: {{ element: {{ css: "h1" }}, text_contains: HR-100200 }}
+  - assert: {{ element: {{ css: "h1" }}, text_matches: "^Case HR-\\d{{6}}$" }}
+  - assert: {{ element: {{ css: "#visits li" }}, count: 3 }}
+  - assert: {{ element: {{ css: "#submit" }}, attribute: {{ name: aria-disabled, is: "true" }} }}
+  - assert: {{ element: {{ css: "#submit" }}, attribute: {{ name: data-case, matches: "^HR-" }} }}
+  - assert: {{ hidden: {{ css: "#notice" }} }}
+  - assert: {{ hidden: {{ css: "#never-there" }} }}
+{failing}
+"##
+    )
+}
+
+#[tokio::test]
+async fn checks_on_an_element_hold_or_say_what_was_expected_and_what_was_found() {
+    let service = Service::start(Router::new().route("/case", get(|| async { Html(CHECKED) }))).await;
+    let cases = [
+        ("", None),
+        (
+            "  - assert: { element: { css: \"#status\" }, text_is: Completed }",
+            Some("expected the text of css \"#status\" to be \"Completed\", found \"Awaiting parts\""),
+        ),
+        (
+            "  - assert: { element: { css: \"#visits li\" }, count: 2 }",
+            Some("expected 2 element(s) matching css \"#visits li\", found 3"),
+        ),
+        (
+            "  - assert: { element: { css: \"#submit\" }, attribute: { name: aria-disabled, is: \"false\" } }",
+            Some("expected `aria-disabled` of css \"#submit\" to be \"false\", found \"true\""),
+        ),
+        (
+            "  - assert: { element: { css: \"#submit\" }, attribute: { name: title, is: Send } }",
+            Some("expected css \"#submit\" to have the attribute `title`, found none"),
+        ),
+        (
+            "  - assert: { hidden: { css: \"#status\" } }",
+            Some("expected css \"#status\" to be hidden, found it visible"),
+        ),
+        (
+            "  - assert: { element: { css: \"#missing\" }, text_contains: x }",
+            Some("expected css \"#missing\" on the page, found none"),
+        ),
+    ];
+    for (failing, expected) in cases {
+        let text = checks(failing);
+        let workflows = Workflows::new(&[("checks.yaml", &text)]);
+        let data = tempfile::tempdir().unwrap();
+        let runner = Runner::new(
+            sqlite_journal(data.path()).await,
+            workflows.catalogue(),
+            Secrets::default(),
+            config("test", &[("page", &service.url)]),
+        );
+        let ended = run(&runner, &workflows.catalogue().get("checks").unwrap().clone(), &[]).await;
+        match expected {
+            None => assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason),
+            Some(expected) => {
+                let reason = ended.reason.unwrap_or_default();
+                assert!(reason.contains(expected), "{failing}: {reason}");
+            }
+        }
+    }
+}

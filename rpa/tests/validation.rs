@@ -324,3 +324,26 @@ fn workflows_that_need_a_browser_are_told_apart_through_the_workflows_they_call(
         "every sample workflow uses ECSS"
     );
 }
+
+#[test]
+fn a_check_on_an_element_needs_the_element_and_one_thing_to_check() {
+    let with = |assert: &str| only_error(&GOOD.replace("  - succeed:", &format!("  - assert: {assert}\n  - succeed:")));
+    assert!(
+        with("{ element: { css: '#status' } }").2.contains("needs exactly one of `text_is`, `text_contains`"),
+        "nothing to check"
+    );
+    assert!(
+        with("{ element: { css: '#status' }, text_is: Done, count: 1 }").2.contains("needs exactly one of `text_is`"),
+        "two things to check"
+    );
+    assert!(with("{ text_is: Done }").2.contains("check an `element`: name it"));
+    assert!(
+        with("{ element: { css: '#b' }, attribute: { name: title } }")
+            .2
+            .contains("needs exactly one of `is` and `matches`")
+    );
+    assert!(with("{ element: { css: '#s' }, text_matches: '(' }").2.contains("regular expression"));
+    assert!(
+        errors_of(&GOOD.replace("  - succeed:", "  - assert: { hidden: { css: '#notice' } }\n  - succeed:")).is_empty()
+    );
+}

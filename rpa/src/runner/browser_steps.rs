@@ -152,13 +152,46 @@ pub async fn run(
         StepKind::Assert(assertion) => {
             if let Some(locator) = &assertion.visible {
                 let found = target(frame, locator)?;
-                page.wait_visible(&found, Instant::now())
-                    .await
-                    .map_err(|_| assertion_failed(frame, assertion, format!("{found} is not visible")))?;
+                page.wait_visible(&found, Instant::now()).await.map_err(|_| {
+                    assertion_failed(
+                        frame,
+                        assertion,
+                        format!("expected {found} to be visible, found it hidden or absent"),
+                    )
+                })?;
+            } else if let Some(locator) = &assertion.hidden {
+                let found = target(frame, locator)?;
+                for element in page.find_all_now(&found).await? {
+                    if element.is_displayed().await.unwrap_or(false) {
+                        let problem = format!("expected {found} to be hidden, found it visible");
+                        return Err(assertion_failed(frame, assertion, problem));
+                    }
+                }
+            } else if let Some(locator) = &assertion.element {
+                let found = target(frame, locator)?;
+                let elements = page.find_all_now(&found).await?;
+                if let Some(count) = assertion.count {
+                    if elements.len() != count as usize {
+                        let problem = format!("expected {count} element(s) matching {found}, found {}", elements.len());
+                        return Err(assertion_failed(frame, assertion, problem));
+                    }
+                    return Ok(Done::Nothing);
+                }
+                let Some(element) = elements.first() else {
+                    return Err(assertion_failed(
+                        frame,
+                        assertion,
+                        format!("expected {found} on the page, found none"),
+                    ));
+                };
+                if let Some(problem) = element_check(page, frame, assertion, element, &found).await? {
+                    return Err(assertion_failed(frame, assertion, problem));
+                }
             } else if let Some(wanted) = &assertion.text {
                 let wanted = text(frame, wanted)?;
                 if !page.text_of_page().await?.contains(&wanted) {
-                    return Err(assertion_failed(frame, assertion, format!("the page does not say {wanted:?}")));
+                    let problem = format!("expected the page to say {wanted:?}, found it does not");
+                    return Err(assertion_failed(frame, assertion, problem));
                 }
             } else if let Some(url) = &assertion.url {
                 let expected = pattern(frame, url)?;
@@ -167,7 +200,7 @@ pub async fn run(
                     return Err(assertion_failed(
                         frame,
                         assertion,
-                        format!("the address {current} does not match `{expected}`"),
+                        format!("expected the address to match `{expected}`, found {current}"),
                     ));
                 }
             }
@@ -264,6 +297,53 @@ fn apply_pattern(source: &str, value: Value) -> Result<Value, BrowserError> {
 fn excerpt(text: &str) -> String {
     let short: String = text.chars().take(80).collect();
     if short.len() < text.len() { format!("{short}…") } else { short }
+}
+
+/// What is wrong with an element an `assert` checks (its text or an attribute), in the form
+/// "expected …, found …"; `None` when it holds.
+async fn element_check(
+    page: &Page,
+    frame: &Frame,
+    assertion: &crate::workflow::AssertStep,
+    element: &fantoccini::elements::Element,
+    found: &Target,
+) -> Result<Option<String>, BrowserError> {
+    if let Some(attribute) = &assertion.attribute {
+        let value = page.attribute(element, &attribute.name).await?;
+        let name = &attribute.name;
+        let Some(value) = value else {
+            return Ok(Some(format!("expected {found} to have the attribute `{name}`, found none")));
+        };
+        if let Some(wanted) = &attribute.is {
+            let wanted = text(frame, wanted)?;
+            return Ok((value != wanted)
+                .then(|| format!("expected `{name}` of {found} to be {wanted:?}, found {:?}", excerpt(&value))));
+        }
+        if let Some(wanted) = &attribute.matches {
+            let wanted = pattern(frame, wanted)?;
+            return Ok((!wanted.is_match(&value))
+                .then(|| format!("expected `{name}` of {found} to match `{wanted}`, found {:?}", excerpt(&value))));
+        }
+        return Ok(None);
+    }
+    let shown = page.text(element).await?;
+    let shown = shown.trim();
+    if let Some(wanted) = &assertion.text_is {
+        let wanted = text(frame, wanted)?;
+        return Ok((shown != wanted.trim())
+            .then(|| format!("expected the text of {found} to be {wanted:?}, found {:?}", excerpt(shown))));
+    }
+    if let Some(wanted) = &assertion.text_contains {
+        let wanted = text(frame, wanted)?;
+        return Ok((!shown.contains(&wanted))
+            .then(|| format!("expected the text of {found} to contain {wanted:?}, found {:?}", excerpt(shown))));
+    }
+    if let Some(wanted) = &assertion.text_matches {
+        let wanted = pattern(frame, wanted)?;
+        return Ok((!wanted.is_match(shown))
+            .then(|| format!("expected the text of {found} to match `{wanted}`, found {:?}", excerpt(shown))));
+    }
+    Ok(None)
 }
 
 fn assertion_failed(frame: &Frame, assertion: &crate::workflow::AssertStep, fallback: String) -> BrowserError {

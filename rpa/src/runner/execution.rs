@@ -525,7 +525,7 @@ impl<'r> Execution<'r> {
                     Ok(false) => {
                         let message = match &assertion.message {
                             Some(message) => frame.text(message).unwrap_or_else(|_| message.value.clone()),
-                            None => format!("`{that}` is not true"),
+                            None => format!("expected `{that}` to be true, found it false"),
                         };
                         Err(self.failure(key, step, &message, false))
                     }

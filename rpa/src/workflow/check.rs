@@ -350,13 +350,55 @@ impl<'a> Checker<'a> {
                 self.define(&extract.into, scope);
             }
             StepKind::Assert(assert) => {
-                let given =
-                    [assert.visible.is_some(), assert.text.is_some(), assert.url.is_some(), assert.that.is_some()];
-                if given.iter().filter(|given| **given).count() != 1 {
-                    self.error(line, column, "`assert` needs exactly one of `visible`, `text`, `url` and `that`");
+                let about_element = [
+                    assert.text_is.is_some(),
+                    assert.text_contains.is_some(),
+                    assert.text_matches.is_some(),
+                    assert.attribute.is_some(),
+                    assert.count.is_some(),
+                ];
+                let given = [
+                    assert.visible.is_some(),
+                    assert.hidden.is_some(),
+                    assert.text.is_some(),
+                    assert.url.is_some(),
+                    assert.that.is_some(),
+                    assert.element.is_some(),
+                ];
+                if assert.element.is_none() && about_element.iter().any(|given| *given) {
+                    self.error(
+                        line,
+                        column,
+                        "`text_is`, `text_contains`, `text_matches`, `attribute` and `count` check an `element`: name it",
+                    );
+                } else if given.iter().filter(|given| **given).count() != 1 {
+                    self.error(
+                        line,
+                        column,
+                        "`assert` needs exactly one of `visible`, `hidden`, `text`, `url`, `that` and `element`",
+                    );
+                } else if assert.element.is_some() && about_element.iter().filter(|given| **given).count() != 1 {
+                    self.error(
+                        line,
+                        column,
+                        "an `assert` on an `element` needs exactly one of `text_is`, `text_contains`, `text_matches`, `attribute` and `count`",
+                    );
                 }
-                if let Some(locator) = &assert.visible {
+                for locator in [&assert.visible, &assert.hidden, &assert.element].into_iter().flatten() {
                     self.check_locator(locator, line, column, scope);
+                }
+                for text in [&assert.text_is, &assert.text_contains].into_iter().flatten() {
+                    self.check_template(text, scope);
+                }
+                if let Some(pattern) = &assert.text_matches {
+                    self.check_pattern(pattern, scope);
+                }
+                if let Some(attribute) = &assert.attribute {
+                    match (&attribute.is, &attribute.matches) {
+                        (Some(value), None) => self.check_template(value, scope),
+                        (None, Some(pattern)) => self.check_pattern(pattern, scope),
+                        _ => self.error(line, column, "an `attribute` check needs exactly one of `is` and `matches`"),
+                    }
                 }
                 if let Some(text) = &assert.text {
                     self.check_template(text, scope);

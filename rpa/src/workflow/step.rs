@@ -248,12 +248,29 @@ pub struct WaitForStep {
     pub gone: Option<Locator>,
 }
 
-/// Fail unless something holds; exactly one of `visible`, `text`, `url` and `that`.
+/// Fail unless something holds: exactly one of `visible`, `hidden`, `text`, `url` and `that`,
+/// or an `element` with exactly one of `text_is`, `text_contains`, `text_matches`, `attribute`
+/// and `count`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssertStep {
     /// An element that must be visible now.
     pub visible: Option<Locator>,
+    /// An element that must not be visible now: hidden, or not on the page.
+    pub hidden: Option<Locator>,
+    /// The element the checks `text_is`, `text_contains`, `text_matches`, `attribute` and
+    /// `count` are about.
+    pub element: Option<Locator>,
+    /// The element's text must be exactly this (spaces at either end aside).
+    pub text_is: Option<Template>,
+    /// The element's text must contain this.
+    pub text_contains: Option<Template>,
+    /// The element's text must match this regular expression.
+    pub text_matches: Option<Template>,
+    /// An attribute of the element, and what it must be.
+    pub attribute: Option<AttributeCheck>,
+    /// How many elements the `element` locator must match.
+    pub count: Option<u32>,
     /// Text that must be on the page now.
     pub text: Option<Template>,
     /// A regular expression the page address must match now.
@@ -262,6 +279,18 @@ pub struct AssertStep {
     pub that: Option<Template>,
     /// What went wrong, for staff, when it does not hold.
     pub message: Option<Template>,
+}
+
+/// An attribute an element must have: exactly one of `is` and `matches`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeCheck {
+    /// The attribute's name, such as `aria-disabled` or `href`.
+    pub name: String,
+    /// Its value must be exactly this.
+    pub is: Option<Template>,
+    /// Its value must match this regular expression.
+    pub matches: Option<Template>,
 }
 
 /// Enter a frame, or leave it; exactly one of the locator keys, `parent` or `top`.
