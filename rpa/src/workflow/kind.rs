@@ -73,7 +73,7 @@ pub enum StepKind<S = Step> {
     /// Read from the page into a variable.
     Extract(ExtractStep),
     /// Fail unless something holds.
-    Assert(AssertStep),
+    Assert(Box<AssertStep>),
     /// Enter or leave a frame.
     Frame(FrameStep),
     /// Deal with an alert, confirm or prompt.
@@ -435,7 +435,7 @@ impl RawStep {
             self.press.clone().map(|value| Ok(StepKind::Press(value))),
             self.wait_for.clone().map(|value| Ok(StepKind::WaitFor(value))),
             self.extract.clone().map(|value| Ok(StepKind::Extract(value))),
-            self.assert_that.clone().map(|value| Ok(StepKind::Assert(value))),
+            self.assert_that.clone().map(|value| Ok(StepKind::Assert(Box::new(value)))),
             self.frame.clone().map(|value| Ok(StepKind::Frame(value))),
             self.dialog.clone().map(|value| Ok(StepKind::Dialog(value))),
             self.screenshot.clone().map(|value| Ok(StepKind::Screenshot(value))),
