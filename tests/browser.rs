@@ -70,6 +70,16 @@ pub(crate) async fn until(client: &Client, what: &str, script: &str) {
     }
 }
 
+/// Adds a console admin to a running server's database, as `councilbot staff add` does.
+fn add_admin(server: &Server, username: &str, name: &str) {
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+        .args(["--database-url", &server.database_url(), "staff", "add", username, "--name", name, "--role", "admin"])
+        .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+}
+
 /// Runs axe-core on the current document (frame) and fails with every violation found.
 pub(crate) async fn accessible(client: &Client, page: &str) {
     client.execute(&format!("{};return true;", axe_source()), vec![]).await.expect("axe loads");
@@ -240,22 +250,7 @@ async fn a_resident_gets_a_cited_answer_and_a_repair_reference_in_the_widget() {
     screenshot(&client, "3-repair-logged").await;
 
     // The run on the runs pages, where an admin can see its steps and, on asking, its details.
-    let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
-        .args([
-            "--database-url",
-            &server.database_url(),
-            "staff",
-            "add",
-            "alex",
-            "--name",
-            "Alex Lee",
-            "--role",
-            "admin",
-        ])
-        .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
-        .output()
-        .unwrap();
-    assert!(added.status.success());
+    add_admin(&server, "alex", "Alex Lee");
     let admin = browser(&driver, true).await;
     admin.goto(&format!("{}/console/login", server.url)).await.unwrap();
     find(&admin, "#username").await.send_keys("alex").await.unwrap();
@@ -295,22 +290,7 @@ async fn a_resident_gets_a_cited_answer_and_a_repair_reference_in_the_widget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_supervisor_sees_an_escalation_arrive_takes_it_and_the_resident_sees_the_reply() {
     let server = Server::start("", &[]);
-    let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
-        .args([
-            "--database-url",
-            &server.database_url(),
-            "staff",
-            "add",
-            "sam",
-            "--name",
-            "Sam Taylor",
-            "--role",
-            "admin",
-        ])
-        .env("COUNCILBOT_STAFF_PASSWORD", "correct horse battery staple")
-        .output()
-        .unwrap();
-    assert!(added.status.success());
+    add_admin(&server, "sam", "Sam Taylor");
     let driver = chromedriver().await;
     let supervisor = browser(&driver, true).await;
     walkthrough_window(&supervisor).await;

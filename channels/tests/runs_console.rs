@@ -5,41 +5,12 @@ use axum::http::StatusCode;
 use channels::api::ApiLimits;
 use channels::console::accounts::Role;
 
-use crate::support::{App, Browser, STAFF_PASSWORD};
-
-const RENEWAL: &str = r#"name: garden_waste_renewal
-version: 3
-description: Renew a garden waste subscription sent from the website's form.
-trigger:
-  webhook: { token_secret: renewal_token }
-secrets: [renewal_token]
-inputs:
-  - name: uprn
-    type: text
-    prompt: The property's UPRN
-  - name: email
-    type: email
-    prompt: Where to send the receipt
-    personal: true
-outputs:
-  receipt: The receipt number.
-steps:
-  - set: { renewed: "yes" }
-"#;
-
-const EXPORT: &str = r#"name: nightly_export
-version: 1
-description: Export the repairs logged since yesterday.
-trigger:
-  schedule: "0 7 * * *"
-steps:
-  - set: { exported: "yes" }
-"#;
+use crate::support::{App, Browser, NIGHTLY, RENEWAL, STAFF_PASSWORD};
 
 async fn app() -> App {
     App::setup()
         .limits(ApiLimits::default())
-        .workflows(&[("renewal.yaml", RENEWAL), ("export.yaml", EXPORT)], &[("renewal_token", "t0ken")])
+        .workflows(&[("renewal.yaml", RENEWAL), ("export.yaml", NIGHTLY)], &[("renewal_token", "t0ken")])
         .start()
         .await
 }

@@ -7,36 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use channels::api::ApiLimits;
 use serde_json::{Value, json};
 
-use crate::support::{Answer, App};
-
-const RENEWAL: &str = r#"name: garden_waste_renewal
-version: 1
-description: Renew a garden waste subscription sent from the website's form.
-trigger:
-  webhook: { token_secret: renewal_token }
-secrets: [renewal_token]
-inputs:
-  - name: uprn
-    type: text
-    prompt: The property's UPRN
-    pattern: "^[0-9]{12}$"
-    pattern_hint: twelve digits
-  - name: email
-    type: email
-    prompt: Where to send the receipt
-    personal: true
-steps:
-  - set: { renewed: "yes" }
-"#;
-
-const NIGHTLY: &str = r#"name: nightly_export
-version: 1
-description: Export the repairs logged since yesterday.
-trigger:
-  schedule: "0 7 * * *"
-steps:
-  - set: { exported: "yes" }
-"#;
+use crate::support::{Answer, App, NIGHTLY, RENEWAL};
 
 const TOKEN: &str = "s3cret-renewal-token";
 const START: &str = "/api/v1/workflows/garden_waste_renewal/runs";

@@ -181,10 +181,11 @@ async fn transcript(state: &AppState, who: &Principal, conversation: &str) -> Re
     Ok(messages.into_iter().map(ReplyView::from).collect())
 }
 
-/// How an action on an escalation went, shown on its page.
+/// How an action went, shown on the page acted from (`?done=…`).
 #[derive(Debug, Deserialize)]
-struct Outcome {
-    done: Option<String>,
+pub(super) struct Outcome {
+    /// What was done.
+    pub done: Option<String>,
 }
 
 /// `GET /console/escalations/{id}`.

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::accounts::{Principal, Role};
 use super::auth::{Supervisor, check_csrf};
 use super::error::PageError;
-use super::escalation::{evidence_file, staff};
+use super::escalation::{Outcome, evidence_file, staff};
 use super::refusals::Refusal;
 use super::views::{clock, duration_text, problem_page};
 use crate::AppState;
@@ -301,18 +301,12 @@ async fn run_page(
     Ok(state.templates.page(StatusCode::OK, "run.html", context))
 }
 
-/// How an action went, shown on the run's page.
-#[derive(Debug, Deserialize)]
-struct Done {
-    done: Option<String>,
-}
-
 /// `GET /console/runs/{id}`.
 async fn run(
     State(state): State<AppState>,
     Supervisor(who): Supervisor,
     Path(id): Path<String>,
-    Query(done): Query<Done>,
+    Query(done): Query<Outcome>,
 ) -> Result<Response, PageError> {
     let notice = match done.done.as_deref() {
         Some("retried") => Some("The run will be tried again."),

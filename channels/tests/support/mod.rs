@@ -32,6 +32,37 @@ use tower::ServiceExt;
 /// The sample council's website, whose pages the application serves itself.
 pub const SAMPLE_WEBSITE: &str = "https://www.eastbrook.gov.uk";
 
+/// A workflow the website's form starts by webhook, with a personal input.
+pub const RENEWAL: &str = r#"name: garden_waste_renewal
+version: 1
+description: Renew a garden waste subscription sent from the website's form.
+trigger:
+  webhook: { token_secret: renewal_token }
+secrets: [renewal_token]
+inputs:
+  - name: uprn
+    type: text
+    prompt: The property's UPRN
+    pattern: "^[0-9]{12}$"
+    pattern_hint: twelve digits
+  - name: email
+    type: email
+    prompt: Where to send the receipt
+    personal: true
+steps:
+  - set: { renewed: "yes" }
+"#;
+
+/// A workflow that runs on a schedule.
+pub const NIGHTLY: &str = r#"name: nightly_export
+version: 1
+description: Export the repairs logged since yesterday.
+trigger:
+  schedule: "0 7 * * *"
+steps:
+  - set: { exported: "yes" }
+"#;
+
 /// The password of console accounts made by tests.
 pub const STAFF_PASSWORD: &str = "correct horse battery staple";
 
