@@ -114,6 +114,7 @@ impl Planner<'_> {
                 }
                 StepKind::Open(_)
                 | StepKind::Click(_)
+                | StepKind::Hover(_)
                 | StepKind::Fill(_)
                 | StepKind::Select(_)
                 | StepKind::Check(_)
@@ -154,6 +155,7 @@ impl Planner<'_> {
             StepKind::HumanTask(task) => task.into.iter().map(|into| into.value.clone()).collect(),
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -193,7 +195,7 @@ impl Planner<'_> {
         };
         match &step.kind {
             StepKind::Open(url) => add("address", url),
-            StepKind::Click(locator) => element(&mut add, locator),
+            StepKind::Click(locator) | StepKind::Hover(locator) => element(&mut add, locator),
             StepKind::Fill(fill) => {
                 element(&mut add, &fill.locator());
                 add("value", &fill.value);

@@ -308,3 +308,63 @@ async fn checks_on_an_element_hold_or_say_what_was_expected_and_what_was_found()
         }
     }
 }
+
+/// A menu that opens only while the mouse is over it, and two fields for the keyboard.
+const MENU: &str = r##"<!DOCTYPE html>
+<html><head><title>Menu</title>
+<style>
+  .submenu { display: none; }
+  .menu:hover .submenu { display: block; }
+</style></head><body>
+<nav><ul><li class="menu"><a href="#" id="services">Services</a>
+  <ul class="submenu"><li><a href="/repairs" id="repairs">Repairs</a></li></ul></li></ul></nav>
+<label for="first">First</label> <input id="first">
+<label for="second">Second</label> <input id="second" value="old text">
+</body></html>"##;
+
+#[tokio::test]
+async fn a_menu_opened_by_hovering_is_used_and_key_chords_select_and_move_back() {
+    let service = Service::start(
+        Router::new()
+            .route("/menu", get(|| async { Html(MENU) }))
+            .route("/repairs", get(|| async { Html("<h1>Repairs</h1>") })),
+    )
+    .await;
+    let workflow = r##"name: menus
+version: 1
+description: Open a hover menu and use key chords.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 10s }
+outputs:
+  replaced: What the second field held after its text was selected and typed over.
+  focused: The field the focus went back to.
+  heading: The heading of the page the menu led to.
+steps:
+  - open: /menu
+  - assert: { hidden: { css: "#repairs" } }
+  - press: { label: Second, key: Control+A }
+  - press: { label: Second, key: x }
+  - script: { code: "return document.getElementById('second').value", as: replaced }
+  - press: { label: Second, key: Shift+Tab }
+  - script: { code: "return document.activeElement.id", as: focused }
+  - hover: { css: "#services" }
+  - assert: { visible: { css: "#repairs" } }
+  - click: { css: "#repairs" }
+  - wait_for: { url: "/repairs$" }
+  - extract: { css: h1, as: heading }
+  - succeed:
+      outputs: { replaced: "{{ replaced }}", focused: "{{ focused }}", heading: "{{ heading }}" }
+"##;
+    let workflows = Workflows::new(&[("menus.yaml", workflow)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let ended = run(&runner, &workflows.catalogue().get("menus").unwrap().clone(), &[]).await;
+    assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
+    assert_eq!(ended.outputs["replaced"], "x", "Control+A selected the old text, which x replaced");
+    assert_eq!(ended.outputs["focused"], "first", "Shift+Tab went back a field");
+    assert_eq!(ended.outputs["heading"], "Repairs");
+}

@@ -347,3 +347,14 @@ fn a_check_on_an_element_needs_the_element_and_one_thing_to_check() {
         errors_of(&GOOD.replace("  - succeed:", "  - assert: { hidden: { css: '#notice' } }\n  - succeed:")).is_empty()
     );
 }
+
+#[test]
+fn a_key_that_is_not_one_is_named_when_the_workflow_is_checked() {
+    let with =
+        |key: &str| errors_of(&GOOD.replace("  - succeed:", &format!("  - press: {{ key: \"{key}\" }}\n  - succeed:")));
+    for good in ["Enter", "a", "Control+A", "Shift+Tab", "Control+Shift+End"] {
+        assert!(with(good).is_empty(), "{good}: {:?}", with(good));
+    }
+    let (_, _, message) = only_error(&GOOD.replace("  - succeed:", "  - press: { key: Hyper+Q }\n  - succeed:"));
+    assert!(message.contains("`Hyper+Q` is not a key") && message.contains("Control+A"), "{message}");
+}

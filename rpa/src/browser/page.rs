@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::elements::Element;
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
@@ -319,6 +320,22 @@ impl Page {
             .map_err(|error| BrowserError::from_command(&format!("attaching a file to {target}"), error))
     }
 
+    /// Moves the mouse over the middle of an element, once it is visible.
+    pub async fn hover(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        self.wait_visible(target, deadline).await?;
+        let element = self.find(target, deadline).await?;
+        let moved = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        });
+        self.client
+            .perform_actions(moved)
+            .await
+            .map_err(|error| BrowserError::from_command(&format!("moving the mouse over {target}"), error))
+    }
+
     /// Presses a key in an element, or wherever the focus is.
     pub async fn press(&self, target: Option<&Target>, key: &str, deadline: Instant) -> Result<(), BrowserError> {
         let keys = key_text(key).ok_or_else(|| BrowserError::Failed(format!("`{key}` is not a key name")))?;
@@ -540,8 +557,39 @@ async fn remove_profile(profile: tempfile::TempDir) {
     tracing::warn!(path = %path.display(), "a browser profile could not be removed");
 }
 
-/// The keystrokes of a key name: a single character as itself, else a WebDriver key.
-fn key_text(name: &str) -> Option<String> {
+/// The keystrokes for a key: a character (`a`), a key's name (`Enter`, `Tab`, `ArrowDown`), or
+/// a chord of modifiers and a key (`Control+A`, `Shift+Tab`, `Control+Shift+End`), whose
+/// modifiers are held down for the key and let go after it. `None` for a name it does not know.
+pub(crate) fn key_text(name: &str) -> Option<String> {
+    let (modifiers, key) = match name.rsplit_once('+') {
+        Some((modifiers, "")) if !modifiers.is_empty() => (modifiers.trim_end_matches('+'), "+"),
+        Some((modifiers, key)) if !modifiers.is_empty() => (modifiers, key),
+        _ => return single_key(name),
+    };
+    let mut keys = String::new();
+    let mut shifted = false;
+    for modifier in modifiers.split('+') {
+        let held = match modifier.to_ascii_lowercase().as_str() {
+            "control" | "ctrl" => Key::Control,
+            "shift" => {
+                shifted = true;
+                Key::Shift
+            }
+            "alt" | "option" => Key::Alt,
+            "meta" | "command" | "cmd" => Key::Meta,
+            _ => return None,
+        };
+        keys.push(char::from(held));
+    }
+    // A letter in a chord is the key itself: Control+A selects all, it does not type a capital.
+    let key = if key.chars().count() == 1 && !shifted { key.to_lowercase() } else { key.to_string() };
+    keys.push_str(&single_key(&key)?);
+    keys.push(char::from(Key::Null));
+    Some(keys)
+}
+
+/// The keystroke for one key: a character, or a key's name.
+fn single_key(name: &str) -> Option<String> {
     let mut characters = name.chars();
     if let (Some(only), None) = (characters.next(), characters.next()) {
         return Some(only.to_string());
@@ -582,6 +630,14 @@ mod tests {
     fn key_names_become_keystrokes() {
         assert_eq!(key_text("a").as_deref(), Some("a"));
         assert_eq!(key_text("Enter").map(|text| text.chars().count()), Some(1));
+        let chord = key_text("Control+A").unwrap();
+        assert_eq!(chord.chars().nth(1), Some('a'), "the key itself, not a capital");
+        assert_eq!(chord.chars().count(), 3, "the modifier, the key, and letting go");
+        assert_eq!(key_text("Shift+Tab").map(|text| text.chars().count()), Some(3));
+        assert_eq!(key_text("Control++").map(|text| text.chars().nth(1)), Some(Some('+')));
+        assert_eq!(key_text("+").as_deref(), Some("+"));
+        assert_eq!(key_text("Hyper+A"), None);
+        assert_eq!(key_text("Control+Nothing"), None);
         assert_ne!(key_text("Tab"), key_text("Enter"));
         assert_eq!(key_text("Hyper"), None);
     }

@@ -91,6 +91,10 @@ pub async fn run(
             page.click(&target(frame, locator)?, deadline).await?;
             Ok(Done::Nothing)
         }
+        StepKind::Hover(locator) => {
+            page.hover(&target(frame, locator)?, deadline).await?;
+            Ok(Done::Nothing)
+        }
         StepKind::Fill(fill) => {
             let value = text(frame, &fill.value)?;
             page.fill(&target(frame, &fill.locator())?, &value, fill.clear, deadline).await?;

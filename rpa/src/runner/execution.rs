@@ -584,6 +584,7 @@ impl<'r> Execution<'r> {
             }
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)

@@ -289,7 +289,7 @@ impl<'a> Checker<'a> {
             StepKind::Open(address) => {
                 self.check_template(address, scope);
             }
-            StepKind::Click(locator) => {
+            StepKind::Click(locator) | StepKind::Hover(locator) => {
                 self.check_locator(locator, line, column, scope);
             }
             StepKind::Fill(fill) => {
@@ -316,6 +316,15 @@ impl<'a> Checker<'a> {
                 }
                 if press.key.is_empty() {
                     self.error(line, column, "`press` needs a `key`");
+                } else if crate::browser::key_text(&press.key).is_none() {
+                    self.error(
+                        line,
+                        column,
+                        format!(
+                            "`{}` is not a key: give a character, a key's name such as `Enter` or `ArrowDown`, or a chord such as `Control+A` or `Shift+Tab`",
+                            press.key
+                        ),
+                    );
                 }
             }
             StepKind::WaitFor(wait) => {

@@ -13,7 +13,7 @@ impl Step {
         let kind = self.kind.name();
         let detail = match &self.kind {
             StepKind::Open(url) => Some(url.value.clone()),
-            StepKind::Click(locator) => Some(describe_locator(locator)),
+            StepKind::Click(locator) | StepKind::Hover(locator) => Some(describe_locator(locator)),
             StepKind::Fill(fill) => Some(describe_locator(&fill.locator())),
             StepKind::Select(select) => Some(describe_locator(&select.locator)),
             StepKind::Check(check) => Some(describe_locator(&check.locator())),

@@ -58,6 +58,8 @@ pub enum StepKind<S = Step> {
     Open(Template),
     /// Click an element.
     Click(Locator),
+    /// Move the mouse over an element, as to open a menu that shows on hover.
+    Hover(Locator),
     /// Type a value into a field.
     Fill(FillStep),
     /// Choose an option of a dropdown.
@@ -161,6 +163,7 @@ pub enum Misshapen {
 pub const STEP_KINDS: &[&str] = &[
     "open",
     "click",
+    "hover",
     "fill",
     "select",
     "check",
@@ -192,6 +195,7 @@ impl<S> StepKind<S> {
         match self {
             StepKind::Open(_) => "open",
             StepKind::Click(_) => "click",
+            StepKind::Hover(_) => "hover",
             StepKind::Fill(_) => "fill",
             StepKind::Select(_) => "select",
             StepKind::Check(_) => "check",
@@ -223,6 +227,7 @@ impl<S> StepKind<S> {
         match self {
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -258,6 +263,7 @@ impl<S> StepKind<S> {
             StepKind::Http(http) => !http.method.is_safe(),
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -286,6 +292,7 @@ impl<S> StepKind<S> {
             StepKind::If(_) | StepKind::ForEach(_) | StepKind::Block(_) | StepKind::Call(_) => true,
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -319,6 +326,7 @@ impl<S> StepKind<S> {
             | StepKind::HumanTask(_) => true,
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -347,6 +355,7 @@ impl<S> StepKind<S> {
             StepKind::Block(block) => vec![("block", block)],
             StepKind::Open(_)
             | StepKind::Click(_)
+            | StepKind::Hover(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -376,6 +385,7 @@ impl<S> StepKind<S> {
         Some(match self {
             StepKind::Open(value) => StepKind::Open(value),
             StepKind::Click(value) => StepKind::Click(value),
+            StepKind::Hover(value) => StepKind::Hover(value),
             StepKind::Fill(value) => StepKind::Fill(value),
             StepKind::Select(value) => StepKind::Select(value),
             StepKind::Check(value) => StepKind::Check(value),
@@ -425,9 +435,10 @@ impl RawStep {
     /// The kind keys present in this step, each as its kind (nested steps left raw), in the
     /// order of [`STEP_KINDS`]; a `select` without exactly one choice is a `Misshapen`.
     pub(super) fn kinds_present(&self) -> Vec<Result<StepKind<RawStep>, Misshapen>> {
-        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 25] = [
+        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 26] = [
             self.open.clone().map(|value| Ok(StepKind::Open(value))),
             self.click.clone().map(|value| Ok(StepKind::Click(value))),
+            self.hover.clone().map(|value| Ok(StepKind::Hover(value))),
             self.fill.clone().map(|value| Ok(StepKind::Fill(value))),
             self.select.as_ref().map(|value| value.typed().map(StepKind::Select)),
             self.check.clone().map(|value| Ok(StepKind::Check(value))),

@@ -44,6 +44,8 @@ pub struct RawStep {
     pub open: Option<Template>,
     /// Browser: click an element.
     pub click: Option<Locator>,
+    /// Browser: move the mouse over an element, as to open a menu that shows on hover.
+    pub hover: Option<Locator>,
     /// Browser: type a value into a field.
     pub fill: Option<FillStep>,
     /// Browser: choose an option of a dropdown by its visible text or its value.
