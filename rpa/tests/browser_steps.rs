@@ -368,3 +368,48 @@ steps:
     assert_eq!(ended.outputs["focused"], "first", "Shift+Tab went back a field");
     assert_eq!(ended.outputs["heading"], "Repairs");
 }
+
+/// Instructions that mention the button, and two links with the same text.
+const AMBIGUOUS: &str = r##"<!DOCTYPE html>
+<html><head><title>Form</title></head><body>
+<pre id="help">When you are ready, press Send the report below.</pre>
+<button onclick="document.getElementById('sent').textContent = 'sent'">Send the report now</button>
+<p id="sent"></p>
+<a href="/one">Details</a> <a href="/two">Details</a>
+</body></html>"##;
+
+#[tokio::test]
+async fn a_text_that_matches_several_elements_is_an_error_and_a_click_never_lands_on_instructions() {
+    let service = Service::start(Router::new().route("/form", get(|| async { Html(AMBIGUOUS) }))).await;
+    let workflow = |last: &str| {
+        format!(
+            "name: strict\nversion: 1\ndescription: Click what is meant.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\nsteps:\n  - open: /form\n  - click: {{ text: Send the report }}\n  - wait_for: {{ text: sent }}\n{last}\n"
+        )
+    };
+    let ran = |text: String| {
+        let service = service.url.clone();
+        async move {
+            let workflows = Workflows::new(&[("strict.yaml", &text)]);
+            let data = tempfile::tempdir().unwrap();
+            let runner = Runner::new(
+                sqlite_journal(data.path()).await,
+                workflows.catalogue(),
+                Secrets::default(),
+                config("test", &[("page", &service)]),
+            );
+            run(&runner, &workflows.catalogue().get("strict").unwrap().clone(), &[]).await
+        }
+    };
+    // The instructions contain the words too, but only the button can be clicked.
+    let chosen = ran(workflow("  - click: { text: Details, nth: 2 }\n  - wait_for: { url: \"/two$\" }")).await;
+    assert_eq!(chosen.status, RunStatus::Succeeded, "{:?}", chosen.reason);
+
+    let first = ran(workflow("  - click: { text: Details, first: true }\n  - wait_for: { url: \"/one$\" }")).await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{:?}", first.reason);
+
+    let unclear = ran(workflow("  - click: { text: Details }")).await;
+    assert_eq!(unclear.status, RunStatus::Waiting);
+    let reason = unclear.reason.unwrap();
+    assert!(reason.contains("text \"Details\" matches 2 elements: <a> \"Details\", <a> \"Details\""), "{reason}");
+    assert!(reason.contains("`nth: 2`") && reason.contains("`first: true`"), "{reason}");
+}

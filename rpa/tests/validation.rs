@@ -358,3 +358,10 @@ fn a_key_that_is_not_one_is_named_when_the_workflow_is_checked() {
     let (_, _, message) = only_error(&GOOD.replace("  - succeed:", "  - press: { key: Hyper+Q }\n  - succeed:"));
     assert!(message.contains("`Hyper+Q` is not a key") && message.contains("Control+A"), "{message}");
 }
+
+#[test]
+fn a_locator_is_told_which_match_by_nth_or_first_not_both() {
+    let (_, _, message) =
+        only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: 2, first: true }\n  - succeed:"));
+    assert_eq!(message, "give `nth` or `first`, not both");
+}

@@ -26,6 +26,25 @@ pub struct Target {
     pub what: String,
     /// Which match, from 1.
     pub nth: usize,
+    /// Whether more than one match is an error (no `nth` or `first` was given for text).
+    pub strict: bool,
+    /// Whether it is to be clicked: text it merely contains then only finds elements that can
+    /// be clicked (links, buttons), never the instructions around them.
+    pub clickable: bool,
+}
+
+impl Target {
+    /// A target found as a locator says: by text, label or link text it is strict unless told
+    /// which match to take.
+    pub fn new(how: How, what: String, nth: Option<usize>, first: bool) -> Target {
+        let strict = nth.is_none() && !first && matches!(how, How::Text | How::Label | How::Link);
+        Target { how, what, nth: nth.unwrap_or(1).max(1), strict, clickable: false }
+    }
+
+    /// The same target, to be clicked.
+    pub fn to_click(&self) -> Target {
+        Target { clickable: true, ..self.clone() }
+    }
 }
 
 impl fmt::Display for Target {
@@ -80,11 +99,18 @@ impl Target {
                      [not(.//*[normalize-space(.)={text}])] \
                      | //input[@type='submit' or @type='button' or @type='reset'][normalize-space(@value)={text}]"
                 );
-                let containing = format!(
-                    "//body//*[not(self::script or self::style)][contains(normalize-space(.),{text})]\
-                     [not(.//*[contains(normalize-space(.),{text})])] \
-                     | //input[@type='submit' or @type='button' or @type='reset'][contains(@value,{text})]"
-                );
+                let buttons = "//input[@type='submit' or @type='button' or @type='reset']";
+                let containing = if self.clickable {
+                    format!(
+                        "//body//*[self::a or self::button or self::summary or @role='button' or @role='link' or @role='menuitem' or @role='tab']\
+                         [contains(normalize-space(.),{text})] | {buttons}[contains(@value,{text})]"
+                    )
+                } else {
+                    format!(
+                        "//body//*[not(self::script or self::style)][contains(normalize-space(.),{text})]\
+                         [not(.//*[contains(normalize-space(.),{text})])] | {buttons}[contains(@value,{text})]"
+                    )
+                };
                 vec![Query::XPath(exact), Query::XPath(containing)]
             }
         }
@@ -133,13 +159,13 @@ mod tests {
 
     #[test]
     fn labels_and_text_become_xpath_queries() {
-        let target = Target { how: How::Label, what: "Postcode".into(), nth: 1 };
+        let target = Target::new(How::Label, "Postcode".into(), None, false);
         let queries = target.queries();
         assert_eq!(queries.len(), 2);
         assert!(
             matches!(&queries[0], Query::XPath(xpath) if xpath.contains("//label[normalize-space(.)='Postcode']/@for"))
         );
-        let target = Target { how: How::Css, what: "#go".into(), nth: 2 };
+        let target = Target::new(How::Css, "#go".into(), Some(2), false);
         assert_eq!(target.queries(), vec![Query::Css("#go".into())]);
         assert_eq!(target.to_string(), "css \"#go\" (match 2)");
     }

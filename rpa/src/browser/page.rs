@@ -169,6 +169,9 @@ impl Page {
     pub async fn find(&self, target: &Target, deadline: Instant) -> Result<Element, BrowserError> {
         loop {
             let mut elements = self.matches(target).await?;
+            if target.strict && elements.len() > 1 {
+                return Err(BrowserError::Failed(self.ambiguous(target, &elements).await));
+            }
             if elements.len() >= target.nth {
                 return Ok(elements.swap_remove(target.nth - 1));
             }
@@ -184,6 +187,27 @@ impl Page {
         }
     }
 
+    /// What is said of a target that matches more than one element: what it matched.
+    async fn ambiguous(&self, target: &Target, elements: &[Element]) -> String {
+        let mut named = Vec::new();
+        for element in elements.iter().take(5) {
+            let tag = element.tag_name().await.unwrap_or_default();
+            let text = element.text().await.unwrap_or_default();
+            let short: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(40).collect();
+            named.push(format!("<{tag}> {short:?}"));
+        }
+        let more = if elements.len() > named.len() {
+            format!(" and {} more", elements.len() - named.len())
+        } else {
+            String::new()
+        };
+        format!(
+            "{target} matches {} elements: {}{more}; say which with `nth: 2` (from 1) or `first: true`, or use a narrower locator",
+            elements.len(),
+            named.join(", ")
+        )
+    }
+
     /// Every element matching a target now, without waiting.
     pub async fn find_all_now(&self, target: &Target) -> Result<Vec<Element>, BrowserError> {
         self.matches(target).await
@@ -191,6 +215,7 @@ impl Page {
 
     /// Clicks an element, waiting while it is covered or not yet clickable.
     pub async fn click(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        let target = &target.to_click();
         loop {
             let element = self.find(target, deadline).await?;
             match element.click().await {

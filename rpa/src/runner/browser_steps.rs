@@ -44,7 +44,7 @@ fn target(frame: &Frame, locator: &Locator) -> Result<Target, BrowserError> {
     } else {
         return Err(failed("the step names no element".to_string()));
     };
-    Ok(Target { how, what: text(frame, template)?, nth: locator.nth.unwrap_or(1).max(1) })
+    Ok(Target::new(how, text(frame, template)?, locator.nth, locator.first))
 }
 
 fn pattern(frame: &Frame, template: &Template) -> Result<Regex, BrowserError> {
@@ -221,7 +221,7 @@ pub async fn run(
                     (None, Some(xpath)) => (How::XPath, xpath),
                     (None, None) => return Err(failed("`frame` needs `css`, `xpath`, `parent` or `top`".to_string())),
                 };
-                let found = Target { how, what: text(frame, selector)?, nth: frame_step.nth.unwrap_or(1).max(1) };
+                let found = Target::new(how, text(frame, selector)?, frame_step.nth, false);
                 page.enter_frame(&found, deadline).await?;
             }
             Ok(Done::Nothing)

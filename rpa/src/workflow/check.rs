@@ -647,6 +647,9 @@ impl<'a> Checker<'a> {
         if locator.nth == Some(0) {
             self.error(line, column, "`nth` counts from 1");
         }
+        if locator.nth.is_some() && locator.first {
+            self.error(line, column, "give `nth` or `first`, not both");
+        }
     }
 
     fn check_pattern(&mut self, pattern: &Template, scope: &Scope) {

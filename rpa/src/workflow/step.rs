@@ -141,8 +141,12 @@ macro_rules! with_locator {
             pub label: Option<Template>,
             /// The element whose visible text is exactly this (or, failing that, contains it).
             pub text: Option<Template>,
-            /// Which match to use when several match, from 1 (default: the first).
+            /// Which match to use when several match, from 1. Without it (or `first`), a `text`,
+            /// `label` or `link` that matches more than one element is an error naming them.
             pub nth: Option<usize>,
+            /// Use the first match when several match.
+            #[serde(default)]
+            pub first: bool,
             $($(#[$field_meta])* pub $field: $ty,)*
         }
 
@@ -156,6 +160,7 @@ macro_rules! with_locator {
                     label: self.label.clone(),
                     text: self.text.clone(),
                     nth: self.nth,
+                    first: self.first,
                 }
             }
         }
