@@ -71,7 +71,7 @@ pub enum StepKind<S = Step> {
     /// Press a key.
     Press(PressStep),
     /// Wait until something is true of the page.
-    WaitFor(WaitForStep),
+    WaitFor(Box<WaitForStep>),
     /// Read from the page into a variable.
     Extract(ExtractStep),
     /// Fail unless something holds.
@@ -444,7 +444,7 @@ impl RawStep {
             self.check.clone().map(|value| Ok(StepKind::Check(value))),
             self.upload.clone().map(|value| Ok(StepKind::Upload(value))),
             self.press.clone().map(|value| Ok(StepKind::Press(value))),
-            self.wait_for.clone().map(|value| Ok(StepKind::WaitFor(value))),
+            self.wait_for.clone().map(|value| Ok(StepKind::WaitFor(Box::new(value)))),
             self.extract.clone().map(|value| Ok(StepKind::Extract(value))),
             self.assert_that.clone().map(|value| Ok(StepKind::Assert(Box::new(value)))),
             self.frame.clone().map(|value| Ok(StepKind::Frame(value))),
