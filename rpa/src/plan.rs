@@ -115,6 +115,7 @@ impl Planner<'_> {
                 StepKind::Open(_)
                 | StepKind::Click(_)
                 | StepKind::Hover(_)
+                | StepKind::Scroll(_)
                 | StepKind::Fill(_)
                 | StepKind::Select(_)
                 | StepKind::Check(_)
@@ -156,6 +157,7 @@ impl Planner<'_> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -196,6 +198,11 @@ impl Planner<'_> {
         match &step.kind {
             StepKind::Open(url) => add("address", url),
             StepKind::Click(locator) | StepKind::Hover(locator) => element(&mut add, locator),
+            StepKind::Scroll(scroll) => {
+                for locator in [&scroll.to, &scroll.within].into_iter().flatten() {
+                    element(&mut add, locator);
+                }
+            }
             StepKind::Fill(fill) => {
                 element(&mut add, &fill.locator());
                 add("value", &fill.value);

@@ -413,3 +413,52 @@ async fn a_text_that_matches_several_elements_is_an_error_and_a_click_never_land
     assert!(reason.contains("text \"Details\" matches 2 elements: <a> \"Details\", <a> \"Details\""), "{reason}");
     assert!(reason.contains("`nth: 2`") && reason.contains("`first: true`"), "{reason}");
 }
+
+/// A long page with a box that scrolls of its own.
+const LONG: &str = r##"<!DOCTYPE html>
+<html><head><title>Long</title></head><body style="margin:0">
+<div id="results" style="height:100px; overflow:auto"><div style="height:1000px">Results</div></div>
+<div style="height:3000px">Spacer</div>
+<p id="terms">Terms and conditions</p>
+<div style="height:3000px">More</div>
+</body></html>"##;
+
+#[tokio::test]
+async fn scrolling_brings_an_element_into_view_and_moves_a_box_or_the_page_by_pixels() {
+    let service = Service::start(Router::new().route("/long", get(|| async { Html(LONG) }))).await;
+    let workflow = r##"name: scrolling
+version: 1
+description: Scroll to things.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 10s }
+outputs:
+  in_view: Whether the terms were in view after scrolling to them.
+  box_scrolled: How far the results box had scrolled.
+  page_moved: How far the page moved when scrolled by 200 pixels.
+steps:
+  - open: /long
+  - scroll: { to: { css: "#terms" } }
+  - script:
+      code: "var box = document.getElementById('terms').getBoundingClientRect(); return String(box.top >= 0 && box.bottom <= window.innerHeight)"
+      as: in_view
+  - scroll: { in: { css: "#results" }, by: 300 }
+  - script: { code: "return String(document.getElementById('results').scrollTop)", as: box_scrolled }
+  - script: { code: "return window.scrollY", as: before }
+  - scroll: { by: 200 }
+  - script: { code: "return window.scrollY", as: after }
+  - succeed:
+      outputs: { in_view: "{{ in_view }}", box_scrolled: "{{ box_scrolled }}", page_moved: "{{ (after - before) | round | int }}" }
+"##;
+    let workflows = Workflows::new(&[("scrolling.yaml", workflow)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let ended = run(&runner, &workflows.catalogue().get("scrolling").unwrap().clone(), &[]).await;
+    assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
+    assert_eq!(ended.outputs["in_view"], "true");
+    assert_eq!(ended.outputs["box_scrolled"], "300");
+    assert_eq!(ended.outputs["page_moved"], json!(200));
+}

@@ -365,3 +365,16 @@ fn a_locator_is_told_which_match_by_nth_or_first_not_both() {
         only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: 2, first: true }\n  - succeed:"));
     assert_eq!(message, "give `nth` or `first`, not both");
 }
+
+#[test]
+fn a_scroll_says_where_to_or_by_how_much() {
+    let with = |scroll: &str| errors_of(&GOOD.replace("  - succeed:", &format!("  - scroll: {scroll}\n  - succeed:")));
+    assert!(with("{ to: { css: '#terms' } }").is_empty());
+    assert!(with("{ by: 300, in: { css: '#results' } }").is_empty());
+    assert!(with("{ by: -200 }").is_empty());
+    let (_, _, message) = only_error(&GOOD.replace("  - succeed:", "  - scroll: { in: { css: '#r' } }\n  - succeed:"));
+    assert!(message.contains("exactly one of `to` (an element) and `by` (pixels)"), "{message}");
+    let (_, _, message) =
+        only_error(&GOOD.replace("  - succeed:", "  - scroll: { to: { css: '#t' }, in: { css: '#r' } }\n  - succeed:"));
+    assert!(message.contains("takes no `in`"), "{message}");
+}

@@ -361,6 +361,32 @@ impl Page {
             .map_err(|error| BrowserError::from_command(&format!("moving the mouse over {target}"), error))
     }
 
+    /// Scrolls an element into the middle of the view.
+    pub async fn scroll_to(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        let element = self.find(target, deadline).await?;
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", vec![json!(element)])
+            .await
+            .map(|_| ())
+            .map_err(|error| BrowserError::from_command(&format!("scrolling to {target}"), error))
+    }
+
+    /// Scrolls the page, or a box that scrolls, down by some pixels (up when negative).
+    pub async fn scroll_by(&self, within: Option<&Target>, pixels: i64, deadline: Instant) -> Result<(), BrowserError> {
+        let (script, arguments) = match within {
+            Some(target) => {
+                let element = self.find(target, deadline).await?;
+                ("arguments[0].scrollBy(0, arguments[1]);", vec![json!(element), json!(pixels)])
+            }
+            None => ("window.scrollBy(0, arguments[0]);", vec![json!(pixels)]),
+        };
+        self.client
+            .execute(script, arguments)
+            .await
+            .map(|_| ())
+            .map_err(|error| BrowserError::from_command("scrolling", error))
+    }
+
     /// Presses a key in an element, or wherever the focus is.
     pub async fn press(&self, target: Option<&Target>, key: &str, deadline: Instant) -> Result<(), BrowserError> {
         let keys = key_text(key).ok_or_else(|| BrowserError::Failed(format!("`{key}` is not a key name")))?;

@@ -95,6 +95,17 @@ pub async fn run(
             page.hover(&target(frame, locator)?, deadline).await?;
             Ok(Done::Nothing)
         }
+        StepKind::Scroll(scroll) => {
+            match (&scroll.to, scroll.by) {
+                (Some(locator), _) => page.scroll_to(&target(frame, locator)?, deadline).await?,
+                (None, Some(pixels)) => {
+                    let within = scroll.within.as_ref().map(|locator| target(frame, locator)).transpose()?;
+                    page.scroll_by(within.as_ref(), pixels, deadline).await?;
+                }
+                (None, None) => return Err(failed("`scroll` needs `to` or `by`".to_string())),
+            }
+            Ok(Done::Nothing)
+        }
         StepKind::Fill(fill) => {
             let value = text(frame, &fill.value)?;
             page.fill(&target(frame, &fill.locator())?, &value, fill.clear, deadline).await?;

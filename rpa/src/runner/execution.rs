@@ -585,6 +585,7 @@ impl<'r> Execution<'r> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)

@@ -292,6 +292,18 @@ impl<'a> Checker<'a> {
             StepKind::Click(locator) | StepKind::Hover(locator) => {
                 self.check_locator(locator, line, column, scope);
             }
+            StepKind::Scroll(scroll) => {
+                match (&scroll.to, scroll.by, &scroll.within) {
+                    (Some(_), None, None) | (None, Some(_), _) => {}
+                    (Some(_), _, Some(_)) => {
+                        self.error(line, column, "`scroll` with `to` brings that element into view: it takes no `in`")
+                    }
+                    _ => self.error(line, column, "`scroll` needs exactly one of `to` (an element) and `by` (pixels)"),
+                }
+                for locator in [&scroll.to, &scroll.within].into_iter().flatten() {
+                    self.check_locator(locator, line, column, scope);
+                }
+            }
             StepKind::Fill(fill) => {
                 self.check_locator(&fill.locator(), line, column, scope);
                 self.check_template(&fill.value, scope);

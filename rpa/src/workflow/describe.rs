@@ -14,6 +14,11 @@ impl Step {
         let detail = match &self.kind {
             StepKind::Open(url) => Some(url.value.clone()),
             StepKind::Click(locator) | StepKind::Hover(locator) => Some(describe_locator(locator)),
+            StepKind::Scroll(scroll) => match (&scroll.to, scroll.by) {
+                (Some(locator), _) => Some(describe_locator(locator)),
+                (None, Some(by)) => Some(format!("by {by} pixels")),
+                _ => None,
+            },
             StepKind::Fill(fill) => Some(describe_locator(&fill.locator())),
             StepKind::Select(select) => Some(describe_locator(&select.locator)),
             StepKind::Check(check) => Some(describe_locator(&check.locator())),

@@ -6,8 +6,8 @@ use super::duration::DurationText;
 use super::located::{Located, Template};
 use super::step::{
     AssertStep, CallStep, CheckStep, DialogStep, ExtractStep, FailStep, FillStep, FrameStep, HttpStep, HumanTaskStep,
-    Locator, NotifyStep, PressStep, RawStep, Retry, ScreenshotStep, ScriptStep, SelectStep, SucceedStep, UploadStep,
-    WaitForStep,
+    Locator, NotifyStep, PressStep, RawStep, Retry, ScreenshotStep, ScriptStep, ScrollStep, SelectStep, SucceedStep,
+    UploadStep, WaitForStep,
 };
 
 /// A step of a loaded workflow: what every step has, and what its kind does.
@@ -60,6 +60,8 @@ pub enum StepKind<S = Step> {
     Click(Locator),
     /// Move the mouse over an element, as to open a menu that shows on hover.
     Hover(Locator),
+    /// Scroll an element into view, or the page or a box by some pixels.
+    Scroll(ScrollStep),
     /// Type a value into a field.
     Fill(FillStep),
     /// Choose an option of a dropdown.
@@ -164,6 +166,7 @@ pub const STEP_KINDS: &[&str] = &[
     "open",
     "click",
     "hover",
+    "scroll",
     "fill",
     "select",
     "check",
@@ -196,6 +199,7 @@ impl<S> StepKind<S> {
             StepKind::Open(_) => "open",
             StepKind::Click(_) => "click",
             StepKind::Hover(_) => "hover",
+            StepKind::Scroll(_) => "scroll",
             StepKind::Fill(_) => "fill",
             StepKind::Select(_) => "select",
             StepKind::Check(_) => "check",
@@ -228,6 +232,7 @@ impl<S> StepKind<S> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -264,6 +269,7 @@ impl<S> StepKind<S> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -293,6 +299,7 @@ impl<S> StepKind<S> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -327,6 +334,7 @@ impl<S> StepKind<S> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -356,6 +364,7 @@ impl<S> StepKind<S> {
             StepKind::Open(_)
             | StepKind::Click(_)
             | StepKind::Hover(_)
+            | StepKind::Scroll(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -386,6 +395,7 @@ impl<S> StepKind<S> {
             StepKind::Open(value) => StepKind::Open(value),
             StepKind::Click(value) => StepKind::Click(value),
             StepKind::Hover(value) => StepKind::Hover(value),
+            StepKind::Scroll(value) => StepKind::Scroll(value),
             StepKind::Fill(value) => StepKind::Fill(value),
             StepKind::Select(value) => StepKind::Select(value),
             StepKind::Check(value) => StepKind::Check(value),
@@ -435,10 +445,11 @@ impl RawStep {
     /// The kind keys present in this step, each as its kind (nested steps left raw), in the
     /// order of [`STEP_KINDS`]; a `select` without exactly one choice is a `Misshapen`.
     pub(super) fn kinds_present(&self) -> Vec<Result<StepKind<RawStep>, Misshapen>> {
-        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 26] = [
+        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 27] = [
             self.open.clone().map(|value| Ok(StepKind::Open(value))),
             self.click.clone().map(|value| Ok(StepKind::Click(value))),
             self.hover.clone().map(|value| Ok(StepKind::Hover(value))),
+            self.scroll.clone().map(|value| Ok(StepKind::Scroll(value))),
             self.fill.clone().map(|value| Ok(StepKind::Fill(value))),
             self.select.as_ref().map(|value| value.typed().map(StepKind::Select)),
             self.check.clone().map(|value| Ok(StepKind::Check(value))),

@@ -46,6 +46,8 @@ pub struct RawStep {
     pub click: Option<Locator>,
     /// Browser: move the mouse over an element, as to open a menu that shows on hover.
     pub hover: Option<Locator>,
+    /// Browser: scroll an element into view, or scroll the page or a box by a number of pixels.
+    pub scroll: Option<ScrollStep>,
     /// Browser: type a value into a field.
     pub fill: Option<FillStep>,
     /// Browser: choose an option of a dropdown by its visible text or its value.
@@ -239,6 +241,20 @@ with_locator! {
 
 fn yes() -> bool {
     true
+}
+
+/// Scroll: exactly one of `to` (an element brought into view) and `by` (pixels down, or up when
+/// negative), the latter in the page or `in` a box that scrolls.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScrollStep {
+    /// The element to bring into view.
+    pub to: Option<Locator>,
+    /// How many pixels to scroll down (up when negative).
+    pub by: Option<i64>,
+    /// The box to scroll by `by`, instead of the page.
+    #[serde(rename = "in")]
+    pub within: Option<Locator>,
 }
 
 /// Wait until something is true of the page; exactly one of `visible`, `text`, `url`, `gone`.
