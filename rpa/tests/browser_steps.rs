@@ -462,3 +462,55 @@ steps:
     assert_eq!(ended.outputs["box_scrolled"], "300");
     assert_eq!(ended.outputs["page_moved"], json!(200));
 }
+
+/// A page that gets ready bit by bit: a button enabled, a state set and a list filled in later.
+const LATER: &str = r##"<!DOCTYPE html>
+<html><head><title>Later</title></head><body>
+<button id="send" disabled>Send</button>
+<div id="panel" data-state="loading">Panel</div>
+<ul id="items"><li>one</li></ul>
+<script>
+setTimeout(function () {
+  document.getElementById('send').disabled = false;
+  document.getElementById('panel').setAttribute('data-state', 'ready');
+  var items = document.getElementById('items');
+  items.insertAdjacentHTML('beforeend', '<li>two</li><li>three</li>');
+}, 400);
+</script>
+</body></html>"##;
+
+#[tokio::test]
+async fn waits_for_an_enabled_element_an_attribute_and_a_count_and_a_timeout_names_what_failed() {
+    let service = Service::start(Router::new().route("/later", get(|| async { Html(LATER) }))).await;
+    let workflow = |last: &str| {
+        format!(
+            "name: later\nversion: 1\ndescription: Wait for the page.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 10s }}\nsteps:\n  - open: /later\n  - wait_for: {{ enabled: {{ css: \"#send\" }} }}\n  - wait_for: {{ element: {{ css: \"#panel\" }}, attribute: {{ name: data-state, is: ready }} }}\n  - wait_for: {{ element: {{ css: \"#items li\" }}, count: 3 }}\n  - assert: {{ element: {{ css: \"#items li\" }}, count: 3 }}\n{last}\n"
+        )
+    };
+    let ran = |text: String| {
+        let service = service.url.clone();
+        async move {
+            let workflows = Workflows::new(&[("later.yaml", &text)]);
+            let data = tempfile::tempdir().unwrap();
+            let runner = Runner::new(
+                sqlite_journal(data.path()).await,
+                workflows.catalogue(),
+                Secrets::default(),
+                config("test", &[("page", &service)]),
+            );
+            run(&runner, &workflows.catalogue().get("later").unwrap().clone(), &[]).await
+        }
+    };
+    let ready = ran(workflow("")).await;
+    assert_eq!(ready.status, RunStatus::Succeeded, "{:?}", ready.reason);
+
+    let never = ran(workflow("  - wait_for: { element: { css: \"#items li\" }, count: 5 }\n    timeout: 1s")).await;
+    let reason = never.reason.unwrap_or_default();
+    assert!(reason.contains("timed out waiting for css \"#items li\" to match 5 element(s): it matches 3"), "{reason}");
+    let state = ran(workflow(
+        "  - wait_for: { element: { css: \"#panel\" }, attribute: { name: data-state, matches: \"^done$\" } }\n    timeout: 1s",
+    ))
+    .await;
+    let reason = state.reason.unwrap_or_default();
+    assert!(reason.contains("`data-state` of css \"#panel\" to match `^done$`: it is \"ready\""), "{reason}");
+}

@@ -378,3 +378,13 @@ fn a_scroll_says_where_to_or_by_how_much() {
         only_error(&GOOD.replace("  - succeed:", "  - scroll: { to: { css: '#t' }, in: { css: '#r' } }\n  - succeed:"));
     assert!(message.contains("takes no `in`"), "{message}");
 }
+
+#[test]
+fn a_wait_for_an_element_needs_an_attribute_or_a_count() {
+    let with = |wait: &str| only_error(&GOOD.replace("  - succeed:", &format!("  - wait_for: {wait}\n  - succeed:")));
+    assert!(with("{ element: { css: '#p' } }").2.contains("needs exactly one of `attribute` and `count`"));
+    assert!(with("{ count: 3 }").2.contains("wait for an `element`: name it"));
+    assert!(with("{ element: { css: '#p' }, attribute: { name: x } }").2.contains("exactly one of `is` and `matches`"));
+    let fine = GOOD.replace("  - succeed:", "  - wait_for: { enabled: { label: Send } }\n  - succeed:");
+    assert!(errors_of(&fine).is_empty());
+}

@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 pub use driver::{ChromeDriver, find_chrome, find_chromedriver};
 pub use locate::{How, Target, literal};
 pub(crate) use page::key_text;
-pub use page::{DialogAnswer, Page, SelectBy};
+pub use page::{DialogAnswer, Page, SelectBy, Wanted};
 
 /// What went wrong in the browser.
 #[derive(Debug, Clone, thiserror::Error)]

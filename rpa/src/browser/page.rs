@@ -401,6 +401,75 @@ impl Page {
         element.send_keys(&keys).await.map_err(|error| BrowserError::from_command(&format!("pressing {key}"), error))
     }
 
+    /// Waits until an element is there and enabled: not `disabled`, not `aria-disabled="true"`.
+    pub async fn wait_enabled(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            let found = self.matches(target).await?;
+            let mut state = "not on the page";
+            if let Some(element) = found.get(target.nth - 1) {
+                let disabled = !element.is_enabled().await.unwrap_or(false)
+                    || element.attr("aria-disabled").await.ok().flatten().as_deref() == Some("true");
+                if !disabled {
+                    return Ok(());
+                }
+                state = "disabled";
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Failed(format!(
+                    "timed out waiting for {target} to be enabled: it is still {state}"
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until a locator matches exactly `count` elements.
+    pub async fn wait_count(&self, target: &Target, count: usize, deadline: Instant) -> Result<(), BrowserError> {
+        loop {
+            let found = self.matches(target).await?.len();
+            if found == count {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Failed(format!(
+                    "timed out waiting for {target} to match {count} element(s): it matches {found}"
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until an element's attribute is, or matches, what is wanted.
+    pub async fn wait_attribute(
+        &self,
+        target: &Target,
+        name: &str,
+        wanted: &Wanted,
+        deadline: Instant,
+    ) -> Result<(), BrowserError> {
+        loop {
+            let found = self.matches(target).await?;
+            let value = match found.get(target.nth - 1) {
+                Some(element) => element.attr(name).await.ok().flatten(),
+                None => None,
+            };
+            if value.as_deref().is_some_and(|value| wanted.holds(value)) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                let now = match (&value, found.is_empty()) {
+                    (_, true) => "the element is not on the page".to_string(),
+                    (Some(value), false) => format!("it is {value:?}"),
+                    (None, false) => "it has no such attribute".to_string(),
+                };
+                return Err(BrowserError::Failed(format!(
+                    "timed out waiting for `{name}` of {target} to {wanted}: {now}"
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Waits until an element is visible.
     pub async fn wait_visible(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
         loop {
@@ -606,6 +675,34 @@ async fn remove_profile(profile: tempfile::TempDir) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     tracing::warn!(path = %path.display(), "a browser profile could not be removed");
+}
+
+/// What an attribute is waited for to be.
+#[derive(Debug, Clone)]
+pub enum Wanted {
+    /// Exactly this.
+    Is(String),
+    /// Matching this.
+    Matches(Regex),
+}
+
+impl Wanted {
+    /// Whether a value is what is wanted.
+    pub fn holds(&self, value: &str) -> bool {
+        match self {
+            Wanted::Is(wanted) => value == wanted,
+            Wanted::Matches(pattern) => pattern.is_match(value),
+        }
+    }
+}
+
+impl std::fmt::Display for Wanted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Wanted::Is(wanted) => write!(f, "be {wanted:?}"),
+            Wanted::Matches(pattern) => write!(f, "match `{pattern}`"),
+        }
+    }
 }
 
 /// The keystrokes for a key: a character (`a`), a key's name (`Enter`, `Tab`, `ArrowDown`), or

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::context::Frame;
 use crate::allowed_hosts::AllowedHosts;
-use crate::browser::{BrowserError, DialogAnswer, How, Page, SelectBy, Target};
+use crate::browser::{BrowserError, DialogAnswer, How, Page, SelectBy, Target, Wanted};
 use crate::workflow::{DialogAction, Locator, SelectChoice, Step, StepKind, Template};
 
 /// What a browser step produced.
@@ -143,6 +143,20 @@ pub async fn run(
                 page.wait_text(&text(frame, wanted)?, deadline).await?;
             } else if let Some(url) = &wait.url {
                 page.wait_url(&pattern(frame, url)?, deadline).await?;
+            } else if let Some(locator) = &wait.enabled {
+                page.wait_enabled(&target(frame, locator)?, deadline).await?;
+            } else if let Some(locator) = &wait.element {
+                let found = target(frame, locator)?;
+                if let Some(count) = wait.count {
+                    page.wait_count(&found, count as usize, deadline).await?;
+                } else if let Some(attribute) = &wait.attribute {
+                    let wanted = match (&attribute.is, &attribute.matches) {
+                        (Some(value), _) => Wanted::Is(text(frame, value)?),
+                        (None, Some(expression)) => Wanted::Matches(pattern(frame, expression)?),
+                        (None, None) => return Err(failed("an `attribute` needs `is` or `matches`".to_string())),
+                    };
+                    page.wait_attribute(&found, &attribute.name, &wanted, deadline).await?;
+                }
             }
             Ok(Done::Nothing)
         }

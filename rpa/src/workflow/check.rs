@@ -340,11 +340,34 @@ impl<'a> Checker<'a> {
                 }
             }
             StepKind::WaitFor(wait) => {
-                let given = [wait.visible.is_some(), wait.text.is_some(), wait.url.is_some(), wait.gone.is_some()];
-                if given.iter().filter(|given| **given).count() != 1 {
-                    self.error(line, column, "`wait_for` needs exactly one of `visible`, `text`, `url` and `gone`");
+                let given = [
+                    wait.visible.is_some(),
+                    wait.text.is_some(),
+                    wait.url.is_some(),
+                    wait.gone.is_some(),
+                    wait.enabled.is_some(),
+                    wait.element.is_some(),
+                ];
+                let about_element = [wait.attribute.is_some(), wait.count.is_some()];
+                if wait.element.is_none() && about_element.iter().any(|given| *given) {
+                    self.error(line, column, "`attribute` and `count` wait for an `element`: name it");
+                } else if given.iter().filter(|given| **given).count() != 1 {
+                    self.error(
+                        line,
+                        column,
+                        "`wait_for` needs exactly one of `visible`, `text`, `url`, `gone`, `enabled` and `element`",
+                    );
+                } else if wait.element.is_some() && about_element.iter().filter(|given| **given).count() != 1 {
+                    self.error(line, column, "a `wait_for` an `element` needs exactly one of `attribute` and `count`");
                 }
-                for locator in [&wait.visible, &wait.gone].into_iter().flatten() {
+                if let Some(attribute) = &wait.attribute {
+                    match (&attribute.is, &attribute.matches) {
+                        (Some(value), None) => self.check_template(value, scope),
+                        (None, Some(pattern)) => self.check_pattern(pattern, scope),
+                        _ => self.error(line, column, "an `attribute` check needs exactly one of `is` and `matches`"),
+                    }
+                }
+                for locator in [&wait.visible, &wait.gone, &wait.enabled, &wait.element].into_iter().flatten() {
                     self.check_locator(locator, line, column, scope);
                 }
                 if let Some(text) = &wait.text {

@@ -257,12 +257,21 @@ pub struct ScrollStep {
     pub within: Option<Locator>,
 }
 
-/// Wait until something is true of the page; exactly one of `visible`, `text`, `url`, `gone`.
+/// Wait until something is true of the page: exactly one of `visible`, `text`, `url`, `gone`
+/// and `enabled`, or an `element` with exactly one of `attribute` and `count`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaitForStep {
     /// An element that must be visible.
     pub visible: Option<Locator>,
+    /// An element that must be there and enabled (not `disabled`, not `aria-disabled="true"`).
+    pub enabled: Option<Locator>,
+    /// The element the waits `attribute` and `count` are about.
+    pub element: Option<Locator>,
+    /// An attribute the element must come to have, and what it must be.
+    pub attribute: Option<AttributeCheck>,
+    /// How many elements the `element` locator must come to match.
+    pub count: Option<u32>,
     /// Text that must be on the page.
     pub text: Option<Template>,
     /// A regular expression the page address must match.
