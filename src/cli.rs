@@ -121,6 +121,9 @@ pub enum WorkflowCommand {
     },
     /// Run a workflow now, showing each step as it happens.
     Run(WorkflowRunArgs),
+    /// Run every workflow under a directory as a test suite: carry on after failures, print a
+    /// summary, and write JUnit XML and an HTML report if asked. Exits 1 when any failed.
+    Test(WorkflowTestArgs),
     /// List recent runs.
     Runs {
         /// Only runs in this state: queued, running, waiting, succeeded, failed or cancelled.
@@ -370,6 +373,19 @@ pub struct WorkflowRunArgs {
     /// Print the run (or plan) as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `workflow test`.
+#[derive(Debug, Args)]
+pub struct WorkflowTestArgs {
+    /// The directory of workflows to run; workflows that need inputs are skipped.
+    pub dir: PathBuf,
+    /// Write the results as JUnit XML here, for CI.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write an HTML report here: each workflow's steps and times, and screenshots of failures.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Options of the commands that act on a run.

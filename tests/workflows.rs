@@ -375,3 +375,52 @@ fn people_approve_complete_and_cancel_runs_from_the_command_line() {
     assert_eq!(cancelled.status.code(), Some(1));
     assert!(text(&cancelled.stderr).contains("it has already ended"), "{}", text(&cancelled.stderr));
 }
+
+#[test]
+fn workflow_test_runs_a_directory_as_a_suite_carrying_on_after_failures_with_junit_and_a_report() {
+    let portal = PracticePortal::start();
+    let councilbot = Councilbot::new();
+    let suite = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(suite.path().join(name), text).unwrap();
+    write(
+        "passes.yaml",
+        "name: portal_answers\nversion: 1\ndescription: The portal's login page is there.\nsystem: { name: ecss, base_url: http://unused.invalid }\nsteps:\n  - open: /\n  - assert: { element: { css: \"input[type=submit]\" }, count: 1 }\n",
+    );
+    write(
+        "fails.yaml",
+        "name: portal_title\nversion: 1\ndescription: The portal says something it does not.\nsystem: { name: ecss, base_url: http://unused.invalid }\nsteps:\n  - open: /\n  - assert: { text: Welcome to the moon }\n",
+    );
+    write(
+        "needs.yaml",
+        "name: needs_inputs\nversion: 1\ndescription: Needs a postcode.\ninputs:\n  - name: postcode\n    type: postcode\n    prompt: Postcode?\nsteps:\n  - set: { x: \"{{ inputs.postcode }}\" }\n",
+    );
+    write("broken.yaml", "name: broken\nversion: 1\ndescription: Broken.\nsteps:\n  - sett: { x: 1 }\n");
+    let junit = suite.path().join("junit.xml");
+    let report = suite.path().join("report.html");
+    let args = [
+        "test",
+        suite.path().to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ];
+    let output = councilbot.workflow(&portal, &args);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "a failure fails the suite: {stdout}{}", text(&output.stderr));
+    assert!(stdout.contains("PASS portal_answers"), "{stdout}");
+    assert!(stdout.contains("FAIL portal_title") && stdout.contains("Welcome to the moon"), "{stdout}");
+    assert!(stdout.contains("SKIP needs_inputs: it needs inputs (postcode)"), "{stdout}");
+    assert!(stdout.contains("FAIL broken: the file has errors") && stdout.contains("broken.yaml:5:"), "{stdout}");
+    assert!(stdout.contains("1 passed, 2 failed, 1 skipped"), "{stdout}");
+
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<testsuite name=\"councilbot workflows\" tests=\"4\" failures=\"2\" skipped=\"1\""), "{xml}");
+    assert!(xml.contains("<testcase name=\"portal_title\"") && xml.contains("<failure message="), "{xml}");
+    assert!(xml.contains("<skipped message=\"it needs inputs (postcode), so it is not a test\"/>"), "{xml}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<h2>portal_title <span class=\"failed\">failed</span></h2>"), "{html}");
+    assert!(html.contains("data:image/png;base64,"), "the failure's screenshot is in the report");
+    let steps = html.split("<h2>portal_title").nth(1).unwrap_or_default();
+    assert!(steps.contains("<th scope=\"col\">Step</th>") && steps.contains("<td>2 "), "its steps are listed: {steps}");
+}

@@ -3,6 +3,7 @@
 mod act;
 mod check;
 mod run;
+mod suite;
 
 pub use run::StoppedBySignal;
 mod show;
@@ -49,6 +50,7 @@ pub fn run(places: &Places, command: WorkflowCommand) -> Result<ExitCode> {
 async fn run_async(places: &Places, command: WorkflowCommand) -> Result<ExitCode> {
     match command {
         WorkflowCommand::Run(args) => run::run(places, args).await,
+        WorkflowCommand::Test(args) => suite::test(places, args).await,
         WorkflowCommand::Runs { status, limit, json } => {
             show::list(&journal(places).await?, status.as_deref(), limit, json).await
         }
