@@ -514,3 +514,54 @@ async fn waits_for_an_enabled_element_an_attribute_and_a_count_and_a_timeout_nam
     let reason = state.reason.unwrap_or_default();
     assert!(reason.contains("`data-state` of css \"#panel\" to match `^done$`: it is \"ready\""), "{reason}");
 }
+
+/// The same appointments as an ARIA table and as a grid of divs.
+const GRIDS: &str = r##"<!DOCTYPE html>
+<html><head><title>Grids</title></head><body>
+<div id="aria" role="table" aria-label="Appointments">
+  <div role="rowgroup"><div role="row"><span role="columnheader">Day</span><span role="columnheader">Time</span></div></div>
+  <div role="rowgroup">
+    <div role="row"><span role="cell">Monday</span><span role="cell">9am</span></div>
+    <div role="row"><span role="cell">Friday</span><span role="cell">2pm</span></div>
+  </div>
+</div>
+<div id="divs"><div><span>Tuesday</span><span>10am</span></div><div><span>Thursday</span><span>4pm</span></div></div>
+</body></html>"##;
+
+#[tokio::test]
+async fn extract_table_reads_aria_tables_and_div_grids_as_well_as_html_tables() {
+    let service = Service::start(Router::new().route("/grids", get(|| async { Html(GRIDS) }))).await;
+    let workflow = r##"name: grids
+version: 1
+description: Read appointments from grids.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 10s }
+outputs:
+  aria: The ARIA table's rows.
+  divs: The div grid's rows.
+steps:
+  - open: /grids
+  - extract: { css: "#aria", table: true, as: aria }
+  - extract: { css: "#divs", table: true, as: divs }
+  - succeed:
+      outputs: { aria: "{{ aria }}", divs: "{{ divs }}" }
+"##;
+    let workflows = Workflows::new(&[("grids.yaml", workflow)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let ended = run(&runner, &workflows.catalogue().get("grids").unwrap().clone(), &[]).await;
+    assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
+    assert_eq!(
+        ended.outputs["aria"],
+        json!([{"Day": "Monday", "Time": "9am"}, {"Day": "Friday", "Time": "2pm"}]),
+        "headings from the column headers"
+    );
+    assert_eq!(
+        ended.outputs["divs"],
+        json!([{"column 1": "Tuesday", "column 2": "10am"}, {"column 1": "Thursday", "column 2": "4pm"}])
+    );
+}

@@ -58,19 +58,40 @@ return '';
 /// Reads a table into rows keyed by its column headings.
 const READ_TABLE: &str = r#"
 const table = arguments[0];
-const rows = Array.from(table.rows || table.querySelectorAll('tr'));
+const text = (c) => (c.innerText || c.textContent || '').trim();
+const ARIA_CELLS = '[role=cell],[role=gridcell],[role=columnheader],[role=rowheader]';
+// An HTML table; else ARIA rows and cells (role=table or grid); else a grid of divs, whose
+// rows are the element's children and cells theirs.
+let rows, cellsOf, isHeading;
+if (table.rows) {
+  rows = Array.from(table.rows);
+  cellsOf = (row) => Array.from(row.cells);
+  isHeading = (c) => c.tagName === 'TH';
+} else if (table.querySelector('[role=row]')) {
+  rows = Array.from(table.querySelectorAll('[role=row]'));
+  cellsOf = (row) => Array.from(row.querySelectorAll(ARIA_CELLS));
+  isHeading = (c) => c.getAttribute('role') === 'columnheader';
+} else if (table.querySelector('tr')) {
+  rows = Array.from(table.querySelectorAll('tr'));
+  cellsOf = (row) => Array.from(row.querySelectorAll('th,td'));
+  isHeading = (c) => c.tagName === 'TH';
+} else {
+  rows = Array.from(table.children);
+  cellsOf = (row) => Array.from(row.children);
+  isHeading = (c) => c.tagName === 'TH' || c.getAttribute('role') === 'columnheader';
+}
 let headings = null;
 const out = [];
 for (const row of rows) {
-  const cells = Array.from(row.cells || row.querySelectorAll('th,td'));
-  if (headings === null && cells.length && cells.every(c => c.tagName === 'TH')) {
-    headings = cells.map((c, i) => (c.innerText || '').trim() || ('column ' + (i + 1)));
+  const cells = cellsOf(row);
+  if (headings === null && cells.length && cells.every(isHeading)) {
+    headings = cells.map((c, i) => text(c) || ('column ' + (i + 1)));
     continue;
   }
   if (headings === null) { headings = cells.map((c, i) => 'column ' + (i + 1)); }
   if (!cells.length) continue;
   const record = {};
-  cells.forEach((c, i) => { record[headings[i] || ('column ' + (i + 1))] = (c.innerText || '').trim(); });
+  cells.forEach((c, i) => { record[headings[i] || ('column ' + (i + 1))] = text(c); });
   out.push(record);
 }
 return out;
