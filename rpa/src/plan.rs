@@ -189,6 +189,7 @@ impl Planner<'_> {
                 ("link", &locator.link),
                 ("label", &locator.label),
                 ("text", &locator.text),
+                ("shadow", &locator.shadow),
             ] {
                 if let Some(template) = template {
                     add(how, template);

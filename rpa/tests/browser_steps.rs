@@ -565,3 +565,61 @@ steps:
         json!([{"column 1": "Tuesday", "column 2": "10am"}, {"column 1": "Thursday", "column 2": "4pm"}])
     );
 }
+
+/// A form inside a web component's open shadow root, and a component inside another.
+const SHADOWS: &str = r##"<!DOCTYPE html>
+<html><head><title>Components</title></head><body>
+<postcode-lookup></postcode-lookup>
+<outer-box></outer-box>
+<script>
+customElements.define('postcode-lookup', class extends HTMLElement {
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = '<label>Postcode <input name="postcode"></label><button>Find</button><p id="result"></p>';
+    root.querySelector('button').addEventListener('click', () => {
+      root.getElementById('result').textContent = 'Addresses for ' + root.querySelector('input').value;
+    });
+  }
+});
+customElements.define('inner-box', class extends HTMLElement {
+  constructor() { super(); this.attachShadow({ mode: 'open' }).innerHTML = '<span class="deep">deep inside</span>'; }
+});
+customElements.define('outer-box', class extends HTMLElement {
+  constructor() { super(); this.attachShadow({ mode: 'open' }).innerHTML = '<inner-box></inner-box>'; }
+});
+</script>
+</body></html>"##;
+
+#[tokio::test]
+async fn elements_inside_open_shadow_roots_are_filled_clicked_and_read() {
+    let service = Service::start(Router::new().route("/components", get(|| async { Html(SHADOWS) }))).await;
+    let workflow = r##"name: components
+version: 1
+description: Use a form inside a web component.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 10s }
+outputs:
+  result: What the component showed.
+  deep: The text two shadow roots down.
+steps:
+  - open: /components
+  - fill: { shadow: "postcode-lookup >>> input[name=postcode]", value: EB4 2QX }
+  - click: { shadow: "postcode-lookup >>> button" }
+  - extract: { shadow: "postcode-lookup >>> #result", as: result }
+  - extract: { shadow: "outer-box >>> inner-box >>> .deep", as: deep }
+  - succeed:
+      outputs: { result: "{{ result }}", deep: "{{ deep }}" }
+"##;
+    let workflows = Workflows::new(&[("components.yaml", workflow)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let ended = run(&runner, &workflows.catalogue().get("components").unwrap().clone(), &[]).await;
+    assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
+    assert_eq!(ended.outputs["result"], "Addresses for EB4 2QX");
+    assert_eq!(ended.outputs["deep"], "deep inside");
+}

@@ -15,6 +15,8 @@ pub enum How {
     Label,
     /// The element's visible text.
     Text,
+    /// CSS selectors separated by `>>>`, each inside the open shadow root of the one before.
+    Shadow,
 }
 
 /// An element to find: how, what, and which match (from 1).
@@ -55,6 +57,7 @@ impl fmt::Display for Target {
             How::Link => "link",
             How::Label => "label",
             How::Text => "text",
+            How::Shadow => "shadow",
         };
         write!(f, "{how} {:?}", self.what)?;
         if self.nth > 1 {
@@ -73,6 +76,8 @@ pub enum Query {
     XPath(String),
     /// By exact link text.
     LinkText(String),
+    /// By CSS selectors through open shadow roots, outermost first.
+    Shadow(Vec<String>),
 }
 
 impl Target {
@@ -81,6 +86,9 @@ impl Target {
         match self.how {
             How::Css => vec![Query::Css(self.what.clone())],
             How::XPath => vec![Query::XPath(self.what.clone())],
+            How::Shadow => {
+                vec![Query::Shadow(self.what.split(">>>").map(|part| part.trim().to_string()).collect())]
+            }
             How::Link => vec![
                 Query::LinkText(self.what.clone()),
                 Query::XPath(format!("//a[normalize-space(.)={}]", literal(self.what.trim()))),

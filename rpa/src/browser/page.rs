@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
-use fantoccini::elements::Element;
+use fantoccini::elements::{Element, ElementRef};
 use fantoccini::error::CmdError;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -97,6 +97,25 @@ for (const row of rows) {
 return out;
 "#;
 
+/// The elements a path of CSS selectors reaches, each looked for in the open shadow roots of
+/// what the one before found (the first in the document).
+const THROUGH_SHADOW_ROOTS: &str = r#"
+const path = arguments[0];
+let found = [document];
+path.forEach((selector, index) => {
+  const next = [];
+  for (const scope of found) {
+    const root = index === 0 ? scope : scope.shadowRoot;
+    if (root) { next.push(...root.querySelectorAll(selector)); }
+  }
+  found = next;
+});
+return found;
+"#;
+
+/// The key a WebDriver element reference is sent under.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
 /// Masks values in the text and fields of the page and all its same-origin frames, keeping the
 /// originals so they can be put back.
 const MASK_PAGE: &str = r#"
@@ -164,6 +183,7 @@ impl Page {
                 Query::Css(css) => self.client.find_all(Locator::Css(css)).await,
                 Query::XPath(xpath) => self.client.find_all(Locator::XPath(xpath)).await,
                 Query::LinkText(text) => self.client.find_all(Locator::LinkText(text)).await,
+                Query::Shadow(path) => self.through_shadow_roots(path).await,
             };
             match found {
                 Ok(elements) if !elements.is_empty() => return Ok(elements),
@@ -177,6 +197,17 @@ impl Page {
             }
         }
         Ok(Vec::new())
+    }
+
+    /// The elements a path of CSS selectors reaches through open shadow roots.
+    async fn through_shadow_roots(&self, path: &[String]) -> Result<Vec<Element>, CmdError> {
+        let found = self.client.execute(THROUGH_SHADOW_ROOTS, vec![json!(path)]).await?;
+        let references = found.as_array().cloned().unwrap_or_default();
+        Ok(references
+            .iter()
+            .filter_map(|reference| reference.get(ELEMENT_KEY).and_then(Value::as_str))
+            .map(|id| Element::from_element_id(self.client.clone(), ElementRef::from(id.to_string())))
+            .collect())
     }
 
     async fn dialog_in_the_way(&self) -> BrowserError {

@@ -41,6 +41,8 @@ fn target(frame: &Frame, locator: &Locator) -> Result<Target, BrowserError> {
         (How::Label, label)
     } else if let Some(visible) = &locator.text {
         (How::Text, visible)
+    } else if let Some(path) = &locator.shadow {
+        (How::Shadow, path)
     } else {
         return Err(failed("the step names no element".to_string()));
     };

@@ -674,9 +674,14 @@ impl<'a> Checker<'a> {
 
     fn check_locator(&mut self, locator: &Locator, line: u64, column: u64, scope: &Scope) {
         if locator.strategies() != 1 {
-            self.error(line, column, "name the element with exactly one of `css`, `xpath`, `link`, `label` and `text`");
+            self.error(
+                line,
+                column,
+                "name the element with exactly one of `css`, `xpath`, `link`, `label`, `text` and `shadow`",
+            );
         }
-        for text in [&locator.css, &locator.xpath, &locator.link, &locator.label, &locator.text].into_iter().flatten() {
+        let given = [&locator.css, &locator.xpath, &locator.link, &locator.label, &locator.text, &locator.shadow];
+        for text in given.into_iter().flatten() {
             self.check_template(text, scope);
         }
         if locator.nth == Some(0) {
@@ -794,7 +799,10 @@ impl<'a> Checker<'a> {
 impl Locator {
     /// How many ways of finding the element are given (exactly one is valid).
     pub fn strategies(&self) -> usize {
-        [&self.css, &self.xpath, &self.link, &self.label, &self.text].iter().filter(|given| given.is_some()).count()
+        [&self.css, &self.xpath, &self.link, &self.label, &self.text, &self.shadow]
+            .iter()
+            .filter(|given| given.is_some())
+            .count()
     }
 }
 

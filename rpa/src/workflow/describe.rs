@@ -77,6 +77,8 @@ fn describe_locator(locator: &Locator) -> String {
         ("label", label)
     } else if let Some(text) = &locator.text {
         ("text", text)
+    } else if let Some(shadow) = &locator.shadow {
+        ("shadow", shadow)
     } else {
         return "the focused element".to_string();
     };

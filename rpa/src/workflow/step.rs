@@ -143,6 +143,10 @@ macro_rules! with_locator {
             pub label: Option<Template>,
             /// The element whose visible text is exactly this (or, failing that, contains it).
             pub text: Option<Template>,
+            /// The element inside open shadow roots: CSS selectors separated by `>>>`, each
+            /// looked for inside the shadow root of what the one before found, such as
+            /// `postcode-lookup >>> input[name=postcode]`.
+            pub shadow: Option<Template>,
             /// Which match to use when several match, from 1. Without it (or `first`), a `text`,
             /// `label` or `link` that matches more than one element is an error naming them.
             pub nth: Option<usize>,
@@ -161,6 +165,7 @@ macro_rules! with_locator {
                     link: self.link.clone(),
                     label: self.label.clone(),
                     text: self.text.clone(),
+                    shadow: self.shadow.clone(),
                     nth: self.nth,
                     first: self.first,
                 }
