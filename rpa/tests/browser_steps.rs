@@ -226,6 +226,21 @@ steps:
     assert_eq!(output("later"), "Two", "a list enabled before the deadline is waited for");
 }
 
+/// Runs a workflow written in a test, named `name`, on the page service at `service`, to where
+/// it stops.
+async fn run_here(service: &str, name: &str, text: &str) -> rpa::journal::RunRecord {
+    let file = format!("{name}.yaml");
+    let workflows = Workflows::new(&[(file.as_str(), text)]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", service)]),
+    );
+    run(&runner, &workflows.catalogue().get(name).unwrap().clone(), &[]).await
+}
+
 /// A page for checks: a status, a list, a disabled button and a hidden notice.
 const CHECKED: &str = r##"<!DOCTYPE html>
 <html><head><title>Case</title></head><body>
@@ -289,16 +304,7 @@ async fn checks_on_an_element_hold_or_say_what_was_expected_and_what_was_found()
         ),
     ];
     for (failing, expected) in cases {
-        let text = checks(failing);
-        let workflows = Workflows::new(&[("checks.yaml", &text)]);
-        let data = tempfile::tempdir().unwrap();
-        let runner = Runner::new(
-            sqlite_journal(data.path()).await,
-            workflows.catalogue(),
-            Secrets::default(),
-            config("test", &[("page", &service.url)]),
-        );
-        let ended = run(&runner, &workflows.catalogue().get("checks").unwrap().clone(), &[]).await;
+        let ended = run_here(&service.url, "checks", &checks(failing)).await;
         match expected {
             None => assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason),
             Some(expected) => {
@@ -354,15 +360,7 @@ steps:
   - succeed:
       outputs: { replaced: "{{ replaced }}", focused: "{{ focused }}", heading: "{{ heading }}" }
 "##;
-    let workflows = Workflows::new(&[("menus.yaml", workflow)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let ended = run(&runner, &workflows.catalogue().get("menus").unwrap().clone(), &[]).await;
+    let ended = run_here(&service.url, "menus", workflow).await;
     assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
     assert_eq!(ended.outputs["replaced"], "x", "Control+A selected the old text, which x replaced");
     assert_eq!(ended.outputs["focused"], "first", "Shift+Tab went back a field");
@@ -388,17 +386,7 @@ async fn a_text_that_matches_several_elements_is_an_error_and_a_click_never_land
     };
     let ran = |text: String| {
         let service = service.url.clone();
-        async move {
-            let workflows = Workflows::new(&[("strict.yaml", &text)]);
-            let data = tempfile::tempdir().unwrap();
-            let runner = Runner::new(
-                sqlite_journal(data.path()).await,
-                workflows.catalogue(),
-                Secrets::default(),
-                config("test", &[("page", &service)]),
-            );
-            run(&runner, &workflows.catalogue().get("strict").unwrap().clone(), &[]).await
-        }
+        async move { run_here(&service, "strict", &text).await }
     };
     // The instructions contain the words too, but only the button can be clicked.
     let chosen = ran(workflow("  - click: { text: Details, nth: 2 }\n  - wait_for: { url: \"/two$\" }")).await;
@@ -448,15 +436,7 @@ steps:
   - succeed:
       outputs: { in_view: "{{ in_view }}", box_scrolled: "{{ box_scrolled }}", page_moved: "{{ (after - before) | round | int }}" }
 "##;
-    let workflows = Workflows::new(&[("scrolling.yaml", workflow)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let ended = run(&runner, &workflows.catalogue().get("scrolling").unwrap().clone(), &[]).await;
+    let ended = run_here(&service.url, "scrolling", workflow).await;
     assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
     assert_eq!(ended.outputs["in_view"], "true");
     assert_eq!(ended.outputs["box_scrolled"], "300");
@@ -489,17 +469,7 @@ async fn waits_for_an_enabled_element_an_attribute_and_a_count_and_a_timeout_nam
     };
     let ran = |text: String| {
         let service = service.url.clone();
-        async move {
-            let workflows = Workflows::new(&[("later.yaml", &text)]);
-            let data = tempfile::tempdir().unwrap();
-            let runner = Runner::new(
-                sqlite_journal(data.path()).await,
-                workflows.catalogue(),
-                Secrets::default(),
-                config("test", &[("page", &service)]),
-            );
-            run(&runner, &workflows.catalogue().get("later").unwrap().clone(), &[]).await
-        }
+        async move { run_here(&service, "later", &text).await }
     };
     let ready = ran(workflow("")).await;
     assert_eq!(ready.status, RunStatus::Succeeded, "{:?}", ready.reason);
@@ -545,15 +515,7 @@ steps:
   - succeed:
       outputs: { aria: "{{ aria }}", divs: "{{ divs }}" }
 "##;
-    let workflows = Workflows::new(&[("grids.yaml", workflow)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let ended = run(&runner, &workflows.catalogue().get("grids").unwrap().clone(), &[]).await;
+    let ended = run_here(&service.url, "grids", workflow).await;
     assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
     assert_eq!(
         ended.outputs["aria"],
@@ -610,15 +572,7 @@ steps:
   - succeed:
       outputs: { result: "{{ result }}", deep: "{{ deep }}" }
 "##;
-    let workflows = Workflows::new(&[("components.yaml", workflow)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let ended = run(&runner, &workflows.catalogue().get("components").unwrap().clone(), &[]).await;
+    let ended = run_here(&service.url, "components", workflow).await;
     assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
     assert_eq!(ended.outputs["result"], "Addresses for EB4 2QX");
     assert_eq!(ended.outputs["deep"], "deep inside");

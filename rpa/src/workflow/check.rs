@@ -10,7 +10,7 @@ use super::kind::{STEP_KINDS, SelectChoice, StepKind};
 use super::load::{WorkflowFile, quote_all};
 use super::located::{Located, Template};
 use super::model::{InputType, Trigger, Workflow};
-use super::step::{Locator, RawStep};
+use super::step::{AttributeCheck, Locator, RawStep};
 use super::template::{is_template, names_in_expression, names_in_template};
 
 /// Names every template may use besides inputs, secrets and variables.
@@ -361,11 +361,7 @@ impl<'a> Checker<'a> {
                     self.error(line, column, "a `wait_for` an `element` needs exactly one of `attribute` and `count`");
                 }
                 if let Some(attribute) = &wait.attribute {
-                    match (&attribute.is, &attribute.matches) {
-                        (Some(value), None) => self.check_template(value, scope),
-                        (None, Some(pattern)) => self.check_pattern(pattern, scope),
-                        _ => self.error(line, column, "an `attribute` check needs exactly one of `is` and `matches`"),
-                    }
+                    self.check_attribute(attribute, line, column, scope);
                 }
                 for locator in [&wait.visible, &wait.gone, &wait.enabled, &wait.element].into_iter().flatten() {
                     self.check_locator(locator, line, column, scope);
@@ -438,11 +434,7 @@ impl<'a> Checker<'a> {
                     self.check_pattern(pattern, scope);
                 }
                 if let Some(attribute) = &assert.attribute {
-                    match (&attribute.is, &attribute.matches) {
-                        (Some(value), None) => self.check_template(value, scope),
-                        (None, Some(pattern)) => self.check_pattern(pattern, scope),
-                        _ => self.error(line, column, "an `attribute` check needs exactly one of `is` and `matches`"),
-                    }
+                    self.check_attribute(attribute, line, column, scope);
                 }
                 if let Some(text) = &assert.text {
                     self.check_template(text, scope);
@@ -689,6 +681,14 @@ impl<'a> Checker<'a> {
         }
         if locator.nth.is_some() && locator.first {
             self.error(line, column, "give `nth` or `first`, not both");
+        }
+    }
+
+    fn check_attribute(&mut self, attribute: &AttributeCheck, line: u64, column: u64, scope: &Scope) {
+        match (&attribute.is, &attribute.matches) {
+            (Some(value), None) => self.check_template(value, scope),
+            (None, Some(pattern)) => self.check_pattern(pattern, scope),
+            _ => self.error(line, column, "an `attribute` check needs exactly one of `is` and `matches`"),
         }
     }
 
