@@ -266,7 +266,8 @@ async fn a_resident_gets_a_cited_answer_and_a_repair_reference_in_the_widget() {
     until(&admin, "the run in the list", &format!("{link} return !!link;")).await;
     accessible(&admin, "the runs page").await;
     let run_path = admin.execute(&format!("{link} return link.getAttribute('href');"), vec![]).await.unwrap();
-    admin.goto(&format!("{}{}", server.url, run_path.as_str().unwrap())).await.unwrap();
+    let address = format!("{}{}", server.url, run_path.as_str().unwrap());
+    admin.goto(&address).await.unwrap_or_else(|error| panic!("{address}: {error}\n{}", server.log()));
     until(
         &admin,
         "the run's page",

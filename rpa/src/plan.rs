@@ -116,6 +116,7 @@ impl Planner<'_> {
                 | StepKind::Click(_)
                 | StepKind::Hover(_)
                 | StepKind::Scroll(_)
+                | StepKind::Drag(_)
                 | StepKind::Fill(_)
                 | StepKind::Select(_)
                 | StepKind::Check(_)
@@ -158,6 +159,7 @@ impl Planner<'_> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -203,6 +205,10 @@ impl Planner<'_> {
                 for locator in [&scroll.to, &scroll.within].into_iter().flatten() {
                     element(&mut add, locator);
                 }
+            }
+            StepKind::Drag(drag) => {
+                element(&mut add, &drag.from);
+                element(&mut add, &drag.to);
             }
             StepKind::Fill(fill) => {
                 element(&mut add, &fill.locator());

@@ -577,3 +577,52 @@ steps:
     assert_eq!(ended.outputs["result"], "Addresses for EB4 2QX");
     assert_eq!(ended.outputs["deep"], "deep inside");
 }
+
+/// A card dragged into a bin by HTML drag and drop, and a handle dragged by the mouse.
+const DRAGGING: &str = r##"<!DOCTYPE html>
+<html><head><title>Drag</title>
+<style>
+  #card { width: 120px; height: 40px; background: #ddd; }
+  #bin { width: 200px; height: 100px; margin-top: 40px; background: #eee; }
+  #handle { position: absolute; left: 300px; top: 20px; width: 30px; height: 30px; background: #333; }
+  #slot { position: absolute; left: 500px; top: 200px; width: 60px; height: 60px; background: #ccc; }
+</style></head><body>
+<div id="card" draggable="true">Missed bin</div>
+<div id="bin">Drop here</div>
+<p id="dropped"></p>
+<div id="handle"></div><div id="slot"></div><p id="moved"></p>
+<script>
+const card = document.getElementById('card'), bin = document.getElementById('bin');
+card.addEventListener('dragstart', (e) => e.dataTransfer.setData('text/plain', card.textContent));
+bin.addEventListener('dragover', (e) => e.preventDefault());
+bin.addEventListener('drop', (e) => { e.preventDefault(); document.getElementById('dropped').textContent = 'dropped: ' + e.dataTransfer.getData('text/plain'); });
+const handle = document.getElementById('handle');
+let held = false;
+handle.addEventListener('mousedown', () => { held = true; });
+document.addEventListener('mouseup', (e) => {
+  if (!held) return;
+  held = false;
+  const slot = document.getElementById('slot').getBoundingClientRect();
+  const inside = e.clientX >= slot.left && e.clientX <= slot.right && e.clientY >= slot.top && e.clientY <= slot.bottom;
+  document.getElementById('moved').textContent = inside ? 'in the slot' : 'missed';
+});
+</script>
+</body></html>"##;
+
+#[tokio::test]
+async fn dragging_works_by_html_drag_and_drop_and_by_the_mouse() {
+    let service = Service::start(Router::new().route("/drag", get(|| async { Html(DRAGGING) }))).await;
+    let workflow = r##"name: dragging
+version: 1
+description: Drag things.
+system: { name: page, base_url: http://unused.invalid, step_timeout: 10s }
+steps:
+  - open: /drag
+  - drag: { from: { css: "#card" }, to: { css: "#bin" } }
+  - assert: { element: { css: "#dropped" }, text_is: "dropped: Missed bin" }
+  - drag: { from: { css: "#handle" }, to: { css: "#slot" } }
+  - assert: { element: { css: "#moved" }, text_is: in the slot }
+"##;
+    let ended = run_here(&service.url, "dragging", workflow).await;
+    assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason);
+}

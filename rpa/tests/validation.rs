@@ -388,3 +388,12 @@ fn a_wait_for_an_element_needs_an_attribute_or_a_count() {
     let fine = GOOD.replace("  - succeed:", "  - wait_for: { enabled: { label: Send } }\n  - succeed:");
     assert!(errors_of(&fine).is_empty());
 }
+
+#[test]
+fn a_drag_names_both_ends() {
+    let (_, _, message) =
+        only_error(&GOOD.replace("  - succeed:", "  - drag: { from: { css: '#card' }, to: {} }\n  - succeed:"));
+    assert!(message.starts_with("name the element with exactly one of"), "{message}");
+    let fine = GOOD.replace("  - succeed:", "  - drag: { from: { css: '#card' }, to: { text: Today } }\n  - succeed:");
+    assert!(errors_of(&fine).is_empty());
+}

@@ -34,11 +34,17 @@ const FIRST_ADMIN_PASSWORD_FILE: &str = "first-admin-password.txt";
 /// How often expired conversations and runs are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
+/// The stack of each worker thread of a runtime that works workflow runs.
+pub const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 pub fn run(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
     if valid.config.content.index_on_start {
         update_index(&places.index_dir, &valid.config)?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    // A workflow run nests calls, blocks and browser steps, each an async state machine held
+    // on the worker's stack while it is polled: room for deep ones, as the main thread has.
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().thread_stack_size(WORKER_STACK_BYTES).enable_all().build()?;
     runtime.block_on(serve(places, data_dir, valid))
 }
 

@@ -13,7 +13,10 @@ use crate::config::Config;
 use crate::output::print_json;
 
 pub fn run(places: &Places, config: Config, args: TestConversationsArgs) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(super::serve::WORKER_STACK_BYTES)
+        .enable_all()
+        .build()?;
     runtime.block_on(play(places, config, args))
 }
 

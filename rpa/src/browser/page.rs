@@ -113,6 +113,21 @@ path.forEach((selector, index) => {
 return found;
 "#;
 
+/// Drags one element onto another with HTML drag and drop events, when the first is
+/// `draggable`; `false` when it is not (the mouse is used instead).
+const HTML_DRAG: &str = r#"
+const [source, target] = arguments;
+if (!source.draggable) { return false; }
+const data = new DataTransfer();
+const fire = (element, type) => element.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
+fire(source, 'dragstart');
+fire(target, 'dragenter');
+fire(target, 'dragover');
+fire(target, 'drop');
+fire(source, 'dragend');
+return true;
+"#;
+
 /// The key a WebDriver element reference is sent under.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -411,6 +426,32 @@ impl Page {
             .perform_actions(moved)
             .await
             .map_err(|error| BrowserError::from_command(&format!("moving the mouse over {target}"), error))
+    }
+
+    /// Drags an element onto another: by HTML drag and drop events when the element is
+    /// `draggable`, which a WebDriver's mouse does not start, else by pressing the mouse on it,
+    /// moving it there and letting go.
+    pub async fn drag(&self, from: &Target, to: &Target, deadline: Instant) -> Result<(), BrowserError> {
+        self.wait_visible(from, deadline).await?;
+        let source = self.find(from, deadline).await?;
+        let destination = self.find(to, deadline).await?;
+        let failed = |error| BrowserError::from_command(&format!("dragging {from} onto {to}"), error);
+        let html = self.client.execute(HTML_DRAG, vec![json!(source), json!(destination)]).await.map_err(failed)?;
+        if html.as_bool() == Some(true) {
+            return Ok(());
+        }
+        let moves = MouseActions::new("mouse".to_string())
+            .then(PointerAction::MoveToElement { element: source, duration: None, x: 0.0, y: 0.0 })
+            .then(PointerAction::Down { button: fantoccini::actions::MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveBy { duration: Some(std::time::Duration::from_millis(100)), x: 5.0, y: 5.0 })
+            .then(PointerAction::MoveToElement {
+                element: destination,
+                duration: Some(std::time::Duration::from_millis(200)),
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Up { button: fantoccini::actions::MOUSE_BUTTON_LEFT });
+        self.client.perform_actions(moves).await.map_err(failed)
     }
 
     /// Scrolls an element into the middle of the view.

@@ -97,6 +97,10 @@ pub async fn run(
             page.hover(&target(frame, locator)?, deadline).await?;
             Ok(Done::Nothing)
         }
+        StepKind::Drag(drag) => {
+            page.drag(&target(frame, &drag.from)?, &target(frame, &drag.to)?, deadline).await?;
+            Ok(Done::Nothing)
+        }
         StepKind::Scroll(scroll) => {
             match (&scroll.to, scroll.by) {
                 (Some(locator), _) => page.scroll_to(&target(frame, locator)?, deadline).await?,

@@ -477,7 +477,9 @@ impl<'r> Execution<'r> {
             };
             let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
             let allowed = &runner.config.allowed_hosts;
-            return match browser_steps::run(page, frame, step, deadline, &masked, allowed).await {
+            // A browser step's future is large (one state for every kind of step): it is kept on
+            // the heap, so that a run nested in calls and blocks never runs out of stack.
+            return match Box::pin(browser_steps::run(page, frame, step, deadline, &masked, allowed)).await {
                 Ok(browser_steps::Done::Nothing) => Ok(Flow::Next),
                 Ok(browser_steps::Done::Set(name, value)) => {
                     frame.vars.insert(name, value);
@@ -586,6 +588,7 @@ impl<'r> Execution<'r> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)

@@ -292,6 +292,10 @@ impl<'a> Checker<'a> {
             StepKind::Click(locator) | StepKind::Hover(locator) => {
                 self.check_locator(locator, line, column, scope);
             }
+            StepKind::Drag(drag) => {
+                self.check_locator(&drag.from, line, column, scope);
+                self.check_locator(&drag.to, line, column, scope);
+            }
             StepKind::Scroll(scroll) => {
                 match (&scroll.to, scroll.by, &scroll.within) {
                     (Some(_), None, None) | (None, Some(_), _) => {}

@@ -14,6 +14,9 @@ impl Step {
         let detail = match &self.kind {
             StepKind::Open(url) => Some(url.value.clone()),
             StepKind::Click(locator) | StepKind::Hover(locator) => Some(describe_locator(locator)),
+            StepKind::Drag(drag) => {
+                Some(format!("{} onto {}", describe_locator(&drag.from), describe_locator(&drag.to)))
+            }
             StepKind::Scroll(scroll) => match (&scroll.to, scroll.by) {
                 (Some(locator), _) => Some(describe_locator(locator)),
                 (None, Some(by)) => Some(format!("by {by} pixels")),

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use super::duration::DurationText;
 use super::located::{Located, Template};
 use super::step::{
-    AssertStep, CallStep, CheckStep, DialogStep, ExtractStep, FailStep, FillStep, FrameStep, HttpStep, HumanTaskStep,
-    Locator, NotifyStep, PressStep, RawStep, Retry, ScreenshotStep, ScriptStep, ScrollStep, SelectStep, SucceedStep,
-    UploadStep, WaitForStep,
+    AssertStep, CallStep, CheckStep, DialogStep, DragStep, ExtractStep, FailStep, FillStep, FrameStep, HttpStep,
+    HumanTaskStep, Locator, NotifyStep, PressStep, RawStep, Retry, ScreenshotStep, ScriptStep, ScrollStep, SelectStep,
+    SucceedStep, UploadStep, WaitForStep,
 };
 
 /// A step of a loaded workflow: what every step has, and what its kind does.
@@ -62,6 +62,8 @@ pub enum StepKind<S = Step> {
     Hover(Locator),
     /// Scroll an element into view, or the page or a box by some pixels.
     Scroll(ScrollStep),
+    /// Drag an element onto another.
+    Drag(Box<DragStep>),
     /// Type a value into a field.
     Fill(FillStep),
     /// Choose an option of a dropdown.
@@ -167,6 +169,7 @@ pub const STEP_KINDS: &[&str] = &[
     "click",
     "hover",
     "scroll",
+    "drag",
     "fill",
     "select",
     "check",
@@ -200,6 +203,7 @@ impl<S> StepKind<S> {
             StepKind::Click(_) => "click",
             StepKind::Hover(_) => "hover",
             StepKind::Scroll(_) => "scroll",
+            StepKind::Drag(_) => "drag",
             StepKind::Fill(_) => "fill",
             StepKind::Select(_) => "select",
             StepKind::Check(_) => "check",
@@ -233,6 +237,7 @@ impl<S> StepKind<S> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -270,6 +275,7 @@ impl<S> StepKind<S> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -300,6 +306,7 @@ impl<S> StepKind<S> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -335,6 +342,7 @@ impl<S> StepKind<S> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -365,6 +373,7 @@ impl<S> StepKind<S> {
             | StepKind::Click(_)
             | StepKind::Hover(_)
             | StepKind::Scroll(_)
+            | StepKind::Drag(_)
             | StepKind::Fill(_)
             | StepKind::Select(_)
             | StepKind::Check(_)
@@ -396,6 +405,7 @@ impl<S> StepKind<S> {
             StepKind::Click(value) => StepKind::Click(value),
             StepKind::Hover(value) => StepKind::Hover(value),
             StepKind::Scroll(value) => StepKind::Scroll(value),
+            StepKind::Drag(value) => StepKind::Drag(value),
             StepKind::Fill(value) => StepKind::Fill(value),
             StepKind::Select(value) => StepKind::Select(value),
             StepKind::Check(value) => StepKind::Check(value),
@@ -445,20 +455,21 @@ impl RawStep {
     /// The kind keys present in this step, each as its kind (nested steps left raw), in the
     /// order of [`STEP_KINDS`]; a `select` without exactly one choice is a `Misshapen`.
     pub(super) fn kinds_present(&self) -> Vec<Result<StepKind<RawStep>, Misshapen>> {
-        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 27] = [
+        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 28] = [
             self.open.clone().map(|value| Ok(StepKind::Open(value))),
             self.click.clone().map(|value| Ok(StepKind::Click(value))),
             self.hover.clone().map(|value| Ok(StepKind::Hover(value))),
-            self.scroll.clone().map(|value| Ok(StepKind::Scroll(value))),
-            self.fill.clone().map(|value| Ok(StepKind::Fill(value))),
+            self.scroll.clone().map(|value| Ok(StepKind::Scroll(*value))),
+            self.drag.clone().map(|value| Ok(StepKind::Drag(value))),
+            self.fill.clone().map(|value| Ok(StepKind::Fill(*value))),
             self.select.as_ref().map(|value| value.typed().map(StepKind::Select)),
             self.check.clone().map(|value| Ok(StepKind::Check(value))),
             self.upload.clone().map(|value| Ok(StepKind::Upload(value))),
             self.press.clone().map(|value| Ok(StepKind::Press(value))),
-            self.wait_for.clone().map(|value| Ok(StepKind::WaitFor(Box::new(value)))),
-            self.extract.clone().map(|value| Ok(StepKind::Extract(value))),
-            self.assert_that.clone().map(|value| Ok(StepKind::Assert(Box::new(value)))),
-            self.frame.clone().map(|value| Ok(StepKind::Frame(value))),
+            self.wait_for.clone().map(|value| Ok(StepKind::WaitFor(value))),
+            self.extract.clone().map(|value| Ok(StepKind::Extract(*value))),
+            self.assert_that.clone().map(|value| Ok(StepKind::Assert(value))),
+            self.frame.clone().map(|value| Ok(StepKind::Frame(*value))),
             self.dialog.clone().map(|value| Ok(StepKind::Dialog(value))),
             self.screenshot.clone().map(|value| Ok(StepKind::Screenshot(value))),
             self.script.clone().map(|value| Ok(StepKind::Script(value))),

@@ -47,11 +47,13 @@ pub struct RawStep {
     /// Browser: move the mouse over an element, as to open a menu that shows on hover.
     pub hover: Option<Locator>,
     /// Browser: scroll an element into view, or scroll the page or a box by a number of pixels.
-    pub scroll: Option<ScrollStep>,
+    pub scroll: Option<Box<ScrollStep>>,
+    /// Browser: drag an element onto another, by mouse or by HTML drag and drop.
+    pub drag: Option<Box<DragStep>>,
     /// Browser: type a value into a field.
-    pub fill: Option<FillStep>,
+    pub fill: Option<Box<FillStep>>,
     /// Browser: choose an option of a dropdown by its visible text or its value.
-    pub select: Option<SelectStep>,
+    pub select: Option<Box<SelectStep>>,
     /// Browser: tick or untick a checkbox or radio button.
     pub check: Option<CheckStep>,
     /// Browser: attach a file to a file field.
@@ -59,14 +61,14 @@ pub struct RawStep {
     /// Browser: press a key (`Enter`, `Tab`, `Escape`, `ArrowDown`, ...), in an element or the page.
     pub press: Option<PressStep>,
     /// Browser: wait until an element is visible, text is present, the address matches or an element is gone.
-    pub wait_for: Option<WaitForStep>,
+    pub wait_for: Option<Box<WaitForStep>>,
     /// Browser: read text, an attribute or a whole table from the page into a variable.
-    pub extract: Option<ExtractStep>,
+    pub extract: Option<Box<ExtractStep>>,
     /// Browser or data: fail unless something holds.
     #[serde(rename = "assert")]
-    pub assert_that: Option<AssertStep>,
+    pub assert_that: Option<Box<AssertStep>>,
     /// Browser: work inside a frame, or go back out to the parent or the top page.
-    pub frame: Option<FrameStep>,
+    pub frame: Option<Box<FrameStep>>,
     /// Browser: accept, dismiss or answer an alert, confirm or prompt.
     pub dialog: Option<DialogStep>,
     /// Browser: keep a picture of the page with the run's evidence.
@@ -246,6 +248,16 @@ with_locator! {
 
 fn yes() -> bool {
     true
+}
+
+/// Drag an element onto another.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DragStep {
+    /// The element to drag.
+    pub from: Locator,
+    /// The element to drop it on.
+    pub to: Locator,
 }
 
 /// Scroll: exactly one of `to` (an element brought into view) and `by` (pixels down, or up when
