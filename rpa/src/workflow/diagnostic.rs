@@ -2,6 +2,31 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The longest value quoted whole in an error; longer ones are cut, so a huge value in a file
+/// is named, not echoed.
+const QUOTED_CHARS: usize = 60;
+
+/// Quoted values (between backticks or double quotes) longer than [`QUOTED_CHARS`].
+static LONG_QUOTE: LazyLock<Regex> = LazyLock::new(|| {
+    let longer = QUOTED_CHARS + 1;
+    Regex::new(&format!(r#"`[^`]{{{longer},}}`|"[^"]{{{longer},}}""#)).expect("valid pattern")
+});
+
+/// A message with its long quoted values cut short.
+fn with_short_quotes(message: String) -> String {
+    LONG_QUOTE
+        .replace_all(&message, |quoted: &regex::Captures<'_>| {
+            let text = &quoted[0];
+            let mark = &text[..1];
+            let kept: String = text[1..].chars().take(QUOTED_CHARS).collect();
+            format!("{mark}{kept}…{mark}")
+        })
+        .into_owned()
+}
 
 /// An error found in a workflow file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +51,13 @@ impl Diagnostic {
             .filter(|line| *line > 0)
             .and_then(|line| source.lines().nth(line - 1))
             .map(str::to_string);
-        Diagnostic { file: file.to_path_buf(), line, column, message: message.into(), source_line }
+        Diagnostic { file: file.to_path_buf(), line, column, message: with_short_quotes(message.into()), source_line }
     }
 
     /// An error about a whole file.
     pub fn file(file: &Path, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { file: file.to_path_buf(), line: 0, column: 0, message: message.into(), source_line: None }
+        let message = with_short_quotes(message.into());
+        Diagnostic { file: file.to_path_buf(), line: 0, column: 0, message, source_line: None }
     }
 }
 

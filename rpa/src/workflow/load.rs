@@ -108,32 +108,9 @@ static INVALID_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 static MISSING_FIELD: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"missing field `([^`]*)`").expect("valid pattern"));
 
-/// The longest value quoted whole in an error; longer ones are cut, so a huge value in a file
-/// is named, not echoed.
-const QUOTED_CHARS: usize = 60;
-
-/// Quoted values (between backticks or double quotes) longer than [`QUOTED_CHARS`].
-static LONG_QUOTE: LazyLock<Regex> = LazyLock::new(|| {
-    let longer = QUOTED_CHARS + 1;
-    Regex::new(&format!(r#"`[^`]{{{longer},}}`|"[^"]{{{longer},}}""#)).expect("valid pattern")
-});
-
 /// Rewrites a YAML or type error in the words of workflow files, with a "did you mean" for
-/// typos, and long quoted values cut short.
+/// typos; the diagnostic made of it cuts long quoted values short.
 fn explain(raw: &str) -> String {
-    let message = explain_in_full(raw);
-    LONG_QUOTE
-        .replace_all(&message, |quoted: &regex::Captures<'_>| {
-            let text = &quoted[0];
-            let mark = &text[..1];
-            let kept: String = text[1..].chars().take(QUOTED_CHARS).collect();
-            format!("{mark}{kept}…{mark}")
-        })
-        .into_owned()
-}
-
-/// The error in the words of workflow files, quoting values whole.
-fn explain_in_full(raw: &str) -> String {
     let message = LOCATION_SUFFIX.replace(raw.lines().next().unwrap_or(raw), "").to_string();
     if let Some(unknown) = UNKNOWN_NAME.captures(&message) {
         let what = if &unknown[1] == "field" { "key" } else { "value" };
@@ -195,9 +172,12 @@ mod tests {
     fn huge_values_are_named_not_echoed() {
         let huge = format!("text{}", "'".repeat(5_000));
         let raw = format!("unknown variant `{huge}`, expected `text` or `label` at line 3 column 9");
-        let explained = explain(&raw);
+        let explained = Diagnostic::file(Path::new("flow.yaml"), explain(&raw)).message;
         assert!(explained.starts_with("unknown value `text''"), "{explained}");
         assert!(explained.len() < 200, "{explained}");
         assert!(explained.contains("…`"), "{explained}");
+        // The checks' own errors are cut the same way, such as a name that is far too long.
+        let named = Diagnostic::file(Path::new("flow.yaml"), format!("workflow name `{huge}` must be snake_case"));
+        assert!(named.message.len() < 200 && named.message.ends_with("…` must be snake_case"), "{}", named.message);
     }
 }
