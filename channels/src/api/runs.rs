@@ -14,20 +14,13 @@ use serde_json::{Map, Value, json};
 use super::ApiState;
 use super::error::ApiError;
 use crate::client::ClientAddress;
-use crate::console::auth::constant_time_eq;
+use crate::console::auth::{bearer, constant_time_eq};
 
 /// The header that makes a retried call start nothing new.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// The longest idempotency key accepted.
 const LONGEST_KEY: usize = 255;
-
-/// The bearer token a request carries, if any.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
-}
 
 /// Whether the request carries the workflow's webhook token.
 fn carries_token(runner: &Runner, file: &WorkflowFile, headers: &HeaderMap) -> bool {

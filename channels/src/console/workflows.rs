@@ -64,14 +64,10 @@ async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -
                 })
             });
             let last_run = runner.journal().last_run(name).await.map_err(|error| unavailable(&error))?;
-            let now = storage::now_millis();
-            let record = |days: i64| {
-                let journal = runner.journal().clone();
-                let name = name.clone();
-                async move { journal.workflow_record(&name, now - days * 86_400_000).await }
-            };
-            let week = record(7).await.map_err(|error| unavailable(&error))?;
-            let month = record(30).await.map_err(|error| unavailable(&error))?;
+            let days_ago = |days: i64| storage::now_millis() - days * 86_400_000;
+            let journal = runner.journal();
+            let week = journal.workflow_record(name, days_ago(7)).await.map_err(|error| unavailable(&error))?;
+            let month = journal.workflow_record(name, days_ago(30)).await.map_err(|error| unavailable(&error))?;
             let minutes_saved = workflow.manual_minutes.map(|minutes| u64::from(minutes) * month.succeeded as u64);
             rows.push(json!({
                 "name": name,

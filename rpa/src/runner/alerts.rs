@@ -48,6 +48,11 @@ impl Runner {
         let mut changes = Vec::new();
         // Each system is checked once, however many workflows use it.
         let mut answering: BTreeMap<String, Option<String>> = BTreeMap::new();
+        let client = http_client::client_builder()
+            .timeout(SYSTEM_CHECK_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| RunnerError::Workflow(format!("no HTTP client for checking systems: {error}")))?;
         for file in catalogue.iter() {
             let workflow = &file.workflow.name.value;
             let outcomes = self.journal.latest_outcomes(workflow, rules.runs as i64).await?;
@@ -59,7 +64,7 @@ impl Runner {
 
             let Some(url) = self.system_to_check(file) else { continue };
             if !answering.contains_key(&url) {
-                let problem = self.system_answers(&url).await.err();
+                let problem = system_answers(&client, &url).await.err();
                 answering.insert(url.clone(), problem);
             }
             let problem = answering.get(&url).cloned().flatten();
@@ -101,21 +106,14 @@ impl Runner {
         let checkable = (url.starts_with("http://") || url.starts_with("https://")) && !url.contains("{{");
         checkable.then_some(url)
     }
+}
 
-    /// Whether a system answers at all: any HTTP answer will do; no answer in time is a problem.
-    async fn system_answers(&self, url: &str) -> Result<(), String> {
-        let client = http_client::client_builder()
-            .timeout(SYSTEM_CHECK_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|error| error.to_string())?;
-        match client.get(url).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if error.is_timeout() => {
-                Err(format!("no answer within {} seconds", SYSTEM_CHECK_TIMEOUT.as_secs()))
-            }
-            Err(error) if error.is_connect() => Err("the connection was refused or could not be made".to_string()),
-            Err(_) => Err("the request failed".to_string()),
-        }
+/// Whether a system answers at all: any HTTP answer will do; no answer in time is a problem.
+async fn system_answers(client: &reqwest::Client, url: &str) -> Result<(), String> {
+    match client.get(url).send().await {
+        Ok(_) => Ok(()),
+        Err(error) if error.is_timeout() => Err(format!("no answer within {} seconds", SYSTEM_CHECK_TIMEOUT.as_secs())),
+        Err(error) if error.is_connect() => Err("the connection was refused or could not be made".to_string()),
+        Err(_) => Err("the request failed".to_string()),
     }
 }

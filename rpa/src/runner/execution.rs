@@ -478,7 +478,7 @@ impl<'r> Execution<'r> {
             let masked: Vec<&str> = masked.iter().map(String::as_str).collect();
             let allowed = &runner.config.allowed_hosts;
             // A browser step's future is large (one state for every kind of step): it is kept on
-            // the heap, so that a run nested in calls and blocks never runs out of stack.
+            // the heap rather than in the frame of every step that holds it.
             return match Box::pin(browser_steps::run(page, frame, step, deadline, &masked, allowed)).await {
                 Ok(browser_steps::Done::Nothing) => Ok(Flow::Next),
                 Ok(browser_steps::Done::Set(name, value)) => {

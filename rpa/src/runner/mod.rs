@@ -113,6 +113,23 @@ impl RunnerConfig {
     }
 }
 
+/// A new run of a workflow file (`source_path` is where it was read from, as text).
+fn new_run<'a>(
+    file: &'a WorkflowFile,
+    source_path: &'a str,
+    inputs: &'a Map<String, Value>,
+    started_by: &'a StartedBy,
+) -> NewRun<'a> {
+    NewRun {
+        workflow: &file.workflow.name.value,
+        version: i64::from(file.workflow.version),
+        definition: &file.source,
+        source_path,
+        inputs,
+        started_by,
+    }
+}
+
 fn hostname() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
@@ -201,17 +218,7 @@ impl Runner {
     ) -> Result<RunRecord, RunnerError> {
         self.ready_to_start(file)?;
         let source_path = file.path.display().to_string();
-        let run = self
-            .journal
-            .create_run(NewRun {
-                workflow: &file.workflow.name,
-                version: i64::from(file.workflow.version),
-                definition: &file.source,
-                source_path: &source_path,
-                inputs,
-                started_by,
-            })
-            .await?;
+        let run = self.journal.create_run(new_run(file, &source_path, inputs, started_by)).await?;
         Ok(run)
     }
 

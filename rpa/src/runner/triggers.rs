@@ -12,10 +12,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 
-use super::{Runner, RunnerError};
+use super::{Runner, RunnerError, new_run};
 use crate::inputs::check_inputs;
-use crate::journal::{DueTime, Keyed, NewRun, ScheduleClaim, StartedBy};
-use crate::workflow::{Schedule, WorkflowFile};
+use crate::journal::{DueTime, Keyed, ScheduleClaim, StartedBy};
+use crate::workflow::{Catalogue, Schedule, WorkflowFile};
 
 /// How long after its due time a schedule's run still counts as on time: later than this, it was
 /// missed while nothing was running.
@@ -92,11 +92,7 @@ impl Runner {
         let (zone, missed) = (&self.config.time_zone, self.config.missed_schedules);
         let catalogue = self.catalogue();
         let mut claimed = Vec::new();
-        for file in catalogue.iter() {
-            let Some(written) = file.workflow.trigger.as_ref().and_then(|trigger| trigger.schedule.as_ref()) else {
-                continue;
-            };
-            let Ok(schedule) = Schedule::parse(&written.value) else { continue };
+        for (file, _, schedule) in scheduled(&catalogue) {
             let now = self.journal.now();
             let name = &file.workflow.name.value;
             // A schedule never claimed before starts from now: only a time due in the last few
@@ -108,14 +104,8 @@ impl Runner {
             let inputs = Map::new();
             let started_by = started_for(due_at, earlier, late, now, zone);
             let source_path = file.path.display().to_string();
-            let run = (!late || missed == MissedSchedules::Once).then(|| NewRun {
-                workflow: name,
-                version: i64::from(file.workflow.version),
-                definition: &file.source,
-                source_path: &source_path,
-                inputs: &inputs,
-                started_by: &started_by,
-            });
+            let run =
+                (!late || missed == MissedSchedules::Once).then(|| new_run(file, &source_path, &inputs, &started_by));
             if run.is_some()
                 && let Err(problem) = self.ready_to_start(file)
             {
@@ -146,15 +136,11 @@ impl Runner {
         let catalogue = self.catalogue();
         let now = self.journal.now();
         let mut statuses = Vec::new();
-        for file in catalogue.iter() {
-            let Some(written) = file.workflow.trigger.as_ref().and_then(|trigger| trigger.schedule.as_ref()) else {
-                continue;
-            };
-            let next_due = Schedule::parse(&written.value).ok().and_then(|schedule| next_due(&schedule, now, zone));
+        for (file, written, schedule) in scheduled(&catalogue) {
             statuses.push(ScheduleStatus {
                 workflow: file.workflow.name.value.clone(),
-                schedule: written.value.clone(),
-                next_due,
+                schedule: written.to_string(),
+                next_due: next_due(&schedule, now, zone),
                 last: self.journal.last_schedule_claim(&file.workflow.name.value).await?,
             });
         }
@@ -172,12 +158,8 @@ impl Runner {
                 Err(error) => tracing::warn!(error = %error, "could not start the scheduled runs due"),
             }
             let now = self.journal.now();
-            let soonest = self
-                .catalogue()
-                .iter()
-                .filter_map(|file| file.workflow.trigger.as_ref()?.schedule.as_ref())
-                .filter_map(|written| next_due(&Schedule::parse(&written.value).ok()?, now, &zone))
-                .min();
+            let soonest =
+                scheduled(&self.catalogue()).iter().filter_map(|(_, _, schedule)| next_due(schedule, now, &zone)).min();
             let sleep = soonest.map_or(LONGEST_SLEEP, |due| {
                 Duration::from_millis(u64::try_from(due - now).unwrap_or(0)).min(LONGEST_SLEEP)
             });
@@ -200,16 +182,21 @@ impl Runner {
         };
         self.ready_to_start(file)?;
         let source_path = file.path.display().to_string();
-        let run = NewRun {
-            workflow: &file.workflow.name.value,
-            version: i64::from(file.workflow.version),
-            definition: &file.source,
-            source_path: &source_path,
-            inputs: &checked,
-            started_by: &started_by,
-        };
+        let run = new_run(file, &source_path, &checked, &started_by);
         Ok(self.journal.create_run_once(key, &fingerprint(&checked), run).await?)
     }
+}
+
+/// The workflows with a schedule, with the schedule as written and as read (a file whose
+/// schedule does not read is not in a catalogue: it fails its check).
+fn scheduled(catalogue: &Catalogue) -> Vec<(&WorkflowFile, &str, Schedule)> {
+    catalogue
+        .iter()
+        .filter_map(|file| {
+            let written = file.workflow.trigger.as_ref()?.schedule.as_ref()?;
+            Some((file, written.value.as_str(), Schedule::parse(&written.value).ok()?))
+        })
+        .collect()
 }
 
 /// The first due time after `now`, in milliseconds.

@@ -148,19 +148,10 @@ async fn run_case(runner: &Runner, file: &WorkflowFile) -> Result<Case> {
     Ok(case)
 }
 
-/// Text safe inside XML or HTML.
+/// Text safe inside XML or HTML (control characters, which XML cannot hold, left out).
 fn escaped(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
-        .map(|c| match c {
-            '&' => "&amp;".to_string(),
-            '<' => "&lt;".to_string(),
-            '>' => "&gt;".to_string(),
-            '"' => "&quot;".to_string(),
-            '\'' => "&#39;".to_string(),
-            other => other.to_string(),
-        })
-        .collect()
+    let printable: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect();
+    knowledge_base::escape_html(&printable)
 }
 
 /// The suite as JUnit XML, as CI services read it.
