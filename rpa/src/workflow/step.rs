@@ -60,7 +60,7 @@ pub struct RawStep {
     pub upload: Option<UploadStep>,
     /// Browser: press a key (`Enter`, `Tab`, `Escape`, `ArrowDown`, ...), in an element or the page.
     pub press: Option<PressStep>,
-    /// Browser: wait until an element is visible, text is present, the address matches or an element is gone.
+    /// Browser: wait until an element is visible, gone or enabled, text is present, the address matches, or an element has an attribute or a count.
     pub wait_for: Option<Box<WaitForStep>>,
     /// Browser: read text, an attribute or a whole table from the page into a variable.
     pub extract: Option<Box<ExtractStep>>,
