@@ -86,11 +86,19 @@ async fn the_runs_page_lists_runs_newest_first_by_workflow_status_trigger_refere
 async fn a_runs_personal_inputs_are_masked_and_shown_only_to_an_admin_who_asks_which_is_audited() {
     let app = app().await;
     let (id, reference) = renewal(&app, "sam.jones@example.com").await;
+    // An output that repeats the email is as personal as the input.
+    let outputs =
+        serde_json::json!({"receipt_to": "Receipt sent to Sam.Jones@example.com", "renewed_until": "2027-03-31"});
+    let journal = app.engine.runner().unwrap().journal();
+    let succeeded = rpa::journal::RunStatus::Succeeded;
+    journal.finish(&id, succeeded, outputs.as_object().unwrap(), Some("Renewed"), None).await.unwrap();
     let (supervisor, supervisor_csrf) = signed_in(&app, "sam", Role::Supervisor).await;
     let page = supervisor.get(&format!("/console/runs/{id}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("100012345678"), "an input that is not personal is shown: {}", page.body);
-    assert!(!page.body.contains("sam.jones@example.com") && page.body.contains("(personal)"), "{}", page.body);
+    assert!(page.body.contains("2027-03-31"), "an output that is not personal is shown: {}", page.body);
+    assert!(!page.body.to_lowercase().contains("sam.jones@example.com"), "{}", page.body);
+    assert!(page.body.contains("(personal)"), "{}", page.body);
     assert!(!page.body.contains("Show personal details"), "only admins are offered it");
     let refused = supervisor.post_form(&format!("/console/runs/{id}/reveal"), &[("csrf", &supervisor_csrf)]).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -103,6 +111,7 @@ async fn a_runs_personal_inputs_are_masked_and_shown_only_to_an_admin_who_asks_w
     let revealed = admin.post_form(&format!("/console/runs/{id}/reveal"), &[("csrf", &csrf)]).await;
     assert_eq!(revealed.status, StatusCode::OK, "{}", revealed.body);
     assert!(revealed.body.contains("sam.jones@example.com"), "{}", revealed.body);
+    assert!(revealed.body.contains("Receipt sent to Sam.Jones@example.com"), "{}", revealed.body);
     assert_eq!(revealed.header("cache-control"), "no-store");
     let audited = app
         .count(&format!(

@@ -135,7 +135,8 @@ impl Planner<'_> {
                 | StepKind::HumanTask(_)
                 | StepKind::Notify(_)
                 | StepKind::Succeed(_)
-                | StepKind::Fail(_) => {}
+                | StepKind::Fail(_)
+                | StepKind::Escalate(_) => {}
             }
             if let Some(on_error) = &step.common.on_error {
                 self.variables.insert("error".to_string());
@@ -176,7 +177,8 @@ impl Planner<'_> {
             | StepKind::Wait(_)
             | StepKind::Notify(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => Vec::new(),
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => Vec::new(),
         };
         self.variables.extend(names);
     }
@@ -217,7 +219,9 @@ impl Planner<'_> {
             StepKind::Select(select) => {
                 element(&mut add, &select.locator);
                 match &select.choice {
-                    SelectChoice::Text(template) | SelectChoice::Value(template) => add("option", template),
+                    SelectChoice::Text(template) | SelectChoice::Value(template) | SelectChoice::Matching(template) => {
+                        add("option", template)
+                    }
                 }
             }
             StepKind::Http(http) => {
@@ -240,6 +244,7 @@ impl Planner<'_> {
                 }
             }
             StepKind::Fail(fail) => add("message", &fail.message),
+            StepKind::Escalate(escalate) => add("reason", &escalate.reason),
             StepKind::Check(_)
             | StepKind::Upload(_)
             | StepKind::Press(_)

@@ -226,6 +226,88 @@ steps:
     assert_eq!(output("later"), "Two", "a list enabled before the deadline is waited for");
 }
 
+#[tokio::test]
+async fn an_option_is_chosen_by_a_regular_expression_once_exactly_one_matches() {
+    // The slots arrive late, with the date in their text, as booking systems show them.
+    let page = r##"<!DOCTYPE html>
+<html><head><title>Slots</title></head><body>
+<label for="slot">Collection slot</label>
+<select id="slot"><option value="">Choose a slot</option></select>
+<script>setTimeout(function () {
+  var list = document.getElementById('slot');
+  ['Tue 12 Jan 2027 (morning)', 'Tue 12 Jan 2027 (afternoon)', 'Fri 15 Jan 2027 (morning)'].forEach(function (text, index) {
+    var option = document.createElement('option'); option.value = 'S' + (index + 1); option.text = text; list.add(option);
+  });
+}, 300);</script>
+</body></html>"##;
+    let service = Service::start(Router::new().route("/slots", get(move || async move { Html(page) }))).await;
+    let workflow = |choose: &str| {
+        format!(
+            "name: slots\nversion: 1\ndescription: Choose a slot.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\noutputs:\n  slot: The slot chosen.\nsteps:\n  - open: /slots\n  - set: {{ day: 15 Jan }}\n  - select: {{ label: Collection slot, {choose} }}\n  - script: {{ code: \"return document.getElementById('slot').value\", as: slot }}\n  - succeed: {{ outputs: {{ slot: \"{{{{ slot }}}}\" }} }}\n"
+        )
+    };
+    let chosen = run_here(&service.url, "slots", &workflow("option_matches: \"^Fri {{ day }} .*morning\"")).await;
+    assert_eq!(chosen.status, RunStatus::Succeeded, "{:?}", chosen.reason);
+    assert_eq!(chosen.outputs["slot"], "S3");
+
+    let several = run_here(&service.url, "slots", &workflow("option_matches: \"12 Jan\"")).await;
+    let reason = several.reason.unwrap_or_default();
+    assert!(
+        reason.contains("2 options of label \"Collection slot\" match `12 Jan`: \"Tue 12 Jan 2027 (morning)\", \"Tue 12 Jan 2027 (afternoon)\""),
+        "{reason}"
+    );
+
+    let none = run_here(&service.url, "slots", &workflow("option_matches: \"^Sat\"")).await;
+    let reason = none.reason.unwrap_or_default();
+    assert!(reason.contains("has no option matching `^Sat`; it offers \"Choose a slot\", \"Tue 12 Jan"), "{reason}");
+}
+
+#[tokio::test]
+async fn an_element_a_script_found_is_the_target_of_later_steps_while_it_stays_on_the_page() {
+    // The free slot is known only from data on the rows, which no locator can say.
+    let page = r##"<!DOCTYPE html>
+<html><head><title>Slots</title></head><body>
+<ul id="slots"><li data-free="0"><button>Book</button> Monday</li><li data-free="2"><button>Book</button> Tuesday</li></ul>
+<p id="booked"></p>
+<script>document.querySelectorAll('#slots button').forEach(function (button) {
+  button.addEventListener('click', function () { document.getElementById('booked').textContent = button.parentElement.textContent.trim(); });
+});</script>
+</body></html>"##;
+    let service = Service::start(Router::new().route("/slots", get(move || async move { Html(page) }))).await;
+    let workflow = |after: &str| {
+        format!(
+            r##"name: slots
+version: 1
+description: Book the first free slot.
+system: {{ name: page, base_url: http://unused.invalid, step_timeout: 3s }}
+outputs:
+  booked: The slot booked.
+steps:
+  - open: /slots
+  - script:
+      code: "return [...document.querySelectorAll('#slots li')].find(li => li.dataset.free > 0).querySelector('button')"
+      as: free_slot
+{after}
+  - click: {{ element: free_slot }}
+  - extract: {{ css: "#booked", as: booked }}
+  - succeed: {{ outputs: {{ booked: "{{{{ booked }}}}" }} }}
+"##
+        )
+    };
+    let booked = run_here(&service.url, "slots", &workflow("")).await;
+    assert_eq!(booked.status, RunStatus::Succeeded, "{:?}", booked.reason);
+    assert_eq!(booked.outputs["booked"], "Book Tuesday");
+
+    // After the page reloads, the element the script found is gone: the step says so.
+    let gone = run_here(&service.url, "slots", &workflow("  - open: /slots")).await;
+    let reason = gone.reason.unwrap_or_default();
+    assert!(reason.contains("the element in `free_slot` was not found on the page (nothing matches)"), "{reason}");
+
+    let not_an_element = run_here(&service.url, "slots", &workflow("  - set: { free_slot: Tuesday }")).await;
+    let reason = not_an_element.reason.unwrap_or_default();
+    assert!(reason.contains("`free_slot` does not hold an element"), "{reason}");
+}
+
 /// Runs a workflow written in a test, named `name`, on the page service at `service`, to where
 /// it stops.
 async fn run_here(service: &str, name: &str, text: &str) -> rpa::journal::RunRecord {
@@ -308,11 +390,51 @@ async fn checks_on_an_element_hold_or_say_what_was_expected_and_what_was_found()
         match expected {
             None => assert_eq!(ended.status, RunStatus::Succeeded, "{:?}", ended.reason),
             Some(expected) => {
+                assert_eq!(ended.status, RunStatus::Failed, "a check that does not hold fails the run: {failing}");
                 let reason = ended.reason.unwrap_or_default();
                 assert!(reason.contains(expected), "{failing}: {reason}");
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_failed_check_fails_the_run_and_escalate_makes_it_wait_for_a_person_with_the_page_kept() {
+    let service = Service::start(Router::new().route("/case", get(|| async { Html(CHECKED) }))).await;
+    let failing_check = "  - assert: { element: { css: \"#status\" }, text_is: Completed }";
+    let failed = run_here(&service.url, "checks", &checks(failing_check)).await;
+    assert_eq!(failed.status, RunStatus::Failed);
+    assert_eq!(failed.waiting_for, None);
+    assert_eq!(failed.message.as_deref(), Some(rpa::runner::FAILED_MESSAGE));
+
+    // The same check, where a person can put it right, hands the run to one.
+    let escalated = "  - assert: { element: { css: \"#status\" }, text_is: Completed }\n    on_error:\n      - escalate: { reason: \"Case not finished: {{ error.message }}\" }";
+    let workflows = Workflows::new(&[("checks.yaml", checks(escalated).as_str())]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("test", &[("page", &service.url)]),
+    );
+    let waiting = run(&runner, &workflows.catalogue().get("checks").unwrap().clone(), &[]).await;
+    assert_eq!((waiting.status, waiting.waiting_for), (RunStatus::Waiting, Some(rpa::journal::WaitingFor::Error)));
+    let reason = waiting.reason.clone().unwrap();
+    assert!(
+        reason.starts_with("Case not finished: expected the text of css \"#status\" to be \"Completed\""),
+        "{reason}"
+    );
+    let steps = runner.journal().steps(&waiting.id).await.unwrap();
+    let escalate = steps.iter().find(|step| step.step_key == "10.on_error.1").expect("the escalate step is recorded");
+    assert_eq!(escalate.error.as_deref(), Some(reason.as_str()));
+    let evidence = runner.journal().evidence(&waiting.id).await.unwrap();
+    let page = evidence.iter().find(|item| item.step_key == "10.on_error.1" && item.media_type == "text/html");
+    assert!(String::from_utf8_lossy(&page.expect("the page as the run left it").content).contains("Awaiting parts"));
+
+    // An escalate whose `when` does not hold is skipped.
+    let skipped = "  - when: \"false\"\n    escalate: { reason: never }";
+    let succeeded = run_here(&service.url, "checks", &checks(skipped)).await;
+    assert_eq!(succeeded.status, RunStatus::Succeeded, "{:?}", succeeded.reason);
 }
 
 /// A menu that opens only while the mouse is over it, and two fields for the keyboard.
@@ -391,6 +513,14 @@ async fn a_text_that_matches_several_elements_is_an_error_and_a_click_never_land
     // The instructions contain the words too, but only the button can be clicked.
     let chosen = ran(workflow("  - click: { text: Details, nth: 2 }\n  - wait_for: { url: \"/two$\" }")).await;
     assert_eq!(chosen.status, RunStatus::Succeeded, "{:?}", chosen.reason);
+
+    let computed =
+        "  - set: { which: 2 }\n  - click: { text: Details, nth: \"{{ which }}\" }\n  - wait_for: { url: \"/two$\" }";
+    let by_template = ran(workflow(computed)).await;
+    assert_eq!(by_template.status, RunStatus::Succeeded, "{:?}", by_template.reason);
+    let nonsense = ran(workflow("  - set: { which: none }\n  - click: { text: Details, nth: \"{{ which }}\" }")).await;
+    let reason = nonsense.reason.unwrap_or_default();
+    assert!(reason.contains("`nth` must be a number from 1, but its template gave \"none\""), "{reason}");
 
     let first = ran(workflow("  - click: { text: Details, first: true }\n  - wait_for: { url: \"/one$\" }")).await;
     assert_eq!(first.status, RunStatus::Succeeded, "{:?}", first.reason);

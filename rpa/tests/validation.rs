@@ -186,7 +186,10 @@ fn a_select_given_both_an_option_and_a_value_is_refused_and_cannot_be_run() {
     let workflows = Workflows::new(&[("flow.yaml", text.as_str())]);
     let (catalogue, errors) = Catalogue::load(&[workflows.directory.path().to_path_buf()]);
     let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
-    assert_eq!(messages, ["`select` needs exactly one of `option` (visible text) and `value`"]);
+    assert_eq!(
+        messages,
+        ["`select` needs exactly one of `option` (visible text), `value` and `option_matches` (a regular expression)"]
+    );
     let file = catalogue.get("greet").expect("the file parsed");
     assert!(!file.well_formed, "the runner is never given a step it would read differently from the check");
 }
@@ -364,6 +367,23 @@ fn a_locator_is_told_which_match_by_nth_or_first_not_both() {
     let (_, _, message) =
         only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: 2, first: true }\n  - succeed:"));
     assert_eq!(message, "give `nth` or `first`, not both");
+    let with = |nth: &str| {
+        errors_of(&GOOD.replace("  - succeed:", &format!("  - click: {{ text: Details, nth: {nth} }}\n  - succeed:")))
+    };
+    assert!(with("2").is_empty() && with("\"{{ 1 + 1 }}\"").is_empty(), "a number or a template");
+    let (_, _, message) =
+        only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: 0 }\n  - succeed:"));
+    assert_eq!(message, "`nth` counts from 1");
+    let (_, _, message) =
+        only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: second }\n  - succeed:"));
+    assert!(message.contains("`nth` needs a number from 1 or a template, not \"second\""), "{message}");
+    let (_, _, message) = only_error(&GOOD.replace("  - succeed:", "  - click: { element: chosen_row }\n  - succeed:"));
+    assert!(message.contains("chosen_row"), "an element variable not yet set is named: {message}");
+    let both = errors_of(&GOOD.replace("  - succeed:", "  - click: { element: chosen_row, css: '#go' }\n  - succeed:"));
+    assert!(both.iter().any(|error| error.message.contains("exactly one of")), "{both:?}");
+    let (_, _, message) =
+        only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: \"{{ which }}\" }\n  - succeed:"));
+    assert!(message.contains("which"), "an unknown variable in the template is named: {message}");
 }
 
 #[test]

@@ -260,10 +260,24 @@ async fn run_page(
             json!({"name": name, "value": if masked { MASK.to_string() } else { text }, "personal": personal(name)})
         })
         .collect();
+    // An output that repeats something personal the resident gave is masked like the input.
+    let personal_values: Vec<String> = run
+        .inputs
+        .iter()
+        .filter(|(name, _)| personal(name))
+        .filter_map(|(_, value)| value.as_str().map(str::trim).filter(|text| text.chars().count() >= 3))
+        .map(str::to_lowercase)
+        .collect();
     let outputs: Vec<Value> = run
         .outputs
         .iter()
-        .map(|(name, value)| json!({"name": name, "value": value.as_str().map_or_else(|| value.to_string(), str::to_string)}))
+        .map(|(name, value)| {
+            let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+            let lower = text.to_lowercase();
+            let is_personal = personal_values.iter().any(|personal| lower.contains(personal.as_str()));
+            let shown = if is_personal && !revealed { MASK.to_string() } else { text };
+            json!({"name": name, "value": shown, "personal": is_personal})
+        })
         .collect();
     let to_fill: Vec<(String, String)> =
         parsed.map(|file| file.workflow.outputs.into_iter().collect()).unwrap_or_default();
@@ -287,7 +301,7 @@ async fn run_page(
         "steps": steps,
         "evidence": evidence,
         "inputs": inputs,
-        "any_personal": inputs.iter().any(|input| input["personal"] == true),
+        "any_personal": inputs.iter().chain(&outputs).any(|item| item["personal"] == true),
         "revealed": revealed,
         "outputs": outputs,
         "to_fill": to_fill,

@@ -17,6 +17,8 @@ pub enum How {
     Text,
     /// CSS selectors separated by `>>>`, each inside the open shadow root of the one before.
     Shadow,
+    /// An element a `script` step returned, kept in the variable named by `what`.
+    Element,
 }
 
 /// An element to find: how, what, and which match (from 1).
@@ -33,6 +35,8 @@ pub struct Target {
     /// Whether it is to be clicked: text it merely contains then only finds elements that can
     /// be clicked (links, buttons), never the instructions around them.
     pub clickable: bool,
+    /// The WebDriver reference of an element a script returned.
+    pub reference: Option<String>,
 }
 
 impl Target {
@@ -40,7 +44,19 @@ impl Target {
     /// which match to take.
     pub fn new(how: How, what: String, nth: Option<usize>, first: bool) -> Target {
         let strict = nth.is_none() && !first && matches!(how, How::Text | How::Label | How::Link);
-        Target { how, what, nth: nth.unwrap_or(1).max(1), strict, clickable: false }
+        Target { how, what, nth: nth.unwrap_or(1).max(1), strict, clickable: false, reference: None }
+    }
+
+    /// The element a script returned into the variable `variable`, by its WebDriver reference.
+    pub fn script_element(variable: String, reference: String) -> Target {
+        Target {
+            how: How::Element,
+            what: variable,
+            nth: 1,
+            strict: false,
+            clickable: false,
+            reference: Some(reference),
+        }
     }
 
     /// The same target, to be clicked.
@@ -58,6 +74,7 @@ impl fmt::Display for Target {
             How::Label => "label",
             How::Text => "text",
             How::Shadow => "shadow",
+            How::Element => return write!(f, "the element in `{}`", self.what),
         };
         write!(f, "{how} {:?}", self.what)?;
         if self.nth > 1 {
@@ -78,6 +95,8 @@ pub enum Query {
     LinkText(String),
     /// By CSS selectors through open shadow roots, outermost first.
     Shadow(Vec<String>),
+    /// The element with this WebDriver reference, while it is still on the page.
+    Element(String),
 }
 
 impl Target {
@@ -86,6 +105,7 @@ impl Target {
         match self.how {
             How::Css => vec![Query::Css(self.what.clone())],
             How::XPath => vec![Query::XPath(self.what.clone())],
+            How::Element => vec![Query::Element(self.reference.clone().unwrap_or_default())],
             How::Shadow => {
                 vec![Query::Shadow(self.what.split(">>>").map(|part| part.trim().to_string()).collect())]
             }

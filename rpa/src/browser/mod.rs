@@ -17,7 +17,7 @@ use tokio::sync::Mutex;
 pub use driver::{ChromeDriver, find_chrome, find_chromedriver};
 pub use locate::{How, Target, literal};
 pub(crate) use page::key_text;
-pub use page::{DialogAnswer, Page, SelectBy, Wanted};
+pub use page::{DialogAnswer, ELEMENT_KEY, Page, SelectBy, Wanted};
 
 /// What went wrong in the browser.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -31,12 +31,20 @@ pub enum BrowserError {
     /// A command failed, or what it waited for did not happen in time.
     #[error("{0}")]
     Failed(String),
+    /// A check on the page did not hold: what was expected and what was found.
+    #[error("{0}")]
+    CheckFailed(String),
 }
 
 impl BrowserError {
     /// Whether the session is gone, so a new one is needed.
     pub fn is_lost(&self) -> bool {
         matches!(self, BrowserError::Lost(_))
+    }
+
+    /// Whether a check on the page did not hold, rather than a command going wrong.
+    pub fn is_check(&self) -> bool {
+        matches!(self, BrowserError::CheckFailed(_))
     }
 
     /// An error from a WebDriver command, sorted into lost sessions and failed commands.

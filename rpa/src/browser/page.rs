@@ -17,6 +17,64 @@ use super::typing::typeable;
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(100);
 
+/// What an element must be before a step acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ready {
+    /// On the page.
+    Present,
+    /// On the page and visible.
+    Visible,
+    /// Visible, enabled, not covered by another element and not moving.
+    Click,
+    /// Visible, enabled, and a field that takes typing (not read-only).
+    Edit,
+}
+
+impl Ready {
+    fn name(self) -> &'static str {
+        match self {
+            Ready::Present => "present",
+            Ready::Visible => "visible",
+            Ready::Click => "click",
+            Ready::Edit => "edit",
+        }
+    }
+}
+
+/// What is said of a target that matches more than one element: what it matched.
+fn ambiguous(target: &Target, count: u64, named: &[&str]) -> String {
+    let more = if count as usize > named.len() {
+        format!(" and {} more", count as usize - named.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "{target} matches {count} elements: {}{more}; say which with `nth: 2` (from 1) or `first: true`, or use a narrower locator",
+        named.join(", ")
+    )
+}
+
+/// Why a target was not ready for an action when time ran out, naming the condition.
+fn not_ready(target: &Target, ready: Ready, state: &str, count: u64, detail: &str) -> String {
+    let action = match ready {
+        Ready::Present => "be found",
+        Ready::Visible => "be visible",
+        Ready::Click => "be clicked",
+        Ready::Edit => "be typed into",
+    };
+    match state {
+        "absent" if count == 0 => format!("{target} was not found on the page (nothing matches)"),
+        "absent" => format!("{target} was not found on the page (only {count} match)"),
+        "hidden" => format!("timed out waiting for {target} to {action}: it is on the page but not visible"),
+        "disabled" => format!("timed out waiting for {target} to {action}: it is disabled"),
+        "readonly" => format!("timed out waiting for {target} to {action}: it is read-only"),
+        "uneditable" => format!("{target} cannot be typed into: it is a <{detail}>, not a field"),
+        "covered" => format!("timed out waiting for {target} to {action}: it is covered by {detail}"),
+        "moving" => format!("timed out waiting for {target} to {action}: it is still moving"),
+        other => format!("timed out waiting for {target} to {action}: {other}"),
+    }
+}
+
 /// Which option of a dropdown to choose.
 #[derive(Debug, Clone)]
 pub enum SelectBy {
@@ -24,6 +82,8 @@ pub enum SelectBy {
     Text(String),
     /// The option's `value` attribute.
     Value(String),
+    /// The one option whose visible text matches.
+    Matching(Regex),
 }
 
 /// What to do with an open alert, confirm or prompt.
@@ -97,20 +157,115 @@ for (const row of rows) {
 return out;
 "#;
 
-/// The elements a path of CSS selectors reaches, each looked for in the open shadow roots of
-/// what the one before found (the first in the document).
-const THROUGH_SHADOW_ROOTS: &str = r#"
-const path = arguments[0];
-let found = [document];
-path.forEach((selector, index) => {
-  const next = [];
-  for (const scope of found) {
-    const root = index === 0 ? scope : scope.shadowRoot;
-    if (root) { next.push(...root.querySelectorAll(selector)); }
+/// Finds a target's elements in one call and says whether the one wanted can take the action.
+/// Arguments: the queries (tried in turn until one matches), which match (from 1), whether
+/// several matches is an error, what the element must be ready for (`present`, `visible`,
+/// `click`, `edit`), whether to clear a field, and whether to return every match. Answers with
+/// `{all}`, `{invalid}`, `{count, ambiguous}` or `{count, state, detail, element, tag}`, where
+/// `state` is `ok` or what stops the action (`absent`, `hidden`, `disabled`, `readonly`,
+/// `uneditable`, `covered`, `moving`).
+const LOCATE: &str = r#"
+const [queries, nth, strict, ready, clear, all] = arguments;
+const done = arguments[arguments.length - 1];
+const describe = (el) => '<' + el.tagName.toLowerCase() + '> ' +
+  JSON.stringify((el.innerText || el.value || '').trim().replace(/\s+/g, ' ').slice(0, 40));
+const run = (query) => {
+  if (query.css !== undefined) return Array.from(document.querySelectorAll(query.css));
+  if (query.xpath !== undefined) {
+    const result = document.evaluate(query.xpath, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+    const out = [];
+    for (let i = 0; i < result.snapshotLength; i++) {
+      const node = result.snapshotItem(i);
+      if (node.nodeType === 1) out.push(node);
+    }
+    return out;
   }
-  found = next;
-});
-return found;
+  if (query.link !== undefined) {
+    const wanted = query.link.trim();
+    return Array.from(document.querySelectorAll('a')).filter((a) => (a.innerText || a.textContent || '').trim() === wanted);
+  }
+  if (query.shadow !== undefined) {
+    // Each selector is looked for in the open shadow roots of what the one before found.
+    let found = [document];
+    query.shadow.forEach((selector, index) => {
+      const next = [];
+      for (const scope of found) {
+        const root = index === 0 ? scope : scope.shadowRoot;
+        if (root) next.push(...root.querySelectorAll(selector));
+      }
+      found = next;
+    });
+    return found;
+  }
+  if (query.element !== undefined) return query.element && query.element.isConnected ? [query.element] : [];
+  return [];
+};
+let found = [];
+try {
+  for (const query of queries) {
+    found = run(query);
+    if (found.length) break;
+  }
+} catch (error) {
+  done({ invalid: String((error && error.message) || error) });
+  return;
+}
+if (all) { done({ all: found }); return; }
+const count = found.length;
+if (strict && count > 1) { done({ count, ambiguous: found.slice(0, 5).map(describe) }); return; }
+const el = found[nth - 1];
+const answer = (state, detail) => done({ count, state, detail: detail || '' });
+if (!el) { answer('absent'); return; }
+const tag = el.tagName.toLowerCase();
+const ok = () => done({ count, state: 'ok', element: el, tag });
+if (ready === 'present') { ok(); return; }
+const shown = el.getClientRects().length > 0 &&
+  (el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : getComputedStyle(el).visibility !== 'hidden');
+if (!shown) { answer('hidden'); return; }
+if (ready === 'visible') { ok(); return; }
+if (el.matches(':disabled') || el.getAttribute('aria-disabled') === 'true') { answer('disabled'); return; }
+if (ready === 'edit') {
+  const field = tag === 'textarea' || (tag === 'input' && !['button', 'submit', 'reset', 'checkbox', 'radio', 'image', 'hidden'].includes((el.type || '').toLowerCase()));
+  if (!field && !el.isContentEditable) { answer('uneditable', tag); return; }
+  if (field && el.readOnly) { answer('readonly'); return; }
+  if (clear) {
+    if (field && el.value !== '') {
+      // The native setter, so that pages which track the field's value see it change.
+      Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set.call(el, '');
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    } else if (!field) {
+      el.textContent = '';
+    }
+  }
+  ok();
+  return;
+}
+// ready === 'click': in view, not covered by something else, and not moving.
+let box = el.getBoundingClientRect();
+if (box.top < 0 || box.left < 0 || box.bottom > innerHeight || box.right > innerWidth) {
+  el.scrollIntoView({ block: 'center', inline: 'nearest' });
+  box = el.getBoundingClientRect();
+}
+const x = box.left + box.width / 2, y = box.top + box.height / 2;
+let hit = document.elementFromPoint(x, y);
+while (hit && hit.shadowRoot) {
+  const inner = hit.shadowRoot.elementFromPoint(x, y);
+  if (!inner || inner === hit) break;
+  hit = inner;
+}
+const inside = (node) => { for (let at = node; at; at = at.parentNode || at.host) { if (at === el) return true; } return false; };
+if (hit && !inside(hit) && !(hit.tagName === 'LABEL' && hit.control === el)) { answer('covered', describe(hit)); return; }
+let settled = false;
+const compare = () => {
+  if (settled) return;
+  settled = true;
+  const now = el.getBoundingClientRect();
+  if (now.left !== box.left || now.top !== box.top || now.width !== box.width || now.height !== box.height) answer('moving');
+  else ok();
+};
+requestAnimationFrame(compare);
+setTimeout(compare, 100);
 "#;
 
 /// Drags one element onto another with HTML drag and drop events, when the first is
@@ -129,7 +284,7 @@ return true;
 "#;
 
 /// The key a WebDriver element reference is sent under.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+pub const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// Masks values in the text and fields of the page and all its same-origin frames, keeping the
 /// originals so they can be put back.
@@ -193,36 +348,86 @@ impl Page {
 
     /// The elements matching a target now, trying its queries from exact to loose.
     async fn matches(&self, target: &Target) -> Result<Vec<Element>, BrowserError> {
-        for query in target.queries() {
-            let found = match &query {
-                Query::Css(css) => self.client.find_all(Locator::Css(css)).await,
-                Query::XPath(xpath) => self.client.find_all(Locator::XPath(xpath)).await,
-                Query::LinkText(text) => self.client.find_all(Locator::LinkText(text)).await,
-                Query::Shadow(path) => self.through_shadow_roots(path).await,
-            };
-            match found {
-                Ok(elements) if !elements.is_empty() => return Ok(elements),
-                Ok(_) => {}
-                Err(error) if error.is_no_such_element() || error.is_stale_element_reference() => {}
-                Err(error) if error.is_invalid_selector() => {
-                    return Err(BrowserError::Failed(format!("{target} is not a valid selector: {error}")));
-                }
-                Err(error) if error.is_unexpected_alert_open() => return Err(self.dialog_in_the_way().await),
-                Err(error) => return Err(BrowserError::from_command(&format!("finding {target}"), error)),
-            }
-        }
-        Ok(Vec::new())
+        let answer = self.locate(target, Ready::Present, false, true).await?;
+        Ok(answer.get("all").and_then(Value::as_array).map(|all| self.elements(all)).unwrap_or_default())
     }
 
-    /// The elements a path of CSS selectors reaches through open shadow roots.
-    async fn through_shadow_roots(&self, path: &[String]) -> Result<Vec<Element>, CmdError> {
-        let found = self.client.execute(THROUGH_SHADOW_ROOTS, vec![json!(path)]).await?;
-        let references = found.as_array().cloned().unwrap_or_default();
-        Ok(references
+    /// Element references in a script's answer, as elements.
+    fn elements(&self, references: &[Value]) -> Vec<Element> {
+        references
             .iter()
             .filter_map(|reference| reference.get(ELEMENT_KEY).and_then(Value::as_str))
             .map(|id| Element::from_element_id(self.client.clone(), ElementRef::from(id.to_string())))
-            .collect())
+            .collect()
+    }
+
+    /// One look for a target in a single WebDriver call: what [`LOCATE`] answers. An element
+    /// that left the page before the call counts as not found.
+    async fn locate(&self, target: &Target, ready: Ready, clear: bool, all: bool) -> Result<Value, BrowserError> {
+        let queries: Vec<Value> = target
+            .queries()
+            .into_iter()
+            .map(|query| match query {
+                Query::Css(css) => json!({ "css": css }),
+                Query::XPath(xpath) => json!({ "xpath": xpath }),
+                Query::LinkText(text) => json!({ "link": text }),
+                Query::Shadow(path) => json!({ "shadow": path }),
+                Query::Element(reference) => json!({ "element": { ELEMENT_KEY: reference } }),
+            })
+            .collect();
+        let arguments = vec![
+            json!(queries),
+            json!(target.nth),
+            json!(target.strict),
+            json!(ready.name()),
+            json!(clear),
+            json!(all),
+        ];
+        let answer = match self.client.execute_async(LOCATE, arguments).await {
+            Ok(answer) => answer,
+            Err(error) if error.is_stale_element_reference() || error.is_no_such_element() => {
+                return Ok(if all { json!({ "all": [] }) } else { json!({ "count": 0, "state": "absent" }) });
+            }
+            Err(error) if error.is_unexpected_alert_open() => return Err(self.dialog_in_the_way().await),
+            Err(error) => return Err(BrowserError::from_command(&format!("finding {target}"), error)),
+        };
+        if let Some(invalid) = answer.get("invalid").and_then(Value::as_str) {
+            return Err(BrowserError::Failed(format!("{target} is not a valid selector: {invalid}")));
+        }
+        Ok(answer)
+    }
+
+    /// The element of a target once it is ready for `ready`, waiting until it is or the
+    /// deadline passes, with its tag name; a field is cleared first when `clear` (for `edit`).
+    /// Finding, checking and clearing take one WebDriver call each time it looks.
+    async fn find_ready(
+        &self,
+        target: &Target,
+        ready: Ready,
+        clear: bool,
+        deadline: Instant,
+    ) -> Result<(Element, String), BrowserError> {
+        loop {
+            let answer = self.locate(target, ready, clear, false).await?;
+            let count = answer.get("count").and_then(Value::as_u64).unwrap_or(0);
+            if let Some(named) = answer.get("ambiguous").and_then(Value::as_array) {
+                let named: Vec<&str> = named.iter().filter_map(Value::as_str).collect();
+                return Err(BrowserError::Failed(ambiguous(target, count, &named)));
+            }
+            let state = answer.get("state").and_then(Value::as_str).unwrap_or("absent");
+            if state == "ok" {
+                let element = answer.get("element").map(|element| self.elements(std::slice::from_ref(element)));
+                if let Some(element) = element.and_then(|mut found| found.pop()) {
+                    let tag = answer.get("tag").and_then(Value::as_str).unwrap_or_default().to_string();
+                    return Ok((element, tag));
+                }
+            }
+            if Instant::now() >= deadline {
+                let detail = answer.get("detail").and_then(Value::as_str).unwrap_or_default();
+                return Err(BrowserError::Failed(not_ready(target, ready, state, count, detail)));
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     async fn dialog_in_the_way(&self) -> BrowserError {
@@ -234,45 +439,7 @@ impl Page {
 
     /// The element of a target, waiting until it appears or the deadline passes.
     pub async fn find(&self, target: &Target, deadline: Instant) -> Result<Element, BrowserError> {
-        loop {
-            let mut elements = self.matches(target).await?;
-            if target.strict && elements.len() > 1 {
-                return Err(BrowserError::Failed(self.ambiguous(target, &elements).await));
-            }
-            if elements.len() >= target.nth {
-                return Ok(elements.swap_remove(target.nth - 1));
-            }
-            if Instant::now() >= deadline {
-                let found = if elements.is_empty() {
-                    "nothing matches".to_string()
-                } else {
-                    format!("only {} match", elements.len())
-                };
-                return Err(BrowserError::Failed(format!("{target} was not found on the page ({found})")));
-            }
-            tokio::time::sleep(POLL).await;
-        }
-    }
-
-    /// What is said of a target that matches more than one element: what it matched.
-    async fn ambiguous(&self, target: &Target, elements: &[Element]) -> String {
-        let mut named = Vec::new();
-        for element in elements.iter().take(5) {
-            let tag = element.tag_name().await.unwrap_or_default();
-            let text = element.text().await.unwrap_or_default();
-            let short: String = text.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(40).collect();
-            named.push(format!("<{tag}> {short:?}"));
-        }
-        let more = if elements.len() > named.len() {
-            format!(" and {} more", elements.len() - named.len())
-        } else {
-            String::new()
-        };
-        format!(
-            "{target} matches {} elements: {}{more}; say which with `nth: 2` (from 1) or `first: true`, or use a narrower locator",
-            elements.len(),
-            named.join(", ")
-        )
+        self.find_ready(target, Ready::Present, false, deadline).await.map(|(element, _)| element)
     }
 
     /// Every element matching a target now, without waiting.
@@ -280,11 +447,12 @@ impl Page {
         self.matches(target).await
     }
 
-    /// Clicks an element, waiting while it is covered or not yet clickable.
+    /// Clicks an element once it is visible, enabled, not covered and not moving: two WebDriver
+    /// calls when it is ready, one to find and check it and the native click.
     pub async fn click(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
         let target = &target.to_click();
         loop {
-            let element = self.find(target, deadline).await?;
+            let (element, _) = self.find_ready(target, Ready::Click, false, deadline).await?;
             match element.click().await {
                 Ok(()) => return Ok(()),
                 Err(error)
@@ -302,44 +470,46 @@ impl Page {
 
     /// Types a value into a field, clearing it first if asked. Nothing in the value presses a
     /// key: it is typed as [`typeable`] makes it, with line breaks kept only in a textarea.
+    /// The field must be visible, enabled and not read-only; finding, checking and clearing it
+    /// take one WebDriver call, and the typing (real key events) another.
     pub async fn fill(&self, target: &Target, value: &str, clear: bool, deadline: Instant) -> Result<(), BrowserError> {
-        let element = self.find(target, deadline).await?;
+        let (element, tag) = self.find_ready(target, Ready::Edit, clear, deadline).await?;
         let failed = |error| BrowserError::from_command(&format!("typing into {target}"), error);
-        let several_lines = element.tag_name().await.map_err(failed)?.eq_ignore_ascii_case("textarea");
-        if clear {
-            element.clear().await.map_err(failed)?;
-        }
-        element.send_keys(&typeable(value, several_lines)).await.map_err(failed)
+        element.send_keys(&typeable(value, tag == "textarea")).await.map_err(failed)
     }
 
     /// Chooses an option of a dropdown, waiting for the option to be loaded and for the list
     /// and the option to be enabled; a list still disabled, or an option missing or disabled, at
     /// the deadline is an error, and so is a choice the list does not show afterwards.
     pub async fn select(&self, target: &Target, choice: &SelectBy, deadline: Instant) -> Result<(), BrowserError> {
-        let option = match choice {
-            SelectBy::Text(text) => format!(".//option[normalize-space(.)={}]", literal(text.trim())),
-            SelectBy::Value(value) => format!(".//option[@value={}]", literal(value)),
-        };
         let wanted = match choice {
             SelectBy::Text(text) => format!("{text:?}"),
             SelectBy::Value(value) => format!("with value {value:?}"),
+            SelectBy::Matching(pattern) => format!("matching `{pattern}`"),
         };
         let failed = |error| BrowserError::from_command(&format!("choosing in {target}"), error);
         loop {
             let select = self.find(target, deadline).await?;
-            let found = match select.find(Locator::XPath(&option)).await {
-                Ok(found) => found,
-                Err(error) if (error.is_no_such_element() || error.is_stale_element_reference()) => {
-                    if Instant::now() >= deadline {
-                        let offered = self.options(&select).await;
-                        return Err(BrowserError::Failed(format!(
-                            "{target} has no option {wanted}; it offers {offered}"
-                        )));
-                    }
-                    tokio::time::sleep(POLL).await;
-                    continue;
+            let option = match choice {
+                SelectBy::Text(text) => Some(format!(".//option[normalize-space(.)={}]", literal(text.trim()))),
+                SelectBy::Value(value) => Some(format!(".//option[@value={}]", literal(value))),
+                SelectBy::Matching(pattern) => self.option_matching(&select, pattern, target).await?,
+            };
+            let found = match &option {
+                Some(option) => match select.find(Locator::XPath(option)).await {
+                    Ok(found) => Some(found),
+                    Err(error) if (error.is_no_such_element() || error.is_stale_element_reference()) => None,
+                    Err(error) => return Err(failed(error)),
+                },
+                None => None,
+            };
+            let Some(found) = found else {
+                if Instant::now() >= deadline {
+                    let offered = self.options(&select).await;
+                    return Err(BrowserError::Failed(format!("{target} has no option {wanted}; it offers {offered}")));
                 }
-                Err(error) => return Err(failed(error)),
+                tokio::time::sleep(POLL).await;
+                continue;
             };
             let state = self
                 .client
@@ -368,6 +538,42 @@ impl Page {
                 return Err(BrowserError::Failed(format!("choosing {wanted} in {target} did not take")));
             }
             return Ok(());
+        }
+    }
+
+    /// The XPath of the one option whose text matches, or `None` while none does; several is
+    /// an error naming them, rather than a guess.
+    async fn option_matching(
+        &self,
+        select: &Element,
+        pattern: &Regex,
+        target: &Target,
+    ) -> Result<Option<String>, BrowserError> {
+        let script = "return Array.from(arguments[0].options).map(o => o.text.trim());";
+        let texts = self
+            .client
+            .execute(script, vec![json!(select)])
+            .await
+            .map_err(|error| BrowserError::from_command(&format!("reading the options of {target}"), error))?;
+        let texts: Vec<&str> =
+            texts.as_array().map(|texts| texts.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let matching: Vec<(usize, &str)> = texts
+            .iter()
+            .enumerate()
+            .filter(|(_, text)| pattern.is_match(text))
+            .map(|(index, text)| (index, *text))
+            .collect();
+        match matching.as_slice() {
+            [] => Ok(None),
+            [(index, _)] => Ok(Some(format!("(.//option)[{}]", index + 1))),
+            several => {
+                let named: Vec<String> = several.iter().map(|(_, text)| format!("{text:?}")).collect();
+                Err(BrowserError::Failed(format!(
+                    "{} options of {target} match `{pattern}`: {}; make the pattern narrower, such as `^…$`",
+                    several.len(),
+                    named.join(", ")
+                )))
+            }
         }
     }
 
@@ -414,8 +620,7 @@ impl Page {
 
     /// Moves the mouse over the middle of an element, once it is visible.
     pub async fn hover(&self, target: &Target, deadline: Instant) -> Result<(), BrowserError> {
-        self.wait_visible(target, deadline).await?;
-        let element = self.find(target, deadline).await?;
+        let (element, _) = self.find_ready(target, Ready::Visible, false, deadline).await?;
         let moved = MouseActions::new("mouse".to_string()).then(PointerAction::MoveToElement {
             element,
             duration: None,
@@ -432,8 +637,7 @@ impl Page {
     /// `draggable`, which a WebDriver's mouse does not start, else by pressing the mouse on it,
     /// moving it there and letting go.
     pub async fn drag(&self, from: &Target, to: &Target, deadline: Instant) -> Result<(), BrowserError> {
-        self.wait_visible(from, deadline).await?;
-        let source = self.find(from, deadline).await?;
+        let (source, _) = self.find_ready(from, Ready::Visible, false, deadline).await?;
         let destination = self.find(to, deadline).await?;
         let failed = |error| BrowserError::from_command(&format!("dragging {from} onto {to}"), error);
         let html = self.client.execute(HTML_DRAG, vec![json!(source), json!(destination)]).await.map_err(failed)?;

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::context::Frame;
 use crate::allowed_hosts::AllowedHosts;
-use crate::browser::{BrowserError, DialogAnswer, How, Page, SelectBy, Target, Wanted};
-use crate::workflow::{DialogAction, Locator, SelectChoice, Step, StepKind, Template};
+use crate::browser::{BrowserError, DialogAnswer, ELEMENT_KEY, How, Page, SelectBy, Target, Wanted};
+use crate::workflow::{DialogAction, Locator, Nth, SelectChoice, Step, StepKind, Template};
 
 /// What a browser step produced.
 #[derive(Debug)]
@@ -43,10 +43,38 @@ fn target(frame: &Frame, locator: &Locator) -> Result<Target, BrowserError> {
         (How::Text, visible)
     } else if let Some(path) = &locator.shadow {
         (How::Shadow, path)
+    } else if let Some(variable) = &locator.element {
+        let reference =
+            frame.vars.get(&variable.value).and_then(|value| value.get(ELEMENT_KEY)).and_then(Value::as_str);
+        let Some(reference) = reference else {
+            return Err(failed(format!(
+                "`{}` does not hold an element; set it with a `script` step that returns one, such as \
+                 `return document.querySelector('#results tr:last-child')`",
+                variable.value
+            )));
+        };
+        return Ok(Target::script_element(variable.value.clone(), reference.to_string()));
     } else {
         return Err(failed("the step names no element".to_string()));
     };
-    Ok(Target::new(how, text(frame, template)?, locator.nth, locator.first))
+    Ok(Target::new(how, text(frame, template)?, nth(frame, locator.nth.as_ref())?, locator.first))
+}
+
+/// Which match a locator wants, its template filled in.
+fn nth(frame: &Frame, nth: Option<&Nth>) -> Result<Option<usize>, BrowserError> {
+    match nth {
+        None => Ok(None),
+        Some(Nth::Number(number)) => Ok(Some(usize::try_from(*number).unwrap_or(usize::MAX))),
+        Some(Nth::Template(template)) => {
+            let written = frame.text(template).map_err(|error| failed(format!("`nth`: template error: {error}")))?;
+            match written.trim().parse::<usize>() {
+                Ok(number) if number >= 1 => Ok(Some(number)),
+                _ => {
+                    Err(failed(format!("`nth` must be a number from 1, but its template gave {:?}", excerpt(&written))))
+                }
+            }
+        }
+    }
 }
 
 fn pattern(frame: &Frame, template: &Template) -> Result<Regex, BrowserError> {
@@ -121,6 +149,7 @@ pub async fn run(
             let choice = match &select.choice {
                 SelectChoice::Text(option) => SelectBy::Text(text(frame, option)?),
                 SelectChoice::Value(value) => SelectBy::Value(text(frame, value)?),
+                SelectChoice::Matching(source) => SelectBy::Matching(pattern(frame, source)?),
             };
             page.select(&target(frame, &select.locator)?, &choice, deadline).await?;
             Ok(Done::Nothing)
@@ -252,7 +281,7 @@ pub async fn run(
                     (None, Some(xpath)) => (How::XPath, xpath),
                     (None, None) => return Err(failed("`frame` needs `css`, `xpath`, `parent` or `top`".to_string())),
                 };
-                let found = Target::new(how, text(frame, selector)?, frame_step.nth, false);
+                let found = Target::new(how, text(frame, selector)?, nth(frame, frame_step.nth.as_ref())?, false);
                 page.enter_frame(&found, deadline).await?;
             }
             Ok(Done::Nothing)
@@ -290,7 +319,8 @@ pub async fn run(
         | StepKind::HumanTask(_)
         | StepKind::Notify(_)
         | StepKind::Succeed(_)
-        | StepKind::Fail(_) => Err(failed(format!("`{}` is not a browser step", step.kind.name()))),
+        | StepKind::Fail(_)
+        | StepKind::Escalate(_) => Err(failed(format!("`{}` is not a browser step", step.kind.name()))),
     }
 }
 
@@ -383,7 +413,7 @@ async fn element_check(
 
 fn assertion_failed(frame: &Frame, assertion: &crate::workflow::AssertStep, fallback: String) -> BrowserError {
     match &assertion.message {
-        Some(message) => failed(frame.text(message).unwrap_or_else(|_| message.value.clone())),
-        None => failed(fallback),
+        Some(message) => BrowserError::CheckFailed(frame.text(message).unwrap_or_else(|_| message.value.clone())),
+        None => BrowserError::CheckFailed(fallback),
     }
 }

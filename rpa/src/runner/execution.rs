@@ -13,7 +13,7 @@ use storage::StorageError;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::context::{Frame, changes};
-use super::{Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_message, http_step};
+use super::{FAILED_MESSAGE, Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_message, http_step};
 use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
 use crate::journal::{HumanTask, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
@@ -37,6 +37,8 @@ pub(super) enum Flow {
     Succeed { outputs: Map<String, Value>, message: Option<String> },
     /// The workflow failed on purpose.
     Fail { message: String, reason: Option<String> },
+    /// The workflow stopped for a person to deal with.
+    Escalate { reason: String },
     /// The run waits for a person to act on a human task.
     Wait,
     /// A person cancelled the run.
@@ -50,6 +52,8 @@ pub(super) struct Failure {
     name: String,
     message: String,
     lost: bool,
+    /// A check (`assert`) that did not hold, which fails the run rather than waiting for a person.
+    check: bool,
 }
 
 /// Why a run stopped before its steps were done.
@@ -197,13 +201,14 @@ impl<'r> Execution<'r> {
                 self.stopped().await
             }
             Ok(Flow::Cancelled) => self.stopped().await,
+            Ok(Flow::Escalate { reason }) => self.stuck(&reason).await,
             Err(Interrupt::Step(failure)) => {
                 let reason = if failure.name.is_empty() {
                     format!("step {} failed: {}", failure.key, failure.message)
                 } else {
                     format!("step {} ({}) failed: {}", failure.key, failure.name, failure.message)
                 };
-                self.stuck(&reason).await
+                if failure.check { self.fail(FAILED_MESSAGE, Some(&reason)).await } else { self.stuck(&reason).await }
             }
             Err(Interrupt::Storage(error)) => Err(error.into()),
             Err(Interrupt::TakenOver) => {
@@ -369,19 +374,22 @@ impl<'r> Execution<'r> {
             match self.attempt(frame, step, key, depth).await {
                 Ok(flow) => {
                     let effects = changes(&before, &frame.vars);
-                    let status = match flow {
-                        Flow::Wait => StepStatus::Waiting,
-                        Flow::Cancelled => StepStatus::Skipped,
-                        _ => StepStatus::Completed,
+                    let (status, note) = match &flow {
+                        Flow::Wait => (StepStatus::Waiting, None),
+                        Flow::Escalate { reason } if matches!(step.kind, StepKind::Escalate(_)) => {
+                            (StepStatus::Waiting, Some(reason.clone()))
+                        }
+                        Flow::Cancelled => (StepStatus::Skipped, None),
+                        _ => (StepStatus::Completed, None),
                     };
                     let recorded =
                         // A replayed step needs its personal values back; the others keep none.
                         self.mask(&effects, self.is_lasting(step, 0));
-                    self.runner.journal.step_finished(&self.run.id, seq, status, &recorded, None).await?;
+                    self.runner.journal.step_finished(&self.run.id, seq, status, &recorded, note.as_deref()).await?;
                     if status == StepStatus::Completed {
                         self.history.entry(key.to_string()).or_default().completed = Some(effects);
                     }
-                    self.emit_finished(step, key, attempt, status, clock.elapsed().as_millis() as u64, None);
+                    self.emit_finished(step, key, attempt, status, clock.elapsed().as_millis() as u64, note);
                     return Ok(flow);
                 }
                 Err(Interrupt::Step(failure)) => {
@@ -412,6 +420,7 @@ impl<'r> Execution<'r> {
             name: step.describe(),
             message: "the step did not run".to_string(),
             lost: false,
+            check: false,
         });
         if !step.kind.holds_steps() && !failure.lost {
             self.capture_evidence(key).await?;
@@ -489,6 +498,7 @@ impl<'r> Execution<'r> {
                     self.runner.journal.add_evidence(&self.run.id, key, &name, "image/png", &png).await?;
                     Ok(Flow::Next)
                 }
+                Err(error) if error.is_check() => Err(self.check_failed(key, step, &error.to_string())),
                 Err(error) => Err(self.failure(key, step, &error.to_string(), error.is_lost())),
             };
         }
@@ -529,7 +539,7 @@ impl<'r> Execution<'r> {
                             Some(message) => frame.text(message).unwrap_or_else(|_| message.value.clone()),
                             None => format!("expected `{that}` to be true, found it false"),
                         };
-                        Err(self.failure(key, step, &message, false))
+                        Err(self.check_failed(key, step, &message))
                     }
                     Err(error) => Err(self.failure(key, step, &error, false)),
                 }
@@ -583,6 +593,14 @@ impl<'r> Execution<'r> {
                     None => None,
                 };
                 Ok(Flow::Fail { message, reason })
+            }
+            StepKind::Escalate(escalate) => {
+                let reason = frame.text(&escalate.reason).map_err(|error| self.failure(key, step, &error, false))?;
+                // Kept with the step and the run, so masked like any other reason.
+                let reason = self.redactor.redact(&reason);
+                // The person who picks the run up sees the page as the run left it.
+                self.capture_evidence(key).await?;
+                Ok(Flow::Escalate { reason })
             }
             StepKind::Open(_)
             | StepKind::Click(_)
@@ -946,6 +964,18 @@ impl<'r> Execution<'r> {
             name: step.describe(),
             message: self.redactor.redact(message),
             lost,
+            check: false,
+        })
+    }
+
+    /// A check that did not hold: the run fails unless `on_error` deals with it.
+    fn check_failed(&self, key: &str, step: &Step, message: &str) -> Interrupt {
+        Interrupt::Step(Failure {
+            key: key.to_string(),
+            name: step.describe(),
+            message: self.redactor.redact(message),
+            lost: false,
+            check: true,
         })
     }
 }

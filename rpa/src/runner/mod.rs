@@ -31,6 +31,9 @@ pub use triggers::{MissedSchedules, ScheduleStatus, local_time, time_zone};
 /// What the person who started a run is told when it stops for a problem only a person can fix.
 pub const STUCK_MESSAGE: &str = "We could not finish your request automatically. A member of staff has been told and will \
                                  complete it or contact you.";
+/// What a resident is told when a run fails a check it makes of a system's answer.
+pub const FAILED_MESSAGE: &str = "We could not finish your request automatically. A member of staff has been told and \
+                                  will look at it.";
 /// What they are told when a run succeeds without a message of its own.
 pub const DONE_MESSAGE: &str = "Your request is complete.";
 /// What they are told when a person cancels their run.

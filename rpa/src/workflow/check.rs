@@ -10,7 +10,7 @@ use super::kind::{STEP_KINDS, SelectChoice, StepKind};
 use super::load::{WorkflowFile, quote_all};
 use super::located::{Located, Template};
 use super::model::{InputType, Trigger, Workflow};
-use super::step::{AttributeCheck, Locator, RawStep};
+use super::step::{AttributeCheck, Locator, Nth, RawStep};
 use super::template::{is_template, names_in_expression, names_in_template};
 
 /// Names every template may use besides inputs, secrets and variables.
@@ -278,7 +278,7 @@ impl<'a> Checker<'a> {
                     if let Some(select) = &step.select {
                         self.check_locator(&select.locator(), line, column, scope);
                     }
-                    self.error(line, column, "`select` needs exactly one of `option` (visible text) and `value`");
+                    self.error(line, column, "`select` needs exactly one of `option` (visible text), `value` and `option_matches` (a regular expression)");
                 }
             }
         }
@@ -316,6 +316,7 @@ impl<'a> Checker<'a> {
                 self.check_locator(&select.locator, line, column, scope);
                 match &select.choice {
                     SelectChoice::Text(text) | SelectChoice::Value(text) => self.check_template(text, scope),
+                    SelectChoice::Matching(pattern) => self.check_pattern(pattern, scope),
                 }
             }
             StepKind::Check(check) => {
@@ -588,6 +589,7 @@ impl<'a> Checker<'a> {
                     self.check_template(message, scope);
                 }
             }
+            StepKind::Escalate(escalate) => self.check_template(&escalate.reason, scope),
             StepKind::Fail(fail) => {
                 self.check_template(&fail.message, scope);
                 if let Some(reason) = &fail.reason {
@@ -673,15 +675,29 @@ impl<'a> Checker<'a> {
             self.error(
                 line,
                 column,
-                "name the element with exactly one of `css`, `xpath`, `link`, `label`, `text` and `shadow`",
+                "name the element with exactly one of `css`, `xpath`, `link`, `label`, `text`, `shadow` and `element`",
             );
         }
         let given = [&locator.css, &locator.xpath, &locator.link, &locator.label, &locator.text, &locator.shadow];
         for text in given.into_iter().flatten() {
             self.check_template(text, scope);
         }
-        if locator.nth == Some(0) {
-            self.error(line, column, "`nth` counts from 1");
+        if let Some(variable) = &locator.element {
+            // The variable must be set before the step, as for any name a template uses.
+            let used = Located { value: format!("{{{{ {} }}}}", variable.value), ..variable.clone() };
+            self.check_template(&used, scope);
+        }
+        match &locator.nth {
+            Some(Nth::Number(0)) => self.error(line, column, "`nth` counts from 1"),
+            Some(Nth::Template(text)) => {
+                let template = Located { value: text.clone(), line, column };
+                if is_template(text) {
+                    self.check_template(&template, scope);
+                } else {
+                    self.error(line, column, format!("`nth` needs a number from 1 or a template, not {text:?}"));
+                }
+            }
+            _ => {}
         }
         if locator.nth.is_some() && locator.first {
             self.error(line, column, "give `nth` or `first`, not both");
@@ -807,6 +823,7 @@ impl Locator {
             .iter()
             .filter(|given| given.is_some())
             .count()
+            + usize::from(self.element.is_some())
     }
 }
 

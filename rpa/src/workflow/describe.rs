@@ -60,7 +60,8 @@ impl Step {
             | StepKind::Wait(_)
             | StepKind::Notify(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => None,
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => None,
         };
         match detail {
             Some(detail) if !detail.is_empty() => format!("{kind} {detail}"),

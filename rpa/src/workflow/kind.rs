@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use super::duration::DurationText;
 use super::located::{Located, Template};
 use super::step::{
-    AssertStep, CallStep, CheckStep, DialogStep, DragStep, ExtractStep, FailStep, FillStep, FrameStep, HttpStep,
-    HumanTaskStep, Locator, NotifyStep, PressStep, RawStep, Retry, ScreenshotStep, ScriptStep, ScrollStep, SelectStep,
-    SucceedStep, UploadStep, WaitForStep,
+    AssertStep, CallStep, CheckStep, DialogStep, DragStep, EscalateStep, ExtractStep, FailStep, FillStep, FrameStep,
+    HttpStep, HumanTaskStep, Locator, NotifyStep, PressStep, RawStep, Retry, ScreenshotStep, ScriptStep, ScrollStep,
+    SelectStep, SucceedStep, UploadStep, WaitForStep,
 };
 
 /// A step of a loaded workflow: what every step has, and what its kind does.
@@ -61,7 +61,7 @@ pub enum StepKind<S = Step> {
     /// Move the mouse over an element, as to open a menu that shows on hover.
     Hover(Locator),
     /// Scroll an element into view, or the page or a box by some pixels.
-    Scroll(ScrollStep),
+    Scroll(Box<ScrollStep>),
     /// Drag an element onto another.
     Drag(Box<DragStep>),
     /// Type a value into a field.
@@ -110,6 +110,8 @@ pub enum StepKind<S = Step> {
     Succeed(SucceedStep),
     /// End the run as failed.
     Fail(FailStep),
+    /// Stop the run for a person to deal with.
+    Escalate(EscalateStep),
 }
 
 /// Choose an option of a dropdown, by exactly one of its text and its value.
@@ -128,6 +130,8 @@ pub enum SelectChoice {
     Text(Template),
     /// The option with this `value` attribute.
     Value(Template),
+    /// The one option whose visible text matches this regular expression.
+    Matching(Template),
 }
 
 /// Steps for when a condition holds and for when it does not.
@@ -159,7 +163,7 @@ pub enum Misshapen {
     NoKind,
     /// It has several kind keys, named.
     SeveralKinds(Vec<&'static str>),
-    /// A `select` that does not give exactly one of `option` and `value`.
+    /// A `select` that does not give exactly one of `option`, `value` and `option_matches`.
     SelectChoice,
 }
 
@@ -193,6 +197,7 @@ pub const STEP_KINDS: &[&str] = &[
     "notify",
     "succeed",
     "fail",
+    "escalate",
 ];
 
 impl<S> StepKind<S> {
@@ -227,6 +232,7 @@ impl<S> StepKind<S> {
             StepKind::Notify(_) => "notify",
             StepKind::Succeed(_) => "succeed",
             StepKind::Fail(_) => "fail",
+            StepKind::Escalate(_) => "escalate",
         }
     }
 
@@ -261,7 +267,8 @@ impl<S> StepKind<S> {
             | StepKind::HumanTask(_)
             | StepKind::Notify(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => false,
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => false,
         }
     }
 
@@ -294,7 +301,8 @@ impl<S> StepKind<S> {
             | StepKind::Block(_)
             | StepKind::Call(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => false,
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => false,
         }
     }
 
@@ -325,7 +333,8 @@ impl<S> StepKind<S> {
             | StepKind::HumanTask(_)
             | StepKind::Notify(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => false,
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => false,
         }
     }
 
@@ -359,7 +368,8 @@ impl<S> StepKind<S> {
             | StepKind::Set(_)
             | StepKind::Notify(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => false,
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => false,
         }
     }
 
@@ -393,7 +403,8 @@ impl<S> StepKind<S> {
             | StepKind::HumanTask(_)
             | StepKind::Notify(_)
             | StepKind::Succeed(_)
-            | StepKind::Fail(_) => Vec::new(),
+            | StepKind::Fail(_)
+            | StepKind::Escalate(_) => Vec::new(),
         }
     }
 
@@ -435,16 +446,18 @@ impl<S> StepKind<S> {
             StepKind::Notify(value) => StepKind::Notify(value),
             StepKind::Succeed(value) => StepKind::Succeed(value),
             StepKind::Fail(value) => StepKind::Fail(value),
+            StepKind::Escalate(value) => StepKind::Escalate(value),
         })
     }
 }
 
 impl SelectStep {
-    /// The typed form: exactly one of `option` and `value`.
+    /// The typed form: exactly one of `option`, `value` and `option_matches`.
     fn typed(&self) -> Result<Select, Misshapen> {
-        let choice = match (&self.option, &self.value) {
-            (Some(text), None) => SelectChoice::Text(text.clone()),
-            (None, Some(value)) => SelectChoice::Value(value.clone()),
+        let choice = match (&self.option, &self.value, &self.option_matches) {
+            (Some(text), None, None) => SelectChoice::Text(text.clone()),
+            (None, Some(value), None) => SelectChoice::Value(value.clone()),
+            (None, None, Some(pattern)) => SelectChoice::Matching(pattern.clone()),
             _ => return Err(Misshapen::SelectChoice),
         };
         Ok(Select { locator: self.locator(), choice })
@@ -455,11 +468,11 @@ impl RawStep {
     /// The kind keys present in this step, each as its kind (nested steps left raw), in the
     /// order of [`STEP_KINDS`]; a `select` without exactly one choice is a `Misshapen`.
     pub(super) fn kinds_present(&self) -> Vec<Result<StepKind<RawStep>, Misshapen>> {
-        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 28] = [
+        let present: [Option<Result<StepKind<RawStep>, Misshapen>>; 29] = [
             self.open.clone().map(|value| Ok(StepKind::Open(value))),
             self.click.clone().map(|value| Ok(StepKind::Click(value))),
             self.hover.clone().map(|value| Ok(StepKind::Hover(value))),
-            self.scroll.clone().map(|value| Ok(StepKind::Scroll(*value))),
+            self.scroll.clone().map(|value| Ok(StepKind::Scroll(value))),
             self.drag.clone().map(|value| Ok(StepKind::Drag(value))),
             self.fill.clone().map(|value| Ok(StepKind::Fill(*value))),
             self.select.as_ref().map(|value| value.typed().map(StepKind::Select)),
@@ -492,6 +505,7 @@ impl RawStep {
             self.notify.clone().map(|value| Ok(StepKind::Notify(value))),
             self.succeed.clone().map(|value| Ok(StepKind::Succeed(value))),
             self.fail.clone().map(|value| Ok(StepKind::Fail(value))),
+            self.escalate.clone().map(|value| Ok(StepKind::Escalate(value))),
         ];
         present.into_iter().flatten().collect()
     }

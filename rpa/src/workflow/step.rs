@@ -98,6 +98,8 @@ pub struct RawStep {
     pub succeed: Option<SucceedStep>,
     /// End the run as failed, with a message for the resident and a reason for staff.
     pub fail: Option<FailStep>,
+    /// Stop the run for a person to deal with, with the reason for staff.
+    pub escalate: Option<EscalateStep>,
 }
 
 /// How often and how patiently a failed step is tried again.
@@ -128,6 +130,53 @@ pub struct Idempotency {
     pub done_when: Template,
 }
 
+/// Which of several matches to use, counting from 1: a number, or a template that gives one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Nth {
+    /// A number written in the file.
+    Number(u64),
+    /// A template whose text is the number, such as `{{ loop.index }}`.
+    Template(String),
+}
+
+impl<'de> Deserialize<'de> for Nth {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Nth, D::Error> {
+        struct NthVisitor;
+        impl serde::de::Visitor<'_> for NthVisitor {
+            type Value = Nth;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a number from 1, or a template that gives one")
+            }
+            fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<Nth, E> {
+                Ok(Nth::Number(number))
+            }
+            fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<Nth, E> {
+                u64::try_from(number).map(Nth::Number).map_err(|_| E::custom("`nth` counts from 1"))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Nth, E> {
+                match text.trim().parse::<u64>() {
+                    Ok(number) => Ok(Nth::Number(number)),
+                    Err(_) => Ok(Nth::Template(text.to_string())),
+                }
+            }
+        }
+        deserializer.deserialize_any(NthVisitor)
+    }
+}
+
+impl JsonSchema for Nth {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Nth".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Which match to use, from 1: a number, or a template that gives one.",
+            "anyOf": [{ "type": "integer", "minimum": 1 }, { "type": "string" }]
+        })
+    }
+}
+
 /// Defines a step's struct with the shared locator keys plus its own.
 macro_rules! with_locator {
     ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident : $ty:ty,)* }) => {
@@ -149,9 +198,13 @@ macro_rules! with_locator {
             /// looked for inside the shadow root of what the one before found, such as
             /// `postcode-lookup >>> input[name=postcode]`.
             pub shadow: Option<Template>,
-            /// Which match to use when several match, from 1. Without it (or `first`), a `text`,
-            /// `label` or `link` that matches more than one element is an error naming them.
-            pub nth: Option<usize>,
+            /// The element held in this variable, as a `script` step returned it (such as
+            /// `return document.querySelector('#results tr:last-child')`).
+            pub element: Option<Located<String>>,
+            /// Which match to use when several match, from 1: a number, or a template giving
+            /// one such as `"{{ loop.index }}"`. Without it (or `first`), a `text`, `label` or
+            /// `link` that matches more than one element is an error naming them.
+            pub nth: Option<Nth>,
             /// Use the first match when several match.
             #[serde(default)]
             pub first: bool,
@@ -168,7 +221,8 @@ macro_rules! with_locator {
                     label: self.label.clone(),
                     text: self.text.clone(),
                     shadow: self.shadow.clone(),
-                    nth: self.nth,
+                    element: self.element.clone(),
+                    nth: self.nth.clone(),
                     first: self.first,
                 }
             }
@@ -199,6 +253,8 @@ with_locator! {
         option: Option<Template>,
         /// The `value` attribute of the option.
         value: Option<Template>,
+        /// A regular expression that the visible text of exactly one option matches.
+        option_matches: Option<Template>,
     }
 }
 
@@ -350,8 +406,8 @@ pub struct FrameStep {
     pub css: Option<Template>,
     /// The frame element matched by an XPath expression.
     pub xpath: Option<Template>,
-    /// Which match to use when several match, from 1.
-    pub nth: Option<usize>,
+    /// Which match to use when several match, from 1: a number, or a template giving one.
+    pub nth: Option<Nth>,
     /// Go back out to the frame that holds this one.
     #[serde(default)]
     pub parent: bool,
@@ -559,4 +615,13 @@ pub struct FailStep {
     pub message: Template,
     /// What went wrong, for staff.
     pub reason: Option<Template>,
+}
+
+/// Stop the run for a person to deal with: the run waits, and a person can retry it, complete
+/// it by hand or cancel it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateStep {
+    /// Why the run needs a person, for staff.
+    pub reason: Template,
 }
