@@ -308,6 +308,64 @@ steps:
     assert!(reason.contains("`free_slot` does not hold an element"), "{reason}");
 }
 
+/// Buttons that are not ready at first: under a loading overlay, disabled, sliding in; a field
+/// that is read-only, and one that is hidden.
+const NOT_READY: &str = r##"<!DOCTYPE html>
+<html><head><title>Not ready</title>
+<style>
+  #overlay { position: fixed; inset: 0; background: rgba(0,0,0,0.4); }
+  #blocker { position: fixed; inset: 0; background: rgba(0,0,0,0.4); display: none; }
+  @keyframes slide { from { transform: translateX(400px); } to { transform: translateX(0); } }
+  #sliding { animation: slide 2.5s linear; }
+</style></head><body>
+<button id="covered">Covered</button> <button id="disabled" disabled>Disabled</button>
+<button id="sliding">Sliding</button>
+<label for="locked">Locked</label> <input id="locked" readonly value="fixed">
+<label for="secret">Secret</label> <input id="secret" style="display:none">
+<p id="log"></p>
+<div id="overlay">Loading…</div><div id="blocker">Please wait</div>
+<script>
+  const log = (text) => { document.getElementById('log').textContent += text + ';'; };
+  ['covered', 'disabled', 'sliding'].forEach((id) => document.getElementById(id).addEventListener('click', () => log(id)));
+  setTimeout(() => document.getElementById('overlay').remove(), 600);
+  setTimeout(() => { document.getElementById('disabled').disabled = false; }, 900);
+</script>
+</body></html>"##;
+
+#[tokio::test]
+async fn a_click_waits_until_its_target_is_uncovered_enabled_and_still_and_a_fill_until_its_field_takes_typing() {
+    let service = Service::start(Router::new().route("/page", get(|| async { Html(NOT_READY) }))).await;
+    let workflow = |steps: &str| {
+        format!(
+            "name: ready\nversion: 1\ndescription: Act on what is not ready yet.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\noutputs:\n  log: What was clicked.\nsteps:\n  - open: /page\n{steps}\n  - extract: {{ css: \"#log\", as: log }}\n  - succeed: {{ outputs: {{ log: \"{{{{ log }}}}\" }} }}\n"
+        )
+    };
+    // Each click lands once its button can take it, not on the overlay or a disabled button.
+    let clicks = "  - click: { css: \"#covered\" }\n  - click: { css: \"#disabled\" }\n  - click: { text: Sliding }";
+    let clicked = run_here(&service.url, "ready", &workflow(clicks)).await;
+    assert_eq!(clicked.status, RunStatus::Succeeded, "{:?}", clicked.reason);
+    assert_eq!(clicked.outputs["log"], "covered;disabled;sliding;");
+
+    let stays_covered = "  - script: { code: \"document.getElementById('blocker').style.display = 'block'\" }\n  - click: { css: \"#covered\" }\n    timeout: 1500ms";
+    let reason = run_here(&service.url, "ready", &workflow(stays_covered)).await.reason.unwrap_or_default();
+    assert!(
+        reason.contains("timed out waiting for css \"#covered\" to be clicked: it is covered by <div> \"Please wait\""),
+        "{reason}"
+    );
+
+    let read_only = "  - fill: { label: Locked, value: changed }\n    timeout: 1s";
+    let reason = run_here(&service.url, "ready", &workflow(read_only)).await.reason.unwrap_or_default();
+    assert!(reason.contains("timed out waiting for label \"Locked\" to be typed into: it is read-only"), "{reason}");
+
+    let hidden = "  - fill: { label: Secret, value: x }\n    timeout: 1s";
+    let reason = run_here(&service.url, "ready", &workflow(hidden)).await.reason.unwrap_or_default();
+    assert!(reason.contains("to be typed into: it is on the page but not visible"), "{reason}");
+
+    let not_a_field = "  - fill: { css: \"#log\", value: x }\n    timeout: 1s";
+    let reason = run_here(&service.url, "ready", &workflow(not_a_field)).await.reason.unwrap_or_default();
+    assert!(reason.contains("css \"#log\" cannot be typed into: it is a <p>, not a field"), "{reason}");
+}
+
 /// Runs a workflow written in a test, named `name`, on the page service at `service`, to where
 /// it stops.
 async fn run_here(service: &str, name: &str, text: &str) -> rpa::journal::RunRecord {
