@@ -1,10 +1,12 @@
 //! Workflow engine benchmark: HTTP-only runs per second with the journal on SQLite (against the
-//! same requests sent directly), and the flagship browser workflow against the practice back
-//! office compared with the same WebDriver commands sent directly. Run with
-//! `cargo bench --bench workflows`; `BENCH_RUNS` (default 1000) and `BENCH_BROWSER_RUNS`
+//! same requests sent directly), the flagship browser workflow against the practice back
+//! office compared with the same WebDriver commands sent directly, and the WebDriver commands
+//! and time a click and a fill take. Every WebDriver command goes through a counting relay. Run
+//! with `cargo bench --bench workflows`; `BENCH_RUNS` (default 1000) and `BENCH_BROWSER_RUNS`
 //! (default 5) change the counts.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
@@ -40,11 +42,67 @@ fn count(name: &str, default: usize) -> usize {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_stack_size(8 * 1024 * 1024)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         http_runs(count("BENCH_RUNS", 1000)).await;
         browser_overhead(count("BENCH_BROWSER_RUNS", 5)).await;
     });
+}
+
+/// A relay in front of ChromeDriver that counts the WebDriver commands sent through it.
+#[derive(Clone)]
+struct CommandCounter {
+    webdriver: String,
+    client: reqwest::Client,
+    commands: Arc<AtomicUsize>,
+}
+
+impl CommandCounter {
+    /// Starts the relay; its address is used as the WebDriver URL.
+    async fn start(webdriver: &str) -> (String, CommandCounter) {
+        let counter = CommandCounter {
+            webdriver: webdriver.trim_end_matches('/').to_string(),
+            client: reqwest::Client::new(),
+            commands: Arc::new(AtomicUsize::new(0)),
+        };
+        let relay = counter.clone();
+        let router = Router::new().fallback(move |request: axum::extract::Request| {
+            let relay = relay.clone();
+            async move { relay.forward(request).await }
+        });
+        (serve(router).await, counter)
+    }
+
+    async fn forward(&self, request: axum::extract::Request) -> axum::response::Response {
+        self.commands.fetch_add(1, Ordering::SeqCst);
+        let method = request.method().clone();
+        let path = request.uri().path_and_query().map(|path| path.as_str().to_string()).unwrap_or_default();
+        let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.expect("body");
+        let answer = self
+            .client
+            .request(method, format!("{}{path}", self.webdriver))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("webdriver");
+        let status = answer.status();
+        let bytes = answer.bytes().await.expect("answer");
+        axum::response::Response::builder()
+            .status(status.as_u16())
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(bytes))
+            .expect("response")
+    }
+
+    fn count(&self) -> usize {
+        self.commands.load(Ordering::SeqCst)
+    }
 }
 
 async fn serve(router: Router) -> String {
@@ -208,6 +266,9 @@ impl WaitForOption for fantoccini::elements::Element {
 }
 
 async fn browser_overhead(runs: usize) {
+    if runs == 0 {
+        return;
+    }
     let _ = rustls::crypto::ring::default_provider().install_default();
     let Some(chromedriver) = find_chromedriver(None) else {
         println!("browser workflow: skipped (ChromeDriver is not installed)");
@@ -216,7 +277,8 @@ async fn browser_overhead(runs: usize) {
     let quiet = PortalConfig { slow_every: 0, ..PortalConfig::default() };
     let portal = Portal::start(quiet).await.expect("portal");
     let driver = ChromeDriver::start(&chromedriver, None).await.expect("chromedriver");
-    let browsers = BrowserConfig { webdriver_url: Some(driver.url().to_string()), ..BrowserConfig::default() };
+    let (relay, counter) = CommandCounter::start(driver.url()).await;
+    let browsers = BrowserConfig { webdriver_url: Some(relay.clone()), ..BrowserConfig::default() };
     let workflows = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows");
     let (catalogue, errors) = Catalogue::load(&[workflows]);
     assert!(errors.is_empty(), "{errors:?}");
@@ -244,10 +306,15 @@ async fn browser_overhead(runs: usize) {
 
     let mut engine = Vec::new();
     let mut direct = Vec::new();
-    // A warm-up of each, then the two alternate so both see the same machine.
-    repair_by_hand(driver.url(), &browsers, &portal.url()).await;
+    // A warm-up of each, counting its commands, then the two alternate so both see the same
+    // machine.
+    let before = counter.count();
+    repair_by_hand(&relay, &browsers, &portal.url()).await;
+    let direct_commands = counter.count() - before;
+    let before = counter.count();
     let run = runner.start(&file, &inputs, &by).await.expect("start");
     runner.work(&run.id).await.expect("work");
+    let engine_commands = counter.count() - before;
     for _ in 0..runs {
         let started = Instant::now();
         let run = runner.start(&file, &inputs, &by).await.expect("start");
@@ -255,7 +322,7 @@ async fn browser_overhead(runs: usize) {
         assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
         engine.push(started.elapsed());
         let started = Instant::now();
-        let reference = repair_by_hand(driver.url(), &browsers, &portal.url()).await;
+        let reference = repair_by_hand(&relay, &browsers, &portal.url()).await;
         assert!(reference.starts_with("HR-"));
         direct.push(started.elapsed());
     }
@@ -268,4 +335,116 @@ async fn browser_overhead(runs: usize) {
     println!("  engine:                {:.2} s", engine.as_secs_f64());
     println!("  same WebDriver direct: {:.2} s", direct.as_secs_f64());
     println!("  engine overhead:       {overhead:.1}% of the workflow's time");
+    println!("  WebDriver commands:    engine {engine_commands}, direct {direct_commands} (one run each)");
+    step_costs(runs, &relay, &counter, &browsers).await;
+}
+
+/// A form whose ten fields and ten buttons are ready at once.
+const READY_FORM: &str = r#"<!DOCTYPE html><html><head><title>Form</title></head><body><form onsubmit="return false">
+<label for="f1">Field 1</label><input id="f1"> <label for="f2">Field 2</label><input id="f2">
+<label for="f3">Field 3</label><input id="f3"> <label for="f4">Field 4</label><input id="f4">
+<label for="f5">Field 5</label><input id="f5"> <label for="f6">Field 6</label><input id="f6">
+<label for="f7">Field 7</label><input id="f7"> <label for="f8">Field 8</label><input id="f8">
+<label for="f9">Field 9</label><input id="f9"> <label for="f10">Field 10</label><input id="f10">
+<button id="b1">One</button><button id="b2">Two</button><button id="b3">Three</button><button id="b4">Four</button>
+<button id="b5">Five</button><button id="b6">Six</button><button id="b7">Seven</button><button id="b8">Eight</button>
+<button id="b9">Nine</button><button id="b10">Ten</button></form></body></html>"#;
+
+/// What ten clicks and ten fills cost in WebDriver commands and time, through the engine and
+/// as raw WebDriver commands (find, then act; a fill also clears the field).
+async fn step_costs(runs: usize, relay: &str, counter: &CommandCounter, browsers: &BrowserConfig) {
+    let page = serve(Router::new().route("/form", get(|| async { axum::response::Html(READY_FORM) }))).await;
+    let steps = |each: &dyn Fn(usize) -> String| (1..=10).map(each).collect::<Vec<_>>().join("\n");
+    let workflow = |name: &str, body: &str| {
+        format!(
+            "name: {name}\nversion: 1\ndescription: Steps on a ready form.\nsystem: {{ name: form, base_url: http://unused.invalid }}\nsteps:\n  - open: /form\n{body}\n"
+        )
+    };
+    let directory = tempfile::tempdir().expect("temp dir");
+    let files = [
+        ("baseline", workflow("baseline", "  - set: { done: \"yes\" }")),
+        ("fills", workflow("fills", &steps(&|n| format!("  - fill: {{ label: Field {n}, value: value {n} }}")))),
+        ("clicks", workflow("clicks", &steps(&|n| format!("  - click: {{ css: \"#b{n}\" }}")))),
+    ];
+    for (name, text) in &files {
+        std::fs::write(directory.path().join(format!("{name}.yaml")), text).expect("workflow");
+    }
+    let (catalogue, errors) = Catalogue::load(&[directory.path().to_path_buf()]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let database = storage::Database::open_file(&directory.path().join("journal.db")).await.expect("database");
+    let config = RunnerConfig {
+        browsers: browsers.clone(),
+        system_urls: [("form".to_string(), page.clone())].into(),
+        ..RunnerConfig::default()
+    };
+    let runner =
+        Runner::new(Journal::open(database).await.expect("journal"), catalogue.clone(), Secrets::default(), config);
+    let by = StartedBy { channel: "bench".to_string(), address: String::new() };
+    let mut measured = std::collections::BTreeMap::new();
+    for (name, _) in &files {
+        let file = catalogue.get(name).expect("workflow").clone();
+        let mut times = Vec::new();
+        let mut commands = 0;
+        for _ in 0..runs.max(3) {
+            let before = counter.count();
+            let started = Instant::now();
+            let run = runner.start(&file, &[], &by).await.expect("start");
+            let run = runner.work(&run.id).await.expect("work").expect("taken");
+            assert_eq!(run.status, RunStatus::Succeeded, "{:?}", run.reason);
+            times.push(started.elapsed());
+            commands = counter.count() - before;
+        }
+        times.sort();
+        measured.insert(*name, (times[times.len() / 2], commands));
+    }
+    let (base_time, base_commands) = measured["baseline"];
+    let per_step = |name: &str| {
+        let (time, commands) = measured[name];
+        ((commands as f64 - base_commands as f64) / 10.0, (time.as_secs_f64() - base_time.as_secs_f64()) * 100.0)
+    };
+
+    // The same twenty steps as raw WebDriver commands on one session.
+    let mut builder = ClientBuilder::rustls().expect("tls");
+    builder.capabilities(browsers.capabilities());
+    let client = builder.connect(relay).await.expect("session");
+    client.goto(&format!("{page}/form")).await.expect("form");
+    let mut fill_times = Vec::new();
+    let mut click_times = Vec::new();
+    let (mut fill_commands, mut click_commands) = (0, 0);
+    for _ in 0..runs.max(3) {
+        let before = counter.count();
+        let started = Instant::now();
+        for n in 1..=10 {
+            let field = format!("//input[@id=//label[normalize-space(.)='Field {n}']/@for]");
+            let element = client.find(Locator::XPath(&field)).await.expect("field");
+            element.clear().await.expect("clear");
+            element.send_keys(&format!("value {n}")).await.expect("type");
+        }
+        fill_times.push(started.elapsed());
+        fill_commands = counter.count() - before;
+        let before = counter.count();
+        let started = Instant::now();
+        for n in 1..=10 {
+            client.find(Locator::Css(&format!("#b{n}"))).await.expect("button").click().await.expect("click");
+        }
+        click_times.push(started.elapsed());
+        click_commands = counter.count() - before;
+    }
+    client.close().await.expect("close");
+    fill_times.sort();
+    click_times.sort();
+    let direct_ms = |times: &[Duration]| times[times.len() / 2].as_secs_f64() * 100.0;
+    let (fill_engine, fill_ms) = per_step("fills");
+    let (click_engine, click_ms) = per_step("clicks");
+    println!("Steps on a ready form (10 of each, medians of {} runs):", runs.max(3));
+    println!(
+        "  fill by label:  engine {fill_engine:.1} commands, {fill_ms:.1} ms a step; raw WebDriver {:.1} commands, {:.1} ms",
+        fill_commands as f64 / 10.0,
+        direct_ms(&fill_times)
+    );
+    println!(
+        "  click by css:   engine {click_engine:.1} commands, {click_ms:.1} ms a step; raw WebDriver {:.1} commands, {:.1} ms",
+        click_commands as f64 / 10.0,
+        direct_ms(&click_times)
+    );
 }

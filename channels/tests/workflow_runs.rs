@@ -37,9 +37,12 @@ const BEARER: &str = "Bearer s3cret-renewal-token";
 
 #[tokio::test]
 async fn a_webhook_call_without_the_workflows_token_is_refused_with_401() {
-    let app = app(ApiLimits::default()).await;
+    refuses_a_call_without_the_token(&app(ApiLimits::default()).await).await;
+}
+
+async fn refuses_a_call_without_the_token(app: &App) {
     for headers in [vec![], vec![("authorization", "Bearer wrong")], vec![("authorization", "Basic czNjcmV0")]] {
-        let answer = post(&app, START, &good_inputs(), &headers).await;
+        let answer = post(app, START, &good_inputs(), &headers).await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{headers:?}: {}", answer.body);
         assert_eq!(answer.header("www-authenticate"), "Bearer");
         assert_eq!(answer.json()["error"]["code"], "unauthorized");
@@ -49,9 +52,12 @@ async fn a_webhook_call_without_the_workflows_token_is_refused_with_401() {
 
 #[tokio::test]
 async fn a_workflow_that_is_missing_or_has_no_webhook_is_404() {
-    let app = app(ApiLimits::default()).await;
+    answers_404_for_a_workflow_without_a_webhook(&app(ApiLimits::default()).await).await;
+}
+
+async fn answers_404_for_a_workflow_without_a_webhook(app: &App) {
     for path in ["/api/v1/workflows/no_such_thing/runs", "/api/v1/workflows/nightly_export/runs"] {
-        let answer = post(&app, path, &good_inputs(), &[("authorization", BEARER)]).await;
+        let answer = post(app, path, &good_inputs(), &[("authorization", BEARER)]).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}: {}", answer.body);
         assert!(answer.json()["error"]["message"].as_str().unwrap().contains("can be started by a webhook"));
     }
@@ -59,9 +65,12 @@ async fn a_workflow_that_is_missing_or_has_no_webhook_is_404() {
 
 #[tokio::test]
 async fn inputs_that_do_not_fit_are_422_naming_every_problem_and_start_nothing() {
-    let app = app(ApiLimits::default()).await;
+    answers_422_naming_every_problem(&app(ApiLimits::default()).await).await;
+}
+
+async fn answers_422_naming_every_problem(app: &App) {
     let answer = post(
-        &app,
+        app,
         START,
         &json!({"uprn": "12", "email": "not an address", "colour": "green"}),
         &[("authorization", BEARER)],
@@ -73,20 +82,23 @@ async fn inputs_that_do_not_fit_are_422_naming_every_problem_and_start_nothing()
     for named in ["uprn", "email", "colour"] {
         assert!(problems.iter().any(|problem| problem.as_str().unwrap().contains(named)), "{named}: {problems:?}");
     }
-    let nested = post(&app, START, &json!({"uprn": {"a": 1}}), &[("authorization", BEARER)]).await;
+    let nested = post(app, START, &json!({"uprn": {"a": 1}}), &[("authorization", BEARER)]).await;
     assert_eq!(nested.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nested.body);
-    let not_an_object = post(&app, START, &json!(["100012345678"]), &[("authorization", BEARER)]).await;
+    let not_an_object = post(app, START, &json!(["100012345678"]), &[("authorization", BEARER)]).await;
     assert_eq!(not_an_object.status, StatusCode::BAD_REQUEST, "{}", not_an_object.body);
-    let bad_key = post(&app, START, &good_inputs(), &[("authorization", BEARER), ("idempotency-key", "")]).await;
+    let bad_key = post(app, START, &good_inputs(), &[("authorization", BEARER), ("idempotency-key", "")]).await;
     assert_eq!(bad_key.status, StatusCode::BAD_REQUEST, "{}", bad_key.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM workflow_runs").await, 0);
 }
 
 #[tokio::test]
 async fn a_webhook_call_starts_a_run_once_per_idempotency_key_and_its_status_hides_the_inputs() {
-    let app = app(ApiLimits::default()).await;
+    starts_once_per_key_and_hides_inputs(&app(ApiLimits::default()).await).await;
+}
+
+async fn starts_once_per_key_and_hides_inputs(app: &App) {
     let key = ("idempotency-key", "form-submission-88a1");
-    let started = post(&app, START, &good_inputs(), &[("authorization", BEARER), key]).await;
+    let started = post(app, START, &good_inputs(), &[("authorization", BEARER), key]).await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
     let run = started.json();
     let id = run["id"].as_str().unwrap().to_string();
@@ -96,11 +108,11 @@ async fn a_webhook_call_starts_a_run_once_per_idempotency_key_and_its_status_hid
     assert_eq!(run["started_by"], "webhook");
     assert!(!started.body.contains("sam.jones") && !started.body.contains("100012345678"), "{}", started.body);
 
-    let retried = post(&app, START, &good_inputs(), &[("authorization", BEARER), key]).await;
+    let retried = post(app, START, &good_inputs(), &[("authorization", BEARER), key]).await;
     assert_eq!(retried.status, StatusCode::ACCEPTED);
     assert_eq!(retried.json()["id"], id, "a retry gives the same run");
     let other_inputs = json!({"uprn": "100012345679", "email": "sam.jones@example.com"});
-    let changed = post(&app, START, &other_inputs, &[("authorization", BEARER), key]).await;
+    let changed = post(app, START, &other_inputs, &[("authorization", BEARER), key]).await;
     assert_eq!(changed.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", changed.body);
     assert!(changed.body.contains("Idempotency-Key"), "{}", changed.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM workflow_runs").await, 1, "one run for one key");
@@ -118,9 +130,22 @@ async fn a_webhook_call_starts_a_run_once_per_idempotency_key_and_its_status_hid
     let missing = app.get_with_token("/api/v1/runs/run_00000000000000000000000000000000", TOKEN).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
-    let without_key = post(&app, START, &good_inputs(), &[("authorization", BEARER)]).await;
+    let without_key = post(app, START, &good_inputs(), &[("authorization", BEARER)]).await;
     assert_eq!(without_key.status, StatusCode::ACCEPTED);
     assert_ne!(without_key.json()["id"], id, "without a key, each call is a new request");
+}
+
+#[tokio::test]
+async fn on_postgresql_the_webhook_answers_401_404_and_422_and_starts_once_per_key() {
+    let app = App::setup()
+        .on_postgres()
+        .workflows(&[("renewal.yaml", RENEWAL), ("nightly.yaml", NIGHTLY)], &[("renewal_token", TOKEN)])
+        .start()
+        .await;
+    refuses_a_call_without_the_token(&app).await;
+    answers_404_for_a_workflow_without_a_webhook(&app).await;
+    answers_422_naming_every_problem(&app).await;
+    starts_once_per_key_and_hides_inputs(&app).await;
 }
 
 #[tokio::test]

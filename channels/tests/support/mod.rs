@@ -79,6 +79,7 @@ fn council_workflows() -> PathBuf {
 /// What the application is built over, and how it behaves.
 pub struct Setup {
     sample_council: bool,
+    postgres: bool,
     limits: ApiLimits,
     web: WebSettings,
     workflows: Vec<(String, String)>,
@@ -98,6 +99,13 @@ impl Setup {
     pub fn workflows(mut self, files: &[(&str, &str)], secrets: &[(&str, &str)]) -> Setup {
         self.workflows = files.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect();
         self.secrets = secrets.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        self
+    }
+
+    /// Conversations, escalations and runs kept in a fresh PostgreSQL database of its own,
+    /// rather than in memory on SQLite.
+    pub fn on_postgres(mut self) -> Setup {
+        self.postgres = true;
         self
     }
 
@@ -133,7 +141,15 @@ impl Setup {
         build_index(index.path(), std::slice::from_ref(&content), &index_settings, &counter, &|_| {}).unwrap();
         let knowledge = Arc::new(KnowledgeBase::open(index.path()).unwrap());
 
-        let conversations = Database::connect("sqlite::memory:").await.unwrap();
+        let postgres = if self.postgres {
+            Some(storage::TestPostgres::create().await.expect("PostgreSQL at 127.0.0.1:5432"))
+        } else {
+            None
+        };
+        let conversations = match &postgres {
+            Some(server) => Database::connect(&server.url).await.unwrap(),
+            None => Database::connect("sqlite::memory:").await.unwrap(),
+        };
         let store = ConversationStore::open(conversations.clone()).await.unwrap();
         let curated = CuratedStore::open(&store).await.unwrap();
         let examples = ServiceExampleStore::open(&store).await.unwrap();
@@ -185,6 +201,7 @@ impl Setup {
             conversations,
             _index: index,
             _workflows: own_workflows,
+            _postgres: postgres,
         }
     }
 }
@@ -204,6 +221,8 @@ pub struct App {
     pub conversations: Database,
     _index: tempfile::TempDir,
     _workflows: tempfile::TempDir,
+    /// The PostgreSQL database, dropped with the application.
+    _postgres: Option<storage::TestPostgres>,
 }
 
 impl App {
@@ -211,6 +230,7 @@ impl App {
     pub fn setup() -> Setup {
         Setup {
             sample_council: false,
+            postgres: false,
             limits: ApiLimits::default(),
             web: WebSettings::default(),
             workflows: Vec::new(),

@@ -23,7 +23,7 @@ pub use alerts::WorkflowAlert;
 pub use listing::{RunFilter, WorkflowRecord};
 pub use outbox::Notification;
 pub use records::{Decision, HumanTask, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
-pub use steps::{Evidence, StepRecord, StepStatus};
+pub use steps::{Evidence, NewStep, StepRecord, StepStatus};
 pub use triggers::{DueTime, Keyed, ScheduleClaim};
 
 /// The journal's tables, for SQLite and PostgreSQL.

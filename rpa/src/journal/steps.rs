@@ -59,6 +59,21 @@ pub struct StepRecord {
     pub finished_at: Option<i64>,
 }
 
+/// What is recorded of a step attempt when it begins.
+#[derive(Debug, Clone, Copy)]
+pub struct NewStep<'a> {
+    /// Where the step is in the workflow, such as `3.2`.
+    pub key: &'a str,
+    /// The step's `id`, if it has one.
+    pub id: Option<&'a str>,
+    /// Its kind, such as `click`.
+    pub kind: &'a str,
+    /// What it does, in words.
+    pub name: &'a str,
+    /// Which attempt this is, from 1.
+    pub attempt: i64,
+}
+
 /// A step row as stored, before its name and JSON are read.
 #[derive(Debug, sqlx::FromRow)]
 struct StepRow {
@@ -135,15 +150,7 @@ impl From<EvidenceRow> for Evidence {
 
 impl Journal {
     /// Records the start of a step attempt; returns its sequence number.
-    pub async fn step_started(
-        &self,
-        run_id: &str,
-        step_key: &str,
-        step_id: Option<&str>,
-        kind: &str,
-        name: &str,
-        attempt: i64,
-    ) -> Result<i64, StorageError> {
+    pub async fn step_started(&self, run_id: &str, step: NewStep<'_>) -> Result<i64, StorageError> {
         // One statement, so that SQLite takes its write lock at once rather than upgrading a read.
         let seq = sqlx::query_scalar::<_, i64>(
             "INSERT INTO workflow_steps (run_id, seq, step_key, step_id, kind, name, status, attempt, effects, started_at) \
@@ -151,15 +158,48 @@ impl Journal {
              RETURNING seq",
         )
         .bind(run_id)
-        .bind(step_key)
-        .bind(step_id)
-        .bind(kind)
-        .bind(name)
-        .bind(attempt)
+        .bind(step.key)
+        .bind(step.id)
+        .bind(step.kind)
+        .bind(step.name)
+        .bind(step.attempt)
         .bind(self.now())
         .fetch_one(self.database.pool())
         .await?;
         Ok(seq)
+    }
+
+    /// Records a whole step attempt, begun at `started_at` and ended now, in one statement: for
+    /// steps whose start need not be kept on its own (they have no lasting effect, so an
+    /// attempt cut off is simply made again).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn step_recorded(
+        &self,
+        run_id: &str,
+        step: NewStep<'_>,
+        started_at: i64,
+        status: StepStatus,
+        effects: &Map<String, Value>,
+        error: Option<&str>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO workflow_steps (run_id, seq, step_key, step_id, kind, name, status, attempt, effects, error, started_at, finished_at) \
+             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM workflow_steps WHERE run_id = $1",
+        )
+        .bind(run_id)
+        .bind(step.key)
+        .bind(step.id)
+        .bind(step.kind)
+        .bind(step.name)
+        .bind(status.as_str())
+        .bind(step.attempt)
+        .bind(to_json(effects))
+        .bind(error)
+        .bind(started_at)
+        .bind(self.now())
+        .execute(self.database.pool())
+        .await?;
+        Ok(())
     }
 
     /// Records how a step attempt ended.

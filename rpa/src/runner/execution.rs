@@ -16,7 +16,7 @@ use super::context::{Frame, changes};
 use super::{FAILED_MESSAGE, Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_message, http_step};
 use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
-use crate::journal::{HumanTask, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
+use crate::journal::{HumanTask, NewStep, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
 use crate::workflow::{Located, Recipient, Step, StepKind, WorkflowFile};
 use uk::redact::Redactor;
 
@@ -43,6 +43,19 @@ pub(super) enum Flow {
     Wait,
     /// A person cancelled the run.
     Cancelled,
+}
+
+/// An attempt of a step under way: its number, its row in the journal if it has one yet, and
+/// when it began.
+struct Attempt {
+    number: i64,
+    seq: Option<i64>,
+    started_at: i64,
+}
+
+/// What the journal records of a step attempt as it begins.
+fn new_step<'a>(step: &'a Step, key: &'a str, name: &'a str, attempt: i64) -> NewStep<'a> {
+    NewStep { key, id: step.common.id.as_deref().map(String::as_str), kind: step.kind.name(), name, attempt }
 }
 
 /// A step that failed: where, what it was, and why (masked).
@@ -145,7 +158,8 @@ impl<'r> Execution<'r> {
             redactor,
             secrets,
             missing_secrets,
-            last_cancel_check: None,
+            // The run was claimed a moment ago, which a cancelled run cannot be.
+            last_cancel_check: Some(Instant::now()),
             http: None,
             hold_lost,
             progress: None,
@@ -360,7 +374,9 @@ impl<'r> Execution<'r> {
                 return Err(Interrupt::TakenOver);
             }
             let name = step.describe();
-            let (attempt, seq) = self.begin_attempt(step, key).await?;
+            let kept_from_the_start = step.kind.holds_steps() || self.is_lasting(step, depth);
+            let begun = self.begin_attempt(step, key, kept_from_the_start).await?;
+            let attempt = begun.number;
             self.runner.emit(RunEvent::StepStarted {
                 run_id: self.run.id.clone(),
                 step_key: key.to_string(),
@@ -385,7 +401,7 @@ impl<'r> Execution<'r> {
                     let recorded =
                         // A replayed step needs its personal values back; the others keep none.
                         self.mask(&effects, self.is_lasting(step, 0));
-                    self.runner.journal.step_finished(&self.run.id, seq, status, &recorded, note.as_deref()).await?;
+                    self.end_attempt(step, key, &begun, status, &recorded, note.as_deref()).await?;
                     if status == StepStatus::Completed {
                         self.history.entry(key.to_string()).or_default().completed = Some(effects);
                     }
@@ -395,10 +411,7 @@ impl<'r> Execution<'r> {
                 Err(Interrupt::Step(failure)) => {
                     frame.vars = before;
                     let note = failure.describe_from(key);
-                    self.runner
-                        .journal
-                        .step_finished(&self.run.id, seq, StepStatus::Failed, &Map::new(), Some(&note))
-                        .await?;
+                    self.end_attempt(step, key, &begun, StepStatus::Failed, &Map::new(), Some(&note)).await?;
                     self.emit_finished(
                         step,
                         key,
@@ -808,22 +821,47 @@ impl<'r> Execution<'r> {
     }
 
     /// Journals the start of a step's next attempt; returns its number and its journal sequence.
-    async fn begin_attempt(&mut self, step: &Step, key: &str) -> Result<(i64, i64), Interrupt> {
-        let attempt = self.attempts_of(key) + 1;
-        self.history.entry(key.to_string()).or_default().attempts = attempt;
-        let seq = self
-            .runner
-            .journal
-            .step_started(
-                &self.run.id,
-                key,
-                step.common.id.as_deref().map(String::as_str),
-                step.kind.name(),
-                &step.describe(),
-                attempt,
-            )
-            .await?;
-        Ok((attempt, seq))
+    /// Begins the next attempt of a step: its number, and its row in the journal when the step
+    /// is `kept_from_the_start` (it holds others or has a lasting effect, so an attempt cut off
+    /// must be known); other steps are recorded whole when they end, in one statement.
+    async fn begin_attempt(
+        &mut self,
+        step: &Step,
+        key: &str,
+        kept_from_the_start: bool,
+    ) -> Result<Attempt, Interrupt> {
+        let number = self.attempts_of(key) + 1;
+        self.history.entry(key.to_string()).or_default().attempts = number;
+        let started_at = self.runner.journal.now();
+        let seq = if kept_from_the_start {
+            let name = step.describe();
+            Some(self.runner.journal.step_started(&self.run.id, new_step(step, key, &name, number)).await?)
+        } else {
+            None
+        };
+        Ok(Attempt { number, seq, started_at })
+    }
+
+    /// Records how an attempt ended.
+    async fn end_attempt(
+        &mut self,
+        step: &Step,
+        key: &str,
+        attempt: &Attempt,
+        status: StepStatus,
+        effects: &Map<String, Value>,
+        note: Option<&str>,
+    ) -> Result<(), Interrupt> {
+        let journal = &self.runner.journal;
+        match attempt.seq {
+            Some(seq) => journal.step_finished(&self.run.id, seq, status, effects, note).await?,
+            None => {
+                let name = step.describe();
+                let begun = new_step(step, key, &name, attempt.number);
+                journal.step_recorded(&self.run.id, begun, attempt.started_at, status, effects, note).await?
+            }
+        }
+        Ok(())
     }
 
     /// Journals a step that was decided without an attempt: skipped, or found already done.
@@ -835,9 +873,9 @@ impl<'r> Execution<'r> {
         effects: &Map<String, Value>,
         note: &str,
     ) -> Result<(), Interrupt> {
-        let (attempt, seq) = self.begin_attempt(step, key).await?;
-        self.runner.journal.step_finished(&self.run.id, seq, status, &self.mask(effects, true), Some(note)).await?;
-        self.emit_finished(step, key, attempt, status, 0, Some(note.to_string()));
+        let attempt = self.begin_attempt(step, key, false).await?;
+        self.end_attempt(step, key, &attempt, status, &self.mask(effects, true), Some(note)).await?;
+        self.emit_finished(step, key, attempt.number, status, 0, Some(note.to_string()));
         Ok(())
     }
 
