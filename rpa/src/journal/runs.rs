@@ -129,27 +129,31 @@ impl Journal {
 
     /// Takes the run for this instance if it is ready to work and nobody else holds it: queued,
     /// or running under a lease that has lapsed (its instance died). Returns whether it was taken.
-    pub async fn claim(&self, run_id: &str, instance: &str, lease_millis: i64) -> Result<bool, StorageError> {
+    pub async fn claim(
+        &self,
+        run_id: &str,
+        instance: &str,
+        lease_millis: i64,
+    ) -> Result<Option<RunRecord>, StorageError> {
         let now = self.now();
-        let taken = sqlx::query(&format!(
+        let taken = sqlx::query_as::<_, RunRow>(&format!(
             "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
-             WHERE id = $4 AND {}",
+             WHERE id = $4 AND {} RETURNING {RUN_COLUMNS}",
             ready_to_work("$3")
         ))
         .bind(instance)
         .bind(now + lease_millis)
         .bind(now)
         .bind(run_id)
-        .execute(self.database.pool())
-        .await?
-        .rows_affected();
-        Ok(taken == 1)
+        .fetch_optional(self.database.pool())
+        .await?;
+        Ok(taken.map(RunRecord::try_from).transpose()?)
     }
 
     /// Takes the oldest run ready to work (queued, or running under a lapsed lease) for this
     /// instance, passing over runs another instance is taking at the same moment. Returns its id,
     /// or `None` when nothing is ready.
-    pub async fn claim_next(&self, instance: &str, lease_millis: i64) -> Result<Option<String>, StorageError> {
+    pub async fn claim_next(&self, instance: &str, lease_millis: i64) -> Result<Option<RunRecord>, StorageError> {
         // PostgreSQL locks the chosen row and skips rows others have locked, so instances never
         // wait on each other; SQLite runs one writing statement at a time, which is as exclusive.
         let locking = match self.database.backend() {
@@ -157,9 +161,10 @@ impl Journal {
             storage::Backend::Sqlite => "",
         };
         let now = self.now();
-        let taken = sqlx::query_scalar::<_, String>(&format!(
+        let taken = sqlx::query_as::<_, RunRow>(&format!(
             "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
-             WHERE id = (SELECT id FROM workflow_runs WHERE {} ORDER BY created_at, id LIMIT 1{locking}) RETURNING id",
+             WHERE id = (SELECT id FROM workflow_runs WHERE {} ORDER BY created_at, id LIMIT 1{locking}) \
+             RETURNING {RUN_COLUMNS}",
             ready_to_work("$3")
         ))
         .bind(instance)
@@ -167,7 +172,7 @@ impl Journal {
         .bind(now)
         .fetch_optional(self.database.pool())
         .await?;
-        Ok(taken)
+        Ok(taken.map(RunRecord::try_from).transpose()?)
     }
 
     /// Extends this instance's hold on a run it is working. Returns whether it still holds it:

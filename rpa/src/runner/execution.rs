@@ -113,6 +113,8 @@ pub(super) struct Execution<'r> {
     hold_lost: Arc<AtomicBool>,
     /// The `progress` text of the nearest step, block or workflow enclosing the current step.
     progress: Option<String>,
+    /// The run as it stood when it stopped here.
+    stopped_as: Option<RunRecord>,
 }
 
 impl<'r> Execution<'r> {
@@ -163,6 +165,7 @@ impl<'r> Execution<'r> {
             http: None,
             hold_lost,
             progress: None,
+            stopped_as: None,
         })
     }
 
@@ -182,7 +185,14 @@ impl<'r> Execution<'r> {
     }
 
     /// Works the run until it ends or waits, and records how it stopped.
-    pub(super) async fn run(mut self) -> Result<(), RunnerError> {
+    /// Works the run until it ends, waits or is stopped; the run as it then stands, when this
+    /// instance still held it.
+    pub(super) async fn run(mut self) -> Result<Option<RunRecord>, RunnerError> {
+        self.work().await?;
+        Ok(self.stopped_as)
+    }
+
+    async fn work(&mut self) -> Result<(), RunnerError> {
         if !self.missing_secrets.is_empty() {
             let reason = self.missing_secrets.join("; ");
             return self.stuck(&reason).await;
@@ -287,6 +297,7 @@ impl<'r> Execution<'r> {
     async fn stopped(&mut self) -> Result<(), RunnerError> {
         if let Some(run) = self.runner.journal.run(&self.run.id).await? {
             self.runner.emit_stopped(&run);
+            self.stopped_as = Some(run);
         }
         Ok(())
     }

@@ -270,17 +270,17 @@ impl Runner {
     /// queued, or held by an instance whose lease lapsed). Returns the run as it then is, or
     /// `None` when it could not be taken.
     pub async fn work(&self, run_id: &str) -> Result<Option<RunRecord>, RunnerError> {
-        if !self.journal.claim(run_id, &self.config.instance, self.lease_millis()).await? {
-            return Ok(None);
+        match self.journal.claim(run_id, &self.config.instance, self.lease_millis()).await? {
+            Some(run) => self.work_claimed(run).await.map(Some),
+            None => Ok(None),
         }
-        self.work_claimed(run_id).await.map(Some)
     }
 
     /// Takes the oldest run ready to work, if any, and works it until it ends or waits for a
     /// person. Returns the run as it then is.
     pub async fn work_next(&self) -> Result<Option<RunRecord>, RunnerError> {
         match self.claim_next().await? {
-            Some(run_id) => self.work_claimed(&run_id).await.map(Some),
+            Some(run) => self.work_claimed(run).await.map(Some),
             None => Ok(None),
         }
     }
@@ -299,13 +299,14 @@ impl Runner {
 
     /// Takes the oldest run ready to work for this instance; no other instance can take it
     /// while this one holds it.
-    pub(crate) async fn claim_next(&self) -> Result<Option<String>, RunnerError> {
+    pub(crate) async fn claim_next(&self) -> Result<Option<RunRecord>, RunnerError> {
         Ok(self.journal.claim_next(&self.config.instance, self.lease_millis()).await?)
     }
 
     /// Works a run this instance holds.
-    pub(crate) async fn work_claimed(&self, run_id: &str) -> Result<RunRecord, RunnerError> {
-        let run = self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))?;
+    pub(crate) async fn work_claimed(&self, run: RunRecord) -> Result<RunRecord, RunnerError> {
+        let run_id = run.id.clone();
+        let run_id = run_id.as_str();
         let file = match parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone()) {
             Ok(file) if file.well_formed => file,
             Ok(_) => {
@@ -320,8 +321,10 @@ impl Runner {
             }
         };
         let (_heartbeat, lost) = self.heartbeat(&run.id);
-        Execution::new(self, run, file, lost).await?.run().await?;
-        self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string()))
+        match Execution::new(self, run, file, lost).await?.run().await? {
+            Some(stopped) => Ok(stopped),
+            None => self.journal.run(run_id).await?.ok_or_else(|| RunnerError::NoSuchRun(run_id.to_string())),
+        }
     }
 
     /// Renews this instance's hold on a run just before a step with a lasting effect; false

@@ -27,20 +27,21 @@ impl Runner {
             }
             loop {
                 let Ok(permit) = permits.clone().acquire_owned().await else { return };
-                let run_id = match self.claim_next().await {
-                    Ok(Some(run_id)) => run_id,
+                let run = match self.claim_next().await {
+                    Ok(Some(run)) => run,
                     Ok(None) => break,
                     Err(error) => {
                         tracing::warn!(error = %error, "could not look for runs to work");
                         break;
                     }
                 };
+                let run_id = run.id.clone();
                 if !hold(&in_hand).insert(run_id.clone()) {
                     continue;
                 }
                 let (runner, in_hand) = (self.clone(), in_hand.clone());
                 tokio::spawn(async move {
-                    if let Err(error) = runner.work_claimed(&run_id).await {
+                    if let Err(error) = runner.work_claimed(run).await {
                         tracing::warn!(run = %run_id, error = %error, "a run could not be worked");
                     }
                     hold(&in_hand).remove(&run_id);
