@@ -162,11 +162,10 @@ return out;
 /// several matches is an error, what the element must be ready for (`present`, `visible`,
 /// `click`, `edit`), whether to clear a field, and whether to return every match. Answers with
 /// `{all}`, `{invalid}`, `{count, ambiguous}` or `{count, state, detail, element, tag}`, where
-/// `state` is `ok` or what stops the action (`absent`, `hidden`, `disabled`, `readonly`,
-/// `uneditable`, `covered`, `moving`).
+/// `state` is `ok`, `animated` (ready to click once [`STILL`] finds it still), or what stops
+/// the action (`absent`, `hidden`, `disabled`, `readonly`, `uneditable`, `covered`).
 const LOCATE: &str = r#"
 const [queries, nth, strict, ready, clear, all] = arguments;
-const done = arguments[arguments.length - 1];
 const describe = (el) => '<' + el.tagName.toLowerCase() + '> ' +
   JSON.stringify((el.innerText || el.value || '').trim().replace(/\s+/g, ' ').slice(0, 40));
 const run = (query) => {
@@ -207,27 +206,26 @@ try {
     if (found.length) break;
   }
 } catch (error) {
-  done({ invalid: String((error && error.message) || error) });
-  return;
+  return { invalid: String((error && error.message) || error) };
 }
-if (all) { done({ all: found }); return; }
+if (all) return { all: found };
 const count = found.length;
-if (strict && count > 1) { done({ count, ambiguous: found.slice(0, 5).map(describe) }); return; }
+if (strict && count > 1) return { count, ambiguous: found.slice(0, 5).map(describe) };
 const el = found[nth - 1];
-const answer = (state, detail) => done({ count, state, detail: detail || '' });
-if (!el) { answer('absent'); return; }
+const answer = (state, detail) => ({ count, state, detail: detail || '' });
+if (!el) return answer('absent');
 const tag = el.tagName.toLowerCase();
-const ok = () => done({ count, state: 'ok', element: el, tag });
-if (ready === 'present') { ok(); return; }
+const ok = () => ({ count, state: 'ok', element: el, tag });
+if (ready === 'present') return ok();
 const shown = el.getClientRects().length > 0 &&
   (el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : getComputedStyle(el).visibility !== 'hidden');
-if (!shown) { answer('hidden'); return; }
-if (ready === 'visible') { ok(); return; }
-if (el.matches(':disabled') || el.getAttribute('aria-disabled') === 'true') { answer('disabled'); return; }
+if (!shown) return answer('hidden');
+if (ready === 'visible') return ok();
+if (el.matches(':disabled') || el.getAttribute('aria-disabled') === 'true') return answer('disabled');
 if (ready === 'edit') {
   const field = tag === 'textarea' || (tag === 'input' && !['button', 'submit', 'reset', 'checkbox', 'radio', 'image', 'hidden'].includes((el.type || '').toLowerCase()));
-  if (!field && !el.isContentEditable) { answer('uneditable', tag); return; }
-  if (field && el.readOnly) { answer('readonly'); return; }
+  if (!field && !el.isContentEditable) return answer('uneditable', tag);
+  if (field && el.readOnly) return answer('readonly');
   if (clear) {
     if (field && el.value !== '') {
       // The native setter, so that pages which track the field's value see it change.
@@ -238,8 +236,7 @@ if (ready === 'edit') {
       el.textContent = '';
     }
   }
-  ok();
-  return;
+  return ok();
 }
 // ready === 'click': in view, not covered by something else, and not moving.
 let box = el.getBoundingClientRect();
@@ -255,9 +252,9 @@ while (hit && hit.shadowRoot) {
   hit = inner;
 }
 const inside = (node) => { for (let at = node; at; at = at.parentNode || at.host) { if (at === el) return true; } return false; };
-if (hit && !inside(hit) && !(hit.tagName === 'LABEL' && hit.control === el)) { answer('covered', describe(hit)); return; }
+if (hit && !inside(hit) && !(hit.tagName === 'LABEL' && hit.control === el)) return answer('covered', describe(hit));
 // Only something being animated (CSS animations and transitions, or jQuery's) is watched over a
-// frame for movement; anything else is taken to be where it is.
+// frame for movement afterwards; anything else is taken to be where it is.
 const animated = () => {
   for (const animation of document.getAnimations()) {
     const target = animation.playState === 'running' && animation.effect && animation.effect.target;
@@ -270,14 +267,20 @@ const animated = () => {
     return false;
   }
 };
-if (!animated()) { ok(); return; }
+return animated() ? { count, state: 'animated', element: el, tag } : ok();
+"#;
+
+/// Whether an element stays in the same place from one frame to the next (asynchronous:
+/// answers through the callback WebDriver adds).
+const STILL: &str = r#"
+const [el, done] = arguments;
+const before = el.getBoundingClientRect();
 let settled = false;
 const compare = () => {
   if (settled) return;
   settled = true;
   const now = el.getBoundingClientRect();
-  if (now.left !== box.left || now.top !== box.top || now.width !== box.width || now.height !== box.height) answer('moving');
-  else ok();
+  done(now.left === before.left && now.top === before.top && now.width === before.width && now.height === before.height);
 };
 requestAnimationFrame(compare);
 setTimeout(compare, 100);
@@ -398,7 +401,7 @@ impl Page {
             json!(clear),
             json!(all),
         ];
-        let answer = match self.client.execute_async(LOCATE, arguments).await {
+        let answer = match self.client.execute(LOCATE, arguments).await {
             Ok(answer) => answer,
             Err(error) if error.is_stale_element_reference() || error.is_no_such_element() => {
                 return Ok(if all { json!({ "all": [] }) } else { json!({ "count": 0, "state": "absent" }) });
@@ -429,10 +432,15 @@ impl Page {
                 let named: Vec<&str> = named.iter().filter_map(Value::as_str).collect();
                 return Err(BrowserError::Failed(ambiguous(target, count, &named)));
             }
-            let state = answer.get("state").and_then(Value::as_str).unwrap_or("absent");
-            if state == "ok" {
-                let element = answer.get("element").map(|element| self.elements(std::slice::from_ref(element)));
-                if let Some(element) = element.and_then(|mut found| found.pop()) {
+            let mut state = answer.get("state").and_then(Value::as_str).unwrap_or("absent");
+            let element = answer.get("element").map(|element| self.elements(std::slice::from_ref(element)));
+            if let Some(element) = element.and_then(|mut found| found.pop()) {
+                if state == "animated" {
+                    // Something is animating it or around it: ready once it stays put over a frame.
+                    let still = self.client.execute_async(STILL, vec![json!(element)]).await;
+                    state = if still.ok().and_then(|still| still.as_bool()) == Some(true) { "ok" } else { "moving" };
+                }
+                if state == "ok" {
                     let tag = answer.get("tag").and_then(Value::as_str).unwrap_or_default().to_string();
                     return Ok((element, tag));
                 }
