@@ -366,6 +366,36 @@ async fn a_click_waits_until_its_target_is_uncovered_enabled_and_still_and_a_fil
     assert!(reason.contains("css \"#log\" cannot be typed into: it is a <p>, not a field"), "{reason}");
 }
 
+/// A page that asks where the browser is and whether it may read the clipboard.
+const WHERE: &str = r##"<!DOCTYPE html>
+<html><head><title>Where</title></head><body>
+<p id="geo">asking</p><p id="clip">asking</p>
+<script>
+  navigator.geolocation.getCurrentPosition(
+    (p) => { document.getElementById('geo').textContent = p.coords.latitude.toFixed(4) + ',' + p.coords.longitude.toFixed(4); },
+    (e) => { document.getElementById('geo').textContent = 'refused'; });
+  navigator.permissions.query({ name: 'clipboard-read' }).then((s) => { document.getElementById('clip').textContent = s.state; });
+</script>
+</body></html>"##;
+
+#[tokio::test]
+async fn a_workflow_grants_its_pages_a_position_and_the_clipboard() {
+    let service = Service::start(Router::new().route("/where", get(|| async { Html(WHERE) }))).await;
+    let workflow = |browser: &str| {
+        format!(
+            "name: where\nversion: 1\ndescription: Report a position.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\n{browser}outputs:\n  clipboard: Whether the clipboard may be read.\nsteps:\n  - open: /where\n  - wait_for: {{ text: \"53.4808,-2.2426\" }}\n  - extract: {{ css: \"#clip\", as: clipboard }}\n  - succeed: {{ outputs: {{ clipboard: \"{{{{ clipboard }}}}\" }} }}\n"
+        )
+    };
+    let granted = "browser:\n  permissions: [clipboard]\n  geolocation: { latitude: 53.4808, longitude: -2.2426 }\n";
+    let located = run_here(&service.url, "where", &workflow(granted)).await;
+    assert_eq!(located.status, RunStatus::Succeeded, "{:?}", located.reason);
+    assert_eq!(located.outputs["clipboard"], "granted");
+
+    // Without the settings the page is given no position.
+    let plain = run_here(&service.url, "where", &workflow("")).await;
+    assert_ne!(plain.status, RunStatus::Succeeded, "the position was never granted");
+}
+
 /// Runs a workflow written in a test, named `name`, on the page service at `service`, to where
 /// it stops.
 async fn run_here(service: &str, name: &str, text: &str) -> rpa::journal::RunRecord {

@@ -363,6 +363,18 @@ fn a_key_that_is_not_one_is_named_when_the_workflow_is_checked() {
 }
 
 #[test]
+fn a_position_off_the_earth_is_refused() {
+    let with = |browser: &str| errors_of(&GOOD.replace("steps:\n", &format!("browser: {browser}\nsteps:\n")));
+    assert!(
+        with("{ permissions: [geolocation, clipboard], geolocation: { latitude: 51.5, longitude: -0.12 } }").is_empty()
+    );
+    let (_, _, message) =
+        only_error(&GOOD.replace("steps:\n", "browser: { geolocation: { latitude: 151.5, longitude: 0 } }\nsteps:\n"));
+    assert!(message.contains("latitude from -90 to 90"), "{message}");
+    assert!(!with("{ permissions: [camera] }").is_empty(), "an unknown permission is named");
+}
+
+#[test]
 fn a_locator_is_told_which_match_by_nth_or_first_not_both() {
     let (_, _, message) =
         only_error(&GOOD.replace("  - succeed:", "  - click: { text: Details, nth: 2, first: true }\n  - succeed:"));

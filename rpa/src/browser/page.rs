@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::BrowserError;
 use super::locate::{Query, Target, literal};
 use super::typing::typeable;
+use crate::workflow::{BrowserPermission, BrowserSettings};
 
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(100);
@@ -336,7 +337,53 @@ for (const [target, key, value] of restore) { target[key] = value; }
 delete window.top.__councilbotRestore;
 "#;
 
+/// A command of Chromium's DevTools protocol, sent through ChromeDriver.
+#[derive(Debug)]
+struct ChromiumCommand {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromiumCommand {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/chromium/send_command_and_get_result", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
 impl Page {
+    /// Applies a workflow's browser settings: grants its permissions to every page and sets
+    /// the position the browser reports. Needs Chromium.
+    pub async fn apply(&self, settings: &BrowserSettings) -> Result<(), BrowserError> {
+        let mut granted = Vec::new();
+        for permission in &settings.permissions {
+            match permission {
+                BrowserPermission::Geolocation => granted.push("geolocation"),
+                BrowserPermission::Clipboard => granted.extend(["clipboardReadWrite", "clipboardSanitizedWrite"]),
+            }
+        }
+        if settings.geolocation.is_some() && !granted.contains(&"geolocation") {
+            granted.push("geolocation");
+        }
+        let unsupported = |error: CmdError| {
+            BrowserError::Failed(format!("the browser settings could not be applied (they need Chromium): {error}"))
+        };
+        if !granted.is_empty() {
+            let command =
+                ChromiumCommand { cmd: "Browser.grantPermissions", params: json!({ "permissions": granted }) };
+            self.client.issue_cmd(command).await.map_err(unsupported)?;
+        }
+        if let Some(position) = &settings.geolocation {
+            let params = json!({ "latitude": position.latitude, "longitude": position.longitude, "accuracy": position.accuracy });
+            let command = ChromiumCommand { cmd: "Emulation.setGeolocationOverride", params };
+            self.client.issue_cmd(command).await.map_err(unsupported)?;
+        }
+        Ok(())
+    }
+
     /// A page on a new session.
     pub fn new(client: Client) -> Page {
         Page { client, frame_depth: 0, profile: None }

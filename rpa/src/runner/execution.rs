@@ -835,12 +835,7 @@ impl<'r> Execution<'r> {
     /// Begins the next attempt of a step: its number, and its row in the journal when the step
     /// is `kept_from_the_start` (it holds others or has a lasting effect, so an attempt cut off
     /// must be known); other steps are recorded whole when they end, in one statement.
-    async fn begin_attempt(
-        &mut self,
-        step: &Step,
-        key: &str,
-        kept_from_the_start: bool,
-    ) -> Result<Attempt, Interrupt> {
+    async fn begin_attempt(&mut self, step: &Step, key: &str, kept_from_the_start: bool) -> Result<Attempt, Interrupt> {
         let number = self.attempts_of(key) + 1;
         self.history.entry(key.to_string()).or_default().attempts = number;
         let started_at = self.runner.journal.now();
@@ -973,7 +968,14 @@ impl<'r> Execution<'r> {
     async fn page(&mut self, frame: &Frame) -> Result<&mut Page, BrowserError> {
         self.take_permit(frame).await;
         if self.page.is_none() {
-            self.page = Some(self.runner.browsers.open_page().await?);
+            let page = self.runner.browsers.open_page().await?;
+            if let Some(settings) = &self.file.workflow.browser
+                && let Err(error) = page.apply(settings).await
+            {
+                page.close().await;
+                return Err(error);
+            }
+            self.page = Some(page);
         }
         self.page.as_mut().ok_or_else(|| BrowserError::Unavailable("no page".to_string()))
     }

@@ -196,6 +196,19 @@ impl<'a> Checker<'a> {
         if let Some(progress) = &self.workflow().progress {
             self.check_progress(progress);
         }
+        if let Some(at) = self.workflow().browser.as_ref().and_then(|browser| browser.geolocation.clone()) {
+            let (position, line, column) = (at.value, at.line, at.column);
+            if !(-90.0..=90.0).contains(&position.latitude) || !(-180.0..=180.0).contains(&position.longitude) {
+                self.error(
+                    line,
+                    column,
+                    "`geolocation` needs a latitude from -90 to 90 and a longitude from -180 to 180",
+                );
+            }
+            if !(position.accuracy.is_finite() && position.accuracy >= 0.0) {
+                self.error(line, column, "`geolocation` needs an accuracy of 0 metres or more");
+            }
+        }
         if let Some(system) = &self.workflow().system.clone() {
             self.check_template(&system.base_url, &Scope::default());
             if system.concurrency == 0 {

@@ -22,8 +22,8 @@ pub use kind::*;
 pub use load::{MAX_WORKFLOW_BYTES, WorkflowFile, parse_workflow, read_workflow};
 pub use located::{Located, Template};
 pub use model::{
-    DateWhen, Input, InputType, Intent, TargetSystem, Trigger, Urgent, UrgentContact, Webhook, Workflow,
-    WorkflowAudience,
+    BrowserPermission, BrowserSettings, DateWhen, Input, InputType, Intent, Position, TargetSystem, Trigger, Urgent,
+    UrgentContact, Webhook, Workflow, WorkflowAudience,
 };
 pub use schedule::Schedule;
 pub use step::*;

@@ -48,8 +48,50 @@ pub struct Workflow {
     /// characters.
     #[schemars(length(min = 1, max = super::MAX_PROGRESS_CHARS))]
     pub progress: Option<Located<String>>,
+    /// Settings of the browser the workflow's run uses: permissions granted to pages, and a
+    /// position to report. They need Chromium.
+    pub browser: Option<BrowserSettings>,
     /// The steps, run in order.
     pub steps: Vec<Located<RawStep>>,
+}
+
+/// Settings of a run's browser.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BrowserSettings {
+    /// What pages may use without asking: `geolocation`, `clipboard` (reading and writing).
+    #[serde(default)]
+    pub permissions: Vec<BrowserPermission>,
+    /// Where the browser says it is, for pages that ask for the position (granting
+    /// `geolocation` too).
+    pub geolocation: Option<Located<Position>>,
+}
+
+/// Something a page may use without asking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BrowserPermission {
+    /// The device's position.
+    Geolocation,
+    /// Reading from and writing to the clipboard.
+    Clipboard,
+}
+
+/// A position on the Earth.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Position {
+    /// Degrees north of the equator (negative for south), from -90 to 90.
+    pub latitude: f64,
+    /// Degrees east of Greenwich (negative for west), from -180 to 180.
+    pub longitude: f64,
+    /// How sure the position is, in metres (default 50).
+    #[serde(default = "default_accuracy")]
+    pub accuracy: f64,
+}
+
+fn default_accuracy() -> f64 {
+    50.0
 }
 
 /// Who may start a workflow.
