@@ -242,8 +242,12 @@ async fn an_option_is_chosen_by_a_regular_expression_once_exactly_one_matches() 
 </body></html>"##;
     let service = Service::start(Router::new().route("/slots", get(move || async move { Html(page) }))).await;
     let workflow = |choose: &str| {
-        format!(
-            "name: slots\nversion: 1\ndescription: Choose a slot.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\noutputs:\n  slot: The slot chosen.\nsteps:\n  - open: /slots\n  - set: {{ day: 15 Jan }}\n  - select: {{ label: Collection slot, {choose} }}\n  - script: {{ code: \"return document.getElementById('slot').value\", as: slot }}\n  - succeed: {{ outputs: {{ slot: \"{{{{ slot }}}}\" }} }}\n"
+        on_page(
+            "slots",
+            "outputs:\n  slot: The slot chosen.\n",
+            &format!(
+                "  - open: /slots\n  - set: {{ day: 15 Jan }}\n  - select: {{ label: Collection slot, {choose} }}\n  - script: {{ code: \"return document.getElementById('slot').value\", as: slot }}\n  - succeed: {{ outputs: {{ slot: \"{{{{ slot }}}}\" }} }}"
+            ),
         )
     };
     let chosen = run_here(&service.url, "slots", &workflow("option_matches: \"^Fri {{ day }} .*morning\"")).await;
@@ -275,23 +279,19 @@ async fn an_element_a_script_found_is_the_target_of_later_steps_while_it_stays_o
 </body></html>"##;
     let service = Service::start(Router::new().route("/slots", get(move || async move { Html(page) }))).await;
     let workflow = |after: &str| {
-        format!(
-            r##"name: slots
-version: 1
-description: Book the first free slot.
-system: {{ name: page, base_url: http://unused.invalid, step_timeout: 3s }}
-outputs:
-  booked: The slot booked.
-steps:
-  - open: /slots
+        on_page(
+            "slots",
+            "outputs:\n  booked: The slot booked.\n",
+            &format!(
+                r##"  - open: /slots
   - script:
       code: "return [...document.querySelectorAll('#slots li')].find(li => li.dataset.free > 0).querySelector('button')"
       as: free_slot
 {after}
   - click: {{ element: free_slot }}
   - extract: {{ css: "#booked", as: booked }}
-  - succeed: {{ outputs: {{ booked: "{{{{ booked }}}}" }} }}
-"##
+  - succeed: {{ outputs: {{ booked: "{{{{ booked }}}}" }} }}"##
+            ),
         )
     };
     let booked = run_here(&service.url, "slots", &workflow("")).await;
@@ -336,9 +336,10 @@ const NOT_READY: &str = r##"<!DOCTYPE html>
 async fn a_click_waits_until_its_target_is_uncovered_enabled_and_still_and_a_fill_until_its_field_takes_typing() {
     let service = Service::start(Router::new().route("/page", get(|| async { Html(NOT_READY) }))).await;
     let workflow = |steps: &str| {
-        format!(
-            "name: ready\nversion: 1\ndescription: Act on what is not ready yet.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\noutputs:\n  log: What was clicked.\nsteps:\n  - open: /page\n{steps}\n  - extract: {{ css: \"#log\", as: log }}\n  - succeed: {{ outputs: {{ log: \"{{{{ log }}}}\" }} }}\n"
-        )
+        let steps = format!(
+            "  - open: /page\n{steps}\n  - extract: {{ css: \"#log\", as: log }}\n  - succeed: {{ outputs: {{ log: \"{{{{ log }}}}\" }} }}"
+        );
+        on_page("ready", "outputs:\n  log: What was clicked.\n", &steps)
     };
     // Each click lands once its button can take it, not on the overlay or a disabled button.
     let clicks = "  - click: { css: \"#covered\" }\n  - click: { css: \"#disabled\" }\n  - click: { text: Sliding }";
@@ -382,9 +383,9 @@ const WHERE: &str = r##"<!DOCTYPE html>
 async fn a_workflow_grants_its_pages_a_position_and_the_clipboard() {
     let service = Service::start(Router::new().route("/where", get(|| async { Html(WHERE) }))).await;
     let workflow = |browser: &str| {
-        format!(
-            "name: where\nversion: 1\ndescription: Report a position.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\n{browser}outputs:\n  clipboard: Whether the clipboard may be read.\nsteps:\n  - open: /where\n  - wait_for: {{ text: \"53.4808,-2.2426\" }}\n  - extract: {{ css: \"#clip\", as: clipboard }}\n  - succeed: {{ outputs: {{ clipboard: \"{{{{ clipboard }}}}\" }} }}\n"
-        )
+        let header = format!("{browser}outputs:\n  clipboard: Whether the clipboard may be read.\n");
+        let steps = "  - open: /where\n  - wait_for: { text: \"53.4808,-2.2426\" }\n  - extract: { css: \"#clip\", as: clipboard }\n  - succeed: { outputs: { clipboard: \"{{ clipboard }}\" } }";
+        on_page("where", &header, steps)
     };
     let granted = "browser:\n  permissions: [clipboard]\n  geolocation: { latitude: 53.4808, longitude: -2.2426 }\n";
     let located = run_here(&service.url, "where", &workflow(granted)).await;
@@ -394,6 +395,14 @@ async fn a_workflow_grants_its_pages_a_position_and_the_clipboard() {
     // Without the settings the page is given no position.
     let plain = run_here(&service.url, "where", &workflow("")).await;
     assert_ne!(plain.status, RunStatus::Succeeded, "the position was never granted");
+}
+
+/// A workflow named `name` on the page service, with more header keys (`header`, each line
+/// ending in a line break) and its steps.
+fn on_page(name: &str, header: &str, steps: &str) -> String {
+    format!(
+        "name: {name}\nversion: 1\ndescription: A workflow on a test page.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\n{header}steps:\n{steps}\n"
+    )
 }
 
 /// Runs a workflow written in a test, named `name`, on the page service at `service`, to where
@@ -590,8 +599,10 @@ const AMBIGUOUS: &str = r##"<!DOCTYPE html>
 async fn a_text_that_matches_several_elements_is_an_error_and_a_click_never_lands_on_instructions() {
     let service = Service::start(Router::new().route("/form", get(|| async { Html(AMBIGUOUS) }))).await;
     let workflow = |last: &str| {
-        format!(
-            "name: strict\nversion: 1\ndescription: Click what is meant.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\nsteps:\n  - open: /form\n  - click: {{ text: Send the report }}\n  - wait_for: {{ text: sent }}\n{last}\n"
+        on_page(
+            "strict",
+            "",
+            &format!("  - open: /form\n  - click: {{ text: Send the report }}\n  - wait_for: {{ text: sent }}\n{last}"),
         )
     };
     let ran = |text: String| {
