@@ -139,15 +139,8 @@ steps:
   - click: { text: Submit the form }
     timeout: 1s
 "##;
-    let workflows = Workflows::new(&[("missing.yaml", workflow)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let stuck = run(&runner, &workflows.catalogue().get("missing").unwrap().clone(), &[]).await;
+    let kept = Kept::run(&service.url, "missing", workflow).await;
+    let (runner, stuck) = (&kept.runner, kept.run.clone());
     assert_eq!(stuck.status, RunStatus::Waiting);
     let reason = stuck.reason.unwrap();
     assert!(reason.contains("step 3 (click text \"Submit the form\")"), "{reason}");
@@ -208,15 +201,7 @@ steps:
         partly: "{{ partly }}"
         later: "{{ later }}"
 "##;
-    let workflows = Workflows::new(&[("lists.yaml", workflow)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let finished = run(&runner, &workflows.catalogue().get("lists").unwrap().clone(), &[]).await;
+    let finished = run_here(&service.url, "lists", workflow).await;
     assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
     let output = |name: &str| finished.outputs[name].as_str().unwrap_or_default().to_string();
     assert!(output("locked").contains("is disabled, so \"Two\" cannot be chosen"), "{}", output("locked"));
@@ -408,16 +393,32 @@ fn on_page(name: &str, header: &str, steps: &str) -> String {
 /// Runs a workflow written in a test, named `name`, on the page service at `service`, to where
 /// it stops.
 async fn run_here(service: &str, name: &str, text: &str) -> rpa::journal::RunRecord {
-    let file = format!("{name}.yaml");
-    let workflows = Workflows::new(&[(file.as_str(), text)]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", service)]),
-    );
-    run(&runner, &workflows.catalogue().get(name).unwrap().clone(), &[]).await
+    Kept::run(service, name, text).await.run
+}
+
+/// A run of a workflow written in a test, with its runner and journal kept for looking into.
+struct Kept {
+    runner: Runner,
+    run: rpa::journal::RunRecord,
+    _data: tempfile::TempDir,
+    _workflows: Workflows,
+}
+
+impl Kept {
+    /// Runs the workflow `text`, named `name`, on the page service at `service`, to where it stops.
+    async fn run(service: &str, name: &str, text: &str) -> Kept {
+        let file = format!("{name}.yaml");
+        let workflows = Workflows::new(&[(file.as_str(), text)]);
+        let data = tempfile::tempdir().unwrap();
+        let runner = Runner::new(
+            sqlite_journal(data.path()).await,
+            workflows.catalogue(),
+            Secrets::default(),
+            config("test", &[("page", service)]),
+        );
+        let run = run(&runner, &workflows.catalogue().get(name).unwrap().clone(), &[]).await;
+        Kept { runner, run, _data: data, _workflows: workflows }
+    }
 }
 
 /// A page for checks: a status, a list, a disabled button and a hidden notice.
@@ -506,15 +507,8 @@ async fn a_failed_check_fails_the_run_and_escalate_makes_it_wait_for_a_person_wi
 
     // The same check, where a person can put it right, hands the run to one.
     let escalated = "  - assert: { element: { css: \"#status\" }, text_is: Completed }\n    on_error:\n      - escalate: { reason: \"Case not finished: {{ error.message }}\" }";
-    let workflows = Workflows::new(&[("checks.yaml", checks(escalated).as_str())]);
-    let data = tempfile::tempdir().unwrap();
-    let runner = Runner::new(
-        sqlite_journal(data.path()).await,
-        workflows.catalogue(),
-        Secrets::default(),
-        config("test", &[("page", &service.url)]),
-    );
-    let waiting = run(&runner, &workflows.catalogue().get("checks").unwrap().clone(), &[]).await;
+    let kept = Kept::run(&service.url, "checks", &checks(escalated)).await;
+    let (runner, waiting) = (&kept.runner, kept.run.clone());
     assert_eq!((waiting.status, waiting.waiting_for), (RunStatus::Waiting, Some(rpa::journal::WaitingFor::Error)));
     let reason = waiting.reason.clone().unwrap();
     assert!(
