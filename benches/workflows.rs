@@ -142,6 +142,7 @@ async fn http_runs(runs: usize) {
     for _ in 0..runs {
         ids.push(runner.start(&file, &[], &by).await.expect("start").id);
     }
+    let recorded = started.elapsed();
     let shares: Vec<Vec<String>> = (0..4).map(|worker| ids.iter().skip(worker).step_by(4).cloned().collect()).collect();
     let mut workers = Vec::new();
     for share in shares {
@@ -175,6 +176,7 @@ async fn http_runs(runs: usize) {
         engine.as_secs_f64(),
         runs as f64 / engine.as_secs_f64()
     );
+    println!("  of which recording:    {:.2} s (the runs started one after another)", recorded.as_secs_f64());
     println!("  same requests direct:  {:.2} s", direct.as_secs_f64());
     println!(
         "  engine time per step:  {:.2} ms (journal, templates, checks and the request)",
