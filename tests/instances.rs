@@ -335,7 +335,12 @@ async fn two_instances_work_each_run_once_and_one_takes_over_when_the_other_is_k
         assert_eq!(run.outputs["logged"], json!("yes"), "{reference}");
         let steps = journal.steps(&run.id).await.unwrap();
         let mut completed = std::collections::BTreeMap::new();
-        for step in steps.iter().filter(|step| step.status == rpa::journal::StepStatus::Completed && step.attempt > 0) {
+        // The submitting block (step 1) and what is in it are never done twice; the `succeed`
+        // after it has no lasting effect, so a run taken over just after it may do it again.
+        let submitting = |key: &str| key == "1" || key.starts_with("1.");
+        for step in steps.iter().filter(|step| {
+            step.status == rpa::journal::StepStatus::Completed && step.attempt > 0 && submitting(&step.step_key)
+        }) {
             *completed.entry(step.step_key.as_str()).or_insert(0) += 1;
         }
         assert!(

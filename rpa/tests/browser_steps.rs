@@ -352,6 +352,18 @@ async fn a_click_waits_until_its_target_is_uncovered_enabled_and_still_and_a_fil
     assert!(reason.contains("css \"#log\" cannot be typed into: it is a <p>, not a field"), "{reason}");
 }
 
+#[tokio::test]
+async fn an_option_of_a_closed_list_can_be_clicked() {
+    let page = r#"<!DOCTYPE html><html><head><title>Pick</title></head><body>
+<label for="colour">Colour</label><select id="colour"><option>Red</option><option>Blue</option></select></body></html>"#;
+    let service = Service::start(Router::new().route("/pick", get(move || async move { Html(page) }))).await;
+    let steps = "  - open: /pick\n  - click: { css: \"#colour option:nth-child(2)\" }\n  - extract: { label: Colour, as: colour }\n  - succeed: { outputs: { colour: \"{{ colour }}\" } }";
+    let picked =
+        run_here(&service.url, "pick", &on_page("pick", "outputs:\n  colour: The colour chosen.\n", steps)).await;
+    assert_eq!(picked.status, RunStatus::Succeeded, "{:?}", picked.reason);
+    assert_eq!(picked.outputs["colour"], "Blue");
+}
+
 /// A page that asks where the browser is and whether it may read the clipboard.
 const WHERE: &str = r##"<!DOCTYPE html>
 <html><head><title>Where</title></head><body>

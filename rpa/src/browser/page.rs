@@ -218,6 +218,8 @@ if (!el) return answer('absent');
 const tag = el.tagName.toLowerCase();
 const ok = () => ({ count, state: 'ok', element: el, tag });
 if (ready === 'present') return ok();
+// An option of a closed list has no box of its own; WebDriver chooses it when it is clicked.
+if (tag === 'option') return el.matches(':disabled') ? answer('disabled') : ok();
 const shown = el.getClientRects().length > 0 &&
   (el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : getComputedStyle(el).visibility !== 'hidden');
 if (!shown) return answer('hidden');
