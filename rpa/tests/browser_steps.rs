@@ -398,7 +398,7 @@ async fn a_workflow_grants_its_pages_a_position_and_the_clipboard() {
 /// ending in a line break) and its steps.
 fn on_page(name: &str, header: &str, steps: &str) -> String {
     format!(
-        "name: {name}\nversion: 1\ndescription: A workflow on a test page.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 5s }}\n{header}steps:\n{steps}\n"
+        "name: {name}\nversion: 1\ndescription: A workflow on a test page.\nsystem: {{ name: page, base_url: http://unused.invalid, step_timeout: 15s }}\n{header}steps:\n{steps}\n"
     )
 }
 
