@@ -621,19 +621,15 @@ impl Page {
         pattern: &Regex,
         target: &Target,
     ) -> Result<Option<String>, BrowserError> {
-        let script = "return Array.from(arguments[0].options).map(o => o.text.trim());";
         let texts = self
-            .client
-            .execute(script, vec![json!(select)])
+            .option_texts(select)
             .await
             .map_err(|error| BrowserError::from_command(&format!("reading the options of {target}"), error))?;
-        let texts: Vec<&str> =
-            texts.as_array().map(|texts| texts.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         let matching: Vec<(usize, &str)> = texts
             .iter()
             .enumerate()
             .filter(|(_, text)| pattern.is_match(text))
-            .map(|(index, text)| (index, *text))
+            .map(|(index, text)| (index, text.as_str()))
             .collect();
         match matching.as_slice() {
             [] => Ok(None),
@@ -649,15 +645,21 @@ impl Page {
         }
     }
 
-    async fn options(&self, select: &Element) -> String {
+    /// The visible texts of a list's options, in order.
+    async fn option_texts(&self, select: &Element) -> Result<Vec<String>, CmdError> {
         let script = "return Array.from(arguments[0].options).map(o => o.text.trim());";
-        match self.client.execute(script, vec![json!(select)]).await {
-            Ok(Value::Array(texts)) => {
-                let texts: Vec<String> =
-                    texts.iter().filter_map(Value::as_str).map(|text| format!("{text:?}")).collect();
-                if texts.is_empty() { "no options".to_string() } else { texts.join(", ") }
-            }
-            _ => "options that could not be read".to_string(),
+        let texts = self.client.execute(script, vec![json!(select)]).await?;
+        Ok(texts
+            .as_array()
+            .map(|texts| texts.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default())
+    }
+
+    async fn options(&self, select: &Element) -> String {
+        match self.option_texts(select).await {
+            Ok(texts) if texts.is_empty() => "no options".to_string(),
+            Ok(texts) => texts.iter().map(|text| format!("{text:?}")).collect::<Vec<_>>().join(", "),
+            Err(_) => "options that could not be read".to_string(),
         }
     }
 

@@ -370,6 +370,9 @@ impl<'r> Execution<'r> {
             return Ok(Flow::Next);
         }
         let attempts = step.common.retry.as_ref().map_or(1, |retry| retry.attempts.max(1));
+        let lasting = self.is_lasting(step, depth);
+        // A step that holds others or has a lasting effect is journaled as it begins.
+        let kept_from_the_start = step.kind.holds_steps() || lasting;
         let mut last_failure = None;
         for round in 1..=attempts {
             if round > 1 {
@@ -381,11 +384,10 @@ impl<'r> Execution<'r> {
                     return Ok(Flow::Next);
                 }
             }
-            if self.is_lasting(step, depth) && !self.runner.still_holds(&self.run.id).await? {
+            if lasting && !self.runner.still_holds(&self.run.id).await? {
                 return Err(Interrupt::TakenOver);
             }
             let name = step.describe();
-            let kept_from_the_start = step.kind.holds_steps() || self.is_lasting(step, depth);
             let begun = self.begin_attempt(step, key, kept_from_the_start).await?;
             let attempt = begun.number;
             self.runner.emit(RunEvent::StepStarted {
