@@ -49,7 +49,7 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        http_runs(count("BENCH_RUNS", 1000)).await;
+        http_runs(count("BENCH_RUNS", 1000), count("BENCH_WORKERS", 4)).await;
         browser_overhead(count("BENCH_BROWSER_RUNS", 5)).await;
     });
 }
@@ -114,7 +114,7 @@ async fn serve(router: Router) -> String {
     format!("http://{address}")
 }
 
-async fn http_runs(runs: usize) {
+async fn http_runs(runs: usize, worker_count: usize) {
     let api = serve(
         Router::new()
             .route("/status", get(|| async { Json(json!({ "open": true })) }))
@@ -143,7 +143,8 @@ async fn http_runs(runs: usize) {
         ids.push(runner.start(&file, &[], &by).await.expect("start").id);
     }
     let recorded = started.elapsed();
-    let shares: Vec<Vec<String>> = (0..4).map(|worker| ids.iter().skip(worker).step_by(4).cloned().collect()).collect();
+    let shares: Vec<Vec<String>> =
+        (0..worker_count).map(|worker| ids.iter().skip(worker).step_by(worker_count).cloned().collect()).collect();
     let mut workers = Vec::new();
     for share in shares {
         let runner = runner.clone();

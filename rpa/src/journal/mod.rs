@@ -46,6 +46,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_alerts.sql"),
         postgres: include_str!("../../migrations/postgres/0003_alerts.sql"),
     },
+    Migration {
+        version: 4,
+        description: "how many times each run was taken",
+        sqlite: include_str!("../../migrations/sqlite/0004_claims.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_claims.sql"),
+    },
 ];
 
 /// The journal of workflow runs.

@@ -124,6 +124,8 @@ pub struct RunRecord {
     pub updated_at: i64,
     /// When it ended.
     pub finished_at: Option<i64>,
+    /// How many times an instance has taken it to work it.
+    pub claims: i64,
 }
 
 /// A new run, before it is recorded.
@@ -146,7 +148,7 @@ pub struct NewRun<'a> {
 /// The columns of a run row, in the order of [`RunRow`].
 pub(super) const RUN_COLUMNS: &str = "id, reference, workflow, version, definition, source_path, inputs, started_by, \
                                       status, waiting_for, task, outputs, message, reason, created_at, updated_at, \
-                                      finished_at";
+                                      finished_at, claims";
 
 /// A run row as stored, before its names and JSON are read.
 #[derive(Debug, sqlx::FromRow)]
@@ -168,6 +170,7 @@ pub(super) struct RunRow {
     created_at: i64,
     updated_at: i64,
     finished_at: Option<i64>,
+    claims: i64,
 }
 
 impl TryFrom<RunRow> for RunRecord {
@@ -192,6 +195,7 @@ impl TryFrom<RunRow> for RunRecord {
             created_at: row.created_at,
             updated_at: row.updated_at,
             finished_at: row.finished_at,
+            claims: row.claims,
         })
     }
 }

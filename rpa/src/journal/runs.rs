@@ -137,7 +137,7 @@ impl Journal {
     ) -> Result<Option<RunRecord>, StorageError> {
         let now = self.now();
         let taken = sqlx::query_as::<_, RunRow>(&format!(
-            "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
+            "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3, claims = claims + 1 \
              WHERE id = $4 AND {} RETURNING {RUN_COLUMNS}",
             ready_to_work("$3")
         ))
@@ -162,7 +162,7 @@ impl Journal {
         };
         let now = self.now();
         let taken = sqlx::query_as::<_, RunRow>(&format!(
-            "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3 \
+            "UPDATE workflow_runs SET status = 'running', claimed_by = $1, lease_until = $2, updated_at = $3, claims = claims + 1 \
              WHERE id = (SELECT id FROM workflow_runs WHERE {} ORDER BY created_at, id LIMIT 1{locking}) \
              RETURNING {RUN_COLUMNS}",
             ready_to_work("$3")
@@ -313,7 +313,8 @@ impl Journal {
         Ok(changed == 1)
     }
 
-    /// Ends a run: succeeded, failed or cancelled, with what the resident is told and why.
+    /// Ends a run: succeeded, failed or cancelled, with what the resident is told and why; the
+    /// run as it then stands, or `None` when it had been cancelled.
     pub async fn finish(
         &self,
         run_id: &str,
@@ -321,22 +322,22 @@ impl Journal {
         outputs: &Map<String, Value>,
         message: Option<&str>,
         reason: Option<&str>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<Option<RunRecord>, StorageError> {
         let now = self.now();
-        sqlx::query(
+        let ended = sqlx::query_as::<_, RunRow>(&format!(
             "UPDATE workflow_runs SET status = $1, outputs = $2, message = $3, reason = $4, waiting_for = NULL, \
              claimed_by = NULL, lease_until = NULL, updated_at = $5, finished_at = $5 \
-             WHERE id = $6 AND status <> 'cancelled'",
-        )
+             WHERE id = $6 AND status <> 'cancelled' RETURNING {RUN_COLUMNS}"
+        ))
         .bind(status.as_str())
         .bind(to_json(outputs))
         .bind(message)
         .bind(reason)
         .bind(now)
         .bind(run_id)
-        .execute(self.database.pool())
+        .fetch_optional(self.database.pool())
         .await?;
-        Ok(())
+        Ok(ended.map(RunRecord::try_from).transpose()?)
     }
 
     /// Ends a run that has not ended, as cancelled; returns whether it was cancelled.

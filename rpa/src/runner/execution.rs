@@ -126,7 +126,9 @@ impl<'r> Execution<'r> {
         hold_lost: Arc<AtomicBool>,
     ) -> Result<Execution<'r>, RunnerError> {
         let mut history: HashMap<String, KeyHistory> = HashMap::new();
-        for step in runner.journal.steps(&run.id).await? {
+        // A run taken for the first time has no steps yet.
+        let recorded = if run.claims == 1 { Vec::new() } else { runner.journal.steps(&run.id).await? };
+        for step in recorded {
             let entry = history.entry(step.step_key.clone()).or_default();
             entry.attempts = entry.attempts.max(step.attempt);
             if matches!(step.status, StepStatus::Completed | StepStatus::Skipped) {
@@ -259,15 +261,17 @@ impl<'r> Execution<'r> {
     async fn succeed(&mut self, outputs: Map<String, Value>, message: Option<String>) -> Result<(), RunnerError> {
         let outputs = self.mask(&outputs, true);
         let message = self.redactor.redact_secrets(&message.unwrap_or_else(|| completion_message(&outputs)));
-        self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
+        let ended =
+            self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
         self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, &message).await?;
-        self.stopped().await
+        self.stopped_with(ended).await
     }
 
     async fn fail(&mut self, message: &str, reason: Option<&str>) -> Result<(), RunnerError> {
         let message = &self.redactor.redact_secrets(message);
         let reason = reason.map(|reason| self.redactor.redact(reason));
-        self.runner
+        let ended = self
+            .runner
             .journal
             .finish(&self.run.id, RunStatus::Failed, &Map::new(), Some(message), reason.as_deref())
             .await?;
@@ -280,7 +284,7 @@ impl<'r> Execution<'r> {
             reason.as_deref().unwrap_or(message)
         );
         self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
-        self.stopped().await
+        self.stopped_with(ended).await
     }
 
     /// The run waits for a person after a problem it cannot get past.
@@ -295,7 +299,17 @@ impl<'r> Execution<'r> {
     }
 
     async fn stopped(&mut self) -> Result<(), RunnerError> {
-        if let Some(run) = self.runner.journal.run(&self.run.id).await? {
+        self.stopped_with(None).await
+    }
+
+    /// Records how the run stopped: `ended` is the run as its last write left it, when that
+    /// write gave it back; otherwise it is read.
+    async fn stopped_with(&mut self, ended: Option<RunRecord>) -> Result<(), RunnerError> {
+        let run = match ended {
+            Some(run) => Some(run),
+            None => self.runner.journal.run(&self.run.id).await?,
+        };
+        if let Some(run) = run {
             self.runner.emit_stopped(&run);
             self.stopped_as = Some(run);
         }
