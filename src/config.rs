@@ -85,6 +85,8 @@ pub struct Config {
     pub automation: AutomationConfig,
     /// The sample council's practice back office.
     pub sample: SampleConfig,
+    /// The other councils this deployment serves beside the one this file describes.
+    pub deployment: DeploymentConfig,
     /// Values the environment gave that are not valid, each naming its variable.
     #[serde(skip)]
     environment_problems: Vec<String>,
@@ -209,13 +211,32 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// How long a live event stream stays open before the browser reconnects (and resumes).
     pub event_stream_seconds: u64,
+    /// The host names residents reach this council at, such as `chat.eastbrook.gov.uk`, when
+    /// one deployment serves several councils.
+    pub hosts: Vec<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { allowed_origins: Vec::new(), public_url: None, event_stream_seconds: 1800 }
+        WebConfig { allowed_origins: Vec::new(), public_url: None, event_stream_seconds: 1800, hosts: Vec::new() }
     }
 }
+
+/// The councils one deployment serves: the one the configuration file describes, which also
+/// answers at any host no other council claims, and one more for each folder named here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeploymentConfig {
+    /// Folders of other councils, each holding its own `councilbot.toml`, `content/`,
+    /// `workflows/` and `answers/`.
+    pub councils: Vec<PathBuf>,
+}
+
+/// Where the second sample council's folder is, from the repository's root.
+pub const SAMPLE_SECOND_COUNCIL: &str = "councils/westbrook";
+
+/// The host name the sample council is reached at when both sample councils run.
+pub const SAMPLE_HOST: &str = "eastbrook.localhost";
 
 /// The supervisor console.
 #[derive(Debug, Clone, Deserialize)]
@@ -402,6 +423,8 @@ impl Config {
             None => (
                 Config {
                     sample: SampleConfig { legacy_portal: Some(SAMPLE_LEGACY_PORTAL.into()) },
+                    deployment: sample_deployment(),
+                    web: WebConfig { hosts: vec![SAMPLE_HOST.to_string()], ..WebConfig::default() },
                     ..Config::default()
                 },
                 None,
@@ -415,7 +438,8 @@ impl Config {
         Ok((config, source))
     }
 
-    fn from_file(path: &Path) -> Result<Config> {
+    /// Reads a configuration file as it is, without the environment's overrides.
+    pub fn from_file(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         if let Ok(table) = text.parse::<toml::Table>() {
             let misplaced: Vec<String> = SECRET_OPTIONS
@@ -659,6 +683,13 @@ impl Config {
                 ));
             }
         }
+        for host in &self.web.hosts {
+            if !is_host_name(host) {
+                problems.push(format!(
+                    "web.hosts: `{host}` is not a host name such as chat.eastbrook.gov.uk (lower case, no scheme or port)"
+                ));
+            }
+        }
         if let Some(public_url) = &self.web.public_url
             && !public_url.starts_with("http")
         {
@@ -675,6 +706,26 @@ impl Config {
         }
         problems
     }
+}
+
+/// The other sample council, when the repository's folder for it is here.
+fn sample_deployment() -> DeploymentConfig {
+    let folder = PathBuf::from(SAMPLE_SECOND_COUNCIL);
+    DeploymentConfig { councils: if folder.is_dir() { vec![folder] } else { Vec::new() } }
+}
+
+/// Whether a text is a host name as a browser sends it: lower-case labels of letters, digits
+/// and hyphens, joined by dots.
+pub fn is_host_name(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+        })
 }
 
 /// The optional components a configuration switches on, once checked.
@@ -738,7 +789,7 @@ mod tests {
             let options = if path.is_empty() {
                 ["server", "database", "content", "council", "hours", "emergency", "llm", "conversations", "web"]
                     .into_iter()
-                    .chain(["console", "sms", "teams", "browser", "automation", "sample"])
+                    .chain(["console", "sms", "teams", "browser", "automation", "sample", "deployment"])
                     .map(str::to_string)
                     .collect()
             } else {

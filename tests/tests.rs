@@ -12,6 +12,7 @@ mod console_answers;
 mod console_live;
 mod conversations;
 mod corpora;
+mod councils;
 mod curated_answers;
 mod evaluation;
 mod evaluation_model;

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod client;
 pub mod console;
+pub mod councils;
 pub mod delivery;
 pub mod health;
 pub mod log_text;

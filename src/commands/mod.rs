@@ -5,6 +5,7 @@ mod ask;
 mod assemble;
 mod browser_setup;
 mod config_check;
+mod councils;
 mod data_dir;
 mod eval;
 mod eval_intents;

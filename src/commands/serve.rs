@@ -14,6 +14,7 @@ use bot::conversation::{Engine, system_clock};
 use channels::client::TrustedProxies;
 use channels::console::accounts::{Accounts, Role};
 use channels::console::oidc::OidcProvider;
+use channels::councils::ServedCouncil;
 use channels::health::MetricsAccess;
 use channels::server::ConnectionLimits;
 use channels::signing_keys::SigningKeyCache;
@@ -24,6 +25,8 @@ use rpa::secrets::Secrets;
 
 use super::assemble::{Automation, Places, assemble, engine_settings, update_index};
 use super::browser_setup::ensure_browser;
+use super::councils::{CouncilSetup, added_councils, id_of};
+use super::data_dir;
 use super::reload::Reloading;
 use crate::config::{Config, Validated};
 
@@ -38,9 +41,6 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 pub const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
 
 pub fn run(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
-    if valid.config.content.index_on_start {
-        update_index(&places.index_dir, &valid.config)?;
-    }
     // A workflow run nests calls, blocks and browser steps, each an async state machine held
     // on the worker's stack while it is polled: room for deep ones, as the main thread has.
     let runtime =
@@ -51,18 +51,177 @@ pub fn run(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCod
 /// The folder of the data directory where the browsers started here are recorded.
 pub const BROWSER_RECORDS: &str = "browser";
 
+/// What the councils of a deployment share.
+struct Shared<'a> {
+    /// The practice back office, when it runs.
+    portal: Option<&'a legacy_portal::Portal>,
+    /// Whether workflows that need a browser can run.
+    browser: bool,
+    /// The identity providers' signing keys, for Teams and the console's sign-in.
+    signing_keys: &'a SigningKeyCache,
+}
+
+/// One council's service, started.
+struct StartedCouncil {
+    served: ServedCouncil,
+    metrics_app: axum::Router,
+    engine: Arc<Engine>,
+    accounts: Accounts,
+    config: Config,
+    data_dir: std::path::PathBuf,
+    channels_on: Vec<&'static str>,
+    site_pages: Option<usize>,
+    watched: AppState,
+    /// Its tasks in the background, which run for as long as the process serves.
+    _background: Vec<tokio::task::JoinHandle<()>>,
+}
+
 async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
-    let Validated { config, oidc, sms, teams, mut runner } = valid;
-    runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
+    let added = added_councils(&valid.config, data_dir)?;
+    let config = valid.config.clone();
+    let mut first =
+        CouncilSetup { id: id_of(&config), valid, places: places.clone(), data_dir: data_dir.to_path_buf() };
+    first.valid.runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
     if let Some(open_files) = channels::server::raise_open_file_limit() {
         tracing::debug!(open_files, "the limit on open files");
     }
-    let mut secrets = Secrets::load(places.secrets_file.as_deref(), std::env::vars())?;
-    let portal = start_legacy_portal(&config, &mut secrets, &mut runner).await;
+    let portal = start_legacy_portal(&config).await;
     let install = config.browser.install_missing;
-    let browsers = runner.browsers.clone();
+    let browsers = first.valid.runner.browsers.clone();
     let browser = tokio::task::spawn_blocking(move || ensure_browser(install, &browsers)).await?;
-    let automation = Automation { runner, browser };
+    // One set of identity providers' signing keys for Teams and the console's sign-in.
+    let signing_keys = SigningKeyCache::default();
+    let shared = Shared { portal: portal.as_ref(), browser, signing_keys: &signing_keys };
+    let mut councils = Vec::new();
+    for mut setup in std::iter::once(first).chain(added) {
+        setup.valid.runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
+        let id = setup.id.clone();
+        let council =
+            start_council(setup, &shared).await.with_context(|| format!("the council `{id}` cannot start"))?;
+        councils.push(council);
+    }
+
+    let app = channels::councils::dispatch(councils.iter().map(|council| council.served.clone()).collect());
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let address = listener.local_addr()?;
+    let mut _background = Vec::new();
+    let metrics_address = match config.server.metrics_listen.as_deref() {
+        None => address,
+        Some(separate) => {
+            let metrics_listener = tokio::net::TcpListener::bind(separate)
+                .await
+                .with_context(|| format!("cannot listen on {separate} for metrics"))?;
+            let metrics_address = metrics_listener.local_addr()?;
+            let limits = connection_limits(&config);
+            let metrics_app = councils[0].metrics_app.clone();
+            _background.push(tokio::spawn(async move {
+                if let Err(error) =
+                    channels::server::serve(metrics_listener, metrics_app, limits, shutdown_signal()).await
+                {
+                    tracing::error!(error = %error, "the metrics address stopped");
+                }
+            }));
+            metrics_address
+        }
+    };
+    let metrics_note = if config.server.metrics_token.is_none() { "" } else { " (with its bearer token)" };
+    let first = &councils[0];
+    eprintln!(
+        "councilbot is answering for {} at http://{address}\n  the sample council's page with the chat: http://{address}/   the chat without JavaScript: http://{address}/chat\n  supervisor console: http://{address}/console   chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{metrics_address}/metrics{metrics_note}",
+        first.config.council.name,
+    );
+    for council in &councils {
+        describe(council, &address, councils.len() > 1);
+    }
+    if let Some(portal) = &portal {
+        eprintln!(
+            "  ECSS, the sample council's back office, is running on {} (user {}, password {})",
+            portal.url(),
+            legacy_portal::USER,
+            legacy_portal::PASSWORD
+        );
+    }
+    for council in &councils {
+        let console = council_address(council, &address, councils.len() > 1);
+        // The staff of an added council are kept in its own data directory.
+        let staff_command = if std::ptr::eq(council, &councils[0]) {
+            "councilbot staff".to_string()
+        } else {
+            format!("councilbot --data-dir {} staff", council.data_dir.display())
+        };
+        let sign_in =
+            SignIn { address: &console, username: &council.config.console.first_admin, staff_command: &staff_command };
+        first_admin(&council.accounts, &sign_in, &council.data_dir).await;
+        let every = council.config.automation.alert_check_every.0;
+        _background.push(channels::console::alerts::spawn_watcher(council.watched.clone(), every));
+    }
+    channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
+    eprintln!("councilbot stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where a council is reached: its first host name on the server's port when several councils
+/// are served, otherwise the address the server listens at.
+fn council_address(council: &StartedCouncil, address: &SocketAddr, several: bool) -> String {
+    match council.served.hosts.first() {
+        Some(host) if several => format!("{host}:{}", address.port()),
+        _ => address.to_string(),
+    }
+}
+
+/// Prints what a council serves: its workflows, its answers, its channels and its website.
+fn describe(council: &StartedCouncil, address: &SocketAddr, several: bool) {
+    let workflows = council.engine.services().catalogue().len();
+    let answers = if council.engine.has_model() {
+        "written by the language model"
+    } else {
+        "taken from the council's pages (no language model)"
+    };
+    if several {
+        eprintln!(
+            "  {} (`{}`): http://{}/   chat API also at http://{address}/api/v1/councils/{}/",
+            council.config.council.name,
+            council.served.id,
+            council_address(council, address, several),
+            council.served.id
+        );
+    }
+    eprintln!("  {workflows} workflow(s) loaded; answers {answers}");
+    eprintln!("  channels: {}", council.channels_on.join(", "));
+    if let Some(pages) = council.site_pages {
+        eprintln!(
+            "  the council's website, which answers cite: {pages} page(s) at http://{}/ (instead of {})",
+            council_address(council, address, several),
+            council.config.content.base_url
+        );
+    }
+}
+
+/// Starts one council's service: its index, database, workflows, engine, channels and the
+/// tasks that work its runs and keep its data.
+async fn start_council(setup: CouncilSetup, shared: &Shared<'_>) -> Result<StartedCouncil> {
+    let CouncilSetup { id, valid, places, data_dir } = setup;
+    let Validated { config, oidc, sms, teams, mut runner } = valid;
+    data_dir::Kept {
+        data_dir: data_dir.clone(),
+        index_dir: places.index_dir.clone(),
+        database_url: places.database_url.clone(),
+        secrets_file: places.secrets_file.clone(),
+    }
+    .prepare()?;
+    if config.content.index_on_start {
+        let (index_dir, indexed) = (places.index_dir.clone(), config.clone());
+        tokio::task::spawn_blocking(move || update_index(&index_dir, &indexed)).await??;
+    }
+    let mut secrets = Secrets::load(places.secrets_file.as_deref(), std::env::vars())?;
+    if let Some(portal) = shared.portal {
+        runner.system_urls.entry("ecss".into()).or_insert_with(|| portal.url());
+        secrets.set_default("ecss_user", legacy_portal::USER);
+        secrets.set_default("ecss_password", legacy_portal::PASSWORD);
+    }
+    let automation = Automation { runner, browser: shared.browser };
     let site = serve_site(&config).await?;
     let mut settings = engine_settings(&config);
     if site.is_some() {
@@ -71,25 +230,26 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
             served_at: config.web.public_url.clone().unwrap_or_default(),
         });
     }
-    let assembled = assemble(places, &config, secrets, settings, system_clock(), automation).await?;
+    let assembled = assemble(&places, &config, secrets, settings, system_clock(), automation).await?;
     let engine = assembled.engine;
     import_curated_answers(&engine, &config.content.answers_dir).await;
     import_service_examples(&engine, &config.content.examples_dir).await;
-    let _reload = Reloading {
-        engine: engine.clone(),
-        index_dir: places.index_dir.clone(),
-        workflows: places.workflows.clone(),
-        config: config.clone(),
-        browser,
-        site: site.clone(),
-    }
-    .on_hangup();
-    let _worker =
-        tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers));
-    let _schedules = tokio::spawn(assembled.runner.clone().run_schedules(engine.work_ready()));
-    let _relay = engine.spawn_run_relay();
-    let _peers = engine.share_live_events().await?;
-    let _purge = spawn_purge(engine.clone(), assembled.runner.journal().clone(), config.conversations.retention_days);
+    let mut background = vec![
+        Reloading {
+            engine: engine.clone(),
+            index_dir: places.index_dir.clone(),
+            workflows: places.workflows.clone(),
+            config: config.clone(),
+            browser: shared.browser,
+            site: site.clone(),
+        }
+        .on_hangup(),
+        tokio::spawn(assembled.runner.clone().work_continuously(engine.work_ready(), config.server.workflow_workers)),
+        tokio::spawn(assembled.runner.clone().run_schedules(engine.work_ready())),
+        spawn_purge(engine.clone(), assembled.runner.journal().clone(), config.conversations.retention_days),
+    ];
+    background.extend(engine.spawn_run_relay());
+    background.extend(engine.share_live_events().await?);
 
     let limits = ApiLimits {
         max_message_chars: config.conversations.max_message_chars,
@@ -111,86 +271,45 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
             separate: config.server.metrics_listen.is_some(),
         },
     };
-    // One set of identity providers' signing keys for Teams and the console's sign-in.
-    let signing_keys = SigningKeyCache::default();
-    let oidc = oidc.map(|settings| OidcProvider::new(settings, signing_keys.clone()));
+    let oidc = oidc.map(|settings| OidcProvider::new(settings, shared.signing_keys.clone()));
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
     let site_pages = site.as_ref().map(|site| site.page_count());
     state.site = site;
     let mut channels_on = vec!["the web chat"];
-    let mut _background = Vec::new();
     if let Some(settings) = sms {
         let sms = SmsChannel::open(engine.clone(), settings).await?;
-        _background.push(channels::delivery::spawn_delivery(&sms));
+        background.push(channels::delivery::spawn_delivery(&sms));
         channels_on.push("texts");
         state.sms = Some(sms);
     }
     if let Some(settings) = teams {
-        let teams = TeamsChannel::open(engine.clone(), settings, signing_keys.clone()).await?;
-        _background.push(channels::delivery::spawn_delivery(&teams));
-        _background.extend(teams.spawn_supervisor_alerts());
+        let teams = TeamsChannel::open(engine.clone(), settings, shared.signing_keys.clone()).await?;
+        background.push(channels::delivery::spawn_delivery(&teams));
+        background.extend(teams.spawn_supervisor_alerts());
         channels_on.push("Microsoft Teams");
         state.teams = Some(teams);
     }
     // Workflows are checked for alerts once the server has said where it listens.
     let watched = state.clone();
     let metrics_app = channels::metrics_app(&state);
-    let app = channels::app(state);
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-    let address = listener.local_addr()?;
-    let metrics_address = match config.server.metrics_listen.as_deref() {
-        None => address,
-        Some(separate) => {
-            let metrics_listener = tokio::net::TcpListener::bind(separate)
-                .await
-                .with_context(|| format!("cannot listen on {separate} for metrics"))?;
-            let metrics_address = metrics_listener.local_addr()?;
-            let limits = connection_limits(&config);
-            _background.push(tokio::spawn(async move {
-                if let Err(error) =
-                    channels::server::serve(metrics_listener, metrics_app, limits, shutdown_signal()).await
-                {
-                    tracing::error!(error = %error, "the metrics address stopped");
-                }
-            }));
-            metrics_address
-        }
+    let served = ServedCouncil {
+        id,
+        name: config.council.name.clone(),
+        hosts: config.web.hosts.clone(),
+        app: channels::app(state),
     };
-    let metrics_note = if config.server.metrics_token.is_none() { "" } else { " (with its bearer token)" };
-    let services = engine.services();
-    let workflows = services.catalogue().len();
-    eprintln!(
-        "councilbot is answering for {} at http://{address}\n  the sample council's page with the chat: http://{address}/   the chat without JavaScript: http://{address}/chat\n  supervisor console: http://{address}/console   chat API: http://{address}/api/v1 (described at /api/v1/openapi.json)\n  health: http://{address}/healthz   metrics: http://{metrics_address}/metrics{metrics_note}\n  {} workflow(s) loaded; answers {}",
-        config.council.name,
-        workflows,
-        if engine.has_model() {
-            "written by the language model"
-        } else {
-            "taken from the council's pages (no language model)"
-        },
-    );
-    eprintln!("  channels: {}", channels_on.join(", "));
-    if let Some(pages) = site_pages {
-        eprintln!(
-            "  the council's website, which answers cite: {pages} page(s) at http://{address}/ (instead of {})",
-            config.content.base_url
-        );
-    }
-    if let Some(portal) = &portal {
-        eprintln!(
-            "  ECSS, the sample council's back office, is running on {} (user {}, password {})",
-            portal.url(),
-            legacy_portal::USER,
-            legacy_portal::PASSWORD
-        );
-    }
-    first_admin(&accounts, &config.console.first_admin, data_dir, &address).await;
-    _background.push(channels::console::alerts::spawn_watcher(watched, config.automation.alert_check_every.0));
-    channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
-    eprintln!("councilbot stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(StartedCouncil {
+        served,
+        metrics_app,
+        engine,
+        accounts,
+        config,
+        data_dir,
+        channels_on,
+        site_pages,
+        watched,
+        _background: background,
+    })
 }
 
 /// The council's pages as a website, when the configuration serves them (the sample council's,
@@ -274,21 +393,12 @@ fn connection_limits(config: &Config) -> ConnectionLimits {
     }
 }
 
-/// Starts the practice back office when the configuration asks for it, and points the
-/// workflows at it with its sign-in unless they are given others.
-async fn start_legacy_portal(
-    config: &Config,
-    secrets: &mut Secrets,
-    runner: &mut rpa::runner::RunnerConfig,
-) -> Option<legacy_portal::Portal> {
+/// Starts the practice back office when the configuration asks for it; every council's
+/// workflows are pointed at it, with its sign-in, unless they are given others.
+async fn start_legacy_portal(config: &Config) -> Option<legacy_portal::Portal> {
     let address = config.sample.legacy_portal.as_deref().filter(|address| *address != "off")?;
     match legacy_portal::Portal::start_on(address, legacy_portal::PortalConfig::default()).await {
-        Ok(portal) => {
-            runner.system_urls.entry("ecss".into()).or_insert_with(|| portal.url());
-            secrets.set_default("ecss_user", legacy_portal::USER);
-            secrets.set_default("ecss_password", legacy_portal::PASSWORD);
-            Some(portal)
-        }
+        Ok(portal) => Some(portal),
         Err(error) => {
             tracing::warn!(
                 address,
@@ -303,7 +413,8 @@ async fn start_legacy_portal(
 /// Makes the first admin account when there is none, and says how to sign in with it: the
 /// password is printed only to a terminal; otherwise (a service whose output log collectors
 /// keep) it goes to a file only this user may read, and only where it is is printed.
-async fn first_admin(accounts: &Accounts, username: &str, data_dir: &Path, address: &SocketAddr) {
+async fn first_admin(accounts: &Accounts, sign_in: &SignIn<'_>, data_dir: &Path) {
+    let username = sign_in.username;
     match accounts.list().await {
         Ok(existing) if existing.is_empty() => {}
         Ok(_) => return,
@@ -318,16 +429,17 @@ async fn first_admin(accounts: &Accounts, username: &str, data_dir: &Path, addre
         return;
     }
     if std::io::stderr().is_terminal() {
-        eprint!("{}", first_sign_in(address, username, &Password::Shown(&password)));
+        eprint!("{}", first_sign_in(sign_in, &Password::Shown(&password)));
         return;
     }
     let file = data_dir.join(FIRST_ADMIN_PASSWORD_FILE);
     match write_private(&file, &format!("{password}\n")) {
-        Ok(()) => eprint!("{}", first_sign_in(address, username, &Password::InFile(&file))),
+        Ok(()) => eprint!("{}", first_sign_in(sign_in, &Password::InFile(&file))),
         Err(error) => tracing::warn!(
             file = %file.display(),
             "the first console account's password cannot be written: {error}; \
-             set one with `councilbot staff add {username} --role admin`"
+             set one with `{} add {username} --role admin`",
+            sign_in.staff_command
         ),
     }
 }
@@ -340,7 +452,8 @@ enum Password<'a> {
 
 /// How to sign in to the console the first time: the address, the username and the password
 /// each on a labelled line of their own, and how to set a new password if it is lost.
-fn first_sign_in(address: &SocketAddr, username: &str, password: &Password) -> String {
+fn first_sign_in(sign_in: &SignIn<'_>, password: &Password) -> String {
+    let SignIn { address, username, staff_command } = sign_in;
     let password = match password {
         Password::Shown(password) => format!("{password}   (shown only this once)"),
         Password::InFile(file) => {
@@ -352,8 +465,16 @@ fn first_sign_in(address: &SocketAddr, username: &str, password: &Password) -> S
          \x20   address:  http://{address}/console/login\n\
          \x20   username: {username}\n\
          \x20   password: {password}\n\
-         \x20 Lost the password? Set a new one with: councilbot staff add {username} --role admin\n"
+         \x20 Lost the password? Set a new one with: {staff_command} add {username} --role admin\n"
     )
+}
+
+/// Where and as whom a council's console is first signed in to, and the command that manages
+/// its staff.
+struct SignIn<'a> {
+    address: &'a str,
+    username: &'a str,
+    staff_command: &'a str,
 }
 
 /// Writes a file only its owner may read, replacing any older one.
@@ -434,15 +555,16 @@ mod tests {
 
     #[test]
     fn the_first_password_is_on_a_labelled_line_of_its_own_with_how_to_replace_it() {
-        let address: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        let shown = first_sign_in(&address, "supervisor", &Password::Shown("Tq7-xr2-Lm9"));
+        let address = "127.0.0.1:8080";
+        let sign_in = |username| SignIn { address, username, staff_command: "councilbot staff" };
+        let shown = first_sign_in(&sign_in("supervisor"), &Password::Shown("Tq7-xr2-Lm9"));
         let lines: Vec<&str> = shown.lines().map(str::trim).collect();
         assert!(lines.contains(&"address:  http://127.0.0.1:8080/console/login"), "{shown}");
         assert!(lines.contains(&"username: supervisor"), "{shown}");
         assert!(lines.contains(&"password: Tq7-xr2-Lm9   (shown only this once)"), "{shown}");
         assert!(shown.contains("councilbot staff add supervisor --role admin"), "{shown}");
         let in_file =
-            first_sign_in(&address, "chief", &Password::InFile(Path::new("/srv/data/first-admin-password.txt")));
+            first_sign_in(&sign_in("chief"), &Password::InFile(Path::new("/srv/data/first-admin-password.txt")));
         let password_line = in_file.lines().find(|line| line.trim().starts_with("password:")).unwrap();
         assert!(password_line.contains("in the file /srv/data/first-admin-password.txt"), "{in_file}");
     }

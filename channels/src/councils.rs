@@ -1,0 +1,113 @@
+//! One deployment serving several councils: each request goes to the council its host name or
+//! its API path names, and each council's whole service (chat, console, API, data) stays its own.
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tower_service::Service;
+
+use crate::api::error::ApiError;
+
+/// The path under which the chat API of a council is reached by its id.
+const COUNCIL_API_PREFIX: &str = "/api/v1/councils/";
+
+/// One council's service, as the deployment serves it.
+#[derive(Clone)]
+pub struct ServedCouncil {
+    /// Its id, as in `/api/v1/councils/{id}/…`.
+    pub id: String,
+    /// Its name, as residents know it.
+    pub name: String,
+    /// The host names it is reached at.
+    pub hosts: Vec<String>,
+    /// Its whole service.
+    pub app: Router,
+}
+
+/// The councils of a deployment in one service: a request goes to the council whose id its
+/// path names under `/api/v1/councils/{id}/`, else the council whose host name it was sent to,
+/// else the first council. With one council, that council's service as it is.
+pub fn dispatch(councils: Vec<ServedCouncil>) -> Router {
+    if councils.len() == 1 {
+        return councils.into_iter().next().map(|council| council.app).unwrap_or_default();
+    }
+    Router::new().fallback(move |request: Request| {
+        let councils = councils.clone();
+        async move { forward(&councils, request).await }
+    })
+}
+
+async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
+    let path = request.uri().path().to_string();
+    let council = match path.strip_prefix(COUNCIL_API_PREFIX) {
+        Some(rest) => {
+            let (id, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let Some(council) = councils.iter().find(|council| council.id == id) else {
+                return no_such_council(id);
+            };
+            let query = request.uri().query().map(|query| format!("?{query}")).unwrap_or_default();
+            match format!("/api/v1{tail}{query}").parse::<Uri>() {
+                Ok(uri) => *request.uri_mut() = uri,
+                Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+            }
+            council
+        }
+        None => {
+            let host = host_of(&request);
+            match councils
+                .iter()
+                .find(|council| host.as_deref().is_some_and(|host| council.hosts.iter().any(|known| known == host)))
+            {
+                Some(council) => council,
+                None => &councils[0],
+            }
+        }
+    };
+    let mut app = council.app.clone();
+    let ready: Result<(), Infallible> =
+        std::future::poll_fn(|context| <Router as Service<Request>>::poll_ready(&mut app, context)).await;
+    if ready.is_err() {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    match app.call(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
+
+/// The host name a request was sent to, in lower case and without its port.
+fn host_of(request: &Request) -> Option<String> {
+    let host = request.headers().get(header::HOST)?.to_str().ok()?;
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()) => name,
+        _ => host,
+    };
+    Some(name.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// The answer for an API path naming a council this deployment does not serve.
+fn no_such_council(id: &str) -> Response {
+    let id: String = id.chars().take(64).collect();
+    ApiError::NotFound(format!("no council with the id `{id}` is served here")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use axum::body::Body;
+
+    fn request_to(host: &str) -> Request {
+        Request::builder().uri("/").header(header::HOST, host).body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn the_host_is_read_without_its_port_or_case() {
+        assert_eq!(host_of(&request_to("Westbrook.Localhost:8080")).as_deref(), Some("westbrook.localhost"));
+        assert_eq!(host_of(&request_to("chat.eastbrook.gov.uk.")).as_deref(), Some("chat.eastbrook.gov.uk"));
+        assert_eq!(host_of(&request_to("[::1]:8080")).as_deref(), Some("[::1]"));
+    }
+}
