@@ -2,8 +2,8 @@
 //! same requests sent directly), the flagship browser workflow against the practice back
 //! office compared with the same WebDriver commands sent directly, and the WebDriver commands
 //! and time a click and a fill take. Every WebDriver command goes through a counting relay. Run
-//! with `cargo bench --bench workflows`; `BENCH_RUNS` (default 1000) and `BENCH_BROWSER_RUNS`
-//! (default 5) change the counts.
+//! with `cargo bench --bench workflows`; `BENCH_RUNS` (default 1000), `BENCH_BROWSER_RUNS`
+//! (default 5) and `BENCH_WORKERS` (default 4) change the counts.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
