@@ -117,6 +117,24 @@ fn config_check_names_every_problem_where_it_is_and_passes_a_good_configuration(
     assert_eq!(secret.status.code(), Some(1), "{report}");
     assert!(report.contains("sms.twilio.auth_token") && report.contains("TWILIO_AUTH_TOKEN"), "{report}");
 
+    // Another council of the deployment is checked from its own folder.
+    let northbrook = directory.join("northbrook");
+    std::fs::create_dir_all(northbrook.join("workflows")).unwrap();
+    std::fs::create_dir_all(northbrook.join("content")).unwrap();
+    std::fs::write(northbrook.join("councilbot.toml"), "[web]\nhosts = [\"Chat Northbrook\"]\n").unwrap();
+    std::fs::write(northbrook.join("workflows/broken.yaml"), "name: broken\nversion: 1\nsteps:\n  - clik: '#go'\n")
+        .unwrap();
+    std::fs::write(&config, format!("[deployment]\ncouncils = [{:?}]\n", northbrook.display().to_string())).unwrap();
+    let other = councilbot.run(&["--config", config_arg, "--workflows", workflows_arg, "config", "check"]);
+    let report = String::from_utf8_lossy(&other.stdout);
+    assert_eq!(other.status.code(), Some(1), "{report}");
+    assert!(report.contains("the council `northbrook`") && report.contains("web.hosts: `Chat Northbrook`"), "{report}");
+    std::fs::write(northbrook.join("councilbot.toml"), "[web]\nhosts = [\"chat.northbrook.gov.uk\"]\n").unwrap();
+    let other = councilbot.run(&["--config", config_arg, "--workflows", workflows_arg, "config", "check"]);
+    let report = String::from_utf8_lossy(&other.stdout);
+    assert_eq!(other.status.code(), Some(1), "{report}");
+    assert!(report.contains(&format!("{}:4:", northbrook.join("workflows/broken.yaml").display())), "{report}");
+
     let content = crate::support::sample_content();
     std::fs::write(&config, format!("[content]\ndirectories = [{:?}]\n", content.display().to_string())).unwrap();
     let workflows = crate::support::council_workflows();

@@ -33,11 +33,32 @@ pub fn run(
             problems.push(format!("content.directories: {} is not a directory", directory.display()));
         }
     }
-    let workflow_errors = if workflows.exists() {
+    let mut workflow_errors: Vec<String> = if workflows.exists() {
         Catalogue::load(&[workflows.to_path_buf()]).1.iter().map(ToString::to_string).collect()
     } else {
         vec![format!("workflows: there is no directory at {}", workflows.display())]
     };
+    // Each other council of the deployment: its file, its pages and its workflows.
+    match super::councils::added_councils(&config, Path::new("data")) {
+        Ok(councils) => {
+            for council in councils {
+                for directory in &council.valid.config.content.directories {
+                    if !directory.is_dir() {
+                        problems.push(format!(
+                            "the council `{}`: content.directories: {} is not a directory",
+                            council.id,
+                            directory.display()
+                        ));
+                    }
+                }
+                if council.places.workflows.exists() {
+                    let (_, errors) = Catalogue::load(std::slice::from_ref(&council.places.workflows));
+                    workflow_errors.extend(errors.iter().map(ToString::to_string));
+                }
+            }
+        }
+        Err(error) => problems.push(format!("{error:#}")),
+    }
     let read_from = match &source {
         Some(path) => path.display().to_string(),
         None => "the built-in defaults (the sample council)".to_string(),
