@@ -129,6 +129,17 @@ fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_co
             conversations.push((council.id, id));
         }
 
+        // Each council's home page links to the others, at their host names on this port.
+        let port = server.url.rsplit(':').next().unwrap();
+        let home =
+            client.get(format!("{}/", at_host(&server, &COUNCILS[0]))).send().await.unwrap().text().await.unwrap();
+        let home = home.replace("&#x2f;", "/");
+        for other in &COUNCILS[1..] {
+            assert!(home.contains(&format!("href=\"http://{}.localhost:{port}/\"", other.id)), "{home}");
+            assert!(home.contains(other.name), "{home}");
+        }
+        assert!(!home.contains("href=\"http://ashdown.localhost"), "a council does not link to itself: {home}");
+
         // And by its API path, on any host.
         let by_path = format!("{}/api/v1/councils/carden", server.url);
         let created = client.post(format!("{by_path}/conversations")).send().await.unwrap();

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower_service::Service;
 
@@ -25,6 +25,37 @@ pub struct ServedCouncil {
     pub hosts: Vec<String>,
     /// Its whole service.
     pub app: Router,
+}
+
+/// Another council served by the same deployment, as a council's home page links to it.
+#[derive(Debug, Clone)]
+pub struct Neighbour {
+    /// Its name.
+    pub name: String,
+    /// The host name it is reached at.
+    pub host: String,
+}
+
+/// Links to the other councils of the deployment, each at its host name on the port and with
+/// the scheme the request came in on.
+pub fn links(neighbours: &[Neighbour], headers: &HeaderMap, secure: bool) -> Vec<serde_json::Value> {
+    let port = headers
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .and_then(|host| host.rsplit_once(':'))
+        .map(|(_, port)| port)
+        .filter(|port| !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()));
+    let scheme = if secure { "https" } else { "http" };
+    neighbours
+        .iter()
+        .map(|neighbour| {
+            let address = match port {
+                Some(port) => format!("{scheme}://{}:{port}/", neighbour.host),
+                None => format!("{scheme}://{}/", neighbour.host),
+            };
+            serde_json::json!({ "name": neighbour.name, "url": address })
+        })
+        .collect()
 }
 
 /// The councils of a deployment in one service: a request goes to the council whose id its

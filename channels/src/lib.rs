@@ -85,6 +85,8 @@ pub struct AppState {
     pub http_metrics: Arc<health::HttpMetrics>,
     /// The council's pages served as a website, when they are.
     pub site: Option<Arc<site::Site>>,
+    /// The other councils the same deployment serves, which the home page links to.
+    pub neighbours: Vec<councils::Neighbour>,
 }
 
 impl AppState {
@@ -108,6 +110,7 @@ impl AppState {
             teams: None,
             http_metrics: Arc::new(health::HttpMetrics::default()),
             site: None,
+            neighbours: Vec::new(),
         }
     }
 }

@@ -49,7 +49,8 @@ pub async fn demo(State(state): State<AppState>, headers: HeaderMap) -> Response
     state.templates.page(
         StatusCode::OK,
         "demo.html",
-        json!({"council": council, "base": base(&headers, state.settings.secure_cookies)}),
+        json!({"council": council, "base": base(&headers, state.settings.secure_cookies),
+               "neighbours": crate::councils::links(&state.neighbours, &headers, state.settings.secure_cookies)}),
     )
 }
 

@@ -14,7 +14,7 @@ use bot::conversation::{Engine, system_clock};
 use channels::client::TrustedProxies;
 use channels::console::accounts::{Accounts, Role};
 use channels::console::oidc::OidcProvider;
-use channels::councils::ServedCouncil;
+use channels::councils::{Neighbour, ServedCouncil};
 use channels::health::MetricsAccess;
 use channels::server::ConnectionLimits;
 use channels::signing_keys::SigningKeyCache;
@@ -92,12 +92,25 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
     // One set of identity providers' signing keys for Teams and the console's sign-in.
     let signing_keys = SigningKeyCache::default();
     let shared = Shared { portal: portal.as_ref(), browser, signing_keys: &signing_keys };
+    let setups: Vec<CouncilSetup> = std::iter::once(first).chain(added).collect();
+    // Each council's home page links to the others, at their first host name.
+    let reachable: Vec<(String, Neighbour)> = setups
+        .iter()
+        .filter_map(|setup| {
+            let config = &setup.valid.config;
+            let host = config.web.hosts.first()?.clone();
+            Some((setup.id.clone(), Neighbour { name: config.council.name.clone(), host }))
+        })
+        .collect();
     let mut councils = Vec::new();
-    for mut setup in std::iter::once(first).chain(added) {
+    for mut setup in setups {
         setup.valid.runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
         let id = setup.id.clone();
-        let council =
-            start_council(setup, &shared).await.with_context(|| format!("the council `{id}` cannot start"))?;
+        let neighbours =
+            reachable.iter().filter(|(other, _)| *other != id).map(|(_, neighbour)| neighbour.clone()).collect();
+        let council = start_council(setup, neighbours, &shared)
+            .await
+            .with_context(|| format!("the council `{id}` cannot start"))?;
         councils.push(council);
     }
 
@@ -201,7 +214,7 @@ fn describe(council: &StartedCouncil, address: &SocketAddr, several: bool) {
 
 /// Starts one council's service: its index, database, workflows, engine, channels and the
 /// tasks that work its runs and keep its data.
-async fn start_council(setup: CouncilSetup, shared: &Shared<'_>) -> Result<StartedCouncil> {
+async fn start_council(setup: CouncilSetup, neighbours: Vec<Neighbour>, shared: &Shared<'_>) -> Result<StartedCouncil> {
     let CouncilSetup { id, valid, places, data_dir } = setup;
     let Validated { config, oidc, sms, teams, mut runner } = valid;
     data_dir::Kept {
@@ -275,6 +288,7 @@ async fn start_council(setup: CouncilSetup, shared: &Shared<'_>) -> Result<Start
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
     let site_pages = site.as_ref().map(|site| site.page_count());
     state.site = site;
+    state.neighbours = neighbours;
     let mut channels_on = vec!["the web chat"];
     if let Some(settings) = sms {
         let sms = SmsChannel::open(engine.clone(), settings).await?;

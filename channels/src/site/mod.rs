@@ -329,7 +329,8 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response
     state.templates.page(
         StatusCode::OK,
         "demo.html",
-        json!({"council": council, "base": own_address(&headers, state.settings.secure_cookies), "sections": sections}),
+        json!({"council": council, "base": own_address(&headers, state.settings.secure_cookies), "sections": sections,
+               "neighbours": crate::councils::links(&state.neighbours, &headers, state.settings.secure_cookies)}),
     )
 }
 
