@@ -166,6 +166,11 @@ pub struct AutomationConfig {
     pub alert_failure_rate: f64,
     /// How often the workflows are checked for alerts.
     pub alert_check_every: DurationText,
+    /// Values this council's workflows read as `run.council.NAME` (beside `run.council.name`),
+    /// so that one workflow file serves several councils.
+    pub settings: BTreeMap<String, String>,
+    /// Workflow files or folders shared with other councils, read beside the council's own.
+    pub shared_workflows: Vec<PathBuf>,
 }
 
 impl Default for AutomationConfig {
@@ -181,6 +186,8 @@ impl Default for AutomationConfig {
             alert_runs: AlertRules::default().runs,
             alert_failure_rate: AlertRules::default().failure_rate,
             alert_check_every: DurationText(std::time::Duration::from_secs(60)),
+            settings: BTreeMap::new(),
+            shared_workflows: Vec::new(),
         }
     }
 }
@@ -564,8 +571,28 @@ impl Config {
             browsers: self.browser.browser_config(),
             system_urls: automation.system_urls.clone(),
             allowed_hosts,
+            council: self.council_for_workflows(),
             ..RunnerConfig::default()
         })
+    }
+
+    /// The council as its workflows read it at `run.council`: its name, phone numbers and
+    /// website, and the settings `[automation] settings` gives.
+    fn council_for_workflows(&self) -> serde_json::Map<String, serde_json::Value> {
+        let council = &self.council;
+        let mut values: serde_json::Map<String, serde_json::Value> = [
+            ("name", &council.name),
+            ("phone", &council.phone),
+            ("out_of_hours_phone", &council.out_of_hours_phone),
+            ("website", &council.website),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), serde_json::Value::String(value.clone())))
+        .collect();
+        for (name, value) in &self.automation.settings {
+            values.insert(name.clone(), serde_json::Value::String(value.clone()));
+        }
+        values
     }
 
     /// The configuration proven valid, with the channels and the runner it sets up; otherwise

@@ -39,6 +39,30 @@ fn serve_alone_runs_the_sample_council_its_back_office_and_a_first_supervisor() 
         .wait_for("finished run", |message| message["kind"] == "workflow_status" && message["status"] == "succeeded");
     assert!(done["outputs"]["case_reference"].as_str().is_some_and(|reference| reference.starts_with("WB-")), "{done}");
 
+    // Westbrook, the other sample council, answers from its own pages and carries out its own
+    // missed-bin workflow on the same back office, with its own settings.
+    let port = server.url.rsplit(':').next().unwrap().to_string();
+    let westbrook_address: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let westbrook = Chat::start_with(
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .resolve("westbrook.localhost", westbrook_address)
+            .build()
+            .unwrap(),
+        &format!("http://westbrook.localhost:{port}"),
+    );
+    let price = westbrook.say("how much is the garden waste bin a year?");
+    let price = serde_json::to_string(&price).unwrap();
+    assert!(price.contains("£58") && price.contains("green bin"), "Westbrook's own page: {price}");
+    westbrook.say("my recycling wasn't collected yesterday, postcode WB3 7PQ");
+    westbrook.say("Rose Cottage");
+    westbrook.say("skip");
+    westbrook.say("yes");
+    let done = westbrook
+        .wait_for("finished run", |message| message["kind"] == "workflow_status" && message["status"] == "succeeded");
+    let text = done.to_string();
+    assert!(text.contains("3 working days") && text.contains("01632 961000"), "Westbrook's workflow and phone: {text}");
+
     // The printed sign-in opens the console.
     chat.runtime.block_on(async {
         let client =

@@ -83,17 +83,22 @@ pub fn update_index(index_dir: &Path, config: &Config) -> Result<()> {
     Ok(())
 }
 
-/// The council's workflows that are valid, with the earlier version of any file that now has
-/// errors (none at the start); every error is printed and the broken files are left out.
-pub fn valid_workflows(directory: &Path, earlier: &Catalogue) -> Catalogue {
-    if !directory.exists() {
+/// The council's workflows that are valid, from its own directory and the files or folders it
+/// shares with other councils, with the earlier version of any file that now has errors (none
+/// at the start); every error is printed and the broken files are left out.
+pub fn valid_workflows(directory: &Path, shared: &[PathBuf], earlier: &Catalogue) -> Catalogue {
+    if !directory.exists() && shared.is_empty() {
         eprintln!(
             "warning: there is no workflows directory at {}: no service requests can be made",
             directory.display()
         );
         return Catalogue::default();
     }
-    let (catalogue, errors) = earlier.reload(&[directory.to_path_buf()]);
+    let paths: Vec<PathBuf> = std::iter::once(directory.to_path_buf())
+        .filter(|directory| directory.exists())
+        .chain(shared.iter().cloned())
+        .collect();
+    let (catalogue, errors) = earlier.reload(&paths);
     for error in &errors {
         eprintln!("{error}");
     }
@@ -151,7 +156,8 @@ pub async fn assemble(
     let curated = CuratedStore::open(&store).await?;
     let examples = ServiceExampleStore::open(&store).await?;
     let journal = Journal::open(database).await?;
-    let catalogue = usable(valid_workflows(&places.workflows, &Catalogue::default()), automation.browser);
+    let shared = &config.automation.shared_workflows;
+    let catalogue = usable(valid_workflows(&places.workflows, shared, &Catalogue::default()), automation.browser);
     let runner = Arc::new(Runner::new(journal, catalogue.clone(), secrets, automation.runner));
 
     let model = config.llm.is_configured().then(|| LanguageModel::new(config.llm.clone()));

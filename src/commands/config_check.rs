@@ -34,7 +34,10 @@ pub fn run(
         }
     }
     let mut workflow_errors: Vec<String> = if workflows.exists() {
-        Catalogue::load(&[workflows.to_path_buf()]).1.iter().map(ToString::to_string).collect()
+        let paths: Vec<_> = std::iter::once(workflows.to_path_buf())
+            .chain(config.automation.shared_workflows.iter().cloned())
+            .collect();
+        Catalogue::load(&paths).1.iter().map(ToString::to_string).collect()
     } else {
         vec![format!("workflows: there is no directory at {}", workflows.display())]
     };
@@ -51,8 +54,11 @@ pub fn run(
                         ));
                     }
                 }
-                if council.places.workflows.exists() {
-                    let (_, errors) = Catalogue::load(std::slice::from_ref(&council.places.workflows));
+                let mut paths = vec![council.places.workflows.clone()];
+                paths.retain(|path| path.exists());
+                paths.extend(council.valid.config.automation.shared_workflows.iter().cloned());
+                if !paths.is_empty() {
+                    let (_, errors) = Catalogue::load(&paths);
                     workflow_errors.extend(errors.iter().map(ToString::to_string));
                 }
             }

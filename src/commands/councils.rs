@@ -105,6 +105,8 @@ fn read_council(top: &Config, folder: &Path, id: &str, data_dir: &Path) -> Resul
         in_folder(&content.examples_dir)
     };
     content.vocabulary = in_folder(&content.vocabulary);
+    config.automation.shared_workflows =
+        config.automation.shared_workflows.iter().map(|path| in_folder(path)).collect();
     let secrets_file = Some(folder.join(COUNCIL_SECRETS_FILE)).filter(|file| file.is_file());
     let secrets = Secrets::load(secrets_file.as_deref(), std::iter::empty())?;
     config.apply_environment(|name| secrets.get(&name.to_ascii_lowercase()).map(str::to_string));

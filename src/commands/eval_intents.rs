@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::output::{print_json, print_text};
 
 pub fn run(index_dir: &Path, workflows: &Path, config: &Config, args: EvalIntentsArgs) -> Result<ExitCode> {
-    let catalogue = valid_workflows(workflows, &Catalogue::default());
+    let catalogue = valid_workflows(workflows, &config.automation.shared_workflows, &Catalogue::default());
     let names: Vec<String> = catalogue.iter().map(|file| file.workflow.name.value.clone()).collect();
     let set = load_labelled(&args.file, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let knowledge = std::sync::Arc::new(super::open(index_dir, config)?);

@@ -38,7 +38,8 @@ impl Reloading {
             tokio::task::spawn_blocking(move || site.reload()).await?;
         }
         let earlier = self.engine.services().catalogue().clone();
-        let catalogue = usable(valid_workflows(&self.workflows, &earlier), self.browser);
+        let catalogue =
+            usable(valid_workflows(&self.workflows, &self.config.automation.shared_workflows, &earlier), self.browser);
         let count = catalogue.len();
         self.engine.set_services(Services::with_knowledge(catalogue, knowledge));
         eprintln!("reloaded: {} passages, {count} workflow(s)", self.engine.knowledge().passage_count());

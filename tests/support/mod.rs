@@ -335,9 +335,15 @@ pub struct Chat {
 impl Chat {
     pub fn start(server: &Server) -> Chat {
         http_client::install_crypto_provider();
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        let url = server.url.clone();
+        Chat::start_with(client, &server.url)
+    }
+
+    /// A conversation through `client` with the server at `url` (a council's own host name).
+    pub fn start_with(client: reqwest::Client, url: &str) -> Chat {
+        http_client::install_crypto_provider();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let url = url.to_string();
         let id = runtime.block_on(async {
             let body: Value =
                 client.post(format!("{url}/api/v1/conversations")).send().await.unwrap().json().await.unwrap();

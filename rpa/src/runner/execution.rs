@@ -255,6 +255,7 @@ impl<'r> Execution<'r> {
             "workflow": self.run.workflow,
             "channel": self.run.started_by.channel,
             "today": uk::calendar::today(),
+            "council": self.runner.config.council,
         })
     }
 

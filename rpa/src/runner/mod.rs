@@ -91,6 +91,9 @@ pub struct RunnerConfig {
     pub missed_schedules: MissedSchedules,
     /// When a workflow in trouble is alerted about.
     pub alert_rules: AlertRules,
+    /// The council the runs are for, as templates read it at `run.council`: its name and the
+    /// settings its workflows take, so that one workflow serves several councils.
+    pub council: Map<String, Value>,
 }
 
 impl Default for RunnerConfig {
@@ -105,6 +108,7 @@ impl Default for RunnerConfig {
             time_zone: uk::calendar::london().clone(),
             missed_schedules: MissedSchedules::default(),
             alert_rules: AlertRules::default(),
+            council: Map::new(),
         }
     }
 }
