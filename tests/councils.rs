@@ -222,3 +222,34 @@ fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_co
         }
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_frame_of_a_council_named_by_its_id_talks_to_that_council_alone() {
+    use crate::browser::{bot_messages, browser, chromedriver, find, send, wait_for_reply};
+
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    // The frame a widget with data-council="carden" opens, on the first council's address.
+    client.goto(&format!("{}/councils/carden/chat/embed", server.url)).await.unwrap();
+    find(&client, "#cb-input").await;
+    let before = bot_messages(&client).await;
+    send(&client, "which day are the bins collected?").await;
+    wait_for_reply(&client, before).await;
+    let transcript = find(&client, "#cb-transcript").await.text().await.unwrap();
+    assert!(transcript.contains("Friday") && !transcript.contains("Monday"), "{transcript}");
+    let id = client
+        .execute("return sessionStorage.getItem('councilbot.conversation/councils/carden') || '';", vec![])
+        .await
+        .unwrap();
+    let id = id.as_str().unwrap().to_string();
+    assert!(!id.is_empty(), "the conversation is remembered for Carden");
+    let api = reqwest::Client::new();
+    let carden = api.get(format!("{}/api/v1/councils/carden/conversations/{id}", server.url)).send().await.unwrap();
+    assert_eq!(carden.status(), 200);
+    let ashdown = api.get(format!("{}/api/v1/conversations/{id}", server.url)).send().await.unwrap();
+    assert_eq!(ashdown.status(), 404, "the frame's conversation is Carden's, not the first council's");
+    client.close().await.unwrap();
+}

@@ -20,7 +20,10 @@
   var download = document.getElementById("cb-download");
   var endForm = document.getElementById("cb-end-form");
   var about = document.getElementById("cb-about");
-  var storageKey = "councilbot.conversation";
+  // Served under /councils/{id}/ (a council of a shared deployment reached by its id), every
+  // request stays under that path, and the conversation is remembered for that council alone.
+  var prefix = (window.location.pathname.match(/^\/councils\/[a-z0-9-]+(?=\/)/) || [""])[0];
+  var storageKey = "councilbot.conversation" + prefix;
 
   var conversation = embedded ? read(storageKey) : root.getAttribute("data-conversation") || "";
   var seen = {};
@@ -316,7 +319,7 @@
 
   function links() {
     if (download && conversation) {
-      download.href = "/api/v1/conversations/" + encodeURIComponent(conversation) + "/transcript.txt";
+      download.href = prefix + "/api/v1/conversations/" + encodeURIComponent(conversation) + "/transcript.txt";
     }
   }
 
@@ -327,7 +330,7 @@
     if (!conversation) {
       return;
     }
-    events = new EventSource("/api/v1/conversations/" + encodeURIComponent(conversation) + "/events?after=" + lastId);
+    events = new EventSource(prefix + "/api/v1/conversations/" + encodeURIComponent(conversation) + "/events?after=" + lastId);
     events.addEventListener("message", function (event) {
       try {
         show(JSON.parse(event.data), true);
@@ -366,7 +369,7 @@
     if (!conversation) {
       return Promise.resolve();
     }
-    return fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { headers: { Accept: "application/json" } })
+    return fetch(prefix + "/api/v1/conversations/" + encodeURIComponent(conversation), { headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 404) {
           conversation = "";
@@ -396,7 +399,7 @@
     if (conversation) {
       return Promise.resolve(conversation);
     }
-    return fetch("/api/v1/conversations", { method: "POST" })
+    return fetch(prefix + "/api/v1/conversations", { method: "POST" })
       .then(function (response) {
         if (!response.ok) {
           throw new Error("start");
@@ -418,7 +421,7 @@
     problem("");
     return start()
       .then(function (id) {
-        return fetch("/api/v1/conversations/" + encodeURIComponent(id) + "/messages", {
+        return fetch(prefix + "/api/v1/conversations/" + encodeURIComponent(id) + "/messages", {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
           body: JSON.stringify(body),
@@ -434,7 +437,7 @@
       })
       .then(function (reply) {
         // The stream usually shows these first; anything it has not shown yet is shown now.
-        return fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { headers: { Accept: "application/json" } })
+        return fetch(prefix + "/api/v1/conversations/" + encodeURIComponent(conversation), { headers: { Accept: "application/json" } })
           .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
           .then(function (whole) {
             whole.messages.forEach(function (message) { show(message, true); });
@@ -478,10 +481,10 @@
     endForm.addEventListener("submit", function (event) {
       event.preventDefault();
       var ending = conversation ?
-        fetch("/api/v1/conversations/" + encodeURIComponent(conversation), { method: "DELETE" }) : Promise.resolve();
+        fetch(prefix + "/api/v1/conversations/" + encodeURIComponent(conversation), { method: "DELETE" }) : Promise.resolve();
       ending.then(function () {
         if (!embedded) {
-          return fetch("/chat/end", { method: "POST", body: new URLSearchParams(new FormData(endForm)) });
+          return fetch(prefix + "/chat/end", { method: "POST", body: new URLSearchParams(new FormData(endForm)) });
         }
         return null;
       }).finally(function () {
@@ -564,7 +567,7 @@
     if (!conversation) {
       return;
     }
-    fetch("/api/v1/conversations/" + encodeURIComponent(conversation) + "/messages/" + encodeURIComponent(id) + "/feedback", {
+    fetch(prefix + "/api/v1/conversations/" + encodeURIComponent(conversation) + "/messages/" + encodeURIComponent(id) + "/feedback", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: JSON.stringify({ helpful: helpful }),

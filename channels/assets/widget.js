@@ -4,6 +4,9 @@
 //
 //   <script src="https://chat.example.gov.uk/widget.js" defer
 //           data-council-name="Example Council" data-colour="#1d70b8" data-language="en"></script>
+//
+// Where one deployment serves several councils, data-council="ID" names the council when the
+// script is not loaded from that council's own host name.
 (function () {
   "use strict";
 
@@ -13,6 +16,8 @@
   }
   var base = new URL(script.src, window.location.href).origin;
   var council = script.getAttribute("data-council-name") || "the council";
+  var councilId = (script.getAttribute("data-council") || "").replace(/[^a-z0-9-]/g, "").slice(0, 40);
+  var chatPath = (councilId ? "/councils/" + councilId : "") + "/chat/embed";
   var colour = script.getAttribute("data-colour") || "";
   if (!/^#[0-9a-fA-F]{6}$/.test(colour)) {
     colour = "#1d70b8";
@@ -60,7 +65,7 @@
     if (!frame) {
       frame = document.createElement("iframe");
       frame.title = "Chat with " + council;
-      frame.src = base + "/chat/embed?language=" + encodeURIComponent(language);
+      frame.src = base + chatPath + "?language=" + encodeURIComponent(language);
       frame.addEventListener("load", function () {
         frame.contentWindow.postMessage({ type: "councilbot:open" }, base);
       });

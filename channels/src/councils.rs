@@ -14,6 +14,10 @@ use crate::api::error::ApiError;
 /// The path under which the chat API of a council is reached by its id.
 const COUNCIL_API_PREFIX: &str = "/api/v1/councils/";
 
+/// The path under which the rest of a council's service (the widget's chat frame above all) is
+/// reached by its id.
+const COUNCIL_PREFIX: &str = "/councils/";
+
 /// One council's service, as the deployment serves it.
 #[derive(Clone)]
 pub struct ServedCouncil {
@@ -59,7 +63,7 @@ pub fn links(neighbours: &[Neighbour], headers: &HeaderMap, secure: bool) -> Vec
 }
 
 /// The councils of a deployment in one service: a request goes to the council whose id its
-/// path names under `/api/v1/councils/{id}/`, else the council whose host name it was sent to,
+/// path names under `/api/v1/councils/{id}/` or `/councils/{id}/`, else the council whose host name it was sent to,
 /// else the first council. With one council, that council's service as it is.
 pub fn dispatch(councils: Vec<ServedCouncil>) -> Router {
     if councils.len() == 1 {
@@ -73,14 +77,19 @@ pub fn dispatch(councils: Vec<ServedCouncil>) -> Router {
 
 async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
     let path = request.uri().path().to_string();
-    let council = match path.strip_prefix(COUNCIL_API_PREFIX) {
-        Some(rest) => {
+    let named = path
+        .strip_prefix(COUNCIL_API_PREFIX)
+        .map(|rest| ("/api/v1", rest))
+        .or_else(|| path.strip_prefix(COUNCIL_PREFIX).map(|rest| ("", rest)));
+    let council = match named {
+        Some((kept, rest)) => {
             let (id, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             let Some(council) = councils.iter().find(|council| council.id == id) else {
                 return no_such_council(id);
             };
             let query = request.uri().query().map(|query| format!("?{query}")).unwrap_or_default();
-            match format!("/api/v1{tail}{query}").parse::<Uri>() {
+            let tail = if tail.is_empty() && kept.is_empty() { "/" } else { tail };
+            match format!("{kept}{tail}{query}").parse::<Uri>() {
                 Ok(uri) => *request.uri_mut() = uri,
                 Err(_) => return StatusCode::BAD_REQUEST.into_response(),
             }
@@ -88,13 +97,10 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
         }
         None => {
             let host = host_of(&request);
-            match councils
+            let by_host = councils
                 .iter()
-                .find(|council| host.as_deref().is_some_and(|host| council.hosts.iter().any(|known| known == host)))
-            {
-                Some(council) => council,
-                None => &councils[0],
-            }
+                .find(|council| host.as_deref().is_some_and(|host| council.hosts.iter().any(|known| known == host)));
+            by_host.unwrap_or(&councils[0])
         }
     };
     let mut app = council.app.clone();
