@@ -710,6 +710,10 @@ impl Config {
                 ));
             }
         }
+        let colour = &self.council.colour;
+        if !(colour.len() == 7 && colour.starts_with('#') && colour[1..].bytes().all(|byte| byte.is_ascii_hexdigit())) {
+            problems.push(format!("council.colour: `{colour}` is not a colour such as #1d70b8"));
+        }
         for host in &self.web.hosts {
             if !is_host_name(host) {
                 problems.push(format!(

@@ -55,7 +55,7 @@ fn councils_on_disk(root: &Path) -> String {
         std::fs::write(
             folder.join("councilbot.toml"),
             format!(
-                "[council]\nname = \"{}\"\nwebsite = \"{}\"\n[content]\nbase_url = \"{}\"\n[web]\nhosts = [\"{}.localhost\"]\n",
+                "[council]\nname = \"{}\"\nwebsite = \"{}\"\ncolour = \"#00703c\"\n[content]\nbase_url = \"{}\"\n[web]\nhosts = [\"{}.localhost\"]\n",
                 council.name, council.website, council.website, council.id
             ),
         )
@@ -139,6 +139,10 @@ fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_co
             assert!(home.contains(other.name), "{home}");
         }
         assert!(!home.contains("href=\"http://ashdown.localhost"), "a council does not link to itself: {home}");
+        assert!(home.contains("data-colour=\"#1d70b8\""), "Ashdown's own colour: {home}");
+        let brackley =
+            client.get(format!("{}/", at_host(&server, &COUNCILS[1]))).send().await.unwrap().text().await.unwrap();
+        assert!(brackley.contains("data-colour=\"#00703c\""), "Brackley's own colour: {brackley}");
 
         // And by its API path, on any host.
         let by_path = format!("{}/api/v1/councils/carden", server.url);

@@ -24,6 +24,8 @@ pub struct Council {
     pub website: String,
     /// The privacy notice that covers the chat.
     pub privacy_url: String,
+    /// Its colour, as `#rrggbb`, on the chat button and the pages served here.
+    pub colour: String,
 }
 
 impl Default for Council {
@@ -34,6 +36,7 @@ impl Default for Council {
             out_of_hours_phone: "01632 960999".into(),
             website: "https://www.eastbrook.gov.uk".into(),
             privacy_url: "https://www.eastbrook.gov.uk/privacy/chat".into(),
+            colour: "#1d70b8".into(),
         }
     }
 }
