@@ -488,3 +488,59 @@ fn a_missed_bin_reported_by_text_is_carried_out_on_the_councils_system() {
     assert_eq!(cases.len(), 1, "one case on the council's system");
     assert!(done["Body"].contains(&cases[0].reference), "{done:?}");
 }
+
+#[test]
+fn a_text_reaches_the_council_whose_number_it_was_sent_to_in_a_shared_deployment() {
+    const WESTBROOK_NUMBER: &str = "+447700900999";
+    let folder = tempfile::tempdir().unwrap();
+    let westbrook = folder.path().join("westbrook");
+    std::fs::create_dir_all(&westbrook).unwrap();
+    let pages = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("councils/westbrook/content");
+    let twilio = TwilioApi::start();
+    std::fs::write(
+        westbrook.join("councilbot.toml"),
+        format!(
+            "[council]\nname = \"Westbrook Borough Council\"\nphone = \"01632 961000\"\n\
+             [content]\ndirectories = [{:?}]\nbase_url = \"https://www.westbrook.gov.uk\"\n\
+             [web]\npublic_url = \"{PUBLIC_URL}\"\nhosts = [\"westbrook.localhost\"]\n\
+             [sms.twilio]\napi_url = \"{}\"\nfrom = \"{WESTBROOK_NUMBER}\"\n",
+            pages.display().to_string(),
+            twilio.url()
+        ),
+    )
+    .unwrap();
+    // Westbrook's own credentials, in its own secrets file.
+    let secrets = westbrook.join("secrets");
+    std::fs::write(&secrets, format!("twilio_account_sid={ACCOUNT_SID}\ntwilio_auth_token={AUTH_TOKEN}\n")).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&secrets, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let deployment = format!("[deployment]\ncouncils = [{:?}]\n", westbrook.display().to_string());
+    let texting = Texting::start(&deployment);
+
+    let mut params =
+        inbound("SM00000000000000000000000000000101", "+447700900101", "How much is the garden waste bin?");
+    for (name, value) in params.iter_mut() {
+        if *name == "To" {
+            *value = WESTBROOK_NUMBER;
+        }
+    }
+    let answer = texting.twilio_post(
+        "/channels/sms/twilio",
+        &format!("{PUBLIC_URL}/channels/sms/twilio"),
+        AUTH_TOKEN,
+        &params,
+        "signed",
+    );
+    assert_eq!(answer["status"], 200, "{answer}");
+    let text = answer["messages"][0].as_str().unwrap_or_default();
+    assert!(text.starts_with("Westbrook Borough Council (automated):"), "Westbrook answers its number: {text}");
+    assert!(text.contains("£58"), "from Westbrook's own page: {text}");
+
+    let eastbrook = texting.text("+447700900101", "How can I pay my council tax?");
+    assert!(eastbrook[0].starts_with("Eastbrook District Council (automated):"), "{eastbrook:?}");
+    assert_eq!(
+        texting.query_count("SELECT COUNT(*) FROM conversations WHERE channel = 'sms'"),
+        1,
+        "Westbrook's text is not in Eastbrook's database"
+    );
+}

@@ -4,12 +4,17 @@
 use std::convert::Infallible;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use tower_service::Service;
 
 use crate::api::error::ApiError;
+use crate::sms::TWILIO_PATH;
+
+/// The most of a text webhook's body read to find the number it was sent to.
+const MAX_TEXT_WEBHOOK_BYTES: usize = 64 * 1024;
 
 /// The path under which the chat API of a council is reached by its id.
 const COUNCIL_API_PREFIX: &str = "/api/v1/councils/";
@@ -27,6 +32,8 @@ pub struct ServedCouncil {
     pub name: String,
     /// The host names it is reached at.
     pub hosts: Vec<String>,
+    /// The phone numbers residents text it at, as Twilio gives them (`+447700900000`).
+    pub numbers: Vec<String>,
     /// Its whole service.
     pub app: Router,
 }
@@ -63,7 +70,8 @@ pub fn links(neighbours: &[Neighbour], headers: &HeaderMap, secure: bool) -> Vec
 }
 
 /// The councils of a deployment in one service: a request goes to the council whose id its
-/// path names under `/api/v1/councils/{id}/` or `/councils/{id}/`, else the council whose host name it was sent to,
+/// path names under `/api/v1/councils/{id}/` or `/councils/{id}/`, else the council whose host
+/// name it was sent to, else (for a text from Twilio) the council whose number it was sent to,
 /// else the first council. With one council, that council's service as it is.
 pub fn dispatch(councils: Vec<ServedCouncil>) -> Router {
     if councils.len() == 1 {
@@ -100,7 +108,22 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
             let by_host = councils
                 .iter()
                 .find(|council| host.as_deref().is_some_and(|host| council.hosts.iter().any(|known| known == host)));
-            by_host.unwrap_or(&councils[0])
+            match by_host {
+                Some(council) => council,
+                None if request.method() == Method::POST && path == TWILIO_PATH => {
+                    let (parts, body) = request.into_parts();
+                    let Ok(bytes) = axum::body::to_bytes(body, MAX_TEXT_WEBHOOK_BYTES).await else {
+                        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+                    };
+                    let number = texted_number(&bytes);
+                    request = Request::from_parts(parts, Body::from(bytes));
+                    let texted = |council: &&ServedCouncil| {
+                        number.as_deref().is_some_and(|number| council.numbers.iter().any(|known| known == number))
+                    };
+                    councils.iter().find(texted).unwrap_or(&councils[0])
+                }
+                None => &councils[0],
+            }
         }
     };
     let mut app = council.app.clone();
@@ -113,6 +136,13 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
         Ok(response) => response,
         Err(never) => match never {},
     }
+}
+
+/// The number a text arriving from Twilio was sent to: its form's `To`, without spaces.
+fn texted_number(form: &[u8]) -> Option<String> {
+    form_urlencoded::parse(form)
+        .find(|(name, _)| name == "To")
+        .map(|(_, number)| number.chars().filter(|character| !character.is_whitespace()).collect())
 }
 
 /// The host name a request was sent to, in lower case and without its port.
@@ -135,10 +165,17 @@ fn no_such_council(id: &str) -> Response {
 mod tests {
     use super::*;
 
-    use axum::body::Body;
-
     fn request_to(host: &str) -> Request {
         Request::builder().uri("/").header(header::HOST, host).body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn a_text_is_known_by_the_number_it_was_sent_to() {
+        assert_eq!(
+            texted_number(b"From=%2B447700900123&To=%2B44+7700+900001&Body=hi").as_deref(),
+            Some("+447700900001")
+        );
+        assert_eq!(texted_number(b"Body=hi"), None);
     }
 
     #[test]

@@ -310,6 +310,7 @@ async fn start_council(setup: CouncilSetup, neighbours: Vec<Neighbour>, shared: 
         id,
         name: config.council.name.clone(),
         hosts: config.web.hosts.clone(),
+        numbers: config.sms.twilio.from.iter().map(|number| number.split_whitespace().collect()).collect(),
         app: channels::app(state),
     };
     Ok(StartedCouncil {
