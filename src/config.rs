@@ -747,7 +747,7 @@ fn sample_deployment() -> DeploymentConfig {
 
 /// Whether a text is a host name as a browser sends it: lower-case labels of letters, digits
 /// and hyphens, joined by dots.
-pub fn is_host_name(host: &str) -> bool {
+fn is_host_name(host: &str) -> bool {
     !host.is_empty()
         && host.len() <= 253
         && host.split('.').all(|label| {

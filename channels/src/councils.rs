@@ -28,8 +28,6 @@ const COUNCIL_PREFIX: &str = "/councils/";
 pub struct ServedCouncil {
     /// Its id, as in `/api/v1/councils/{id}/…`.
     pub id: String,
-    /// Its name, as residents know it.
-    pub name: String,
     /// The host names it is reached at.
     pub hosts: Vec<String>,
     /// The phone numbers residents text it at, as Twilio gives them (`+447700900000`).
@@ -50,12 +48,7 @@ pub struct Neighbour {
 /// Links to the other councils of the deployment, each at its host name on the port and with
 /// the scheme the request came in on.
 pub fn links(neighbours: &[Neighbour], headers: &HeaderMap, secure: bool) -> Vec<serde_json::Value> {
-    let port = headers
-        .get(header::HOST)
-        .and_then(|host| host.to_str().ok())
-        .and_then(|host| host.rsplit_once(':'))
-        .map(|(_, port)| port)
-        .filter(|port| !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()));
+    let port = host_and_port(headers).and_then(|(_, port)| port);
     let scheme = if secure { "https" } else { "http" };
     neighbours
         .iter()
@@ -147,12 +140,21 @@ fn texted_number(form: &[u8]) -> Option<String> {
 
 /// The host name a request was sent to, in lower case and without its port.
 fn host_of(request: &Request) -> Option<String> {
-    let host = request.headers().get(header::HOST)?.to_str().ok()?;
-    let name = match host.rsplit_once(':') {
-        Some((name, port)) if !name.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()) => name,
-        _ => host,
-    };
+    let (name, _) = host_and_port(request.headers())?;
     Some(name.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// The `Host` header split into its name and its port, when it gives one.
+fn host_and_port(headers: &HeaderMap) -> Option<(&str, Option<&str>)> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    Some(match host.rsplit_once(':') {
+        Some((name, port))
+            if !name.is_empty() && !port.is_empty() && port.bytes().all(|byte| byte.is_ascii_digit()) =>
+        {
+            (name, Some(port))
+        }
+        _ => (host, None),
+    })
 }
 
 /// The answer for an API path naming a council this deployment does not serve.

@@ -94,11 +94,7 @@ pub fn valid_workflows(directory: &Path, shared: &[PathBuf], earlier: &Catalogue
         );
         return Catalogue::default();
     }
-    let paths: Vec<PathBuf> = std::iter::once(directory.to_path_buf())
-        .filter(|directory| directory.exists())
-        .chain(shared.iter().cloned())
-        .collect();
-    let (catalogue, errors) = earlier.reload(&paths);
+    let (catalogue, errors) = earlier.reload(&workflow_paths(directory, shared));
     for error in &errors {
         eprintln!("{error}");
     }
@@ -111,6 +107,15 @@ pub fn valid_workflows(directory: &Path, shared: &[PathBuf], earlier: &Catalogue
         );
     }
     catalogue
+}
+
+/// Where a council's workflows are read from: its own directory, when there is one, and the
+/// files or folders it shares with other councils.
+pub fn workflow_paths(directory: &Path, shared: &[PathBuf]) -> Vec<PathBuf> {
+    std::iter::once(directory.to_path_buf())
+        .filter(|directory| directory.exists())
+        .chain(shared.iter().cloned())
+        .collect()
 }
 
 /// The workflows this instance can carry out: without a browser, those that need one are off.

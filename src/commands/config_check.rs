@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use rpa::workflow::Catalogue;
 
+use super::assemble::workflow_paths;
 use super::data_dir::Kept;
 use crate::config::Config;
 
@@ -34,9 +35,7 @@ pub fn run(
         }
     }
     let mut workflow_errors: Vec<String> = if workflows.exists() {
-        let paths: Vec<_> = std::iter::once(workflows.to_path_buf())
-            .chain(config.automation.shared_workflows.iter().cloned())
-            .collect();
+        let paths = workflow_paths(workflows, &config.automation.shared_workflows);
         Catalogue::load(&paths).1.iter().map(ToString::to_string).collect()
     } else {
         vec![format!("workflows: there is no directory at {}", workflows.display())]
@@ -54,9 +53,8 @@ pub fn run(
                         ));
                     }
                 }
-                let mut paths = vec![council.places.workflows.clone()];
-                paths.retain(|path| path.exists());
-                paths.extend(council.valid.config.automation.shared_workflows.iter().cloned());
+                let paths =
+                    workflow_paths(&council.places.workflows, &council.valid.config.automation.shared_workflows);
                 if !paths.is_empty() {
                     let (_, errors) = Catalogue::load(&paths);
                     workflow_errors.extend(errors.iter().map(ToString::to_string));

@@ -79,9 +79,7 @@ struct StartedCouncil {
 async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<ExitCode> {
     let added = added_councils(&valid.config, data_dir)?;
     let config = valid.config.clone();
-    let mut first =
-        CouncilSetup { id: id_of(&config), valid, places: places.clone(), data_dir: data_dir.to_path_buf() };
-    first.valid.runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
+    let first = CouncilSetup { id: id_of(&config), valid, places: places.clone(), data_dir: data_dir.to_path_buf() };
     if let Some(open_files) = channels::server::raise_open_file_limit() {
         tracing::debug!(open_files, "the limit on open files");
     }
@@ -308,7 +306,6 @@ async fn start_council(setup: CouncilSetup, neighbours: Vec<Neighbour>, shared: 
     let metrics_app = channels::metrics_app(&state);
     let served = ServedCouncil {
         id,
-        name: config.council.name.clone(),
         hosts: config.web.hosts.clone(),
         numbers: config.sms.twilio.from.iter().map(|number| number.split_whitespace().collect()).collect(),
         app: channels::app(state),
