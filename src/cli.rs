@@ -27,6 +27,11 @@ pub struct Cli {
     /// The configuration file [default: ./councilbot.toml when it exists, else built-in defaults].
     #[arg(long, global = true, env = "COUNCILBOT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The council to act for, by its id, when the deployment serves several: its own settings,
+    /// data directory, database, index, workflows and secrets are used [default: the council the
+    /// configuration file describes].
+    #[arg(long, global = true, env = "COUNCILBOT_COUNCIL", value_name = "ID")]
+    pub council: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -271,7 +276,7 @@ pub enum ConfigCommand {
 }
 
 /// Subcommands of `staff`.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum StaffCommand {
     /// Add a local account (or change its password, name and role); the password is read from
     /// standard input or `COUNCILBOT_STAFF_PASSWORD`.
@@ -284,6 +289,11 @@ pub enum StaffCommand {
         /// `supervisor`, `editor` (a supervisor who also curates answers and examples) or `admin`.
         #[arg(long, default_value = "supervisor")]
         role: String,
+        /// For the shared service's staff (`--council shared`): the councils they work for, by
+        /// id, each with `=ROLE` where it differs from `--role` (`eastbrook,westbrook=admin`)
+        /// [default: every council of the deployment].
+        #[arg(long, value_delimiter = ',', value_name = "ID[=ROLE],…")]
+        councils: Vec<String>,
     },
     /// Remove an account and end its sessions.
     Remove {

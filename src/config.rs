@@ -237,6 +237,9 @@ pub struct DeploymentConfig {
     /// Folders of other councils, each holding its own `councilbot.toml`, `content/`,
     /// `workflows/` and `answers/`.
     pub councils: Vec<PathBuf>,
+    /// The shared service's database, which holds its staff's accounts and councils
+    /// [default: a SQLite file in `<data-dir>/shared/`].
+    pub database_url: Option<String>,
 }
 
 /// Where the second sample council's folder is, from the repository's root.
@@ -742,7 +745,7 @@ impl Config {
 /// The other sample council, when the repository's folder for it is here.
 fn sample_deployment() -> DeploymentConfig {
     let folder = PathBuf::from(SAMPLE_SECOND_COUNCIL);
-    DeploymentConfig { councils: if folder.is_dir() { vec![folder] } else { Vec::new() } }
+    DeploymentConfig { councils: if folder.is_dir() { vec![folder] } else { Vec::new() }, database_url: None }
 }
 
 /// Whether a text is a host name as a browser sends it: lower-case labels of letters, digits

@@ -10,15 +10,68 @@ use serde_json::{Value, json};
 
 use crate::support::{STAFF_PASSWORD, Server};
 
-/// A council of the test: its id, the day its bins are collected and its website.
-struct Council {
-    id: &'static str,
-    name: &'static str,
-    day: &'static str,
-    website: &'static str,
+/// Runs a `councilbot` command on the test's deployment, with the staff password to hand.
+fn councilbot(server: &Server, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
+        .arg("--data-dir")
+        .arg(server.data.path())
+        .arg("--config")
+        .arg(server.data.path().join("councilbot.toml"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("COUNCILBOT_STAFF_PASSWORD", STAFF_PASSWORD)
+        .output()
+        .unwrap()
 }
 
-const COUNCILS: [Council; 3] = [
+/// The CSRF token of the form on a page.
+fn csrf_of(page: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a form") + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_string()
+}
+
+/// Signs in with a sign-in form at `login` (a council's console or the shared service's): the
+/// session's cookie (`name=value`) when it let the person in.
+async fn sign_in(browser: &reqwest::Client, login: &str, username: &str) -> Option<String> {
+    let page = browser.get(login).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let answer = browser
+        .post(login)
+        .form(&[("username", username), ("password", STAFF_PASSWORD), ("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    if answer.status() != 200 || answer.headers().get("refresh").is_none() {
+        return None;
+    }
+    answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.contains("_session=") && !value.contains("Max-Age=0"))
+        .and_then(|value| value.split(';').next())
+        .map(str::to_string)
+}
+
+/// A conversation in which the resident asked for a person: an open escalation of the council.
+async fn escalate(client: &reqwest::Client, base: &str) -> String {
+    let id = start(client, base).await;
+    let answered = ask(client, base, &id, "can I talk to a person").await;
+    assert_eq!(answered.status(), 200);
+    id
+}
+
+/// A council of the test: its id, the day its bins are collected and its website.
+pub(crate) struct Council {
+    pub(crate) id: &'static str,
+    pub(crate) name: &'static str,
+    pub(crate) day: &'static str,
+    pub(crate) website: &'static str,
+}
+
+pub(crate) const COUNCILS: [Council; 3] = [
     Council { id: "ashdown", name: "Ashdown District Council", day: "Monday", website: "https://www.ashdown.gov.uk" },
     Council {
         id: "brackley",
@@ -30,7 +83,7 @@ const COUNCILS: [Council; 3] = [
 ];
 
 /// A page about the council's bin collections, in `directory`.
-fn write_page(directory: &Path, council: &Council) {
+pub(crate) fn write_page(directory: &Path, council: &Council) {
     std::fs::create_dir_all(directory.join("waste")).unwrap();
     std::fs::write(
         directory.join("waste/bin-collections.md"),
@@ -45,6 +98,11 @@ fn write_page(directory: &Path, council: &Council) {
     .unwrap();
 }
 
+/// Limits on residents' requests high enough for the many conversations the tests start from
+/// one address.
+const GENEROUS_LIMITS: &str =
+    "[conversations]\nconversations_per_minute = 100000\nmessages_per_minute = 100000\nmessage_burst = 100000\n";
+
 /// The three councils' folders: the first council's pages, and a folder for each other one.
 fn councils_on_disk(root: &Path) -> String {
     write_page(&root.join("ashdown-content"), &COUNCILS[0]);
@@ -55,7 +113,7 @@ fn councils_on_disk(root: &Path) -> String {
         std::fs::write(
             folder.join("councilbot.toml"),
             format!(
-                "[council]\nname = \"{}\"\nwebsite = \"{}\"\ncolour = \"#00703c\"\n[content]\nbase_url = \"{}\"\n[web]\nhosts = [\"{}.localhost\"]\n",
+                "[council]\nname = \"{}\"\nwebsite = \"{}\"\ncolour = \"#00703c\"\n[content]\nbase_url = \"{}\"\n[web]\nhosts = [\"{}.localhost\"]\n{GENEROUS_LIMITS}",
                 council.name, council.website, council.website, council.id
             ),
         )
@@ -63,7 +121,7 @@ fn councils_on_disk(root: &Path) -> String {
         folders.push(format!("{:?}", folder.display().to_string()));
     }
     format!(
-        "[council]\nname = \"{}\"\nwebsite = \"{}\"\n[web]\nhosts = [\"ashdown.localhost\"]\n[deployment]\ncouncils = [{}]\n",
+        "[council]\nname = \"{}\"\nwebsite = \"{}\"\n[web]\nhosts = [\"ashdown.localhost\"]\n{GENEROUS_LIMITS}[deployment]\ncouncils = [{}]\n",
         COUNCILS[0].name,
         COUNCILS[0].website,
         folders.join(", ")
@@ -189,37 +247,14 @@ fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_co
             }
         }
 
-        // A supervisor of Brackley signs in to Brackley's console and to no other.
-        let brackley_db = format!("sqlite://{}", server.data.path().join("councils/brackley/councilbot.db").display());
-        let added = std::process::Command::new(env!("CARGO_BIN_EXE_councilbot"))
-            .args([
-                "--database-url",
-                &brackley_db,
-                "staff",
-                "add",
-                "bsuper",
-                "--name",
-                "B Super",
-                "--role",
-                "supervisor",
-            ])
-            .env("COUNCILBOT_STAFF_PASSWORD", STAFF_PASSWORD)
-            .output()
-            .unwrap();
+        // A supervisor of Brackley, added with `--council brackley`, signs in to Brackley's
+        // console and to no other.
+        let added = councilbot(&server, &["--council", "brackley", "staff", "add", "bsuper", "--name", "B Super"]);
         assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
         for council in &COUNCILS {
             let browser = client_for(&server);
             let base = at_host(&server, council);
-            let page = browser.get(format!("{base}/console/login")).send().await.unwrap().text().await.unwrap();
-            let marker = "name=\"csrf\" value=\"";
-            let start = page.find(marker).expect("a sign-in form") + marker.len();
-            let csrf = page[start..start + page[start..].find('"').unwrap()].to_string();
-            browser
-                .post(format!("{base}/console/login"))
-                .form(&[("username", "bsuper"), ("password", STAFF_PASSWORD), ("csrf", csrf.as_str())])
-                .send()
-                .await
-                .unwrap();
+            let _ = sign_in(&browser, &format!("{base}/console/login"), "bsuper").await;
             let queue = browser.get(format!("{base}/console")).send().await.unwrap().status();
             let signed_in = queue == 200;
             assert_eq!(signed_in, council.id == "brackley", "bsuper on {}'s console: {queue}", council.id);
@@ -256,4 +291,327 @@ async fn the_chat_frame_of_a_council_named_by_its_id_talks_to_that_council_alone
     let ashdown = api.get(format!("{}/api/v1/conversations/{id}", server.url)).send().await.unwrap();
     assert_eq!(ashdown.status(), 404, "the frame's conversation is Carden's, not the first council's");
     client.close().await.unwrap();
+}
+
+#[test]
+fn staff_of_one_council_are_refused_by_every_other_and_a_shared_service_sees_only_its_councils() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let port = server.url.rsplit(':').next().unwrap().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = client_for(&server);
+        // A resident of each council asks for a person.
+        let mut escalated = Vec::new();
+        for council in &COUNCILS {
+            escalated.push(escalate(&client, &at_host(&server, council)).await);
+        }
+
+        // Each council's escalation API, with a token of its own: its escalations only, and a
+        // token of another council is not known at all.
+        let mut tokens = Vec::new();
+        for council in &COUNCILS {
+            let made = councilbot(&server, &["--council", council.id, "staff", "token", "helpdesk"]);
+            assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+            tokens.push(String::from_utf8(made.stdout).unwrap().trim().to_string());
+        }
+        let api = reqwest::Client::new();
+        for (index, council) in COUNCILS.iter().enumerate() {
+            let base = format!("{}/api/v1/councils/{}", server.url, council.id);
+            let listed = api.get(format!("{base}/escalations")).bearer_auth(&tokens[index]).send().await.unwrap();
+            assert_eq!(listed.status(), 200);
+            let listed = listed.text().await.unwrap();
+            for (other, conversation) in escalated.iter().enumerate() {
+                assert_eq!(listed.contains(conversation.as_str()), other == index, "{}: {listed}", council.id);
+            }
+            let other = (index + 1) % COUNCILS.len();
+            let foreign_token =
+                api.get(format!("{base}/escalations")).bearer_auth(&tokens[other]).send().await.unwrap();
+            assert_eq!(foreign_token.status(), 401, "{}'s token on {}", COUNCILS[other].id, council.id);
+        }
+        let brackley_escalations: serde_json::Value = api
+            .get(format!("{}/api/v1/councils/brackley/escalations", server.url))
+            .bearer_auth(&tokens[1])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let brackley_escalation = brackley_escalations
+            .pointer("/escalations/0/id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_else(|| panic!("an escalation id: {brackley_escalations}"))
+            .to_string();
+        for action in ["", "/claim"] {
+            let url = format!("{}/api/v1/councils/ashdown/escalations/{brackley_escalation}{action}", server.url);
+            let asked = if action.is_empty() { api.get(url) } else { api.post(url).json(&json!({})) };
+            let status = asked.bearer_auth(&tokens[0]).send().await.unwrap().status();
+            assert_eq!(status, 404, "Brackley's escalation through Ashdown's API ({action})");
+        }
+
+        // A supervisor of Brackley: their session is nothing to Ashdown's console, its
+        // escalation page or its figures.
+        assert!(councilbot(&server, &["--council", "brackley", "staff", "add", "bsuper"]).status.success());
+        let brackley = client_for(&server);
+        let session = sign_in(&brackley, &format!("{}/console/login", at_host(&server, &COUNCILS[1])), "bsuper")
+            .await
+            .expect("bsuper signs in to Brackley's console");
+        let figures =
+            brackley.get(format!("{}/console/figures.csv", at_host(&server, &COUNCILS[1]))).send().await.unwrap();
+        assert_eq!(figures.status(), 200);
+        for path in [
+            "/console/figures.csv",
+            "/console/figures",
+            "/console",
+            &format!("/console/escalations/{brackley_escalation}"),
+        ] {
+            let foreign = client_for(&server)
+                .get(format!("{}{path}", at_host(&server, &COUNCILS[0])))
+                .header("cookie", &session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(foreign.status(), 401, "Brackley's session on Ashdown's {path}");
+        }
+
+        // The shared service: one person works for Ashdown and Brackley (an admin there), none
+        // of Carden; a council's own account is nothing to it.
+        let refused =
+            councilbot(&server, &["--council", "shared", "staff", "add", "multi", "--councils", "ashdown,nowhere"]);
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("no council `nowhere`"), "{refused:?}");
+        let added = councilbot(
+            &server,
+            &[
+                "--council",
+                "shared",
+                "staff",
+                "add",
+                "multi",
+                "--name",
+                "Sam Shared",
+                "--councils",
+                "ashdown,brackley=admin",
+            ],
+        );
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let said = String::from_utf8_lossy(&added.stdout).to_string();
+        assert!(said.contains("ashdown (supervisor)") && said.contains("brackley (admin)"), "{said}");
+        let shared_login = format!("{}/shared/console/login", server.url);
+        let council_account = sign_in(&client_for(&server), &shared_login, "bsuper").await;
+        assert!(council_account.is_none(), "a council's account is not the shared service's");
+        let shared = client_for(&server);
+        let shared_session =
+            sign_in(&shared, &shared_login, "multi").await.expect("multi signs in to the shared service");
+        let queue = shared.get(format!("{}/shared/console", server.url)).send().await.unwrap();
+        assert_eq!(queue.status(), 200);
+        let queue = queue.text().await.unwrap().replace("&#x2f;", "/");
+        assert!(queue.contains("Sam Shared"), "{queue}");
+        assert_eq!(queue.matches("data-escalation=").count(), 2, "Ashdown's and Brackley's: {queue}");
+        assert!(queue.contains("Ashdown District Council") && queue.contains("Brackley Borough Council"), "{queue}");
+        assert!(!queue.contains("cell\">Carden City Council<") && !queue.contains("value=\"carden\""), "{queue}");
+        let opens_at_brackley =
+            format!("href=\"http://brackley.localhost:{port}/console/escalations/{brackley_escalation}\"");
+        assert!(queue.contains(&opens_at_brackley), "each row opens in its council's console: {queue}");
+
+        let only_brackley = shared
+            .get(format!("{}/shared/console?council=brackley", server.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(only_brackley.matches("data-escalation=").count(), 1, "{only_brackley}");
+        assert!(only_brackley.contains(&brackley_escalation), "{only_brackley}");
+        for path in [
+            "/shared/console?council=carden",
+            "/shared/console/figures.csv?council=carden",
+            "/shared/console/runs?council=carden",
+        ] {
+            let status = shared.get(format!("{}{path}", server.url)).send().await.unwrap().status();
+            assert_eq!(status, 404, "{path}");
+        }
+
+        // The figures: each of their councils, and both together.
+        let csv = shared.get(format!("{}/shared/console/figures.csv", server.url)).send().await.unwrap();
+        assert_eq!(csv.status(), 200);
+        let csv = csv.text().await.unwrap();
+        let line = |name: &str| csv.lines().find(|line| line.starts_with(&format!("\"{name}\""))).map(str::to_string);
+        let conversations = |line: &str| line.split(',').nth(3).unwrap().parse::<u64>().unwrap();
+        let escalations = |line: &str| line.split(',').nth(5).unwrap().parse::<u64>().unwrap();
+        let ashdown = line("Ashdown District Council").expect("Ashdown's line");
+        let brackley_line = line("Brackley Borough Council").expect("Brackley's line");
+        let all = line("All councils").expect("the combined line");
+        assert!(line("Carden City Council").is_none(), "{csv}");
+        assert_eq!(escalations(&ashdown), 1, "{csv}");
+        assert_eq!(escalations(&brackley_line), 1, "{csv}");
+        assert_eq!(escalations(&all), 2, "{csv}");
+        assert_eq!(conversations(&all), conversations(&ashdown) + conversations(&brackley_line), "{csv}");
+        let page = shared.get(format!("{}/shared/console/figures", server.url)).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("All councils"));
+
+        // The shared session is nothing to a council's own console.
+        let council_console = client_for(&server)
+            .get(format!("{}/console", at_host(&server, &COUNCILS[0])))
+            .header("cookie", shared_session.replace("councilbot_shared_session", "councilbot_session"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(council_console.status(), 401);
+
+        // Someone whose councils are all gone from the shared service sees nothing.
+        assert!(councilbot(&server, &["--council", "shared", "staff", "remove", "multi"]).status.success());
+        let after = shared.get(format!("{}/shared/console", server.url)).send().await.unwrap().status();
+        assert_eq!(after, 401, "a removed account's session ends");
+    });
+}
+
+/// What a step of the property test does: through which council, by host name or by path.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Starts a conversation at a council and says something to it.
+    Start { council: usize, by_path: bool },
+    /// Reads, writes to, reads the transcript of, or ends one of the conversations started so far
+    /// (by its place in the list) through a council.
+    Touch { conversation: usize, council: usize, by_path: bool, how: usize },
+}
+
+#[test]
+fn whatever_mix_of_councils_and_ids_a_caller_tries_no_council_shows_or_changes_anothers_conversation() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let client = client_for(&server);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let api = |council: usize, by_path: bool| {
+        if by_path {
+            format!("{}/api/v1/councils/{}", server.url, COUNCILS[council].id)
+        } else {
+            format!("{}/api/v1", at_host(&server, &COUNCILS[council]))
+        }
+    };
+    let step = prop_oneof![
+        (0..3usize, any::<bool>()).prop_map(|(council, by_path)| Step::Start { council, by_path }),
+        (0..64usize, 0..3usize, any::<bool>(), 0..4usize)
+            .prop_map(|(conversation, council, by_path, how)| Step::Touch { conversation, council, by_path, how }),
+    ];
+    let config = Config {
+        cases: 24,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
+        source_file: Some(file!()),
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let outcome = runner.run(&proptest::collection::vec(step, 1..12), |steps| {
+        runtime.block_on(async {
+            // Each conversation: its council, its id, and whether it has been ended.
+            let mut started: Vec<(usize, String, bool)> = Vec::new();
+            for step in steps {
+                match step {
+                    Step::Start { council, by_path } => {
+                        let created =
+                            client.post(format!("{}/conversations", api(council, by_path))).send().await.unwrap();
+                        prop_assert_eq!(created.status().as_u16(), 201);
+                        let id = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+                        started.push((council, id, false));
+                    }
+                    Step::Touch { conversation, council, by_path, how } => {
+                        if started.is_empty() {
+                            continue;
+                        }
+                        let place = conversation % started.len();
+                        let (owner, id, ended) = started[place].clone();
+                        let base = format!("{}/conversations/{id}", api(council, by_path));
+                        let answer = match how {
+                            0 => client.get(&base).send().await.unwrap(),
+                            1 => client
+                                .post(format!("{base}/messages"))
+                                .json(&json!({"text": "which day are the bins collected?"}))
+                                .send()
+                                .await
+                                .unwrap(),
+                            2 => client.get(format!("{base}/transcript.txt")).send().await.unwrap(),
+                            _ => client.delete(&base).send().await.unwrap(),
+                        };
+                        let status = answer.status().as_u16();
+                        let body = answer.text().await.unwrap();
+                        if owner != council {
+                            prop_assert_eq!(
+                                status,
+                                404,
+                                "{} touched {}'s conversation ({}): {}",
+                                COUNCILS[council].id,
+                                COUNCILS[owner].id,
+                                how,
+                                body
+                            );
+                            continue;
+                        }
+                        prop_assert!(
+                            status < 300 || (ended && status == 409),
+                            "{}'s own conversation ({}): {} {}",
+                            COUNCILS[owner].id,
+                            how,
+                            status,
+                            body
+                        );
+                        for other in COUNCILS.iter().filter(|other| other.id != COUNCILS[owner].id) {
+                            prop_assert!(
+                                !body.contains(other.day) && !body.contains(other.website),
+                                "{}: {}",
+                                COUNCILS[owner].id,
+                                body
+                            );
+                        }
+                        if how == 3 {
+                            started[place].2 = true;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })
+    });
+    if let Err(failure) = outcome {
+        panic!("{failure}\nwhat the server logged:\n{}", server.log());
+    }
+}
+
+#[test]
+fn a_hangup_reloads_only_the_councils_whose_files_changed() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    std::fs::write(
+        root.path().join("brackley/content/waste/garden-waste.md"),
+        "---\ntitle: Garden waste\nurl: https://www.brackley.gov.uk/waste/garden-waste\n---\n\n# Garden waste\n\n\
+         A garden waste permit costs £52 a year and covers one brown bin.\n",
+    )
+    .unwrap();
+    server.hang_up();
+    for unchanged in [&COUNCILS[0], &COUNCILS[2]] {
+        let said = format!("{}: its content and workflows have not changed", unchanged.name);
+        server.eventually("the councils left as they were", || server.log().contains(&said).then_some(()));
+    }
+    server.eventually("Brackley's reload", || server.log().contains("of Brackley Borough Council").then_some(()));
+    let log = server.log();
+    assert!(!log.contains("of Ashdown District Council") && !log.contains("of Carden City Council"), "{log}");
+
+    let client = client_for(&server);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let base = at_host(&server, &COUNCILS[1]);
+        let id = start(&client, &base).await;
+        let replies = ask(&client, &base, &id, "how much is a garden waste permit?").await.text().await.unwrap();
+        assert!(replies.contains("£52"), "Brackley's new page answers: {replies}");
+    });
 }

@@ -932,3 +932,37 @@ fn supervisors_are_told_in_teams_when_a_workflows_system_stops_answering() {
     assert!(open["url"].as_str().unwrap().starts_with("https://chat.eastbrook.example/console/runs"), "{open}");
     teams.check_schema();
 }
+
+#[test]
+fn an_activity_goes_to_the_council_whose_teams_app_the_bot_framework_addressed() {
+    use crate::councils::{COUNCILS, write_page};
+    let root = tempfile::tempdir().unwrap();
+    let teams = Teams::start_with(|teams_settings, _| {
+        // The first council has no Teams app; the second's is the app the tokens are for, and
+        // its credentials are in its own folder's secrets file.
+        let first = root.path().join("first-content");
+        write_page(&first, &COUNCILS[0]);
+        let second = root.path().join(COUNCILS[1].id);
+        write_page(&second.join("content"), &COUNCILS[1]);
+        std::fs::write(
+            second.join("councilbot.toml"),
+            format!(
+                "[council]\nname = \"Brackley Borough Council\"\n[content]\nbase_url = \"https://www.brackley.gov.uk\"\n{teams_settings}"
+            ),
+        )
+        .unwrap();
+        let secrets = second.join("secrets");
+        let credentials: Vec<String> =
+            TEAMS_ENV.iter().map(|(name, value)| format!("{}={value}", name.to_ascii_lowercase())).collect();
+        std::fs::write(&secrets, credentials.join("\n") + "\n").unwrap();
+        std::fs::set_permissions(&secrets, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        let deployment = format!("[deployment]\ncouncils = [{:?}]\n", second.display().to_string());
+        Server::for_council(&first, "https://www.ashdown.gov.uk", &deployment)
+    });
+    teams.say(&RESIDENT, "which day are the bins collected?");
+    let reply = teams.wait_for(RESIDENT.conversation, "the second council's answer", |body| {
+        body["text"].as_str().is_some_and(|text| text.contains("Wednesday"))
+    });
+    assert!(!reply.body.to_string().contains("Monday"), "{}", reply.body);
+    assert!(reply.body.to_string().contains("brackley.gov.uk"), "it cites the second council's page: {}", reply.body);
+}

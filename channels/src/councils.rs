@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use tower_service::Service;
 
 use crate::api::error::ApiError;
+use crate::shared_service::SHARED_PREFIX;
 use crate::sms::TWILIO_PATH;
+use crate::teams::MESSAGES_PATH;
 
 /// The most of a text webhook's body read to find the number it was sent to.
 const MAX_TEXT_WEBHOOK_BYTES: usize = 64 * 1024;
@@ -32,6 +34,8 @@ pub struct ServedCouncil {
     pub hosts: Vec<String>,
     /// The phone numbers residents text it at, as Twilio gives them (`+447700900000`).
     pub numbers: Vec<String>,
+    /// The Microsoft app id of its Teams app, when it has one.
+    pub teams_app: Option<String>,
     /// Its whole service.
     pub app: Router,
 }
@@ -48,31 +52,43 @@ pub struct Neighbour {
 /// Links to the other councils of the deployment, each at its host name on the port and with
 /// the scheme the request came in on.
 pub fn links(neighbours: &[Neighbour], headers: &HeaderMap, secure: bool) -> Vec<serde_json::Value> {
-    let port = host_and_port(headers).and_then(|(_, port)| port);
-    let scheme = if secure { "https" } else { "http" };
     neighbours
         .iter()
         .map(|neighbour| {
-            let address = match port {
-                Some(port) => format!("{scheme}://{}:{port}/", neighbour.host),
-                None => format!("{scheme}://{}/", neighbour.host),
-            };
-            serde_json::json!({ "name": neighbour.name, "url": address })
+            serde_json::json!({ "name": neighbour.name, "url": format!("{}/", address_of(&neighbour.host, headers, secure)) })
         })
         .collect()
+}
+
+/// The address of a host name on the port and with the scheme a request came in on, such as
+/// `http://westbrook.localhost:8080`.
+pub fn address_of(host: &str, headers: &HeaderMap, secure: bool) -> String {
+    let scheme = if secure { "https" } else { "http" };
+    match host_and_port(headers).and_then(|(_, port)| port) {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
+    }
 }
 
 /// The councils of a deployment in one service: a request goes to the council whose id its
 /// path names under `/api/v1/councils/{id}/` or `/councils/{id}/`, else the council whose host
 /// name it was sent to, else (for a text from Twilio) the council whose number it was sent to,
-/// else the first council. With one council, that council's service as it is.
-pub fn dispatch(councils: Vec<ServedCouncil>) -> Router {
-    if councils.len() == 1 {
+/// else (for an activity from Teams) the council whose app the Bot Framework addressed, else
+/// the first council; everything under `/shared/` goes to the shared service's console,
+/// when there is one. With one council and no shared service, that council's service as it is.
+pub fn dispatch(councils: Vec<ServedCouncil>, shared: Option<Router>) -> Router {
+    if councils.len() == 1 && shared.is_none() {
         return councils.into_iter().next().map(|council| council.app).unwrap_or_default();
     }
     Router::new().fallback(move |request: Request| {
         let councils = councils.clone();
-        async move { forward(&councils, request).await }
+        let shared = shared.clone();
+        async move {
+            match shared {
+                Some(shared) if request.uri().path().starts_with(SHARED_PREFIX) => call(shared, request).await,
+                _ => forward(&councils, request).await,
+            }
+        }
     })
 }
 
@@ -115,11 +131,20 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
                     };
                     councils.iter().find(texted).unwrap_or(&councils[0])
                 }
+                None if request.method() == Method::POST && path == MESSAGES_PATH => {
+                    let app = bearer_audience(request.headers());
+                    let addressed = |council: &&ServedCouncil| app.is_some() && council.teams_app == app;
+                    councils.iter().find(addressed).unwrap_or(&councils[0])
+                }
                 None => &councils[0],
             }
         }
     };
-    let mut app = council.app.clone();
+    call(council.app.clone(), request).await
+}
+
+/// A request answered by one service.
+async fn call(mut app: Router, request: Request) -> Response {
     let ready: Result<(), Infallible> =
         std::future::poll_fn(|context| <Router as Service<Request>>::poll_ready(&mut app, context)).await;
     if ready.is_err() {
@@ -129,6 +154,18 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
         Ok(response) => response,
         Err(never) => match never {},
     }
+}
+
+/// The audience (`aud`) a bearer token names, read without checking it: which council's Teams
+/// app the Bot Framework addressed, for routing only; that council then verifies the token.
+fn bearer_audience(headers: &HeaderMap) -> Option<String> {
+    use base64::Engine as _;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims.get("aud")?.as_str().map(str::to_string)
 }
 
 /// The number a text arriving from Twilio was sent to: its form's `To`, without spaces.

@@ -13,6 +13,7 @@ pub mod log_text;
 pub mod security;
 pub mod server;
 pub mod settings;
+pub mod shared_service;
 pub mod signing_keys;
 pub mod site;
 pub mod sms;

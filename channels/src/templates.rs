@@ -37,6 +37,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("runs.html", include_str!("../templates/runs.html")),
     ("runs_table.html", include_str!("../templates/runs_table.html")),
     ("run.html", include_str!("../templates/run.html")),
+    ("shared_layout.html", include_str!("../templates/shared_layout.html")),
+    ("shared_council_filter.html", include_str!("../templates/shared_council_filter.html")),
+    ("shared_login.html", include_str!("../templates/shared_login.html")),
+    ("shared_problem.html", include_str!("../templates/shared_problem.html")),
+    ("shared_queue.html", include_str!("../templates/shared_queue.html")),
+    ("shared_runs.html", include_str!("../templates/shared_runs.html")),
+    ("shared_figures.html", include_str!("../templates/shared_figures.html")),
+    ("shared_figures_row.html", include_str!("../templates/shared_figures_row.html")),
 ];
 
 /// The templates, ready to render (HTML escaped automatically).

@@ -57,6 +57,9 @@ pub fn added_councils(top: &Config, data_dir: &Path) -> Result<Vec<CouncilSetup>
                 )
             })?
             .to_string();
+        if id == channels::shared_service::SHARED_ID {
+            bail!("deployment.councils: `{id}` is the shared service's own id; name the council's folder otherwise");
+        }
         if ids.contains(&id) {
             bail!("deployment.councils: two councils have the id `{id}`; each folder's name must be different");
         }
@@ -64,6 +67,17 @@ pub fn added_councils(top: &Config, data_dir: &Path) -> Result<Vec<CouncilSetup>
         councils.push(read_council(top, folder, &id, &data_dir.join(COUNCILS_DATA).join(&id))?);
     }
     Ok(councils)
+}
+
+/// The shared service's database: `[deployment] database_url`, else a SQLite file in the data
+/// directory's `shared/` folder (made, readable only by its owner, when missing).
+pub fn shared_database_url(config: &Config, data_dir: &Path) -> Result<String> {
+    if let Some(url) = &config.deployment.database_url {
+        return Ok(url.clone());
+    }
+    let folder = data_dir.join(channels::shared_service::SHARED_ID);
+    storage::files::create_private_dir(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    Ok(format!("sqlite://{}", folder.join("councilbot.db").display()))
 }
 
 /// Whether a folder's name can be a council's id.

@@ -30,7 +30,24 @@ use crate::cli::{Cli, Command, ConfigCommand};
 use crate::config::Config;
 
 /// Runs the chosen subcommand.
-pub fn run(cli: Cli) -> Result<ExitCode> {
+pub fn run(mut cli: Cli) -> Result<ExitCode> {
+    if cli.council.as_deref() == Some(channels::shared_service::SHARED_ID) {
+        return shared_service_command(&cli);
+    }
+    let chosen = match cli.council.take() {
+        Some(id) => chosen_council(&cli, &id)?,
+        None => None,
+    };
+    if let Some(council) = &chosen {
+        if matches!(cli.command, Command::Serve(_) | Command::Config(_)) {
+            anyhow::bail!("--council: `serve` and `config check` always work on the whole deployment");
+        }
+        cli.data_dir = council.data_dir.clone();
+        cli.index_dir = Some(council.places.index_dir.clone());
+        cli.database_url = Some(council.places.database_url.clone());
+        cli.workflows = council.places.workflows.clone();
+        cli.secrets_file = council.places.secrets_file.clone();
+    }
     let index_dir = cli.index_dir();
     let needs_config = matches!(
         cli.command,
@@ -43,7 +60,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             | Command::Ask(_)
             | Command::Eval(_)
     );
-    let mut config = if needs_config {
+    let mut config = if let Some(council) = chosen {
+        council.valid.config
+    } else if needs_config {
         Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?
     } else {
         Config::default()
@@ -84,7 +103,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::TestConversations(args) => test_conversations::run(&assembly, config, args),
         Command::EvalIntents(args) => eval_intents::run(&index_dir, &cli.workflows, &config, args),
         Command::Privacy(command) => privacy::run(&database_url, &config, command),
-        Command::Staff(command) => staff::run(&database_url, command),
+        Command::Staff(command) => staff::run(&database_url, None, command),
         Command::Answers(command) => answers::run(&database_url, command),
         Command::Examples(command) => examples::run(&database_url, &cli.workflows, command),
         Command::Index(args) => {
@@ -108,6 +127,42 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             config_check::run(cli.config.as_deref(), cli.secrets_file.as_deref(), &cli.workflows, kept)
         }
         Command::LegacyPortal { listen } => legacy_portal::run(&listen),
+    }
+}
+
+/// A command for the shared service (`--council shared`): only `staff`, whose accounts are the
+/// shared service's, each working for some of the deployment's councils.
+fn shared_service_command(cli: &Cli) -> Result<ExitCode> {
+    let Command::Staff(command) = &cli.command else {
+        anyhow::bail!("--council shared: only `staff` acts for the shared service");
+    };
+    let config = Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?;
+    let councils: Vec<String> = std::iter::once(councils::id_of(&config))
+        .chain(councils::added_councils(&config, &cli.data_dir)?.into_iter().map(|council| council.id))
+        .collect();
+    if councils.len() < 2 {
+        anyhow::bail!("--council shared: this deployment serves one council, so it has no shared service");
+    }
+    let database_url = councils::shared_database_url(&config, &cli.data_dir)?;
+    staff::run(&database_url, Some(&councils), command.clone())
+}
+
+/// The council `--council` names, when it is one of the deployment's added councils (`None` for
+/// the council the configuration file itself describes); an id no council has is an error that
+/// lists the ones there are.
+fn chosen_council(cli: &Cli, id: &str) -> Result<Option<councils::CouncilSetup>> {
+    let config = Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?;
+    if councils::id_of(&config) == id {
+        return Ok(None);
+    }
+    let added = councils::added_councils(&config, &cli.data_dir)?;
+    let known: Vec<String> =
+        std::iter::once(councils::id_of(&config)).chain(added.iter().map(|council| council.id.clone())).collect();
+    match added.into_iter().find(|council| council.id == id) {
+        Some(council) => Ok(Some(council)),
+        None => {
+            anyhow::bail!("--council: this deployment has no council `{id}`; its councils are {}", known.join(", "))
+        }
     }
 }
 

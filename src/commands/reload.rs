@@ -1,8 +1,10 @@
 //! Reloading the council's content and workflows while serving, on SIGHUP: conversations carry
-//! on, and a workflow file with errors is refused while its earlier version keeps running.
+//! on, a workflow file with errors is refused while its earlier version keeps running, and a
+//! council none of whose files changed is left as it is.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use anyhow::Result;
 use bot::conversation::{Engine, Services};
@@ -26,7 +28,37 @@ pub struct Reloading {
     pub site: Option<Arc<channels::site::Site>>,
 }
 
+/// What the files a council is loaded from were when last read: each file's path, size and
+/// time of its last change.
+type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
+/// Adds the files under a path (a file or a folder, followed down) to a fingerprint; a path that
+/// is missing adds nothing.
+fn add_files(path: &Path, into: &mut Fingerprint) {
+    let Ok(metadata) = std::fs::metadata(path) else { return };
+    if metadata.is_dir() {
+        let Ok(entries) = std::fs::read_dir(path) else { return };
+        for entry in entries.flatten() {
+            add_files(&entry.path(), into);
+        }
+    } else {
+        into.push((path.to_path_buf(), metadata.len(), metadata.modified().ok()));
+    }
+}
+
 impl Reloading {
+    /// The files this council's content and workflows are read from, as they are now.
+    fn fingerprint(&self) -> Fingerprint {
+        let mut files = Fingerprint::new();
+        let content = &self.config.content;
+        let folders = content.directories.iter().chain(&self.config.automation.shared_workflows);
+        for folder in folders.chain([&self.workflows, &content.vocabulary]) {
+            add_files(folder, &mut files);
+        }
+        files.sort();
+        files
+    }
+
     /// Brings the index up to date, picks up the content and loads the workflows again.
     pub async fn reload(&self) -> Result<()> {
         let index_dir = self.index_dir.clone();
@@ -42,11 +74,12 @@ impl Reloading {
             usable(valid_workflows(&self.workflows, &self.config.automation.shared_workflows, &earlier), self.browser);
         let count = catalogue.len();
         self.engine.set_services(Services::with_knowledge(catalogue, knowledge));
-        eprintln!("reloaded: {} passages, {count} workflow(s)", self.engine.knowledge().passage_count());
+        let passages = self.engine.knowledge().passage_count();
+        eprintln!("reloaded: {passages} passages, {count} workflow(s) of {}", self.config.council.name);
         Ok(())
     }
 
-    /// Reloads every time the process is sent SIGHUP.
+    /// Reloads every time the process is sent SIGHUP, when any of the council's files changed.
     pub fn on_hangup(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             #[cfg(unix)]
@@ -56,7 +89,17 @@ impl Reloading {
                     tracing::warn!("cannot listen for SIGHUP; restart to reload content and workflows");
                     return;
                 };
+                let mut loaded = self.fingerprint();
                 while hangups.recv().await.is_some() {
+                    let now = self.fingerprint();
+                    if now == loaded {
+                        eprintln!(
+                            "{}: its content and workflows have not changed; nothing reloaded",
+                            self.config.council.name
+                        );
+                        continue;
+                    }
+                    loaded = now;
                     if let Err(error) = self.reload().await {
                         tracing::warn!(
                             error = %format!("{error:#}"),

@@ -17,6 +17,8 @@ use channels::console::oidc::OidcProvider;
 use channels::councils::{Neighbour, ServedCouncil};
 use channels::health::MetricsAccess;
 use channels::server::ConnectionLimits;
+use channels::shared_service::memberships::{Membership, Memberships};
+use channels::shared_service::{SHARED_ID, SharedCouncil, SharedService};
 use channels::signing_keys::SigningKeyCache;
 use channels::sms::SmsChannel;
 use channels::teams::TeamsChannel;
@@ -25,7 +27,7 @@ use rpa::secrets::Secrets;
 
 use super::assemble::{Automation, Places, assemble, engine_settings, update_index};
 use super::browser_setup::ensure_browser;
-use super::councils::{CouncilSetup, added_councils, id_of};
+use super::councils::{CouncilSetup, added_councils, id_of, shared_database_url};
 use super::data_dir;
 use super::reload::Reloading;
 use crate::config::{Config, Validated};
@@ -112,7 +114,14 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
         councils.push(council);
     }
 
-    let app = channels::councils::dispatch(councils.iter().map(|council| council.served.clone()).collect());
+    let shared_service = match councils.len() {
+        1 => None,
+        _ => Some(start_shared_service(&config, &councils, data_dir).await.context("the shared service cannot start")?),
+    };
+    let app = channels::councils::dispatch(
+        councils.iter().map(|council| council.served.clone()).collect(),
+        shared_service.as_ref().map(|(service, _)| channels::shared_service::router(service.clone())),
+    );
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;
@@ -156,21 +165,74 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
     }
     for council in &councils {
         let console = council_address(council, &address, councils.len() > 1);
-        // The staff of an added council are kept in its own data directory.
+        // The staff of an added council are kept in its own database.
         let staff_command = if std::ptr::eq(council, &councils[0]) {
             "councilbot staff".to_string()
         } else {
-            format!("councilbot --data-dir {} staff", council.data_dir.display())
+            format!("councilbot --council {} staff", council.served.id)
         };
-        let sign_in =
-            SignIn { address: &console, username: &council.config.console.first_admin, staff_command: &staff_command };
+        let sign_in = SignIn {
+            address: &console,
+            console: "supervisor console",
+            login_path: "/console/login",
+            username: &council.config.console.first_admin,
+            staff_command: &staff_command,
+        };
         first_admin(&council.accounts, &sign_in, &council.data_dir).await;
         let every = council.config.automation.alert_check_every.0;
         _background.push(channels::console::alerts::spawn_watcher(council.watched.clone(), every));
     }
+    if let Some((service, accounts)) = &shared_service {
+        let staff_command = format!("councilbot --council {SHARED_ID} staff");
+        let address = address.to_string();
+        let sign_in = SignIn {
+            address: &address,
+            console: "shared service console",
+            login_path: "/shared/console/login",
+            username: SHARED_FIRST_ADMIN,
+            staff_command: &staff_command,
+        };
+        let shared_dir = data_dir.join(SHARED_ID);
+        if first_admin(accounts, &sign_in, &shared_dir).await {
+            let everywhere: Vec<Membership> = service
+                .councils()
+                .iter()
+                .map(|council| Membership { council: council.id.clone(), role: Role::Admin })
+                .collect();
+            if let Err(error) = service.memberships().set(SHARED_FIRST_ADMIN, &everywhere).await {
+                tracing::warn!("cannot give the shared service's first account its councils: {error}");
+            }
+        }
+    }
     channels::server::serve(listener, app, connection_limits(&config), shutdown_signal()).await?;
     eprintln!("councilbot stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The username of the shared service's first account, an admin of every council.
+const SHARED_FIRST_ADMIN: &str = "shared-admin";
+
+/// The shared service of a deployment of several councils, over its own database (its staff's
+/// accounts and councils), with the accounts to make its first one in.
+async fn start_shared_service(
+    config: &Config,
+    councils: &[StartedCouncil],
+    data_dir: &Path,
+) -> Result<(SharedService, Accounts)> {
+    let database_url = shared_database_url(config, data_dir)?;
+    let database = storage::Database::connect(&database_url).await?;
+    let accounts = Accounts::open(database.clone()).await?;
+    let memberships = Memberships::open(database).await?;
+    let served = councils
+        .iter()
+        .map(|council| SharedCouncil {
+            id: council.served.id.clone(),
+            name: council.config.council.name.clone(),
+            host: council.served.hosts.first().cloned(),
+            state: council.watched.clone(),
+        })
+        .collect();
+    Ok((SharedService::new(accounts.clone(), memberships, served), accounts))
 }
 
 /// Where a council is reached: its first host name on the server's port when several councils
@@ -308,6 +370,7 @@ async fn start_council(setup: CouncilSetup, neighbours: Vec<Neighbour>, shared: 
         id,
         hosts: config.web.hosts.clone(),
         numbers: config.sms.twilio.from.iter().map(|number| number.split_whitespace().collect()).collect(),
+        teams_app: config.teams.app_id.clone(),
         app: channels::app(state),
     };
     Ok(StartedCouncil {
@@ -422,27 +485,28 @@ async fn start_legacy_portal(config: &Config) -> Option<legacy_portal::Portal> {
     }
 }
 
-/// Makes the first admin account when there is none, and says how to sign in with it: the
+/// Makes the first admin account when there is none (saying whether it did), and says how to
+/// sign in with it: the
 /// password is printed only to a terminal; otherwise (a service whose output log collectors
 /// keep) it goes to a file only this user may read, and only where it is is printed.
-async fn first_admin(accounts: &Accounts, sign_in: &SignIn<'_>, data_dir: &Path) {
+async fn first_admin(accounts: &Accounts, sign_in: &SignIn<'_>, data_dir: &Path) -> bool {
     let username = sign_in.username;
     match accounts.list().await {
         Ok(existing) if existing.is_empty() => {}
-        Ok(_) => return,
+        Ok(_) => return false,
         Err(error) => {
             tracing::warn!("cannot read the console's accounts: {error}");
-            return;
+            return false;
         }
     }
     let password = first_password();
     if let Err(error) = accounts.set_local(username, username, &password, Role::Admin).await {
         tracing::warn!("cannot make the first console account: {error}");
-        return;
+        return false;
     }
     if std::io::stderr().is_terminal() {
         eprint!("{}", first_sign_in(sign_in, &Password::Shown(&password)));
-        return;
+        return true;
     }
     let file = data_dir.join(FIRST_ADMIN_PASSWORD_FILE);
     match write_private(&file, &format!("{password}\n")) {
@@ -454,6 +518,7 @@ async fn first_admin(accounts: &Accounts, sign_in: &SignIn<'_>, data_dir: &Path)
             sign_in.staff_command
         ),
     }
+    true
 }
 
 /// Where the first admin's password is given: on the terminal, or in a private file.
@@ -465,7 +530,7 @@ enum Password<'a> {
 /// How to sign in to the console the first time: the address, the username and the password
 /// each on a labelled line of their own, and how to set a new password if it is lost.
 fn first_sign_in(sign_in: &SignIn<'_>, password: &Password) -> String {
-    let SignIn { address, username, staff_command } = sign_in;
+    let SignIn { console, address, login_path, username, staff_command } = sign_in;
     let password = match password {
         Password::Shown(password) => format!("{password}   (shown only this once)"),
         Password::InFile(file) => {
@@ -473,8 +538,8 @@ fn first_sign_in(sign_in: &SignIn<'_>, password: &Password) -> String {
         }
     };
     format!(
-        "  The supervisor console's first account:\n\
-         \x20   address:  http://{address}/console/login\n\
+        "  The {console}'s first account:\n\
+         \x20   address:  http://{address}{login_path}\n\
          \x20   username: {username}\n\
          \x20   password: {password}\n\
          \x20 Lost the password? Set a new one with: {staff_command} add {username} --role admin\n"
@@ -484,7 +549,11 @@ fn first_sign_in(sign_in: &SignIn<'_>, password: &Password) -> String {
 /// Where and as whom a council's console is first signed in to, and the command that manages
 /// its staff.
 struct SignIn<'a> {
+    /// The console's name: the supervisor console or the shared service console.
+    console: &'a str,
     address: &'a str,
+    /// The sign-in page's path.
+    login_path: &'a str,
     username: &'a str,
     staff_command: &'a str,
 }
@@ -568,7 +637,13 @@ mod tests {
     #[test]
     fn the_first_password_is_on_a_labelled_line_of_its_own_with_how_to_replace_it() {
         let address = "127.0.0.1:8080";
-        let sign_in = |username| SignIn { address, username, staff_command: "councilbot staff" };
+        let sign_in = |username| SignIn {
+            console: "supervisor console",
+            address,
+            login_path: "/console/login",
+            username,
+            staff_command: "councilbot staff",
+        };
         let shown = first_sign_in(&sign_in("supervisor"), &Password::Shown("Tq7-xr2-Lm9"));
         let lines: Vec<&str> = shown.lines().map(str::trim).collect();
         assert!(lines.contains(&"address:  http://127.0.0.1:8080/console/login"), "{shown}");

@@ -29,13 +29,13 @@ fn reason_name(reason: &str) -> &'static str {
 
 /// The period of the figures.
 #[derive(Debug, Deserialize)]
-struct PeriodQuery {
+pub(crate) struct PeriodQuery {
     from: Option<String>,
     to: Option<String>,
 }
 
 /// The period asked for (default: the last 30 days), or what is wrong with it.
-fn period(query: &PeriodQuery) -> Result<bot::figures::Period, String> {
+pub(crate) fn period(query: &PeriodQuery) -> Result<bot::figures::Period, String> {
     let today = uk::calendar::uk_local_millis(storage::now_millis()).div_euclid(86_400_000);
     let day = |text: &Option<String>, default: i64| -> Result<i64, String> {
         match text.as_deref().map(str::trim).filter(|text| !text.is_empty()) {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use bot::conversation::store::StoreError;
-use bot::conversation::{ConversationStatus, Escalation};
+use bot::conversation::{ConversationStatus, ConversationStore, Escalation};
 use serde_json::{Value, json};
 
 use super::accounts::Principal;
@@ -23,22 +23,26 @@ pub fn router() -> Router<AppState> {
 
 /// An open escalation as a row of the queue; a failure to read any of it fails the page.
 async fn queue_rows(state: &AppState, who: &Principal) -> Result<Vec<Value>, PageError> {
-    let failed = |error: StoreError| PageError::unavailable(state, who, "the queue could not be read", &error);
+    open_escalation_rows(state.engine.store())
+        .await
+        .map_err(|error| PageError::unavailable(state, who, "the queue could not be read", &error))
+}
+
+/// Every open escalation of a store as a row of a queue, most urgent first.
+pub(crate) async fn open_escalation_rows(store: &ConversationStore) -> Result<Vec<Value>, StoreError> {
     let now = storage::now_millis();
-    let store = state.engine.store();
-    let escalations = store.open_escalations(500).await.map_err(failed)?;
+    let escalations = store.open_escalations(500).await?;
     let mut rows = Vec::with_capacity(escalations.len());
     for escalation in escalations {
-        let conversation = store.get(&escalation.conversation_id).await.map_err(failed)?;
+        let conversation = store.get(&escalation.conversation_id).await?;
         let preview = store
             .last_user_message(&escalation.conversation_id)
-            .await
-            .map_err(failed)?
+            .await?
             .map(|text| shorten(&text, 90))
             .unwrap_or_default();
         let left = match &conversation {
             Some(conversation) if conversation.status == ConversationStatus::Ended => {
-                Some(left_view(state, who, &escalation, now).await?)
+                Some(left_at(store, &escalation, now).await?)
             }
             _ => None,
         };
@@ -47,6 +51,7 @@ async fn queue_rows(state: &AppState, who: &Principal) -> Result<Vec<Value>, Pag
             "priority": escalation.priority,
             "reason_text": reason_text(escalation.reason),
             "waiting": duration_text(now - escalation.created_at),
+            "since": escalation.created_at,
             "left": left,
             "channel": conversation.map(|conversation| conversation.channel).unwrap_or_default(),
             "preview": preview,
@@ -81,11 +86,14 @@ pub(super) async fn left_view(
     escalation: &Escalation,
     now: i64,
 ) -> Result<Value, PageError> {
-    let left =
-        state.engine.store().left_at(&escalation.id).await.map_err(|error| {
-            PageError::unavailable(state, who, "when a person left the chat could not be read", &error)
-        })?;
-    Ok(match left {
+    left_at(state.engine.store(), escalation, now)
+        .await
+        .map_err(|error| PageError::unavailable(state, who, "when a person left the chat could not be read", &error))
+}
+
+/// When the person left the chat (when it was noted), as it is shown.
+async fn left_at(store: &ConversationStore, escalation: &Escalation, now: i64) -> Result<Value, StoreError> {
+    Ok(match store.left_at(&escalation.id).await? {
         Some(at) => json!({"at": clock(at), "ago": duration_text(now - at)}),
         None => json!({"at": null, "ago": null}),
     })

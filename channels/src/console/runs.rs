@@ -117,7 +117,7 @@ impl RunsQuery {
 }
 
 /// A run as a row of the list.
-fn run_row(run: &RunRecord) -> Value {
+pub(crate) fn run_row(run: &RunRecord) -> Value {
     json!({
         "id": run.id,
         "reference": run.reference,
