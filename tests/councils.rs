@@ -615,3 +615,81 @@ fn a_hangup_reloads_only_the_councils_whose_files_changed() {
         assert!(replies.contains("£52"), "Brackley's new page answers: {replies}");
     });
 }
+
+#[test]
+fn a_residents_data_is_exported_and_erased_per_council_and_nothing_of_another_council_is_touched() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let client = client_for(&server);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        // The same resident talks to two councils.
+        for council in &COUNCILS[..2] {
+            let base = at_host(&server, council);
+            let id = start(&client, &base).await;
+            let said = format!("this is for {}: please call me back on 07700 900456", council.id);
+            assert_eq!(ask(&client, &base, &id, &said).await.status(), 200);
+        }
+    });
+    let export = |council: &str| -> Value {
+        let exported = councilbot(&server, &["--council", council, "privacy", "export", "07700900456"]);
+        assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+        serde_json::from_slice(&exported.stdout).unwrap()
+    };
+    let brackley = export("brackley");
+    assert_eq!(brackley["conversations"].as_array().unwrap().len(), 1, "{brackley}");
+    let held = brackley.to_string();
+    assert!(held.contains("this is for brackley") && !held.contains("this is for ashdown"), "{held}");
+    assert_eq!(export("carden")["conversations"].as_array().unwrap().len(), 0);
+
+    let erased = councilbot(&server, &["--council", "brackley", "privacy", "erase", "07700900456", "--yes", "--json"]);
+    assert!(erased.status.success(), "{}", String::from_utf8_lossy(&erased.stderr));
+    assert_eq!(serde_json::from_slice::<Value>(&erased.stdout).unwrap()["conversations"], 1);
+    assert_eq!(export("brackley")["conversations"].as_array().unwrap().len(), 0);
+    let ashdown = export("ashdown");
+    assert_eq!(ashdown["conversations"].as_array().unwrap().len(), 1, "Ashdown still holds its own: {ashdown}");
+
+    let unknown = councilbot(&server, &["--council", "nowhere", "privacy", "export", "07700900456"]);
+    assert!(!unknown.status.success());
+    let said = String::from_utf8_lossy(&unknown.stderr).to_string();
+    assert!(said.contains("no council `nowhere`") && said.contains("ashdown, brackley, carden"), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shared_service_console_signs_in_and_shows_its_pages_accessibly_in_a_browser() {
+    use crate::browser::{accessible, browser, chromedriver, find};
+    use fantoccini::Locator;
+
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let resident = client_for(&server);
+    for council in &COUNCILS {
+        escalate(&resident, &at_host(&server, council)).await;
+    }
+    let added = councilbot(&server, &["--council", "shared", "staff", "add", "multi", "--name", "Sam Shared"]);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    client.goto(&format!("{}/shared/console", server.url)).await.unwrap();
+    accessible(&client, "the shared service's sign-in page").await;
+    find(&client, "#username").await.send_keys("multi").await.unwrap();
+    find(&client, "#password").await.send_keys(STAFF_PASSWORD).await.unwrap();
+    client.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let queue = find(&client, "table.cb-queue-table").await.text().await.unwrap();
+    for council in &COUNCILS {
+        assert!(queue.contains(council.name), "{queue}");
+    }
+    accessible(&client, "the shared queue").await;
+    for (path, page) in [("/shared/console/runs", "the shared runs"), ("/shared/console/figures", "the shared figures")]
+    {
+        client.goto(&format!("{}{path}", server.url)).await.unwrap();
+        find(&client, "h1").await;
+        accessible(&client, page).await;
+    }
+    let figures = find(&client, "main").await.text().await.unwrap();
+    assert!(figures.contains("All councils"), "{figures}");
+    client.close().await.unwrap();
+}
