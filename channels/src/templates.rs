@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("site_page.html", include_str!("../templates/site_page.html")),
     ("console_layout.html", include_str!("../templates/console_layout.html")),
     ("login.html", include_str!("../templates/login.html")),
+    ("login_form.html", include_str!("../templates/login_form.html")),
     ("problem.html", include_str!("../templates/problem.html")),
     ("queue.html", include_str!("../templates/queue.html")),
     ("queue_table.html", include_str!("../templates/queue_table.html")),

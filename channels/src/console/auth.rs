@@ -144,6 +144,11 @@ pub fn check_csrf(state: &AppState, who: &Principal, sent: Option<&str>) -> Resu
     }
 }
 
+/// Whether a form sent the token expected of it; with none expected or none sent, it did not.
+pub fn tokens_match(expected: Option<&str>, sent: Option<&str>) -> bool {
+    matches!((expected, sent), (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()))
+}
+
 /// Compares two secrets in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::accounts::{
     AccountError, Principal, SESSION_MILLIS, SIGN_IN_MILLIS, is_username, printable_username, random_token,
 };
-use super::auth::{Signed, check_csrf, constant_time_eq};
+use super::auth::{Signed, check_csrf, tokens_match};
 use super::cookies::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE, session_cookie, sign_in_cookie};
 use super::oidc::OidcProvider;
 use super::views::{login_page, problem_page};
@@ -52,9 +52,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
-    let csrf_ok = matches!((expected.as_deref(), form.csrf.as_deref()),
-        (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()));
-    if !csrf_ok {
+    if !tokens_match(expected.as_deref(), form.csrf.as_deref()) {
         return login_page(
             &state,
             StatusCode::FORBIDDEN,

@@ -22,7 +22,7 @@ use crate::AppState;
 use crate::console::accounts::{
     AccountError, Accounts, Principal, Role, SESSION_MILLIS, is_username, printable_username, random_token,
 };
-use crate::console::auth::constant_time_eq;
+use crate::console::auth::tokens_match;
 use crate::console::cookies::session_cookie;
 use crate::templates::Templates;
 use crate::web::cookie;
@@ -226,9 +226,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE);
-    let csrf_ok = matches!((expected.as_deref(), form.csrf.as_deref()),
-        (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()));
-    if !csrf_ok {
+    if !tokens_match(expected.as_deref(), form.csrf.as_deref()) {
         return login_page(&service, StatusCode::FORBIDDEN, Some("The form expired. Please sign in again."), None);
     }
     let client: IpAddr = service.first().settings.trusted_proxies.client(peer.ip(), &headers);
@@ -292,12 +290,6 @@ struct CsrfForm {
     csrf: Option<String>,
 }
 
-/// Whether a form carries the session's CSRF token.
-fn csrf_matches(staff: &SharedStaff, sent: Option<&str>) -> bool {
-    matches!((staff.who.csrf.as_deref(), sent),
-        (Some(expected), Some(sent)) if constant_time_eq(expected.as_bytes(), sent.as_bytes()))
-}
-
 /// `POST /shared/console/logout`: ends this session.
 async fn logout(
     State(service): State<SharedService>,
@@ -305,7 +297,7 @@ async fn logout(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !csrf_matches(&staff, form.csrf.as_deref()) {
+    if !tokens_match(staff.who.csrf.as_deref(), form.csrf.as_deref()) {
         let message = "Go back, reload the page and try again.";
         return problem_page(&service, StatusCode::FORBIDDEN, Some(&staff), "The form has expired", message);
     }

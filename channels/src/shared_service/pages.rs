@@ -235,13 +235,24 @@ impl FiguresRow {
     }
 }
 
-/// The figures of the person's councils for the period asked for, each and combined.
+/// The figures of the person's councils (or the one the filter names) for the period asked
+/// for, one row each, with the period's first and last days.
 async fn figures_rows(
     service: &SharedService,
     staff: &SharedStaff,
-    councils: &[&SharedCouncil],
-    period: bot::figures::Period,
+    filter: &CouncilQuery,
+    query: &PeriodQuery,
 ) -> Result<(Vec<FiguresRow>, String, String), PageError> {
+    let councils = shown(service, staff, filter.council.as_deref())?;
+    let period = period(query).map_err(|problem| {
+        PageError::from(problem_page(
+            service,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(staff),
+            "Check the dates",
+            &problem,
+        ))
+    })?;
     let mut rows = Vec::new();
     let mut dates = (String::new(), String::new());
     for council in councils {
@@ -263,16 +274,7 @@ async fn figures(
     Query(council): Query<CouncilQuery>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
-    let councils = shown(&service, &staff, council.council.as_deref())?;
-    let period = match period(&query) {
-        Ok(period) => period,
-        Err(problem) => {
-            let refused =
-                problem_page(&service, StatusCode::UNPROCESSABLE_ENTITY, Some(&staff), "Check the dates", &problem);
-            return Err(PageError::from(refused));
-        }
-    };
-    let (rows, from, to) = figures_rows(&service, &staff, &councils, period).await?;
+    let (rows, from, to) = figures_rows(&service, &staff, &council, &query).await?;
     let combined = (rows.len() > 1).then(|| FiguresRow::combined(&rows));
     Ok(service.page(
         StatusCode::OK,
@@ -290,12 +292,7 @@ async fn figures_csv(
     Query(council): Query<CouncilQuery>,
     Query(query): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
-    let councils = shown(&service, &staff, council.council.as_deref())?;
-    let period = match period(&query) {
-        Ok(period) => period,
-        Err(problem) => return Ok((StatusCode::UNPROCESSABLE_ENTITY, problem).into_response()),
-    };
-    let (rows, from, to) = figures_rows(&service, &staff, &councils, period).await?;
+    let (rows, from, to) = figures_rows(&service, &staff, &council, &query).await?;
     let minutes = |value: Option<f64>| value.map(|minutes| format!("{minutes:.1}")).unwrap_or_default();
     let mut csv = String::from(
         "council,from,to,conversations,answered without a person,escalations,workflow runs succeeded,\
