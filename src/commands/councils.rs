@@ -44,6 +44,11 @@ pub fn id_of(config: &Config) -> String {
 /// names the council's file.
 pub fn added_councils(top: &Config, data_dir: &Path) -> Result<Vec<CouncilSetup>> {
     let mut ids = vec![id_of(top)];
+    if ids[0] == channels::shared_service::SHARED_ID && !top.deployment.councils.is_empty() {
+        bail!(
+            "council.name: a council whose name starts with `Shared` cannot serve beside others, as `shared` is the shared service's id"
+        );
+    }
     let mut councils = Vec::new();
     for folder in &top.deployment.councils {
         let id = folder
@@ -78,6 +83,11 @@ pub fn shared_database_url(config: &Config, data_dir: &Path) -> Result<String> {
     let folder = data_dir.join(channels::shared_service::SHARED_ID);
     storage::files::create_private_dir(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
     Ok(format!("sqlite://{}", folder.join("councilbot.db").display()))
+}
+
+/// The ids of every council of a deployment: the first council's, then each added one's.
+pub fn ids_of(top: &Config, added: &[CouncilSetup]) -> Vec<String> {
+    std::iter::once(id_of(top)).chain(added.iter().map(|council| council.id.clone())).collect()
 }
 
 /// Whether a folder's name can be a council's id.

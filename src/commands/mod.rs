@@ -137,9 +137,7 @@ fn shared_service_command(cli: &Cli) -> Result<ExitCode> {
         anyhow::bail!("--council shared: only `staff` acts for the shared service");
     };
     let config = Config::load(cli.config.as_deref(), cli.secrets_file.as_deref())?;
-    let councils: Vec<String> = std::iter::once(councils::id_of(&config))
-        .chain(councils::added_councils(&config, &cli.data_dir)?.into_iter().map(|council| council.id))
-        .collect();
+    let councils = councils::ids_of(&config, &councils::added_councils(&config, &cli.data_dir)?);
     if councils.len() < 2 {
         anyhow::bail!("--council shared: this deployment serves one council, so it has no shared service");
     }
@@ -156,8 +154,7 @@ fn chosen_council(cli: &Cli, id: &str) -> Result<Option<councils::CouncilSetup>>
         return Ok(None);
     }
     let added = councils::added_councils(&config, &cli.data_dir)?;
-    let known: Vec<String> =
-        std::iter::once(councils::id_of(&config)).chain(added.iter().map(|council| council.id.clone())).collect();
+    let known = councils::ids_of(&config, &added);
     match added.into_iter().find(|council| council.id == id) {
         Some(council) => Ok(Some(council)),
         None => {

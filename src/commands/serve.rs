@@ -120,7 +120,7 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
     };
     let app = channels::councils::dispatch(
         councils.iter().map(|council| council.served.clone()).collect(),
-        shared_service.as_ref().map(|(service, _)| channels::shared_service::router(service.clone())),
+        shared_service.clone().map(channels::shared_service::router),
     );
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -182,7 +182,7 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
         let every = council.config.automation.alert_check_every.0;
         _background.push(channels::console::alerts::spawn_watcher(council.watched.clone(), every));
     }
-    if let Some((service, accounts)) = &shared_service {
+    if let Some(service) = &shared_service {
         let staff_command = format!("councilbot --council {SHARED_ID} staff");
         let address = address.to_string();
         let sign_in = SignIn {
@@ -193,7 +193,7 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
             staff_command: &staff_command,
         };
         let shared_dir = data_dir.join(SHARED_ID);
-        if first_admin(accounts, &sign_in, &shared_dir).await {
+        if first_admin(service.accounts(), &sign_in, &shared_dir).await {
             let everywhere: Vec<Membership> = service
                 .councils()
                 .iter()
@@ -213,12 +213,8 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
 const SHARED_FIRST_ADMIN: &str = "shared-admin";
 
 /// The shared service of a deployment of several councils, over its own database (its staff's
-/// accounts and councils), with the accounts to make its first one in.
-async fn start_shared_service(
-    config: &Config,
-    councils: &[StartedCouncil],
-    data_dir: &Path,
-) -> Result<(SharedService, Accounts)> {
+/// accounts and councils).
+async fn start_shared_service(config: &Config, councils: &[StartedCouncil], data_dir: &Path) -> Result<SharedService> {
     let database_url = shared_database_url(config, data_dir)?;
     let database = storage::Database::connect(&database_url).await?;
     let accounts = Accounts::open(database.clone()).await?;
@@ -232,7 +228,7 @@ async fn start_shared_service(
             state: council.watched.clone(),
         })
         .collect();
-    Ok((SharedService::new(accounts.clone(), memberships, served), accounts))
+    SharedService::new(accounts, memberships, served).context("a shared service needs councils to work for")
 }
 
 /// Where a council is reached: its first host name on the server's port when several councils
@@ -486,9 +482,9 @@ async fn start_legacy_portal(config: &Config) -> Option<legacy_portal::Portal> {
 }
 
 /// Makes the first admin account when there is none (saying whether it did), and says how to
-/// sign in with it: the
-/// password is printed only to a terminal; otherwise (a service whose output log collectors
-/// keep) it goes to a file only this user may read, and only where it is is printed.
+/// sign in with it: the password is printed only to a terminal; otherwise (a service whose
+/// output log collectors keep) it goes to a file only this user may read, and only where it is
+/// is printed.
 async fn first_admin(accounts: &Accounts, sign_in: &SignIn<'_>, data_dir: &Path) -> bool {
     let username = sign_in.username;
     match accounts.list().await {

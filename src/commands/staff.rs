@@ -18,24 +18,25 @@ pub fn run(database_url: &str, shared: Option<&[String]>, command: StaffCommand)
     runtime.block_on(async {
         let database = storage::Database::connect(database_url).await?;
         let accounts = Accounts::open(database.clone()).await?;
-        let memberships = match shared {
-            Some(_) => Some(Memberships::open(database).await?),
+        // For the shared service: the deployment's councils, and who works for which.
+        let shared = match shared {
+            Some(known) => Some((known, Memberships::open(database).await?)),
             None => None,
         };
         match command {
             StaffCommand::Add { username, name, role, councils } => {
                 let role = parse_role(&role)?;
-                let works_for = match (shared, &memberships) {
-                    (Some(known), Some(_)) => Some(councils_of(&councils, role, known)?),
-                    _ if !councils.is_empty() => {
+                let works_for = match &shared {
+                    Some((known, _)) => Some(councils_of(&councils, role, known)?),
+                    None if !councils.is_empty() => {
                         bail!("--councils is for the shared service's staff: add `--council shared`")
                     }
-                    _ => None,
+                    None => None,
                 };
                 let password = read_password()?;
                 accounts.set_local(&username, name.as_deref().unwrap_or(&username), &password, role).await?;
-                match (works_for, &memberships) {
-                    (Some(works_for), Some(memberships)) => {
+                match (works_for, &shared) {
+                    (Some(works_for), Some((_, memberships))) => {
                         memberships.set(username.trim(), &works_for).await?;
                         let each: Vec<String> = works_for
                             .iter()
@@ -50,7 +51,7 @@ pub fn run(database_url: &str, shared: Option<&[String]>, command: StaffCommand)
                 if !accounts.remove(&username).await? {
                     bail!("there is no account `{username}`");
                 }
-                if let Some(memberships) = &memberships {
+                if let Some((_, memberships)) = &shared {
                     memberships.set(username.trim(), &[]).await?;
                 }
                 outln!("removed {username}");

@@ -24,7 +24,6 @@ use crate::console::accounts::{
 };
 use crate::console::auth::tokens_match;
 use crate::console::cookies::session_cookie;
-use crate::templates::Templates;
 use crate::web::cookie;
 use memberships::{Membership, Memberships};
 
@@ -63,13 +62,22 @@ struct Inner {
     accounts: Accounts,
     memberships: Memberships,
     councils: Vec<SharedCouncil>,
-    templates: Templates,
+    /// The first council's service: its settings (trusted proxies, cookies, origins) are the
+    /// deployment's, and its templates render the shared pages too.
+    first: AppState,
 }
 
 impl SharedService {
-    /// The shared service over its staff's accounts and councils, for these councils.
-    pub fn new(accounts: Accounts, memberships: Memberships, councils: Vec<SharedCouncil>) -> SharedService {
-        SharedService { inner: Arc::new(Inner { accounts, memberships, councils, templates: Templates::new() }) }
+    /// The shared service over its staff's accounts and councils, for these councils; `None`
+    /// when there are none.
+    pub fn new(accounts: Accounts, memberships: Memberships, councils: Vec<SharedCouncil>) -> Option<SharedService> {
+        let first = councils.first()?.state.clone();
+        Some(SharedService { inner: Arc::new(Inner { accounts, memberships, councils, first }) })
+    }
+
+    /// Its staff's accounts.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
     }
 
     /// Which councils its staff work for.
@@ -82,9 +90,9 @@ impl SharedService {
         &self.inner.councils
     }
 
-    /// The first council: its settings (trusted proxies, secure cookies) are the deployment's.
+    /// The first council's service, whose settings are the deployment's.
     fn first(&self) -> &AppState {
-        &self.inner.councils[0].state
+        &self.inner.first
     }
 
     fn secure_cookies(&self) -> bool {
@@ -97,7 +105,7 @@ impl SharedService {
             let names: Vec<&str> = self.inner.councils.iter().map(|council| council.name.as_str()).collect();
             fields.insert("council".into(), json!({"name": "Shared service", "serves": names.join(", ")}));
         }
-        self.inner.templates.page(status, name, context)
+        self.inner.first.templates.page(status, name, context)
     }
 
     /// Writes to the audit log of each of someone's councils; a failure is logged, not shown.

@@ -73,6 +73,13 @@ fn council_choices(service: &SharedService, staff: &SharedStaff, chosen: Option<
         .collect()
 }
 
+/// A row of a council's own console page, named with its council and linked to `path` there.
+fn of_council(mut row: Value, council: &SharedCouncil, headers: &HeaderMap, path: &str) -> Value {
+    row["council"] = json!(council.name);
+    row["open"] = json!(in_council(council, headers, path));
+    row
+}
+
 /// Where a path of a council's own console is: at its host name, on the port and with the
 /// scheme this request came in on; a council with no host name of its own is the one that
 /// answers at any host.
@@ -114,12 +121,9 @@ async fn queue(
         let open = open_escalation_rows(council.state.engine.store())
             .await
             .map_err(|error| unavailable(&service, &staff, council, &error))?;
-        for mut row in open {
-            let link =
-                in_council(council, &headers, &format!("/console/escalations/{}", row["id"].as_str().unwrap_or("")));
-            row["council"] = json!(council.name);
-            row["open"] = json!(link);
-            rows.push(row);
+        for row in open {
+            let path = format!("/console/escalations/{}", row["id"].as_str().unwrap_or(""));
+            rows.push(of_council(row, council, &headers, &path));
         }
     }
     rows.sort_by_key(|row| (row["priority"] != "high", row["since"].as_i64().unwrap_or(i64::MAX)));
@@ -168,12 +172,7 @@ async fn runs(
     found.sort_by_key(|(_, run)| Reverse(run.created_at));
     let rows: Vec<Value> = found
         .iter()
-        .map(|(council, run)| {
-            let mut row = run_row(run);
-            row["council"] = json!(council.name);
-            row["open"] = json!(in_council(council, &headers, &format!("/console/runs/{}", run.id)));
-            row
-        })
+        .map(|(council, run)| of_council(run_row(run), council, &headers, &format!("/console/runs/{}", run.id)))
         .collect();
     Ok(service.page(
         StatusCode::OK,
