@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use bot::conversation::hours::ServiceHours;
-use bot::conversation::{Council, EmergencyContacts};
+use bot::conversation::{Council, EmergencyContacts, SafeguardingWording};
 use bot::llm::ModelSettings;
 use channels::console::oidc::{OidcConfig, OidcSettings};
 use channels::settings::blank_is_unset;
@@ -67,6 +67,8 @@ pub struct Config {
     pub hours: ServiceHours,
     /// Who to call in an emergency, by kind of danger.
     pub emergency: EmergencyContacts,
+    /// What the bot says first about each kind of danger, in the council's own words.
+    pub safeguarding: SafeguardingWording,
     /// The optional language model.
     pub llm: ModelSettings,
     /// Conversations: limits, thresholds and how long they are kept.
@@ -247,6 +249,9 @@ pub const SAMPLE_SECOND_COUNCIL: &str = "councils/westbrook";
 
 /// The host name the sample council is reached at when both sample councils run.
 pub const SAMPLE_HOST: &str = "eastbrook.localhost";
+
+/// The sample council's logo, shown when the repository's file for it is here.
+pub const SAMPLE_LOGO: &str = "knowledge-base/eastbrook-logo.svg";
 
 /// The supervisor console.
 #[derive(Debug, Clone, Deserialize)]
@@ -435,6 +440,10 @@ impl Config {
                     sample: SampleConfig { legacy_portal: Some(SAMPLE_LEGACY_PORTAL.into()) },
                     deployment: sample_deployment(),
                     web: WebConfig { hosts: vec![SAMPLE_HOST.to_string()], ..WebConfig::default() },
+                    council: Council {
+                        logo: if Path::new(SAMPLE_LOGO).is_file() { SAMPLE_LOGO.into() } else { String::new() },
+                        ..Council::default()
+                    },
                     ..Config::default()
                 },
                 None,
@@ -717,6 +726,16 @@ impl Config {
         if !(colour.len() == 7 && colour.starts_with('#') && colour[1..].bytes().all(|byte| byte.is_ascii_hexdigit())) {
             problems.push(format!("council.colour: `{colour}` is not a colour such as #1d70b8"));
         }
+        for (danger, placeholder) in self.safeguarding.unknown_placeholders() {
+            problems.push(format!(
+                "safeguarding.{danger}: `{placeholder}` is not a placeholder; the wording may use {{phone}} and {{out_of_hours_phone}}"
+            ));
+        }
+        if !self.council.logo.is_empty()
+            && let Err(problem) = channels::look::Logo::read(Path::new(&self.council.logo))
+        {
+            problems.push(problem);
+        }
         for host in &self.web.hosts {
             if !is_host_name(host) {
                 problems.push(format!(
@@ -821,11 +840,21 @@ mod tests {
         let mut tables = vec![(String::new(), &documented)];
         while let Some((path, table)) = tables.pop() {
             let options = if path.is_empty() {
-                ["server", "database", "content", "council", "hours", "emergency", "llm", "conversations", "web"]
-                    .into_iter()
-                    .chain(["console", "sms", "teams", "browser", "automation", "sample", "deployment"])
-                    .map(str::to_string)
-                    .collect()
+                [
+                    "server",
+                    "database",
+                    "content",
+                    "council",
+                    "hours",
+                    "emergency",
+                    "safeguarding",
+                    "llm",
+                    "conversations",
+                ]
+                .into_iter()
+                .chain(["web", "console", "sms", "teams", "browser", "automation", "sample", "deployment"])
+                .map(str::to_string)
+                .collect()
             } else {
                 options_of(&path)
             };
@@ -1021,6 +1050,23 @@ mod tests {
             documented.emergency.self_harm, defaults.emergency.self_harm,
             "unlisted dangers keep their defaults"
         );
+    }
+
+    #[test]
+    fn a_safeguarding_wording_naming_a_placeholder_there_is_not_is_refused() {
+        let config: Config =
+            toml::from_str("[safeguarding]\nhomeless = \"Call {housing_phone} or {out_of_hours_phone}\"\n").unwrap();
+        let problems = config.problems().join("\n");
+        assert!(problems.contains("safeguarding.homeless: `{housing_phone}` is not a placeholder"), "{problems}");
+        assert!(!problems.contains("{out_of_hours_phone}` is not"), "{problems}");
+    }
+
+    #[test]
+    fn a_logo_that_is_not_an_image_file_is_refused() {
+        let config: Config = toml::from_str("[council]\nlogo = \"no-such-logo.svg\"\n").unwrap();
+        assert!(config.problems().join("\n").contains("council.logo: cannot read no-such-logo.svg"));
+        let config: Config = toml::from_str("[council]\nlogo = \"Cargo.toml\"\n").unwrap();
+        assert!(config.problems().join("\n").contains("council.logo: Cargo.toml is not an SVG, PNG or JPEG file"));
     }
 
     #[test]

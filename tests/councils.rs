@@ -69,18 +69,40 @@ pub(crate) struct Council {
     pub(crate) name: &'static str,
     pub(crate) day: &'static str,
     pub(crate) website: &'static str,
+    pub(crate) colour: &'static str,
 }
 
 pub(crate) const COUNCILS: [Council; 3] = [
-    Council { id: "ashdown", name: "Ashdown District Council", day: "Monday", website: "https://www.ashdown.gov.uk" },
+    Council {
+        id: "ashdown",
+        name: "Ashdown District Council",
+        day: "Monday",
+        website: "https://www.ashdown.gov.uk",
+        colour: "#1d70b8",
+    },
     Council {
         id: "brackley",
         name: "Brackley Borough Council",
         day: "Wednesday",
         website: "https://www.brackley.gov.uk",
+        colour: "#00703c",
     },
-    Council { id: "carden", name: "Carden City Council", day: "Friday", website: "https://www.carden.gov.uk" },
+    Council {
+        id: "carden",
+        name: "Carden City Council",
+        day: "Friday",
+        website: "https://www.carden.gov.uk",
+        colour: "#ffdd00",
+    },
 ];
+
+/// Brackley's own words and numbers for someone with nowhere to stay tonight.
+const BRACKLEY_SAFEGUARDING: &str = "[safeguarding]\nhomeless = \"Brackley Housing Help is here for you tonight: call {out_of_hours_phone}.\"\n\
+     [emergency]\nhomeless = [{ name = \"Brackley Housing Help\", phone = \"01632 970310\", when = \"any time\" }]\n";
+
+/// Carden's logo.
+const CARDEN_LOGO: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 10 10\" width=\"40\" height=\"40\">\
+     <rect width=\"10\" height=\"10\" fill=\"#0b0c0c\"/></svg>";
 
 /// A page about the council's bin collections, in `directory`.
 pub(crate) fn write_page(directory: &Path, council: &Council) {
@@ -105,25 +127,40 @@ const GENEROUS_LIMITS: &str =
 
 /// The three councils' folders: the first council's pages, and a folder for each other one.
 fn councils_on_disk(root: &Path) -> String {
+    councils_on_disk_with(root, &|_| String::new())
+}
+
+/// The three councils' folders, with more settings of each council's `[web]` and after it, by
+/// its id; returns the deployment's configuration.
+fn councils_on_disk_with(root: &Path, more: &dyn Fn(&str) -> String) -> String {
     write_page(&root.join("ashdown-content"), &COUNCILS[0]);
     let mut folders = Vec::new();
     for council in &COUNCILS[1..] {
         let folder = root.join(council.id);
         write_page(&folder.join("content"), council);
+        let own = match council.id {
+            "brackley" => BRACKLEY_SAFEGUARDING.to_string(),
+            _ => {
+                std::fs::write(folder.join("logo.svg"), CARDEN_LOGO).unwrap();
+                String::new()
+            }
+        };
+        let logo = if council.id == "carden" { "logo = \"logo.svg\"\n" } else { "" };
         std::fs::write(
             folder.join("councilbot.toml"),
             format!(
-                "[council]\nname = \"{}\"\nwebsite = \"{}\"\ncolour = \"#00703c\"\n[content]\nbase_url = \"{}\"\n[web]\nhosts = [\"{}.localhost\"]\n{GENEROUS_LIMITS}",
-                council.name, council.website, council.website, council.id
+                "[council]\nname = \"{}\"\nwebsite = \"{}\"\ncolour = \"{}\"\n{logo}[content]\nbase_url = \"{}\"\n[web]\nhosts = [\"{}.localhost\"]\n{}{GENEROUS_LIMITS}{own}",
+                council.name, council.website, council.colour, council.website, council.id, more(council.id)
             ),
         )
         .unwrap();
         folders.push(format!("{:?}", folder.display().to_string()));
     }
     format!(
-        "[council]\nname = \"{}\"\nwebsite = \"{}\"\n[web]\nhosts = [\"ashdown.localhost\"]\n{GENEROUS_LIMITS}[deployment]\ncouncils = [{}]\n",
+        "[council]\nname = \"{}\"\nwebsite = \"{}\"\n[web]\nhosts = [\"ashdown.localhost\"]\n{}{GENEROUS_LIMITS}[deployment]\ncouncils = [{}]\n",
         COUNCILS[0].name,
         COUNCILS[0].website,
+        more(COUNCILS[0].id),
         folders.join(", ")
     )
 }
@@ -262,6 +299,296 @@ fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_co
     });
 }
 
+#[test]
+fn each_council_shows_its_own_colour_logo_and_words_for_someone_in_danger() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let client = client_for(&server);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        for council in &COUNCILS {
+            // Each council's chat page links its own stylesheet, reached by its id on any host.
+            let base = at_host(&server, council);
+            let page = client.get(format!("{base}/chat")).send().await.unwrap().text().await.unwrap();
+            let page = page.replace("&#x2f;", "/");
+            let stylesheet = format!("/councils/{}/council.css", council.id);
+            assert!(page.contains(&format!("href=\"{stylesheet}\"")), "{}: {page}", council.id);
+            let css = client.get(format!("{}{stylesheet}", server.url)).send().await.unwrap();
+            assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+            let css = css.text().await.unwrap();
+            assert!(css.contains(&format!("background-color: {}", council.colour)), "{}: {css}", council.id);
+            for other in COUNCILS.iter().filter(|other| other.id != council.id) {
+                assert!(!css.contains(other.colour), "{} has {}'s colour: {css}", council.id, other.id);
+            }
+            // Text on the header reads well: dark on Carden's yellow, white on the others.
+            let ink = if council.id == "carden" { "color: #0b0c0c" } else { "color: #ffffff" };
+            assert!(css.contains(ink), "{}: {css}", council.id);
+            // Only Carden has a logo, shown beside its name on its pages.
+            let logo = format!("/councils/{}/council-logo", council.id);
+            assert_eq!(page.contains(&format!("src=\"{logo}\"")), council.id == "carden", "{}: {page}", council.id);
+            let served = client.get(format!("{}{logo}", server.url)).send().await.unwrap();
+            if council.id == "carden" {
+                assert_eq!(served.status(), 200);
+                assert_eq!(served.headers()["content-type"], "image/svg+xml");
+                assert_eq!(served.text().await.unwrap(), CARDEN_LOGO);
+            } else {
+                assert_eq!(served.status(), 404, "{} has no logo", council.id);
+            }
+        }
+
+        // Someone with nowhere to stay tonight hears Brackley's own words and numbers from
+        // Brackley, and the built-in ones (never Brackley's) from Ashdown.
+        for council in &COUNCILS[..2] {
+            let base = at_host(&server, council);
+            let id = start(&client, &base).await;
+            let answered = ask(&client, &base, &id, "we have been kicked out and we're homeless tonight").await;
+            let replies = answered.json::<Value>().await.unwrap()["replies"].to_string();
+            let own =
+                replies.contains("Brackley Housing Help is here for you tonight") && replies.contains("01632 970310");
+            assert_eq!(own, council.id == "brackley", "{}: {replies}", council.id);
+            if council.id == "ashdown" {
+                assert!(replies.contains("If you have nowhere safe to stay tonight"), "{replies}");
+                assert!(!replies.contains("Brackley"), "{replies}");
+            }
+        }
+    });
+}
+
+/// The logo of an SVG opened on its own can hold script: it is served so that it never runs as a
+/// page of the council's site.
+#[test]
+fn stored_xss_through_an_svg_logo_is_not_run() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    std::fs::write(
+        root.path().join("carden/logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>fetch('/api/v1/conversations')</script></svg>",
+    )
+    .unwrap();
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let client = client_for(&server);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let served = client.get(format!("{}/councils/carden/council-logo", server.url)).send().await.unwrap();
+        assert_eq!(served.status(), 200);
+        let policy = served.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(policy.contains("default-src 'none'") && policy.contains("sandbox"), "{policy}");
+        assert!(!policy.contains("script-src 'self'"), "the site's own policy would let its scripts run: {policy}");
+        assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+    });
+}
+
+/// Ashdown's and Brackley's numbers, on one Twilio account whose webhooks reach one address.
+const ASHDOWN_NUMBER: &str = "+447700900010";
+const BRACKLEY_NUMBER: &str = "+447700900020";
+
+/// A council's own file of secrets, readable only by its owner.
+fn write_secrets(folder: &Path, lines: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let file = folder.join("secrets");
+    std::fs::write(&file, lines).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// The first value of a column of rows in a council's own database, as text.
+async fn query_council(server: &Server, council: &str, sql: &str) -> Vec<String> {
+    use storage::sqlx::Row as _;
+    let url = match council {
+        "ashdown" => server.database_url(),
+        other => {
+            format!("sqlite://{}", server.data.path().join("councils").join(other).join("councilbot.db").display())
+        }
+    };
+    let database = storage::Database::connect(&url).await.unwrap();
+    let rows = storage::sqlx::query(sql).fetch_all(database.pool()).await.unwrap();
+    rows.iter().map(|row| row.get::<String, _>(0)).collect()
+}
+
+#[test]
+fn texts_and_their_delivery_reports_reach_the_council_whose_number_they_concern() {
+    use crate::sms::{ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, TwilioApi, post_as_twilio};
+
+    let twilio = TwilioApi::start();
+    let root = tempfile::tempdir().unwrap();
+    let texting = |id: &str| {
+        let number = match id {
+            "ashdown" => ASHDOWN_NUMBER,
+            "brackley" => BRACKLEY_NUMBER,
+            _ => return String::new(),
+        };
+        format!(
+            "public_url = \"{PUBLIC_URL}\"\n[sms]\nreply_within_seconds = 0\n[sms.twilio]\napi_url = \"{}\"\nfrom = \"{number}\"\n",
+            twilio.url()
+        )
+    };
+    let extra = councils_on_disk_with(root.path(), &texting);
+    write_secrets(
+        &root.path().join("brackley"),
+        &format!("TWILIO_ACCOUNT_SID={ACCOUNT_SID}\nTWILIO_AUTH_TOKEN={AUTH_TOKEN}\n"),
+    );
+    let server = Server::for_council_with_env(
+        &root.path().join("ashdown-content"),
+        COUNCILS[0].website,
+        &extra,
+        &[("TWILIO_ACCOUNT_SID", ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", AUTH_TOKEN)],
+    );
+    let resident = "+447700900555";
+    // The same resident texts both councils at the one address Twilio posts to: each text is
+    // answered by the council whose number it was sent to, from its own pages and number.
+    let mut sent_by = Vec::new();
+    for (index, (council, number, day, other_day)) in
+        [("ashdown", ASHDOWN_NUMBER, "Monday", "Wednesday"), ("brackley", BRACKLEY_NUMBER, "Wednesday", "Monday")]
+            .into_iter()
+            .enumerate()
+    {
+        let sid = format!("SM{:032x}", 1000 + index);
+        let params = [
+            ("MessageSid", sid.as_str()),
+            ("SmsSid", sid.as_str()),
+            ("AccountSid", ACCOUNT_SID),
+            ("From", resident),
+            ("To", number),
+            ("Body", "which day are the bins collected?"),
+            ("NumMedia", "0"),
+        ];
+        let answer = post_as_twilio(
+            &format!("{}/channels/sms/twilio", server.url),
+            &format!("{PUBLIC_URL}/channels/sms/twilio"),
+            AUTH_TOKEN,
+            &params,
+            "signed",
+        );
+        assert_eq!(answer["status"], 200, "{council}: {answer}");
+        let (position, sent) = server.eventually(&format!("{council}'s answer"), || {
+            twilio.sent().into_iter().enumerate().find(|(_, sent)| sent["From"] == number)
+        });
+        assert_eq!(sent["To"], resident);
+        assert!(sent["Body"].contains(day) && !sent["Body"].contains(other_day), "{council}: {sent:?}");
+        sent_by.push((council, number, format!("SM{:032x}", position + 1)));
+    }
+
+    // Each delivery report reaches the council that sent the text, found by the number it was
+    // sent from; the other council's record is untouched.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for (council, number, sid) in &sent_by {
+        let report = post_as_twilio(
+            &format!("{}/channels/sms/twilio/status", server.url),
+            &format!("{PUBLIC_URL}/channels/sms/twilio/status"),
+            AUTH_TOKEN,
+            &[
+                ("MessageSid", sid),
+                ("MessageStatus", "delivered"),
+                ("AccountSid", ACCOUNT_SID),
+                ("From", number),
+                ("To", resident),
+            ],
+            "signed",
+        );
+        assert_eq!(report["status"], 204, "{council}: {report}");
+        runtime.block_on(async {
+            let sql = format!("SELECT status FROM sms_sent WHERE message_id = '{sid}'");
+            assert_eq!(query_council(&server, council, &sql).await, vec!["delivered".to_string()], "{council}");
+            let other = if *council == "ashdown" { "brackley" } else { "ashdown" };
+            assert!(query_council(&server, other, &sql).await.is_empty(), "{other} knows nothing of {council}'s text");
+        });
+    }
+}
+
+/// A workflow another system starts over HTTP, in Brackley's folder alone.
+const BRACKLEY_RENEWAL: &str = r#"name: garden_waste_renewal
+version: 1
+description: Renew a garden waste subscription sent from the website's form.
+trigger:
+  webhook: { token_secret: renewal_token }
+secrets: [renewal_token]
+inputs:
+  - name: uprn
+    type: text
+    prompt: The property's UPRN
+    pattern: "^[0-9]{12}$"
+    pattern_hint: twelve digits
+steps:
+  - set: { renewed: "yes" }
+"#;
+
+#[test]
+fn a_councils_runs_are_404_through_every_other_councils_api_and_console() {
+    let root = tempfile::tempdir().unwrap();
+    let extra = councils_on_disk(root.path());
+    let brackley = root.path().join("brackley");
+    std::fs::create_dir_all(brackley.join("workflows")).unwrap();
+    std::fs::write(brackley.join("workflows/renewal.yaml"), BRACKLEY_RENEWAL).unwrap();
+    write_secrets(&brackley, "RENEWAL_TOKEN=brackley-renewal-token\n");
+    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+    let client = client_for(&server);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let bearer = "Bearer brackley-renewal-token";
+        let inputs = json!({"uprn": "100012345678"});
+        // Brackley's workflow, started through its API path, answers with a status address on
+        // that same path.
+        let started = client
+            .post(format!("{}/api/v1/councils/brackley/workflows/garden_waste_renewal/runs", server.url))
+            .header("authorization", bearer)
+            .json(&inputs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status(), 202);
+        let run = started.json::<Value>().await.unwrap();
+        let id = run["id"].as_str().unwrap().to_string();
+        let status_url = format!("/api/v1/councils/brackley/runs/{id}");
+        assert_eq!(run["status_url"], status_url.as_str(), "{run}");
+        let status = client.get(format!("{}{status_url}", server.url)).header("authorization", bearer).send().await;
+        assert_eq!(status.unwrap().status(), 200, "the status address given back works");
+
+        // No other council starts it or knows the run, by path or by host.
+        for council in [&COUNCILS[0], &COUNCILS[2]] {
+            for api in [
+                format!("{}/api/v1/councils/{}", server.url, council.id),
+                format!("{}/api/v1", at_host(&server, council)),
+            ] {
+                let start = client
+                    .post(format!("{api}/workflows/garden_waste_renewal/runs"))
+                    .header("authorization", bearer)
+                    .json(&inputs)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(start.status(), 404, "started through {api}");
+                let read = client.get(format!("{api}/runs/{id}")).header("authorization", bearer).send().await;
+                assert_eq!(read.unwrap().status(), 404, "read through {api}");
+            }
+        }
+
+        // Brackley's supervisor sees the run in Brackley's console; Ashdown's sees nothing of it.
+        let reference = run["reference"].as_str().unwrap().to_string();
+        assert!(councilbot(&server, &["--council", "brackley", "staff", "add", "bsuper"]).status.success());
+        assert!(councilbot(&server, &["staff", "add", "asuper"]).status.success());
+        for (council, username, expected) in [(&COUNCILS[1], "bsuper", 200), (&COUNCILS[0], "asuper", 404)] {
+            let browser = client_for(&server);
+            let base = at_host(&server, council);
+            assert!(sign_in(&browser, &format!("{base}/console/login"), username).await.is_some(), "{username}");
+            let page = browser.get(format!("{base}/console/runs/{id}")).send().await.unwrap();
+            assert_eq!(page.status(), expected, "{username} opens the run");
+            let list = browser.get(format!("{base}/console/runs")).send().await.unwrap().text().await.unwrap();
+            assert_eq!(list.contains(&reference), expected == 200, "{username}'s runs list");
+            let queue = browser.get(format!("{base}/console")).send().await.unwrap().text().await.unwrap();
+            let cancelled = browser
+                .post(format!("{base}/console/runs/{id}/act/cancel"))
+                .form(&[("csrf", csrf_of(&queue).as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if expected == 404 {
+                assert_eq!(cancelled, 404, "{username} cancels another council's run");
+            }
+        }
+    });
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chat_frame_of_a_council_named_by_its_id_talks_to_that_council_alone() {
     use crate::browser::{bot_messages, browser, chromedriver, find, send, wait_for_reply};
@@ -279,6 +606,18 @@ async fn the_chat_frame_of_a_council_named_by_its_id_talks_to_that_council_alone
     wait_for_reply(&client, before).await;
     let transcript = find(&client, "#cb-transcript").await.text().await.unwrap();
     assert!(transcript.contains("Friday") && !transcript.contains("Monday"), "{transcript}");
+    // The frame wears Carden's colour and logo.
+    let look = client
+        .execute(
+            "var logo = document.querySelector('.cb-embed-logo');\
+             return [getComputedStyle(document.querySelector('.cb-embed-header')).borderTopColor,\
+                     logo ? logo.naturalWidth : 0];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(look[0], "rgb(255, 221, 0)", "Carden's yellow: {look}");
+    assert!(look[1].as_u64().unwrap_or(0) > 0, "Carden's logo is shown: {look}");
     let id = client
         .execute("return sessionStorage.getItem('councilbot.conversation/councils/carden') || '';", vec![])
         .await

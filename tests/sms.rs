@@ -144,24 +144,7 @@ impl Texting {
     /// Posts to a Twilio webhook as Twilio would (or, by `mode`, without or with a broken
     /// signature), signed over `sign_as`; returns what the reference client saw.
     fn twilio_post(&self, path: &str, sign_as: &str, token: &str, params: &[(&str, &str)], mode: &str) -> Value {
-        let params: serde_json::Map<String, Value> =
-            params.iter().map(|(name, value)| (name.to_string(), json!(value))).collect();
-        let request = json!({
-            "post_to": format!("{}{path}", self.server.url),
-            "sign_as": sign_as,
-            "token": token,
-            "params": params,
-            "mode": mode,
-        });
-        let mut child = python("twilio_client.py")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python runs");
-        serde_json::to_writer(child.stdin.take().unwrap(), &request).unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "the Twilio client failed");
-        serde_json::from_slice(&output.stdout).unwrap()
+        post_as_twilio(&format!("{}{path}", self.server.url), sign_as, token, params, mode)
     }
 
     /// A text from `from`, as Twilio delivers it; returns the answer's messages.
@@ -247,6 +230,23 @@ impl Texting {
             response.json().await.unwrap()
         })
     }
+}
+
+/// Posts a form to `post_to` as Twilio would (or, by `mode`, without or with a broken
+/// signature), signed by Twilio's own library over `sign_as`; returns what it saw.
+pub(crate) fn post_as_twilio(post_to: &str, sign_as: &str, token: &str, params: &[(&str, &str)], mode: &str) -> Value {
+    let params: serde_json::Map<String, Value> =
+        params.iter().map(|(name, value)| (name.to_string(), json!(value))).collect();
+    let request = json!({ "post_to": post_to, "sign_as": sign_as, "token": token, "params": params, "mode": mode });
+    let mut child = python("twilio_client.py")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    serde_json::to_writer(child.stdin.take().unwrap(), &request).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the Twilio client failed");
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 pub(crate) fn inbound<'a>(sid: &'a str, from: &'a str, body: &'a str) -> Vec<(&'a str, &'a str)> {

@@ -12,7 +12,7 @@ use tower_service::Service;
 
 use crate::api::error::ApiError;
 use crate::shared_service::SHARED_PREFIX;
-use crate::sms::TWILIO_PATH;
+use crate::sms::{TWILIO_PATH, TWILIO_STATUS_PATH};
 use crate::teams::MESSAGES_PATH;
 
 /// The most of a text webhook's body read to find the number it was sent to.
@@ -24,6 +24,21 @@ const COUNCIL_API_PREFIX: &str = "/api/v1/councils/";
 /// The path under which the rest of a council's service (the widget's chat frame above all) is
 /// reached by its id.
 const COUNCIL_PREFIX: &str = "/councils/";
+
+/// The path a council's API was reached under when a request named the council by its id
+/// (`/api/v1/councils/{id}`), for the addresses the API gives back; absent for `/api/v1`.
+#[derive(Debug, Clone)]
+pub struct ApiReachedAt(pub String);
+
+impl ApiReachedAt {
+    /// An API path (`/api/v1/…`) as a caller who reached the council this way uses it.
+    pub fn path(reached: Option<&ApiReachedAt>, path: &str) -> String {
+        match (reached, path.strip_prefix("/api/v1")) {
+            (Some(ApiReachedAt(base)), Some(rest)) => format!("{base}{rest}"),
+            _ => path.to_string(),
+        }
+    }
+}
 
 /// One council's service, as the deployment serves it.
 #[derive(Clone)]
@@ -72,7 +87,8 @@ pub fn address_of(host: &str, headers: &HeaderMap, secure: bool) -> String {
 
 /// The councils of a deployment in one service: a request goes to the council whose id its
 /// path names under `/api/v1/councils/{id}/` or `/councils/{id}/`, else the council whose host
-/// name it was sent to, else (for a text from Twilio) the council whose number it was sent to,
+/// name it was sent to, else (for a text from Twilio, or a report of one delivered) the council
+/// whose number it was sent to (or from),
 /// else (for an activity from Teams) the council whose app the Bot Framework addressed, else
 /// the first council; everything under `/shared/` goes to the shared service's console,
 /// when there is one. With one council and no shared service, that council's service as it is.
@@ -110,6 +126,9 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
                 Ok(uri) => *request.uri_mut() = uri,
                 Err(_) => return StatusCode::BAD_REQUEST.into_response(),
             }
+            if !kept.is_empty() {
+                request.extensions_mut().insert(ApiReachedAt(format!("{COUNCIL_API_PREFIX}{id}")));
+            }
             council
         }
         None => {
@@ -119,12 +138,15 @@ async fn forward(councils: &[ServedCouncil], mut request: Request) -> Response {
                 .find(|council| host.as_deref().is_some_and(|host| council.hosts.iter().any(|known| known == host)));
             match by_host {
                 Some(council) => council,
-                None if request.method() == Method::POST && path == TWILIO_PATH => {
+                None if request.method() == Method::POST && (path == TWILIO_PATH || path == TWILIO_STATUS_PATH) => {
                     let (parts, body) = request.into_parts();
                     let Ok(bytes) = axum::body::to_bytes(body, MAX_TEXT_WEBHOOK_BYTES).await else {
                         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
                     };
-                    let number = texted_number(&bytes);
+                    // A text came in to the council's number; a delivery report is of a text
+                    // the council sent from it.
+                    let field = if path == TWILIO_PATH { "To" } else { "From" };
+                    let number = council_number(&bytes, field);
                     request = Request::from_parts(parts, Body::from(bytes));
                     let texted = |council: &&ServedCouncil| {
                         number.as_deref().is_some_and(|number| council.numbers.iter().any(|known| known == number))
@@ -168,10 +190,11 @@ fn bearer_audience(headers: &HeaderMap) -> Option<String> {
     claims.get("aud")?.as_str().map(str::to_string)
 }
 
-/// The number a text arriving from Twilio was sent to: its form's `To`, without spaces.
-fn texted_number(form: &[u8]) -> Option<String> {
+/// The council's number in a form from Twilio (`To` of a text that came in, `From` of a
+/// delivery report), without spaces.
+fn council_number(form: &[u8], field: &str) -> Option<String> {
     form_urlencoded::parse(form)
-        .find(|(name, _)| name == "To")
+        .find(|(name, _)| name == field)
         .map(|(_, number)| number.chars().filter(|character| !character.is_whitespace()).collect())
 }
 
@@ -209,12 +232,11 @@ mod tests {
     }
 
     #[test]
-    fn a_text_is_known_by_the_number_it_was_sent_to() {
-        assert_eq!(
-            texted_number(b"From=%2B447700900123&To=%2B44+7700+900001&Body=hi").as_deref(),
-            Some("+447700900001")
-        );
-        assert_eq!(texted_number(b"Body=hi"), None);
+    fn a_text_is_known_by_the_number_it_was_sent_to_and_a_report_by_the_number_it_was_sent_from() {
+        let form = b"From=%2B447700900123&To=%2B44+7700+900001&Body=hi";
+        assert_eq!(council_number(form, "To").as_deref(), Some("+447700900001"));
+        assert_eq!(council_number(form, "From").as_deref(), Some("+447700900123"));
+        assert_eq!(council_number(b"Body=hi", "To"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod councils;
 pub mod delivery;
 pub mod health;
 pub mod log_text;
+pub mod look;
 pub mod security;
 pub mod server;
 pub mod settings;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub site: Option<Arc<site::Site>>,
     /// The other councils the same deployment serves, which the home page links to.
     pub neighbours: Vec<councils::Neighbour>,
+    /// The council's colour and logo on its pages.
+    pub look: Arc<look::CouncilLook>,
 }
 
 impl AppState {
@@ -112,7 +115,14 @@ impl AppState {
             http_metrics: Arc::new(health::HttpMetrics::default()),
             site: None,
             neighbours: Vec::new(),
+            look: Arc::default(),
         }
+    }
+
+    /// Gives the council's pages its own look.
+    pub fn set_look(&mut self, look: look::CouncilLook) {
+        self.templates = Arc::new(Templates::with_look(&look));
+        self.look = Arc::new(look);
     }
 }
 
@@ -124,6 +134,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", if state.site.is_some() { get(site::home) } else { get(web::demo) })
         .route("/widget.js", get(assets::widget))
         .route("/assets/{file}", get(assets::asset))
+        .route("/council.css", get(look::council_stylesheet))
+        .route("/council-logo", get(look::council_logo))
         .route("/chat", get(web::chat_page).post(web::chat_post))
         .route("/chat/embed", get(web::embed))
         .route("/chat/end", post(web::chat_end))

@@ -84,7 +84,10 @@ pub async fn headers(State(origins): State<Arc<Origins>>, request: Request, next
          frame-ancestors {ancestors}"
     );
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&policy) {
+    // A response with a stricter policy of its own (a logo) keeps it.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(value) = HeaderValue::from_str(&policy)
+    {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -58,7 +58,13 @@ pub struct Templates {
 impl Templates {
     /// Loads every template; a template that does not parse is a fault in the program itself.
     pub fn new() -> Templates {
+        Templates::with_look(&crate::look::CouncilLook::default())
+    }
+
+    /// The templates of a council with its own look: its pages link its stylesheet and logo.
+    pub fn with_look(look: &crate::look::CouncilLook) -> Templates {
         let mut environment = Environment::new();
+        environment.add_global("look", minijinja::Value::from(minijinja::value::Serde(look.links())));
         for (name, source) in TEMPLATES {
             environment.add_template(name, source).expect("the built-in templates parse");
         }

@@ -136,6 +136,7 @@ pub fn engine_settings(config: &Config) -> EngineSettings {
         council: config.council.clone(),
         hours: config.hours.clone(),
         emergency: config.emergency.clone(),
+        safeguarding: config.safeguarding.clone(),
         intent_threshold: config.conversations.intent_threshold,
         curated_answer_threshold: config.conversations.curated_answer_threshold,
         unanswered_before_person: config.conversations.unanswered_before_person,

@@ -129,6 +129,9 @@ fn read_council(top: &Config, folder: &Path, id: &str, data_dir: &Path) -> Resul
         in_folder(&content.examples_dir)
     };
     content.vocabulary = in_folder(&content.vocabulary);
+    if !config.council.logo.is_empty() {
+        config.council.logo = folder.join(&config.council.logo).display().to_string();
+    }
     config.automation.shared_workflows =
         config.automation.shared_workflows.iter().map(|path| in_folder(path)).collect();
     let secrets_file = Some(folder.join(COUNCIL_SECRETS_FILE)).filter(|file| file.is_file());

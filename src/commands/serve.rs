@@ -16,6 +16,7 @@ use channels::console::accounts::{Accounts, Role};
 use channels::console::oidc::OidcProvider;
 use channels::councils::{Neighbour, ServedCouncil};
 use channels::health::MetricsAccess;
+use channels::look::{CouncilLook, Logo};
 use channels::server::ConnectionLimits;
 use channels::shared_service::memberships::{Membership, Memberships};
 use channels::shared_service::{SHARED_ID, SharedCouncil, SharedService};
@@ -103,12 +104,15 @@ async fn serve(places: &Places, data_dir: &Path, valid: Validated) -> Result<Exi
         })
         .collect();
     let mut councils = Vec::new();
+    let several = setups.len() > 1;
     for mut setup in setups {
         setup.valid.runner.browsers.records = Some(data_dir.join(BROWSER_RECORDS));
         let id = setup.id.clone();
         let neighbours =
             reachable.iter().filter(|(other, _)| *other != id).map(|(_, neighbour)| neighbour.clone()).collect();
-        let council = start_council(setup, neighbours, &shared)
+        // Where several councils share the host names, a page reaches its council's look by id.
+        let look_prefix = if several { format!("/councils/{id}") } else { String::new() };
+        let council = start_council(setup, CouncilPages { neighbours, look_prefix }, &shared)
             .await
             .with_context(|| format!("the council `{id}` cannot start"))?;
         councils.push(council);
@@ -270,7 +274,15 @@ fn describe(council: &StartedCouncil, address: &SocketAddr, several: bool) {
 
 /// Starts one council's service: its index, database, workflows, engine, channels and the
 /// tasks that work its runs and keep its data.
-async fn start_council(setup: CouncilSetup, neighbours: Vec<Neighbour>, shared: &Shared<'_>) -> Result<StartedCouncil> {
+/// What a council's pages show of the deployment around it.
+struct CouncilPages {
+    /// The other councils, which its home page links to.
+    neighbours: Vec<Neighbour>,
+    /// The path its pages reach its stylesheet and logo under.
+    look_prefix: String,
+}
+
+async fn start_council(setup: CouncilSetup, pages: CouncilPages, shared: &Shared<'_>) -> Result<StartedCouncil> {
     let CouncilSetup { id, valid, places, data_dir } = setup;
     let Validated { config, oidc, sms, teams, mut runner } = valid;
     data_dir::Kept {
@@ -344,7 +356,12 @@ async fn start_council(setup: CouncilSetup, neighbours: Vec<Neighbour>, shared: 
     let mut state = AppState::new(engine.clone(), accounts.clone(), limits, web, oidc);
     let site_pages = site.as_ref().map(|site| site.page_count());
     state.site = site;
-    state.neighbours = neighbours;
+    state.neighbours = pages.neighbours;
+    let logo = match config.council.logo.as_str() {
+        "" => None,
+        file => Some(Logo::read(Path::new(file)).map_err(|problem| anyhow::anyhow!(problem))?),
+    };
+    state.set_look(CouncilLook::new(&config.council.colour, logo, &pages.look_prefix));
     let mut channels_on = vec!["the web chat"];
     if let Some(settings) = sms {
         let sms = SmsChannel::open(engine.clone(), settings).await?;

@@ -189,6 +189,11 @@ impl Server {
     /// Starts the server for a council other than the sample one: its own content, whose pages
     /// are on its own website.
     pub fn for_council(content: &Path, website: &str, extra_config: &str) -> Server {
+        Server::for_council_with_env(content, website, extra_config, &[])
+    }
+
+    /// Starts the server for a council of its own, with variables in its environment.
+    pub fn for_council_with_env(content: &Path, website: &str, extra_config: &str, env: &[(&str, &str)]) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
         let config = data.path().join("councilbot.toml");
         std::fs::write(
@@ -200,7 +205,7 @@ impl Server {
         )
         .expect("write config");
         let mut command = serve_command(&data);
-        command.arg("--config").arg(&config).arg("--workflows").arg(council_workflows());
+        command.arg("--config").arg(&config).arg("--workflows").arg(council_workflows()).envs(env.iter().copied());
         Server::spawn(command, data)
     }
 

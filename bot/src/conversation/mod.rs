@@ -29,7 +29,7 @@ pub use lifecycle::{EscalationAction, EscalationReason, EscalationStatus, NotNow
 pub use message::{Audience, ChoiceOption, Inbound, InboundContent, LiveEvent, QueueEvent, Reply, Role, StoredMessage};
 pub use records::{Conversation, ConversationStatus, Escalation};
 pub use services::Services;
-pub use settings::{Council, EmergencyContacts, EngineSettings};
+pub use settings::{Council, EmergencyContacts, EngineSettings, SafeguardingWording};
 pub use staff::{StaffActionError, StaffMember};
 pub use storage::clock::{Clock, system_clock};
 pub use store::ConversationStore;

@@ -26,6 +26,8 @@ pub struct Council {
     pub privacy_url: String,
     /// Its colour, as `#rrggbb`, on the chat button and the pages served here.
     pub colour: String,
+    /// The file of its logo (SVG, PNG or JPEG), shown beside its name; none when empty.
+    pub logo: String,
 }
 
 impl Default for Council {
@@ -37,6 +39,7 @@ impl Default for Council {
             website: "https://www.eastbrook.gov.uk".into(),
             privacy_url: "https://www.eastbrook.gov.uk/privacy/chat".into(),
             colour: "#1d70b8".into(),
+            logo: String::new(),
         }
     }
 }
@@ -115,6 +118,92 @@ impl EmergencyContacts {
     }
 }
 
+/// What the bot says first when a message shows a danger, before the contacts, in the council's
+/// own words; an empty wording is the built-in one. `{phone}` and `{out_of_hours_phone}` stand
+/// for the council's numbers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SafeguardingWording {
+    /// Someone may harm themselves.
+    pub self_harm: String,
+    /// Someone is in danger from another person.
+    pub violence: String,
+    /// Abuse, including domestic abuse and the abuse or neglect of a child or adult.
+    pub abuse: String,
+    /// No safe place to sleep tonight.
+    pub homeless: String,
+    /// A smell of gas or carbon monoxide.
+    pub gas: String,
+    /// A request the workflow marks as urgent, such as a dangerous repair.
+    pub urgent_request: String,
+}
+
+/// The placeholders a safeguarding wording may hold.
+pub const WORDING_PLACEHOLDERS: [&str; 2] = ["{phone}", "{out_of_hours_phone}"];
+
+impl SafeguardingWording {
+    /// What to say first about a danger, with the council's numbers in it.
+    pub fn text(&self, concern: Concern, council: &Council) -> String {
+        let own = self.own(concern);
+        let wording = if own.trim().is_empty() { built_in_wording(concern) } else { own };
+        wording.replace("{out_of_hours_phone}", &council.out_of_hours_phone).replace("{phone}", &council.phone)
+    }
+
+    /// The council's own wording for a danger, empty when it keeps the built-in one.
+    pub fn own(&self, concern: Concern) -> &str {
+        match concern {
+            Concern::SelfHarm => &self.self_harm,
+            Concern::Violence => &self.violence,
+            Concern::Abuse => &self.abuse,
+            Concern::Homeless => &self.homeless,
+            Concern::Gas => &self.gas,
+            Concern::UrgentRequest => &self.urgent_request,
+        }
+    }
+
+    /// Each wording given that names a placeholder there is not, as `(danger, placeholder)`.
+    pub fn unknown_placeholders(&self) -> Vec<(&'static str, String)> {
+        let mut unknown = Vec::new();
+        for concern in Concern::ALL {
+            let mut rest = self.own(concern);
+            while let Some(start) = rest.find('{') {
+                let end = rest[start..].find('}').map_or(rest.len(), |end| start + end + 1);
+                let placeholder = &rest[start..end];
+                if !WORDING_PLACEHOLDERS.contains(&placeholder) {
+                    unknown.push((concern.as_str(), placeholder.to_string()));
+                }
+                rest = &rest[end..];
+            }
+        }
+        unknown
+    }
+}
+
+/// The built-in wording for a danger.
+fn built_in_wording(concern: Concern) -> &'static str {
+    match concern {
+        Concern::SelfHarm => {
+            "I'm really sorry you're feeling like this. You don't have to deal with it on your own. \
+             If you are in danger now, please call 999."
+        }
+        Concern::Violence => "If you or anyone else is in danger now, please call 999.",
+        Concern::Abuse => {
+            "If you are in danger now, please call 999. If you can't speak, call 999 from a mobile \
+             and press 55 when asked, so the police know it's an emergency."
+        }
+        Concern::Homeless => {
+            "If you have nowhere safe to stay tonight, we can help. Please call us now: Housing Options during \
+             the day, or {out_of_hours_phone} in the evening, at weekends and on bank holidays."
+        }
+        Concern::UrgentRequest => "If this is an emergency, please phone us now on {out_of_hours_phone}, day or night.",
+        Concern::Gas => {
+            "If you smell gas, leave the building now. Don't use light switches, flames or anything \
+             that could make a spark; open doors and windows if you can. Call the National Gas \
+             Emergency Service free on 0800 111 999."
+        }
+    }
+}
+
 /// Everything the engine's behaviour depends on.
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -124,6 +213,8 @@ pub struct EngineSettings {
     pub hours: ServiceHours,
     /// Who to call in an emergency.
     pub emergency: EmergencyContacts,
+    /// What to say first in an emergency.
+    pub safeguarding: SafeguardingWording,
     /// How extractive answers are chosen.
     pub answers: AnswerSettings,
     /// The score at which a message is taken as a request for a service.
@@ -180,6 +271,7 @@ impl Default for EngineSettings {
             council: Council::default(),
             hours: ServiceHours::default(),
             emergency: EmergencyContacts::default(),
+            safeguarding: SafeguardingWording::default(),
             answers: AnswerSettings { min_confidence: DEFAULT_MIN_CONFIDENCE, ..AnswerSettings::default() },
             intent_threshold: DEFAULT_INTENT_THRESHOLD,
             curated_answer_threshold: DEFAULT_CURATED_ANSWER_THRESHOLD,

@@ -262,30 +262,8 @@ impl<'e> Turn<'e> {
 
     /// Shows the emergency contacts first, then brings in a person at once.
     fn emergency(&mut self, concern: Concern) {
-        let council = &self.engine.settings().council;
-        let text = match concern {
-            Concern::SelfHarm => {
-                "I'm really sorry you're feeling like this. You don't have to deal with it on your own. \
-                                  If you are in danger now, please call 999."
-                    .to_string()
-            }
-            Concern::Violence => "If you or anyone else is in danger now, please call 999.".to_string(),
-            Concern::Abuse => "If you are in danger now, please call 999. If you can't speak, call 999 from a mobile \
-                               and press 55 when asked, so the police know it's an emergency."
-                .to_string(),
-            Concern::Homeless => format!(
-                "If you have nowhere safe to stay tonight, we can help. Please call us now: Housing Options during \
-                 the day, or {} in the evening, at weekends and on bank holidays.",
-                council.out_of_hours_phone
-            ),
-            Concern::UrgentRequest => {
-                format!("If this is an emergency, please phone us now on {}, day or night.", council.out_of_hours_phone)
-            }
-            Concern::Gas => "If you smell gas, leave the building now. Don't use light switches, flames or anything \
-                             that could make a spark; open doors and windows if you can. Call the National Gas \
-                             Emergency Service free on 0800 111 999."
-                .to_string(),
-        };
+        let settings = self.engine.settings();
+        let text = settings.safeguarding.text(concern, &settings.council);
         let contacts = self.engine.settings().emergency.for_concern(concern).to_vec();
         self.say(Reply::Emergency { text, concern, contacts });
         self.escalate(EscalationReason::Safeguarding, Priority::High, concern.as_str());

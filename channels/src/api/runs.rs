@@ -2,10 +2,10 @@
 //! workflow with a `webhook` trigger, authenticated by that workflow's bearer token, once per
 //! `Idempotency-Key`; `GET /api/v1/runs/{id}` says how it is going, without its inputs.
 
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use rpa::journal::{Keyed, RunRecord, RunStatus};
 use rpa::runner::{Runner, RunnerError};
 use rpa::workflow::WorkflowFile;
@@ -15,6 +15,7 @@ use super::ApiState;
 use super::error::ApiError;
 use crate::client::ClientAddress;
 use crate::console::auth::{bearer, constant_time_eq};
+use crate::councils::ApiReachedAt;
 
 /// The header that makes a retried call start nothing new.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -80,13 +81,13 @@ fn rfc3339(millis: i64) -> Value {
     jiff::Timestamp::from_millisecond(millis).map_or(Value::Null, |time| Value::String(time.to_string()))
 }
 
-/// Where a run's status is read.
-fn status_url(run: &RunRecord) -> String {
-    format!("/api/v1/runs/{}", run.id)
+/// Where a run's status is read, by a caller who reached the API as this one did.
+fn status_url(run: &RunRecord, reached: Option<&ApiReachedAt>) -> String {
+    ApiReachedAt::path(reached, &format!("/api/v1/runs/{}", run.id))
 }
 
 /// A run as the API shows it: its state and, once it succeeded, its outputs; never its inputs.
-fn run_view(run: &RunRecord) -> Value {
+fn run_view(run: &RunRecord, reached: Option<&ApiReachedAt>) -> Value {
     let done = run.status == RunStatus::Succeeded;
     json!({
         "id": run.id,
@@ -98,14 +99,14 @@ fn run_view(run: &RunRecord) -> Value {
         "updated_at": rfc3339(run.updated_at),
         "finished_at": run.finished_at.map_or(Value::Null, rfc3339),
         "outputs": if done { Value::Object(run.outputs.clone()) } else { Value::Null },
-        "status_url": status_url(run),
+        "status_url": status_url(run, reached),
     })
 }
 
 /// The answer to a call that started a run, or found the one its key started before.
-fn accepted(run: &RunRecord) -> Response {
-    let mut response = (StatusCode::ACCEPTED, Json(run_view(run))).into_response();
-    if let Ok(location) = HeaderValue::from_str(&status_url(run)) {
+fn accepted(run: &RunRecord, reached: Option<&ApiReachedAt>) -> Response {
+    let mut response = (StatusCode::ACCEPTED, Json(run_view(run, reached))).into_response();
+    if let Ok(location) = HeaderValue::from_str(&status_url(run, reached)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
@@ -116,6 +117,7 @@ pub async fn start(
     State(state): State<ApiState>,
     client: ClientAddress,
     Path(name): Path<String>,
+    reached: Option<Extension<ApiReachedAt>>,
     headers: HeaderMap,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -135,13 +137,14 @@ pub async fn start(
         return Err(ApiError::BadRequest("the body must be a JSON object of the workflow's inputs".into()));
     };
     let inputs = inputs_of(&body).map_err(ApiError::InvalidInputs)?;
+    let reached = reached.as_ref().map(|Extension(reached)| reached);
     match runner.start_from_webhook(file, &inputs, key.as_deref()).await {
         Ok(Keyed::Started(run)) => {
             state.engine.work_ready().notify_one();
             tracing::info!(workflow = %name, run = %run.id, "a webhook started a run");
-            Ok(accepted(&run))
+            Ok(accepted(&run, reached))
         }
-        Ok(Keyed::Again(run)) => Ok(accepted(&run)),
+        Ok(Keyed::Again(run)) => Ok(accepted(&run, reached)),
         Ok(Keyed::OtherInputs) => Err(ApiError::Unprocessable(
             "this `Idempotency-Key` was used before with other inputs; use a new key for a new request".into(),
         )),
@@ -162,6 +165,7 @@ pub async fn show(
     State(state): State<ApiState>,
     client: ClientAddress,
     Path(id): Path<String>,
+    reached: Option<Extension<ApiReachedAt>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     state.workflow_calls.check(&client.to_string()).map_err(ApiError::TooManyRequests)?;
@@ -177,7 +181,9 @@ pub async fn show(
     let run = run.filter(|run| run.id == id).ok_or_else(not_found)?;
     let catalogue = runner.catalogue();
     match catalogue.get(&run.workflow) {
-        Some(file) if carries_token(runner, file, &headers) => Ok(Json(run_view(&run)).into_response()),
+        Some(file) if carries_token(runner, file, &headers) => {
+            Ok(Json(run_view(&run, reached.as_ref().map(|Extension(reached)| reached))).into_response())
+        }
         _ => Err(not_found()),
     }
 }

@@ -18,7 +18,7 @@ use bot::conversation::{
 use storage::StorageError;
 
 pub use config::{NotifyConfig, SmsConfig, TwilioConfig};
-pub use webhooks::{TWILIO_PATH, router};
+pub use webhooks::{TWILIO_PATH, TWILIO_STATUS_PATH, router};
 
 use notify::NotifySettings;
 use store::{SentRecord, SmsStore};
