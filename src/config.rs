@@ -391,6 +391,8 @@ pub struct ConversationConfig {
     pub unanswered_before_person: u32,
     /// The confidence (0 to 1) below which the bot says it does not know.
     pub min_confidence: f32,
+    /// The same for questions asked in Welsh.
+    pub min_confidence_welsh: f32,
     /// The score (0 to 1) at which a message is taken as a request for a service.
     pub intent_threshold: f32,
     /// The score (0 to 1) a question must reach against an example of a curated answer for that
@@ -408,6 +410,7 @@ impl Default for ConversationConfig {
             max_message_chars: 2000,
             unanswered_before_person: 2,
             min_confidence: bot::answer::DEFAULT_MIN_CONFIDENCE,
+            min_confidence_welsh: bot::answer::DEFAULT_MIN_CONFIDENCE_WELSH,
             intent_threshold: bot::language::intents::DEFAULT_INTENT_THRESHOLD,
             curated_answer_threshold: bot::curated::DEFAULT_CURATED_ANSWER_THRESHOLD,
         }
@@ -690,6 +693,12 @@ impl Config {
         let conversations = &self.conversations;
         if !(0.0..=1.0).contains(&conversations.min_confidence) {
             problems.push(format!("conversations.min_confidence: {} is outside 0 to 1", conversations.min_confidence));
+        }
+        if !(0.0..=1.0).contains(&conversations.min_confidence_welsh) {
+            problems.push(format!(
+                "conversations.min_confidence_welsh: {} is outside 0 to 1",
+                conversations.min_confidence_welsh
+            ));
         }
         if !(0.0..=1.0).contains(&conversations.intent_threshold) {
             problems
@@ -1000,8 +1009,8 @@ mod tests {
             (b.retention_days, b.messages_per_minute, b.message_burst, b.max_message_chars, b.unanswered_before_person)
         );
         assert_eq!(
-            (a.min_confidence, a.intent_threshold, a.curated_answer_threshold),
-            (b.min_confidence, b.intent_threshold, b.curated_answer_threshold)
+            (a.min_confidence, a.min_confidence_welsh, a.intent_threshold, a.curated_answer_threshold),
+            (b.min_confidence, b.min_confidence_welsh, b.intent_threshold, b.curated_answer_threshold)
         );
         let (a, b) = (&documented.sms, &defaults.sms);
         assert_eq!(

@@ -179,6 +179,25 @@ fn client_for(server: &Server) -> reqwest::Client {
     builder.build().unwrap()
 }
 
+/// The three councils served by one `councilbot serve`, with a client for their host names.
+struct Deployment {
+    _root: tempfile::TempDir,
+    server: Server,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Deployment {
+    fn start() -> Deployment {
+        let root = tempfile::tempdir().unwrap();
+        let extra = councils_on_disk(root.path());
+        let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
+        let client = client_for(&server);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        Deployment { _root: root, server, client, runtime }
+    }
+}
+
 /// The address of a council by its host name, on the server's port.
 fn at_host(server: &Server, council: &Council) -> String {
     let port = server.url.rsplit(':').next().unwrap();
@@ -202,11 +221,7 @@ async fn ask(client: &reqwest::Client, base: &str, id: &str, text: &str) -> reqw
 
 #[test]
 fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_conversations() {
-    let root = tempfile::tempdir().unwrap();
-    let extra = councils_on_disk(root.path());
-    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
-    let client = client_for(&server);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let Deployment { _root, server, client, runtime } = Deployment::start();
     runtime.block_on(async {
         // Each council by its host name answers from its own page, citing only its own website.
         let mut conversations = Vec::new();
@@ -301,11 +316,7 @@ fn three_councils_in_one_process_answer_apart_and_never_show_each_other_their_co
 
 #[test]
 fn each_council_shows_its_own_colour_logo_and_words_for_someone_in_danger() {
-    let root = tempfile::tempdir().unwrap();
-    let extra = councils_on_disk(root.path());
-    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
-    let client = client_for(&server);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let Deployment { _root, server, client, runtime } = Deployment::start();
     runtime.block_on(async {
         for council in &COUNCILS {
             // Each council's chat page links its own stylesheet, reached by its id on any host.
@@ -824,11 +835,7 @@ fn whatever_mix_of_councils_and_ids_a_caller_tries_no_council_shows_or_changes_a
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
 
-    let root = tempfile::tempdir().unwrap();
-    let extra = councils_on_disk(root.path());
-    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
-    let client = client_for(&server);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let Deployment { _root, server, client, runtime } = Deployment::start();
     let api = |council: usize, by_path: bool| {
         if by_path {
             format!("{}/api/v1/councils/{}", server.url, COUNCILS[council].id)
@@ -957,11 +964,7 @@ fn a_hangup_reloads_only_the_councils_whose_files_changed() {
 
 #[test]
 fn a_residents_data_is_exported_and_erased_per_council_and_nothing_of_another_council_is_touched() {
-    let root = tempfile::tempdir().unwrap();
-    let extra = councils_on_disk(root.path());
-    let server = Server::for_council(&root.path().join("ashdown-content"), COUNCILS[0].website, &extra);
-    let client = client_for(&server);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let Deployment { _root, server, client, runtime } = Deployment::start();
     runtime.block_on(async {
         // The same resident talks to two councils.
         for council in &COUNCILS[..2] {

@@ -30,5 +30,6 @@ mod service_examples;
 mod service_requests;
 mod sms;
 mod teams;
+mod welsh;
 mod widget;
 mod workflows;

@@ -86,3 +86,37 @@ fn a_misspelt_question_still_finds_its_answer() {
     let answer = answerer(&knowledge_base).answer("wot day is my rnet due", Audience::Public).expect("answer");
     assert!(answer.answer.contains("every Monday"), "{answer:?}");
 }
+
+const WELSH_BULKY: &str = "---\ntitle: Casgliadau gwastraff swmpus\nurl: https://www.test.gov.uk/cy/bulky\nlang: cy\n---\n# Casgliadau gwastraff swmpus\n\nRydyn ni'n casglu eitemau mawr o'r cartref fel soffas, gwelyau a wardrobau. \
+Mae'r casgliadau ar ddydd Mawrth a dydd Iau.\n\n## Prisiau\n\nMae hyd at 3 eitem yn costio £38. Mae pob eitem ychwanegol yn costio £9.\n";
+
+#[test]
+fn a_welsh_question_is_answered_in_welsh_from_the_welsh_page() {
+    let site = site(&[("waste/bulky.md", BULKY), ("cy/waste/bulky.md", WELSH_BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let answer = answerer(&knowledge_base)
+        .answer("faint mae casgliad gwastraff swmpus yn costio?", Audience::Public)
+        .expect("answer");
+    assert!(!answer.handoff, "{answer:?}");
+    assert!(answer.answer.contains("£38") && answer.answer.contains("costio"), "{}", answer.answer);
+    assert_eq!(answer.citations[0].url, "https://www.test.gov.uk/cy/bulky");
+    let english = answerer(&knowledge_base).answer("how much to take away a sofa", Audience::Public).expect("answer");
+    assert_eq!(english.citations[0].url, "https://www.test.gov.uk/bulky", "English questions keep English pages");
+}
+
+#[test]
+fn a_welsh_question_only_an_english_page_answers_is_answered_from_it_saying_so() {
+    let site = site(&[("waste/bulky.md", BULKY), ("cy/waste/bulky.md", WELSH_BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    // No Welsh page covers rent; the Direct Debit is named in English either way.
+    let answer = answerer(&knowledge_base)
+        .in_language(Some(knowledge_base::Language::Welsh))
+        .answer("rent Direct Debit Monday", Audience::Public)
+        .expect("answer");
+    assert!(!answer.handoff, "{answer:?}");
+    assert!(answer.answer.starts_with(bot::answer::ENGLISH_ONLY_NOTE), "{}", answer.answer);
+    assert_eq!(answer.citations[0].url, "https://www.test.gov.uk/rent");
+    let unknown = answerer(&knowledge_base).answer("pryd mae'r pwll nofio ar agor?", Audience::Public).expect("answer");
+    assert!(unknown.handoff, "{unknown:?}");
+    assert_eq!(unknown.answer, AnswerSettings::default().unsure_message_welsh);
+}

@@ -43,6 +43,8 @@ pub struct Document {
     pub service_area: Option<String>,
     /// Who may see it, when it declares it.
     pub audience: Option<Audience>,
+    /// The language it declares itself written in (`lang`), when it declares one.
+    pub language: Option<crate::language::Language>,
     /// The content, section by section, in reading order.
     pub sections: Vec<Section>,
 }

@@ -6,6 +6,7 @@ pub mod document;
 mod error;
 pub mod extract;
 mod index;
+pub mod language;
 pub mod memo;
 mod panics;
 pub mod sources;
@@ -22,6 +23,7 @@ pub use index::{
     AnalysedPassage, Hit, IndexEvent, IndexReport, IndexSettings, KnowledgeBase, Passage, QueryTerm, SearchRequest,
     SearchResults, Skipped, Snippet, build_index, escape_html,
 };
+pub use language::Language;
 pub use panics::quiet_contained_panics;
 pub use thesaurus::Thesaurus;
 pub use tokenizer::{TokenCounter, train_tokenizer, train_tokenizer_on_dirs};

@@ -20,9 +20,15 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// The service area implied by the file's place: its first folder inside the content root.
+    /// The service area implied by the file's place: its first folder inside the content root,
+    /// after a language's folder (`cy/waste/…` is in `waste`).
     pub fn folder_service_area(&self) -> Option<String> {
-        let (folder, _) = self.relative.split_once('/')?;
+        let (folder, rest) = self.relative.split_once('/')?;
+        if crate::language::Language::of_address(folder).is_some()
+            && let Some((inner, _)) = rest.split_once('/')
+        {
+            return Some(inner.to_string());
+        }
         Some(folder.to_string())
     }
 

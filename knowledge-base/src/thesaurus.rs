@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 /// The built-in thesaurus of everyday and council wording (`knowledge-base/thesaurus.txt`).
 const BUILT_IN: &str = include_str!("../thesaurus.txt");
 
+/// The built-in thesaurus of Welsh chat and Welsh council wording (`knowledge-base/thesaurus-cy.txt`).
+const BUILT_IN_WELSH: &str = include_str!("../thesaurus-cy.txt");
+
 /// Groups of phrases that mean the same thing.
 #[derive(Debug, Clone, Default)]
 pub struct Thesaurus {
@@ -18,6 +21,12 @@ impl Thesaurus {
     /// The built-in thesaurus.
     pub fn built_in() -> Thesaurus {
         Thesaurus::parse(BUILT_IN, "built-in thesaurus").unwrap_or_default()
+    }
+
+    /// The built-in Welsh thesaurus: Welsh speakers' words, English ones among them, and Welsh
+    /// pages' words.
+    pub fn built_in_welsh() -> Thesaurus {
+        Thesaurus::parse(BUILT_IN_WELSH, "built-in Welsh thesaurus").unwrap_or_default()
     }
 
     /// Reads a thesaurus file: one group of equivalent phrases per line, separated by commas.
@@ -107,5 +116,10 @@ mod tests {
     fn the_built_in_thesaurus_parses() {
         let text = include_str!("../thesaurus.txt");
         assert!(Thesaurus::parse(text, "built-in").is_ok());
+        assert!(Thesaurus::parse(include_str!("../thesaurus-cy.txt"), "built-in Welsh").is_ok());
+        let welsh = Thesaurus::built_in_welsh();
+        assert!(
+            welsh.matches("ga i dalu council tax efo direct debit").iter().any(|(phrase, _)| *phrase == "direct debit")
+        );
     }
 }

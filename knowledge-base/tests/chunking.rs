@@ -21,7 +21,14 @@ fn long_section(sentences: usize) -> Section {
 }
 
 fn document(sections: Vec<Section>) -> Document {
-    Document { title: "Bulky waste".to_string(), url: None, service_area: None, audience: None, sections }
+    Document {
+        title: "Bulky waste".to_string(),
+        url: None,
+        service_area: None,
+        audience: None,
+        language: None,
+        sections,
+    }
 }
 
 #[test]

@@ -5,3 +5,4 @@ mod support;
 mod chunking;
 mod indexing;
 mod searching;
+mod welsh;

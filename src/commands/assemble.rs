@@ -144,6 +144,7 @@ pub fn engine_settings(config: &Config) -> EngineSettings {
         ..EngineSettings::default()
     };
     settings.answers.min_confidence = config.conversations.min_confidence;
+    settings.answers.min_confidence_welsh = config.conversations.min_confidence_welsh;
     settings
 }
 

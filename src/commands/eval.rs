@@ -32,6 +32,7 @@ pub fn run(index_dir: &Path, config: &Config, args: EvalArgs) -> Result<ExitCode
     let mut settings = AnswerSettings::default();
     if let Some(min_confidence) = args.min_confidence {
         settings.min_confidence = min_confidence;
+        settings.min_confidence_welsh = min_confidence;
     }
     let report = if args.model {
         with_model(&knowledge_base, config, &set)?
@@ -51,8 +52,7 @@ pub fn run(index_dir: &Path, config: &Config, args: EvalArgs) -> Result<ExitCode
 fn with_model(knowledge_base: &KnowledgeBase, config: &Config, set: &GoldenSet) -> Result<EvalReport> {
     let model = LanguageModel::new(config.llm.clone());
     // The passages found do not depend on the threshold; the model decides whether to answer.
-    let searcher =
-        ExtractiveAnswerer::new(knowledge_base, AnswerSettings { min_confidence: 0.0, ..Default::default() });
+    let searcher = ExtractiveAnswerer::new(knowledge_base, AnswerSettings::default().answering_everything());
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let council = &config.council.name;
     Ok(evaluate_with(set, Answerer::model(&config.llm), |question| {

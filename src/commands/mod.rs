@@ -173,7 +173,10 @@ pub(crate) fn open(index_dir: &std::path::Path, config: &Config) -> Result<Knowl
     }
     let own = knowledge_base::Thesaurus::from_file(vocabulary)
         .with_context(|| format!("cannot read the vocabulary {}", vocabulary.display()))?;
-    Ok(knowledge.with_thesaurus(knowledge_base::Thesaurus::built_in().extended_with(own)))
+    // Its lines may be English or Welsh: each language's questions read them all.
+    Ok(knowledge
+        .with_thesaurus(knowledge_base::Thesaurus::built_in().extended_with(own.clone()))
+        .with_welsh_thesaurus(knowledge_base::Thesaurus::built_in_welsh().extended_with(own)))
 }
 
 /// The audience a command acts as.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use knowledge_base::{KnowledgeBase, SearchRequest};
+use knowledge_base::{KnowledgeBase, Language, SearchRequest};
 
 use super::viewer;
 use crate::cli::SearchArgs;
@@ -15,6 +15,7 @@ pub fn run(knowledge_base: &KnowledgeBase, args: SearchArgs) -> Result<ExitCode>
         viewer: viewer(args.staff),
         service_area: args.area.as_deref(),
         limit: args.limit,
+        language: Language::detect(&args.query).unwrap_or_default(),
     };
     let results = knowledge_base.search(&request)?;
     if args.json {

@@ -24,6 +24,11 @@ pub fn golden_set() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base/golden.yaml")
 }
 
+/// The sample council's Welsh golden set.
+pub fn welsh_golden_set() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge-base/golden-cy.yaml")
+}
+
 /// A temporary data directory to run councilbot commands in.
 pub struct Councilbot {
     pub data: tempfile::TempDir,

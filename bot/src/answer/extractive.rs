@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use knowledge_base::{Audience, Hit, KnowledgeBase, QueryTerm, SearchRequest};
+use knowledge_base::{Audience, Hit, KnowledgeBase, Language, QueryTerm, SearchRequest};
 
 use super::fact_kind::has_figure;
 use super::{Answer, AnswerSettings, Citation, QuestionType};
@@ -87,10 +87,15 @@ const REFERRING_OPENINGS: &[&str] = &[
     "instead",
 ];
 
+/// Said before an answer to a Welsh question that only an English page gives.
+pub const ENGLISH_ONLY_NOTE: &str = "Does dim tudalen Gymraeg yn ateb hyn, felly dyma'r ateb o'n tudalennau Saesneg:";
+
 /// Answers from the knowledge base by extracting sentences.
 pub struct ExtractiveAnswerer<'kb> {
     knowledge_base: &'kb KnowledgeBase,
     settings: AnswerSettings,
+    /// The language questions are asked in; `None` tells it from each question's words.
+    language: Option<Language>,
 }
 
 /// A sentence considered for an answer.
@@ -152,7 +157,14 @@ fn coverage(weighted: &[QueryTerm], present: &HashSet<String>) -> f32 {
 impl<'kb> ExtractiveAnswerer<'kb> {
     /// An answerer over a knowledge base.
     pub fn new(knowledge_base: &'kb KnowledgeBase, settings: AnswerSettings) -> Self {
-        ExtractiveAnswerer { knowledge_base, settings }
+        ExtractiveAnswerer { knowledge_base, settings, language: None }
+    }
+
+    /// Answers questions asked in this language; with `None`, in the language each question's
+    /// words are in (English when they do not tell).
+    pub fn in_language(mut self, language: Option<Language>) -> Self {
+        self.language = language;
+        self
     }
 
     /// Answers a question for a viewer (residents see only public content).
@@ -173,20 +185,44 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         viewer: Audience,
         service_area: Option<&str>,
     ) -> Result<(Answer, Vec<Hit>)> {
-        let kind = QuestionType::of_wording(question);
-        let query = match kind {
-            QuestionType::HowMuch => format!("{question} {MONEY_WORDS}"),
+        let language = self.language.or_else(|| Language::detect(question)).unwrap_or_default();
+        let (answer, hits) = self.answer_from(language, question, viewer, service_area)?;
+        // A Welsh question no Welsh page answers is answered from the English pages, saying so.
+        if language == Language::Welsh && answer.handoff {
+            let (english, english_hits) = self.answer_from(Language::English, question, viewer, service_area)?;
+            if !english.handoff {
+                let answer = Answer { answer: format!("{ENGLISH_ONLY_NOTE} {}", english.answer), ..english };
+                return Ok((answer, english_hits));
+            }
+        }
+        Ok((answer, hits))
+    }
+
+    /// Answers a question from the pages in one language.
+    fn answer_from(
+        &self,
+        language: Language,
+        question: &str,
+        viewer: Audience,
+        service_area: Option<&str>,
+    ) -> Result<(Answer, Vec<Hit>)> {
+        let kind = QuestionType::of_wording_in(language, question);
+        let query = match (kind, language) {
+            (QuestionType::HowMuch, Language::English) => format!("{question} {MONEY_WORDS}"),
+            (QuestionType::HowMuch, Language::Welsh) => format!("{question} {WELSH_MONEY_WORDS}"),
             _ => question.to_string(),
         };
-        let request = SearchRequest { query: &query, viewer, service_area, limit: PASSAGES_SEARCHED };
+        let request = SearchRequest { query: &query, viewer, service_area, limit: PASSAGES_SEARCHED, language };
         let results = self.knowledge_base.search(&request)?;
-        let frame: HashSet<String> = self.terms_of(frame_words(kind)).collect();
-        let typed: HashSet<String> = self.terms_of(question).filter(|term| !frame.contains(term)).collect();
+        let terms_of = |text: &str| self.knowledge_base.analyze_in(language, text).into_iter();
+        let frame: HashSet<String> = terms_of(frame_words(kind, language)).collect();
+        let typed: HashSet<String> = terms_of(question).filter(|term| !frame.contains(term)).collect();
         let (asked, added): (Vec<QueryTerm>, Vec<QueryTerm>) =
             results.terms.into_iter().filter(|term| !frame.contains(&term.term)).partition(|term| {
                 typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
             });
-        let (answer, cited) = self.compose(kind, &Weights { asked: &asked, added: &added }, &results.hits, viewer);
+        let weights = Weights { asked: &asked, added: &added };
+        let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
         // The page the answer is taken from comes first, then the others as searched.
         if let Some(document) = cited.map(|index| hits[index].document.clone()) {
@@ -199,13 +235,15 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     fn compose(
         &self,
         kind: QuestionType,
+        language: Language,
         weights: &Weights<'_>,
         hits: &[Hit],
         viewer: Audience,
     ) -> (Answer, Option<usize>) {
-        let Some(best_hit) = hits.first() else { return (self.unsure(0.0), None) };
+        let terms_of = |text: &str| self.knowledge_base.analyze_in(language, text).into_iter();
+        let Some(best_hit) = hits.first() else { return (self.unsure(language, 0.0), None) };
         if weights.asked.iter().all(|term| term.weight <= 0.0) {
-            return (self.unsure(0.0), None);
+            return (self.unsure(language, 0.0), None);
         }
         let read = &hits[..hits.len().min(PASSAGES_READ)];
         // A passage's context: its page's title, and every word of its page, so that a prices
@@ -217,8 +255,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             }
             let terms = self
                 .knowledge_base
-                .page_terms(&hit.document, &hit.title, viewer)
-                .unwrap_or_else(|_| Arc::new(self.terms_of(&hit.title).chain(self.terms_of(&hit.text)).collect()));
+                .page_terms(&hit.document, &hit.title, viewer, hit.language)
+                .unwrap_or_else(|_| Arc::new(terms_of(&hit.title).chain(terms_of(&hit.text)).collect()));
             pages.push((&hit.document, terms));
         }
         let no_terms = HashSet::new();
@@ -237,7 +275,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 .heading_path
                 .last()
                 .filter(|heading| heading.trim_end().ends_with('?'))
-                .map_or(0.0, |heading| weights.asked_coverage(&self.terms_of(heading).collect()));
+                .map_or(0.0, |heading| weights.asked_coverage(&terms_of(heading).collect()));
             let page_coverage = weights.asked_coverage(page_terms(hit));
             for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
                 let text = text.as_str();
@@ -256,7 +294,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             }
         }
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
-            return (self.unsure(0.0), None);
+            return (self.unsure(language, 0.0), None);
         };
         let best_score = best.score;
         // The answer stays within the best sentence's section, so that it reads as one answer.
@@ -289,8 +327,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             + ANSWER_SUPPORT_SHARE * answer_support
             + FACT_SUPPORT_SHARE * fact_support)
             .clamp(0.0, 1.0);
-        if confidence < self.settings.min_confidence || chosen.is_empty() {
-            return (self.unsure(confidence), Some(best_passage));
+        if confidence < self.settings.min_confidence_for(language) || chosen.is_empty() {
+            return (self.unsure(language, confidence), Some(best_passage));
         }
         (self.cite(&chosen, read, confidence), Some(best_passage))
     }
@@ -409,22 +447,29 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         Answer { answer: format!("{} [1]", parts.join(" ")), citations: vec![citation], confidence, handoff: false }
     }
 
-    fn unsure(&self, confidence: f32) -> Answer {
-        Answer { answer: self.settings.unsure_message.clone(), citations: Vec::new(), confidence, handoff: true }
-    }
-
-    fn terms_of(&self, text: &str) -> impl Iterator<Item = String> {
-        self.knowledge_base.analyze(text).into_iter()
+    fn unsure(&self, language: Language, confidence: f32) -> Answer {
+        let message = match language {
+            Language::English => &self.settings.unsure_message,
+            Language::Welsh => &self.settings.unsure_message_welsh,
+        };
+        Answer { answer: message.clone(), citations: Vec::new(), confidence, handoff: true }
     }
 }
 
 /// Words that only frame a duration question ("how long"), not what it is about.
 const DURATION_FRAME_WORDS: &str = "long soon quickly quick fast far advance";
 
+/// Welsh words that only frame a duration question (*pa mor hir*, *pa mor fuan*).
+const WELSH_DURATION_FRAME_WORDS: &str = "mor hir fuan gyflym sydyn bell ymlaen amser";
+
+/// Searched as well when a Welsh question asks for a price.
+const WELSH_MONEY_WORDS: &str = "cost pris ffi tâl";
+
 /// Words of a question of this type that only say what kind of answer it wants.
-fn frame_words(kind: QuestionType) -> &'static str {
-    match kind {
-        QuestionType::HowLong => DURATION_FRAME_WORDS,
+fn frame_words(kind: QuestionType, language: Language) -> &'static str {
+    match (kind, language) {
+        (QuestionType::HowLong, Language::English) => DURATION_FRAME_WORDS,
+        (QuestionType::HowLong, Language::Welsh) => WELSH_DURATION_FRAME_WORDS,
         _ => "",
     }
 }

@@ -6,14 +6,58 @@ use super::QuestionType;
 /// Units that make a number a length of time.
 const TIME_UNITS: &[&str] = &["minute", "hour", "day", "week", "fortnight", "month", "year"];
 
+/// Welsh units of time, in the forms they take after a number (*5 diwrnod*, *3 mis*, *2
+/// flynedd*), matched whole.
+const WELSH_TIME_UNITS: &[&str] = &[
+    "munud",
+    "munudau",
+    "awr",
+    "oriau",
+    "diwrnod",
+    "niwrnod",
+    "diwrnodau",
+    "dydd",
+    "dyddiau",
+    "wythnos",
+    "wythnosau",
+    "pythefnos",
+    "mis",
+    "fis",
+    "misoedd",
+    "blwyddyn",
+    "flwyddyn",
+    "mlynedd",
+    "blynedd",
+    "mlwydd",
+];
+
 /// Number words that may stand before a time unit.
 const NUMBER_WORDS: &[&str] = &[
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "fifteen",
-    "twenty", "thirty", "a", "an", "few", "several",
+    "twenty", "thirty", "a", "an", "few", "several", "un", "dau", "dwy", "tri", "tair", "pedwar", "pedair", "pump",
+    "chwe", "chwech", "saith", "wyth", "naw", "deg", "ugain", "sawl", "rhai",
 ];
 
 /// Days of the week, as pages write them.
-const DAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const DAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "dydd",
+    "ddydd",
+    "llun",
+    "mawrth",
+    "mercher",
+    "iau",
+    "gwener",
+    "wener",
+    "sadwrn",
+    "sul",
+];
 
 /// Months and their usual short forms.
 const MONTHS: &[&str] = &[
@@ -41,6 +85,17 @@ const MONTHS: &[&str] = &[
     "oct",
     "nov",
     "dec",
+    "ionawr",
+    "chwefror",
+    "ebrill",
+    "mai",
+    "mehefin",
+    "gorffennaf",
+    "awst",
+    "medi",
+    "hydref",
+    "tachwedd",
+    "rhagfyr",
 ];
 
 /// Words that say when something happens without a date: how often, or relative to something.
@@ -69,17 +124,64 @@ const WHEN_WORDS: &[&str] = &[
     "winter",
     "immediately",
     "anytime",
+    "heddiw",
+    "yfory",
+    "heno",
+    "bob",
+    "pob",
+    "wythnosol",
+    "misol",
+    "blynyddol",
+    "penwythnos",
+    "gwyliau",
+    "nadolig",
 ];
 
 /// Words that state a time of day or opening hours without digits.
-const TIME_WORDS: &[&str] = &["noon", "midday", "midnight", "closed", "24 hours", "open all", "around the clock"];
+const TIME_WORDS: &[&str] = &[
+    "noon",
+    "midday",
+    "midnight",
+    "closed",
+    "24 hours",
+    "open all",
+    "around the clock",
+    "canol dydd",
+    "hanner nos",
+    "ar gau",
+    "24 awr",
+];
 
 /// Phrases that state a length of time without a number.
-const DURATION_PHRASES: &[&str] =
-    &["same day", "straight away", "immediately", "next working day", "next day", "within a day", "overnight"];
+const DURATION_PHRASES: &[&str] = &[
+    "same day",
+    "straight away",
+    "immediately",
+    "next working day",
+    "next day",
+    "within a day",
+    "overnight",
+    "yr un diwrnod",
+    "ar unwaith",
+    "yn syth",
+    "diwrnod gwaith nesaf",
+    "dros nos",
+];
 
 /// Words that state that something costs nothing.
-const FREE_WORDS: &[&str] = &["free", "no charge", "not charge", "dont charge", "without charge", "nothing to pay"];
+const FREE_WORDS: &[&str] = &[
+    "free",
+    "no charge",
+    "not charge",
+    "dont charge",
+    "without charge",
+    "nothing to pay",
+    "am ddim",
+    "dim tâl",
+    "dim tal",
+    "dim cost",
+    "dim ffi",
+];
 
 impl QuestionType {
     /// Whether questions of this type ask for a particular kind of fact, so that an answer
@@ -157,7 +259,11 @@ fn states_duration(text: &str) -> bool {
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).collect();
     words.iter().enumerate().any(|(index, word)| {
         let is_number = word.chars().all(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(word);
-        is_number && words[index + 1..].iter().take(2).any(|next| TIME_UNITS.iter().any(|unit| next.starts_with(unit)))
+        is_number
+            && words[index + 1..]
+                .iter()
+                .take(2)
+                .any(|next| TIME_UNITS.iter().any(|unit| next.starts_with(unit)) || WELSH_TIME_UNITS.contains(next))
     })
 }
 

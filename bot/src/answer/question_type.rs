@@ -1,6 +1,7 @@
 //! What kind of answer a question asks for (a date, a price, a phone number...), worked out from
 //! its wording alone, so quality can be measured for each kind of question.
 
+use knowledge_base::Language;
 use serde::{Deserialize, Serialize};
 
 /// The kind of answer a question asks for.
@@ -64,6 +65,55 @@ impl QuestionType {
         }
     }
 
+    /// The type a question's wording asks for, read as the language it is written in.
+    pub fn of_wording_in(language: Language, question: &str) -> QuestionType {
+        match language {
+            Language::English => QuestionType::of_wording(question),
+            Language::Welsh => QuestionType::of_welsh_wording(question),
+        }
+    }
+
+    /// The type a Welsh question's wording asks for, typed with or without accents, northern
+    /// or southern forms, and English words mixed in.
+    pub fn of_welsh_wording(question: &str) -> QuestionType {
+        let text = welsh_words_of(question);
+        let has = |phrases: &[&str]| phrases.iter().any(|phrase| text.contains(&format!(" {phrase} ")));
+        let first_clause = text.split(',').find(|clause| !clause.trim().is_empty()).unwrap_or_default();
+        let opens_with = |phrases: &[&str]| {
+            phrases.iter().any(|phrase| format!("{} ", first_clause.trim()).starts_with(&format!("{phrase} ")))
+        };
+        if has(WELSH_CONTACT) {
+            QuestionType::Contact
+        } else if has(WELSH_HOW_LONG) {
+            QuestionType::HowLong
+        } else if has(WELSH_TIME) {
+            QuestionType::Time
+        } else if has(WELSH_NUMBER) {
+            QuestionType::Number
+        } else if has(&["faint"]) {
+            QuestionType::HowMuch
+        } else if opens_with(WELSH_AUXILIARIES) {
+            QuestionType::YesNo
+        } else if has(WELSH_WHEN) {
+            QuestionType::When
+        } else if has(WELSH_WHO) {
+            QuestionType::Who
+        } else if has(WELSH_WHERE) {
+            QuestionType::Where
+        } else if has(WELSH_HOW_TO) {
+            QuestionType::HowTo
+        } else if has(WELSH_MONEY) {
+            QuestionType::HowMuch
+        } else if text
+            .split(',')
+            .any(|clause| clause.split_whitespace().next().is_some_and(|first| WELSH_AUXILIARIES.contains(&first)))
+        {
+            QuestionType::YesNo
+        } else {
+            QuestionType::Other
+        }
+    }
+
     /// The type a question's wording asks for, misspellings and text-speak included. The first
     /// rule that matches decides, most telling first: "how much notice" asks how long, "who do
     /// I ring" asks for a phone number.
@@ -107,6 +157,116 @@ impl QuestionType {
         }
     }
 }
+
+const WELSH_CONTACT: &[&str] = &[
+    "rhif ffon",
+    "rhif ffonio",
+    "rhif cyswllt",
+    "rhif i ffonio",
+    "pa rif",
+    "rhif y",
+    "cyfeiriad e-bost",
+    "cyfeiriad ebost",
+    "e-bost",
+    "ebost",
+    "manylion cyswllt",
+    "sut mae cysylltu",
+    "sut dw i n cysylltu",
+    "sut alla i gysylltu",
+    "cysylltu a",
+    "pwy dw i n ffonio",
+    "pwy ddylwn i ffonio",
+    "pwy i ffonio",
+    "ffonio pwy",
+];
+const WELSH_HOW_LONG: &[&str] = &[
+    "pa mor hir",
+    "faint o amser",
+    "faint o ddyddiau",
+    "faint o ddiwrnodau",
+    "faint o wythnosau",
+    "faint o fisoedd",
+    "faint o flynyddoedd",
+    "faint o oriau",
+    "faint o rybudd",
+    "sawl diwrnod",
+    "sawl wythnos",
+    "sawl mis",
+    "sawl blwyddyn",
+    "sawl awr",
+    "pa mor fuan",
+    "pa mor gyflym",
+    "pa mor sydyn",
+    "pa mor bell ymlaen",
+    "faint o hir",
+];
+const WELSH_TIME: &[&str] = &[
+    "faint o r gloch",
+    "faint or gloch",
+    "pa amser",
+    "pa amseroedd",
+    "oriau agor",
+    "amseroedd agor",
+    "ar agor",
+    "yn agor",
+    "yn cau",
+    "tan pryd",
+    "pa mor hwyr",
+    "pa mor gynnar",
+];
+const WELSH_NUMBER: &[&str] = &[
+    "sawl",
+    "faint o lyfrau",
+    "faint o eitemau",
+    "faint o bethau",
+    "faint o fagiau",
+    "faint o finiau",
+    "faint o bobl",
+    "uchafswm",
+    "isafswm",
+    "pa mor uchel",
+    "pa mor fawr",
+    "pa mor drwm",
+    "pa oed",
+    "pa faint",
+];
+/// Words of money, which ask how much unless the question asks yes or no ("oes tâl?").
+const WELSH_MONEY: &[&str] =
+    &["pris", "prisiau", "cost", "costio", "costau", "ffi", "ffioedd", "tal", "punnoedd", "pres"];
+const WELSH_WHEN: &[&str] = &[
+    "pryd",
+    "pa ddiwrnod",
+    "pa ddydd",
+    "pa ddyddiad",
+    "pa ddyddiadau",
+    "pa wythnos",
+    "pa fis",
+    "pa mor aml",
+    "diwrnod bin",
+];
+const WELSH_WHO: &[&str] = &["pwy", "pa dim", "pa adran", "pa gyngor", "pa gwmni", "pa sefydliad"];
+const WELSH_WHERE: &[&str] = &["ble", "lle", "ymhle", "pa fin", "pa fag", "agosaf", "cyfeiriad"];
+const WELSH_HOW_TO: &[&str] = &[
+    "sut",
+    "beth sydd angen",
+    "be sy angen",
+    "beth sy angen",
+    "be sydd angen",
+    "beth dylwn i",
+    "beth ddylwn i",
+    "be ddylwn i",
+    "beth ydw i n wneud",
+    "be dw i n neud",
+    "pa ddogfennau",
+    "beth i ddod",
+];
+/// Words that open a Welsh question answered by yes or no: the forms of "is there", "is it",
+/// "can I", "will", and the written "a" before them.
+const WELSH_AUXILIARIES: &[&str] = &[
+    "oes", "ydy", "ydi", "ydw", "ydych", "ydach", "ydan", "ydyn", "ga", "gaf", "cha", "alla", "allaf", "allwch",
+    "gallaf", "galla", "fedra", "fedrai", "fydd", "fyddwch", "fydda", "wnewch", "wnaiff", "oedd", "ai", "ife", "a",
+    "dylwn", "ddylwn", "sgen",
+];
 
 const CONTACT: &[&str] = &[
     "phone number",
@@ -336,6 +496,29 @@ fn words_of(question: &str) -> String {
     format!(" {} ", words.join(" ").replace('£', " £ "))
 }
 
+/// A Welsh question lowercased, accents folded (*tâl* and *tal* alike), apostrophes made spaces
+/// (*i'r*, *dw i'n*), other punctuation turned into clause marks, padded with spaces.
+fn welsh_words_of(question: &str) -> String {
+    let folded: String = question
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'â' | 'á' | 'à' => 'a',
+            'ê' | 'é' | 'è' => 'e',
+            'î' | 'í' | 'ì' => 'i',
+            'ô' | 'ó' | 'ò' => 'o',
+            'û' | 'ú' | 'ù' => 'u',
+            'ŵ' => 'w',
+            'ŷ' => 'y',
+            '\'' | '’' | '‘' => ' ',
+            c if c.is_alphanumeric() || c == '-' || c == '£' => c,
+            c if c.is_whitespace() => ' ',
+            _ => ',',
+        })
+        .collect();
+    format!(" {} ", folded.replace(',', " , ").split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
 /// Whether a clause opens with a word like "can" or "is" ("i live alone, can i pay less"), or,
 /// in a clause that does not open with "what" or the like, such a word is followed by its
 /// subject ("my bin is broken can i get a new one").
@@ -380,6 +563,24 @@ mod tests {
         assert_eq!(kind("is the household support fund still open"), YesNo);
         assert_eq!(kind("chicken bones in the food caddy or not"), YesNo);
         assert_eq!(kind("BACS refund run days?"), Other);
+    }
+
+    #[test]
+    fn welsh_questions_are_typed_by_what_they_ask_for() {
+        let welsh = QuestionType::of_welsh_wording;
+        assert_eq!(welsh("pryd mae'r biniau'n cael eu casglu yn brookside"), When);
+        assert_eq!(welsh("faint o'r gloch ma rhaid rhoi'r bin allan erbyn yn y bore"), Time);
+        assert_eq!(welsh("faint yw trwydded parcio i breswylwyr"), HowMuch);
+        assert_eq!(welsh("pa mor hir sydd gen i i gofrestru genedigaeth"), HowLong);
+        assert_eq!(welsh("sawl llyfr ga i fenthyg"), Number);
+        assert_eq!(welsh("beth yw rhif ffôn y tîm tai"), Contact);
+        assert_eq!(welsh("ble mae'r ganolfan ailgylchu"), Where);
+        assert_eq!(welsh("pwy sy'n gosod bandiau'r dreth gyngor"), Who);
+        assert_eq!(welsh("sut dw i'n talu'r dreth gyngor"), HowTo);
+        assert_eq!(welsh("ga i dalu council tax ar-lein?"), YesNo);
+        assert_eq!(welsh("oes rhaid i fi riportio fo"), YesNo);
+        assert_eq!(welsh("oes tâl am fin newydd?"), YesNo);
+        assert_eq!(welsh("beth yw'r pris am drwydded ymwelydd"), HowMuch);
     }
 
     #[test]

@@ -46,6 +46,7 @@ impl Engine {
         question: &str,
         audience: Audience,
         scope: Scope<'_>,
+        language: knowledge_base::Language,
     ) -> Result<Answered, EngineError> {
         let knowledge = self.knowledge().clone();
         let settings = self.settings().answers.clone();
@@ -59,11 +60,9 @@ impl Engine {
         let searched = asked.clone();
         // Searching is CPU work: keep it off the threads that serve requests.
         let (extractive, hits, ask_back) = tokio::task::spawn_blocking(move || {
-            let (answer, hits) = ExtractiveAnswerer::new(&knowledge, settings).answer_in_area(
-                &searched,
-                viewer,
-                service_area.as_deref(),
-            )?;
+            let (answer, hits) = ExtractiveAnswerer::new(&knowledge, settings)
+                .in_language(Some(language))
+                .answer_in_area(&searched, viewer, service_area.as_deref())?;
             // Only a question the pages answer is asked back: one they cannot answer gets "I
             // don't know" rather than a choice of pages that do not answer it either.
             let ask_back = if may_ask_back && !answer.handoff {
@@ -110,7 +109,10 @@ impl Engine {
                 ask_back: Vec::new(),
             }),
             Ok(GroundedAnswer::Unsupported) => Ok(Answered {
-                reply: Reply::text(self.settings().answers.unsure_message.clone()),
+                reply: Reply::text(match language {
+                    knowledge_base::Language::English => self.settings().answers.unsure_message.clone(),
+                    knowledge_base::Language::Welsh => self.settings().answers.unsure_message_welsh.clone(),
+                }),
                 answered: false,
                 withheld: false,
                 ask_back: Vec::new(),

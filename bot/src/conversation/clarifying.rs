@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use knowledge_base::{Audience, Hit, KnowledgeBase};
+use knowledge_base::{Audience, Hit, KnowledgeBase, Language};
 
 use super::state::{Clarification, PageChoice};
 
@@ -43,9 +43,10 @@ pub fn pages_to_ask_about(
     let Some(best) = hits.first().filter(|best| !best.service_area.is_empty()) else { return Vec::new() };
     // The answer's page comes first; the others are measured against the best search score.
     let floor = hits.iter().map(|hit| hit.score).fold(best.score, f32::max) * share;
-    let asked: HashSet<String> = knowledge.analyze(question).into_iter().collect();
+    let language = best.language;
+    let asked: HashSet<String> = knowledge.analyze_in(language, question).into_iter().collect();
     let has = |hit: &Hit| -> HashSet<String> {
-        match knowledge.page_terms(&hit.document, &hit.title, viewer) {
+        match knowledge.page_terms(&hit.document, &hit.title, viewer, hit.language) {
             Ok(terms) => asked.iter().filter(|term| terms.contains(*term)).cloned().collect(),
             Err(_) => HashSet::new(),
         }
@@ -66,7 +67,7 @@ pub fn pages_to_ask_about(
             break;
         }
     }
-    if pages.len() < 2 || names_one(&asked, knowledge, &pages) {
+    if pages.len() < 2 || names_one(&asked, knowledge, language, &pages) {
         return Vec::new();
     }
     pages
@@ -74,8 +75,8 @@ pub fn pages_to_ask_about(
 
 /// Whether the question uses a word that names one of the pages (in its title or its service)
 /// and none of the others, such as "rent" or "council tax".
-fn names_one(asked: &HashSet<String>, knowledge: &KnowledgeBase, pages: &[PageChoice]) -> bool {
-    let names: Vec<HashSet<String>> = pages.iter().map(|page| name_terms(knowledge, page)).collect();
+fn names_one(asked: &HashSet<String>, knowledge: &KnowledgeBase, language: Language, pages: &[PageChoice]) -> bool {
+    let names: Vec<HashSet<String>> = pages.iter().map(|page| name_terms(knowledge, language, page)).collect();
     names.iter().enumerate().any(|(index, own)| {
         asked.iter().any(|term| {
             own.contains(term) && names.iter().enumerate().all(|(other, terms)| other == index || !terms.contains(term))
@@ -84,8 +85,11 @@ fn names_one(asked: &HashSet<String>, knowledge: &KnowledgeBase, pages: &[PageCh
 }
 
 /// The words a page is known by: its title and its service.
-fn name_terms(knowledge: &KnowledgeBase, page: &PageChoice) -> HashSet<String> {
-    knowledge.analyze(&format!("{} {}", page.title, service_name(&page.service_area))).into_iter().collect()
+fn name_terms(knowledge: &KnowledgeBase, language: Language, page: &PageChoice) -> HashSet<String> {
+    knowledge
+        .analyze_in(language, &format!("{} {}", page.title, service_name(&page.service_area)))
+        .into_iter()
+        .collect()
 }
 
 /// A service area as said in a sentence: "council-tax" becomes "council tax".

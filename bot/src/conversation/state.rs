@@ -28,6 +28,8 @@ pub struct DialogueState {
     pub human: bool,
     /// The answer given last turn, to see what the person makes of it next.
     pub last_answer: Option<super::feedback::LastAnswer>,
+    /// The language the conversation is in: that of the last message whose words told.
+    pub language: Option<knowledge_base::Language>,
 }
 
 /// A service request being gathered, input by input.

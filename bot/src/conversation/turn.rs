@@ -189,6 +189,10 @@ impl<'e> Turn<'e> {
             self.state.repeats = 0;
         }
         self.state.last_message = Some(normalised);
+        // The conversation is in the language its last telling message was written in.
+        if let Some(language) = knowledge_base::Language::detect(text) {
+            self.state.language = Some(language);
+        }
     }
 
     /// Notes what the message says of the answer given last turn, if there was one.
@@ -767,7 +771,9 @@ impl<'e> Turn<'e> {
             }
             chosen @ Scope::Chosen(_) => chosen,
         };
-        let answered = self.engine.answer_question(&self.conversation_id, question, self.audience, scope).await?;
+        let language = knowledge_base::Language::detect(question).or(self.state.language).unwrap_or_default();
+        let answered =
+            self.engine.answer_question(&self.conversation_id, question, self.audience, scope, language).await?;
         if !answered.ask_back.is_empty() {
             self.ask_back(question, answered.ask_back);
             return Ok(true);

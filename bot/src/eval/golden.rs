@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use knowledge_base::Audience;
+use knowledge_base::{Audience, Language};
 use serde::Deserialize;
 
 use super::half::Half;
@@ -14,6 +14,10 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GoldenSet {
+    /// The language its questions are asked in (`en`, `cy`); without it, each question's words
+    /// tell.
+    #[serde(default)]
+    pub language: Option<Language>,
     /// The questions.
     pub questions: Vec<GoldenQuestion>,
 }
@@ -46,6 +50,9 @@ pub struct GoldenQuestion {
     /// The kind of answer it asks for; without it, its wording decides.
     #[serde(default, rename = "type")]
     pub question_type: Option<QuestionType>,
+    /// The language it is asked in; without it, the set's, else its words tell.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 impl GoldenQuestion {
@@ -56,7 +63,8 @@ impl GoldenQuestion {
 
     /// The kind of answer it asks for, given or worked out from the question.
     pub fn kind(&self) -> QuestionType {
-        self.question_type.unwrap_or_else(|| QuestionType::of_wording(&self.ask))
+        let language = self.language.or_else(|| Language::detect(&self.ask)).unwrap_or_default();
+        self.question_type.unwrap_or_else(|| QuestionType::of_wording_in(language, &self.ask))
     }
 
     /// Whether it is a near miss: unanswerable, though it shares words with a page.
@@ -70,7 +78,7 @@ impl GoldenSet {
     pub fn load(path: &Path) -> Result<GoldenSet> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
         let invalid = |message: String| Error::GoldenSet { path: path.to_path_buf(), message };
-        let set: GoldenSet =
+        let mut set: GoldenSet =
             serde_saphyr::from_str(&text).map_err(|error| invalid(located(&text, &error, "question", "ask")))?;
         for (index, question) in set.questions.iter().enumerate() {
             let place = format!("question {} ({:?})", index + 1, question.ask);
@@ -93,6 +101,10 @@ impl GoldenSet {
         }
         if set.questions.is_empty() {
             return Err(invalid("no questions".to_string()));
+        }
+        let language = set.language;
+        for question in &mut set.questions {
+            question.language = question.language.or(language);
         }
         Ok(set)
     }

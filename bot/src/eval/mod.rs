@@ -32,8 +32,10 @@ const RANKS_CONSIDERED: usize = 10;
 pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &AnswerSettings) -> Result<EvalReport> {
     // Everything is scored at threshold zero so calibration sees every confidence; refusals are
     // then decided with the configured threshold.
-    let answerer = ExtractiveAnswerer::new(knowledge_base, AnswerSettings { min_confidence: 0.0, ..settings.clone() });
-    evaluate_with(set, Answerer::Extractive { min_confidence: settings.min_confidence }, |question| {
+    let scored = settings.answering_everything();
+    let min_confidence = settings.min_confidence_for(set.language.unwrap_or_default());
+    evaluate_with(set, Answerer::Extractive { min_confidence }, |question| {
+        let answerer = ExtractiveAnswerer::new(knowledge_base, scored.clone()).in_language(question.language);
         let (answer, hits) = answerer.answer_with_hits(&question.ask, question.audience)?;
         Ok(Attempt::Replied(Reply::extractive(answer, hits)))
     })

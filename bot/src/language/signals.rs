@@ -104,6 +104,14 @@ static CONCERNS: LazyLock<Vec<(Concern, Vec<Regex>)>> = LazyLock::new(|| {
                 r"\bno (reason|point) (in )?(to )?(living|live|go on|going on)\b",
                 r"\bwant to die\b",
                 r"\boverdose\b",
+                // Welsh.
+                r"\b(lladd|brifo|niweidio|anafu|torri) fy (hun|hunan)\b",
+                r"\bhunan ?laddiad",
+                r"\bhunan[- ]?niwed",
+                r"\b(eisiau|isio|moyn|am) farw\b",
+                r"\b(dim|ddim) (eisiau|isio|moyn) byw\b",
+                r"\b(diweddu|gorffen|cymryd) fy (mywyd|mywyd fy hun)\b",
+                r"\bgorddos",
             ]),
         ),
         (
@@ -114,6 +122,11 @@ static CONCERNS: LazyLock<Vec<(Concern, Vec<Regex>)>> = LazyLock::new(|| {
                 r"\b(got|has|have|with|carrying) (a|an) (knife|gun|weapon|machete)\b",
                 r"\b(someone|somebody|a man|a woman|they|he|she) (is|are) (trying to )?(break\w* in|attacking|hitting|hurting)\b",
                 r"\b(in danger|not safe right now|unsafe right now)\b",
+                // Welsh.
+                r"\bmewn perygl\b",
+                r"\b(dim|ddim) yn ddiogel (nawr|r[ŵw]an|ar hyn o bryd)\b",
+                r"\b(bygwth|mynd i|trio|ceisio) (fy |ein )?(lladd|mrifo|mrifo i|niweidio|nharo|taro)\b",
+                r"\b(gyda|gydag|efo) (chyllell|gwn|arf)\b",
             ]),
         ),
         (
@@ -127,6 +140,13 @@ static CONCERNS: LazyLock<Vec<(Concern, Vec<Regex>)>> = LazyLock::new(|| {
                 r"\b(scared|afraid|frightened|terrified) (of|for) (my|him|her|them) ?(partner|husband|wife|boyfriend|girlfriend|ex|life|safety)?\b",
                 r"\b(do not|does not|never) feel safe (at home|in my (home|house|flat)|with (him|her|them|my))\b",
                 r"\bforced (marriage|to marry)\b",
+                // Welsh.
+                r"\b(cam-?drin|trais) domestig\b",
+                r"\b(yn )?(fy|ein) (nharo|ngham-?drin|nghuro|mrifo|nghicio)\b",
+                r"\b(ofn|ofni|ofnus o) (fy )?(mhartner|ng[ŵw]r|ngwraig|nghariad|nhad|mam|nghyn-?bartner)\b",
+                r"\bcam-?drin plant\b",
+                r"\b(plentyn|plant) (yn cael eu |yn cael ei )?(cam-?drin|esgeuluso)\b",
+                r"\bpriodas (dan orfod|orfodol)\b",
             ]),
         ),
         (
@@ -138,6 +158,14 @@ static CONCERNS: LazyLock<Vec<(Concern, Vec<Regex>)>> = LazyLock::new(|| {
                 r"\b(tonight|today|right now)\b.{0,40}\b(homeless|kicked out|thrown out|nowhere to (sleep|stay|go))\b",
                 r"\b(i am|we are|i have become|we have become|i just became) (now )?homeless\b",
                 r"\bon the streets? (tonight|now)\b",
+                // Welsh.
+                r"\bddigartref\b.{0,40}\b(heno|heddiw|nawr|r[ŵw]an)\b",
+                r"\bdigartref\b.{0,40}\b(heno|heddiw|nawr|r[ŵw]an)\b",
+                r"\b(heno|heddiw|nawr|r[ŵw]an)\b.{0,40}\b(d?digartref|unman i gysgu|nunlle i gysgu)\b",
+                r"\b(unman|nunlle|nunman|dim lle) (diogel )?i (gysgu|aros|fynd|fyw)\b",
+                r"\b(dwi|dw i|rydw i|rwy|rwy i|dan ni|ni|rydyn ni|ry ni)('n| yn) ddigartref\b",
+                r"\bcysgu (allan|ar y stryd|ar y strydoedd|yn y car|mewn parc)\b",
+                r"\b(wedi cael|ces i|cawson ni|ges i) (fy|ein) (nhaflu|taflu|cicio|nghicio) allan\b",
             ]),
         ),
         (
@@ -148,6 +176,10 @@ static CONCERNS: LazyLock<Vec<(Concern, Vec<Regex>)>> = LazyLock::new(|| {
                 r"\bleaking gas\b",
                 r"\bcarbon monoxide\b",
                 r"\b(co|carbon monoxide) alarm (is )?(going off|beeping|sounding)",
+                // Welsh.
+                r"\b(arogl|oglau|ogla|gwynto|arogli) (o )?nwy\b",
+                r"\b(nwy yn gollwng|gollwng nwy)\b",
+                r"\bcarbon monocsid\b",
             ]),
         ),
     ]
@@ -365,6 +397,13 @@ mod tests {
         assert_eq!(concern("how do I kill weeds on my path"), None);
         assert_eq!(concern("how do I pay my gas safety check fee"), None);
         assert_eq!(concern("I might become homeless in two months"), None);
+        // Welsh.
+        assert_eq!(concern("dwi'n ddigartref heno"), Some(Concern::Homeless));
+        assert_eq!(concern("does gen i unman i gysgu heno"), Some(Concern::Homeless));
+        assert_eq!(concern("dwi isio lladd fy hun"), Some(Concern::SelfHarm));
+        assert_eq!(concern("mae fy mhartner yn fy nharo"), Some(Concern::Abuse));
+        assert_eq!(concern("dwi'n gallu arogli nwy yn y gegin"), Some(Concern::Gas));
+        assert_eq!(concern("efallai bydda i'n ddigartref mewn dau fis"), None);
     }
 
     #[test]

@@ -193,6 +193,7 @@ mod tests {
             url: format!("https://example.gov.uk/{title}"),
             service_area: "waste".into(),
             audience: knowledge_base::Audience::Public,
+            language: knowledge_base::Language::English,
             text: "Bins are collected weekly.".into(),
             score: 1.0,
             snippet: knowledge_base::Snippet { text: String::new(), highlights: Vec::new() },

@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use knowledge_base::extract::{Format, extract};
 use knowledge_base::sources::{SourceFile, discover, read_limited};
-use knowledge_base::{Audience, IndexSettings};
+use knowledge_base::{Audience, IndexSettings, Language};
 use scraper::{Html, Selector};
 use serde::Serialize;
 use serde_json::json;
@@ -63,6 +63,8 @@ struct Page {
     format: Format,
     /// The path of its section, if it is in one.
     section: Option<String>,
+    /// The language it is written in.
+    language: Language,
 }
 
 /// A part of the website: the pages whose paths share their first folder.
@@ -92,7 +94,7 @@ pub struct PageLink {
 /// What a path leads to.
 enum Found {
     /// A page, rendered.
-    Page { title: String, body: String, section: Option<Section> },
+    Page { title: String, body: String, section: Option<Section>, language: Language },
     /// A section's list of pages.
     Section(Section),
     /// A document served as it is.
@@ -162,7 +164,7 @@ impl Site {
             Format::Markdown => render::markdown_page(&text(), &self.website),
             Format::Text => render::text_page(&text()),
         };
-        Some(Found::Page { title: page.title.clone(), body, section })
+        Some(Found::Page { title: page.title.clone(), body, section, language: page.language })
     }
 }
 
@@ -254,11 +256,15 @@ fn read_page(file: &SourceFile, website: &str) -> Option<(Page, Option<Breadcrum
         return None;
     }
     let section = path[1..].split_once('/').map(|(folder, _)| format!("/{folder}"));
+    let language = match (document.language, Language::of_address(&path)) {
+        (Some(Language::Welsh), _) | (_, Some(Language::Welsh)) => Language::Welsh,
+        _ => Language::English,
+    };
     let trail = match file.format {
         Format::Html => breadcrumb_section(&String::from_utf8_lossy(&bytes), website),
         _ => None,
     };
-    Some((Page { path, title: document.title, file: file.path.clone(), format: file.format, section }, trail))
+    Some((Page { path, title: document.title, file: file.path.clone(), format: file.format, section, language }, trail))
 }
 
 /// The first place after the home page in a page's breadcrumbs.
@@ -286,8 +292,12 @@ fn breadcrumb_section(source: &str, website: &str) -> Option<Breadcrumb> {
     })
 }
 
-/// A folder's path as a name: `/council-tax` is "Council tax".
+/// A folder's path as a name: `/council-tax` is "Council tax", and `/cy`, the folder of the
+/// Welsh pages, "Cymraeg".
 fn humanise(path: &str) -> String {
+    if let Some(language) = Language::of_address(path) {
+        return language.own_name().to_string();
+    }
     let words = path.trim_start_matches('/').replace(['-', '_'], " ");
     let mut chars = words.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
@@ -348,11 +358,12 @@ async fn page(State(state): State<AppState>, method: Method, uri: Uri) -> Respon
     let council = &state.engine.settings().council;
     let sections = state.site.as_ref().map(|site| site.sections()).unwrap_or_default();
     match found {
-        Found::Page { title, body, section } => state.templates.page(
+        Found::Page { title, body, section, language } => state.templates.page(
             StatusCode::OK,
             "site_page.html",
             json!({"council": council, "sections": sections, "title": title, "body": body,
-                   "current": section.as_ref().map(|section| &section.path), "section": section}),
+                   "current": section.as_ref().map(|section| &section.path), "section": section,
+                   "lang": language.code()}),
         ),
         Found::Section(section) => state.templates.page(
             StatusCode::OK,
@@ -431,7 +442,7 @@ mod tests {
         let names: Vec<&str> = sections.iter().map(|section| section.title.as_str()).collect();
         assert_eq!(names, ["Bins and recycling", "Council tax"]);
         assert_eq!(sections[0].summary, "Bin days, Christmas collections, Garden waste");
-        let Some(Found::Page { title, body, section }) = site.find("/waste/bin-days") else { panic!("no page") };
+        let Some(Found::Page { title, body, section, .. }) = site.find("/waste/bin-days") else { panic!("no page") };
         assert_eq!(title, "Bin days");
         assert!(body.contains("Bins go out on Monday.") && !body.contains("Home"), "{body}");
         assert_eq!(section.unwrap().path, "/waste");

@@ -4,6 +4,7 @@ use scraper::node::Node;
 use scraper::{ElementRef, Html, Selector};
 
 use crate::document::{Audience, Document, SectionBuilder, normalize_whitespace, table_row_text};
+use crate::language::Language;
 
 /// Selectors that usually hold a page's main content, most specific first.
 const MAIN_CONTENT_SELECTORS: &[&str] =
@@ -104,10 +105,19 @@ pub(super) fn extract(source: &str) -> Document {
     let url = attribute(&page, "link[rel~=canonical]", "href");
     let service_area = meta(&page, &["service-area", "councilbot:service-area", "dcterms.subject"]);
     let audience = meta(&page, &["audience", "councilbot:audience"]);
+    // The main content's own `lang` is the page's, else the document's, else a meta tag's.
+    let language = root
+        .value()
+        .attr("lang")
+        .or_else(|| page.root_element().value().attr("lang"))
+        .map(str::to_string)
+        .or_else(|| meta(&page, &["language", "dcterms.language", "dc.language"]))
+        .and_then(|lang| Language::parse(&lang));
     Document {
         url,
         service_area,
         audience: audience.as_deref().map(|text| Audience::parse(text).unwrap_or(Audience::Staff)),
+        language,
         sections: walker.builder.finish(&title),
         title,
     }

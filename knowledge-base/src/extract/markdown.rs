@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use super::ExtractError;
 use crate::document::{Audience, Document, SectionBuilder, table_row_text};
+use crate::language::Language;
 
 /// The front matter keys the knowledge base reads; other keys are allowed and ignored.
 #[derive(Debug, Default, Deserialize)]
@@ -14,6 +15,8 @@ struct FrontMatter {
     #[serde(alias = "service-area", alias = "service", alias = "area")]
     service_area: Option<String>,
     audience: Option<String>,
+    #[serde(alias = "language", alias = "locale")]
+    lang: Option<String>,
 }
 
 /// Extracts a Markdown document.
@@ -24,6 +27,14 @@ pub(super) fn extract(source: &str) -> Result<Document, ExtractError> {
         Some(text) => Some(Audience::parse(text).ok_or_else(|| {
             ExtractError::FrontMatter(format!("unknown audience `{text}` (expected `public` or `staff`)"))
         })?),
+    };
+
+    let language = match front_matter.lang.as_deref().map(str::trim).filter(|lang| !lang.is_empty()) {
+        None => None,
+        Some(text) => Some(
+            Language::parse(text)
+                .ok_or_else(|| ExtractError::FrontMatter(format!("unknown lang `{text}` (expected `en` or `cy`)")))?,
+        ),
     };
 
     let mut builder = SectionBuilder::default();
@@ -80,6 +91,7 @@ pub(super) fn extract(source: &str) -> Result<Document, ExtractError> {
         url: front_matter.url.filter(|url| !url.trim().is_empty()),
         service_area: front_matter.service_area.filter(|area| !area.trim().is_empty()),
         audience,
+        language,
         sections: builder.finish(&title),
         title,
     })

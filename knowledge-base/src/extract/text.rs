@@ -36,7 +36,7 @@ pub(super) fn extract(source: &str) -> Document {
 
 /// A document with a title and the sections collected.
 pub(super) fn paragraphs_document(title: String, builder: SectionBuilder) -> Document {
-    Document { sections: builder.finish(&title), title, url: None, service_area: None, audience: None }
+    Document { sections: builder.finish(&title), title, url: None, service_area: None, audience: None, language: None }
 }
 
 fn is_underline(line: &str) -> bool {

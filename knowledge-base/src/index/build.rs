@@ -18,12 +18,13 @@ use crate::chunk::{ChunkSettings, chunk_document};
 use crate::document::Audience;
 use crate::error::{Error, Result};
 use crate::extract::extract;
+use crate::language::Language;
 use crate::sources::{SourceFile, discover, read_limited};
 use crate::tokenizer::{TokenCounter, hex};
 
 /// Version of the way documents are turned into passages and terms (extraction, chunking, the
 /// analyzer's stop words); a change rebuilds every index.
-const PIPELINE_VERSION: u32 = 3;
+const PIPELINE_VERSION: u32 = 4;
 
 /// What an index build needs to know besides the directories.
 #[derive(Debug, Clone)]
@@ -315,6 +316,8 @@ fn look_at(
     let area =
         document.service_area.clone().or_else(|| file.folder_service_area()).unwrap_or_else(|| "general".to_string());
     let audience: Audience = document.audience.unwrap_or_else(|| file.folder_audience());
+    let language = document_language(&document, &url, &file.relative);
+    let text = fields.text(language);
     let documents = chunk_document(&document, settings.chunks, counter)
         .into_iter()
         .enumerate()
@@ -322,10 +325,11 @@ fn look_at(
             let mut indexed = TantivyDocument::default();
             indexed.add_text(fields.id, format!("{}#{ordinal}", file.key));
             indexed.add_text(fields.document, &file.key);
-            indexed.add_text(fields.title, &document.title);
-            indexed.add_text(fields.headings, chunk.heading_path.join(super::schema::HEADING_SEPARATOR));
-            indexed.add_text(fields.body, &chunk.text);
-            indexed.add_text(fields.url_words, super::schema::url_words(&url));
+            indexed.add_text(text.title, &document.title);
+            indexed.add_text(text.headings, chunk.heading_path.join(super::schema::HEADING_SEPARATOR));
+            indexed.add_text(text.body, &chunk.text);
+            indexed.add_text(text.url_words, super::schema::url_words(&url));
+            indexed.add_text(fields.language, language.code());
             indexed.add_text(fields.url, &url);
             indexed.add_facet(fields.service_area, Facet::from_path([slug(&area)]));
             indexed.add_text(fields.audience, audience.as_str());
@@ -334,4 +338,18 @@ fn look_at(
         })
         .collect();
     Outcome::Indexed { hash, documents }
+}
+
+/// The language a document is written in: Welsh when it says so (`lang` in its front matter or
+/// page) or its address or file lies under a `cy` folder, else English. A page's own `lang` is
+/// not trusted to say English, since many sites' templates put `lang="en"` on every page.
+fn document_language(document: &crate::document::Document, url: &str, relative: &str) -> Language {
+    if document.language == Some(Language::Welsh)
+        || Language::of_address(url) == Some(Language::Welsh)
+        || Language::of_address(relative) == Some(Language::Welsh)
+    {
+        Language::Welsh
+    } else {
+        Language::English
+    }
 }

@@ -4,6 +4,7 @@ mod build;
 mod schema;
 mod search;
 mod spelling;
+mod welsh;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -18,9 +19,11 @@ pub use search::{AnalysedPassage, Hit, Passage, QueryTerm, SearchRequest, Search
 
 use crate::document::Audience;
 use crate::error::{Error, Result};
+use crate::language::Language;
 use crate::memo::Memo;
 use crate::thesaurus::Thesaurus;
 use schema::{ANALYZER, Fields, english_analyzer};
+use welsh::{WELSH_ANALYZER, welsh_analyzer};
 
 /// Pages whose analysed terms are remembered.
 const PAGES_REMEMBERED: usize = 20_000;
@@ -30,9 +33,11 @@ const PASSAGES_REMEMBERED: usize = 50_000;
 /// A built index opened for searching; cheap to share between threads.
 pub struct KnowledgeBase {
     thesaurus: Thesaurus,
+    welsh_thesaurus: Thesaurus,
     reader: IndexReader,
     fields: Fields,
-    analyzer: TextAnalyzer,
+    english_analyzer: TextAnalyzer,
+    welsh_analyzer: TextAnalyzer,
     dir: PathBuf,
     /// The analysed terms of whole pages, by document and viewer, for the index as loaded.
     page_terms: Memo<(String, Audience), Arc<HashSet<String>>>,
@@ -54,9 +59,11 @@ impl KnowledgeBase {
             .map_err(|source| Error::index(dir, source))?;
         Ok(KnowledgeBase {
             thesaurus: Thesaurus::built_in(),
+            welsh_thesaurus: Thesaurus::built_in_welsh(),
             reader,
             fields,
-            analyzer: english_analyzer(),
+            english_analyzer: english_analyzer(),
+            welsh_analyzer: welsh_analyzer(),
             dir: dir.to_path_buf(),
             page_terms: Memo::new(PAGES_REMEMBERED),
             analysed_passages: Memo::new(PASSAGES_REMEMBERED),
@@ -66,6 +73,12 @@ impl KnowledgeBase {
     /// Uses another thesaurus to link residents' words to the content's.
     pub fn with_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
         self.thesaurus = thesaurus;
+        self
+    }
+
+    /// Uses another thesaurus to link Welsh speakers' words to the Welsh content's.
+    pub fn with_welsh_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
+        self.welsh_thesaurus = thesaurus;
         self
     }
 
@@ -80,6 +93,14 @@ impl KnowledgeBase {
     /// The number of passages that can be searched.
     pub fn passage_count(&self) -> u64 {
         self.reader.searcher().num_docs()
+    }
+
+    /// An analyzer of text in a language, for this caller alone.
+    fn analyzer(&self, language: Language) -> TextAnalyzer {
+        match language {
+            Language::English => self.english_analyzer.clone(),
+            Language::Welsh => self.welsh_analyzer.clone(),
+        }
     }
 
     /// The directory the index lives in.
@@ -98,6 +119,7 @@ fn open_or_create(dir: &Path) -> Result<(Index, Fields)> {
         source => Error::index(dir, source),
     })?;
     index.tokenizers().register(ANALYZER, english_analyzer());
+    index.tokenizers().register(WELSH_ANALYZER, welsh_analyzer());
     Ok((index, fields))
 }
 

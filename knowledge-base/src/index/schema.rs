@@ -1,9 +1,13 @@
-//! The search index's fields and its English text analyzer.
+//! The search index's fields, by language, and its English text analyzer.
 
 use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language as StemmerLanguage, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
 };
+
+use super::welsh::WELSH_ANALYZER;
+use crate::language::Language;
 
 /// Between the headings of a stored heading path.
 pub(crate) const HEADING_SEPARATOR: &str = " › ";
@@ -169,6 +173,42 @@ const STOP_WORDS: &[&str] = &[
     "y",
 ];
 
+/// The analysed text fields of passages in one language.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TextFields {
+    /// The document title, analysed, stored and boosted.
+    pub title: Field,
+    /// The passage's heading path, analysed, stored and boosted.
+    pub headings: Field,
+    /// The passage text, analysed and stored.
+    pub body: Field,
+    /// The words of the URL's path (`/waste/bin-collection-days` as "waste bin collection
+    /// days"), analysed and searched.
+    pub url_words: Field,
+}
+
+impl TextFields {
+    /// Adds the fields of one language, analysed by `analyzer`, named with `suffix`.
+    fn add(builder: &mut tantivy::schema::SchemaBuilder, analyzer: &str, suffix: &str) -> TextFields {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(analyzer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text = TextOptions::default().set_stored().set_indexing_options(indexing.clone());
+        TextFields {
+            title: builder.add_text_field(&format!("title{suffix}"), text.clone()),
+            headings: builder.add_text_field(&format!("headings{suffix}"), text.clone()),
+            body: builder.add_text_field(&format!("body{suffix}"), text),
+            url_words: builder
+                .add_text_field(&format!("url_words{suffix}"), TextOptions::default().set_indexing_options(indexing)),
+        }
+    }
+
+    /// The fields with their boosts, most important first.
+    pub(crate) fn boosted(&self) -> [(Field, f32); 4] {
+        [(self.title, 2.0), (self.headings, 1.5), (self.body, 1.0), (self.url_words, 0.5)]
+    }
+}
+
 /// The fields of the search index; each document in it is one passage.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Fields {
@@ -176,17 +216,14 @@ pub(crate) struct Fields {
     pub id: Field,
     /// The key of the document the passage comes from.
     pub document: Field,
-    /// The document title, analysed and boosted.
-    pub title: Field,
-    /// The passage's heading path, analysed and boosted.
-    pub headings: Field,
-    /// The passage text.
-    pub body: Field,
+    /// The text of English passages, analysed as English.
+    pub english: TextFields,
+    /// The text of Welsh passages, analysed as Welsh.
+    pub welsh: TextFields,
+    /// The passage's language code (`en`, `cy`).
+    pub language: Field,
     /// The canonical URL, or the source path.
     pub url: Field,
-    /// The words of the URL's path (`/waste/bin-collection-days` as "waste bin collection
-    /// days"), analysed and searched.
-    pub url_words: Field,
     /// The service area as a facet (`/waste`).
     pub service_area: Field,
     /// The audience: `public` or `staff`.
@@ -199,26 +236,13 @@ impl Fields {
     /// The schema and its fields.
     pub(crate) fn schema() -> (Schema, Fields) {
         let mut builder = Schema::builder();
-        let text = TextOptions::default().set_stored().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ANALYZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
         let fields = Fields {
             id: builder.add_text_field("id", STRING | STORED),
             document: builder.add_text_field("document", STRING | STORED),
-            title: builder.add_text_field("title", text.clone()),
-            headings: builder.add_text_field("headings", text.clone()),
-            body: builder.add_text_field("body", text),
+            english: TextFields::add(&mut builder, ANALYZER, ""),
+            welsh: TextFields::add(&mut builder, WELSH_ANALYZER, "_cy"),
+            language: builder.add_text_field("language", STRING | STORED),
             url: builder.add_text_field("url", STORED),
-            url_words: builder.add_text_field(
-                "url_words",
-                TextOptions::default().set_indexing_options(
-                    TextFieldIndexing::default()
-                        .set_tokenizer(ANALYZER)
-                        .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-                ),
-            ),
             service_area: builder.add_facet_field("service_area", STORED),
             audience: builder.add_text_field("audience", STRING | STORED | FAST),
             ordinal: builder.add_u64_field("ordinal", STORED),
@@ -226,9 +250,12 @@ impl Fields {
         (builder.build(), fields)
     }
 
-    /// The analysed text fields with their boosts, most important first.
-    pub(crate) fn boosted_text(&self) -> [(Field, f32); 4] {
-        [(self.title, 2.0), (self.headings, 1.5), (self.body, 1.0), (self.url_words, 0.5)]
+    /// The text fields of passages in a language.
+    pub(crate) fn text(&self, language: Language) -> TextFields {
+        match language {
+            Language::English => self.english,
+            Language::Welsh => self.welsh,
+        }
     }
 }
 
@@ -248,7 +275,7 @@ pub(crate) fn url_words(url: &str) -> String {
         .join(" ")
 }
 
-/// The analyzer for titles, headings, passages and questions: words, lowercased, folded to
+/// The analyzer for English titles, headings, passages and questions: words, lowercased, folded to
 /// ASCII, stop words removed, English-stemmed.
 pub(crate) fn english_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
@@ -256,7 +283,7 @@ pub(crate) fn english_analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|word| word.to_string())))
-        .filter(Stemmer::new(Language::English))
+        .filter(Stemmer::new(StemmerLanguage::English))
         .build()
 }
 

@@ -9,10 +9,11 @@ use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-use super::schema::{HEADING_SEPARATOR, analyze};
+use super::schema::{HEADING_SEPARATOR, TextFields, analyze};
 use super::{KnowledgeBase, slug, spelling};
 use crate::document::Audience;
 use crate::error::{Error, Result};
+use crate::language::Language;
 
 /// The byte Tantivy puts between the levels of a stored facet.
 const FACET_SEPARATOR: char = '\u{0}';
@@ -41,12 +42,14 @@ pub struct SearchRequest<'a> {
     pub service_area: Option<&'a str>,
     /// How many passages to return at most.
     pub limit: usize,
+    /// The language of the question: only passages in it are searched, with its analyzer.
+    pub language: Language,
 }
 
 impl<'a> SearchRequest<'a> {
     /// A search of everything a resident may see, returning up to ten passages.
     pub fn new(query: &'a str) -> SearchRequest<'a> {
-        SearchRequest { query, viewer: Audience::Public, service_area: None, limit: 10 }
+        SearchRequest { query, viewer: Audience::Public, service_area: None, limit: 10, language: Language::English }
     }
 }
 
@@ -106,6 +109,8 @@ pub struct Hit {
     pub service_area: String,
     /// Who may see it.
     pub audience: Audience,
+    /// The language it is written in.
+    pub language: Language,
     /// The passage text, blocks separated by newlines.
     pub text: String,
     /// The ranking score (BM25 with field boosts and phrase matches).
@@ -180,7 +185,7 @@ impl KnowledgeBase {
     /// Searches passages. User text is never a syntax error: it is read as plain words.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let terms = self.query_terms(&searcher, request.query)?;
+        let terms = self.query_terms(&searcher, request.query, request.language)?;
         let Some(query) = self.build_query(&terms, request) else {
             return Ok(SearchResults {
                 hits: Vec::new(),
@@ -197,7 +202,8 @@ impl KnowledgeBase {
                 &(TopDocs::with_limit(request.limit.max(1) + DUPLICATES_ALLOWED).order_by_score(), facet_collector),
             )
             .map_err(failed)?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body).map_err(failed)?;
+        let mut snippets =
+            SnippetGenerator::create(&searcher, &*query, self.fields.text(request.language).body).map_err(failed)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: Vec<std::collections::HashSet<String>> = Vec::new();
@@ -236,10 +242,11 @@ impl KnowledgeBase {
                 continue;
             }
             let ordinal = stored.get_first(self.fields.ordinal).and_then(|value| value.as_u64()).unwrap_or_default();
+            let text = self.fields.text(Language::parse(text_of(self.fields.language)).unwrap_or_default());
             passages.push(Passage {
                 ordinal,
-                heading_path: split_headings(text_of(self.fields.headings)),
-                text: text_of(self.fields.body).to_string(),
+                heading_path: split_headings(text_of(text.headings)),
+                text: text_of(text.body).to_string(),
             });
         }
         passages.sort_by_key(|passage| passage.ordinal);
@@ -253,15 +260,16 @@ impl KnowledgeBase {
         document: &str,
         title: &str,
         viewer: Audience,
+        language: Language,
     ) -> Result<std::sync::Arc<std::collections::HashSet<String>>> {
         let key = (document.to_string(), viewer);
         if let Some(terms) = self.page_terms.get(&key) {
             return Ok(terms);
         }
-        let mut terms: std::collections::HashSet<String> = self.analyze(title).into_iter().collect();
+        let mut terms: std::collections::HashSet<String> = self.analyze_in(language, title).into_iter().collect();
         for passage in self.document_passages(document, viewer)? {
-            terms.extend(self.analyze(&passage.heading_path.join(" ")));
-            terms.extend(self.analyze(&passage.text));
+            terms.extend(self.analyze_in(language, &passage.heading_path.join(" ")));
+            terms.extend(self.analyze_in(language, &passage.text));
         }
         let terms = std::sync::Arc::new(terms);
         self.page_terms.insert(key, terms.clone());
@@ -274,10 +282,13 @@ impl KnowledgeBase {
         if let Some(analysed) = self.analysed_passages.get(&hit.id) {
             return analysed;
         }
-        let headings = self.analyze(&format!("{} {}", hit.title, hit.heading_path.join(" "))).into_iter().collect();
+        let headings = self
+            .analyze_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" ")))
+            .into_iter()
+            .collect();
         let sentences = crate::text::sentences(&hit.text)
             .into_iter()
-            .map(|sentence| (sentence.to_string(), self.analyze(sentence).into_iter().collect()))
+            .map(|sentence| (sentence.to_string(), self.analyze_in(hit.language, sentence).into_iter().collect()))
             .collect();
         let analysed = std::sync::Arc::new(AnalysedPassage { headings, sentences });
         self.analysed_passages.insert(hit.id.clone(), analysed.clone());
@@ -287,29 +298,44 @@ impl KnowledgeBase {
     /// How rare an analysed term is in the content (its inverse document frequency over
     /// passages, as search weighs it), or `None` when no passage has it.
     pub fn term_rarity(&self, term: &str) -> Option<f32> {
-        let searcher = self.reader.searcher();
-        let frequency = self.document_frequency(&searcher, term).ok().filter(|frequency| *frequency > 0)?;
-        Some(rarity(searcher.num_docs(), frequency))
+        self.term_rarity_in(Language::English, term)
     }
 
-    /// The analysed terms of a text, without stop words, as they are indexed.
+    /// How rare an analysed term is in the content of a language, or `None` when no passage in
+    /// that language has it.
+    pub fn term_rarity_in(&self, language: Language, term: &str) -> Option<f32> {
+        let searcher = self.reader.searcher();
+        let frequency = self.document_frequency(&searcher, language, term).ok().filter(|frequency| *frequency > 0)?;
+        Some(rarity(self.passages_in(&searcher, language), frequency))
+    }
+
+    /// The analysed terms of an English text, without stop words, as they are indexed.
     pub fn analyze(&self, text: &str) -> Vec<String> {
-        analyze(&mut self.analyzer.clone(), text).into_iter().map(|(term, _)| term).collect()
+        self.analyze_in(Language::English, text)
+    }
+
+    /// The analysed terms of a text in a language, without stop words, as they are indexed.
+    pub fn analyze_in(&self, language: Language, text: &str) -> Vec<String> {
+        analyze(&mut self.analyzer(language), text).into_iter().map(|(term, _)| term).collect()
     }
 
     /// The query's distinct terms, corrected for spelling where unknown, with their positions.
-    fn query_terms(&self, searcher: &Searcher, text: &str) -> Result<Vec<(QueryTerm, usize)>> {
+    fn query_terms(&self, searcher: &Searcher, text: &str, language: Language) -> Result<Vec<(QueryTerm, usize)>> {
         let failed = |source| Error::index(&self.dir, source);
-        let documents = searcher.num_docs();
+        let documents = self.passages_in(searcher, language);
+        let body = self.fields.text(Language::English).body;
         let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
-        for (typed, position) in analyze(&mut self.analyzer.clone(), text) {
+        for (typed, position) in analyze(&mut self.analyzer(language), text) {
             let mut term = typed.clone();
             let mut corrected_from = None;
-            let mut frequency = self.document_frequency(searcher, &term).map_err(failed)?;
+            let mut frequency = self.document_frequency(searcher, language, &term).map_err(failed)?;
+            // Welsh words are corrected by their mutations and endings already: a further edit
+            // or two of such short stems meets unrelated words (Nghaerdydd is not cardiau).
             if frequency == 0
-                && let Some(correction) = spelling::correct(searcher, self.fields.body, &term).map_err(failed)?
+                && language == Language::English
+                && let Some(correction) = spelling::correct(searcher, body, &term).map_err(failed)?
             {
-                frequency = self.document_frequency(searcher, &correction).map_err(failed)?;
+                frequency = self.document_frequency(searcher, language, &correction).map_err(failed)?;
                 corrected_from = Some(typed);
                 term = correction;
             }
@@ -325,11 +351,15 @@ impl KnowledgeBase {
             };
             terms.push((query_term, position));
         }
-        // Phrases of the thesaurus found in the text give their words alternatives.
-        for (phrase, others) in self.thesaurus.matches(text) {
-            let phrase_terms = self.analyze(phrase);
+        // Phrases of the language's thesaurus found in the text give their words alternatives.
+        let thesaurus = match language {
+            Language::English => &self.thesaurus,
+            Language::Welsh => &self.welsh_thesaurus,
+        };
+        for (phrase, others) in thesaurus.matches(text) {
+            let phrase_terms = self.analyze_in(language, phrase);
             let alternatives: Vec<Vec<String>> =
-                others.iter().map(|other| self.analyze(other)).filter(|terms| !terms.is_empty()).collect();
+                others.iter().map(|other| self.analyze_in(language, other)).filter(|terms| !terms.is_empty()).collect();
             for (query_term, _) in terms.iter_mut().filter(|(query_term, _)| phrase_terms.contains(&query_term.term)) {
                 for alternative in &alternatives {
                     if *alternative != [query_term.term.clone()] && !query_term.alternatives.contains(alternative) {
@@ -343,7 +373,7 @@ impl KnowledgeBase {
                 for alternative in &query_term.alternatives {
                     let mut all_known = true;
                     for term in alternative {
-                        all_known &= self.document_frequency(searcher, term).map_err(failed)? > 0;
+                        all_known &= self.document_frequency(searcher, language, term).map_err(failed)? > 0;
                     }
                     query_term.known |= all_known;
                 }
@@ -352,10 +382,18 @@ impl KnowledgeBase {
         Ok(terms)
     }
 
-    /// How many passages contain a term in any searched field.
-    fn document_frequency(&self, searcher: &Searcher, term: &str) -> tantivy::Result<u64> {
+    /// How many passages there are in a language, so that a term's rarity among them does not
+    /// change when pages in another language are added.
+    fn passages_in(&self, searcher: &Searcher, language: Language) -> u64 {
+        searcher
+            .doc_freq(&Term::from_field_text(self.fields.language, language.code()))
+            .unwrap_or_else(|_| searcher.num_docs())
+    }
+
+    /// How many passages in a language contain a term in any searched field.
+    fn document_frequency(&self, searcher: &Searcher, language: Language, term: &str) -> tantivy::Result<u64> {
         let mut most = 0;
-        for (field, _) in self.fields.boosted_text() {
+        for (field, _) in self.fields.text(language).boosted() {
             most = most.max(searcher.doc_freq(&Term::from_field_text(field, term))?);
         }
         Ok(most)
@@ -368,14 +406,14 @@ impl KnowledgeBase {
         if known.is_empty() {
             return None;
         }
+        let text = self.fields.text(request.language);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         // A word counts once, where it counts most (title, headings, text or address), and a
         // little for the other places it is found: a heading that repeats a common word must not outweigh
         // a passage that holds the question's rarer words.
         for (term, _) in &known {
-            let in_fields: Vec<Box<dyn Query>> = self
-                .fields
-                .boosted_text()
+            let in_fields: Vec<Box<dyn Query>> = text
+                .boosted()
                 .into_iter()
                 .map(|(field, boost)| {
                     let query = TermQuery::new(Term::from_field_text(field, &term.term), IndexRecordOption::WithFreqs);
@@ -387,7 +425,7 @@ impl KnowledgeBase {
         }
         for (term, _) in &known {
             for alternative in &term.alternatives {
-                clauses.extend(self.alternative_clauses(alternative));
+                clauses.extend(alternative_clauses(text, alternative));
             }
         }
         for pair in known.windows(2) {
@@ -397,7 +435,7 @@ impl KnowledgeBase {
             if second_at.saturating_sub(*first_at) > 3 {
                 continue;
             }
-            for (field, boost) in [(self.fields.body, 1.0), (self.fields.title, 2.0)] {
+            for (field, boost) in [(text.body, 1.0), (text.title, 2.0)] {
                 let mut phrase = PhraseQuery::new(vec![
                     Term::from_field_text(field, &first.term),
                     Term::from_field_text(field, &second.term),
@@ -406,7 +444,11 @@ impl KnowledgeBase {
                 clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), boost))));
             }
         }
-        let mut required: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
+        let language = Term::from_field_text(self.fields.language, request.language.code());
+        let mut required: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(BooleanQuery::new(clauses))),
+            (Occur::Must, Box::new(TermQuery::new(language, IndexRecordOption::Basic))),
+        ];
         if request.viewer == Audience::Public {
             let public = Term::from_field_text(self.fields.audience, Audience::Public.as_str());
             required.push((Occur::Must, Box::new(TermQuery::new(public, IndexRecordOption::Basic))));
@@ -418,31 +460,13 @@ impl KnowledgeBase {
         Some(Box::new(BooleanQuery::new(required)))
     }
 
-    /// Clauses matching an alternative phrase, a little below the words actually typed.
-    fn alternative_clauses(&self, alternative: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (field, boost) in self.fields.boosted_text() {
-            let query: Box<dyn Query> = match alternative {
-                [single] => {
-                    Box::new(TermQuery::new(Term::from_field_text(field, single), IndexRecordOption::WithFreqs))
-                }
-                words => {
-                    let mut phrase =
-                        PhraseQuery::new(words.iter().map(|word| Term::from_field_text(field, word)).collect());
-                    phrase.set_slop(1);
-                    Box::new(phrase)
-                }
-            };
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * QueryTerm::ALTERNATIVE_PRESENCE))));
-        }
-        clauses
-    }
-
     fn hit(&self, searcher: &Searcher, snippets: &SnippetGenerator, score: f32, address: DocAddress) -> Result<Hit> {
         let document: TantivyDocument = searcher.doc(address).map_err(|source| Error::index(&self.dir, source))?;
         let text_of =
             |field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_string();
-        let body = text_of(self.fields.body);
+        let language = Language::parse(&text_of(self.fields.language)).unwrap_or_default();
+        let text = self.fields.text(language);
+        let body = text_of(text.body);
         let generated = snippets.snippet(&body);
         let snippet = if generated.is_empty() {
             let text: String = body.chars().take(SNIPPET_CHARS).map(|c| if c == '\n' { ' ' } else { c }).collect();
@@ -454,11 +478,11 @@ impl KnowledgeBase {
                 highlights: generated.highlighted().to_vec(),
             }
         };
-        let headings = text_of(self.fields.headings);
+        let headings = text_of(text.headings);
         Ok(Hit {
             id: text_of(self.fields.id),
             document: text_of(self.fields.document),
-            title: text_of(self.fields.title),
+            title: text_of(text.title),
             heading_path: split_headings(&headings),
             ordinal: document.get_first(self.fields.ordinal).and_then(|value| value.as_u64()).unwrap_or_default(),
             url: text_of(self.fields.url),
@@ -468,11 +492,30 @@ impl KnowledgeBase {
                 .map(|encoded| encoded.replace(FACET_SEPARATOR, "/"))
                 .unwrap_or_default(),
             audience: Audience::parse(&text_of(self.fields.audience)).unwrap_or(Audience::Staff),
+            language,
             text: body,
             score,
             snippet,
         })
     }
+}
+
+/// Clauses matching an alternative phrase, a little below the words actually typed.
+fn alternative_clauses(text: TextFields, alternative: &[String]) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in text.boosted() {
+        let query: Box<dyn Query> = match alternative {
+            [single] => Box::new(TermQuery::new(Term::from_field_text(field, single), IndexRecordOption::WithFreqs)),
+            words => {
+                let mut phrase =
+                    PhraseQuery::new(words.iter().map(|word| Term::from_field_text(field, word)).collect());
+                phrase.set_slop(1);
+                Box::new(phrase)
+            }
+        };
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost * QueryTerm::ALTERNATIVE_PRESENCE))));
+    }
+    clauses
 }
 
 /// The distinct lowercase words of a text.

@@ -1,0 +1,103 @@
+//! The Welsh service: questions told from English by their words, and answered from the sample
+//! council's Welsh pages to the quality recorded in the README.
+
+use bot::eval::{GoldenSet, Half};
+use knowledge_base::Language;
+use serde_json::Value;
+
+use crate::support::{Chat, Councilbot, Server, golden_set, welsh_golden_set};
+
+#[test]
+fn welsh_and_english_questions_of_the_golden_sets_are_told_apart_by_their_words() {
+    let english = GoldenSet::load(&golden_set()).expect("the English golden set loads");
+    let taken_for_welsh: Vec<&str> = english
+        .questions
+        .iter()
+        .filter(|question| Language::detect(&question.ask) == Some(Language::Welsh))
+        .map(|question| question.ask.as_str())
+        .collect();
+    assert!(taken_for_welsh.is_empty(), "English questions taken for Welsh: {taken_for_welsh:#?}");
+    let welsh = GoldenSet::load(&welsh_golden_set()).expect("the Welsh golden set loads");
+    let detected: Vec<Option<Language>> =
+        welsh.questions.iter().map(|question| Language::detect(&question.ask)).collect();
+    let taken_for_english: Vec<&str> = welsh
+        .questions
+        .iter()
+        .zip(&detected)
+        .filter(|(_, language)| **language == Some(Language::English))
+        .map(|(question, _)| question.ask.as_str())
+        .collect();
+    assert!(taken_for_english.is_empty(), "Welsh questions taken for English: {taken_for_english:#?}");
+    let told = detected.iter().filter(|language| **language == Some(Language::Welsh)).count();
+    assert!(told * 100 >= welsh.questions.len() * 95, "{told} of {} Welsh questions told", welsh.questions.len());
+}
+
+/// A share in a report, which must be there.
+fn share(report: &Value, half: &str, name: &str) -> f64 {
+    report[half][name].as_f64().unwrap_or_else(|| panic!("{half}.{name} in the report"))
+}
+
+#[test]
+fn the_held_out_half_of_the_welsh_golden_set_meets_the_quality_recorded_in_the_readme() {
+    let councilbot = Councilbot::with_sample_council();
+    let report = councilbot.json(&["eval", "--json", welsh_golden_set().to_str().expect("utf-8")]);
+    let overall = &report["overall"];
+    assert!(overall["questions"].as_u64().expect("count") >= 80);
+    assert!(overall["near_misses"].as_u64().expect("count") >= 20);
+    let set = GoldenSet::load(&welsh_golden_set()).expect("loads");
+    assert!(set.questions.iter().any(|question| question.half() == Half::HeldOut));
+    // Floors a little under the held-out figures in the README, so a regression fails here.
+    let held_out = |name: &str| share(&report, "held_out", name);
+    let misses = &report["misses"];
+    assert!(held_out("hit_at_1") >= HIT_AT_1, "hit@1 {}: {misses:#}", held_out("hit_at_1"));
+    assert!(held_out("fact_rate") >= FACT_RATE, "fact rate {}: {misses:#}", held_out("fact_rate"));
+    assert!(held_out("correct_refusal_rate") >= REFUSALS, "refusals {}", held_out("correct_refusal_rate"));
+    assert!(held_out("false_refusal_rate") <= FALSE_REFUSALS, "false refusals {}", held_out("false_refusal_rate"));
+}
+
+/// The README's held-out figures, less a little: hit@1 82%, fact 39%, refusals 80%, false
+/// refusals 47%.
+const HIT_AT_1: f64 = 0.78;
+const FACT_RATE: f64 = 0.35;
+const REFUSALS: f64 = 0.75;
+const FALSE_REFUSALS: f64 = 0.52;
+
+/// A page of the sample council's site, its escapes undone.
+fn page(server: &Server, path: &str) -> String {
+    http_client::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let body = runtime.block_on(async {
+        let response = reqwest::get(format!("{}{path}", server.url)).await.expect("the server answers");
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        response.text().await.expect("a body")
+    });
+    body.replace("&#x2f;", "/").replace("&quot;", "\"").replace("&#x27;", "'")
+}
+
+#[test]
+fn a_welsh_question_in_the_chat_is_answered_in_welsh_from_the_welsh_page_which_opens_in_welsh() {
+    let server = Server::start("", &[]);
+    let chat = Chat::start(&server);
+    let replies = chat.say("pryd mae'r biniau'n cael eu casglu yn Oakley Green?");
+    let answer = replies[0]["text"].as_str().expect("an answer");
+    assert!(answer.contains("Dydd Iau"), "{replies:?}");
+    let url = replies[0]["citations"][0]["url"].as_str().expect("a citation");
+    assert_eq!(url, "/cy/waste/bin-collection-days");
+    let welsh_page = page(&server, url);
+    assert!(welsh_page.contains("<html lang=\"cy\""), "screen readers read it as Welsh: {welsh_page}");
+    assert!(welsh_page.contains("data-language=\"cy\""), "the widget on it starts in Welsh");
+    // The same conversation, asked in English, is answered from the English page.
+    let replies = chat.say("what day are bins collected in Oakley Green?");
+    assert_eq!(replies[0]["citations"][0]["url"], "/waste/bin-collection-days", "{replies:?}");
+    assert!(page(&server, "/waste/bin-collection-days").contains("<html lang=\"en\""));
+    // The Welsh pages are a section of their own on the home page, named in Welsh.
+    assert!(page(&server, "/").contains(">Cymraeg</a>"), "the Welsh pages' section");
+}
+
+#[test]
+fn someone_homeless_tonight_who_writes_in_welsh_is_given_the_emergency_contacts() {
+    let server = Server::start("", &[]);
+    let chat = Chat::start(&server);
+    let replies = serde_json::to_string(&chat.say("dwi'n ddigartref heno a does gen i unman i gysgu")).expect("json");
+    assert!(replies.contains("If you have nowhere safe to stay tonight"), "{replies}");
+}
