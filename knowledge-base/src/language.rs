@@ -157,11 +157,12 @@ fn looks_welsh(word: &str) -> bool {
     if word.len() < 3 || word.contains(['k', 'q', 'v', 'x', 'z']) || !word.chars().all(char::is_alphabetic) {
         return false;
     }
+    let after_first_letter = &word[word.chars().next().map_or(0, char::len_utf8)..];
     const OPENINGS: &[&str] = &["dd", "ll", "rh", "ngh", "mh", "nh", "gw", "cy", "wy"];
     const INSIDE: &[&str] = &["dd", "ll", "wy", "yw", "aw", "ae"];
     const ENDINGS: &[&str] = &["iau", "ydd", "wch", "ion", "odd", "edd", "wyr", "iad", "aeth"];
     OPENINGS.iter().any(|opening| word.starts_with(opening))
-        || INSIDE.iter().any(|inside| word[1..].contains(inside))
+        || INSIDE.iter().any(|inside| after_first_letter.contains(inside))
         || ENDINGS.iter().any(|ending| word.ends_with(ending))
 }
 
@@ -192,7 +193,7 @@ mod tests {
         ] {
             assert_eq!(Language::detect(english), Some(Language::English), "{english}");
         }
-        for neither in ["EB1 2AB", "01632 960000", "Millford", ""] {
+        for neither in ["EB1 2AB", "01632 960000", "Millford", "", "مرحبا", "你好世界"] {
             assert_eq!(Language::detect(neither), None, "{neither}");
         }
     }
