@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::{Councilbot, council_workflows, golden_set};
 
 /// A share in a report, which must be there.
-fn share(report: &Value, half: &str, name: &str) -> f64 {
+pub(crate) fn share(report: &Value, half: &str, name: &str) -> f64 {
     report[half][name].as_f64().unwrap_or_else(|| panic!("{half}.{name} in the report"))
 }
 

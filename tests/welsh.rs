@@ -3,8 +3,8 @@
 
 use bot::eval::{GoldenSet, Half};
 use knowledge_base::Language;
-use serde_json::Value;
 
+use crate::evaluation::share;
 use crate::support::{Chat, Councilbot, Server, golden_set, welsh_golden_set};
 
 #[test]
@@ -30,11 +30,6 @@ fn welsh_and_english_questions_of_the_golden_sets_are_told_apart_by_their_words(
     assert!(taken_for_english.is_empty(), "Welsh questions taken for English: {taken_for_english:#?}");
     let told = detected.iter().filter(|language| **language == Some(Language::Welsh)).count();
     assert!(told * 100 >= welsh.questions.len() * 95, "{told} of {} Welsh questions told", welsh.questions.len());
-}
-
-/// A share in a report, which must be there.
-fn share(report: &Value, half: &str, name: &str) -> f64 {
-    report[half][name].as_f64().unwrap_or_else(|| panic!("{half}.{name} in the report"))
 }
 
 #[test]
