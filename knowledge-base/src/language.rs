@@ -91,7 +91,7 @@ impl Language {
         let mut welsh = 0.0_f32;
         let mut english = 0.0_f32;
         for word in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')).filter(|w| !w.is_empty()) {
-            let word = fold(word);
+            let word = without_accents(word);
             let word = word.trim_matches('\'');
             // Welsh writes "i'r", "o'r", "mae'n": a word ending in 'r or 'n is Welsh; English
             // writes "I'm", "it's", "don't", "we'll".
@@ -132,9 +132,10 @@ impl std::fmt::Display for Language {
     }
 }
 
-/// A word lowercased, with Welsh accents (â ê î ô û ŵ ŷ and the like) taken off.
-fn fold(word: &str) -> String {
-    word.chars()
+/// Text lowercased, with Welsh accents (â ê î ô û ŵ ŷ and the like) taken off and curly
+/// apostrophes made straight.
+pub fn without_accents(text: &str) -> String {
+    text.chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
             'â' | 'á' | 'à' | 'ä' => 'a',
@@ -144,7 +145,7 @@ fn fold(word: &str) -> String {
             'û' | 'ú' | 'ù' | 'ü' => 'u',
             'ŵ' | 'ẃ' | 'ẁ' | 'ẅ' => 'w',
             'ŷ' | 'ý' | 'ỳ' | 'ÿ' => 'y',
-            '’' => '\'',
+            '’' | '‘' => '\'',
             c => c,
         })
         .collect()

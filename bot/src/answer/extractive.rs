@@ -448,11 +448,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     }
 
     fn unsure(&self, language: Language, confidence: f32) -> Answer {
-        let message = match language {
-            Language::English => &self.settings.unsure_message,
-            Language::Welsh => &self.settings.unsure_message_welsh,
-        };
-        Answer { answer: message.clone(), citations: Vec::new(), confidence, handoff: true }
+        let answer = self.settings.unsure_message_for(language).to_string();
+        Answer { answer, citations: Vec::new(), confidence, handoff: true }
     }
 }
 

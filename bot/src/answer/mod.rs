@@ -74,6 +74,14 @@ impl AnswerSettings {
         }
     }
 
+    /// What the bot says when it does not know, in `language`.
+    pub fn unsure_message_for(&self, language: knowledge_base::Language) -> &str {
+        match language {
+            knowledge_base::Language::English => &self.unsure_message,
+            knowledge_base::Language::Welsh => &self.unsure_message_welsh,
+        }
+    }
+
     /// These settings with every answer given, however unsure, to measure confidence.
     pub fn answering_everything(&self) -> AnswerSettings {
         AnswerSettings { min_confidence: 0.0, min_confidence_welsh: 0.0, ..self.clone() }

@@ -77,11 +77,7 @@ impl QuestionType {
     /// or southern forms, and English words mixed in.
     pub fn of_welsh_wording(question: &str) -> QuestionType {
         let text = welsh_words_of(question);
-        let has = |phrases: &[&str]| phrases.iter().any(|phrase| text.contains(&format!(" {phrase} ")));
-        let first_clause = text.split(',').find(|clause| !clause.trim().is_empty()).unwrap_or_default();
-        let opens_with = |phrases: &[&str]| {
-            phrases.iter().any(|phrase| format!("{} ", first_clause.trim()).starts_with(&format!("{phrase} ")))
-        };
+        let (has, opens_with) = (|phrases: &[&str]| has(&text, phrases), |phrases: &[&str]| opens_with(&text, phrases));
         if has(WELSH_CONTACT) {
             QuestionType::Contact
         } else if has(WELSH_HOW_LONG) {
@@ -119,11 +115,7 @@ impl QuestionType {
     /// I ring" asks for a phone number.
     pub fn of_wording(question: &str) -> QuestionType {
         let text = words_of(question);
-        let has = |phrases: &[&str]| phrases.iter().any(|phrase| text.contains(&format!(" {phrase} ")));
-        let first_clause = text.split(',').find(|clause| !clause.trim().is_empty()).unwrap_or_default();
-        let opens_with = |phrases: &[&str]| {
-            phrases.iter().any(|phrase| format!("{} ", first_clause.trim()).starts_with(&format!("{phrase} ")))
-        };
+        let (has, opens_with) = (|phrases: &[&str]| has(&text, phrases), |phrases: &[&str]| opens_with(&text, phrases));
         if has(CONTACT) {
             QuestionType::Contact
         } else if has(HOW_LONG) {
@@ -496,21 +488,24 @@ fn words_of(question: &str) -> String {
     format!(" {} ", words.join(" ").replace('£', " £ "))
 }
 
+/// Whether padded, clause-marked words hold any of the phrases as whole words.
+fn has(text: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|phrase| text.contains(&format!(" {phrase} ")))
+}
+
+/// Whether the first clause of padded, clause-marked words opens with any of the phrases.
+fn opens_with(text: &str, phrases: &[&str]) -> bool {
+    let first_clause = text.split(',').find(|clause| !clause.trim().is_empty()).unwrap_or_default();
+    phrases.iter().any(|phrase| format!("{} ", first_clause.trim()).starts_with(&format!("{phrase} ")))
+}
+
 /// A Welsh question lowercased, accents folded (*tâl* and *tal* alike), apostrophes made spaces
 /// (*i'r*, *dw i'n*), other punctuation turned into clause marks, padded with spaces.
 fn welsh_words_of(question: &str) -> String {
-    let folded: String = question
-        .to_lowercase()
+    let folded: String = knowledge_base::language::without_accents(question)
         .chars()
         .map(|c| match c {
-            'â' | 'á' | 'à' => 'a',
-            'ê' | 'é' | 'è' => 'e',
-            'î' | 'í' | 'ì' => 'i',
-            'ô' | 'ó' | 'ò' => 'o',
-            'û' | 'ú' | 'ù' => 'u',
-            'ŵ' => 'w',
-            'ŷ' => 'y',
-            '\'' | '’' | '‘' => ' ',
+            '\'' => ' ',
             c if c.is_alphanumeric() || c == '-' || c == '£' => c,
             c if c.is_whitespace() => ' ',
             _ => ',',

@@ -109,10 +109,7 @@ impl Engine {
                 ask_back: Vec::new(),
             }),
             Ok(GroundedAnswer::Unsupported) => Ok(Answered {
-                reply: Reply::text(match language {
-                    knowledge_base::Language::English => self.settings().answers.unsure_message.clone(),
-                    knowledge_base::Language::Welsh => self.settings().answers.unsure_message_welsh.clone(),
-                }),
+                reply: Reply::text(self.settings().answers.unsure_message_for(language)),
                 answered: false,
                 withheld: false,
                 ask_back: Vec::new(),

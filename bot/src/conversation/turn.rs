@@ -121,6 +121,7 @@ impl<'e> Turn<'e> {
             return Ok(());
         }
         self.note_repeats(&text);
+        self.note_language(&text);
         match signals::command(&text) {
             Some(Command::Person) => {
                 self.note_follow_up(FollowUp::AskedPerson);
@@ -189,7 +190,10 @@ impl<'e> Turn<'e> {
             self.state.repeats = 0;
         }
         self.state.last_message = Some(normalised);
-        // The conversation is in the language its last telling message was written in.
+    }
+
+    /// The conversation is in the language its last telling message was written in.
+    fn note_language(&mut self, text: &str) {
         if let Some(language) = knowledge_base::Language::detect(text) {
             self.state.language = Some(language);
         }

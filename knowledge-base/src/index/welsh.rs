@@ -20,8 +20,8 @@ const STOP_WORDS: &[&str] = &[
     "pa", "dwi", "dw", "rwy", "rydw", "rydych", "ydw", "ydych", "ydach", "ydyn", "ydan", "ga", "gaf", "cael", "gael",
     "alla", "gallaf", "allaf", "gallu", "allu", "galla", "rhaid", "angen", "eisiau", "isio", "moyn", "sgen", "gen",
     "plis", "diolch", "helo", "shwmae", "haia", "gwelwch", "yma", "yna", "hefyd", "iawn", "wnewch", "gwnewch",
-    "allwch", "gallwch", "gellir", "ydynt", "oedd", "fydd", "bydd", "byddwn", "fyddwn", "eto", "just", "ok", "iawn",
-    "felly", "bob", "pob", "ynglyn", "am", "gwybod", "wybod", "dweud", "ddweud",
+    "allwch", "gallwch", "gellir", "ydynt", "oedd", "fydd", "bydd", "byddwn", "fyddwn", "eto", "just", "ok", "felly",
+    "bob", "pob", "ynglyn", "gwybod", "wybod", "dweud", "ddweud",
 ];
 
 /// Endings taken off a word, longest first: plurals (`-iau`, `-au`, `-ion`, `-on`, `-od`,
