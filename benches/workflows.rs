@@ -130,7 +130,7 @@ async fn http_runs(runs: usize, worker_count: usize) {
     let journal = Journal::open(database).await.expect("journal");
     let config = RunnerConfig { system_urls: [("api".to_string(), api.clone())].into(), ..RunnerConfig::default() };
     let runner = Arc::new(Runner::new(journal, catalogue, Secrets::default(), config));
-    let by = StartedBy { channel: "bench".to_string(), address: String::new() };
+    let by = StartedBy { channel: "bench".to_string(), address: String::new(), language: None };
 
     // Warm up, then start every run and work them with four workers.
     for _ in 0..20 {
@@ -305,7 +305,7 @@ async fn browser_overhead(runs: usize) {
     .iter()
     .map(|(name, value)| (name.to_string(), value.to_string()))
     .collect();
-    let by = StartedBy { channel: "bench".to_string(), address: String::new() };
+    let by = StartedBy { channel: "bench".to_string(), address: String::new(), language: None };
 
     let mut engine = Vec::new();
     let mut direct = Vec::new();
@@ -382,7 +382,7 @@ async fn step_costs(runs: usize, relay: &str, counter: &CommandCounter, browsers
     };
     let runner =
         Runner::new(Journal::open(database).await.expect("journal"), catalogue.clone(), Secrets::default(), config);
-    let by = StartedBy { channel: "bench".to_string(), address: String::new() };
+    let by = StartedBy { channel: "bench".to_string(), address: String::new(), language: None };
     let mut measured = std::collections::BTreeMap::new();
     for (name, _) in &files {
         let file = catalogue.get(name).expect("workflow").clone();

@@ -241,7 +241,7 @@ async fn queue_missed_bins(database_url: &str, workflows: &std::path::Path, coun
         ("ecss_password", legacy_portal::PASSWORD),
     ]);
     let runner = rpa::runner::Runner::new(journal, catalogue, secrets, rpa::runner::RunnerConfig::default());
-    let started_by = rpa::journal::StartedBy { channel: "web".into(), address: String::new() };
+    let started_by = rpa::journal::StartedBy { channel: "web".into(), address: String::new(), language: None };
     let mut references = Vec::new();
     for n in 0..count {
         let inputs = [

@@ -94,5 +94,7 @@ fn someone_homeless_tonight_who_writes_in_welsh_is_given_the_emergency_contacts(
     let server = Server::start("", &[]);
     let chat = Chat::start(&server);
     let replies = serde_json::to_string(&chat.say("dwi'n ddigartref heno a does gen i unman i gysgu")).expect("json");
-    assert!(replies.contains("If you have nowhere safe to stay tonight"), "{replies}");
+    assert!(replies.contains("Os nad oes gennych chi unman diogel i aros heno"), "{replies}");
+    assert!(replies.contains("01632 960999"), "the out-of-hours number: {replies}");
+    assert!(replies.contains("Rydw i wedi gofyn i aelod o'n tîm ymuno"), "the handover, in Welsh: {replies}");
 }

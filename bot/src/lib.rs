@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod privacy;
 pub mod service_examples;
 pub mod stories;
+pub mod translations;
 mod yaml_file;
 
 pub use answer::{Answer, AnswerSettings, Citation, ExtractiveAnswerer};

@@ -23,7 +23,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::conversation::form::{display, label, starting_words};
+use knowledge_base::Language;
+
+use crate::conversation::form::{display, label, starting_words, what_it_does};
 use crate::conversation::{Audience, Engine, Inbound, InboundContent, Reply, Role, StoredMessage};
 
 /// A file of stories.
@@ -213,6 +215,7 @@ pub async fn run_story(engine: &Engine, clock: &StoryClock, file: &Path, story: 
         }
     };
     let mut form_workflow: Option<String> = None;
+    let council_language = engine.settings().council.language;
     for (index, turn) in story.turns.iter().enumerate() {
         let inbound =
             Inbound { conversation: conversation.id.clone(), content: InboundContent::Text(turn.user.clone()) };
@@ -227,11 +230,13 @@ pub async fn run_story(engine: &Engine, clock: &StoryClock, file: &Path, story: 
                 break;
             }
         };
+        let mut language = council_language;
         if let Ok(current) = engine.conversation(&conversation.id).await {
+            language = current.state.speaking(council_language);
             form_workflow = current.state.form.map(|form| form.workflow).or(form_workflow);
         }
         for expectation in &turn.expect {
-            if let Err(problem) = check(engine, expectation, &replies, form_workflow.as_deref()) {
+            if let Err(problem) = check(engine, expectation, &replies, form_workflow.as_deref(), language) {
                 failures.push(format!(
                     "turn {} ({:?}): {problem}\n      the bot said: {}",
                     index + 1,
@@ -244,7 +249,14 @@ pub async fn run_story(engine: &Engine, clock: &StoryClock, file: &Path, story: 
     StoryResult { file: file.to_path_buf(), name: story.name.clone(), failures }
 }
 
-fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow: Option<&str>) -> Result<(), String> {
+/// Whether an expectation holds of a turn's replies, said in `language`.
+fn check(
+    engine: &Engine,
+    expectation: &Expectation,
+    replies: &[Reply],
+    workflow: Option<&str>,
+    language: Language,
+) -> Result<(), String> {
     let all_words: String = replies.iter().map(said).collect::<Vec<_>>().join("\n").to_lowercase();
     let cites = |page: &str| {
         replies.iter().any(|reply| match reply {
@@ -286,7 +298,7 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
             let prompt = workflow
                 .and_then(|workflow| services.catalogue().get(workflow))
                 .and_then(|file| file.workflow.inputs.iter().find(|candidate| candidate.name.value == *input))
-                .map(|input| input.prompt.clone())
+                .map(|input| input.prompt.in_language(language).to_string())
                 .ok_or_else(|| format!("expected a question for `{input}`, but no form in progress has that input"))?;
             let last = replies.last().map(Reply::words).unwrap_or_default();
             if last.ends_with(&prompt) {
@@ -310,8 +322,9 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
                 let Some(input) = inputs.iter().find(|input| input.name.value == *name) else {
                     return Err(format!("the form has no input `{name}`"));
                 };
-                let wanted = display(input, value);
-                let shown = summary.iter().find(|line| line.label == label(input)).map(|line| line.value.as_str());
+                let wanted = display(input, value, language);
+                let label = label(input, language);
+                let shown = summary.iter().find(|line| line.label == label).map(|line| line.value.as_str());
                 if shown != Some(wanted.as_str()) && shown != Some(value.as_str()) {
                     return Err(format!("expected `{name}` to be {value:?} in the summary, not {shown:?}"));
                 }
@@ -341,7 +354,8 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
         Expectation::DontKnow(expected) => {
             let cited =
                 replies.iter().any(|reply| matches!(reply, Reply::Text { citations, .. } if !citations.is_empty()));
-            let unsure = all_words.contains("couldn't find") || all_words.contains("could not find");
+            let unsure =
+                ["couldn't find", "could not find", "ddim dod o hyd"].iter().any(|words| all_words.contains(words));
             let said = unsure && !cited;
             if said == *expected {
                 Ok(())
@@ -356,7 +370,7 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
             let description = services
                 .catalogue()
                 .get(workflow)
-                .map(|file| file.workflow.description.trim_end_matches('.').to_lowercase())
+                .map(|file| what_it_does(&file.workflow, language).to_lowercase())
                 .unwrap_or_else(|| workflow.clone());
             let offered = replies.iter().any(
                 |reply| matches!(reply, Reply::Choices { text, .. } if text.to_lowercase().contains(&description)),
@@ -370,7 +384,7 @@ fn check(engine: &Engine, expectation: &Expectation, replies: &[Reply], workflow
                     || services
                         .catalogue()
                         .iter()
-                        .any(|file| reply.words().starts_with(&starting_words(&file.workflow)))
+                        .any(|file| reply.words().starts_with(&starting_words(&file.workflow, language)))
             });
             if requested != *expected { Ok(()) } else { Err("expected no service request to be started".into()) }
         }

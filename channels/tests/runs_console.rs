@@ -43,7 +43,7 @@ async fn the_runs_page_lists_runs_newest_first_by_workflow_status_trigger_refere
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let runner = app.engine.runner().unwrap();
     let export = runner.catalogue().get("nightly_export").cloned().unwrap();
-    let by_hand = rpa::journal::StartedBy { channel: "cli".into(), address: String::new() };
+    let by_hand = rpa::journal::StartedBy { channel: "cli".into(), address: String::new(), language: None };
     let exported = runner.start(&export, &[], &by_hand).await.unwrap();
     let (supervisor, _) = signed_in(&app, "sam", Role::Supervisor).await;
 

@@ -6,7 +6,7 @@ pub mod document;
 mod error;
 pub mod extract;
 mod index;
-pub mod language;
+pub use uk::language;
 pub mod memo;
 mod panics;
 pub mod sources;

@@ -66,7 +66,8 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
                 if !matches {
                     return Err(input
                         .pattern_hint
-                        .clone()
+                        .as_ref()
+                        .map(|hint| hint.english.clone())
                         .unwrap_or_else(|| format!("`{text}` is not in the expected form")));
                 }
             }
@@ -105,9 +106,12 @@ pub fn normalise(input: &Input, text: &str) -> Result<Value, String> {
         InputType::Choice => input
             .choices
             .iter()
-            .find(|choice| choice.eq_ignore_ascii_case(text))
-            .map(|choice| Value::from(choice.as_str()))
-            .ok_or_else(|| format!("`{text}` is not one of: {}", input.choices.join(", "))),
+            .find(|choice| choice.english.eq_ignore_ascii_case(text))
+            .map(|choice| Value::from(choice.english.as_str()))
+            .ok_or_else(|| {
+                let choices: Vec<&str> = input.choices.iter().map(|choice| choice.english.as_str()).collect();
+                format!("`{text}` is not one of: {}", choices.join(", "))
+            }),
         InputType::YesNo => match text.to_lowercase().as_str() {
             "yes" | "y" | "true" | "1" => Ok(Value::Bool(true)),
             "no" | "n" | "false" | "0" => Ok(Value::Bool(false)),

@@ -236,14 +236,22 @@ impl Planner<'_> {
                     add(name, template);
                 }
             }
-            StepKind::Notify(notify) => add("message", &notify.message),
+            StepKind::Notify(notify) => {
+                for template in notify.message.templates() {
+                    add("message", &template);
+                }
+            }
             StepKind::HumanTask(task) => add("title", &task.title),
             StepKind::Succeed(succeed) => {
                 for (name, template) in &succeed.outputs {
                     add(name, template);
                 }
             }
-            StepKind::Fail(fail) => add("message", &fail.message),
+            StepKind::Fail(fail) => {
+                for template in fail.message.templates() {
+                    add("message", &template);
+                }
+            }
             StepKind::Escalate(escalate) => add("reason", &escalate.reason),
             StepKind::Check(_)
             | StepKind::Upload(_)

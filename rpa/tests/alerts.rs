@@ -34,7 +34,7 @@ async fn instances(directory: &std::path::Path, workflows: &Workflows) -> [Arc<R
 /// Records a finished run of the workflow.
 async fn finished(runner: &Runner, status: RunStatus) {
     let file = runner.catalogue().get("renew_permit").cloned().unwrap();
-    let started_by = StartedBy { channel: "cli".into(), address: String::new() };
+    let started_by = StartedBy { channel: "cli".into(), address: String::new(), language: None };
     let run = runner.start(&file, &[], &started_by).await.unwrap();
     runner.journal().finish(&run.id, status, &Map::new(), None, None).await.unwrap();
 }

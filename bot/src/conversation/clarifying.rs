@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use knowledge_base::{Audience, Hit, KnowledgeBase, Language};
 
 use super::state::{Clarification, PageChoice};
+use crate::translations::{or_list, speak};
 
 /// The share of the best page's score that another service's page must reach for the question
 /// to be asked back.
@@ -98,12 +99,12 @@ pub fn service_name(service_area: &str) -> String {
 }
 
 /// What the bot asks: "Is this about housing, council tax or parking?"
-pub fn question(pages: &[PageChoice]) -> String {
+pub fn question(pages: &[PageChoice], language: Language) -> String {
     let names: Vec<String> = pages.iter().map(|page| service_name(&page.service_area)).collect();
-    match names.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("Is this about {} or {last}?", rest.join(", ")),
-        _ => "Which of these is your question about?".to_string(),
+    if names.len() < 2 {
+        return speak(language, "ask_back.which", &[]);
     }
+    speak(language, "ask_back.about", &[("services", &or_list(language, &names))])
 }
 
 /// What a reply to a question asked back picks.
@@ -184,10 +185,10 @@ mod tests {
 
     #[test]
     fn the_question_names_the_services_offered() {
-        assert_eq!(question(&asked().pages), "Is this about housing or council tax?");
+        assert_eq!(question(&asked().pages, Language::English), "Is this about housing or council tax?");
         let three =
             [page("Pay your rent", "housing"), page("Pay a fine", "parking"), page("Ways to pay", "council-tax")];
-        assert_eq!(question(&three), "Is this about housing, parking or council tax?");
+        assert_eq!(question(&three, Language::English), "Is this about housing, parking or council tax?");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::form::{Form, what_it_does};
 use super::hub::Hub;
 use super::hub::Shared;
 use super::lifecycle::{EscalationReason, Priority};
-use super::message::{Audience, Inbound, LiveEvent, QueueEvent, Reply, StoredMessage};
+use super::message::{Audience, Inbound, InboundContent, LiveEvent, QueueEvent, Reply, StoredMessage};
 use super::records::{Conversation, ConversationStatus, NewEscalation, NewMessage};
 use super::services::Services;
 use super::settings::EngineSettings;
@@ -29,6 +29,7 @@ use crate::language::values::ReadingContext;
 use crate::llm::LanguageModel;
 use crate::metrics::EngineMetrics;
 use crate::service_examples::{ExampleError, ServiceExampleStore};
+use crate::translations::speak;
 
 /// What can go wrong handling a message.
 #[derive(Debug, thiserror::Error)]
@@ -273,9 +274,14 @@ impl Engine {
         uk::calendar::uk_local_millis((self.clock)())
     }
 
-    /// How to read values this turn.
+    /// How to read values this turn, in English.
     pub(crate) fn reading(&self) -> ReadingContext {
-        ReadingContext { today: self.today() }
+        self.reading_in(knowledge_base::Language::English)
+    }
+
+    /// How to read values this turn, with what is wrong with them said in `language`.
+    pub(crate) fn reading_in(&self, language: knowledge_base::Language) -> ReadingContext {
+        ReadingContext { today: self.today(), language }
     }
 
     /// Starts a conversation with someone on a channel.
@@ -293,6 +299,15 @@ impl Engine {
     /// The conversation with this id.
     pub async fn conversation(&self, id: &str) -> Result<Conversation, EngineError> {
         self.store.get(id).await?.ok_or_else(|| EngineError::NoSuchConversation(id.to_string()))
+    }
+
+    /// The language to speak to the person in a conversation in, outside a turn; the council's
+    /// own when the conversation cannot be read.
+    pub async fn speaking_in(&self, id: &str) -> knowledge_base::Language {
+        match self.store.get(id).await {
+            Ok(Some(conversation)) => conversation.state.speaking(self.settings.council.language),
+            _ => self.settings.council.language,
+        }
     }
 
     /// The messages of a conversation after `after_seq`, oldest first.
@@ -332,7 +347,8 @@ impl Engine {
             if conversation.status == ConversationStatus::Ended {
                 return Err(EngineError::Ended(conversation.id));
             }
-            let mut turn = Turn::new(self, &conversation, &text);
+            let picked = matches!(inbound.content, InboundContent::Choice(_));
+            let mut turn = Turn::new(self, &conversation, &text, picked);
             turn.run().await?;
             let (mut record, start, outcome) = turn.finish();
             if let Some(here) = &self.settings.pages_served_here {
@@ -418,13 +434,20 @@ impl Engine {
     async fn start_run(&self, conversation_id: &str, start: RunRequest) -> Result<Vec<StoredMessage>, EngineError> {
         let services = self.services();
         let conversation = self.conversation(conversation_id).await?;
-        let started_by = StartedBy { channel: conversation.channel.clone(), address: conversation.id.clone() };
+        let language = conversation.state.speaking(self.settings.council.language);
+        let started_by = StartedBy {
+            channel: conversation.channel.clone(),
+            address: conversation.id.clone(),
+            language: Some(language),
+        };
         let file = services.service(&start.workflow, conversation.audience);
         let result = match (&self.runner, file) {
             (Some(runner), Some(file)) => {
-                let form = Form { workflow: &file.workflow, reading: self.reading(), failed_answers_limit: 3 };
+                let form =
+                    Form { workflow: &file.workflow, reading: self.reading_in(language), failed_answers_limit: 3 };
                 let inputs = form.inputs(&start.form);
-                runner.start(file, &inputs, &started_by).await.map(|run| (run, what_it_does(&file.workflow)))
+                let description = what_it_does(&file.workflow, language);
+                runner.start(file, &inputs, &started_by).await.map(|run| (run, description))
             }
             _ => Err(RunnerError::Workflow(format!("`{}` cannot be carried out here", start.workflow))),
         };
@@ -432,11 +455,7 @@ impl Engine {
             Ok((run, description)) => {
                 self.metrics.workflow_started();
                 self.work_ready.notify_one();
-                let text = format!(
-                    "Thank you. I'm sending your request to {} to the council's system now. Your reference is {}. \
-                     I'll tell you here when it's done; it usually takes a minute or two.",
-                    description, run.reference
-                );
+                let text = speak(language, "request.sending", &[("what", &description), ("reference", &run.reference)]);
                 let reply = Reply::WorkflowStatus {
                     text,
                     workflow: run.workflow.clone(),
@@ -451,11 +470,13 @@ impl Engine {
                     "a confirmed request could not be started");
                 let council = &self.settings.council;
                 let reply = Reply::Handoff {
-                    text: format!(
-                        "I'm sorry, I couldn't send your request just now. I've passed the details you gave me to \
-                         our team, who will complete it for you. {} You can also call us on {}.",
-                        self.settings.hours.wait_message(self.local_now()),
-                        council.phone
+                    text: speak(
+                        language,
+                        "handoff.not_started",
+                        &[
+                            ("wait", &self.settings.hours.wait_message(self.local_now(), language)),
+                            ("phone", &council.phone),
+                        ],
                     ),
                     reason: EscalationReason::WorkflowFailed,
                     priority: Priority::Normal,

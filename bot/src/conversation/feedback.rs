@@ -42,14 +42,12 @@ impl Vote {
     }
 
     /// What the resident is told once they have voted, on channels that answer in words.
-    pub fn thanks(self) -> &'static str {
-        match self {
-            Vote::Helpful => "Thank you for your feedback.",
-            Vote::Unhelpful => {
-                "Thank you for telling us. You can ask your question again in other words, or ask to talk to a \
-                 person."
-            }
-        }
+    pub fn thanks(self, language: knowledge_base::Language) -> String {
+        let key = match self {
+            Vote::Helpful => "feedback.helpful",
+            Vote::Unhelpful => "feedback.unhelpful",
+        };
+        crate::translations::speak(language, key, &[])
     }
 }
 

@@ -15,6 +15,8 @@ use crate::language::values::{
     ChoiceMatch, Reading, ReadingContext, find_unprompted, match_choice, read_answer, yes_or_no,
 };
 use crate::language::{normalise, words};
+use crate::translations::speak;
+use knowledge_base::Language;
 
 /// The value of the "confirm" button.
 pub const CONFIRM: &str = "yes";
@@ -26,8 +28,25 @@ pub const CANCEL: &str = "cancel";
 pub const SKIP: &str = "skip";
 
 /// Replies that leave out an optional input.
-const SKIP_WORDS: &[&str] =
-    &["skip", "no", "none", "nothing", "n/a", "na", "no thanks", "nope", "not really", "no notes", "nothing else", "-"];
+const SKIP_WORDS: &[&str] = &[
+    "skip",
+    "no",
+    "none",
+    "nothing",
+    "n/a",
+    "na",
+    "no thanks",
+    "nope",
+    "not really",
+    "no notes",
+    "nothing else",
+    "-",
+    "hepgor",
+    "dim",
+    "dim byd",
+    "dim diolch",
+    "na dim",
+];
 
 /// What a message did to a form.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,14 +95,13 @@ impl Form<'_> {
         }
         let noted = self.noted(&form);
         let mut replies = Vec::new();
-        let starting = starting_words(self.workflow);
+        let starting = starting_words(self.workflow, self.language());
         if !noted.is_empty() {
-            replies.push(Reply::text(format!("{starting}. I've noted {}.", noted.join(", "))));
+            replies.push(Reply::text(
+                self.words("form.start_noted", &[("starting", &starting), ("noted", &noted.join(", "))]),
+            ));
         } else {
-            replies.push(Reply::text(format!(
-                "{starting}. I'll ask a few questions, then check the details with you before anything is sent. \
-                 You can say \"cancel\" at any time."
-            )));
+            replies.push(Reply::text(self.words("form.start", &[("starting", &starting)])));
         }
         replies.extend(self.next(&mut form));
         (form, replies)
@@ -135,6 +153,27 @@ impl Form<'_> {
         self.workflow.inputs.iter().find(|input| input.name.value == name)
     }
 
+    /// The language the form is asked in.
+    fn language(&self) -> Language {
+        self.reading.language
+    }
+
+    /// What the bot says for `key` in the form's language.
+    fn words(&self, key: &str, values: &[(&str, &str)]) -> String {
+        speak(self.language(), key, values)
+    }
+
+    /// A button labelled in the form's language.
+    fn button(&self, key: &str, value: &str) -> ChoiceOption {
+        ChoiceOption { label: self.words(key, &[]), value: value.to_string() }
+    }
+
+    /// An input's label in the form's language, lowercased in English to sit inside a sentence.
+    fn label_in_sentence(&self, input: &Input) -> String {
+        let label = label(input, self.language());
+        if self.language() == Language::English { label.to_lowercase() } else { label }
+    }
+
     /// The values just taken, in words: "the postcode EB4 2QX".
     fn noted(&self, form: &FormState) -> Vec<String> {
         self.workflow
@@ -142,7 +181,8 @@ impl Form<'_> {
             .iter()
             .filter_map(|input| {
                 let value = form.values.get(&input.name.value)?;
-                Some(format!("{} as {}", label(input).to_lowercase(), display(input, value)))
+                let value = display(input, value, self.language());
+                Some(self.words("form.noted_value", &[("label", &self.label_in_sentence(input)), ("value", &value)]))
             })
             .collect()
     }
@@ -168,14 +208,22 @@ impl Form<'_> {
 
     /// The question for an input, after a reason when re-asking.
     fn question(&self, input: &Input, reason: &str) -> Reply {
-        let text = if reason.is_empty() { input.prompt.clone() } else { format!("{reason} {}", input.prompt) };
+        let prompt = input.prompt.in_language(self.language());
+        let text = if reason.is_empty() { prompt.to_string() } else { format!("{reason} {prompt}") };
         let mut choices: Vec<ChoiceOption> = match input.kind {
-            InputType::Choice => input.choices.iter().map(ChoiceOption::plain).collect(),
-            InputType::YesNo => vec![ChoiceOption::plain("Yes"), ChoiceOption::plain("No")],
+            InputType::Choice => input
+                .choices
+                .iter()
+                .map(|choice| ChoiceOption {
+                    label: choice.in_language(self.language()).to_string(),
+                    value: choice.english.clone(),
+                })
+                .collect(),
+            InputType::YesNo => vec![self.button("form.yes", "Yes"), self.button("form.no", "No")],
             _ => Vec::new(),
         };
         if !input.required {
-            choices.push(ChoiceOption { label: "Skip this question".into(), value: SKIP.into() });
+            choices.push(self.button("form.skip", SKIP));
         }
         if choices.is_empty() { Reply::text(text) } else { Reply::Choices { text, choices } }
     }
@@ -268,7 +316,8 @@ impl Form<'_> {
             if let Some(value) = value
                 && form.values.get(name) != Some(&value)
             {
-                let said = format!("I've changed the {} to {}.", label(input).to_lowercase(), display(input, &value));
+                let shown = display(input, &value, self.language());
+                let said = self.words("form.changed", &[("label", &self.label_in_sentence(input)), ("value", &shown)]);
                 form.values.insert(name.clone(), value);
                 return Some(said);
             }
@@ -290,16 +339,19 @@ impl Form<'_> {
             .iter()
             .filter_map(|input| {
                 let value = form.values.get(&input.name.value)?;
-                Some(SummaryLine { label: label(input), value: display(input, value) })
+                Some(SummaryLine {
+                    label: label(input, self.language()),
+                    value: display(input, value, self.language()),
+                })
             })
             .collect();
         Reply::Confirm {
-            text: format!("Please check these details. Shall I send your request to {}?", what_it_does(self.workflow)),
+            text: self.words("form.check", &[("what", &what_it_does(self.workflow, self.language()))]),
             summary,
             choices: vec![
-                ChoiceOption { label: "Yes, send it".into(), value: CONFIRM.into() },
-                ChoiceOption { label: "Change something".into(), value: CHANGE.into() },
-                ChoiceOption { label: "Cancel".into(), value: CANCEL.into() },
+                self.button("form.send", CONFIRM),
+                self.button("form.change", CHANGE),
+                self.button("form.cancel", CANCEL),
             ],
         }
     }
@@ -319,9 +371,9 @@ impl Form<'_> {
         let normalised = normalise(text);
         let message_words = words(&normalised);
         if let Some(input) = self.workflow.inputs.iter().find(|input| self.mentions(input, &message_words))
-            && message_words
-                .iter()
-                .any(|word| matches!(*word, "change" | "wrong" | "edit" | "correct" | "update" | "fix"))
+            && message_words.iter().any(|word| {
+                matches!(*word, "change" | "wrong" | "edit" | "correct" | "update" | "fix" | "newid" | "anghywir")
+            })
         {
             form.stage = FormStage::Asking { input: input.name.value.clone(), then_confirm: true };
             return FormOutcome::Continue(vec![self.question(input, "")]);
@@ -340,10 +392,7 @@ impl Form<'_> {
                 }
                 let mut reply = self.confirmation(form);
                 if let Reply::Confirm { text, .. } = &mut reply {
-                    *text = format!(
-                        "Please choose \"Yes, send it\", \"Change something\" or \"Cancel\". {}",
-                        text.as_str()
-                    );
+                    *text = self.words("form.choose_an_answer", &[("question", text.as_str())]);
                 }
                 FormOutcome::Continue(vec![reply])
             }
@@ -355,11 +404,11 @@ impl Form<'_> {
             .workflow
             .inputs
             .iter()
-            .map(|input| ChoiceOption { label: label(input), value: input.name.value.clone() })
+            .map(|input| ChoiceOption { label: label(input, self.language()), value: input.name.value.clone() })
             .collect();
-        choices.push(ChoiceOption { label: "Nothing, it's all correct".into(), value: CONFIRM.into() });
-        choices.push(ChoiceOption { label: "Cancel the request".into(), value: CANCEL.into() });
-        Reply::Choices { text: "What would you like to change?".into(), choices }
+        choices.push(self.button("form.all_correct", CONFIRM));
+        choices.push(self.button("form.cancel_request", CANCEL));
+        Reply::Choices { text: self.words("form.what_to_change", &[]), choices }
     }
 
     fn choosing_change(&self, form: &mut FormState, text: &str) -> FormOutcome {
@@ -375,14 +424,18 @@ impl Form<'_> {
             form.stage = FormStage::Asking { input: input.name.value.clone(), then_confirm: true };
             return FormOutcome::Continue(vec![self.question(input, "")]);
         }
-        let labels: Vec<String> = self.workflow.inputs.iter().map(label).collect();
+        let labels: Vec<String> = self.workflow.inputs.iter().map(|input| label(input, self.language())).collect();
         if let ChoiceMatch::One(chosen) = match_choice(&labels, text)
-            && let Some(input) = self.workflow.inputs.iter().find(|input| label(input) == chosen)
+            && let Some(input) = self.workflow.inputs.iter().find(|input| label(input, self.language()) == chosen)
         {
             form.stage = FormStage::Asking { input: input.name.value.clone(), then_confirm: true };
             return FormOutcome::Continue(vec![self.question(input, "")]);
         }
-        if trimmed.eq_ignore_ascii_case(CONFIRM) || yes_or_no(text) == Some(false) || text.contains("correct") {
+        if trimmed.eq_ignore_ascii_case(CONFIRM)
+            || yes_or_no(text) == Some(false)
+            || text.contains("correct")
+            || text.to_lowercase().contains("gywir")
+        {
             form.stage = FormStage::Confirming;
             return FormOutcome::Continue(vec![self.confirmation(form)]);
         }
@@ -393,8 +446,12 @@ impl Form<'_> {
     }
 }
 
-/// An input's name as people read it: `collection_date` as "Collection date".
-pub fn label(input: &Input) -> String {
+/// An input's label in `language`, else its name as people read it: `collection_date` as
+/// "Collection date".
+pub fn label(input: &Input, language: Language) -> String {
+    if let Some(label) = &input.label {
+        return label.in_language(language).to_string();
+    }
     let words = input.name.value.replace('_', " ");
     let mut chars = words.chars();
     match chars.next() {
@@ -403,24 +460,34 @@ pub fn label(input: &Input) -> String {
     }
 }
 
-/// A value as people read it: dates in words, phone numbers spaced, yes and no.
-pub fn display(input: &Input, value: &str) -> String {
+/// A value as people read it in `language`: dates in words, phone numbers spaced, yes and no,
+/// choices in the language's words.
+pub fn display(input: &Input, value: &str, language: Language) -> String {
     match input.kind {
-        InputType::Date => dates::day_of_iso(value).map(dates::spoken).unwrap_or_else(|| value.to_string()),
+        InputType::Date => {
+            dates::day_of_iso(value).map(|day| dates::spoken_in(day, language)).unwrap_or_else(|| value.to_string())
+        }
         InputType::Phone if value.len() == 11 => format!("{} {}", &value[..5], &value[5..]),
-        InputType::YesNo => if value == "yes" || value == "true" { "Yes" } else { "No" }.to_string(),
+        InputType::YesNo => {
+            speak(language, if value == "yes" || value == "true" { "form.yes" } else { "form.no" }, &[])
+        }
+        InputType::Choice => input
+            .choices
+            .iter()
+            .find(|choice| choice.english == value)
+            .map_or_else(|| value.to_string(), |choice| choice.in_language(language).to_string()),
         _ => value.to_string(),
     }
 }
 
 /// The words a request starts with, naming the service: "I can report a missed bin collection for you".
-pub fn starting_words(workflow: &Workflow) -> String {
-    format!("I can {} for you", what_it_does(workflow))
+pub fn starting_words(workflow: &Workflow, language: Language) -> String {
+    speak(language, "form.starting", &[("what", &what_it_does(workflow, language))])
 }
 
 /// What a workflow does, to go after "I can": "report a missed bin collection".
-pub fn what_it_does(workflow: &Workflow) -> String {
-    let description = workflow.description.trim().trim_end_matches('.');
+pub fn what_it_does(workflow: &Workflow, language: Language) -> String {
+    let description = workflow.description.in_language(language).trim().trim_end_matches('.');
     let mut chars = description.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),

@@ -2,9 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::language::dates::{iso, weekday};
+use knowledge_base::Language;
 
-const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+use crate::language::dates::{iso, weekday, weekday_name};
+use crate::translations::speak;
 
 /// Opening hours for each day of the week, as `"08:30-17:30"` or `"closed"`, with dates the
 /// service is closed (bank holidays) and how soon people usually answer while open.
@@ -75,7 +76,8 @@ impl ServiceHours {
         let mut problems = Vec::new();
         for (index, text) in self.days().iter().enumerate() {
             if let Err(problem) = parse_span(text) {
-                problems.push(format!("hours.{}: {problem}", DAY_NAMES[index].to_lowercase()));
+                problems
+                    .push(format!("hours.{}: {problem}", weekday_name(index as i64, Language::English).to_lowercase()));
             }
         }
         for date in &self.closed_dates {
@@ -118,7 +120,7 @@ impl ServiceHours {
     }
 
     /// The usual hours in words: "Monday to Friday, 8:30am to 5:30pm".
-    pub fn describe(&self) -> String {
+    pub fn describe(&self, language: Language) -> String {
         let spans: Vec<Option<(u32, u32)>> = self.days().iter().map(|text| parse_span(text).ok().flatten()).collect();
         let mut groups: Vec<(usize, usize, (u32, u32))> = Vec::new();
         for (index, span) in spans.iter().enumerate() {
@@ -129,42 +131,48 @@ impl ServiceHours {
             }
         }
         if groups.is_empty() {
-            return "no set hours".to_string();
+            return speak(language, "hours.no_set_hours", &[]);
         }
         groups
             .iter()
             .map(|(first, last, (opens, closes))| {
+                let day = |index: usize| weekday_name(index as i64, language);
                 let days = if first == last {
-                    DAY_NAMES[*first].to_string()
+                    day(*first).to_string()
                 } else {
-                    format!("{} to {}", DAY_NAMES[*first], DAY_NAMES[*last])
+                    speak(language, "hours.day_to_day", &[("first", day(*first)), ("last", day(*last))])
                 };
-                format!("{days}, {} to {}", clock(*opens), clock(*closes))
+                speak(
+                    language,
+                    "hours.days_and_times",
+                    &[("days", &days), ("opens", &clock(*opens)), ("closes", &clock(*closes))],
+                )
             })
             .collect::<Vec<_>>()
             .join("; ")
     }
 
     /// What someone waiting for a person is told: when to expect an answer.
-    pub fn wait_message(&self, local_millis: i64) -> String {
+    pub fn wait_message(&self, local_millis: i64, language: Language) -> String {
         match self.availability(local_millis) {
-            Availability::Open { .. } => format!(
-                "Someone will reply here, usually within {} minutes. Please keep this conversation open.",
-                self.response_minutes
-            ),
+            Availability::Open { .. } => {
+                speak(language, "hours.open", &[("minutes", &self.response_minutes.to_string())])
+            }
             Availability::Closed { day, opens } => {
                 let today = local_millis.div_euclid(86_400_000);
+                let time = clock(opens);
                 let when = match day - today {
-                    0 => format!("today at {}", clock(opens)),
-                    1 => format!("tomorrow at {}", clock(opens)),
-                    _ => format!("on {} at {}", DAY_NAMES[weekday(day) as usize], clock(opens)),
+                    0 => speak(language, "hours.today_at", &[("time", &time)]),
+                    1 => speak(language, "hours.tomorrow_at", &[("time", &time)]),
+                    _ => speak(
+                        language,
+                        "hours.day_at",
+                        &[("day", weekday_name(weekday(day), language)), ("time", &time)],
+                    ),
                 };
-                format!(
-                    "Our team is available {}. We are closed now, so someone will reply after we open {when}.",
-                    self.describe()
-                )
+                speak(language, "hours.closed", &[("hours", &self.describe(language)), ("when", &when)])
             }
-            Availability::Never => "Someone will reply here as soon as they can.".to_string(),
+            Availability::Never => speak(language, "hours.never", &[]),
         }
     }
 }
@@ -212,7 +220,7 @@ mod tests {
     #[test]
     fn hours_are_described_in_words() {
         let hours = ServiceHours::default();
-        assert_eq!(hours.describe(), "Monday to Friday, 8:30am to 5:30pm");
+        assert_eq!(hours.describe(Language::English), "Monday to Friday, 8:30am to 5:30pm");
         assert!(hours.problems().is_empty());
         let broken = ServiceHours { monday: "9 till 5".into(), ..ServiceHours::default() };
         assert_eq!(
@@ -224,12 +232,22 @@ mod tests {
     #[test]
     fn the_wait_depends_on_the_time() {
         let hours = ServiceHours::default();
+        let wait_message_en = |at: i64| hours.wait_message(at, Language::English);
         // Tuesday 1 December 2026.
-        assert!(hours.wait_message(at(2026, 12, 1, 10, 0)).contains("within 15 minutes"));
-        assert!(hours.wait_message(at(2026, 12, 1, 20, 0)).contains("after we open tomorrow at 8:30am"));
+        assert!(wait_message_en(at(2026, 12, 1, 10, 0)).contains("within 15 minutes"));
+        assert!(wait_message_en(at(2026, 12, 1, 20, 0)).contains("after we open tomorrow at 8:30am"));
         // Friday evening waits for Monday; Christmas Eve (Thursday) evening waits past the holiday weekend.
-        assert!(hours.wait_message(at(2026, 12, 4, 18, 0)).contains("on Monday at 8:30am"));
-        assert!(hours.wait_message(at(2026, 12, 24, 18, 0)).contains("on Tuesday at 8:30am"));
-        assert!(hours.wait_message(at(2026, 12, 2, 7, 0)).contains("today at 8:30am"));
+        assert!(wait_message_en(at(2026, 12, 4, 18, 0)).contains("on Monday at 8:30am"));
+        assert!(wait_message_en(at(2026, 12, 24, 18, 0)).contains("on Tuesday at 8:30am"));
+        assert!(wait_message_en(at(2026, 12, 2, 7, 0)).contains("today at 8:30am"));
+    }
+
+    #[test]
+    fn the_wait_is_told_in_welsh_to_welsh_speakers() {
+        let hours = ServiceHours::default();
+        assert_eq!(hours.describe(Language::Welsh), "dydd Llun – dydd Gwener, 8:30am – 5:30pm");
+        let friday_evening = hours.wait_message(at(2026, 12, 4, 18, 0), Language::Welsh);
+        assert!(friday_evening.contains("ar ôl i ni agor dydd Llun am 8:30am"), "{friday_evening}");
+        assert!(hours.wait_message(at(2026, 12, 1, 10, 0), Language::Welsh).contains("o fewn 15 munud"));
     }
 }

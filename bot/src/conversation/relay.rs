@@ -86,11 +86,13 @@ impl Engine {
             self.queue_changed(&opened.id, "raised");
             raised += 1;
             if reason == EscalationReason::WorkflowFailed {
-                let wait = self.settings().hours.wait_message(self.local_now());
+                let language = run.started_by.language.unwrap_or(self.settings().council.language);
+                let wait = self.settings().hours.wait_message(self.local_now(), language);
                 let reply = Reply::Handoff {
-                    text: format!(
-                        "A member of our team has been asked to look at your request {}. {wait}",
-                        run.reference
+                    text: crate::translations::speak(
+                        language,
+                        "handoff.run_failed",
+                        &[("reference", &run.reference), ("wait", &wait)],
                     ),
                     reason,
                     priority: Priority::Normal,

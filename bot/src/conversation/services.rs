@@ -54,7 +54,7 @@ impl Services {
             let Ok(found) = knowledge.search(&request) else { continue };
             // Only a page whose title names the service, such as "Missed bin collections" for
             // "Report a missed bin collection": a page that merely mentions it is not its page.
-            let described = knowledge_base::text::word_stems(&file.workflow.description);
+            let described = knowledge_base::text::word_stems(&file.workflow.description.english);
             if let Some(page) = found.hits.into_iter().find(|hit| title_names(&hit.title, &described)) {
                 pages.push((page.url, file.workflow.name.value.clone()));
             }

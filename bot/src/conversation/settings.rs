@@ -28,6 +28,10 @@ pub struct Council {
     pub colour: String,
     /// The file of its logo (SVG, PNG or JPEG), shown beside its name; none when empty.
     pub logo: String,
+    /// The language its chat starts in: `en` or `cy`.
+    pub language: knowledge_base::Language,
+    /// Whether Welsh comes first where both languages are shown (councils in Wales).
+    pub welsh_first: bool,
 }
 
 impl Default for Council {
@@ -40,6 +44,8 @@ impl Default for Council {
             privacy_url: "https://www.eastbrook.gov.uk/privacy/chat".into(),
             colour: "#1d70b8".into(),
             logo: String::new(),
+            language: knowledge_base::Language::English,
+            welsh_first: false,
         }
     }
 }
@@ -119,8 +125,8 @@ impl EmergencyContacts {
 }
 
 /// What the bot says first when a message shows a danger, before the contacts, in the council's
-/// own words; an empty wording is the built-in one. `{phone}` and `{out_of_hours_phone}` stand
-/// for the council's numbers.
+/// own words (in English); an empty wording is the built-in one, which Welsh conversations are
+/// always given, in Welsh. `{phone}` and `{out_of_hours_phone}` stand for the council's numbers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SafeguardingWording {
@@ -142,10 +148,16 @@ pub struct SafeguardingWording {
 pub const WORDING_PLACEHOLDERS: [&str; 2] = ["{phone}", "{out_of_hours_phone}"];
 
 impl SafeguardingWording {
-    /// What to say first about a danger, with the council's numbers in it.
-    pub fn text(&self, concern: Concern, council: &Council) -> String {
+    /// What to say first about a danger in `language`, with the council's numbers in it.
+    pub fn text(&self, concern: Concern, council: &Council, language: knowledge_base::Language) -> String {
         let own = self.own(concern);
-        let wording = if own.trim().is_empty() { built_in_wording(concern) } else { own };
+        let built_in;
+        let wording = if own.trim().is_empty() || language != knowledge_base::Language::English {
+            built_in = crate::translations::speak(language, &format!("safeguarding.{}", concern.as_str()), &[]);
+            &built_in
+        } else {
+            own
+        };
         wording.replace("{out_of_hours_phone}", &council.out_of_hours_phone).replace("{phone}", &council.phone)
     }
 
@@ -176,31 +188,6 @@ impl SafeguardingWording {
             }
         }
         unknown
-    }
-}
-
-/// The built-in wording for a danger.
-fn built_in_wording(concern: Concern) -> &'static str {
-    match concern {
-        Concern::SelfHarm => {
-            "I'm really sorry you're feeling like this. You don't have to deal with it on your own. \
-             If you are in danger now, please call 999."
-        }
-        Concern::Violence => "If you or anyone else is in danger now, please call 999.",
-        Concern::Abuse => {
-            "If you are in danger now, please call 999. If you can't speak, call 999 from a mobile \
-             and press 55 when asked, so the police know it's an emergency."
-        }
-        Concern::Homeless => {
-            "If you have nowhere safe to stay tonight, we can help. Please call us now: Housing Options during \
-             the day, or {out_of_hours_phone} in the evening, at weekends and on bank holidays."
-        }
-        Concern::UrgentRequest => "If this is an emergency, please phone us now on {out_of_hours_phone}, day or night.",
-        Concern::Gas => {
-            "If you smell gas, leave the building now. Don't use light switches, flames or anything \
-             that could make a spark; open doors and windows if you can. Call the National Gas \
-             Emergency Service free on 0800 111 999."
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! ended stays ended: its case can still be taken and resolved, but nobody is told in the chat,
 //! and a reply there is refused, since nobody would see it.
 
+use crate::translations::speak;
 use rpa::journal::Decision;
 use rpa::runner::RunnerError;
 use serde_json::{Map, Value};
@@ -104,6 +105,7 @@ impl Engine {
             };
         }
         let left = self.resident_left(&escalation).await?;
+        let language = self.speaking_in(&escalation.conversation_id).await;
         let change = EscalationChange {
             action: EscalationAction::Claim,
             assignee: Some(&staff.username),
@@ -120,7 +122,7 @@ impl Engine {
         if !left {
             let council = &self.settings().council.name;
             let joined = Reply::Staff {
-                text: format!("{} from {council} has joined the conversation.", staff.name),
+                text: speak(language, "handoff.staff_joined", &[("name", &staff.name), ("council", council)]),
                 name: staff.name.clone(),
                 joined: true,
             };
@@ -203,6 +205,7 @@ impl Engine {
                     .into(),
             ));
         }
+        let language = self.speaking_in(&escalation.conversation_id).await;
         let change = EscalationChange {
             action: EscalationAction::HandBack,
             assignee: None,
@@ -216,10 +219,7 @@ impl Engine {
             return Err(self.refusal(id, EscalationAction::HandBack).await);
         };
         let left = Reply::Staff {
-            text: format!(
-                "{} has handed you back to the automated assistant. You can carry on asking questions here.",
-                staff.name
-            ),
+            text: speak(language, "handoff.handed_back", &[("name", &staff.name)]),
             name: staff.name.clone(),
             joined: false,
         };
@@ -237,7 +237,9 @@ impl Engine {
         if outcome.is_empty() {
             return Err(StaffActionError::Invalid("say how the conversation was resolved".into()));
         }
-        let left = self.resident_left(&self.escalation_or_missing(id).await?).await?;
+        let escalation = self.escalation_or_missing(id).await?;
+        let left = self.resident_left(&escalation).await?;
+        let language = self.speaking_in(&escalation.conversation_id).await;
         let change = EscalationChange {
             action: EscalationAction::Resolve,
             assignee: Some(&staff.username),
@@ -253,10 +255,7 @@ impl Engine {
         let mut told = Vec::new();
         if !left {
             let closed = Reply::Staff {
-                text: format!(
-                    "{} has closed this conversation with our team. If you need anything else, just ask.",
-                    staff.name
-                ),
+                text: speak(language, "handoff.closed", &[("name", &staff.name)]),
                 name: staff.name.clone(),
                 joined: false,
             };

@@ -28,8 +28,27 @@ pub struct DialogueState {
     pub human: bool,
     /// The answer given last turn, to see what the person makes of it next.
     pub last_answer: Option<super::feedback::LastAnswer>,
-    /// The language the conversation is in: that of the last message whose words told.
+    /// The language the person chose for the conversation (with the chat's language switch,
+    /// or by accepting the offer of Welsh); the council's own language until they choose.
     pub language: Option<knowledge_base::Language>,
+    /// The language of the last message whose words told, which messages that do not tell
+    /// (a postcode, a name) are answered in.
+    pub wrote_in: Option<knowledge_base::Language>,
+    /// Whether the person has been offered to carry on in Welsh.
+    pub offered_welsh: bool,
+}
+
+impl DialogueState {
+    /// The language the conversation is in: the one the person chose, else `council`'s.
+    pub fn chosen_language(&self, council: knowledge_base::Language) -> knowledge_base::Language {
+        self.language.unwrap_or(council)
+    }
+
+    /// The language to speak to the person in outside a turn: that of their last message whose
+    /// words told, else the conversation's.
+    pub fn speaking(&self, council: knowledge_base::Language) -> knowledge_base::Language {
+        self.wrote_in.unwrap_or_else(|| self.chosen_language(council))
+    }
 }
 
 /// A service request being gathered, input by input.

@@ -23,13 +23,20 @@ use crate::language::signals::{self, Command, Concern, SmallTalk};
 use crate::language::values::{self, Reading, yes_or_no};
 use crate::llm::Route;
 use crate::metrics::TurnOutcome;
+use crate::translations::speak;
+use knowledge_base::Language;
 
 /// The value of the button that accepts an offer.
 pub const OFFER_YES: &str = "yes";
 /// The value of the button that declines an offer.
 pub const OFFER_NO: &str = "no";
-/// The choice that goes on with a request that may be an emergency, once told whom to phone.
-const REPORT_IT_HERE: &str = "Report it here";
+/// The value of the button that goes on with a request that may be an emergency, once told
+/// whom to phone.
+const REPORT_IT_HERE: &str = "report it here";
+/// The value of the button that carries the conversation on in Welsh.
+pub const IN_WELSH: &str = "cymraeg";
+/// The value of the button that keeps the conversation in English.
+pub const IN_ENGLISH: &str = "english";
 
 /// A confirmed request to start once the turn is written.
 #[derive(Debug, Clone)]
@@ -60,12 +67,20 @@ pub(crate) struct Turn<'e> {
     asked_question: bool,
     /// What this message says of the answer given last turn, when it says it did not help.
     follow_up: Option<FollowUp>,
+    /// The language the bot speaks this turn: the message's own, else the conversation's.
+    language: Language,
+    /// The language the message's words are in, when they tell.
+    written_in: Option<Language>,
 }
 
 impl<'e> Turn<'e> {
-    pub(crate) fn new(engine: &'e Engine, conversation: &Conversation, text: &str) -> Turn<'e> {
+    /// A turn of `conversation` for a message; `picked` when the message is a choice picked
+    /// (whose words, such as "yes", say nothing of the person's language).
+    pub(crate) fn new(engine: &'e Engine, conversation: &Conversation, text: &str, picked: bool) -> Turn<'e> {
         let mut state = conversation.state.clone();
         let previous_answer = state.last_answer.take();
+        let written_in = if picked { None } else { Language::detect(text) };
+        let language = written_in.unwrap_or_else(|| state.speaking(engine.settings().council.language));
         Turn {
             engine,
             conversation_id: conversation.id.clone(),
@@ -81,6 +96,8 @@ impl<'e> Turn<'e> {
             previous_answer,
             asked_question: false,
             follow_up: None,
+            language,
+            written_in,
         }
     }
 
@@ -121,7 +138,7 @@ impl<'e> Turn<'e> {
             return Ok(());
         }
         self.note_repeats(&text);
-        self.note_language(&text);
+        self.note_language();
         match signals::command(&text) {
             Some(Command::Person) => {
                 self.note_follow_up(FollowUp::AskedPerson);
@@ -139,6 +156,10 @@ impl<'e> Turn<'e> {
             }
             Some(Command::StartAgain) => {
                 self.start_again();
+                return Ok(());
+            }
+            Some(Command::Language(language)) => {
+                self.choose_language(language);
                 return Ok(());
             }
             None => {}
@@ -168,9 +189,14 @@ impl<'e> Turn<'e> {
         }
         if let Some(talk) = signals::small_talk(&text) {
             self.small_talk(talk);
+            self.offer_welsh();
             return Ok(());
         }
-        self.request_or_question(&text).await
+        self.request_or_question(&text).await?;
+        if self.state.offer.is_none() && self.state.clarification.is_none() && self.state.form.is_none() {
+            self.offer_welsh();
+        }
+        Ok(())
     }
 
     fn say(&mut self, reply: Reply) {
@@ -192,11 +218,58 @@ impl<'e> Turn<'e> {
         self.state.last_message = Some(normalised);
     }
 
-    /// The conversation is in the language its last telling message was written in.
-    fn note_language(&mut self, text: &str) {
-        if let Some(language) = knowledge_base::Language::detect(text) {
-            self.state.language = Some(language);
+    /// Notes the language the message was written in, for the messages after it that do not tell.
+    fn note_language(&mut self) {
+        if let Some(language) = self.written_in {
+            self.state.wrote_in = Some(language);
         }
+    }
+
+    /// What the bot says for `key` in this turn's language.
+    fn words(&self, key: &str, values: &[(&str, &str)]) -> String {
+        speak(self.language, key, values)
+    }
+
+    /// A button labelled in this turn's language.
+    fn button(&self, key: &str, value: &str) -> ChoiceOption {
+        ChoiceOption { label: self.words(key, &[]), value: value.to_string() }
+    }
+
+    /// When the wait for a person is and what to do meanwhile, in this turn's language.
+    fn wait_message(&self) -> String {
+        self.engine.settings().hours.wait_message(self.engine.local_now(), self.language)
+    }
+
+    /// Carries the conversation on in the language the person chose.
+    fn choose_language(&mut self, language: Language) {
+        self.outcome = TurnOutcome::SmallTalk;
+        self.state.language = Some(language);
+        self.state.wrote_in = Some(language);
+        self.state.offered_welsh = true;
+        self.language = language;
+        let key = match language {
+            Language::Welsh => "language.now_welsh",
+            Language::English => "language.now_english",
+        };
+        let words = self.words(key, &[]);
+        self.say(Reply::text(words));
+        self.ask_again();
+    }
+
+    /// Offers to carry on in Welsh, once, to someone who writes Welsh in a conversation that is
+    /// in English.
+    fn offer_welsh(&mut self) {
+        let in_english = self.state.chosen_language(self.engine.settings().council.language) == Language::English;
+        if self.written_in != Some(Language::Welsh) || !in_english || self.state.offered_welsh {
+            return;
+        }
+        self.state.offered_welsh = true;
+        let text = speak(Language::Welsh, "language.offer_welsh", &[]);
+        let choices = vec![
+            ChoiceOption { label: speak(Language::Welsh, "language.carry_on_in_welsh", &[]), value: IN_WELSH.into() },
+            ChoiceOption { label: speak(Language::English, "language.stay_in_english", &[]), value: IN_ENGLISH.into() },
+        ];
+        self.say(Reply::Choices { text, choices });
     }
 
     /// Notes what the message says of the answer given last turn, if there was one.
@@ -222,22 +295,14 @@ impl<'e> Turn<'e> {
         self.state.offer = None;
         self.state.clarification = None;
         if self.status == ConversationStatus::Escalated {
-            self.say(Reply::text(format!(
-                "I'm sorry that didn't answer your question. A member of our team will be with you soon and can \
-                 help. {}",
-                self.engine.settings().hours.wait_message(self.engine.local_now())
-            )));
+            let text = self.words("wrong_answer.person_coming", &[("wait", &self.wait_message())]);
+            self.say(Reply::text(text));
             return;
         }
         self.state.offer = Some(Offer::Person);
         self.say(Reply::Choices {
-            text: "I'm sorry that didn't answer your question. You can ask it again in other words, or I can put you \
-                   in touch with a member of our team. Would you like to talk to a person?"
-                .into(),
-            choices: vec![
-                ChoiceOption { label: "Yes, talk to a person".into(), value: OFFER_YES.into() },
-                ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },
-            ],
+            text: self.words("wrong_answer.offer_person", &[]),
+            choices: vec![self.button("choice.yes_person", OFFER_YES), self.button("choice.no_thanks", OFFER_NO)],
         });
     }
 
@@ -263,7 +328,7 @@ impl<'e> Turn<'e> {
         }
         self.state.frustration = 0;
         self.outcome = TurnOutcome::Escalated;
-        self.say(Reply::text("I'm sorry this hasn't been easy. Let me get a member of our team to help you."));
+        self.say(Reply::text(self.words("wrong_answer.frustrated", &[])));
         self.escalate(EscalationReason::Frustration, Priority::Normal, "");
         true
     }
@@ -271,7 +336,7 @@ impl<'e> Turn<'e> {
     /// Shows the emergency contacts first, then brings in a person at once.
     fn emergency(&mut self, concern: Concern) {
         let settings = self.engine.settings();
-        let text = settings.safeguarding.text(concern, &settings.council);
+        let text = settings.safeguarding.text(concern, &settings.council, self.language);
         let contacts = self.engine.settings().emergency.for_concern(concern).to_vec();
         self.say(Reply::Emergency { text, concern, contacts });
         self.escalate(EscalationReason::Safeguarding, Priority::High, concern.as_str());
@@ -280,20 +345,17 @@ impl<'e> Turn<'e> {
     /// Hands the conversation to a person and says what happens next.
     fn escalate(&mut self, reason: EscalationReason, priority: Priority, detail: &str) {
         self.outcome = TurnOutcome::Escalated;
-        let wait = self.engine.settings().hours.wait_message(self.engine.local_now());
+        let wait = self.wait_message();
         let already = matches!(self.status, ConversationStatus::Escalated | ConversationStatus::Human);
         let text = if already && priority == Priority::Normal {
-            format!("You're already in the queue for a member of our team. {wait}")
+            self.words("handoff.already_queued", &[("wait", &wait)])
         } else {
-            let urgent = if priority == Priority::High {
-                format!(
-                    " If you need help urgently, please call {} now.",
-                    self.engine.settings().council.out_of_hours_phone
-                )
+            let then = if priority == Priority::High {
+                self.words("handoff.call_urgently", &[("phone", &self.engine.settings().council.out_of_hours_phone)])
             } else {
-                format!(" You can also call us on {}.", self.council_phone())
+                self.words("handoff.call_us", &[("phone", &self.council_phone())])
             };
-            format!("I've asked a member of our team to join this conversation. {wait}{urgent}")
+            self.words("handoff.asked", &[("wait", &wait), ("then", &then)])
         };
         self.say(Reply::Handoff { text, reason, priority });
         let inputs = self.state.form.as_ref().map(Form::values_json).unwrap_or_default();
@@ -310,12 +372,8 @@ impl<'e> Turn<'e> {
         self.outcome = TurnOutcome::Form;
         self.state.offer = None;
         self.state.clarification = None;
-        let reply = if self.state.form.take().is_some() {
-            "OK, I've cancelled that request. Nothing has been sent. Is there anything else I can help with?"
-        } else {
-            "There's nothing to cancel. What can I help you with?"
-        };
-        self.say(Reply::text(reply));
+        let key = if self.state.form.take().is_some() { "cancel.cancelled" } else { "cancel.nothing" };
+        self.say(Reply::text(self.words(key, &[])));
     }
 
     fn start_again(&mut self) {
@@ -330,32 +388,28 @@ impl<'e> Turn<'e> {
                     Some(file) => {
                         let builder = self.form(&file.workflow);
                         let (fresh, mut replies) = builder.begin("", BTreeMap::new());
-                        self.say(Reply::text("OK, let's start again."));
+                        self.say(Reply::text(self.words("cancel.start_again", &[])));
                         // The introduction was given the first time.
                         replies.remove(0);
                         self.replies.extend(replies);
                         self.state.form = Some(fresh);
                     }
-                    None => self.say(Reply::text("OK, let's start again. What can I help you with?")),
+                    None => self.say(Reply::text(self.words("cancel.start_again_nothing", &[]))),
                 }
             }
-            None => self.say(Reply::text("OK, let's start again. What can I help you with?")),
+            None => self.say(Reply::text(self.words("cancel.start_again_nothing", &[]))),
         }
     }
 
     fn small_talk(&mut self, talk: SmallTalk) {
         self.outcome = TurnOutcome::SmallTalk;
         let council = self.engine.settings().council.name.clone();
-        let reply = match talk {
-            SmallTalk::Greeting => format!(
-                "Hello! I'm the {council} online assistant, an automated service. I can answer questions about \
-                 council services and help you report things like a missed bin or a housing repair. What can I help \
-                 you with?"
-            ),
-            SmallTalk::Thanks => "You're welcome. Is there anything else I can help with?".to_string(),
-            SmallTalk::Goodbye => format!("Thank you for contacting {council}. Goodbye."),
+        let key = match talk {
+            SmallTalk::Greeting => "small_talk.greeting",
+            SmallTalk::Thanks => "small_talk.thanks",
+            SmallTalk::Goodbye => "small_talk.goodbye",
         };
-        self.say(Reply::text(reply));
+        self.say(Reply::text(self.words(key, &[("council", &council)])));
     }
 
     /// Acts on the answer to an offer; returns whether the message was such an answer.
@@ -379,10 +433,7 @@ impl<'e> Turn<'e> {
             }
             (Some(false), Offer::Urgent { .. }) => {
                 self.outcome = TurnOutcome::SmallTalk;
-                self.say(Reply::text(
-                    "OK. If it is an emergency, please phone the number above now. Is there anything else I can help \
-                     with?",
-                ));
+                self.say(Reply::text(self.words("offer.urgent_declined", &[])));
             }
             (Some(true), Offer::Switch { workflow }) => {
                 let carried = self.state.form.take().map(|form| form.values).unwrap_or_default();
@@ -390,12 +441,12 @@ impl<'e> Turn<'e> {
             }
             (Some(false), Offer::Switch { .. }) => {
                 self.outcome = TurnOutcome::Form;
-                self.say(Reply::text("OK, let's carry on."));
+                self.say(Reply::text(self.words("offer.carry_on", &[])));
                 self.ask_again();
             }
             (Some(false), _) => {
                 self.outcome = TurnOutcome::SmallTalk;
-                self.say(Reply::text("No problem. Is there anything else I can help with?"));
+                self.say(Reply::text(self.words("offer.declined", &[])));
             }
             (None, Offer::Switch { .. }) => return Ok(false),
             (None, _) => return Ok(false),
@@ -406,7 +457,7 @@ impl<'e> Turn<'e> {
     fn form<'w>(&self, workflow: &'w rpa::workflow::Workflow) -> Form<'w> {
         Form {
             workflow,
-            reading: self.engine.reading(),
+            reading: self.engine.reading_in(self.language),
             failed_answers_limit: self.engine.settings().failed_answers_before_person,
         }
     }
@@ -422,10 +473,7 @@ impl<'e> Turn<'e> {
         self.outcome = TurnOutcome::Form;
         let services = self.engine.services();
         let Some(file) = services.service(workflow, self.audience) else {
-            self.say(Reply::text(format!(
-                "I'm sorry, I can't do that here. Please call us on {}.",
-                self.council_phone()
-            )));
+            self.say(Reply::text(self.words("request.cannot", &[("phone", &self.council_phone())])));
             return;
         };
         let urgent = !urgent_told
@@ -433,24 +481,20 @@ impl<'e> Turn<'e> {
             && services.is_urgent(workflow, text, self.engine.settings().intent_threshold);
         if urgent {
             self.tell_urgent(&file.workflow);
-            let what = what_it_does(&file.workflow);
-            let mut choices = vec![ChoiceOption { label: "Talk to a person".into(), value: "talk to a person".into() }];
+            let what = what_it_does(&file.workflow, self.language);
+            let mut choices = vec![self.button("choice.talk_to_person", "talk to a person")];
             let text_of_choice = if self.engine.runner().is_some() {
-                choices.insert(0, ChoiceOption { label: REPORT_IT_HERE.into(), value: OFFER_YES.into() });
-                format!("If it is not an emergency, I can {what} for you here, or bring in a member of our team.")
+                choices.insert(0, self.button("choice.report_here", OFFER_YES));
+                self.words("request.urgent_or_person", &[("what", &what)])
             } else {
-                "If it is not an emergency, I can bring in a member of our team.".to_string()
+                self.words("request.urgent_person_only", &[])
             };
             self.state.offer = Some(Offer::Urgent { workflow: workflow.to_string(), text: text.to_string(), carried });
             self.say(Reply::Choices { text: text_of_choice, choices });
             return;
         }
         if self.engine.runner().is_none() {
-            self.say(Reply::text(format!(
-                "I'm sorry, I can't take requests online at the moment. Please call us on {}, or ask me to put you \
-                 in touch with a member of our team.",
-                self.council_phone()
-            )));
+            self.say(Reply::text(self.words("request.offline", &[("phone", &self.council_phone())])));
             return;
         }
         let (mut form, replies) = self.form(&file.workflow).begin(text, carried);
@@ -466,12 +510,13 @@ impl<'e> Turn<'e> {
             .contacts
             .iter()
             .map(|contact| EmergencyContact {
-                name: contact.name.clone(),
+                name: contact.name.in_language(self.language).to_string(),
                 phone: contact.phone.clone(),
-                when: contact.when.clone(),
+                when: contact.when.in_language(self.language).to_string(),
             })
             .collect();
-        self.say(Reply::Emergency { text: urgent.message.value.clone(), concern: Concern::UrgentRequest, contacts });
+        let text = urgent.message.value.in_language(self.language).to_string();
+        self.say(Reply::Emergency { text, concern: Concern::UrgentRequest, contacts });
     }
 
     /// Asks the question of the form in progress again.
@@ -488,10 +533,7 @@ impl<'e> Turn<'e> {
         self.outcome = TurnOutcome::Form;
         let services = self.engine.services();
         let Some(file) = services.service(&form.workflow, self.audience) else {
-            self.say(Reply::text(format!(
-                "I'm sorry, that request can no longer be made here. Please call us on {}.",
-                self.council_phone()
-            )));
+            self.say(Reply::text(self.words("request.gone", &[("phone", &self.council_phone())])));
             return Ok(());
         };
         let builder = self.form(&file.workflow);
@@ -502,11 +544,8 @@ impl<'e> Turn<'e> {
             self.state.form = Some(form);
             self.state.offer = Some(Offer::Switch { workflow: other.clone() });
             self.say(Reply::Choices {
-                text: format!("Do you want to stop this request and {} instead?", what_it_does(&other_file.workflow)),
-                choices: vec![
-                    ChoiceOption { label: "Yes, switch".into(), value: OFFER_YES.into() },
-                    ChoiceOption { label: "No, carry on".into(), value: OFFER_NO.into() },
-                ],
+                text: self.words("request.switch", &[("what", &what_it_does(&other_file.workflow, self.language))]),
+                choices: vec![self.button("choice.yes_switch", OFFER_YES), self.button("choice.no_carry_on", OFFER_NO)],
             });
             return Ok(());
         }
@@ -515,7 +554,7 @@ impl<'e> Turn<'e> {
         if !form.urgent_told && services.is_urgent(&form.workflow, text, self.engine.settings().intent_threshold) {
             form.urgent_told = true;
             self.tell_urgent(&file.workflow);
-            self.say(Reply::text("You can carry on here to report it as well, or ask to talk to a person."));
+            self.say(Reply::text(self.words("request.urgent_carry_on", &[])));
         }
         match builder.advance(&mut form, text) {
             FormOutcome::Continue(replies) => {
@@ -530,18 +569,16 @@ impl<'e> Turn<'e> {
                 let again = builder.ask_again(&form);
                 self.state.form = Some(form);
                 if let Some(first) = again.into_iter().next() {
-                    self.say(prefixed("To carry on with your request:", first));
+                    self.say(prefixed(&self.words("request.carry_on", &[]), first));
                 }
             }
             FormOutcome::Cancelled => {
-                self.say(Reply::text(
-                    "OK, I've cancelled that request. Nothing has been sent. Is there anything else I can help with?",
-                ));
+                self.say(Reply::text(self.words("cancel.cancelled", &[])));
             }
             FormOutcome::NotUnderstood => {
                 form.failed_answers = 0;
                 self.state.form = Some(form);
-                self.say(Reply::text("I'm sorry, I'm having trouble understanding that."));
+                self.say(Reply::text(self.words("request.not_understood", &[])));
                 self.escalate(EscalationReason::NotUnderstood, Priority::Normal, "");
             }
         }
@@ -653,8 +690,8 @@ impl<'e> Turn<'e> {
         self.outcome = TurnOutcome::Clarified;
         self.state.offer = None;
         let mut choices: Vec<ChoiceOption> = pages.iter().map(|page| ChoiceOption::plain(&page.title)).collect();
-        choices.push(ChoiceOption::plain(SOMETHING_ELSE));
-        self.say(Reply::Choices { text: clarifying::question(&pages), choices });
+        choices.push(self.button("choice.something_else", SOMETHING_ELSE));
+        self.say(Reply::Choices { text: clarifying::question(&pages, self.language), choices });
         self.state.clarification = Some(Clarification { question: question.to_string(), pages });
     }
 
@@ -665,9 +702,7 @@ impl<'e> Turn<'e> {
             None => Ok(false),
             Some(Pick::SomethingElse) => {
                 self.outcome = TurnOutcome::SmallTalk;
-                self.say(Reply::text(
-                    "OK. Please tell me a little more about what you need, or ask to talk to a person.",
-                ));
+                self.say(Reply::text(self.words("ask_back.something_else", &[])));
                 Ok(true)
             }
             Some(Pick::Page(page)) => {
@@ -702,7 +737,15 @@ impl<'e> Turn<'e> {
             _ => None,
         };
         let Some(cited) = cited else { return };
-        let asked_about = self.recognise(question, &services).is_some_and(|best| best.workflow == cited);
+        // The question need not be most like the cited service of all: that it is like it at all
+        // is enough, as the answer already came from the service's own page.
+        let threshold = self.engine.settings().intent_threshold;
+        let asked_about = services
+            .classifier()
+            .rank(question, self.audience == Audience::Staff)
+            .iter()
+            .any(|scored| scored.workflow == cited && scored.score >= threshold)
+            && self.recognise(question, &services).is_some();
         if asked_about {
             self.offer_service(&cited);
         }
@@ -712,7 +755,7 @@ impl<'e> Turn<'e> {
     fn model_arguments(&self, workflow: &str, arguments: &serde_json::Map<String, Value>) -> BTreeMap<String, String> {
         let services = self.engine.services();
         let Some(file) = services.service(workflow, self.audience) else { return BTreeMap::new() };
-        let reading = self.engine.reading();
+        let reading = self.engine.reading_in(self.language);
         file.workflow
             .inputs
             .iter()
@@ -739,14 +782,11 @@ impl<'e> Turn<'e> {
         if self.engine.runner().is_none() {
             return;
         }
-        let what = what_it_does(&file.workflow);
+        let what = what_it_does(&file.workflow, self.language);
         self.state.offer = Some(Offer::Workflow { workflow: workflow.to_string() });
         self.say(Reply::Choices {
-            text: format!("I can also {what} for you now. Would you like to do that?"),
-            choices: vec![
-                ChoiceOption { label: "Yes, please".into(), value: OFFER_YES.into() },
-                ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },
-            ],
+            text: self.words("offer.service", &[("what", &what)]),
+            choices: vec![self.button("choice.yes_please", OFFER_YES), self.button("choice.no_thanks", OFFER_NO)],
         });
     }
 
@@ -775,7 +815,7 @@ impl<'e> Turn<'e> {
             }
             chosen @ Scope::Chosen(_) => chosen,
         };
-        let language = knowledge_base::Language::detect(question).or(self.state.language).unwrap_or_default();
+        let language = Language::detect(question).unwrap_or(self.language);
         let answered =
             self.engine.answer_question(&self.conversation_id, question, self.audience, scope, language).await?;
         if !answered.ask_back.is_empty() {
@@ -797,15 +837,12 @@ impl<'e> Turn<'e> {
         self.state.unanswered += 1;
         self.outcome = TurnOutcome::Unanswered;
         if self.status == ConversationStatus::Escalated {
-            self.say(Reply::text(format!(
-                "I'm sorry, I couldn't find an answer to that. A member of our team will be with you soon and can \
-                 help. {}",
-                self.engine.settings().hours.wait_message(self.engine.local_now())
-            )));
+            let text = self.words("unanswered.person_coming", &[("wait", &self.wait_message())]);
+            self.say(Reply::text(text));
             return Ok(false);
         }
         if self.state.unanswered >= self.engine.settings().unanswered_before_person {
-            self.say(Reply::text("I'm sorry, I couldn't find an answer to that either."));
+            self.say(Reply::text(self.words("unanswered.again", &[])));
             self.escalate(EscalationReason::Unanswered, Priority::Normal, "");
             self.outcome = TurnOutcome::Unanswered;
             return Ok(false);
@@ -813,10 +850,7 @@ impl<'e> Turn<'e> {
         self.state.offer = Some(Offer::Person);
         self.say(Reply::Choices {
             text: answered.reply.words().to_string(),
-            choices: vec![
-                ChoiceOption { label: "Yes, talk to a person".into(), value: OFFER_YES.into() },
-                ChoiceOption { label: "No, thanks".into(), value: OFFER_NO.into() },
-            ],
+            choices: vec![self.button("choice.yes_person", OFFER_YES), self.button("choice.no_thanks", OFFER_NO)],
         });
         Ok(false)
     }

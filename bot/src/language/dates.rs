@@ -1,8 +1,10 @@
-//! Dates as people write them: "tomorrow", "next Tuesday", "last Friday", "23rd November",
-//! "23/11/2026", "2026-11-23", "in 3 days".
+//! Dates as people write them, in English or Welsh: "tomorrow", "next Tuesday", "last
+//! Friday", "23rd November", "23/11/2026", "2026-11-23", "in 3 days", "ddoe", "dydd Llun
+//! diwethaf", "3 Rhagfyr", "y 3ydd o Ragfyr".
 
 use std::sync::LazyLock;
 
+use knowledge_base::Language;
 use regex::Regex;
 use uk::calendar::{civil_from_days, days_from_civil};
 
@@ -96,6 +98,80 @@ const MONTH_NAMES: [&str; 12] = [
 
 const WEEKDAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
+const WELSH_MONTH_NAMES: [&str; 12] = [
+    "Ionawr",
+    "Chwefror",
+    "Mawrth",
+    "Ebrill",
+    "Mai",
+    "Mehefin",
+    "Gorffennaf",
+    "Awst",
+    "Medi",
+    "Hydref",
+    "Tachwedd",
+    "Rhagfyr",
+];
+
+const WELSH_WEEKDAY_NAMES: [&str; 7] =
+    ["dydd Llun", "dydd Mawrth", "dydd Mercher", "dydd Iau", "dydd Gwener", "dydd Sadwrn", "dydd Sul"];
+
+/// Welsh words for days and their English meaning, longest first; each with its mutated forms
+/// (after "dydd", "o", "ar" and the like).
+const WELSH_DAY_WORDS: &[(&str, &str)] = &[
+    ("echdoe", "day before yesterday"),
+    ("trennydd", "day after tomorrow"),
+    ("heddiw", "today"),
+    ("heno", "today"),
+    ("bore ma", "today"),
+    ("yfory", "tomorrow"),
+    ("fory", "tomorrow"),
+    ("ddoe", "yesterday"),
+    ("neithiwr", "yesterday"),
+];
+
+/// Welsh weekday names after `dydd` or `nos` (mutated or not), and their English names.
+static WELSH_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:dd?ydd|nos)\s+(llun|lun|mawrth|fawrth|mercher|fercher|iau|gwener|wener|sadwrn|sul)\b(\s+(?:diwethaf|diwetha|dwetha|dwethaf|yma|nesaf|nesa|nesaf|sydd\s+i\s+ddod))?")
+        .expect("valid regex")
+});
+
+/// Welsh month names (mutated or not) and their numbers.
+const WELSH_MONTHS: &[(&str, u32)] = &[
+    ("ionawr", 1),
+    ("chwefror", 2),
+    ("mawrth", 3),
+    ("fawrth", 3),
+    ("ebrill", 4),
+    ("mai", 5),
+    ("fai", 5),
+    ("mehefin", 6),
+    ("fehefin", 6),
+    ("gorffennaf", 7),
+    ("orffennaf", 7),
+    ("awst", 8),
+    ("medi", 9),
+    ("fedi", 9),
+    ("hydref", 10),
+    ("tachwedd", 11),
+    ("dachwedd", 11),
+    ("rhagfyr", 12),
+    ("ragfyr", 12),
+];
+
+/// A day of the month in Welsh, with an ordinal ending or not, and a Welsh month: "3 Rhagfyr",
+/// "y 3ydd o Ragfyr", "21ain Mawrth 2027".
+static WELSH_DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\d{1,2})(?:af|il|ydd|ed|fed|ain|eg)?\s+(?:o\s+)?([a-z]{3,10})\b(?:,?\s+(\d{4}))?")
+        .expect("valid regex")
+});
+
+/// "3 diwrnod yn ôl", "pythefnos yn ôl", "mewn 3 diwrnod", "ymhen wythnos".
+static WELSH_RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:(?:mewn|ymhen)\s+(\d{1,2}|un|dau|dwy|tri|tair|pedwar|pedair|pump|chwech|saith)?\s*(diwrnod|niwrnod|wythnos|wythnosau)|(\d{1,2}|un|dau|dwy|tri|tair|pedwar|pedair|pump|chwech|saith)?\s*(diwrnod|niwrnod|wythnos|wythnosau)\s+yn\s+ol)\b")
+        .expect("valid regex")
+});
+
 static ISO: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b").expect("valid regex"));
 static NUMERIC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?\b").expect("valid regex"));
@@ -117,7 +193,7 @@ static WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
 /// Reads a date from a message, relative to `today` (days since 1970, UK calendar), and checks
 /// it falls on the side of today that `direction` asks for. Returns the day (since 1970).
 pub fn parse_date(text: &str, today: i64, direction: DateDirection) -> Result<i64, DateProblem> {
-    let text = text.to_lowercase();
+    let text = in_english(&knowledge_base::language::without_accents(text));
     let day = read_date(&text, today, direction)?;
     match direction {
         DateDirection::Past if day > today => Err(DateProblem::InFuture(day)),
@@ -180,6 +256,63 @@ fn read_date(text: &str, today: i64, direction: DateDirection) -> Result<i64, Da
         return Ok(day);
     }
     Err(DateProblem::Unreadable)
+}
+
+/// Welsh words of dates put in English words, so one reading serves both: "dydd Llun
+/// diwethaf" as "last monday", "y 3ydd o Ragfyr" as "3 december", "ddoe" as "yesterday".
+fn in_english(text: &str) -> String {
+    let text = WELSH_WEEKDAY.replace_all(text, |captures: &regex::Captures<'_>| {
+        let day = match &captures[1] {
+            "llun" | "lun" => "monday",
+            "mawrth" | "fawrth" => "tuesday",
+            "mercher" | "fercher" => "wednesday",
+            "iau" => "thursday",
+            "gwener" | "wener" => "friday",
+            "sadwrn" => "saturday",
+            _ => "sunday",
+        };
+        let when = captures.get(2).map(|when| when.as_str().trim());
+        match when {
+            Some(when) if when.starts_with('d') => format!("last {day}"),
+            Some(when) if when.starts_with('n') || when.starts_with('s') => format!("next {day}"),
+            Some(_) => format!("this {day}"),
+            None => day.to_string(),
+        }
+    });
+    let text = WELSH_DAY_MONTH.replace_all(&text, |captures: &regex::Captures<'_>| {
+        match WELSH_MONTHS.iter().find(|(name, _)| *name == &captures[2]) {
+            Some((_, month)) => {
+                let year = captures.get(3).map(|year| format!(" {}", year.as_str())).unwrap_or_default();
+                format!("{} {}{year}", &captures[1], MONTH_NAMES[*month as usize - 1].to_lowercase())
+            }
+            None => captures[0].to_string(),
+        }
+    });
+    let text = WELSH_RELATIVE.replace_all(&text, |captures: &regex::Captures<'_>| {
+        let (amount, unit, ago) = match captures.get(2) {
+            Some(unit) => (captures.get(1), unit.as_str(), false),
+            None => (captures.get(3), &captures[4], true),
+        };
+        let amount = match amount.map(|amount| amount.as_str()) {
+            None | Some("un") => "1",
+            Some("dau" | "dwy") => "2",
+            Some("tri" | "tair") => "3",
+            Some("pedwar" | "pedair") => "4",
+            Some("pump") => "5",
+            Some("chwech") => "6",
+            Some("saith") => "7",
+            Some(digits) => digits,
+        };
+        let unit = if unit.starts_with('w') { "weeks" } else { "days" };
+        if ago { format!("{amount} {unit} ago") } else { format!("in {amount} {unit}") }
+    });
+    let mut text = text.into_owned();
+    for (welsh, english) in WELSH_DAY_WORDS {
+        if contains_phrase(&text, welsh) {
+            text = text.replace(welsh, english);
+        }
+    }
+    text
 }
 
 /// "today", "tomorrow", "yesterday" and their neighbours, as days from today.
@@ -283,8 +416,26 @@ pub fn iso(day: i64) -> String {
 
 /// A day as people read it: "Tuesday 1 December 2026".
 pub fn spoken(day: i64) -> String {
+    spoken_in(day, Language::English)
+}
+
+/// A day as people read it in `language`: "Tuesday 1 December 2026", "dydd Mawrth 1 Rhagfyr 2026".
+pub fn spoken_in(day: i64, language: Language) -> String {
     let (year, month, date) = civil_from_days(day);
-    format!("{} {date} {} {year}", WEEKDAY_NAMES[weekday(day) as usize], MONTH_NAMES[month as usize - 1])
+    let month_name = match language {
+        Language::English => MONTH_NAMES[month as usize - 1],
+        Language::Welsh => WELSH_MONTH_NAMES[month as usize - 1],
+    };
+    format!("{} {date} {month_name} {year}", weekday_name(weekday(day), language))
+}
+
+/// The name of a day of the week (Monday being 0) in `language`: "Monday", "dydd Llun".
+pub fn weekday_name(index: i64, language: Language) -> &'static str {
+    let index = index.rem_euclid(7) as usize;
+    match language {
+        Language::English => WEEKDAY_NAMES[index],
+        Language::Welsh => WELSH_WEEKDAY_NAMES[index],
+    }
 }
 
 /// A `YYYY-MM-DD` date as a day since 1970.
@@ -346,5 +497,26 @@ mod tests {
         assert!(matches!(parse_date("tomorrow", today(), DateDirection::Past), Err(DateProblem::InFuture(_))));
         assert!(matches!(parse_date("yesterday", today(), DateDirection::Future), Err(DateProblem::InPast(_))));
         assert_eq!(spoken(today()), "Tuesday 1 December 2026");
+    }
+
+    #[test]
+    fn dates_in_welsh() {
+        // Tuesday 1 December 2026.
+        let past = |text: &str| parsed(text, DateDirection::Past);
+        let future = |text: &str| parsed(text, DateDirection::Future);
+        assert_eq!(past("ddoe"), "2026-11-30");
+        assert_eq!(past("heddiw"), "2026-12-01");
+        assert_eq!(future("yfory"), "2026-12-02");
+        assert_eq!(past("echdoe"), "2026-11-29");
+        assert_eq!(past("dydd Llun"), "2026-11-30");
+        assert_eq!(past("ddydd Gwener diwethaf"), "2026-11-27");
+        assert_eq!(future("dydd Iau nesaf"), "2026-12-03");
+        assert_eq!(future("dydd Mawrth"), "2026-12-08");
+        assert_eq!(past("3 diwrnod yn ôl"), "2026-11-28");
+        assert_eq!(future("ymhen wythnos"), "2026-12-08");
+        assert_eq!(past("y 3ydd o Dachwedd"), "2026-11-03");
+        assert_eq!(future("21ain Mawrth 2027"), "2027-03-21");
+        assert_eq!(future("1 Ionawr"), "2027-01-01");
+        assert_eq!(spoken_in(today(), Language::Welsh), "dydd Mawrth 1 Rhagfyr 2026");
     }
 }

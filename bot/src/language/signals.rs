@@ -18,6 +18,8 @@ pub enum Command {
     StartAgain,
     /// Hand over to a person.
     Person,
+    /// Carry the conversation on in this language.
+    Language(knowledge_base::Language),
 }
 
 /// A danger that needs a person at once, with its own emergency contacts.
@@ -72,12 +74,29 @@ static PERSON: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^(a |an )?(human|person|agent|operator|adviser|advisor|real person)( please)?[.!?]*$",
         r"\b(i want|i would like|i need|can i have|give me|get me) (a |an )?(human|person|agent|operator|adviser|advisor)\b",
         r"\b(call|phone|ring) me back\b",
+        // Welsh: "siarad â pherson", "person go iawn", "ga i siarad â rhywun".
+        r"\b(siarad|sgwrsio)\b.{0,12}\b(pherson|person|rhywun|aelod o staff|aelod o'?r t[iî]m|bod dynol)\b",
+        r"\b(person|bod dynol) go iawn\b",
+        r"^(person|pherson)( os gwelwch yn dda| plis)?[.!?]*$",
     ])
+});
+
+/// Asking to carry on in Welsh (`cy`) or in English (`en`), in a few words.
+static LANGUAGE: LazyLock<Vec<(knowledge_base::Language, Regex)>> = LazyLock::new(|| {
+    use knowledge_base::Language::{English, Welsh};
+    vec![
+        (Welsh, Regex::new(r"^((parhau|siarad|ymlaen|ateb) )?(yn |mewn )?(c|g|ch)?ymraeg( os gwelwch yn dda| plis| please)?[.!]*$").expect("valid regex")),
+        (Welsh, Regex::new(r"^(in )?welsh( please)?[.!]*$|^(can we |can i )?(speak|talk|carry on|continue|chat) in welsh( please)?[.!?]*$").expect("valid regex")),
+        (English, Regex::new(r"^((stay|carry on|continue|speak|talk) )?(in )?english( please)?[.!]*$").expect("valid regex")),
+        (English, Regex::new(r"^((aros|parhau|siarad) )?(yn |mewn )?saesneg( os gwelwch yn dda| plis)?[.!]*$").expect("valid regex")),
+    ]
 });
 
 static CANCEL: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     patterns(&[
         r"^(please )?(cancel|stop|quit|exit|abort)( (it|this|that|please|the request|my request|the report|everything))*[.!]*$",
+        r"^(canslo|stopio|rhoi'?r gorau iddi)( (fe|e|fo|hwn|hyn|hynny|y cais|fy nghais|os gwelwch yn dda|plis))*[.!]*$",
+        r"^(anghofiwch (e|fe|fo|hynny)|dim ots|dw i wedi newid fy meddwl|rwyf wedi newid fy meddwl)[.!]*$",
         r"^(forget it|never ?mind|nevermind|do not bother|i do not want to (do this|carry on|continue)( any ?more)?|i have changed my mind)[.!]*$",
         r"^(no,? )?(cancel|stop) (it|this|that)( please)?[.!]*$",
     ])
@@ -86,6 +105,7 @@ static CANCEL: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 static START_AGAIN: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     patterns(&[
         r"^(please )?(start (again|over|afresh)|restart|begin again|reset|go back to the (start|beginning)|start from the beginning)( please)?[.!]*$",
+        r"^(dechrau (eto|o'?r dechrau|o'?r newydd)|ail ?ddechrau)( os gwelwch yn dda| plis)?[.!]*$",
     ])
 });
 
@@ -252,6 +272,10 @@ pub fn command(text: &str) -> Option<Command> {
     if PERSON.iter().any(|pattern| pattern.is_match(message)) {
         return Some(Command::Person);
     }
+    let folded = knowledge_base::language::without_accents(message);
+    if let Some((language, _)) = LANGUAGE.iter().find(|(_, pattern)| pattern.is_match(&folded)) {
+        return Some(Command::Language(*language));
+    }
     if words(message).len() <= 8 {
         if START_AGAIN.iter().any(|pattern| pattern.is_match(message)) {
             return Some(Command::StartAgain);
@@ -312,6 +336,16 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
         "afternoon",
         "evening",
         "hey there",
+        "helo",
+        "shwmae",
+        "shwmai",
+        "sut mae",
+        "sut ma",
+        "bore da",
+        "prynhawn da",
+        "noswaith dda",
+        "hylo",
+        "haia",
     ];
     const THANKS: &[&str] = &[
         "thanks",
@@ -332,6 +366,16 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
         "brilliant",
         "perfect",
         "lovely",
+        "diolch",
+        "diolch yn fawr",
+        "diolch yn fawr iawn",
+        "diolch o galon",
+        "grêt diolch",
+        "gret diolch",
+        "iawn diolch",
+        "gwych",
+        "gwych diolch",
+        "ardderchog",
     ];
     const GOODBYES: &[&str] = &[
         "bye",
@@ -342,6 +386,13 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
         "that is all thanks",
         "no that is all",
         "nothing else",
+        "hwyl",
+        "hwyl fawr",
+        "da boch",
+        "dyna i gyd",
+        "dyna i gyd diolch",
+        "dim byd arall",
+        "dim byd arall diolch",
     ];
     if GREETINGS.contains(&joined.as_str()) {
         Some(SmallTalk::Greeting)

@@ -3,10 +3,13 @@
 
 use std::sync::LazyLock;
 
+use knowledge_base::Language;
 use regex::Regex;
 use rpa::browser::typing::key_character_in;
 use rpa::workflow::{DateWhen, Input, InputType};
 use uk::postcode::normalise_postcode;
+
+use crate::translations::{or_list, speak};
 
 use super::dates::{self, DateDirection, DateProblem};
 use super::{normalise, spelt_like, words};
@@ -57,6 +60,34 @@ const YES: &[&str] = &[
     "that is fine",
     "fine",
     "send it",
+    // Welsh: yes is said with the verb of the question (oes, ydw, ydy, do, bydd…).
+    "ie",
+    "ia",
+    "ie plis",
+    "ie os gwelwch yn dda",
+    "oes",
+    "oes plis",
+    "ydw",
+    "yndw",
+    "ydy",
+    "ydi",
+    "yndi",
+    "ydyn",
+    "ydan",
+    "ydych",
+    "do",
+    "bydd",
+    "gallaf",
+    "cywir",
+    "iawn",
+    "yn iawn",
+    "mae n iawn",
+    "mae yn iawn",
+    "wrth gwrs",
+    "yn sicr",
+    "anfonwch ef",
+    "anfon",
+    "ie anfonwch ef",
 ];
 
 /// Words that answer no.
@@ -77,6 +108,23 @@ const NO: &[&str] = &[
     "not now",
     "no it is not",
     "not quite",
+    // Welsh.
+    "na",
+    "nage",
+    "nac oes",
+    "naddo",
+    "nac ydw",
+    "nac ydy",
+    "nac ydi",
+    "nac ydyn",
+    "nac ydych",
+    "na fydd",
+    "dim",
+    "dim diolch",
+    "na dim diolch",
+    "ddim",
+    "anghywir",
+    "dim o gwbl",
 ];
 
 /// What reading a value found.
@@ -93,56 +141,75 @@ pub enum Reading {
 pub struct ReadingContext {
     /// Today in the UK, as days since 1970.
     pub today: i64,
+    /// The language choices are shown in and what is wrong with an answer is said in.
+    pub language: Language,
 }
 
-/// What a resident is told when an answer holds a character the browser would press as a key.
-const KEY_CHARACTER_REFUSED: &str =
-    "That answer has a character in it that can't be sent to the council's systems. Please type it again.";
+impl ReadingContext {
+    /// What is wrong with an answer, in the turn's language.
+    fn problem(&self, key: &str, values: &[(&str, &str)]) -> Reading {
+        Reading::Invalid(speak(self.language, &format!("answer_problem.{key}"), values))
+    }
+}
 
 /// Reads the whole of a reply to the question for `input`. An answer holding a character the
 /// browser would press as a key (see [`rpa::browser::typing`]) is refused, as the workflow's own
 /// check of its inputs would refuse it.
 pub fn read_answer(input: &Input, text: &str, context: ReadingContext) -> Reading {
     if key_character_in(text).is_some() {
-        return Reading::Invalid(KEY_CHARACTER_REFUSED.into());
+        return context.problem("key_character", &[]);
     }
     let text = text.trim();
     match input.kind {
         InputType::Postcode => match find_postcode(text) {
             Some(postcode) => Reading::Value(postcode),
-            None => Reading::Invalid("That doesn't look like a UK postcode. A postcode looks like EB4 2QX.".into()),
+            None => context.problem("postcode", &[]),
         },
         InputType::Email => match EMAIL.find(text) {
             Some(found) => Reading::Value(found.as_str().to_string()),
-            None => Reading::Invalid(
-                "That doesn't look like an email address. An email address looks like name@example.com.".into(),
-            ),
+            None => context.problem("email", &[]),
         },
         InputType::Phone => match find_phone(text) {
             Some(phone) => Reading::Value(phone),
-            None => Reading::Invalid(
-                "That doesn't look like a UK phone number. Please give a number such as 01632 960123 or 07700 900123."
-                    .into(),
-            ),
+            None => context.problem("phone", &[]),
         },
         InputType::Date => read_date(input, text, context),
-        InputType::Choice => match match_choice(&input.choices, text) {
-            ChoiceMatch::One(choice) => Reading::Value(choice),
-            ChoiceMatch::Several(choices) => {
-                Reading::Invalid(format!("Did you mean {}? Please choose one.", or_list(&choices)))
-            }
-            ChoiceMatch::None => Reading::Invalid(format!("Please choose one of: {}.", or_list(&input.choices))),
-        },
+        InputType::Choice => read_choice(input, text, context),
         InputType::YesNo => match yes_or_no(text) {
             Some(true) => Reading::Value("yes".into()),
             Some(false) => Reading::Value("no".into()),
-            None => Reading::Invalid("Please answer yes or no.".into()),
+            None => context.problem("yes_or_no", &[]),
         },
         InputType::Number => match find_number(text) {
             Some(number) => Reading::Value(number.to_string()),
-            None => Reading::Invalid("Please give a number, such as 3.".into()),
+            None => context.problem("number", &[]),
         },
-        InputType::Text => read_text(input, text),
+        InputType::Text => read_text(input, text, context),
+    }
+}
+
+/// The choices of an input as shown in `language`.
+pub fn choices_in(input: &Input, language: Language) -> Vec<String> {
+    input.choices.iter().map(|choice| choice.in_language(language).to_string()).collect()
+}
+
+/// The choice a reply names, in the turn's language or else in English, as the workflow takes
+/// it (its English words).
+fn read_choice(input: &Input, text: &str, context: ReadingContext) -> Reading {
+    let shown = choices_in(input, context.language);
+    let english = choices_in(input, Language::English);
+    let value_of = |label: &str| {
+        shown.iter().position(|choice| choice == label).map_or_else(|| label.to_string(), |at| english[at].clone())
+    };
+    match match_choice(&shown, text) {
+        ChoiceMatch::One(choice) => Reading::Value(value_of(&choice)),
+        ChoiceMatch::Several(choices) => {
+            context.problem("which_choice", &[("choices", &or_list(context.language, &choices))])
+        }
+        ChoiceMatch::None => match (shown != english).then(|| match_choice(&english, text)) {
+            Some(ChoiceMatch::One(choice)) => Reading::Value(choice),
+            _ => context.problem("choose_one_of", &[("choices", &or_list(context.language, &shown))]),
+        },
     }
 }
 
@@ -165,7 +232,14 @@ fn unprompted_value(input: &Input, text: &str, context: ReadingContext) -> Optio
             Reading::Value(date) => Some(date),
             Reading::Invalid(_) => None,
         },
-        InputType::Choice => distinctive_choice(&input.choices, text),
+        InputType::Choice => {
+            let english = choices_in(input, Language::English);
+            distinctive_choice(&english, text).or_else(|| {
+                let welsh = choices_in(input, Language::Welsh);
+                let at = welsh.iter().position(|choice| Some(choice) == distinctive_choice(&welsh, text).as_ref())?;
+                english.get(at).cloned()
+            })
+        }
         InputType::Text | InputType::Number | InputType::YesNo => None,
     }
 }
@@ -187,40 +261,36 @@ fn read_date(input: &Input, text: &str, context: ReadingContext) -> Reading {
         Some(DateWhen::Future) => DateDirection::Future,
         None => DateDirection::Any,
     };
+    let spoken = |day: i64| dates::spoken_in(day, context.language);
     match dates::parse_date(text, context.today, direction) {
         Ok(day) => Reading::Value(dates::iso(day)),
-        Err(DateProblem::Unreadable) => Reading::Invalid(
-            "I couldn't work out the date. You can write something like \"yesterday\", \"next Tuesday\" or 23/11/2026."
-                .into(),
-        ),
-        Err(DateProblem::NoSuchDate) => Reading::Invalid("That date doesn't exist. Please check it.".into()),
-        Err(DateProblem::InFuture(day)) => Reading::Invalid(format!(
-            "{} is in the future. Please give a date that has already passed.",
-            dates::spoken(day)
-        )),
-        Err(DateProblem::InPast(day)) => {
-            Reading::Invalid(format!("{} has already passed. Please give a date from today on.", dates::spoken(day)))
-        }
+        Err(DateProblem::Unreadable) => context.problem("date_unreadable", &[]),
+        Err(DateProblem::NoSuchDate) => context.problem("no_such_date", &[]),
+        Err(DateProblem::InFuture(day)) => context.problem("in_future", &[("date", &spoken(day))]),
+        Err(DateProblem::InPast(day)) => context.problem("in_past", &[("date", &spoken(day))]),
     }
 }
 
-fn read_text(input: &Input, text: &str) -> Reading {
+fn read_text(input: &Input, text: &str, context: ReadingContext) -> Reading {
     let value = strip_lead_in(input, text);
     let length = value.chars().count();
     if length == 0 {
-        return Reading::Invalid("Please type your answer.".into());
+        return context.problem("empty", &[]);
     }
     if let Some(min) = input.min_length.filter(|min| length < *min) {
-        return Reading::Invalid(format!("Please give a little more detail: at least {min} characters."));
+        return context.problem("too_short", &[("min", &min.to_string())]);
     }
     if let Some(max) = input.max_length.filter(|max| length > *max) {
-        return Reading::Invalid(format!("That is too long: please keep it to {max} characters (yours has {length})."));
+        return context.problem("too_long", &[("max", &max.to_string()), ("length", &length.to_string())]);
     }
     if let Some(pattern) = &input.pattern {
         let matches = Regex::new(pattern).map(|pattern| pattern.is_match(&value)).unwrap_or(false);
         if !matches {
-            let hint = input.pattern_hint.clone().unwrap_or_else(|| "that is not in the form needed".to_string());
-            return Reading::Invalid(format!("That doesn't look right: {hint}."));
+            let hint = match &input.pattern_hint {
+                Some(hint) => hint.in_language(context.language).to_string(),
+                None => speak(context.language, "answer_problem.not_in_form", &[]),
+            };
+            return context.problem("not_right", &[("hint", &hint)]);
         }
     }
     Reading::Value(value)
@@ -308,7 +378,7 @@ pub fn yes_or_no(text: &str) -> Option<bool> {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let cleaned = cleaned.trim_end_matches(" thanks").trim_end_matches(" thank you").trim();
+    let cleaned = cleaned.trim_end_matches(" thanks").trim_end_matches(" thank you").trim_end_matches(" diolch").trim();
     if YES.contains(&cleaned) {
         return Some(true);
     }
@@ -316,11 +386,17 @@ pub fn yes_or_no(text: &str) -> Option<bool> {
         return Some(false);
     }
     let first = cleaned.split_whitespace().next().unwrap_or_default();
-    let hedged = [" but ", " not ", " change ", " wrong"].iter().any(|hedge| format!(" {cleaned} ").contains(hedge));
-    if matches!(first, "yes" | "yeah" | "yep" | "yup" | "ok" | "okay" | "sure" | "correct") && !hedged {
+    let hedged = [" but ", " not ", " change ", " wrong", " ond ", " newid ", " anghywir", " ddim "]
+        .iter()
+        .any(|hedge| format!(" {cleaned} ").contains(hedge));
+    if matches!(
+        first,
+        "yes" | "yeah" | "yep" | "yup" | "ok" | "okay" | "sure" | "correct" | "ie" | "oes" | "ydw" | "ydy"
+    ) && !hedged
+    {
         return Some(true);
     }
-    if matches!(first, "no" | "nope" | "nah") {
+    if matches!(first, "no" | "nope" | "nah" | "na" | "naddo" | "nage" | "nac") {
         return Some(false);
     }
     None
@@ -418,15 +494,6 @@ fn ordinal(reply_words: &[&str]) -> Option<usize> {
     }
 }
 
-/// "A, B or C".
-pub fn or_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [only] => only.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,7 +505,7 @@ mod tests {
     }
 
     fn context() -> ReadingContext {
-        ReadingContext { today: days_from_civil(2026, 12, 1) }
+        ReadingContext { today: days_from_civil(2026, 12, 1), language: Language::English }
     }
 
     fn value(reading: Reading) -> String {
@@ -500,5 +567,45 @@ mod tests {
         assert!(
             matches!(read_answer(&phone, "not telling", context()), Reading::Invalid(reason) if reason.contains("phone"))
         );
+    }
+
+    #[test]
+    fn yes_and_no_in_welsh() {
+        for yes in ["ie", "Ie, os gwelwch yn dda", "oes", "Ydw", "ydy diolch", "do", "yn iawn", "Ie, anfonwch ef"] {
+            assert_eq!(yes_or_no(yes), Some(true), "{yes}");
+        }
+        for no in ["na", "Nac oes", "naddo", "nac ydw", "Dim diolch", "nage", "anghywir"] {
+            assert_eq!(yes_or_no(no), Some(false), "{no}");
+        }
+        assert_eq!(yes_or_no("ie ond newid y cod post"), None);
+    }
+
+    #[test]
+    fn problems_with_an_answer_are_told_in_welsh_to_welsh_speakers() {
+        let welsh = ReadingContext { language: Language::Welsh, ..context() };
+        let postcode = input("postcode", "");
+        assert!(
+            matches!(read_answer(&postcode, "dim syniad", welsh), Reading::Invalid(reason) if reason.contains("cod post"))
+        );
+        let date = input("date", "when: past\n");
+        assert_eq!(read_answer(&date, "ddydd Llun diwethaf", welsh), Reading::Value("2026-11-30".into()));
+        assert!(
+            matches!(read_answer(&date, "yfory", welsh), Reading::Invalid(reason) if reason.contains("dydd Mercher 2 Rhagfyr 2026 yn y dyfodol"))
+        );
+    }
+
+    #[test]
+    fn a_choice_named_in_welsh_gives_the_workflow_its_english_words() {
+        let welsh = ReadingContext { language: Language::Welsh, ..context() };
+        let bin = input(
+            "choice",
+            "choices:\n  - {en: General waste, cy: Gwastraff cyffredinol}\n  - {en: Recycling, cy: Ailgylchu}\n",
+        );
+        assert_eq!(read_answer(&bin, "ailgylchu", welsh), Reading::Value("Recycling".into()));
+        assert_eq!(read_answer(&bin, "General waste", welsh), Reading::Value("General waste".into()));
+        assert!(
+            matches!(read_answer(&bin, "gwyrdd", welsh), Reading::Invalid(reason) if reason.contains("Gwastraff cyffredinol neu Ailgylchu"))
+        );
+        assert_eq!(find_unprompted(&bin, "dydy'r ailgylchu heb ei gasglu", welsh), Some("Recycling".into()));
     }
 }

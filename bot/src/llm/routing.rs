@@ -33,13 +33,16 @@ impl ServiceTool {
             let mut schema = match input.kind {
                 InputType::Number => json!({"type": "integer"}),
                 InputType::YesNo => json!({"type": "boolean"}),
-                InputType::Choice => json!({"type": "string", "enum": input.choices}),
+                InputType::Choice => {
+                    let choices: Vec<&str> = input.choices.iter().map(|choice| choice.english.as_str()).collect();
+                    json!({"type": "string", "enum": choices})
+                }
                 InputType::Date => json!({"type": "string", "description": "a date as YYYY-MM-DD"}),
                 _ => json!({"type": "string"}),
             };
             let note = match input.kind {
-                InputType::Date => format!("{} (as YYYY-MM-DD)", input.prompt),
-                _ => input.prompt.clone(),
+                InputType::Date => format!("{} (as YYYY-MM-DD)", input.prompt.english),
+                _ => input.prompt.english.clone(),
             };
             schema["description"] = Value::String(note);
             properties.insert(input.name.value.clone(), schema);

@@ -44,7 +44,7 @@ pub(super) fn service_choices(state: &AppState) -> Vec<ServiceChoice> {
         .offered()
         .map(|file| ServiceChoice {
             name: file.workflow.name.value.clone(),
-            label: file.workflow.description.trim_end_matches('.').to_string(),
+            label: file.workflow.description.english.trim_end_matches('.').to_string(),
         })
         .collect()
 }
@@ -171,7 +171,7 @@ async fn page(
         .map(|file| {
             let name = &file.workflow.name.value;
             let own = file.workflow.trigger.as_ref().and_then(|trigger| trigger.intent.as_ref());
-            json!({"name": name, "label": file.workflow.description, "offered": true,
+            json!({"name": name, "label": file.workflow.description.english, "offered": true,
                    "own": own.map(|intent| intent.examples.clone()).unwrap_or_default(), "added": added_to(name)})
         })
         .collect();

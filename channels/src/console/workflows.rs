@@ -72,7 +72,7 @@ async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -
             rows.push(json!({
                 "name": name,
                 "version": workflow.version,
-                "description": workflow.description,
+                "description": workflow.description.english,
                 "intent": trigger.and_then(|trigger| trigger.intent.as_ref()).map(|intent| intent.name.clone()),
                 "webhook": trigger.is_some_and(|trigger| trigger.webhook.is_some()),
                 "schedule": schedule,

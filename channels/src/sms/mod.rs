@@ -385,11 +385,7 @@ impl SmsChannel {
 
     /// A bare "1" or "2" right after an answer that asked whether it helped is that feedback: the
     /// vote is recorded and the thanks returned. Anything else is for the conversation.
-    async fn take_feedback(
-        &self,
-        conversation: &Conversation,
-        body: &str,
-    ) -> Result<Option<&'static str>, ReceiveError> {
+    async fn take_feedback(&self, conversation: &Conversation, body: &str) -> Result<Option<String>, ReceiveError> {
         if !self.settings.answer_feedback {
             return Ok(None);
         }
@@ -400,7 +396,7 @@ impl SmsChannel {
         };
         let vote = Vote::from_helpful(helpful);
         store.vote(&conversation.id, answer, vote).await.map_err(EngineError::from)?;
-        Ok(Some(vote.thanks()))
+        Ok(Some(vote.thanks(conversation.state.speaking(self.engine.settings().council.language))))
     }
 
     /// A bare number picks from the choices the last message offered.

@@ -265,16 +265,19 @@ impl TeamsChannel {
         let recorded = async {
             let store = self.engine.store();
             match store.latest_for_address(CHANNEL, &Self::address(&activity), since).await? {
-                Some(conversation) => store.vote(&conversation.id, seq, vote).await,
-                None => Ok(false),
+                Some(conversation) => {
+                    let language = conversation.state.speaking(self.engine.settings().council.language);
+                    Ok(store.vote(&conversation.id, seq, vote).await?.then_some(language))
+                }
+                None => Ok(None),
             }
         };
         let text = match recorded.await {
-            Ok(true) => vote.thanks(),
-            Ok(false) => "That answer is no longer in this conversation, so your feedback was not recorded.",
-            Err(error) => {
+            Ok(Some(language)) => vote.thanks(language),
+            Ok(None) => "That answer is no longer in this conversation, so your feedback was not recorded.".to_string(),
+            Err::<_, bot::conversation::store::StoreError>(error) => {
                 tracing::warn!(error = %error, "a vote from Teams could not be recorded");
-                "Sorry, your feedback could not be recorded. Please try again in a few minutes."
+                "Sorry, your feedback could not be recorded. Please try again in a few minutes.".to_string()
             }
         };
         let reply = Self::addressed(&activity, json!({"type": "message", "text": text}));

@@ -56,6 +56,9 @@ pub struct StartedBy {
     /// Their address in that channel (a conversation id, a phone number), if any.
     #[serde(default)]
     pub address: String,
+    /// The language the person who asked speaks, for the words the run sends them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<uk::language::Language>,
 }
 
 /// A human task a run waits on.

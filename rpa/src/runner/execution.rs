@@ -13,11 +13,12 @@ use storage::StorageError;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::context::{Frame, changes};
-use super::{FAILED_MESSAGE, Runner, RunnerError, STUCK_MESSAGE, browser_steps, completion_message, http_step};
+use super::{RunNews, Runner, RunnerError, browser_steps, completion_message, http_step};
 use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
 use crate::journal::{HumanTask, NewStep, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
 use crate::workflow::{Located, Recipient, Step, StepKind, WorkflowFile};
+use uk::language::Language;
 use uk::redact::Redactor;
 
 /// How much longer than its own time limit a step may take before it is cut off: browser waits
@@ -221,7 +222,7 @@ impl<'r> Execution<'r> {
             Ok(Flow::Fail { message, reason }) => self.fail(&message, reason.as_deref()).await,
             Ok(Flow::Wait) => {
                 let title = self.run.task.as_ref().map(|task| task.title.clone()).unwrap_or_default();
-                let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
+                let staff = StartedBy { channel: "staff".to_string(), address: String::new(), language: None };
                 let note = format!("Run {} of {} needs a decision: {title}", self.run.reference, self.run.workflow);
                 self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
                 self.stopped().await
@@ -234,7 +235,11 @@ impl<'r> Execution<'r> {
                 } else {
                     format!("step {} ({}) failed: {}", failure.key, failure.name, failure.message)
                 };
-                if failure.check { self.fail(FAILED_MESSAGE, Some(&reason)).await } else { self.stuck(&reason).await }
+                if failure.check {
+                    self.fail(RunNews::Failed.words(self.language()), Some(&reason)).await
+                } else {
+                    self.stuck(&reason).await
+                }
             }
             Err(Interrupt::Storage(error)) => Err(error.into()),
             Err(Interrupt::TakenOver) => {
@@ -248,12 +253,18 @@ impl<'r> Execution<'r> {
         }
     }
 
+    /// The language of the person who started the run.
+    fn language(&self) -> Language {
+        self.run.started_by.language.unwrap_or_default()
+    }
+
     fn run_value(&self) -> Value {
         json!({
             "id": self.run.id,
             "reference": self.run.reference,
             "workflow": self.run.workflow,
             "channel": self.run.started_by.channel,
+            "language": self.language().code(),
             "today": uk::calendar::today(),
             "council": self.runner.config.council,
         })
@@ -261,7 +272,8 @@ impl<'r> Execution<'r> {
 
     async fn succeed(&mut self, outputs: Map<String, Value>, message: Option<String>) -> Result<(), RunnerError> {
         let outputs = self.mask(&outputs, true);
-        let message = self.redactor.redact_secrets(&message.unwrap_or_else(|| completion_message(&outputs)));
+        let message =
+            self.redactor.redact_secrets(&message.unwrap_or_else(|| completion_message(&outputs, self.language())));
         let ended =
             self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
         self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, &message).await?;
@@ -277,7 +289,7 @@ impl<'r> Execution<'r> {
             .finish(&self.run.id, RunStatus::Failed, &Map::new(), Some(message), reason.as_deref())
             .await?;
         self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, message).await?;
-        let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
+        let staff = StartedBy { channel: "staff".to_string(), address: String::new(), language: None };
         let note = format!(
             "Run {} of {} ended as failed: {}",
             self.run.reference,
@@ -292,8 +304,9 @@ impl<'r> Execution<'r> {
     async fn stuck(&mut self, reason: &str) -> Result<(), RunnerError> {
         let reason = self.redactor.redact(reason);
         self.runner.journal.wait(&self.run.id, WaitingFor::Error, None, Some(&reason)).await?;
-        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, STUCK_MESSAGE).await?;
-        let staff = StartedBy { channel: "staff".to_string(), address: String::new() };
+        let stuck = RunNews::Stuck.words(self.language());
+        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, stuck).await?;
+        let staff = StartedBy { channel: "staff".to_string(), address: String::new(), language: None };
         let note = format!("Run {} of {} needs a person: {reason}", self.run.reference, self.run.workflow);
         self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
         self.stopped().await
@@ -602,10 +615,14 @@ impl<'r> Execution<'r> {
             }
             StepKind::HumanTask(task) => self.human_task(frame, step, task, key).await,
             StepKind::Notify(notify) => {
-                let message = frame.text(&notify.message).map_err(|error| self.failure(key, step, &error, false))?;
+                let message = frame
+                    .text(&notify.message.template_in(self.language()))
+                    .map_err(|error| self.failure(key, step, &error, false))?;
                 let (audience, recipient) = match notify.to {
                     Recipient::Resident => ("resident", self.run.started_by.clone()),
-                    Recipient::Staff => ("staff", StartedBy { channel: "staff".to_string(), address: String::new() }),
+                    Recipient::Staff => {
+                        ("staff", StartedBy { channel: "staff".to_string(), address: String::new(), language: None })
+                    }
                 };
                 self.runner
                     .journal
@@ -622,13 +639,19 @@ impl<'r> Execution<'r> {
                     outputs.insert(name.clone(), value);
                 }
                 let message = match &succeed.message {
-                    Some(message) => Some(frame.text(message).map_err(|error| self.failure(key, step, &error, false))?),
+                    Some(message) => Some(
+                        frame
+                            .text(&message.template_in(self.language()))
+                            .map_err(|error| self.failure(key, step, &error, false))?,
+                    ),
                     None => None,
                 };
                 Ok(Flow::Succeed { outputs, message })
             }
             StepKind::Fail(fail) => {
-                let message = frame.text(&fail.message).map_err(|error| self.failure(key, step, &error, false))?;
+                let message = frame
+                    .text(&fail.message.template_in(self.language()))
+                    .map_err(|error| self.failure(key, step, &error, false))?;
                 let reason = match &fail.reason {
                     Some(reason) => Some(frame.text(reason).map_err(|error| self.failure(key, step, &error, false))?),
                     None => None,

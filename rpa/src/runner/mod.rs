@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tokio::sync::{Semaphore, broadcast};
+use uk::language::Language;
 
 use crate::allowed_hosts::AllowedHosts;
 use crate::browser::{BrowserConfig, Browsers};
@@ -39,6 +40,43 @@ pub const DONE_MESSAGE: &str = "Your request is complete.";
 /// What they are told when a person cancels their run.
 pub const CANCELLED_MESSAGE: &str =
     "Your request has been cancelled by the council. Please contact us if you still need help.";
+
+/// What a resident is told of their run when its workflow gives no words of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunNews {
+    /// It stopped for a problem only a person can fix.
+    Stuck,
+    /// It failed a check it makes of a system's answer.
+    Failed,
+    /// It succeeded.
+    Done,
+    /// A person cancelled it.
+    Cancelled,
+}
+
+impl RunNews {
+    /// The words in `language`.
+    pub fn words(self, language: Language) -> &'static str {
+        match (self, language) {
+            (RunNews::Stuck, Language::English) => STUCK_MESSAGE,
+            (RunNews::Failed, Language::English) => FAILED_MESSAGE,
+            (RunNews::Done, Language::English) => DONE_MESSAGE,
+            (RunNews::Cancelled, Language::English) => CANCELLED_MESSAGE,
+            (RunNews::Stuck, Language::Welsh) => {
+                "Doedd dim modd cwblhau eich cais yn awtomatig. Mae aelod o staff wedi cael gwybod a bydd yn ei \
+                 gwblhau neu'n cysylltu â chi."
+            }
+            (RunNews::Failed, Language::Welsh) => {
+                "Doedd dim modd cwblhau eich cais yn awtomatig. Mae aelod o staff wedi cael gwybod a bydd yn edrych \
+                 arno."
+            }
+            (RunNews::Done, Language::Welsh) => "Mae eich cais wedi'i gwblhau.",
+            (RunNews::Cancelled, Language::Welsh) => {
+                "Mae'r cyngor wedi canslo eich cais. Cysylltwch â ni os oes angen help arnoch o hyd."
+            }
+        }
+    }
+}
 
 /// What can go wrong starting or acting on a run.
 #[derive(Debug, thiserror::Error)]
@@ -416,7 +454,7 @@ impl Runner {
         if !problems.is_empty() {
             return Err(RunnerError::Inputs(problems));
         }
-        let message = completion_message(&values);
+        let message = completion_message(&values, run.started_by.language.unwrap_or_default());
         self.journal.finish(&run.id, RunStatus::Succeeded, &values, Some(&message), Some("completed by hand")).await?;
         self.journal
             .record_action(&run.id, actor, "complete", &serde_json::to_string(&values).unwrap_or_default())
@@ -463,7 +501,8 @@ impl Runner {
             return Err(wrong_state(&run, "it has already ended"));
         }
         self.journal.record_action(&run.id, actor, "cancel", reason).await?;
-        self.journal.notify(&run.id, "resident", &run.started_by, CANCELLED_MESSAGE).await?;
+        let cancelled = RunNews::Cancelled.words(run.started_by.language.unwrap_or_default());
+        self.journal.notify(&run.id, "resident", &run.started_by, cancelled).await?;
         let run = self.find(&run.id).await?;
         self.emit_stopped(&run);
         Ok(run)
@@ -508,7 +547,7 @@ fn wrong_state(run: &RunRecord, why: &str) -> RunnerError {
 }
 
 /// What the resident is told of a run done, naming its outputs.
-pub fn completion_message(outputs: &Map<String, Value>) -> String {
+pub fn completion_message(outputs: &Map<String, Value>, language: Language) -> String {
     let details: Vec<String> = outputs
         .iter()
         .filter_map(|(name, value)| {
@@ -524,5 +563,6 @@ pub fn completion_message(outputs: &Map<String, Value>) -> String {
             Some(format!("{label}: {text}"))
         })
         .collect();
-    if details.is_empty() { DONE_MESSAGE.to_string() } else { format!("{DONE_MESSAGE} {}.", details.join(", ")) }
+    let done = RunNews::Done.words(language);
+    if details.is_empty() { done.to_string() } else { format!("{done} {}.", details.join(", ")) }
 }

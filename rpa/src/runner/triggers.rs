@@ -75,7 +75,7 @@ fn started_for(due_at: i64, missed: i64, late: bool, now: i64, zone: &TimeZone) 
     if missed > 0 {
         address.push_str(&format!(", {missed} earlier due time{} missed", if missed == 1 { "" } else { "s" }));
     }
-    StartedBy { channel: "schedule".to_string(), address }
+    StartedBy { channel: "schedule".to_string(), address, language: None }
 }
 
 /// A digest of a webhook call's inputs, to tell a retry from another call with the same key.
@@ -176,7 +176,7 @@ impl Runner {
         idempotency_key: Option<&str>,
     ) -> Result<Keyed, RunnerError> {
         let checked = check_inputs(&file.workflow, inputs).map_err(RunnerError::Inputs)?;
-        let started_by = StartedBy { channel: "webhook".to_string(), address: String::new() };
+        let started_by = StartedBy { channel: "webhook".to_string(), address: String::new(), language: None };
         let Some(key) = idempotency_key else {
             return Ok(Keyed::Started(self.start_checked(file, &checked, &started_by).await?));
         };

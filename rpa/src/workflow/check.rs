@@ -86,7 +86,7 @@ impl<'a> Checker<'a> {
         if urgent.examples.iter().chain(&urgent.phrases).all(|text| text.trim().is_empty()) {
             self.error(line, column, "`urgent` needs `examples` or `phrases` that tell when a request is urgent");
         }
-        if urgent.message.value.trim().is_empty() {
+        if urgent.message.value.all().any(|words| words.trim().is_empty()) {
             self.error(line, column, "`urgent` needs a `message` to give first");
         }
         if let Some(contact) = urgent.contacts.iter().find(|contact| contact.phone.trim().is_empty()) {
@@ -577,7 +577,9 @@ impl<'a> Checker<'a> {
                 }
             }
             StepKind::Notify(notify) => {
-                self.check_template(&notify.message, scope);
+                for template in notify.message.templates() {
+                    self.check_template(&template, scope);
+                }
             }
             StepKind::Succeed(succeed) => {
                 let declared: Vec<String> = self.workflow().outputs.keys().cloned().collect();
@@ -598,13 +600,15 @@ impl<'a> Checker<'a> {
                         self.error(line, column, format!("this `succeed` does not give the declared output `{name}`"));
                     }
                 }
-                if let Some(message) = &succeed.message {
-                    self.check_template(message, scope);
+                for template in succeed.message.iter().flat_map(|message| message.templates()) {
+                    self.check_template(&template, scope);
                 }
             }
             StepKind::Escalate(escalate) => self.check_template(&escalate.reason, scope),
             StepKind::Fail(fail) => {
-                self.check_template(&fail.message, scope);
+                for template in fail.message.templates() {
+                    self.check_template(&template, scope);
+                }
                 if let Some(reason) = &fail.reason {
                     self.check_template(reason, scope);
                 }

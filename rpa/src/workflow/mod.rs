@@ -11,6 +11,7 @@ mod model;
 mod schedule;
 mod step;
 pub mod template;
+mod wording;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use model::{
 };
 pub use schedule::Schedule;
 pub use step::*;
+pub use wording::{Wording, WordingTemplate};
 
 /// The most characters a `progress` text may have: it is one short line on a phone.
 pub const MAX_PROGRESS_CHARS: usize = 80;

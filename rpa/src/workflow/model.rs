@@ -8,6 +8,7 @@ use serde::Deserialize;
 use super::duration::DurationText;
 use super::located::{Located, Template};
 use super::step::RawStep;
+use super::wording::Wording;
 
 /// A workflow: a service request carried out on a council system, step by step.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -18,8 +19,9 @@ pub struct Workflow {
     pub name: Located<String>,
     /// Version of the workflow, raised when its steps change.
     pub version: u32,
-    /// What the workflow does, in a sentence.
-    pub description: String,
+    /// What the workflow does, in a sentence that starts with a verb ("Report a missed bin
+    /// collection"); in English, or `{en: …, cy: …}`.
+    pub description: Wording,
     /// Who may start it: `resident` (the default) or `staff`.
     #[serde(default)]
     pub audience: WorkflowAudience,
@@ -131,8 +133,8 @@ pub struct Urgent {
     /// `water through the ceiling`.
     #[serde(default)]
     pub phrases: Vec<String>,
-    /// What to tell the person first, in plain words.
-    pub message: Located<String>,
+    /// What to tell the person first, in plain words; in English, or `{en: …, cy: …}`.
+    pub message: Located<Wording>,
     /// Who to contact, with their number and when.
     #[serde(default)]
     pub contacts: Vec<UrgentContact>,
@@ -142,13 +144,13 @@ pub struct Urgent {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UrgentContact {
-    /// Who they are, such as `Emergency repairs (24 hours)`.
-    pub name: String,
+    /// Who they are, such as `Emergency repairs (24 hours)`; in English, or `{en: …, cy: …}`.
+    pub name: Wording,
     /// Their number.
     pub phone: String,
-    /// When to call them.
+    /// When to call them; in English, or `{en: …, cy: …}`.
     #[serde(default)]
-    pub when: String,
+    pub when: Wording,
 }
 
 /// A request people make in conversation, recognised from examples.
@@ -180,22 +182,26 @@ pub struct Input {
     /// The kind of value, which decides how it is checked.
     #[serde(rename = "type")]
     pub kind: InputType,
-    /// The question the bot asks to get it.
-    pub prompt: String,
+    /// The question the bot asks to get it; in English, or `{en: …, cy: …}`.
+    pub prompt: Wording,
+    /// What the input is called in the summary checked before sending, such as `Collection
+    /// date`; by default its name in words.
+    pub label: Option<Wording>,
     /// Whether the workflow cannot run without it.
     #[serde(default = "yes")]
     pub required: bool,
-    /// The allowed values of a `choice` input.
+    /// The allowed values of a `choice` input. A choice written `{en: …, cy: …}` is shown in
+    /// the person's language; the workflow always receives its English words.
     #[serde(default)]
-    pub choices: Vec<String>,
+    pub choices: Vec<Wording>,
     /// The fewest characters of a `text` input.
     pub min_length: Option<usize>,
     /// The most characters of a `text` input.
     pub max_length: Option<usize>,
     /// A regular expression a `text` input must match, such as `^[0-9]{8}$`.
     pub pattern: Option<String>,
-    /// What to tell someone whose answer does not match `pattern`.
-    pub pattern_hint: Option<String>,
+    /// What to tell someone whose answer does not match `pattern`; in English, or `{en: …, cy: …}`.
+    pub pattern_hint: Option<Wording>,
     /// For a `date` input: whether the date has passed (`past`, such as a missed collection) or
     /// is to come (`future`, such as a booking). It decides what "Tuesday" means in conversation,
     /// and dates on the wrong side of today are refused.

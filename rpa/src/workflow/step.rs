@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::duration::DurationText;
 use super::located::{Located, Template};
+use super::wording::WordingTemplate;
 
 /// One step. It has exactly one kind key (such as `open`, `click` or `http`) and may have the
 /// common keys `id`, `name`, `progress`, `when`, `timeout`, `retry`, `on_error`, `submits` and
@@ -582,8 +583,8 @@ pub struct TaskField {
 pub struct NotifyStep {
     /// Who gets it.
     pub to: Recipient,
-    /// The message.
-    pub message: Template,
+    /// The message; for a resident, in English or `{en: …, cy: …}`.
+    pub message: WordingTemplate,
 }
 
 /// Who a message goes to.
@@ -603,16 +604,16 @@ pub struct SucceedStep {
     /// The workflow's outputs, by name.
     #[serde(default)]
     pub outputs: BTreeMap<String, Template>,
-    /// What to tell the person who started the run.
-    pub message: Option<Template>,
+    /// What to tell the person who started the run, in English or `{en: …, cy: …}`.
+    pub message: Option<WordingTemplate>,
 }
 
 /// End the run as failed.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailStep {
-    /// What to tell the resident, in plain words.
-    pub message: Template,
+    /// What to tell the resident, in plain words: in English or `{en: …, cy: …}`.
+    pub message: WordingTemplate,
     /// What went wrong, for staff.
     pub reason: Option<Template>,
 }

@@ -83,7 +83,7 @@ pub fn config(instance: &str, urls: &[(&str, &str)]) -> RunnerConfig {
 
 /// A resident who started a run on the web chat.
 pub fn resident() -> StartedBy {
-    StartedBy { channel: "web".to_string(), address: "conversation-1".to_string() }
+    StartedBy { channel: "web".to_string(), address: "conversation-1".to_string(), language: None }
 }
 
 /// Starts a run and works it to where it stops.

@@ -58,7 +58,9 @@ pub async fn run(places: &Places, args: WorkflowRunArgs) -> Result<ExitCode> {
     let secrets = Secrets::load(places.secrets_file.as_deref(), std::env::vars())?;
     let runner = Runner::new(journal(places).await?, catalogue, secrets, places.runner.clone());
     let user = std::env::var("USER").unwrap_or_default();
-    let started = runner.start(&file, &args.inputs, &StartedBy { channel: "cli".to_string(), address: user }).await?;
+    let started = runner
+        .start(&file, &args.inputs, &StartedBy { channel: "cli".to_string(), address: user, language: None })
+        .await?;
     if !args.json {
         outln!("run {} of {} v{} started", started.reference, started.workflow, started.version);
     }

@@ -114,7 +114,7 @@ async fn run_case(runner: &Runner, file: &WorkflowFile) -> Result<Case> {
         return Ok(case);
     }
     let started_at = Instant::now();
-    let tester = StartedBy { channel: "cli".to_string(), address: "workflow test".to_string() };
+    let tester = StartedBy { channel: "cli".to_string(), address: "workflow test".to_string(), language: None };
     let started = match runner.start(file, &[], &tester).await {
         Ok(started) => started,
         Err(error) => {
