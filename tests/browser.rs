@@ -555,3 +555,73 @@ async fn an_editor_writes_an_answer_and_adds_an_example_on_accessible_pages() {
     find(&editor, "#cb-example-changes").await;
     accessible(&editor, "the examples of services with one added").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_in_welsh_is_accessible_marked_as_welsh_and_switches_to_english_keeping_the_conversation() {
+    let server = Server::start("", &[]);
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    // A Welsh page of the sample council's site says so to the widget.
+    client.goto(&format!("{}/cy/waste/bin-collection-days", server.url)).await.unwrap();
+    let launcher = find(&client, "#councilbot-launcher").await;
+    assert_eq!(launcher.text().await.unwrap(), "Sgwrsio â ni");
+    assert_eq!(launcher.attr("lang").await.unwrap().as_deref(), Some("cy"), "read out as Welsh");
+    accessible(&client, "a Welsh page with the widget").await;
+    launcher.click().await.unwrap();
+    find(&client, "#councilbot-panel iframe").await.enter_frame().await.unwrap();
+    find(&client, "#cb-input").await;
+    let lang = client.execute("return document.documentElement.lang", vec![]).await.unwrap();
+    assert_eq!(lang, json!("cy"), "the chat is marked as Welsh, so screen readers pronounce it as Welsh");
+    let heading = find(&client, ".cb-embed-title").await.text().await.unwrap();
+    assert!(heading.contains("Sgwrsio â Eastbrook District Council"), "{heading}");
+    let english = find(&client, "a.cb-languages__link[hreflang='en']").await;
+    assert_eq!(english.text().await.unwrap(), "English");
+    assert_eq!(english.attr("lang").await.unwrap().as_deref(), Some("en"), "the other language's name in its own");
+    accessible(&client, "the widget in Welsh").await;
+
+    send(&client, "pryd mae'r biniau'n cael eu casglu yn Oakley Green?").await;
+    let answer = find(&client, ".cb-message--bot .cb-bubble").await.text().await.unwrap();
+    assert!(answer.contains("Dydd Iau"), "{answer}");
+    let sources = find(&client, ".cb-message--bot .cb-sources").await.text().await.unwrap();
+    assert!(sources.starts_with("Ffynhonnell:"), "{sources}");
+    accessible(&client, "the widget in Welsh with an answer").await;
+
+    // One click to English: the chat is shown in English, the conversation goes on, and the
+    // choice is said in it.
+    find(&client, "a.cb-languages__link[hreflang='en']").await.click().await.unwrap();
+    until(&client, "the chat in English", "return document.documentElement.lang === 'en'").await;
+    until(
+        &client,
+        "the conversation to carry on in English",
+        "return document.body.innerText.includes(\"we'll carry on in English\") && document.body.innerText.includes('Dydd Iau')",
+    )
+    .await;
+    assert!(find(&client, "#cb-send").await.text().await.unwrap().contains("Send"));
+    accessible(&client, "the widget switched to English").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chat_page_without_javascript_works_in_welsh() {
+    let server = Server::start("", &[]);
+    let driver = chromedriver().await;
+    let client = browser(&driver, false).await;
+    client.goto(&format!("{}/chat", server.url)).await.unwrap();
+    find(&client, "a.cb-languages__link[hreflang='cy']").await.click().await.unwrap();
+    let html = find(&client, "html").await;
+    assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some("cy"));
+    assert_eq!(find(&client, "#cb-send").await.text().await.unwrap(), "Anfon");
+    post_message(&client, "Dw i eisiau rhoi gwybod am fin heb ei gasglu").await;
+    let source = client.source().await.unwrap();
+    assert!(source.contains("Beth yw eich cod post?"), "the form asks in Welsh");
+    assert!(source.contains("<html lang=\"cy\""), "the page stays in Welsh");
+
+    let conversation = client.get_named_cookie("councilbot_chat").await.expect("the conversation is kept in a cookie");
+    let language = client.get_named_cookie("councilbot_language").await.expect("the choice is kept in a cookie");
+    let checker = browser(&driver, true).await;
+    checker.goto(&format!("{}/chat", server.url)).await.unwrap();
+    checker.add_cookie(conversation).await.unwrap();
+    checker.add_cookie(language).await.unwrap();
+    checker.refresh().await.unwrap();
+    find(&checker, ".cb-choices, .cb-message--bot").await;
+    accessible(&checker, "the chat page in Welsh").await;
+}

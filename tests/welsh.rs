@@ -3,6 +3,7 @@
 
 use bot::eval::{GoldenSet, Half};
 use knowledge_base::Language;
+use serde_json::{Value, json};
 
 use crate::evaluation::share;
 use crate::support::{Chat, Councilbot, Server, golden_set, welsh_golden_set};
@@ -97,4 +98,67 @@ fn someone_homeless_tonight_who_writes_in_welsh_is_given_the_emergency_contacts(
     assert!(replies.contains("Os nad oes gennych chi unman diogel i aros heno"), "{replies}");
     assert!(replies.contains("01632 960999"), "the out-of-hours number: {replies}");
     assert!(replies.contains("Rydw i wedi gofyn i aelod o'n tîm ymuno"), "the handover, in Welsh: {replies}");
+}
+
+#[test]
+fn the_language_chosen_is_recorded_with_the_conversation_and_switching_is_said_in_it() {
+    let server = Server::start("", &[]);
+    http_client::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let client = reqwest::Client::new();
+    let url = &server.url;
+    runtime.block_on(async {
+        // Started in Welsh, as the widget on a Welsh page starts it.
+        let started = client.post(format!("{url}/api/v1/conversations")).json(&json!({"language": "cy"})).send().await;
+        let body: Value = started.unwrap().json().await.unwrap();
+        assert_eq!(body["language"], "cy");
+        let id = body["id"].as_str().unwrap().to_string();
+        let say = |content: Value| {
+            let client = client.clone();
+            let id = id.clone();
+            async move {
+                let response = client
+                    .post(format!("{url}/api/v1/conversations/{id}/messages"))
+                    .json(&content)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+                let body: Value = response.json().await.unwrap();
+                serde_json::to_string(&body["replies"]).unwrap()
+            }
+        };
+        // A postcode says nothing of its language: the conversation's is kept.
+        let replies = say(json!({"text": "I want to report a missed bin"})).await;
+        assert!(replies.contains("What is your postcode?"), "written in English, answered in English: {replies}");
+        let replies = say(json!({"choice": "cymraeg"})).await;
+        assert!(replies.contains("byddwn ni'n parhau yn Gymraeg"), "{replies}");
+        assert!(replies.contains("Beth yw eich cod post?"), "the question asked again in Welsh: {replies}");
+        let replies = say(json!({"text": "EB4 2QX"})).await;
+        assert!(replies.contains("Beth yw rhif neu enw eich tŷ?"), "{replies}");
+        let shown: Value =
+            client.get(format!("{url}/api/v1/conversations/{id}")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(shown["language"], "cy", "recorded with the conversation");
+
+        // A language not served is refused with the reason.
+        let refused = client.post(format!("{url}/api/v1/conversations")).json(&json!({"language": "fr"})).send().await;
+        let refused = refused.unwrap();
+        assert_eq!(refused.status().as_u16(), 422);
+        assert!(refused.text().await.unwrap().contains("`cy` (Welsh)"));
+    });
+}
+
+#[test]
+fn the_widget_script_greets_in_the_councils_language_and_puts_welsh_first_where_it_says_so() {
+    let server = Server::start("[council]\nlanguage = \"cy\"\nwelsh_first = true\n", &[]);
+    let script = page(&server, "/widget.js");
+    assert!(script.contains("\"language\":\"cy\""), "the council's language");
+    assert!(script.contains("\"welshFirst\":true"));
+    assert!(script.contains("Sgwrsio â ni") && script.contains("Chat with us"), "both languages' words");
+    // The chat opens in Welsh, with Welsh first in the language switch.
+    let embed = page(&server, "/chat/embed");
+    assert!(embed.contains("<html lang=\"cy\""), "{embed}");
+    let welsh = embed.find("lang=\"cy\" aria-current=\"true\">Cymraeg").expect("Welsh, the current language");
+    let english = embed.find(">English</a>").expect("English, one click away");
+    assert!(welsh < english, "Welsh first");
 }

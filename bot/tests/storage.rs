@@ -32,6 +32,7 @@ fn turn(state: &bot::conversation::state::DialogueState, texts: &[&str]) -> Turn
         contacts: Vec::new(),
         escalation: None,
         follow_up: None,
+        language: knowledge_base::Language::English,
     }
 }
 

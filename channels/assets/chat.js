@@ -12,6 +12,19 @@
   }
   var embedded = root.getAttribute("data-embedded") === "true";
   var phone = root.getAttribute("data-phone") || "";
+  var language = root.getAttribute("data-language") || "en";
+  // The words to show, in the page's language, given by the page itself.
+  var words = {};
+  try {
+    words = JSON.parse((document.getElementById("cb-words") || {}).textContent || "{}");
+  } catch (error) {
+    words = {};
+  }
+  function fill(text, values) {
+    return String(text || "").replace(/\{([a-z_]+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : whole;
+    });
+  }
   var transcript = document.getElementById("cb-transcript");
   var announcer = document.getElementById("cb-announcer");
   var progress = document.getElementById("cb-progress");
@@ -112,11 +125,11 @@
     var kind = message.kind;
     if (kind === "user") {
       item.className += " cb-message--user";
-      item.appendChild(element("span", "govuk-visually-hidden", "You said: "));
+      item.appendChild(element("span", "govuk-visually-hidden", words.you_said + " "));
       item.appendChild(element("p", "govuk-body cb-bubble", message.text));
     } else if (kind === "agent") {
       item.className += " cb-message--agent";
-      item.appendChild(element("p", "govuk-body-s cb-who", message.name + " (staff)"));
+      item.appendChild(element("p", "govuk-body-s cb-who", fill(words.staff, { name: message.name })));
       item.appendChild(element("p", "govuk-body cb-bubble", message.text));
     } else if (kind === "staff") {
       item.className += " cb-message--notice";
@@ -128,7 +141,7 @@
       icon.setAttribute("aria-hidden", "true");
       warning.appendChild(icon);
       var warningText = element("div", "govuk-warning-text__text");
-      warningText.appendChild(element("span", "govuk-visually-hidden", "Warning"));
+      warningText.appendChild(element("span", "govuk-visually-hidden", words.warning));
       warningText.appendChild(document.createTextNode(message.text));
       warning.appendChild(warningText);
       item.appendChild(warning);
@@ -153,8 +166,8 @@
       var line = element("p", "govuk-body");
       var tagColour = message.status === "succeeded" ? " govuk-tag--green" :
         (message.status === "queued" || message.status === "running" ? " govuk-tag--blue" : " govuk-tag--orange");
-      line.appendChild(element("strong", "govuk-tag" + tagColour, message.status.replace(/_/g, " ")));
-      line.appendChild(document.createTextNode(" Reference " + message.reference));
+      line.appendChild(element("strong", "govuk-tag" + tagColour, statusName(message.status)));
+      line.appendChild(document.createTextNode(" " + fill(words.reference, { reference: message.reference })));
       box.appendChild(line);
       box.appendChild(element("p", "govuk-body", message.text));
       item.appendChild(box);
@@ -175,7 +188,7 @@
         choiceButtons(message, item);
       }
       if (message.citations && message.citations.length) {
-        var sources = element("p", "govuk-body-s cb-sources", message.citations.length > 1 ? "Sources: " : "Source: ");
+        var sources = element("p", "govuk-body-s cb-sources", (message.citations.length > 1 ? words.sources : words.source) + " ");
         message.citations.forEach(function (citation, index) {
           if (index > 0) {
             sources.appendChild(document.createTextNode(", "));
@@ -196,20 +209,44 @@
   }
 
   function spoken(message) {
-    var words = message.text || "";
+    var said = message.text || "";
     if (message.kind === "agent") {
-      return message.name + " says: " + words;
+      return fill(words.says, { name: message.name }) + " " + said;
     }
     if (message.kind === "emergency") {
-      return words + " " + (message.contacts || []).map(function (contact) {
+      return said + " " + (message.contacts || []).map(function (contact) {
         return contact.name + " " + contact.phone;
       }).join(", ");
     }
     if (message.kind === "choices" || message.kind === "confirm") {
-      return words + " Choices: " + (message.choices || []).map(function (choice) { return choice.label; }).join(", ");
+      return said + " " + words.choices + " " + (message.choices || []).map(function (choice) { return choice.label; }).join(", ");
     }
-    return words;
+    return said;
   }
+
+  // A run's status in the page's language.
+  function statusName(status) {
+    return words["status_" + status] || String(status).replace(/_/g, " ");
+  }
+
+  // The language switch: in a conversation, the choice is said in it first, so that it is
+  // recorded with the conversation and the assistant carries on in the language chosen.
+  Array.prototype.forEach.call(document.querySelectorAll(".cb-languages__link"), function (link) {
+    link.addEventListener("click", function (event) {
+      if (!conversation) {
+        return;
+      }
+      event.preventDefault();
+      var choice = link.getAttribute("data-language") === "cy" ? "cymraeg" : "english";
+      fetch(prefix + "/api/v1/conversations/" + encodeURIComponent(conversation) + "/messages", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ choice: choice }),
+      }).catch(function () { return null; }).then(function () {
+        window.location.href = link.href;
+      });
+    });
+  });
 
   function show(message, live) {
     if (!message || seen[message.id]) {
@@ -265,7 +302,7 @@
   }
 
   // Someone reading earlier messages is not moved: a button says there are new ones.
-  var cue = element("button", "govuk-button govuk-button--secondary cb-new-messages", "New messages below");
+  var cue = element("button", "govuk-button govuk-button--secondary cb-new-messages", words.new_messages);
   cue.type = "button";
   cue.hidden = true;
   cue.addEventListener("click", function () {
@@ -342,7 +379,7 @@
       try {
         var step = JSON.parse(event.data);
         if (progress) {
-          progress.textContent = "Working on your request " + step.reference + ": " + step.step;
+          progress.textContent = fill(words.working_on, { reference: step.reference, step: step.step });
           progress.hidden = false;
         }
       } catch (error) {
@@ -399,7 +436,11 @@
     if (conversation) {
       return Promise.resolve(conversation);
     }
-    return fetch(prefix + "/api/v1/conversations", { method: "POST" })
+    return fetch(prefix + "/api/v1/conversations", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ language: language }),
+    })
       .then(function (response) {
         if (!response.ok) {
           throw new Error("start");
@@ -445,8 +486,8 @@
           });
       })
       .catch(function (error) {
-        problem("Your message could not be sent" + (error && error.message && error.message !== "send" && error.message !== "start" ?
-          ": " + error.message : ". Please try again, or call " + phone + "."));
+        problem(words.not_sent + (error && error.message && error.message !== "send" && error.message !== "start" ?
+          ": " + error.message : ". " + fill(words.try_again, { phone: phone })));
       });
   }
 
@@ -454,7 +495,7 @@
     event.preventDefault();
     var text = input.value.trim();
     if (!text) {
-      problem("Type your message first.");
+      problem(words.type_first);
       input.focus();
       return;
     }
@@ -473,7 +514,7 @@
   Array.prototype.forEach.call(document.querySelectorAll(".cb-person"), function (personForm) {
     personForm.addEventListener("submit", function (event) {
       event.preventDefault();
-      send({ text: "Talk to a person" });
+      send({ choice: "person" });
     });
   });
 
@@ -501,9 +542,9 @@
         }
         var ended = element("li", "cb-message cb-message--notice");
         ended.appendChild(element("p", "govuk-body-s cb-notice",
-          "Conversation ended and cleared from this browser. Type a message to start a new one."));
+          words.ended));
         transcript.appendChild(ended);
-        announce("Conversation ended.");
+        announce(words.ended_short);
         input.focus();
       });
     });
@@ -535,13 +576,13 @@
   function feedback(message) {
     var box = element("div", "cb-feedback");
     box.setAttribute("data-answer", String(message.id));
-    var question = element("p", "govuk-body-s cb-feedback__question", "Did this answer your question?");
+    var question = element("p", "govuk-body-s cb-feedback__question", words.helped);
     question.id = "cb-feedback-question-" + message.id;
     box.appendChild(question);
     var group = element("div", "cb-feedback__buttons");
     group.setAttribute("role", "group");
     group.setAttribute("aria-labelledby", question.id);
-    [[true, "\uD83D\uDC4D", "This answered my question"], [false, "\uD83D\uDC4E", "This did not answer my question"]]
+    [[true, "\uD83D\uDC4D", words.helped_yes], [false, "\uD83D\uDC4E", words.helped_no]]
       .forEach(function (option) {
         var button = element("button", "govuk-button govuk-button--secondary cb-feedback__button");
         button.type = "button";
@@ -558,7 +599,7 @@
       });
     box.appendChild(group);
     box.appendChild(element("p", "govuk-body-s cb-feedback__thanks",
-      message.helpful === true || message.helpful === false ? "Thank you for your feedback." : ""));
+      message.helpful === true || message.helpful === false ? words.thanks : ""));
     return box;
   }
 
@@ -580,15 +621,15 @@
           button.setAttribute("aria-pressed", (button.value === "yes") === helpful ? "true" : "false");
         });
         if (thanks) {
-          thanks.textContent = "Thank you for your feedback.";
+          thanks.textContent = words.thanks;
         }
-        announce("Thank you for your feedback.");
+        announce(words.thanks);
       })
       .catch(function () {
         if (thanks) {
-          thanks.textContent = "Your feedback could not be sent. Please try again.";
+          thanks.textContent = words.feedback_failed;
         }
-        announce("Your feedback could not be sent. Please try again.");
+        announce(words.feedback_failed);
       });
   }
 

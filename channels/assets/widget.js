@@ -5,6 +5,9 @@
 //   <script src="https://chat.example.gov.uk/widget.js" defer
 //           data-council-name="Example Council" data-colour="#1d70b8" data-language="en"></script>
 //
+// data-language is the language of the page (`en` or `cy`); without it, the council's. Where the
+// council puts Welsh first and the page does not say its language, the button is in both.
+//
 // Where one deployment serves several councils, data-council="ID" names the council when the
 // script is not loaded from that council's own host name.
 (function () {
@@ -22,7 +25,16 @@
   if (!/^#[0-9a-fA-F]{6}$/.test(colour)) {
     colour = "#1d70b8";
   }
-  var language = (script.getAttribute("data-language") || "en").replace(/[^a-zA-Z-]/g, "").slice(0, 10) || "en";
+  // The council's language and the widget's words in each, given by the server.
+  var councilWords = /* the council's words */ {};
+  var words = councilWords.words || {};
+  var asked = (script.getAttribute("data-language") || "").toLowerCase().slice(0, 2);
+  var language = words[asked] ? asked : (councilWords.language || "en");
+  var both = !asked && councilWords.welshFirst && words.cy && words.en;
+  function said(key, lang) {
+    var text = ((words[lang || language] || {})[key]) || (key === "launcher" ? "Chat with us" : "Chat with {council}");
+    return text.replace("{council}", council);
+  }
 
   // White or black text, whichever reads better on the council's colour (WCAG contrast).
   function luminance(hex) {
@@ -46,7 +58,21 @@
   launcher.type = "button";
   launcher.id = "councilbot-launcher";
   launcher.className = "councilbot-launcher";
-  launcher.textContent = "Chat with us";
+  if (both) {
+    // Welsh first, each in its own language for screen readers.
+    ["cy", "en"].forEach(function (lang, index) {
+      if (index) {
+        launcher.appendChild(document.createTextNode(" / "));
+      }
+      var part = document.createElement("span");
+      part.lang = lang;
+      part.textContent = said("launcher", lang);
+      launcher.appendChild(part);
+    });
+  } else {
+    launcher.textContent = said("launcher");
+    launcher.lang = language;
+  }
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "councilbot-panel");
   launcher.style.setProperty("--councilbot-colour", colour);
@@ -56,7 +82,7 @@
   panel.id = "councilbot-panel";
   panel.className = "councilbot-panel";
   panel.setAttribute("role", "region");
-  panel.setAttribute("aria-label", "Chat with " + council);
+  panel.setAttribute("aria-label", said("panel"));
   panel.hidden = true;
 
   var frame = null;
@@ -64,7 +90,7 @@
   function open() {
     if (!frame) {
       frame = document.createElement("iframe");
-      frame.title = "Chat with " + council;
+      frame.title = said("panel");
       frame.src = base + chatPath + "?language=" + encodeURIComponent(language);
       frame.addEventListener("load", function () {
         frame.contentWindow.postMessage({ type: "councilbot:open" }, base);

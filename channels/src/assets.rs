@@ -1,7 +1,7 @@
 //! The static files of the widget, the chat pages and the console, built into the program (no
 //! CDN, nothing fetched from elsewhere).
 
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -12,7 +12,6 @@ const FILES: &[(&str, &str, &str)] = &[
     ("chat.js", "text/javascript; charset=utf-8", include_str!("../assets/chat.js")),
     ("console.js", "text/javascript; charset=utf-8", include_str!("../assets/console.js")),
     ("console-worker.js", "text/javascript; charset=utf-8", include_str!("../assets/console-worker.js")),
-    ("widget.js", "text/javascript; charset=utf-8", include_str!("../assets/widget.js")),
     ("widget.css", "text/css; charset=utf-8", include_str!("../assets/widget.css")),
 ];
 
@@ -31,9 +30,20 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     serve(&name)
 }
 
-/// `GET /widget.js`: the one tag councils put on their pages loads this.
-pub async fn widget() -> Response {
-    let mut response = serve("widget.js");
+/// Where the widget's script takes the council's language and its words.
+const WIDGET_WORDS: &str = "/* the council's words */ {}";
+
+/// `GET /widget.js`: the one tag councils put on their pages loads this, with the council's
+/// language and the widget's words in each language.
+pub async fn widget(State(state): State<crate::AppState>) -> Response {
+    let council = &state.engine.settings().council;
+    let words = crate::words::widget_words(council.language, council.welsh_first);
+    let script = include_str!("../assets/widget.js").replacen(WIDGET_WORDS, &words.to_string(), 1);
+    let mut response = (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=300")],
+        script,
+    )
+        .into_response();
     // Council pages on other sites load it.
     response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
     response

@@ -21,6 +21,7 @@ pub mod sms;
 pub mod teams;
 pub mod templates;
 pub mod web;
+pub mod words;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -15,6 +15,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("chat.html", include_str!("../templates/chat.html")),
     ("chat_notice.html", include_str!("../templates/chat_notice.html")),
     ("chat_actions.html", include_str!("../templates/chat_actions.html")),
+    ("language_switch.html", include_str!("../templates/language_switch.html")),
     ("embed.html", include_str!("../templates/embed.html")),
     ("demo.html", include_str!("../templates/demo.html")),
     ("site_page.html", include_str!("../templates/site_page.html")),
@@ -68,6 +69,7 @@ impl Templates {
         for (name, source) in TEMPLATES {
             environment.add_template(name, source).expect("the built-in templates parse");
         }
+        environment.add_function("t", words_in_page_language);
         let workflow_alerts: Arc<RwLock<Vec<serde_json::Value>>> = Arc::default();
         let shown = workflow_alerts.clone();
         environment.add_function("workflow_alerts", move || {
@@ -93,6 +95,31 @@ impl Templates {
             }
         }
     }
+}
+
+/// `t("key", name=value, …)` in a template: the words of `key` in the page's `language`, with
+/// each `{name}` filled in. A key without words is an error, so a page never shows a key.
+fn words_in_page_language(
+    state: &minijinja::State<'_, '_>,
+    key: &str,
+    values: minijinja::value::Kwargs,
+) -> Result<String, minijinja::Error> {
+    let words = crate::words::interface_words();
+    if !words.has(key) {
+        return Err(minijinja::Error::new(minijinja::ErrorKind::UndefinedError, format!("no words for `{key}`")));
+    }
+    let language = state
+        .lookup("language")
+        .and_then(|language| language.as_str().and_then(knowledge_base::Language::parse))
+        .unwrap_or_default();
+    let mut filled = Vec::new();
+    for name in values.args() {
+        let value: minijinja::Value = values.get(name)?;
+        filled.push((name.to_string(), value.to_string()));
+    }
+    values.assert_all_used()?;
+    let pairs: Vec<(&str, &str)> = filled.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+    Ok(words.fill(language, key, &pairs))
 }
 
 impl Default for Templates {

@@ -21,11 +21,16 @@ use crate::api::error::ApiError;
 use crate::client::ClientAddress;
 use crate::console::accounts::random_token;
 use crate::console::auth::constant_time_eq;
+use crate::words::{interface_words, language_asked, script_words};
+use bot::conversation::{IN_ENGLISH, IN_WELSH};
+use knowledge_base::Language;
 
 /// The cookie holding the no-JavaScript chat's conversation.
 pub const CHAT_COOKIE: &str = "councilbot_chat";
 /// The cookie holding the chat page's CSRF token, which its forms carry back.
 pub const CHAT_CSRF_COOKIE: &str = "councilbot_chat_csrf";
+/// The cookie holding the language chosen for the chat in this browser.
+pub const LANGUAGE_COOKIE: &str = "councilbot_language";
 
 /// A cookie's value from the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -54,15 +59,56 @@ pub async fn demo(State(state): State<AppState>, headers: HeaderMap) -> Response
     )
 }
 
-/// `GET /chat/embed`: the chat inside the widget's frame.
+/// `GET /chat/embed`: the chat inside the widget's frame, in the language the page it is on is
+/// written in (or the one chosen with its language switch), else the council's.
 pub async fn embed(State(state): State<AppState>, Query(query): Query<EmbedQuery>) -> Response {
-    let language = query.language.filter(|language| language.chars().all(|c| c.is_ascii_alphabetic() || c == '-'));
     let council = &state.engine.settings().council;
+    let language = language_asked(query.language.as_deref()).unwrap_or(council.language);
     state.templates.page(
         StatusCode::OK,
         "embed.html",
-        json!({"council": council, "language": language.unwrap_or_else(|| "en".into())}),
+        json!({"council": council, "language": language.code(), "languages": language_options(&state, language),
+               "script_words": script_words(language)}),
     )
+}
+
+/// The language chosen in this browser with the chat's language switch, if any.
+fn chosen_in_browser(headers: &HeaderMap) -> Option<Language> {
+    cookie(headers, LANGUAGE_COOKIE).and_then(|code| Language::parse(&code))
+}
+
+/// The language to show the chat page in: the one its conversation is in by the person's
+/// choice, else the one chosen in this browser, else the council's.
+fn page_language(
+    state: &AppState,
+    headers: &HeaderMap,
+    conversation: Option<&bot::conversation::Conversation>,
+) -> Language {
+    conversation
+        .and_then(|conversation| conversation.state.language)
+        .or_else(|| chosen_in_browser(headers))
+        .unwrap_or(state.engine.settings().council.language)
+}
+
+/// The chat's language switch: each language with the address that shows the chat in it, in
+/// the council's order (Welsh first where it says so).
+fn language_options(state: &AppState, current: Language) -> serde_json::Value {
+    let mut order = Language::ALL;
+    if state.engine.settings().council.welsh_first {
+        order.reverse();
+    }
+    order
+        .iter()
+        .map(|language| {
+            json!({"code": language.code(), "name": language.own_name(), "href": format!("?language={}", language.code()),
+                   "current": *language == current})
+        })
+        .collect()
+}
+
+/// The words of `key` in `language`, with values filled in.
+fn words(language: Language, key: &str, values: &[(&str, &str)]) -> String {
+    interface_words().fill(language, key, values)
 }
 
 /// The widget frame's options.
@@ -75,6 +121,8 @@ pub struct EmbedQuery {
 #[derive(Debug, Deserialize)]
 pub struct ChatQuery {
     ended: Option<String>,
+    /// The language chosen with the language switch (`en` or `cy`).
+    language: Option<String>,
     /// `off` when the person has stopped the page refreshing itself.
     refresh: Option<String>,
 }
@@ -100,6 +148,8 @@ struct PageState {
     votes: BTreeMap<i64, Vote>,
     /// What the person typed, kept in the message box when it could not be sent.
     text: Option<String>,
+    /// The language the page is shown in.
+    language: Language,
 }
 
 /// A read or write the chat page needed failed; the cause is logged where it happened.
@@ -114,10 +164,10 @@ impl Unavailable {
     }
 }
 
-/// What the chat page says when it cannot be shown.
-const CHAT_UNAVAILABLE: &str = "Sorry, the chat is unavailable. Please try again shortly.";
+/// What the chat page says when it cannot be shown (a key of the interface's words).
+const CHAT_UNAVAILABLE: &str = "chat.unavailable";
 /// What the chat page says when a message could not be taken in.
-const NOT_SENT: &str = "Sorry, your message could not be sent. Please try again shortly.";
+const NOT_SENT: &str = "chat.not_sent";
 
 /// Whether a request started in this conversation is still being carried out, going by the
 /// newest status of each, as of `now` (milliseconds since 1970).
@@ -180,10 +230,26 @@ async fn transcript_and_votes(
 
 /// `GET /chat`.
 pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<ChatQuery>) -> Response {
-    let conversation = match chat_conversation(&state, &headers).await {
-        Ok(conversation) => conversation.map(|conversation| conversation.id),
+    let switched = language_asked(query.language.as_deref());
+    let mut conversation = match chat_conversation(&state, &headers).await {
+        Ok(conversation) => conversation,
         Err(Unavailable) => return unavailable(&state, &headers, CHAT_UNAVAILABLE, None),
     };
+    // A language chosen with the switch is said in the conversation, so that it is recorded
+    // with it and the assistant carries on in it.
+    if let (Some(chosen), Some(current)) = (switched, conversation.as_ref())
+        && current.state.language != Some(chosen)
+        && current.status != bot::conversation::ConversationStatus::Ended
+    {
+        let choice = if chosen == Language::Welsh { IN_WELSH } else { IN_ENGLISH };
+        let inbound = Inbound { conversation: current.id.clone(), content: InboundContent::Choice(choice.into()) };
+        if let Err(error) = state.engine.handle(inbound).await {
+            tracing::warn!(error = %error, "a language chosen on the chat page could not be said in its conversation");
+        }
+        conversation = chat_conversation(&state, &headers).await.ok().flatten();
+    }
+    let language = switched.unwrap_or_else(|| page_language(&state, &headers, conversation.as_ref()));
+    let conversation = conversation.map(|conversation| conversation.id);
     let (transcript, votes) = match transcript_and_votes(&state, conversation.as_deref()).await {
         Ok(read) => read,
         Err(Unavailable) => return unavailable(&state, &headers, CHAT_UNAVAILABLE, None),
@@ -195,15 +261,25 @@ pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(
         ended: query.ended.is_some(),
         refresh_off: query.refresh.as_deref() == Some("off"),
         votes,
+        language,
         ..PageState::default()
     };
-    render_chat(&state, &headers, StatusCode::OK, live.as_deref(), transcript, page)
+    let mut response = render_chat(&state, &headers, StatusCode::OK, live.as_deref(), transcript, page);
+    if let Some(chosen) = switched {
+        let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
+        let remembered = format!("{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000{secure}", chosen.code());
+        if let Ok(value) = HeaderValue::from_str(&remembered) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
-/// The chat page saying, with status 503, that something failed, with what the person typed
-/// (`text`) still in the message box.
-fn unavailable(state: &AppState, headers: &HeaderMap, message: &str, text: Option<String>) -> Response {
-    let page = PageState { error: Some(message.to_string()), text, ..PageState::default() };
+/// The chat page saying, with status 503, what failed (`problem`, a key of the interface's
+/// words), with what the person typed (`text`) still in the message box.
+fn unavailable(state: &AppState, headers: &HeaderMap, problem: &str, text: Option<String>) -> Response {
+    let language = page_language(state, headers, None);
+    let page = PageState { error: Some(words(language, problem, &[])), text, language, ..PageState::default() };
     render_chat(state, headers, StatusCode::SERVICE_UNAVAILABLE, None, Vec::new(), page)
 }
 
@@ -236,7 +312,8 @@ fn render_chat(
         json!({"council": council, "conversation": conversation, "transcript": messages, "error": page.error,
                "text": page.text,
                "ended": page.ended, "csrf": csrf, "open_choices": open, "running": running, "refresh": refresh,
-               "refresh_off": page.refresh_off}),
+               "refresh_off": page.refresh_off, "language": page.language.code(),
+               "languages": language_options(state, page.language), "script_words": script_words(page.language)}),
     );
     if fresh {
         let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
@@ -256,10 +333,8 @@ fn csrf_matches(headers: &HeaderMap, sent: Option<&str>) -> bool {
 
 /// The answer to a chat page form without the right CSRF token: the page again, to try again from.
 fn forged(state: &AppState, headers: &HeaderMap) -> Response {
-    let page = PageState {
-        error: Some("The page had expired. Please type your message again.".into()),
-        ..PageState::default()
-    };
+    let language = page_language(state, headers, None);
+    let page = PageState { error: Some(words(language, "chat.page_expired", &[])), language, ..PageState::default() };
     render_chat(state, headers, StatusCode::FORBIDDEN, None, Vec::new(), page)
 }
 
@@ -299,10 +374,12 @@ pub async fn chat_post(
     };
     let not_sent = |state: &AppState| unavailable(state, &headers, NOT_SENT, typed.clone());
     let Ok(existing) = chat_conversation(&state, &headers).await else { return not_sent(&state) };
+    let language = page_language(&state, &headers, existing.as_ref());
+    let max = state.api.limits.max_message_chars;
     let problem = if content.text().trim().is_empty() {
-        Some("Type your message".to_string())
-    } else if content.text().chars().count() > state.api.limits.max_message_chars {
-        Some(format!("Your message must be {} characters or fewer", state.api.limits.max_message_chars))
+        Some(words(language, "chat.type_first", &[]))
+    } else if content.text().chars().count() > max {
+        Some(words(language, "chat.too_long", &[("max", &max.to_string())]))
     } else {
         None
     };
@@ -317,7 +394,7 @@ pub async fn chat_post(
             StatusCode::UNPROCESSABLE_ENTITY,
             existing.as_deref(),
             transcript,
-            PageState { error: Some(problem), votes, ..PageState::default() },
+            PageState { error: Some(problem), votes, language, ..PageState::default() },
         );
     }
     let conversation = match existing {
@@ -326,7 +403,11 @@ pub async fn chat_post(
             if let Err(wait) = state.api.new_conversations.check(&client.to_string()) {
                 return too_many(wait);
             }
-            match state.engine.start_conversation(CHANNEL, "", Audience::Resident).await {
+            let started = match chosen_in_browser(&headers) {
+                Some(chosen) => state.engine.start_conversation_in(CHANNEL, "", Audience::Resident, chosen).await,
+                None => state.engine.start_conversation(CHANNEL, "", Audience::Resident).await,
+            };
+            match started {
                 Ok(conversation) => conversation.id,
                 Err(error) => {
                     tracing::error!(error = %error, "a conversation could not be started");
@@ -430,7 +511,7 @@ pub async fn chat_end(State(state): State<AppState>, headers: HeaderMap, Form(fo
         Err(unavailable) => Err(unavailable),
     };
     if ended.is_err() {
-        return unavailable(&state, &headers, "Sorry, the chat could not be ended. Please try again shortly.", None);
+        return unavailable(&state, &headers, "chat.not_ended", None);
     }
     let mut response = Redirect::to("/chat?ended=1").into_response();
     let cleared = format!("{CHAT_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");

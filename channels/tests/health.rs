@@ -46,6 +46,7 @@ async fn health_metrics_and_the_openapi_description_match_the_server() {
             };
             let body = match method.as_str() {
                 "post" if path.ends_with("/feedback") => json!({"helpful": true}).to_string(),
+                "post" if path == "/api/v1/conversations" => json!({"language": "cy"}).to_string(),
                 "post" => json!({"text": "hello"}).to_string(),
                 _ => String::new(),
             };

@@ -284,14 +284,28 @@ impl Engine {
         ReadingContext { today: self.today(), language }
     }
 
-    /// Starts a conversation with someone on a channel.
+    /// Starts a conversation with someone on a channel, in the council's language.
     pub async fn start_conversation(
         &self,
         channel: &str,
         address: &str,
         audience: Audience,
     ) -> Result<Conversation, EngineError> {
-        let conversation = self.store.create(channel, address, audience).await?;
+        let language = self.settings.council.language;
+        let conversation = self.store.create_in(channel, address, audience, language, false).await?;
+        self.metrics.conversation_started();
+        Ok(conversation)
+    }
+
+    /// Starts a conversation with someone on a channel, in the language they chose.
+    pub async fn start_conversation_in(
+        &self,
+        channel: &str,
+        address: &str,
+        audience: Audience,
+        language: knowledge_base::Language,
+    ) -> Result<Conversation, EngineError> {
+        let conversation = self.store.create_in(channel, address, audience, language, true).await?;
         self.metrics.conversation_started();
         Ok(conversation)
     }

@@ -33,4 +33,5 @@ pub use settings::{Council, EmergencyContacts, EngineSettings, SafeguardingWordi
 pub use staff::{StaffActionError, StaffMember};
 pub use storage::clock::{Clock, system_clock};
 pub use store::ConversationStore;
+pub use turn::{IN_ENGLISH, IN_WELSH};
 pub use turn::{OFFER_NO, OFFER_YES, without_card_numbers};

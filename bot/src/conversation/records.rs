@@ -54,6 +54,8 @@ pub struct Conversation {
     pub created_at: i64,
     /// When it last changed.
     pub updated_at: i64,
+    /// The language it is held in: the one the person chose or last wrote in.
+    pub language: knowledge_base::Language,
 }
 
 /// A message to add to a transcript.
@@ -199,4 +201,6 @@ pub struct TurnRecord {
     pub escalation: Option<NewEscalation>,
     /// What the person's message says of the answer just before it, when it says it did not help.
     pub follow_up: Option<FollowUp>,
+    /// The language the turn was held in.
+    pub language: knowledge_base::Language,
 }

@@ -120,6 +120,7 @@ impl<'e> Turn<'e> {
                 contacts,
                 escalation: self.escalation,
                 follow_up: self.follow_up,
+                language: self.language,
             },
             self.start,
             self.outcome,

@@ -114,11 +114,38 @@ pub struct FeedbackRequest {
     pub helpful: bool,
 }
 
-/// `POST /api/v1/conversations`.
-pub async fn create(State(state): State<ApiState>, client: ClientAddress) -> Result<impl IntoResponse, ApiError> {
+/// What a new conversation may be started with.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewConversationRequest {
+    /// The language the person chose for it: `en` or `cy` (the council's when left out).
+    pub language: Option<String>,
+}
+
+/// `POST /api/v1/conversations`, with no body or `{"language": "cy"}`.
+pub async fn create(
+    State(state): State<ApiState>,
+    client: ClientAddress,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let request: NewConversationRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        NewConversationRequest::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|error| ApiError::BadRequest(format!("the body is not valid: {error}")))?
+    };
+    let language = match request.language.as_deref() {
+        None => None,
+        Some(code) => Some(knowledge_base::Language::parse(code).ok_or_else(|| {
+            ApiError::Unprocessable(format!("`language` is `{code}`; it can be `en` (English) or `cy` (Welsh)"))
+        })?),
+    };
     state.new_conversations.check(&client.to_string()).map_err(ApiError::TooManyRequests)?;
-    let conversation = state.engine.start_conversation(CHANNEL, "", Audience::Resident).await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": conversation.id}))))
+    let conversation = match language {
+        Some(language) => state.engine.start_conversation_in(CHANNEL, "", Audience::Resident, language).await?,
+        None => state.engine.start_conversation(CHANNEL, "", Audience::Resident).await?,
+    };
+    Ok((StatusCode::CREATED, Json(json!({"id": conversation.id, "language": conversation.language}))))
 }
 
 /// `GET /api/v1/conversations/{id}`: where it stands and its whole transcript.
@@ -128,6 +155,7 @@ pub async fn show(State(state): State<ApiState>, Path(id): Path<String>) -> Resu
     Ok(Json(json!({
         "id": conversation.id,
         "status": conversation.status,
+        "language": conversation.language,
         "created_at": conversation.created_at,
         "messages": messages,
     })))

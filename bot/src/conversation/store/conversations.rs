@@ -13,9 +13,10 @@ use super::{ConversationStore, StoreError, to_json};
 use crate::conversation::message::{Audience, Reply, StoredMessage};
 use crate::conversation::records::{Conversation, ConversationStatus, Escalation, NewMessage, TurnRecord};
 use crate::conversation::state::DialogueState;
+use knowledge_base::Language;
 
 pub(super) const CONVERSATION_COLUMNS: &str =
-    "id, channel, address, audience, state, status, last_seq, version, created_at, updated_at";
+    "id, channel, address, audience, state, status, last_seq, version, created_at, updated_at, language";
 
 pub(super) fn conversation_from_row(row: &AnyRow) -> Result<Conversation, sqlx::Error> {
     let state: String = row.try_get("state")?;
@@ -30,6 +31,7 @@ pub(super) fn conversation_from_row(row: &AnyRow) -> Result<Conversation, sqlx::
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        language: column(row, "language")?,
     })
 }
 
@@ -45,14 +47,27 @@ fn message_from_row(row: &AnyRow) -> Result<Option<StoredMessage>, sqlx::Error> 
 }
 
 impl ConversationStore {
-    /// Starts a conversation.
+    /// Starts a conversation in English.
     pub async fn create(&self, channel: &str, address: &str, audience: Audience) -> Result<Conversation, StoreError> {
+        self.create_in(channel, address, audience, Language::English, false).await
+    }
+
+    /// Starts a conversation in `language`, which the person `chosen` themselves (rather than
+    /// being the council's own).
+    pub async fn create_in(
+        &self,
+        channel: &str,
+        address: &str,
+        audience: Audience,
+        language: Language,
+        chosen: bool,
+    ) -> Result<Conversation, StoreError> {
         let id = format!("c_{}", uuid::Uuid::new_v4().simple());
         let now = now_millis();
-        let state = DialogueState::default();
+        let state = DialogueState { language: chosen.then_some(language), ..DialogueState::default() };
         sqlx::query(
             "INSERT INTO conversations (id, channel, address, audience, state, status, last_seq, version, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, 'active', 0, 0, $6, $6)",
+             updated_at, language) VALUES ($1, $2, $3, $4, $5, 'active', 0, 0, $6, $6, $7)",
         )
         .bind(&id)
         .bind(channel)
@@ -60,6 +75,7 @@ impl ConversationStore {
         .bind(audience.as_str())
         .bind(to_json(&state))
         .bind(now)
+        .bind(language.code())
         .execute(self.database.pool())
         .await?;
         let conversation = Conversation {
@@ -73,6 +89,7 @@ impl ConversationStore {
             version: 0,
             created_at: now,
             updated_at: now,
+            language,
         };
         self.remember(&conversation);
         Ok(conversation)
@@ -133,7 +150,7 @@ impl ConversationStore {
         let mut transaction = self.database.pool().begin().await?;
         let row = sqlx::query(
             "UPDATE conversations SET state = $1, status = $2, last_seq = last_seq + $3, version = version + 1, \
-             updated_at = $4 WHERE id = $5 AND version = $6 RETURNING last_seq",
+             updated_at = $4, language = $7 WHERE id = $5 AND version = $6 RETURNING last_seq",
         )
         .bind(to_json(&turn.state))
         .bind(turn.status.as_str())
@@ -141,6 +158,7 @@ impl ConversationStore {
         .bind(now)
         .bind(&conversation.id)
         .bind(conversation.version)
+        .bind(turn.language.code())
         .fetch_optional(&mut *transaction)
         .await?;
         let Some(row) = row else {
@@ -155,6 +173,7 @@ impl ConversationStore {
             last_seq,
             version: conversation.version + 1,
             updated_at: now,
+            language: turn.language,
             ..conversation.clone()
         };
         if let Some(follow_up) = turn.follow_up {

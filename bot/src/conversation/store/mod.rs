@@ -41,6 +41,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0003_answer_feedback.sql"),
         postgres: include_str!("../../../migrations/postgres/0003_answer_feedback.sql"),
     },
+    Migration {
+        version: 4,
+        description: "the language of each conversation",
+        sqlite: include_str!("../../../migrations/sqlite/0004_conversation_language.sql"),
+        postgres: include_str!("../../../migrations/postgres/0004_conversation_language.sql"),
+    },
 ];
 
 /// What can go wrong storing a conversation.
