@@ -162,3 +162,90 @@ fn the_widget_script_greets_in_the_councils_language_and_puts_welsh_first_where_
     let english = embed.find(">English</a>").expect("English, one click away");
     assert!(welsh < english, "Welsh first");
 }
+
+#[tokio::test]
+async fn welsh_conversations_are_marked_offered_first_to_welsh_speakers_and_counted_apart_in_the_figures() {
+    let server = Server::start("", &[]);
+    server.add_staff("eleri", "Eleri Hughes", "supervisor");
+    let resident = crate::console::client();
+    // An English conversation waits longest; a Welsh one comes after it.
+    let english = crate::console::ask(&resident, &server, "can I speak to a person please").await;
+    assert!(serde_json::to_string(&english).unwrap().contains("I've asked a member of our team"));
+    let welsh = crate::console::ask(&resident, &server, "Ga i siarad â pherson os gwelwch yn dda").await;
+    assert!(serde_json::to_string(&welsh).unwrap().contains("Rydw i wedi gofyn i aelod o'n tîm"), "{welsh:?}");
+
+    let (eleri, csrf) = crate::console::signed_in(&server, "eleri").await;
+    let queue = |client: reqwest::Client| {
+        let url = format!("{}/console", server.url);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let before = queue(eleri.clone()).await;
+    let tag = "lang=\"cy\">Cymraeg</strong>";
+    assert!(before.contains(tag), "the queue shows the conversation is in Welsh");
+    let longest_waiting_first = before.find("Asked for a person").map(|at| before[at..].find(tag));
+    assert!(longest_waiting_first.flatten().is_some(), "before Eleri says she speaks Welsh, the oldest is first");
+
+    let saved = eleri
+        .post(format!("{}/console/languages", server.url))
+        .form(&[("csrf", csrf.as_str()), ("welsh", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status().as_u16(), 303, "back to the queue");
+    let after = queue(eleri.clone()).await;
+    assert!(after.contains("id=\"cb-welsh\" name=\"welsh\" type=\"checkbox\" value=\"yes\" checked"));
+    let rows = &after[after.find("<tbody").expect("the queue's rows")..];
+    let first_row = &rows[..rows.find("</tr>").expect("a row")];
+    assert!(first_row.contains(tag), "the Welsh conversation is offered first to a Welsh speaker: {first_row}");
+
+    // The escalation says the resident writes in Welsh.
+    let escalation = {
+        let marker = "/console/escalations/";
+        let start = first_row.find(marker).expect("a link") + marker.len();
+        first_row[start..start + first_row[start..].find(['"', '?']).unwrap()].to_string()
+    };
+    let shown = eleri.get(format!("{}/console/escalations/{escalation}", server.url)).send().await.unwrap();
+    let shown = shown.text().await.unwrap();
+    assert!(shown.contains("The resident is writing in Welsh"), "{shown}");
+
+    // The figures compare the two languages.
+    let figures = eleri.get(format!("{}/console/figures", server.url)).send().await.unwrap().text().await.unwrap();
+    let row = |code: &str| {
+        let start = figures.find(&format!("id=\"figure-language-{code}\"")).expect("a row for each language");
+        figures[start..start + figures[start..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(row("cy").contains(">1</td>") && row("cy").contains("1 (100%)"), "{}", row("cy"));
+    assert!(row("en").contains(">1</td>"), "{}", row("en"));
+}
+
+#[tokio::test]
+async fn the_console_is_switched_to_welsh_by_each_member_of_staff() {
+    let server = Server::start("", &[]);
+    server.add_staff("eleri", "Eleri Hughes", "supervisor");
+    server.add_staff("sam", "Sam Taylor", "supervisor");
+    let (eleri, _) = crate::console::signed_in(&server, "eleri").await;
+    let queue = |client: &reqwest::Client| {
+        let request = client.get(format!("{}/console", server.url));
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let english = queue(&eleri).await;
+    assert!(english.contains("<html lang=\"en\"") && english.contains("Conversations waiting for a person"));
+    let switch = english.find("hreflang=\"cy\"").expect("the console's language switch");
+    let href_start = english[..switch].rfind("href=\"").expect("its address") + "href=\"".len();
+    let href = english[href_start..].split('"').next().unwrap().replace("&amp;", "&").replace("&#x2f;", "/");
+    let switched = eleri.get(format!("{}{href}", server.url)).send().await.unwrap();
+    assert_eq!(switched.status().as_u16(), 303);
+    assert_eq!(switched.headers()["location"], "/console", "back to the page the switch was on");
+
+    let welsh = queue(&eleri).await;
+    assert!(welsh.contains("<html lang=\"cy\""), "marked as Welsh for screen readers");
+    assert!(welsh.contains("Sgyrsiau sy&#x27;n aros am berson") || welsh.contains("Sgyrsiau sy'n aros am berson"));
+    assert!(welsh.contains(">Ciw</a>"), "the navigation in Welsh");
+    // Each member of staff chooses for themselves.
+    let (sam, _) = crate::console::signed_in(&server, "sam").await;
+    assert!(queue(&sam).await.contains("Conversations waiting for a person"));
+
+    // The switch never sends anyone off the console.
+    let away = eleri.get(format!("{}/console/language?to=cy&back=//evil.example/", server.url)).send().await.unwrap();
+    assert_eq!(away.headers()["location"], "/console");
+}

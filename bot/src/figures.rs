@@ -116,6 +116,22 @@ impl DoubtedAnswer {
     }
 }
 
+/// The figures of the conversations held in one language, to compare the service in Welsh with
+/// the service in English.
+#[derive(Debug, Clone, Serialize)]
+pub struct LanguageFigures {
+    /// The language.
+    pub language: knowledge_base::Language,
+    /// Conversations started.
+    pub conversations: u64,
+    /// Of those, how many never needed a person and had no answer residents doubted.
+    pub contained: u64,
+    /// Of those, how many were handed to a person.
+    pub handed_over: u64,
+    /// The median minutes from an escalation to the first reply from a person.
+    pub median_minutes_to_first_response: Option<f64>,
+}
+
 /// The figures for a period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Figures {
@@ -143,6 +159,8 @@ pub struct Figures {
     pub staff_minutes_saved: u64,
     /// Questions asked back because they could be about more than one service.
     pub clarified: u64,
+    /// The same figures for the conversations in each language, English first.
+    pub by_language: Vec<LanguageFigures>,
     /// Each day's counts.
     pub days: Vec<Day>,
     /// The questions the bot could not answer, most asked first.
@@ -178,7 +196,8 @@ pub async fn figures(
     // A conversation counts as answered without a person only when no answer in it was doubted:
     // a confident wrong answer is not a success.
     let conversations = sqlx::query(
-        "SELECT c.created_at, (SELECT COUNT(*) FROM escalations e WHERE e.conversation_id = c.id) AS escalated, \
+        "SELECT c.created_at, c.language, \
+         (SELECT COUNT(*) FROM escalations e WHERE e.conversation_id = c.id) AS escalated, \
          (SELECT COUNT(*) FROM conversation_messages m WHERE m.conversation_id = c.id AND m.outcome = $3 \
           AND (m.vote = $4 OR m.followed_by IS NOT NULL)) AS doubted \
          FROM conversations c WHERE c.created_at >= $1 AND c.created_at < $2",
@@ -190,12 +209,36 @@ pub async fn figures(
     .fetch_all(pool)
     .await?;
     let mut contained = 0;
+    let mut by_language: Vec<(LanguageFigures, Vec<f64>)> = knowledge_base::Language::ALL
+        .iter()
+        .map(|language| {
+            let figures = LanguageFigures {
+                language: *language,
+                conversations: 0,
+                contained: 0,
+                handed_over: 0,
+                median_minutes_to_first_response: None,
+            };
+            (figures, Vec::new())
+        })
+        .collect();
+    let language_of = |row: &storage::sqlx::any::AnyRow| -> usize {
+        let code: Option<String> = row.try_get("language").ok().flatten();
+        let language = code.as_deref().and_then(knowledge_base::Language::parse).unwrap_or_default();
+        knowledge_base::Language::ALL.iter().position(|each| *each == language).unwrap_or(0)
+    };
     for row in &conversations {
         let created: i64 = row.try_get("created_at")?;
         let escalated: i64 = row.try_get("escalated")?;
         let doubted: i64 = row.try_get("doubted")?;
+        let (in_language, _) = &mut by_language[language_of(row)];
+        in_language.conversations += 1;
+        if escalated > 0 {
+            in_language.handed_over += 1;
+        }
         if escalated == 0 && doubted == 0 {
             contained += 1;
+            in_language.contained += 1;
         }
         if let Some(day) = days.get_mut(&day_of(created)) {
             day.0 += 1;
@@ -204,6 +247,7 @@ pub async fn figures(
 
     let escalations = sqlx::query(
         "SELECT e.reason, e.created_at, e.resolved_at, \
+         (SELECT c.language FROM conversations c WHERE c.id = e.conversation_id) AS language, \
          (SELECT MIN(m.created_at) FROM conversation_messages m WHERE m.conversation_id = e.conversation_id \
           AND m.role = 'agent' AND m.created_at >= e.created_at) AS first_response \
          FROM escalations e WHERE e.created_at >= $1 AND e.created_at < $2",
@@ -223,6 +267,7 @@ pub async fn figures(
         }
         if let Some(first) = row.try_get::<Option<i64>, _>("first_response")? {
             responses.push((first - created) as f64 / 60_000.0);
+            by_language[language_of(row)].1.push((first - created) as f64 / 60_000.0);
         }
         if let Some(resolved) = row.try_get::<Option<i64>, _>("resolved_at")? {
             resolutions.push((resolved - created) as f64 / 60_000.0);
@@ -292,6 +337,13 @@ pub async fn figures(
         runs_failed,
         staff_minutes_saved,
         clarified: clarified.max(0) as u64,
+        by_language: by_language
+            .into_iter()
+            .map(|(figures, responses)| LanguageFigures {
+                median_minutes_to_first_response: median(responses),
+                ..figures
+            })
+            .collect(),
         days: days
             .into_iter()
             .map(|(day, (conversations, escalations))| Day { date: iso(day), conversations, escalations })
@@ -433,6 +485,14 @@ pub fn to_csv(figures: &Figures) -> String {
     out.push_str(&format!("workflow runs failed,{}\n", figures.runs_failed));
     out.push_str(&format!("staff minutes saved,{}\n", figures.staff_minutes_saved));
     out.push_str(&format!("questions asked back,{}\n", figures.clarified));
+    for language in &figures.by_language {
+        let code = language.language.code();
+        out.push_str(&format!("conversations in {code},{}\n", language.conversations));
+        out.push_str(&format!("answered without a person in {code},{}\n", language.contained));
+        out.push_str(&format!("handed to a person in {code},{}\n", language.handed_over));
+        let waited = minutes(language.median_minutes_to_first_response);
+        out.push_str(&format!("median minutes to first response in {code},{waited}\n"));
+    }
     let signals = &figures.answer_signals;
     out.push_str(&format!("answers given,{}\n", signals.answers));
     out.push_str(&format!("answers with no sign they did not help,{}\n", signals.not_doubted));
@@ -501,6 +561,7 @@ mod tests {
             runs_failed: 0,
             staff_minutes_saved: 0,
             clarified: 0,
+            by_language: Vec::new(),
             days: Vec::new(),
             content_gaps: vec![Gap { question: "=1+2".into(), times: 3 }],
             answer_signals: AnswerSignals::default(),

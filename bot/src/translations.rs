@@ -41,7 +41,19 @@ enum Entry {
 impl Translations {
     /// Reads the English and the Welsh translation files, named for the errors they give.
     pub fn parse(english: (&str, &str), welsh: (&str, &str)) -> Result<Translations, TranslationError> {
-        Ok(Translations { english: flatten(english.0, english.1)?, welsh: flatten(welsh.0, welsh.1)? })
+        Translations::parse_all(&[english], &[welsh])
+    }
+
+    /// Reads several translation files of each language, each holding keys of its own.
+    pub fn parse_all(english: &[(&str, &str)], welsh: &[(&str, &str)]) -> Result<Translations, TranslationError> {
+        let mut translations = Translations::default();
+        for (file, text) in english {
+            translations.english.extend(flatten(file, text)?);
+        }
+        for (file, text) in welsh {
+            translations.welsh.extend(flatten(file, text)?);
+        }
+        Ok(translations)
     }
 
     /// The words of `key` in `language`, English when that language lacks them, and the key

@@ -70,6 +70,10 @@ impl Templates {
             environment.add_template(name, source).expect("the built-in templates parse");
         }
         environment.add_function("t", words_in_page_language);
+        environment.add_function("page_language", |state: &minijinja::State<'_, '_>| page_language(state).code());
+        environment.add_function("console_languages", || {
+            minijinja::Value::from(minijinja::value::Serde(crate::console::language::options()))
+        });
         let workflow_alerts: Arc<RwLock<Vec<serde_json::Value>>> = Arc::default();
         let shown = workflow_alerts.clone();
         environment.add_function("workflow_alerts", move || {
@@ -108,10 +112,7 @@ fn words_in_page_language(
     if !words.has(key) {
         return Err(minijinja::Error::new(minijinja::ErrorKind::UndefinedError, format!("no words for `{key}`")));
     }
-    let language = state
-        .lookup("language")
-        .and_then(|language| language.as_str().and_then(knowledge_base::Language::parse))
-        .unwrap_or_default();
+    let language = page_language(state);
     let mut filled = Vec::new();
     for name in values.args() {
         let value: minijinja::Value = values.get(name)?;
@@ -120,6 +121,15 @@ fn words_in_page_language(
     values.assert_all_used()?;
     let pairs: Vec<(&str, &str)> = filled.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
     Ok(words.fill(language, key, &pairs))
+}
+
+/// The language a page is shown in: its own `language`, else the console's, else English.
+fn page_language(state: &minijinja::State<'_, '_>) -> knowledge_base::Language {
+    state
+        .lookup("language")
+        .and_then(|language| language.as_str().and_then(knowledge_base::Language::parse))
+        .or_else(crate::console::language::current)
+        .unwrap_or_default()
 }
 
 impl Default for Templates {

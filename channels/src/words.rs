@@ -1,5 +1,6 @@
-//! The words of the chat pages, the widget and the chat's script in each language, from the
-//! translation files `channels/translations/en.yaml` and `cy.yaml`.
+//! The words of the chat pages, the widget, the chat's script and the console in each language,
+//! from the translation files in `channels/translations` (`en.yaml` and `cy.yaml`, and the
+//! console's `console-en.yaml` and `console-cy.yaml`).
 
 use std::sync::LazyLock;
 
@@ -10,9 +11,15 @@ use serde_json::{Map, Value, json};
 /// The words of the pages and scripts residents see.
 pub fn interface_words() -> &'static Translations {
     static WORDS: LazyLock<Translations> = LazyLock::new(|| {
-        Translations::parse(
-            ("channels/translations/en.yaml", include_str!("../translations/en.yaml")),
-            ("channels/translations/cy.yaml", include_str!("../translations/cy.yaml")),
+        Translations::parse_all(
+            &[
+                ("channels/translations/en.yaml", include_str!("../translations/en.yaml")),
+                ("channels/translations/console-en.yaml", include_str!("../translations/console-en.yaml")),
+            ],
+            &[
+                ("channels/translations/cy.yaml", include_str!("../translations/cy.yaml")),
+                ("channels/translations/console-cy.yaml", include_str!("../translations/console-cy.yaml")),
+            ],
         )
         .expect("the built-in translation files parse")
     });

@@ -135,6 +135,8 @@ pub struct Escalation {
     pub updated_at: i64,
     /// When it was resolved.
     pub resolved_at: Option<i64>,
+    /// The language of its conversation.
+    pub language: knowledge_base::Language,
 }
 
 /// Something that happened to an escalation.

@@ -25,6 +25,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/any/0002_console_sign_in.sql"),
         postgres: include_str!("../../migrations/any/0002_console_sign_in.sql"),
     },
+    Migration {
+        version: 3,
+        description: "the languages members of staff speak",
+        sqlite: include_str!("../../migrations/any/0003_staff_languages.sql"),
+        postgres: include_str!("../../migrations/any/0003_staff_languages.sql"),
+    },
 ];
 
 /// How long a session lasts, in milliseconds.
@@ -287,7 +293,36 @@ impl Accounts {
             .execute(self.database.pool())
             .await?
             .rows_affected();
+        sqlx::query("DELETE FROM console_languages WHERE username = $1")
+            .bind(username)
+            .execute(self.database.pool())
+            .await?;
         Ok(removed > 0)
+    }
+
+    /// Whether a member of staff has said they speak Welsh.
+    pub async fn speaks_welsh(&self, username: &str) -> Result<bool, AccountError> {
+        let row = sqlx::query("SELECT welsh FROM console_languages WHERE username = $1")
+            .bind(username)
+            .fetch_optional(self.database.pool())
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<i64, _>("welsh")? == 1,
+            None => false,
+        })
+    }
+
+    /// Records whether a member of staff speaks Welsh.
+    pub async fn set_speaks_welsh(&self, username: &str, welsh: bool) -> Result<(), AccountError> {
+        sqlx::query(
+            "INSERT INTO console_languages (username, welsh) VALUES ($1, $2) \
+             ON CONFLICT (username) DO UPDATE SET welsh = excluded.welsh",
+        )
+        .bind(username)
+        .bind(i64::from(welsh))
+        .execute(self.database.pool())
+        .await?;
+        Ok(())
     }
 
     /// Every account.

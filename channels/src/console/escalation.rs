@@ -113,6 +113,8 @@ async fn escalation_context(state: &AppState, who: &Principal, escalation: &Esca
             "raised": clock(escalation.created_at),
             "waiting": duration_text(now - escalation.created_at),
             "channel": conversation.map(|conversation| conversation.channel).unwrap_or_default(),
+            "language": escalation.language.code(),
+            "language_name": escalation.language.own_name(),
         },
     });
     if let (Some(run_id), Some(runner)) = (&escalation.run_id, engine.runner()) {

@@ -112,13 +112,29 @@ async fn figures(
                    "did": doubted_text(answer), "write": format!("/console/answers/new?question={question}")})
         })
         .collect();
+    // Welsh and English side by side: the same service in both is part of the Welsh Language Standards.
+    let languages: Vec<Value> = figures
+        .by_language
+        .iter()
+        .map(|language| {
+            let share = |count: u64| match language.conversations {
+                0 => "–".to_string(),
+                total => format!("{:.0}%", count as f64 * 100.0 / total as f64),
+            };
+            json!({"name": language.language.own_name(), "code": language.language.code(),
+                   "conversations": language.conversations,
+                   "contained": language.contained, "contained_share": share(language.contained),
+                   "handed_over": language.handed_over, "handed_over_share": share(language.handed_over),
+                   "first_response": minutes_text(language.median_minutes_to_first_response)})
+        })
+        .collect();
     let council = &state.engine.settings().council;
     let status = if problem.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok(state.templates.page(
         status,
         "figures.html",
         json!({"council": council, "title": "Figures", "who": who, "csrf": who.csrf, "page": "figures",
-               "f": figures, "problem": problem, "gaps": gaps, "doubted": doubted,
+               "f": figures, "problem": problem, "gaps": gaps, "doubted": doubted, "languages": languages,
                "can_edit": super::answers::can_edit(&who),
                "services": super::examples::service_choices(&state),
                "containment": format!("{:.0}%", figures.containment * 100.0),

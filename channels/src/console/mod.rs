@@ -15,6 +15,7 @@ pub mod escalation;
 pub mod examples;
 pub mod figures;
 pub mod hashing;
+pub mod language;
 pub mod live;
 pub mod oidc;
 pub mod queue;
@@ -43,4 +44,6 @@ pub fn router() -> Router<AppState> {
         .merge(examples::router())
         .merge(workflows::router())
         .merge(runs::router())
+        .merge(language::router())
+        .layer(axum::middleware::from_fn(language::in_chosen_language))
 }

@@ -1,31 +1,40 @@
 //! The live queue of open escalations, most urgent first: the page, and its table alone for
 //! live updates.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use bot::conversation::store::StoreError;
 use bot::conversation::{ConversationStatus, ConversationStore, Escalation};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::accounts::Principal;
-use super::auth::Supervisor;
+use super::auth::{Supervisor, check_csrf};
 use super::error::PageError;
 use super::views::{clock, duration_text, reason_text, shorten};
 use crate::AppState;
 
 /// The queue's routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/console", get(queue)).route("/console/queue", get(queue_table))
+    Router::new()
+        .route("/console", get(queue))
+        .route("/console/queue", get(queue_table))
+        .route("/console/languages", post(languages))
 }
 
-/// An open escalation as a row of the queue; a failure to read any of it fails the page.
+/// The open escalations as rows of the queue, Welsh conversations first (within each priority)
+/// for someone who speaks Welsh; a failure to read any of it fails the page.
 async fn queue_rows(state: &AppState, who: &Principal) -> Result<Vec<Value>, PageError> {
-    open_escalation_rows(state.engine.store())
-        .await
-        .map_err(|error| PageError::unavailable(state, who, "the queue could not be read", &error))
+    let unavailable =
+        |error: &dyn std::fmt::Display| PageError::unavailable(state, who, "the queue could not be read", error);
+    let mut rows = open_escalation_rows(state.engine.store()).await.map_err(|error| unavailable(&error))?;
+    if state.accounts.speaks_welsh(&who.username).await.map_err(|error| unavailable(&error))? {
+        rows.sort_by_key(|row| (row["priority"] != "high", row["language"] != "cy"));
+    }
+    Ok(rows)
 }
 
 /// Every open escalation of a store as a row of a queue, most urgent first.
@@ -57,6 +66,8 @@ pub(crate) async fn open_escalation_rows(store: &ConversationStore) -> Result<Ve
             "preview": preview,
             "status": escalation.status,
             "assignee": escalation.assignee,
+            "language": escalation.language.code(),
+            "language_name": escalation.language.own_name(),
         }));
     }
     Ok(rows)
@@ -66,11 +77,41 @@ pub(crate) async fn open_escalation_rows(store: &ConversationStore) -> Result<Ve
 async fn queue(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
     let council = &state.engine.settings().council;
     let rows = queue_rows(&state, &who).await?;
+    let welsh =
+        state.accounts.speaks_welsh(&who.username).await.map_err(|error| {
+            PageError::unavailable(&state, &who, "the languages you speak could not be read", &error)
+        })?;
     Ok(state.templates.page(
         StatusCode::OK,
         "queue.html",
-        json!({"council": council, "title": "Queue", "who": who, "csrf": who.csrf, "page": "queue", "rows": rows}),
+        json!({"council": council, "title": "Queue", "who": who, "csrf": who.csrf, "page": "queue", "rows": rows,
+               "speaks_welsh": welsh}),
     ))
+}
+
+/// The form that says whether the member of staff signed in speaks Welsh.
+#[derive(Debug, Deserialize)]
+struct LanguagesForm {
+    csrf: Option<String>,
+    /// `yes` when they speak Welsh.
+    welsh: Option<String>,
+}
+
+/// `POST /console/languages`: whether the member of staff signed in speaks Welsh; Welsh
+/// conversations are then offered to them first.
+async fn languages(
+    State(state): State<AppState>,
+    Supervisor(who): Supervisor,
+    Form(form): Form<LanguagesForm>,
+) -> Result<Response, PageError> {
+    check_csrf(&state, &who, form.csrf.as_deref())?;
+    let welsh = form.welsh.as_deref() == Some("yes");
+    state
+        .accounts
+        .set_speaks_welsh(&who.username, welsh)
+        .await
+        .map_err(|error| PageError::unavailable(&state, &who, "the languages you speak could not be saved", &error))?;
+    Ok(Redirect::to("/console").into_response())
 }
 
 /// `GET /console/queue`: the queue's table alone, for live updates.

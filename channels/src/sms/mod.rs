@@ -324,7 +324,8 @@ impl SmsChannel {
             Some(joined) => {
                 let messages = joined.map_err(|error| EngineError::Internal(error.to_string()))??;
                 if answer_inline {
-                    return Ok(self.turn_text(&messages, new, Provider::Twilio));
+                    let language = self.engine.speaking_in(&conversation.id).await;
+                    return Ok(self.turn_text(&messages, new, Provider::Twilio, language));
                 }
                 tokio::spawn(async move { channel.send_turn(&address, &conversation.id, &messages, new).await });
             }
@@ -344,7 +345,8 @@ impl SmsChannel {
     /// Sends the bot's part of a turn through the number's provider.
     async fn send_turn(&self, address: &str, conversation: &str, messages: &[StoredMessage], new: bool) {
         let provider = self.provider_for(address).await;
-        if let Some(text) = self.turn_text(messages, new, provider) {
+        let language = self.engine.speaking_in(conversation).await;
+        if let Some(text) = self.turn_text(messages, new, provider, language) {
             self.send_logged(address, conversation, &text).await;
         }
     }
@@ -413,19 +415,28 @@ impl SmsChannel {
         Ok(InboundContent::Text(body.to_string()))
     }
 
-    /// The bot's part of a turn as one text; the first text of a conversation says who it is from.
-    fn turn_text(&self, messages: &[StoredMessage], new: bool, provider: Provider) -> Option<String> {
+    /// The bot's part of a turn as one text in `language`; the first text of a conversation says
+    /// who it is from.
+    fn turn_text(
+        &self,
+        messages: &[StoredMessage],
+        new: bool,
+        provider: Provider,
+        language: knowledge_base::Language,
+    ) -> Option<String> {
         let replies = messages.iter().filter(|message| message.role != Role::User).map(|message| &message.reply);
         let max_segments = self.max_segments(provider);
         // Only an answer that is the last thing said asks whether it helped, so a bare number
         // never has two meanings.
         let answered_last = replies.clone().next_back().is_some_and(Reply::is_answer);
-        let ending = (self.settings.answer_feedback && answered_last).then_some(render::FEEDBACK_LINE);
-        let text = render::compose(replies, &self.settings.council_name, max_segments, ending)?;
+        let ending = (self.settings.answer_feedback && answered_last).then(|| render::feedback_line(language));
+        let text = render::compose(replies, &self.settings.council_name, max_segments, ending.as_deref(), language)?;
         if !new {
             return Some(text);
         }
-        let introduced = format!("{} (automated): {text}", self.settings.council_name);
+        let council = &self.settings.council_name;
+        let introduced =
+            crate::words::interface_words().fill(language, "sms.automated", &[("council", council), ("text", &text)]);
         Some(if render::segments(&introduced).1 <= render::segments(&text).1 { introduced } else { text })
     }
 

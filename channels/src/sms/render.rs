@@ -6,6 +6,7 @@
 use std::sync::LazyLock;
 
 use bot::conversation::{ChoiceOption, Reply};
+use knowledge_base::Language;
 use regex::Regex;
 
 /// Characters of the GSM-7 default alphabet (one septet each).
@@ -64,17 +65,23 @@ pub fn plain(text: &str) -> String {
         .collect()
 }
 
-/// A reply as a text message (before it is fitted to the segment limit), with its one link.
-pub fn reply_text(reply: &Reply, council: &str) -> (String, Option<String>) {
+/// The words of a text message's fixed parts in `language`.
+fn words(language: Language, key: &str, values: &[(&str, &str)]) -> String {
+    crate::words::interface_words().fill(language, key, values)
+}
+
+/// A reply as a text message in `language` (before it is fitted to the segment limit), with
+/// its one link.
+pub fn reply_text(reply: &Reply, council: &str, language: Language) -> (String, Option<String>) {
     match reply {
         Reply::Text { text, citations } => {
             let body = sms_wording(CITATION_MARK.replace_all(text, "").trim());
             (body, citations.first().map(|citation| citation.url.clone()))
         }
-        Reply::Choices { text, choices } => (format!("{}\n{}", sms_wording(text), numbered(choices)), None),
+        Reply::Choices { text, choices } => (format!("{}\n{}", sms_wording(text), numbered(choices, language)), None),
         Reply::Confirm { text, summary, choices } => {
             let lines: Vec<String> = summary.iter().map(|line| format!("{}: {}", line.label, line.value)).collect();
-            (format!("{}\n{}\n{}", lines.join("\n"), sms_wording(text), numbered(choices)), None)
+            (format!("{}\n{}\n{}", lines.join("\n"), sms_wording(text), numbered(choices, language)), None)
         }
         Reply::Emergency { text, contacts, .. } => {
             let lines: Vec<String> =
@@ -87,8 +94,11 @@ pub fn reply_text(reply: &Reply, council: &str) -> (String, Option<String>) {
     }
 }
 
-/// The line that asks, at the end of an answer, whether it helped (when the council turns it on).
-pub const FEEDBACK_LINE: &str = "Reply 1 if this helped or 2 if not";
+/// The line that asks, at the end of an answer, whether it helped (when the council turns it
+/// on): "Reply 1 if this helped or 2 if not".
+pub fn feedback_line(language: Language) -> String {
+    words(language, "sms.feedback", &[])
+}
 
 /// A turn's replies as one text message within `max_segments`, carrying the first link any of
 /// them has, and ending with `ending` when given; `None` when there is nothing to say.
@@ -97,11 +107,12 @@ pub fn compose<'a>(
     council: &str,
     max_segments: usize,
     ending: Option<&str>,
+    language: Language,
 ) -> Option<String> {
     let mut parts = Vec::new();
     let mut link = None;
     for reply in replies {
-        let (text, url) = reply_text(reply, council);
+        let (text, url) = reply_text(reply, council, language);
         if !text.trim().is_empty() {
             parts.push(text);
         }
@@ -110,7 +121,7 @@ pub fn compose<'a>(
     if parts.is_empty() {
         return None;
     }
-    Some(fit_ending(&parts.join("\n"), link.as_deref(), ending, max_segments))
+    Some(fit_ending(&parts.join("\n"), link.as_deref(), ending, max_segments, language))
 }
 
 /// The number a bare reply of "1" or "2" gives as feedback on an answer: `Some(true)` for "it
@@ -124,10 +135,15 @@ pub fn feedback_number(text: &str) -> Option<bool> {
 }
 
 /// Choices as the numbers to reply with: "Reply 1 for Yes; 2 for No".
-fn numbered(choices: &[ChoiceOption]) -> String {
-    let options: Vec<String> =
-        choices.iter().enumerate().map(|(index, choice)| format!("{} for {}", index + 1, choice.label)).collect();
-    format!("Reply {}", options.join("; "))
+fn numbered(choices: &[ChoiceOption], language: Language) -> String {
+    let options: Vec<String> = choices
+        .iter()
+        .enumerate()
+        .map(|(index, choice)| {
+            words(language, "sms.choice", &[("number", &(index + 1).to_string()), ("label", &choice.label)])
+        })
+        .collect();
+    words(language, "sms.reply", &[("choices", &options.join("; "))])
 }
 
 /// The number a reply picks among the choices offered, when it is just a number.
@@ -145,14 +161,20 @@ fn sms_wording(text: &str) -> String {
 /// Fits a message to `max_segments`: when it is too long its body is shortened at the last
 /// sentence (or else word) that fits, marked with "...", and the link is always kept.
 pub fn fit(body: &str, link: Option<&str>, max_segments: usize) -> String {
-    fit_ending(body, link, None, max_segments)
+    fit_ending(body, link, None, max_segments, Language::English)
 }
 
 /// Fits a message to `max_segments` as [`fit`] does, keeping its link and then `ending` (a line
 /// of its own) whole.
-pub fn fit_ending(body: &str, link: Option<&str>, ending: Option<&str>, max_segments: usize) -> String {
+pub fn fit_ending(
+    body: &str,
+    link: Option<&str>,
+    ending: Option<&str>,
+    max_segments: usize,
+    language: Language,
+) -> String {
     let body = plain(body);
-    let mut tail = link.map(|link| format!("\nMore: {link}")).unwrap_or_default();
+    let mut tail = link.map(|link| format!("\n{}", words(language, "sms.more", &[("link", link)]))).unwrap_or_default();
     if let Some(ending) = ending {
         tail.push('\n');
         tail.push_str(ending);
@@ -214,12 +236,38 @@ mod tests {
     #[test]
     fn the_feedback_line_is_kept_after_the_link_however_long_the_answer() {
         let body = "Bins are collected weekly. ".repeat(20);
-        let fitted = fit_ending(&body, Some("https://www.example.gov.uk/bins"), Some(FEEDBACK_LINE), 2);
+        let ending = feedback_line(Language::English);
+        let fitted = fit_ending(&body, Some("https://www.example.gov.uk/bins"), Some(&ending), 2, Language::English);
         assert!(segments(&fitted).1 <= 2, "{fitted}");
         assert!(fitted.ends_with("\nMore: https://www.example.gov.uk/bins\nReply 1 if this helped or 2 if not"));
         assert_eq!(feedback_number(" 2. "), Some(false));
         assert_eq!(feedback_number("1"), Some(true));
         assert_eq!(feedback_number("3"), None);
         assert_eq!(feedback_number("1 bin"), None);
+    }
+
+    #[test]
+    fn a_welsh_reply_is_texted_in_welsh_and_fitted_counting_welsh_letters() {
+        let choices = vec![
+            ChoiceOption { label: "Ie".into(), value: "yes".into() },
+            ChoiceOption { label: "Na".into(), value: "no".into() },
+        ];
+        let reply = Reply::Choices { text: "Hoffech chi siarad â pherson?".into(), choices };
+        let text = compose([&reply], "Cyngor", 3, None, Language::Welsh).expect("a text");
+        assert_eq!(text, "Hoffech chi siarad â pherson?\nAtebwch gyda rhif: 1 Ie; 2 Na");
+        let answer =
+            "Mae'r biniau'n cael eu casglu bob dydd Iau. Rhowch eich bin ar ymyl y ffordd erbyn 7yb. ".repeat(3);
+        let ending = feedback_line(Language::Welsh);
+        let fitted = fit_ending(
+            &format!("Ŵyr {answer}"),
+            Some("https://www.example.gov.uk/cy/biniau"),
+            Some(&ending),
+            2,
+            Language::Welsh,
+        );
+        assert_eq!(segments(&fitted), (Encoding::Ucs2, 2), "ŵ makes it UCS-2, kept to two segments: {fitted}");
+        assert!(
+            fitted.ends_with("\nMwy: https://www.example.gov.uk/cy/biniau\nAtebwch 1 os oedd hyn o help, neu 2 os na")
+        );
     }
 }

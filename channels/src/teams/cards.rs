@@ -4,6 +4,7 @@
 
 use bot::conversation::feedback::Vote;
 use bot::conversation::{ChoiceOption, Escalation, Reply, StoredMessage};
+use knowledge_base::Language;
 use serde_json::{Value, json};
 
 /// The content type of an Adaptive Card attachment.
@@ -49,28 +50,37 @@ fn execute(title: &str, verb: &str, data: Value) -> Value {
     json!({"type": "Action.Execute", "title": title, "verb": verb, "data": data})
 }
 
-/// Buttons for a few choices, a list with one button for many.
-fn choice_actions(choices: &[ChoiceOption]) -> (Vec<Value>, Vec<Value>) {
+/// The words of a card in `language`.
+fn words(language: Language, key: &str, values: &[(&str, &str)]) -> String {
+    crate::words::interface_words().fill(language, key, values)
+}
+
+/// Buttons for a few choices, a list with one button for many; each carries the language the
+/// card is in, for the card that replaces it.
+fn choice_actions(choices: &[ChoiceOption], language: Language) -> (Vec<Value>, Vec<Value>) {
+    let code = language.code();
     if choices.len() <= MOST_BUTTONS {
         let actions = choices
             .iter()
-            .map(|choice| execute(&choice.label, CHOOSE, json!({"choice": choice.value, "label": choice.label})))
+            .map(|choice| {
+                execute(&choice.label, CHOOSE, json!({"choice": choice.value, "label": choice.label, "language": code}))
+            })
             .collect();
         return (Vec::new(), actions);
     }
     let list = json!({
         "type": "Input.ChoiceSet",
         "id": "choice",
-        "label": "Choose one",
+        "label": words(language, "teams.choose_one", &[]),
         "isRequired": true,
-        "errorMessage": "Choose one of the answers",
+        "errorMessage": words(language, "teams.choose_error", &[]),
         "choices": choices.iter().map(|choice| json!({"title": choice.label, "value": choice.value})).collect::<Vec<_>>(),
     });
-    (vec![list], vec![execute("Send", CHOOSE, json!({}))])
+    (vec![list], vec![execute(&words(language, "teams.send", &[]), CHOOSE, json!({"language": code}))])
 }
 
-/// A reply as the parts of a Teams message activity: `text` in Markdown, or a card.
-pub fn message(reply: &Reply) -> Option<Value> {
+/// A reply in `language` as the parts of a Teams message activity: `text` in Markdown, or a card.
+pub fn message(reply: &Reply, language: Language) -> Option<Value> {
     let text_message = |text: String| json!({"type": "message", "text": text, "textFormat": "markdown"});
     let card_message =
         |card: Value| json!({"type": "message", "attachments": [{"contentType": CARD_TYPE, "content": card}]});
@@ -92,7 +102,7 @@ pub fn message(reply: &Reply) -> Option<Value> {
             text_message(text)
         }
         Reply::Choices { text, choices } => {
-            let (inputs, actions) = choice_actions(choices);
+            let (inputs, actions) = choice_actions(choices, language);
             let mut body = vec![text_block(text)];
             body.extend(inputs);
             card_message(card(body, actions))
@@ -100,7 +110,7 @@ pub fn message(reply: &Reply) -> Option<Value> {
         Reply::Confirm { text, summary, choices } => {
             let facts: Vec<Value> =
                 summary.iter().map(|line| json!({"title": line.label, "value": line.value})).collect();
-            let (inputs, actions) = choice_actions(choices);
+            let (inputs, actions) = choice_actions(choices, language);
             let mut body = vec![text_block(text), json!({"type": "FactSet", "facts": facts})];
             body.extend(inputs);
             card_message(card(body, actions))
@@ -117,35 +127,34 @@ pub fn message(reply: &Reply) -> Option<Value> {
     })
 }
 
-/// A message of the transcript as the parts of a Teams message activity: an answer comes with a
-/// card asking whether it helped.
-pub fn stored(message: &StoredMessage) -> Option<Value> {
-    let mut outgoing = self::message(&message.reply)?;
+/// A message of the transcript in `language` as the parts of a Teams message activity: an
+/// answer comes with a card asking whether it helped.
+pub fn stored(message: &StoredMessage, language: Language) -> Option<Value> {
+    let mut outgoing = self::message(&message.reply, language)?;
     if message.reply.is_answer() {
-        outgoing["attachments"] = json!([{"contentType": CARD_TYPE, "content": feedback_card(message.seq)}]);
+        outgoing["attachments"] = json!([{"contentType": CARD_TYPE, "content": feedback_card(message.seq, language)}]);
     }
     Some(outgoing)
 }
 
 /// The card under an answer: whether it answered the question, as two `Action.Submit` buttons
 /// (the last one pressed counts).
-pub fn feedback_card(seq: i64) -> Value {
-    let submit = |title: &str, vote: Vote| json!({"type": "Action.Submit", "title": title, "data": {FEEDBACK: vote.as_str(), "message": seq}});
+pub fn feedback_card(seq: i64, language: Language) -> Value {
+    let submit = |title: String, vote: Vote| json!({"type": "Action.Submit", "title": title, "data": {FEEDBACK: vote.as_str(), "message": seq}});
+    let question = words(language, "message.helped", &[]);
     card(
-        vec![json!({"type": "TextBlock", "text": "Did this answer your question?", "wrap": true, "isSubtle": true})],
+        vec![json!({"type": "TextBlock", "text": question, "wrap": true, "isSubtle": true})],
         vec![
-            submit("\u{1F44D} This answered my question", Vote::Helpful),
-            submit("\u{1F44E} This did not answer my question", Vote::Unhelpful),
+            submit(format!("\u{1F44D} {}", words(language, "message.helped_yes", &[])), Vote::Helpful),
+            submit(format!("\u{1F44E} {}", words(language, "message.helped_no", &[])), Vote::Unhelpful),
         ],
     )
 }
 
-/// What a card becomes once a choice on it is made, so it cannot be answered twice.
-pub fn answered(label: &str) -> Value {
-    card(
-        vec![json!({"type": "TextBlock", "text": format!("You chose: {label}"), "wrap": true, "isSubtle": true})],
-        Vec::new(),
-    )
+/// What a card in `language` becomes once a choice on it is made, so it cannot be answered twice.
+pub fn answered(label: &str, language: Language) -> Value {
+    let chosen = words(language, "teams.chose", &[("label", label)]);
+    card(vec![json!({"type": "TextBlock", "text": chosen, "wrap": true, "isSubtle": true})], Vec::new())
 }
 
 /// A card saying what happened to an action, in place of the card acted on.
@@ -234,7 +243,7 @@ mod tests {
         let page = CitationLink { title: "Ways to pay".into(), url: "https://www.example.gov.uk/pay".into() };
         let reply = Reply::Text { text: "Pay online. [1]".into(), citations: vec![page] };
         let answer = StoredMessage { seq: 4, role: Role::Bot, at: 0, reply };
-        let outgoing = stored(&answer).expect("a message");
+        let outgoing = stored(&answer, Language::English).expect("a message");
         assert!(outgoing["text"].as_str().unwrap().contains("[Ways to pay](https://www.example.gov.uk/pay)"));
         let card = &outgoing["attachments"][0]["content"];
         let actions = card["actions"].as_array().unwrap();
@@ -245,6 +254,22 @@ mod tests {
         assert!(actions[1]["title"].as_str().unwrap().ends_with("This did not answer my question"));
 
         let plain = StoredMessage { seq: 5, role: Role::Bot, at: 0, reply: Reply::text("Hello") };
-        assert!(stored(&plain).unwrap().get("attachments").is_none());
+        assert!(stored(&plain, Language::English).unwrap().get("attachments").is_none());
+        let in_welsh = stored(&answer, Language::Welsh).expect("a message");
+        let title = in_welsh["attachments"][0]["content"]["actions"][0]["title"].as_str().unwrap().to_string();
+        assert!(title.ends_with("Roedd hyn yn ateb fy nghwestiwn"), "{title}");
+    }
+
+    #[test]
+    fn choices_in_welsh_are_offered_and_acknowledged_in_welsh() {
+        let choices: Vec<ChoiceOption> =
+            (1..=6).map(|n| ChoiceOption { label: format!("Dewis {n}"), value: n.to_string() }).collect();
+        let reply = Reply::Choices { text: "Pa un?".into(), choices };
+        let outgoing = message(&reply, Language::Welsh).expect("a card");
+        let card = &outgoing["attachments"][0]["content"];
+        assert_eq!(card["body"][1]["label"], "Dewiswch un");
+        assert_eq!(card["actions"][0]["title"], "Anfon");
+        assert_eq!(card["actions"][0]["data"]["language"], "cy");
+        assert_eq!(answered("Dewis 2", Language::Welsh)["body"][0]["text"], "Dewisoch chi: Dewis 2");
     }
 }

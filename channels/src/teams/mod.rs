@@ -222,6 +222,7 @@ impl TeamsChannel {
         let Ok(_permit) = self.turns.clone().acquire_owned().await else { return };
         let outcome = async {
             let conversation = self.conversation_for(&activity).await.map_err(TurnError::Engine)?;
+            let conversation_id = conversation.id.clone();
             let turn = self.engine.handle(Inbound { conversation: conversation.id, content });
             tokio::pin!(turn);
             let mut typing = tokio::time::interval(TYPING_EVERY);
@@ -236,8 +237,9 @@ impl TeamsChannel {
                     }
                 }
             };
+            let language = self.engine.speaking_in(&conversation_id).await;
             for message in messages.iter().filter(|message| message.role != Role::User) {
-                let Some(outgoing) = cards::stored(message) else { continue };
+                let Some(outgoing) = cards::stored(message, language) else { continue };
                 let outgoing = Self::addressed(&activity, outgoing);
                 self.connector
                     .send(&activity.service_url, &activity.conversation.id, Some(&activity.id), &outgoing)
@@ -288,7 +290,8 @@ impl TeamsChannel {
 
     /// Sends a message added outside a turn to the Teams conversation it belongs to.
     async fn send_posted(&self, conversation: &Conversation, message: &StoredMessage) -> Result<(), TurnError> {
-        let Some(outgoing) = cards::stored(message) else { return Ok(()) };
+        let language = conversation.state.speaking(self.engine.settings().council.language);
+        let Some(outgoing) = cards::stored(message, language) else { return Ok(()) };
         let teams_conversation = conversation.address.split('|').next().unwrap_or_default();
         let Some(reference) = self.store.conversation(teams_conversation).await.map_err(TurnError::Storage)? else {
             return Ok(());
@@ -418,7 +421,8 @@ impl TeamsChannel {
                 } else {
                     let label = Some(text("label")).filter(|label| !label.is_empty()).unwrap_or_else(|| choice.clone());
                     tokio::spawn(self.clone().take_turn(activity, InboundContent::Choice(choice)));
-                    cards::answered(&label)
+                    let language = knowledge_base::Language::parse(&text("language")).unwrap_or_default();
+                    cards::answered(&label, language)
                 }
             }
             cards::CLAIM | cards::APPROVE | cards::REJECT => {

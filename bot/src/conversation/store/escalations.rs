@@ -5,14 +5,16 @@ use storage::now_millis;
 use storage::sqlx::any::AnyRow;
 use storage::sqlx::{self, Row};
 
-use storage::names::column;
+use storage::names::{column, optional_column};
 
 use super::{ConversationStore, StoreError, to_json};
 use crate::conversation::lifecycle::EscalationStatus;
 use crate::conversation::records::{Escalation, EscalationEvent, NewEscalation};
 
 pub(super) const ESCALATION_COLUMNS: &str = "id, conversation_id, reason, detail, priority, status, run_id, inputs, \
-                                  transcript_seq, assignee, outcome, created_at, updated_at, resolved_at";
+                                  transcript_seq, assignee, outcome, created_at, updated_at, resolved_at, \
+                                  (SELECT c.language FROM conversations c WHERE c.id = escalations.conversation_id) \
+                                  AS language";
 
 pub(super) fn escalation_from_row(row: &AnyRow) -> Result<Escalation, sqlx::Error> {
     let inputs: String = row.try_get("inputs")?;
@@ -31,6 +33,7 @@ pub(super) fn escalation_from_row(row: &AnyRow) -> Result<Escalation, sqlx::Erro
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         resolved_at: row.try_get("resolved_at")?,
+        language: optional_column(row, "language")?.unwrap_or_default(),
     })
 }
 
