@@ -625,3 +625,32 @@ async fn the_chat_page_without_javascript_works_in_welsh() {
     find(&checker, ".cb-choices, .cb-message--bot").await;
     accessible(&checker, "the chat page in Welsh").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_who_writes_welsh_in_the_english_widget_is_offered_welsh_and_the_chat_turns_welsh() {
+    let server = Server::start("", &[]);
+    let driver = chromedriver().await;
+    let client = browser(&driver, true).await;
+    open_widget(&client, &server).await;
+    assert_eq!(client.execute("return document.documentElement.lang", vec![]).await.unwrap(), json!("en"));
+    send(&client, "Shwmae, pryd mae'r biniau'n cael eu casglu yn Oakley Green?").await;
+    until(&client, "the offer of Welsh", "return document.body.innerText.includes('Hoffech chi barhau')").await;
+    find(&client, ".cb-choices-live button").await;
+    let buttons = client.find_all(Locator::Css(".cb-choices-live button")).await.unwrap();
+    let mut welsh = None;
+    for button in buttons {
+        if button.text().await.unwrap() == "Parhau yn Gymraeg" {
+            welsh = Some(button);
+        }
+    }
+    welsh.expect("a button to carry on in Welsh").click().await.unwrap();
+    until(&client, "the chat in Welsh", "return document.documentElement.lang === 'cy'").await;
+    until(
+        &client,
+        "the conversation kept, now in Welsh",
+        "return document.body.innerText.includes('Dydd Iau') && document.body.innerText.includes(\"byddwn ni'n parhau yn Gymraeg\")",
+    )
+    .await;
+    assert_eq!(find(&client, "#cb-send").await.text().await.unwrap(), "Anfon");
+    accessible(&client, "the widget turned Welsh").await;
+}

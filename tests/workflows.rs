@@ -44,9 +44,9 @@ fn validate_points_at_each_error_with_its_line_and_a_caret() {
     let output = councilbot.run(&["workflow", "validate", directory.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     let errors = text(&output.stderr);
-    assert!(errors.contains("status.yaml:38:5: error: unknown key `opn`; did you mean `open`?"), "{errors}");
+    assert!(errors.contains("status.yaml:49:5: error: unknown key `opn`; did you mean `open`?"), "{errors}");
     assert!(
-        errors.contains("38 |   - opn: \"/cases/view?reference={{ wanted | urlencode }}\"\n   |     ^"),
+        errors.contains("49 |   - opn: \"/cases/view?reference={{ wanted | urlencode }}\"\n   |     ^"),
         "{errors}"
     );
     assert!(errors.contains("1 error found"), "{errors}");
@@ -64,7 +64,7 @@ fn validate_points_at_each_error_with_its_line_and_a_caret() {
     assert_eq!(output.status.code(), Some(1));
     let errors = text(&output.stderr);
     assert!(
-        errors.contains("status.yaml:35:23: error: no workflow is named `ecss_logn`; did you mean `ecss_login`?"),
+        errors.contains("status.yaml:46:23: error: no workflow is named `ecss_logn`; did you mean `ecss_login`?"),
         "{errors}"
     );
     assert!(errors.contains("1 error found"), "only the file asked about is reported: {errors}");

@@ -112,15 +112,23 @@
         // The pressed button is now disabled: focus goes on to the message box rather than
         // being lost, and the next question's choices are just before it (Shift+Tab).
         input.focus();
-        send({ choice: choice.value });
+        var switching = { cymraeg: "cy", english: "en" }[choice.value];
+        send({ choice: choice.value }).then(function () {
+          // Carrying on in the other language shows the chat itself in it too.
+          if (switching && switching !== language) {
+            window.location.href = "?language=" + switching;
+          }
+        });
       });
       group.appendChild(button);
     });
     holder.appendChild(group);
   }
 
-  function render(message) {
-    var item = element("li", "cb-message cb-message--new");
+  // A message as it is shown; only one arriving live fades in (a conversation read again on
+  // opening the chat is simply there).
+  function render(message, live) {
+    var item = element("li", live ? "cb-message cb-message--new" : "cb-message");
     item.setAttribute("data-id", String(message.id));
     var kind = message.kind;
     if (kind === "user") {
@@ -262,7 +270,7 @@
     if (message.role === "user") {
       settle(transcript);
     }
-    transcript.appendChild(render(message));
+    transcript.appendChild(render(message, live));
     foldAbout();
     if (progress && message.kind === "workflow_status" && message.status !== "queued" && message.status !== "running") {
       progress.hidden = true;

@@ -87,4 +87,14 @@ mod tests {
         assert!(seen > 40, "only {seen} uses of words were found: the search for them is broken");
         assert!(unknown.is_empty(), "keys with no words: {unknown:?}");
     }
+
+    #[test]
+    fn every_reason_for_a_person_has_words_in_the_console() {
+        use bot::conversation::EscalationReason::*;
+        for reason in [Requested, Unanswered, Frustration, Safeguarding, WorkflowFailed, WorkflowWaiting, NotUnderstood]
+        {
+            let key = format!("console.reason.{}", reason.as_str());
+            assert!(interface_words().has(&key), "no words for {key}");
+        }
+    }
 }

@@ -23,8 +23,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// What a stored reason reads as in the figures; one no longer known reads as needing a person.
-fn reason_name(reason: &str) -> &'static str {
-    storage::names::from_name(reason).map_or("Needs a person", reason_text)
+fn reason_name(reason: &str) -> String {
+    storage::names::from_name(reason).map_or_else(|| "Needs a person".to_string(), reason_text)
 }
 
 /// The period of the figures.

@@ -11,28 +11,33 @@ use super::cookies::{LOGIN_CSRF_COOKIE, session_cookie};
 use crate::AppState;
 
 /// What a reason is called on screen.
-pub fn reason_text(reason: EscalationReason) -> &'static str {
-    match reason {
-        EscalationReason::Requested => "Asked for a person",
-        EscalationReason::Unanswered => "Questions the assistant could not answer",
-        EscalationReason::Frustration => "Frustrated resident",
-        EscalationReason::Safeguarding => "Safeguarding concern",
-        EscalationReason::WorkflowFailed => "A request could not be completed",
-        EscalationReason::WorkflowWaiting => "A request waits for staff",
-        EscalationReason::NotUnderstood => "The assistant could not understand",
-    }
+pub fn reason_text(reason: EscalationReason) -> String {
+    console_words(&format!("console.reason.{}", reason.as_str()), &[])
 }
 
-/// "4 minutes", "2 hours 5 minutes", "3 days".
+/// The console's words for `key`, in the language of the page being shown (English outside
+/// the console).
+fn console_words(key: &str, values: &[(&str, &str)]) -> String {
+    let language = super::language::current().unwrap_or_default();
+    crate::words::interface_words().fill(language, key, values)
+}
+
+/// "4 minutes", "2 hours 5 minutes", "3 days", in the console's language.
 pub fn duration_text(millis: i64) -> String {
     let minutes = (millis / 60_000).max(0);
-    let plural = |count: i64, unit: &str| format!("{count} {unit}{}", if count == 1 { "" } else { "s" });
+    let count = |count: i64, unit: &str| {
+        let key = format!("console.duration.{unit}{}", if count == 1 { "_one" } else { "" });
+        console_words(&key, &[("count", &count.to_string())])
+    };
     match minutes {
-        0 => "under a minute".into(),
-        1..=59 => plural(minutes, "minute"),
-        60..=1439 if minutes % 60 == 0 => plural(minutes / 60, "hour"),
-        60..=1439 => format!("{} {}", plural(minutes / 60, "hour"), plural(minutes % 60, "minute")),
-        _ => plural(minutes / 1440, "day"),
+        0 => console_words("console.duration.under_a_minute", &[]),
+        1..=59 => count(minutes, "minutes"),
+        60..=1439 if minutes % 60 == 0 => count(minutes / 60, "hours"),
+        60..=1439 => console_words(
+            "console.duration.hours_and_minutes",
+            &[("hours", &count(minutes / 60, "hours")), ("minutes", &count(minutes % 60, "minutes"))],
+        ),
+        _ => count(minutes / 1440, "days"),
     }
 }
 
