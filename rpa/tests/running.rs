@@ -543,3 +543,38 @@ async fn a_system_is_never_used_by_more_runs_at_once_than_its_limit() {
         assert_eq!(load.most.load(Ordering::SeqCst), limit, "runs at once with a limit of {limit}");
     }
 }
+
+#[tokio::test]
+async fn a_run_started_in_welsh_shows_its_progress_and_tells_its_outcome_in_welsh() {
+    let (_system, service) = start_case_system().await;
+    let steps = r#"
+  - progress: {en: Entering your request, cy: Yn cofnodi eich cais}
+    set: { first: one }
+  - set: { second: two }
+  - notify:
+      to: resident
+      message: {en: "Nearly there with {{ first }}", cy: "Bron â gorffen {{ first }}"}
+  - succeed:
+      outputs: { case_reference: "{{ second }}" }
+      message: {en: "Done: {{ second }}", cy: "Wedi'i wneud: {{ second }}"}
+"#;
+    let workflows = Workflows::new(&[("flow.yaml", &workflow("welsh", steps))]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = runner_for(&workflows, data.path(), &service, Secrets::default()).await;
+    let mut events = runner.subscribe();
+    let file = workflows.catalogue().get("welsh").unwrap().clone();
+    let in_welsh = rpa::journal::StartedBy { language: Some(uk::language::Language::Welsh), ..resident() };
+    let started = runner.start(&file, &[], &in_welsh).await.expect("run starts");
+    let finished = runner.work(&started.id).await.expect("run works").expect("run is taken");
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    let mut shown = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let rpa::events::RunEvent::StepStarted { progress, .. } = event {
+            shown.push(progress);
+        }
+    }
+    assert_eq!(shown, ["Yn cofnodi eich cais", "Cam 2 o 4", "Cam 3 o 4", "Cam 4 o 4"]);
+    let told: Vec<String> =
+        runner.journal().notifications(&started.id).await.unwrap().into_iter().map(|note| note.message).collect();
+    assert_eq!(told, ["Bron â gorffen one", "Wedi'i wneud: two"], "the resident is told in Welsh");
+}

@@ -204,21 +204,22 @@ async fn escalation(
     Ok(state.templates.page(StatusCode::OK, "escalation.html", context))
 }
 
-fn done_text(done: &str, left: bool) -> &'static str {
-    match done {
-        "claimed" if left => "You have taken this case. The resident has left the chat, so they were not told.",
-        "claimed" => "You have taken this conversation. The assistant will stay quiet.",
-        "replied" => "Your reply was sent.",
-        "texted" => "Your text message was sent.",
-        "returned" => "The conversation is back with the assistant.",
-        "resolved" if left => "The case is resolved.",
-        "resolved" => "The conversation is resolved.",
-        "retried" => "The run will be tried again.",
-        "completed" => "The run was completed by hand.",
-        "cancelled" => "The run was cancelled.",
-        "decided" => "Your decision was recorded; the run goes on.",
-        _ => "Done.",
-    }
+fn done_text(done: &str, left: bool) -> String {
+    let key = match done {
+        "claimed" if left => "claimed_left",
+        "claimed" => "claimed",
+        "replied" => "replied",
+        "texted" => "texted",
+        "returned" => "returned",
+        "resolved" if left => "resolved_left",
+        "resolved" => "resolved",
+        "retried" => "retried",
+        "completed" => "completed",
+        "cancelled" => "cancelled",
+        "decided" => "decided",
+        _ => "other",
+    };
+    super::views::console_words(&format!("console.done.{key}"), &[])
 }
 
 /// `GET /console/escalations/{id}/transcript`: the transcript alone, for live updates.

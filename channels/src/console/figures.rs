@@ -70,7 +70,7 @@ async fn figures_for(
 fn minutes_text(minutes: Option<f64>) -> String {
     match minutes {
         Some(minutes) => duration_text((minutes * 60_000.0) as i64),
-        None => "no cases in this period".into(),
+        None => super::views::console_words("console.figures.no_cases", &[]),
     }
 }
 
@@ -147,14 +147,16 @@ async fn figures(
 /// What residents did about a doubted answer, worst first: "Thumbs-down: 2; Asked again: 1".
 fn doubted_text(answer: &bot::figures::DoubtedAnswer) -> String {
     [
-        ("Thumbs-down", answer.thumbs_down),
-        ("Said it was wrong", answer.said_wrong),
-        ("Asked for a person", answer.asked_person),
-        ("Asked again", answer.asked_again),
+        ("thumbs_down", answer.thumbs_down),
+        ("said_wrong", answer.said_wrong),
+        ("asked_person", answer.asked_person),
+        ("asked_again", answer.asked_again),
     ]
     .iter()
     .filter(|(_, times)| *times > 0)
-    .map(|(what, times)| format!("{what}: {times}"))
+    .map(|(what, times)| {
+        super::views::console_words(&format!("console.doubted.{what}"), &[("times", &times.to_string())])
+    })
     .collect::<Vec<_>>()
     .join("; ")
 }

@@ -17,7 +17,7 @@ pub fn reason_text(reason: EscalationReason) -> String {
 
 /// The console's words for `key`, in the language of the page being shown (English outside
 /// the console).
-fn console_words(key: &str, values: &[(&str, &str)]) -> String {
+pub(super) fn console_words(key: &str, values: &[(&str, &str)]) -> String {
     let language = super::language::current().unwrap_or_default();
     crate::words::interface_words().fill(language, key, values)
 }

@@ -172,11 +172,17 @@ pub fn outcome(title: &str, detail: &str) -> Value {
 /// open it in the console and, for a workflow waiting on a person, approve or reject its task.
 pub fn escalation_alert(escalation: &Escalation, channel: &str, console_url: &str) -> Value {
     let urgent = escalation.priority == bot::conversation::Priority::High;
-    let heading = if urgent { "Urgent: someone needs a person now" } else { "A request needs a person" };
+    let heading = match (urgent, escalation.language) {
+        (true, Language::Welsh) => "Urgent: someone writing in Welsh needs a person now",
+        (true, Language::English) => "Urgent: someone needs a person now",
+        (false, Language::Welsh) => "A request in Welsh needs a person",
+        (false, Language::English) => "A request needs a person",
+    };
     let mut facts = vec![
         json!({"title": "Why", "value": escalation.reason.as_str().replace('_', " ")}),
         json!({"title": "Priority", "value": escalation.priority.as_str()}),
         json!({"title": "Channel", "value": channel}),
+        json!({"title": "Language", "value": escalation.language.own_name()}),
     ];
     if !escalation.detail.is_empty() {
         facts.push(json!({"title": "Detail", "value": escalation.detail.chars().take(300).collect::<String>()}));

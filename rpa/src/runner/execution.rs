@@ -201,7 +201,7 @@ impl<'r> Execution<'r> {
             return self.stuck(&reason).await;
         }
         let workflow = Arc::new(self.file.workflow.clone());
-        self.progress = workflow.progress.as_ref().map(|text| text.value.clone());
+        self.progress = workflow.progress.as_ref().map(|text| text.value.in_language(self.language()).to_string());
         let mut frame = Frame::new(
             workflow.clone(),
             self.run.inputs.clone(),
@@ -354,7 +354,7 @@ impl<'r> Execution<'r> {
     async fn run_step(&mut self, frame: &mut Frame, step: &Step, key: &str, depth: usize) -> StepResult {
         let enclosing = self.progress.clone();
         if let Some(own) = &step.common.progress {
-            self.progress = Some(own.value.clone());
+            self.progress = Some(own.value.in_language(self.language()).to_string());
         }
         let outcome = self.work_step(frame, step, key, depth).await;
         self.progress = enclosing;
@@ -768,7 +768,7 @@ impl<'r> Execution<'r> {
         let mut inner = Frame::new(workflow.clone(), inputs, secrets, frame.run.clone(), system_url);
         let enclosing = self.progress.clone();
         if let Some(own) = &workflow.progress {
-            self.progress = Some(own.value.clone());
+            self.progress = Some(own.value.in_language(self.language()).to_string());
         }
         let steps = callee.steps.clone();
         let outcome = self.run_steps(&mut inner, &steps, format!("{key}."), depth + 1).await;
@@ -954,7 +954,10 @@ impl<'r> Execution<'r> {
             return text.clone();
         }
         let position: String = key.chars().take_while(char::is_ascii_digit).collect();
-        format!("Step {position} of {}", self.file.steps.len())
+        match self.language() {
+            Language::English => format!("Step {position} of {}", self.file.steps.len()),
+            Language::Welsh => format!("Cam {position} o {}", self.file.steps.len()),
+        }
     }
 
     fn attempts_of(&self, key: &str) -> i64 {

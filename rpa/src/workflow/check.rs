@@ -194,7 +194,9 @@ impl<'a> Checker<'a> {
             }
         }
         if let Some(progress) = &self.workflow().progress {
-            self.check_progress(progress);
+            for progress in progress.templates() {
+                self.check_progress(&progress);
+            }
         }
         if let Some(at) = self.workflow().browser.as_ref().and_then(|browser| browser.geolocation.clone()) {
             let (position, line, column) = (at.value, at.line, at.column);
@@ -253,7 +255,9 @@ impl<'a> Checker<'a> {
             }
         }
         if let Some(progress) = &step.progress {
-            self.check_progress(progress);
+            for progress in progress.templates() {
+                self.check_progress(&progress);
+            }
         }
         if let Some(condition) = &step.when {
             self.check_expression(condition, scope);

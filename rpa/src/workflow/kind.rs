@@ -26,8 +26,8 @@ pub struct StepCommon {
     pub id: Option<Located<String>>,
     /// What the step does, in words, for staff.
     pub name: Option<String>,
-    /// What the resident is shown while the step runs.
-    pub progress: Option<Located<String>>,
+    /// What the resident is shown while the step runs, in each language given.
+    pub progress: Option<super::WordingTemplate>,
     /// Run the step only when this expression is true.
     pub when: Option<Template>,
     /// How long the step may take before it fails.

@@ -47,9 +47,8 @@ pub struct Workflow {
     pub manual_minutes: Option<u32>,
     /// What the resident is shown while this workflow's steps run, in plain words, unless a step
     /// says otherwise; also while another workflow calls it. Plain text: no templates, at most 80
-    /// characters.
-    #[schemars(length(min = 1, max = super::MAX_PROGRESS_CHARS))]
-    pub progress: Option<Located<String>>,
+    /// characters; in English, or `{en: …, cy: …}`.
+    pub progress: Option<Located<Wording>>,
     /// Settings of the browser the workflow's run uses: permissions granted to pages, and a
     /// position to report. They need Chromium.
     pub browser: Option<BrowserSettings>,

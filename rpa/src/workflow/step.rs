@@ -22,9 +22,9 @@ pub struct RawStep {
     pub name: Option<String>,
     /// What the resident is shown while the step runs, in plain words, such as `Sending your
     /// repair`. Steps inside this one (and in a workflow it calls) show it too unless they have
-    /// their own. Plain text: no templates, at most 80 characters.
-    #[schemars(length(min = 1, max = super::MAX_PROGRESS_CHARS))]
-    pub progress: Option<Located<String>>,
+    /// their own. Plain text: no templates, at most 80 characters; in English, or
+    /// `{en: …, cy: …}`.
+    pub progress: Option<WordingTemplate>,
     /// Run the step only when this expression is true, such as `inputs.urgent`.
     pub when: Option<Template>,
     /// How long the step may take before it fails (default: the system's `step_timeout`, or 30s).

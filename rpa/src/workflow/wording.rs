@@ -19,8 +19,10 @@ pub struct Wording {
 }
 
 /// Words shown to residents: plain text in English, or `{en: …, cy: …}` with the Welsh beside it.
-#[derive(Deserialize, JsonSchema)]
+/// (It describes the written form for the JSON Schema; [`WordingVisitor`] reads it.)
+#[derive(JsonSchema)]
 #[serde(untagged)]
+#[allow(dead_code, reason = "it only describes the written form for the JSON Schema")]
 enum WordingFile {
     /// English only.
     Plain(String),
@@ -29,8 +31,9 @@ enum WordingFile {
 }
 
 /// The words in each language.
-#[derive(Deserialize, JsonSchema)]
+#[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code, reason = "it only describes the written form for the JSON Schema")]
 struct Languages {
     /// In English.
     en: String,
@@ -84,10 +87,36 @@ impl std::fmt::Display for Wording {
 
 impl<'de> Deserialize<'de> for Wording {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(match WordingFile::deserialize(deserializer)? {
-            WordingFile::Plain(english) => Wording { english, welsh: None },
-            WordingFile::Languages(Languages { en, cy }) => Wording { english: en, welsh: cy },
-        })
+        deserializer.deserialize_any(WordingVisitor)
+    }
+}
+
+/// Reads wording as plain text or as a map of languages, whichever is written.
+struct WordingVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WordingVisitor {
+    type Value = Wording;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("text, or `{en: …, cy: …}`")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Wording, E> {
+        Ok(Wording::english(text))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Wording, A::Error> {
+        let (mut english, mut welsh) = (None, None);
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "en" if english.is_none() => english = Some(map.next_value::<String>()?),
+                "cy" if welsh.is_none() => welsh = Some(map.next_value::<String>()?),
+                "en" | "cy" => return Err(serde::de::Error::duplicate_field(if key == "en" { "en" } else { "cy" })),
+                other => return Err(serde::de::Error::unknown_field(other, &["en", "cy"])),
+            }
+        }
+        let english = english.ok_or_else(|| serde::de::Error::missing_field("en"))?;
+        Ok(Wording { english, welsh })
     }
 }
 
@@ -122,5 +151,15 @@ mod tests {
     #[test]
     fn an_unknown_language_is_refused() {
         assert!(serde_saphyr::from_str::<Wording>("{en: Hello, fr: Bonjour}").is_err());
+        assert!(serde_saphyr::from_str::<Wording>("{cy: Helo}").is_err(), "English is needed");
+    }
+
+    #[test]
+    fn wording_where_it_was_written_reads_in_either_yaml_style() {
+        for yaml in ["{en: Sending, cy: Yn anfon}", "en: Sending\ncy: Yn anfon\n"] {
+            let located: Located<Wording> =
+                serde_saphyr::from_str(yaml).unwrap_or_else(|error| panic!("{yaml}: {error}"));
+            assert_eq!(located.value.in_language(Language::Welsh), "Yn anfon");
+        }
     }
 }
