@@ -81,7 +81,8 @@
         }
       }
       if (status) {
-        status.textContent = "Updated at " + new Date().toLocaleTimeString("en-GB") + ".";
+        var updated = status.getAttribute("data-updated") || "Updated at {time}.";
+        status.textContent = updated.replace("{time}", new Date().toLocaleTimeString("en-GB"));
       }
     }
 

@@ -97,4 +97,22 @@ mod tests {
             assert!(interface_words().has(&key), "no words for {key}");
         }
     }
+
+    #[test]
+    fn every_status_of_a_run_or_step_and_every_trigger_has_words_in_the_console() {
+        use rpa::journal::RunStatus::*;
+        for status in [Queued, Running, Waiting, Succeeded, Failed, Cancelled] {
+            let key = format!("console.run_status.{}", status.as_str());
+            assert!(interface_words().has(&key), "no words for {key}");
+        }
+        for step in ["started", "completed", "failed", "skipped", "waiting"] {
+            assert!(
+                interface_words().has(&format!("console.step_status.{step}")),
+                "no words for the step status {step}"
+            );
+        }
+        for trigger in ["web", "teams", "sms", "cli", "schedule", "webhook"] {
+            assert!(interface_words().has(&format!("console.channel.{trigger}")), "no words for {trigger}");
+        }
+    }
 }

@@ -245,15 +245,12 @@ pub struct Done {
     done: Option<String>,
 }
 
-fn done_text(done: &str) -> &'static str {
-    match done {
-        "added" => "The answer is saved. The assistant gives it from now on.",
-        "changed" => "The new version is saved. The assistant gives it from now on.",
-        "switched_on" => "The answer is switched on. The assistant gives it from now on.",
-        "switched_off" => "The answer is switched off. The assistant no longer gives it.",
-        "unchanged" => "Nothing had changed, so no new version was made.",
-        _ => "Done.",
-    }
+fn done_text(done: &str) -> String {
+    let key = match done {
+        "added" | "changed" | "switched_on" | "switched_off" | "unchanged" => done,
+        _ => "other",
+    };
+    super::views::console_words(&format!("console.answer_done.{key}"), &[])
 }
 
 /// `GET /console/answers/{id}`: an answer, with its history; a form to change it for editors.
@@ -265,7 +262,7 @@ async fn show(
 ) -> Result<Response, PageError> {
     let stored = find(&state, &who, &id).await?;
     let notice = done.done.as_deref().map(done_text);
-    form_page(&state, &who, StatusCode::OK, &AnswerForm::of(&stored), Some(&stored), &[], notice).await
+    form_page(&state, &who, StatusCode::OK, &AnswerForm::of(&stored), Some(&stored), &[], notice.as_deref()).await
 }
 
 /// `POST /console/answers/{id}`: saves a new version of an answer, made from the version the

@@ -125,22 +125,23 @@ pub(crate) fn run_row(run: &RunRecord) -> Value {
         "status": status_text(run.status),
         "status_name": run.status.as_str(),
         "trigger": run.started_by.channel,
+        "trigger_text": channel_text(&run.started_by.channel),
         "started": clock(run.created_at),
         "took": run.finished_at.map(|finished| duration_text(finished - run.created_at)),
         "reason": run.reason,
     })
 }
 
-/// A status as staff read it.
-fn status_text(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Queued => "queued",
-        RunStatus::Running => "running",
-        RunStatus::Waiting => "waiting for a person",
-        RunStatus::Succeeded => "succeeded",
-        RunStatus::Failed => "failed",
-        RunStatus::Cancelled => "cancelled",
-    }
+/// What started a run (a channel, a schedule, a webhook) as staff read it, in the console's
+/// language; one without words of its own as it is stored.
+pub(super) fn channel_text(channel: &str) -> String {
+    let key = format!("console.channel.{channel}");
+    if crate::words::interface_words().has(&key) { super::views::console_words(&key, &[]) } else { channel.to_string() }
+}
+
+/// A status as staff read it, in the console's language.
+pub(super) fn status_text(status: RunStatus) -> String {
+    super::views::console_words(&format!("console.run_status.{}", status.as_str()), &[])
 }
 
 /// The list's context: the filters, the runs, and the link to the next page.
@@ -228,7 +229,7 @@ async fn run_page(
         .into_iter()
         .map(|step| {
             json!({"key": step.step_key, "name": step.name, "kind": step.kind, "attempt": step.attempt,
-                   "status": format!("{:?}", step.status).to_lowercase(), "error": step.error,
+                   "status": super::views::console_words(&format!("console.step_status.{}", format!("{:?}", step.status).to_lowercase()), &[]), "error": step.error,
                    "started": clock(step.started_at),
                    "took": step.finished_at.map(|finished| duration_text(finished - step.started_at))})
         })

@@ -82,7 +82,7 @@ async fn workflows(State(state): State<AppState>, Supervisor(who): Supervisor) -
                 "last_run": last_run.map(|run| json!({
                     "id": run.id,
                     "reference": run.reference,
-                    "status": storage::names::name_of(&run.status).replace('_', " "),
+                    "status": super::runs::status_text(run.status),
                     "when": clock(run.created_at),
                     "started_by": run.started_by.channel,
                 })),
