@@ -21,7 +21,7 @@ use crate::api::error::ApiError;
 use crate::client::ClientAddress;
 use crate::console::accounts::random_token;
 use crate::console::auth::constant_time_eq;
-use crate::words::{interface_words, language_asked, script_words};
+use crate::words::{interface_words, script_words};
 use bot::conversation::{IN_ENGLISH, IN_WELSH};
 use knowledge_base::Language;
 
@@ -63,7 +63,7 @@ pub async fn demo(State(state): State<AppState>, headers: HeaderMap) -> Response
 /// written in (or the one chosen with its language switch), else the council's.
 pub async fn embed(State(state): State<AppState>, Query(query): Query<EmbedQuery>) -> Response {
     let council = &state.engine.settings().council;
-    let language = language_asked(query.language.as_deref()).unwrap_or(council.language);
+    let language = query.language.as_deref().and_then(Language::parse).unwrap_or(council.language);
     state.templates.page(
         StatusCode::OK,
         "embed.html",
@@ -230,8 +230,8 @@ async fn transcript_and_votes(
 
 /// `GET /chat`.
 pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<ChatQuery>) -> Response {
-    let switched = language_asked(query.language.as_deref());
-    let mut conversation = match chat_conversation(&state, &headers).await {
+    let switched = query.language.as_deref().and_then(Language::parse);
+    let conversation = match chat_conversation(&state, &headers).await {
         Ok(conversation) => conversation,
         Err(Unavailable) => return unavailable(&state, &headers, CHAT_UNAVAILABLE, None),
     };
@@ -246,7 +246,6 @@ pub async fn chat_page(State(state): State<AppState>, headers: HeaderMap, Query(
         if let Err(error) = state.engine.handle(inbound).await {
             tracing::warn!(error = %error, "a language chosen on the chat page could not be said in its conversation");
         }
-        conversation = chat_conversation(&state, &headers).await.ok().flatten();
     }
     let language = switched.unwrap_or_else(|| page_language(&state, &headers, conversation.as_ref()));
     let conversation = conversation.map(|conversation| conversation.id);

@@ -45,11 +45,6 @@ pub fn widget_words(language: Language, welsh_first: bool) -> Value {
     json!({"language": language.code(), "welshFirst": welsh_first, "words": words})
 }
 
-/// The language a page is shown in: the code asked for, when it names a language served.
-pub fn language_asked(code: Option<&str>) -> Option<Language> {
-    code.and_then(Language::parse)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

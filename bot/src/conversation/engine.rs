@@ -291,10 +291,7 @@ impl Engine {
         address: &str,
         audience: Audience,
     ) -> Result<Conversation, EngineError> {
-        let language = self.settings.council.language;
-        let conversation = self.store.create_in(channel, address, audience, language, false).await?;
-        self.metrics.conversation_started();
-        Ok(conversation)
+        self.start_in(channel, address, audience, self.settings.council.language, false).await
     }
 
     /// Starts a conversation with someone on a channel, in the language they chose.
@@ -305,7 +302,19 @@ impl Engine {
         audience: Audience,
         language: knowledge_base::Language,
     ) -> Result<Conversation, EngineError> {
-        let conversation = self.store.create_in(channel, address, audience, language, true).await?;
+        self.start_in(channel, address, audience, language, true).await
+    }
+
+    /// Starts a conversation in `language`, which the person `chosen` or is the council's.
+    async fn start_in(
+        &self,
+        channel: &str,
+        address: &str,
+        audience: Audience,
+        language: knowledge_base::Language,
+        chosen: bool,
+    ) -> Result<Conversation, EngineError> {
+        let conversation = self.store.create_in(channel, address, audience, language, chosen).await?;
         self.metrics.conversation_started();
         Ok(conversation)
     }

@@ -116,8 +116,7 @@ const WELSH_MONTH_NAMES: [&str; 12] = [
 const WELSH_WEEKDAY_NAMES: [&str; 7] =
     ["dydd Llun", "dydd Mawrth", "dydd Mercher", "dydd Iau", "dydd Gwener", "dydd Sadwrn", "dydd Sul"];
 
-/// Welsh words for days and their English meaning, longest first; each with its mutated forms
-/// (after "dydd", "o", "ar" and the like).
+/// Welsh words for days and their English meaning; each with its mutated forms.
 const WELSH_DAY_WORDS: &[(&str, &str)] = &[
     ("echdoe", "day before yesterday"),
     ("trennydd", "day after tomorrow"),
@@ -129,6 +128,12 @@ const WELSH_DAY_WORDS: &[(&str, &str)] = &[
     ("ddoe", "yesterday"),
     ("neithiwr", "yesterday"),
 ];
+
+/// Any of the Welsh words for days, as a whole word.
+static WELSH_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    let words: Vec<&str> = WELSH_DAY_WORDS.iter().map(|(welsh, _)| *welsh).collect();
+    Regex::new(&format!(r"\b(?:{})\b", words.join("|"))).expect("valid regex")
+});
 
 /// Welsh weekday names after `dydd` or `nos` (mutated or not), and their English names.
 static WELSH_WEEKDAY: LazyLock<Regex> = LazyLock::new(|| {
@@ -306,13 +311,11 @@ fn in_english(text: &str) -> String {
         let unit = if unit.starts_with('w') { "weeks" } else { "days" };
         if ago { format!("{amount} {unit} ago") } else { format!("in {amount} {unit}") }
     });
-    let mut text = text.into_owned();
-    for (welsh, english) in WELSH_DAY_WORDS {
-        if contains_phrase(&text, welsh) {
-            text = text.replace(welsh, english);
-        }
-    }
-    text
+    WELSH_DAY
+        .replace_all(&text, |captures: &regex::Captures<'_>| {
+            WELSH_DAY_WORDS.iter().find(|(welsh, _)| *welsh == &captures[0]).map_or("", |(_, english)| english)
+        })
+        .into_owned()
 }
 
 /// "today", "tomorrow", "yesterday" and their neighbours, as days from today.

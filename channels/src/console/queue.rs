@@ -27,14 +27,23 @@ pub fn router() -> Router<AppState> {
 
 /// The open escalations as rows of the queue, Welsh conversations first (within each priority)
 /// for someone who speaks Welsh; a failure to read any of it fails the page.
-async fn queue_rows(state: &AppState, who: &Principal) -> Result<Vec<Value>, PageError> {
-    let unavailable =
-        |error: &dyn std::fmt::Display| PageError::unavailable(state, who, "the queue could not be read", error);
-    let mut rows = open_escalation_rows(state.engine.store()).await.map_err(|error| unavailable(&error))?;
-    if state.accounts.speaks_welsh(&who.username).await.map_err(|error| unavailable(&error))? {
+async fn queue_rows(state: &AppState, who: &Principal, speaks_welsh: bool) -> Result<Vec<Value>, PageError> {
+    let mut rows = open_escalation_rows(state.engine.store())
+        .await
+        .map_err(|error| PageError::unavailable(state, who, "the queue could not be read", &error))?;
+    if speaks_welsh {
         rows.sort_by_key(|row| (row["priority"] != "high", row["language"] != "cy"));
     }
     Ok(rows)
+}
+
+/// Whether the member of staff signed in has said they speak Welsh.
+async fn speaks_welsh(state: &AppState, who: &Principal) -> Result<bool, PageError> {
+    state
+        .accounts
+        .speaks_welsh(&who.username)
+        .await
+        .map_err(|error| PageError::unavailable(state, who, "the languages you speak could not be read", &error))
 }
 
 /// Every open escalation of a store as a row of a queue, most urgent first.
@@ -76,11 +85,8 @@ pub(crate) async fn open_escalation_rows(store: &ConversationStore) -> Result<Ve
 /// `GET /console`: the queue.
 async fn queue(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
     let council = &state.engine.settings().council;
-    let rows = queue_rows(&state, &who).await?;
-    let welsh =
-        state.accounts.speaks_welsh(&who.username).await.map_err(|error| {
-            PageError::unavailable(&state, &who, "the languages you speak could not be read", &error)
-        })?;
+    let welsh = speaks_welsh(&state, &who).await?;
+    let rows = queue_rows(&state, &who, welsh).await?;
     Ok(state.templates.page(
         StatusCode::OK,
         "queue.html",
@@ -116,7 +122,7 @@ async fn languages(
 
 /// `GET /console/queue`: the queue's table alone, for live updates.
 async fn queue_table(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
-    let rows = queue_rows(&state, &who).await?;
+    let rows = queue_rows(&state, &who, speaks_welsh(&state, &who).await?).await?;
     Ok(state.templates.page(StatusCode::OK, "queue_table.html", json!({"rows": rows})))
 }
 

@@ -229,7 +229,7 @@ async fn run_page(
         .into_iter()
         .map(|step| {
             json!({"key": step.step_key, "name": step.name, "kind": step.kind, "attempt": step.attempt,
-                   "status": super::views::console_words(&format!("console.step_status.{}", format!("{:?}", step.status).to_lowercase()), &[]), "error": step.error,
+                   "status": super::views::console_words(&format!("console.step_status.{}", storage::names::name_of(&step.status)), &[]), "error": step.error,
                    "started": clock(step.started_at),
                    "took": step.finished_at.map(|finished| duration_text(finished - step.started_at))})
         })
