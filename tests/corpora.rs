@@ -41,10 +41,10 @@ fn stirling_council_open_data_is_answered_as_well_as_recorded() {
     assert!(metric("hit_at_1") >= 0.90, "hit@1 {}: {misses:#}", metric("hit_at_1"));
     assert!(metric("hit_at_3") >= 0.95, "hit@3 {}", metric("hit_at_3"));
     assert!(metric("mrr") >= 0.93, "MRR {}", metric("mrr"));
-    assert!(metric("fact_rate") >= 0.43, "fact rate {}: {misses:#}", metric("fact_rate"));
+    assert!(metric("fact_rate") >= 0.46, "fact rate {}: {misses:#}", metric("fact_rate"));
     assert!(metric("correct_refusal_rate") >= 0.74, "correct refusals {}: {misses:#}", metric("correct_refusal_rate"));
     assert!(metric("near_miss_refusal_rate") >= 0.70, "near misses refused {}", metric("near_miss_refusal_rate"));
-    assert!(metric("false_refusal_rate") <= 0.37, "false refusals {}", metric("false_refusal_rate"));
+    assert!(metric("false_refusal_rate") <= 0.35, "false refusals {}", metric("false_refusal_rate"));
 }
 
 #[test]

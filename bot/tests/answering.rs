@@ -120,3 +120,34 @@ fn a_welsh_question_only_an_english_page_answers_is_answered_from_it_saying_so()
     assert!(unknown.handoff, "{unknown:?}");
     assert_eq!(unknown.answer, AnswerSettings::default().unsure_message_welsh);
 }
+
+const TAX: &str = "---\ntitle: Council tax bands and charges\nurl: https://www.test.gov.uk/council-tax\n---\n# Council tax bands and charges\n\n\
+## Charges for 2026/27\n\nBand D costs £2,184.22 a year in 2026/27. Bills are sent in March.\n\n\
+## Paying\n\nYou can pay by Direct Debit on the 1st, 15th or 28th of the month.\n";
+
+#[test]
+fn who_a_question_is_about_does_not_stop_it_being_answered() {
+    let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    for question in [
+        "how much does it cost for my nan to have her sofa collected",
+        "how much is it for my dad to get his sofa collected",
+    ] {
+        let answer = answerer(&knowledge_base).answer(question, Audience::Public).expect("answer");
+        assert!(!answer.handoff, "{question}: {answer:?}");
+        assert!(answer.answer.contains("£38"), "{question}: {}", answer.answer);
+    }
+}
+
+#[test]
+fn a_year_the_content_never_gives_is_declined_not_answered_with_another_years_figure() {
+    let history = "---\ntitle: Our history\nurl: https://www.test.gov.uk/history\n---\n# Our history\n\nThe council moved to the Civic Centre in 2019.\n";
+    let site = site(&[("tax/bands.md", TAX), ("housing/rent.md", RENT), ("about/history.md", history)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let this_year = answerer(&knowledge_base).answer("how much is band d council tax in 2026", Audience::Public);
+    let this_year = this_year.expect("answer");
+    assert!(!this_year.handoff && this_year.answer.contains("£2,184.22"), "{this_year:?}");
+    let other_year = answerer(&knowledge_base).answer("how much was band d council tax in 2019", Audience::Public);
+    let other_year = other_year.expect("answer");
+    assert!(other_year.handoff, "2019's charge is not 2026/27's: {other_year:?}");
+}

@@ -65,8 +65,9 @@ fn results_carry_source_details_and_highlighted_snippets() {
     assert_eq!(hit.title, "Council tax bands");
     assert_eq!(hit.heading_path, ["Discounts"]);
     assert_eq!(hit.service_area, "council-tax");
-    assert!(hit.snippet.text.contains("single person discount"));
-    let html = hit.snippet.to_html();
+    let snippet = hit.snippet.as_ref().expect("a search for people has snippets");
+    assert!(snippet.text.contains("single person discount"));
+    let html = snippet.to_html();
     assert!(html.contains("<mark>single</mark>") && html.contains("<mark>discount</mark>"), "{html}");
 }
 

@@ -16,6 +16,7 @@ pub fn run(knowledge_base: &KnowledgeBase, args: SearchArgs) -> Result<ExitCode>
         service_area: args.area.as_deref(),
         limit: args.limit,
         language: Language::detect(&args.query).unwrap_or_default(),
+        summaries: true,
     };
     let results = knowledge_base.search(&request)?;
     if args.json {
@@ -30,7 +31,9 @@ pub fn run(knowledge_base: &KnowledgeBase, args: SearchArgs) -> Result<ExitCode>
         let section = hit.heading_path.last().map(|heading| format!(" › {heading}")).unwrap_or_default();
         outln!("{}. {bold}{}{section}{plain}  (score {:.2})", rank + 1, hit.title, hit.score);
         outln!("   {}", hit.url);
-        outln!("   {}", hit.snippet.render(bold, plain, str::to_string));
+        if let Some(snippet) = &hit.snippet {
+            outln!("   {}", snippet.render(bold, plain, str::to_string));
+        }
         outln!();
     }
     let corrected: Vec<String> = results

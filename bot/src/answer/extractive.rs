@@ -114,6 +114,8 @@ struct Candidate<'h> {
 struct Weights<'t> {
     asked: &'t [QueryTerm],
     added: &'t [QueryTerm],
+    /// Asked terms that only say who the question is about ("my dad"), as analysed.
+    context: &'t HashSet<String>,
 }
 
 impl Weights<'_> {
@@ -133,8 +135,10 @@ impl Weights<'_> {
             if term.is_in(terms) {
                 found += term.weight;
                 total += term.weight;
-            } else {
-                total += term.weight * if term.known { MISSING_KNOWN_SHARE } else { MISSING_UNKNOWN_SHARE };
+            } else if !self.context.contains(&term.term) {
+                // A year the page never gives is another year's answer, however close the rest.
+                let decisive = !term.known || is_year(&term.term);
+                total += term.weight * if decisive { MISSING_UNKNOWN_SHARE } else { MISSING_KNOWN_SHARE };
             }
         }
         if total <= 0.0 { 0.0 } else { found / total }
@@ -212,7 +216,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             (QuestionType::HowMuch, Language::Welsh) => format!("{question} {WELSH_MONEY_WORDS}"),
             _ => question.to_string(),
         };
-        let request = SearchRequest { query: &query, viewer, service_area, limit: PASSAGES_SEARCHED, language };
+        let request =
+            SearchRequest { query: &query, viewer, service_area, limit: PASSAGES_SEARCHED, language, summaries: false };
         let results = self.knowledge_base.search(&request)?;
         let terms_of = |text: &str| self.knowledge_base.analyze_in(language, text).into_iter();
         let frame: HashSet<String> = terms_of(frame_words(kind, language)).collect();
@@ -221,7 +226,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             results.terms.into_iter().filter(|term| !frame.contains(&term.term)).partition(|term| {
                 typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
             });
-        let weights = Weights { asked: &asked, added: &added };
+        let context: HashSet<String> = terms_of(context_words(language)).collect();
+        let weights = Weights { asked: &asked, added: &added, context: &context };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
         // The page the answer is taken from comes first, then the others as searched.
@@ -451,6 +457,28 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let answer = self.settings.unsure_message_for(language).to_string();
         Answer { answer, citations: Vec::new(), confidence, handoff: true }
     }
+}
+
+/// Words for the people a question is about ("my dad can't get his bin out"): context that a
+/// page, written to "you", need not repeat, so a page without them is not the less an answer.
+const CONTEXT_WORDS: &str = "dad dads father mum mums mam mom mother nan nana gran granny grandma grandmother \
+    grandad grandpa grandfather wife husband partner son daughter brother sister friend mate bloke fella lad \
+    auntie aunt uncle cousin boyfriend girlfriend fiance fiancee";
+
+/// Welsh words for the people a question is about.
+const WELSH_CONTEXT_WORDS: &str = "tad mam nain taid mamgu tadcu gwraig gŵr partner mab merch brawd chwaer ffrind";
+
+/// Words for the people a question is about, in a language.
+fn context_words(language: Language) -> &'static str {
+    match language {
+        Language::English => CONTEXT_WORDS,
+        Language::Welsh => WELSH_CONTEXT_WORDS,
+    }
+}
+
+/// Whether an analysed term is a year, such as 2027.
+fn is_year(term: &str) -> bool {
+    term.len() == 4 && term.chars().all(|c| c.is_ascii_digit()) && (term.starts_with("19") || term.starts_with("20"))
 }
 
 /// Words that only frame a duration question ("how long"), not what it is about.

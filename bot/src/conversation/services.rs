@@ -50,7 +50,7 @@ impl Services {
                 WorkflowAudience::Staff => knowledge_base::Audience::Staff,
                 WorkflowAudience::Resident => knowledge_base::Audience::Public,
             };
-            let request = SearchRequest { viewer, limit: 5, ..SearchRequest::new(&query) };
+            let request = SearchRequest { viewer, limit: 5, summaries: false, ..SearchRequest::new(&query) };
             let Ok(found) = knowledge.search(&request) else { continue };
             // Only a page whose title names the service, such as "Missed bin collections" for
             // "Report a missed bin collection": a page that merely mentions it is not its page.

@@ -196,7 +196,7 @@ mod tests {
             language: knowledge_base::Language::English,
             text: "Bins are collected weekly.".into(),
             score: 1.0,
-            snippet: knowledge_base::Snippet { text: String::new(), highlights: Vec::new() },
+            snippet: None,
         }
     }
 

@@ -44,12 +44,22 @@ pub struct SearchRequest<'a> {
     pub limit: usize,
     /// The language of the question: only passages in it are searched, with its analyzer.
     pub language: Language,
+    /// Whether to make a highlighted snippet of each passage and count the matches in each
+    /// service area, for showing results to a person; an answer needs neither.
+    pub summaries: bool,
 }
 
 impl<'a> SearchRequest<'a> {
     /// A search of everything a resident may see, returning up to ten passages.
     pub fn new(query: &'a str) -> SearchRequest<'a> {
-        SearchRequest { query, viewer: Audience::Public, service_area: None, limit: 10, language: Language::English }
+        SearchRequest {
+            query,
+            viewer: Audience::Public,
+            service_area: None,
+            limit: 10,
+            language: Language::English,
+            summaries: true,
+        }
     }
 }
 
@@ -115,8 +125,8 @@ pub struct Hit {
     pub text: String,
     /// The ranking score (BM25 with field boosts and phrase matches).
     pub score: f32,
-    /// A short extract with the query words highlighted.
-    pub snippet: Snippet,
+    /// A short extract with the query words highlighted, when the search asked for summaries.
+    pub snippet: Option<Snippet>,
 }
 
 /// A short extract of a passage with highlighted ranges.
@@ -194,21 +204,34 @@ impl KnowledgeBase {
             });
         };
         let failed = |source| Error::index(&self.dir, source);
-        let mut facet_collector = FacetCollector::for_field("service_area");
-        facet_collector.add_facet(Facet::root());
-        let (top, facet_counts) = searcher
-            .search(
-                &query,
-                &(TopDocs::with_limit(request.limit.max(1) + DUPLICATES_ALLOWED).order_by_score(), facet_collector),
-            )
-            .map_err(failed)?;
-        let mut snippets =
-            SnippetGenerator::create(&searcher, &*query, self.fields.text(request.language).body).map_err(failed)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let top_docs = TopDocs::with_limit(request.limit.max(1) + DUPLICATES_ALLOWED).order_by_score();
+        // Counting every match by service area visits every matching passage; the best ones
+        // alone are found without looking at most of them.
+        let (top, facets) = if request.summaries {
+            let mut facet_collector = FacetCollector::for_field("service_area");
+            facet_collector.add_facet(Facet::root());
+            let (top, counts) = searcher.search(&query, &(top_docs, facet_collector)).map_err(failed)?;
+            let mut facets: Vec<(String, u64)> = counts
+                .get(Facet::root())
+                .map(|(facet, count)| (facet.to_path_string().trim_start_matches('/').to_string(), count))
+                .collect();
+            facets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            (top, facets)
+        } else {
+            (searcher.search(&query, &top_docs).map_err(failed)?, Vec::new())
+        };
+        let snippets = if request.summaries {
+            let body = self.fields.text(request.language).body;
+            let mut snippets = SnippetGenerator::create(&searcher, &*query, body).map_err(failed)?;
+            snippets.set_max_num_chars(SNIPPET_CHARS);
+            Some(snippets)
+        } else {
+            None
+        };
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: Vec<std::collections::HashSet<String>> = Vec::new();
         for (score, address) in top {
-            let hit = self.hit(&searcher, &snippets, score, address)?;
+            let hit = self.hit(&searcher, snippets.as_ref(), score, address)?;
             let words = word_set(&hit.text);
             if seen.iter().any(|other| near_duplicate(other, &words)) {
                 continue;
@@ -219,11 +242,6 @@ impl KnowledgeBase {
                 break;
             }
         }
-        let mut facets: Vec<(String, u64)> = facet_counts
-            .get(Facet::root())
-            .map(|(facet, count)| (facet.to_path_string().trim_start_matches('/').to_string(), count))
-            .collect();
-        facets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(SearchResults { hits, terms: terms.into_iter().map(|(term, _)| term).collect(), facets })
     }
 
@@ -460,24 +478,32 @@ impl KnowledgeBase {
         Some(Box::new(BooleanQuery::new(required)))
     }
 
-    fn hit(&self, searcher: &Searcher, snippets: &SnippetGenerator, score: f32, address: DocAddress) -> Result<Hit> {
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        snippets: Option<&SnippetGenerator>,
+        score: f32,
+        address: DocAddress,
+    ) -> Result<Hit> {
         let document: TantivyDocument = searcher.doc(address).map_err(|source| Error::index(&self.dir, source))?;
         let text_of =
             |field| document.get_first(field).and_then(|value| value.as_str()).unwrap_or_default().to_string();
         let language = Language::parse(&text_of(self.fields.language)).unwrap_or_default();
         let text = self.fields.text(language);
         let body = text_of(text.body);
-        let generated = snippets.snippet(&body);
-        let snippet = if generated.is_empty() {
-            let text: String = body.chars().take(SNIPPET_CHARS).map(|c| if c == '\n' { ' ' } else { c }).collect();
-            Snippet { text, highlights: Vec::new() }
-        } else {
-            Snippet {
-                // Newlines become spaces: the same length, so highlight ranges stay valid.
-                text: generated.fragment().replace('\n', " "),
-                highlights: generated.highlighted().to_vec(),
+        let snippet = snippets.map(|snippets| {
+            let generated = snippets.snippet(&body);
+            if generated.is_empty() {
+                let text: String = body.chars().take(SNIPPET_CHARS).map(|c| if c == '\n' { ' ' } else { c }).collect();
+                Snippet { text, highlights: Vec::new() }
+            } else {
+                Snippet {
+                    // Newlines become spaces: the same length, so highlight ranges stay valid.
+                    text: generated.fragment().replace('\n', " "),
+                    highlights: generated.highlighted().to_vec(),
+                }
             }
-        };
+        });
         let headings = text_of(text.headings);
         Ok(Hit {
             id: text_of(self.fields.id),
