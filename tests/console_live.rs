@@ -297,6 +297,120 @@ async fn the_console_stream_says_what_changed_as_it_happens_and_nothing_holds_it
     listener.until_change(Some(&escalation), "left").await;
 }
 
+/// A workflow another system starts, that waits for a member of staff to approve it.
+const APPROVAL: &str = r#"name: tree_works_approval
+version: 1
+description: Approve tree works sent from the website's form.
+trigger:
+  webhook: { token_secret: approval_token }
+secrets: [approval_token]
+inputs:
+  - name: tree
+    type: text
+    prompt: Which tree
+outputs:
+  permit: The permit the works go ahead under.
+steps:
+  - human_task:
+      title: "Approve works to {{ inputs.tree }}"
+      fields: [{ name: permit, prompt: The permit number }]
+      time_limit: 2d
+      as: decision
+  - succeed:
+      outputs: { permit: "{{ decision.permit }}" }
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runs_list_is_told_when_a_run_starts_waits_and_is_resumed_from_its_page() {
+    let workflows = tempfile::tempdir().unwrap();
+    std::fs::write(workflows.path().join("approval.yaml"), APPROVAL).unwrap();
+    let env = [("COUNCILBOT_SECRET_APPROVAL_TOKEN", "approval-t0ken")];
+    let server = Server::start_over(&crate::support::sample_content(), workflows.path(), "", &env);
+    server.add_staff("sam", "Sam Taylor", "supervisor");
+    let (supervisor, csrf) = signed_in(&server, "sam").await;
+    let stream = supervisor.get(format!("{}/console/events", server.url)).send().await.unwrap();
+    let mut listener = Listener { body: stream.bytes_stream().boxed(), buffer: String::new() };
+    let until_runs = async |listener: &mut Listener| loop {
+        let (name, data) = listener.next().await.expect("the runs list is told of the change");
+        if name == "change" && data == json!({"runs": true}) {
+            return;
+        }
+    };
+
+    let started = client()
+        .post(format!("{}/api/v1/workflows/tree_works_approval/runs", server.url))
+        .bearer_auth("approval-t0ken")
+        .json(&json!({"tree": "the oak on Mill Lane"}))
+        .send()
+        .await
+        .unwrap();
+    let status = started.status();
+    let body = started.text().await.unwrap();
+    assert_eq!(status, 202, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"].as_str().unwrap().to_string();
+    until_runs(&mut listener).await;
+
+    // The run waits for a person; its page offers to resume it with a decision, not to retry it.
+    let waiting = async || {
+        let page = page(&supervisor, &server, &format!("/console/runs/{id}")).await;
+        page.contains("Approve works to the oak on Mill Lane").then_some(page)
+    };
+    let mut shown = None;
+    for _ in 0..100 {
+        shown = waiting().await;
+        if shown.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let shown = shown.expect("the run comes to wait on its task");
+    assert!(shown.contains("Approve and resume") && !shown.contains("Try again"), "{shown}");
+    let driver = chromedriver().await;
+    let window = browser(&driver, true).await;
+    sign_in_in_browser(&window, &server).await;
+    window.goto(&format!("{}/console/runs/{id}", server.url)).await.unwrap();
+    accessible(&window, "a run's page offering to resume it").await;
+    window.close().await.unwrap();
+    let resume = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf", csrf.clone())];
+        form.extend(fields.into_iter().map(|(name, value)| (name, value.to_string())));
+        supervisor.post(format!("{}/console/runs/{id}/act/resume", server.url)).form(&form).send()
+    };
+    let without_permit = resume(vec![("decision", "approve"), ("value.permit", " ")]).await.unwrap();
+    assert_eq!(without_permit.status(), 422, "approving needs the task's fields");
+    assert!(without_permit.text().await.unwrap().contains("The permit number"));
+
+    let resumed = resume(vec![("decision", "approve"), ("value.permit", "TPO-77")]).await.unwrap();
+    assert_eq!(resumed.status(), 303);
+    until_runs(&mut listener).await;
+    let status = async || {
+        let run = client()
+            .get(format!("{}/api/v1/runs/{id}", server.url))
+            .bearer_auth("approval-t0ken")
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        run["status"].as_str().unwrap_or_default().to_string()
+    };
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = status().await;
+        if last == "succeeded" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last, "succeeded", "the approved run goes on to the end");
+    server.add_staff("ade", "Ade Okoro", "admin");
+    let (admin, _) = signed_in(&server, "ade").await;
+    let audit = page(&admin, &server, "/console/audit").await;
+    // The decision is in the audit log once: the one refused for its missing permit is not.
+    assert_eq!(audit.matches(">approve task<").count(), 1, "{audit}");
+}
+
 /// Signs in on the console's sign-in page in the browser's current window.
 async fn sign_in_in_browser(window: &fantoccini::Client, server: &Server) {
     window.goto(&format!("{}/console", server.url)).await.unwrap();

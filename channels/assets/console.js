@@ -1,4 +1,5 @@
-// councilbot console: keeps the queue and an escalation's page up to date without reloading.
+// councilbot console: keeps the queue, an escalation's page and the list of workflow runs up to
+// date without reloading.
 // Each live part names the address of its fresh HTML and, on an escalation's page, the
 // escalation it shows. Changes come from one event stream per browser, shared by all its
 // console pages: held by a shared worker (console-worker.js), or else by one page chosen with
@@ -24,12 +25,14 @@
     var fragment = container.getAttribute("data-fragment");
     var escalation = container.getAttribute("data-escalation");
     var ignored = container.getAttribute("data-ignore");
+    // A list of workflow runs follows changes to runs; the queue's parts follow escalations.
+    var followsRuns = container.hasAttribute("data-runs");
     var every = parseInt(container.getAttribute("data-every") || "0", 10);
     var running = false;
     var again = false;
     var timer = null;
-    // A part that changes where the event stream cannot see (runs worked by any instance) is
-    // also fetched again every few seconds while its page is shown.
+    // A part that may change where the event stream cannot see (runs worked by a `workflow run`
+    // on the command line) is also fetched again now and then while its page is shown.
     if (every > 0) {
       window.setInterval(function () {
         if (!document.hidden) {
@@ -100,6 +103,9 @@
     }
 
     return function (change) {
+      if (change && Boolean(change.runs) !== followsRuns) {
+        return;
+      }
       if (change && escalation && change.escalation && change.escalation !== escalation) {
         return;
       }
@@ -120,7 +126,7 @@
       } catch (ignore) {
         change = null;
       }
-      if (change && !change.escalation) {
+      if (change && !change.escalation && !change.runs) {
         change = null;
       }
     } else if (message.type !== "open") {

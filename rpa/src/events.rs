@@ -8,6 +8,11 @@ use crate::journal::{RunStatus, StepStatus, WaitingFor};
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
+    /// A run was put in the queue to be worked: new, retried, or resumed after a decision.
+    RunQueued {
+        /// The run.
+        run_id: String,
+    },
     /// A step attempt began.
     StepStarted {
         /// The run.

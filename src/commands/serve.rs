@@ -330,6 +330,7 @@ async fn start_council(setup: CouncilSetup, pages: CouncilPages, shared: &Shared
         spawn_purge(engine.clone(), assembled.runner.journal().clone(), config.conversations.retention_days),
     ];
     background.extend(engine.spawn_run_relay());
+    background.extend(engine.spawn_runs_watch());
     background.extend(engine.share_live_events().await?);
 
     let limits = ApiLimits {

@@ -116,6 +116,7 @@ pub struct Engine {
     clock: Clock,
     metrics: EngineMetrics,
     queue: broadcast::Sender<QueueEvent>,
+    runs: broadcast::Sender<()>,
     posts: broadcast::Sender<(String, StoredMessage)>,
     work_ready: Arc<Notify>,
     locks: TurnLocks,
@@ -138,6 +139,7 @@ impl Engine {
             clock: parts.clock,
             metrics: EngineMetrics::default(),
             queue: broadcast::channel(256).0,
+            runs: broadcast::channel(16).0,
             posts: broadcast::channel(1024).0,
             work_ready: Arc::new(Notify::new()),
             locks: TurnLocks::default(),
@@ -153,6 +155,12 @@ impl Engine {
     /// Listens to changes of the queue of escalations.
     pub fn subscribe_queue(&self) -> broadcast::Receiver<QueueEvent> {
         self.queue.subscribe()
+    }
+
+    /// Listens for changes to the workflow runs (one started, moved on or stopped), here or on
+    /// another instance, a few times a second at most.
+    pub fn subscribe_runs(&self) -> broadcast::Receiver<()> {
+        self.runs.subscribe()
     }
 
     /// The conversations' store.
@@ -225,6 +233,17 @@ impl Engine {
     /// Tells live views of the queue on this instance only (of a change another instance shared).
     pub(crate) fn queue_changed_here(&self, event: QueueEvent) {
         let _ = self.queue.send(event);
+    }
+
+    /// Tells live views of the runs, here and on the other instances, that runs changed.
+    pub(crate) fn runs_changed(&self) {
+        self.hub.share(|| Shared::Runs);
+        self.runs_changed_here();
+    }
+
+    /// Tells live views of the runs on this instance only (of a change another instance shared).
+    pub(crate) fn runs_changed_here(&self) {
+        let _ = self.runs.send(());
     }
 
     /// The council's content the engine answers from.

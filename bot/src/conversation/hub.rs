@@ -27,6 +27,8 @@ pub(crate) enum Shared {
     MessageAt { conversation: String, seq: i64 },
     /// A change to the queue of escalations.
     Queue { event: QueueEvent },
+    /// A change to the workflow runs.
+    Runs,
 }
 
 /// Fans out live events by conversation.

@@ -16,6 +16,7 @@ mod peers;
 pub mod records;
 mod relay;
 pub mod run_actions;
+mod runs_watch;
 pub mod services;
 pub mod settings;
 pub mod staff;

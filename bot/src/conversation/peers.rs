@@ -95,6 +95,7 @@ impl Engine {
                 }
             }
             Shared::Queue { event } => self.queue_changed_here(event),
+            Shared::Runs => self.runs_changed_here(),
         }
     }
 }

@@ -134,7 +134,7 @@ impl Engine {
                     Some(Ok(RunEvent::StepStarted { run_id, progress, .. })) => {
                         engine.show_progress(&run_id, &progress).await
                     }
-                    Some(Ok(RunEvent::StepFinished { .. })) => Ok(()),
+                    Some(Ok(RunEvent::StepFinished { .. } | RunEvent::RunQueued { .. })) => Ok(()),
                     Some(Ok(RunEvent::RunStopped { .. })) | Some(Err(RecvError::Lagged(_))) | None => {
                         match engine.deliver_run_updates().await {
                             Ok(_) => engine.escalate_stuck_runs().await.map(|_| ()),

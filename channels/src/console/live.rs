@@ -1,7 +1,8 @@
 //! The console's live stream, `GET /console/events`: one `change` event, naming the escalation
 //! and what happened, whenever the queue changes (`raised`, `claimed`, `replied`, `texted`,
 //! `returned`, `resolved`, `run`, `left`) or a conversation with an open escalation has a new
-//! message (`message`). A browser keeps one such stream for all its console pages
+//! message (`message`); and `{"runs": true}` when workflow runs were started, moved on or
+//! stopped, here or on another instance. A browser keeps one such stream for all its console pages
 //! (`assets/console-worker.js`), so however many pages are open it holds one connection.
 
 use std::collections::HashMap;
@@ -43,11 +44,12 @@ const RECONNECT: Duration = Duration::from_secs(2);
 async fn events(State(state): State<AppState>, Supervisor(who): Supervisor) -> Result<Response, PageError> {
     // Listen before reading what is open, so nothing raised in between is missed.
     let queue = state.engine.subscribe_queue();
+    let runs = state.engine.subscribe_runs();
     let open = state.engine.store().open_escalations(FOLLOWED).await.map_err(|error| {
         PageError::unavailable(&state, &who, "the queue could not be read for its live stream", &error)
     })?;
     let mut feed =
-        Feed { engine: state.engine.clone(), queue, conversations: SelectAll::new(), followed: HashMap::new() };
+        Feed { engine: state.engine.clone(), queue, runs, conversations: SelectAll::new(), followed: HashMap::new() };
     for escalation in open {
         feed.follow(escalation.id, &escalation.conversation_id);
     }
@@ -84,6 +86,7 @@ type Messages = Abortable<Pin<Box<dyn Stream<Item = String> + Send>>>;
 struct Feed {
     engine: Arc<Engine>,
     queue: Receiver<QueueEvent>,
+    runs: Receiver<()>,
     conversations: SelectAll<Messages>,
     /// The escalations followed, with how to stop following each.
     followed: HashMap<String, AbortHandle>,
@@ -92,6 +95,7 @@ struct Feed {
 /// What woke the stream.
 enum Woken {
     Queue(Result<QueueEvent, RecvError>),
+    Runs(Result<(), RecvError>),
     Message(String),
 }
 
@@ -100,6 +104,7 @@ impl Feed {
     async fn next(&mut self) -> Option<Event> {
         let woken = tokio::select! {
             received = self.queue.recv() => Woken::Queue(received),
+            received = self.runs.recv() => Woken::Runs(received),
             Some(escalation) = self.conversations.next(), if !self.conversations.is_empty() => Woken::Message(escalation),
         };
         match woken {
@@ -126,7 +131,10 @@ impl Feed {
                 }
                 Some(Event::default().event("change").data("{}"))
             }
-            Woken::Queue(Err(RecvError::Closed)) => None,
+            Woken::Queue(Err(RecvError::Closed)) | Woken::Runs(Err(RecvError::Closed)) => None,
+            Woken::Runs(Ok(()) | Err(RecvError::Lagged(_))) => {
+                Some(Event::default().event("change").data(json!({"runs": true}).to_string()))
+            }
             Woken::Message(escalation) => Some(change(&escalation, "message")),
         }
     }

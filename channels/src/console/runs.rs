@@ -1,6 +1,7 @@
 //! The runs pages: every workflow run, filtered and paged, newest first and kept up to date; one
 //! run's timeline, inputs (personal ones masked unless an admin reveals them, which is audited),
-//! outputs and evidence; and what staff can do to it (retry, cancel, complete by hand).
+//! outputs and evidence; and what staff can do to it (retry, resume with a decision on the human
+//! task it waits on, cancel, complete by hand).
 
 use std::collections::BTreeSet;
 
@@ -11,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bot::conversation::StaffActionError;
 use bot::conversation::run_actions::RunAction;
-use rpa::journal::{RunFilter, RunRecord, RunStatus};
+use rpa::journal::{Decision, RunFilter, RunRecord, RunStatus, WaitingFor};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -211,7 +212,7 @@ async fn run_page(
     who: &Principal,
     id: &str,
     revealed: bool,
-    notice: Option<&str>,
+    notice: Option<String>,
 ) -> Result<Response, PageError> {
     let failed =
         |error: &dyn std::fmt::Display| PageError::unavailable(state, who, "the workflow run could not be read", error);
@@ -291,6 +292,12 @@ async fn run_page(
         .pop()
         .map(|escalation| escalation.id);
     let stuck = matches!(run.status, RunStatus::Failed | RunStatus::Waiting);
+    let waiting_on_task = run.status == RunStatus::Waiting && run.waiting_for == Some(WaitingFor::Task);
+    let task = run
+        .task
+        .as_ref()
+        .filter(|_| waiting_on_task)
+        .map(|task| json!({"title": task.title, "details": task.details, "fields": task.fields}));
     let context = json!({
         "council": state.engine.settings().council, "title": format!("Run {}", run.reference), "who": who,
         "csrf": who.csrf, "page": "runs",
@@ -307,7 +314,8 @@ async fn run_page(
         "outputs": outputs,
         "to_fill": to_fill,
         "escalation": escalation,
-        "can_retry": stuck,
+        "can_retry": stuck && !waiting_on_task,
+        "task": task,
         "can_cancel": !run.status.is_final(),
         "can_complete": stuck,
         "is_admin": who.role == Role::Admin,
@@ -324,9 +332,9 @@ async fn run(
     Query(done): Query<Outcome>,
 ) -> Result<Response, PageError> {
     let notice = match done.done.as_deref() {
-        Some("retried") => Some("The run will be tried again."),
-        Some("cancelled") => Some("The run was cancelled."),
-        Some("completed") => Some("The run was completed by hand."),
+        Some(done @ ("retried" | "cancelled" | "completed" | "decided")) => {
+            Some(super::views::console_words(&format!("console.done.{done}"), &[]))
+        }
         _ => None,
     };
     run_page(&state, &who, &id, false, notice).await
@@ -386,6 +394,21 @@ async fn act(
     check_csrf(&state, &who, csrf)?;
     let (action, done) = match action.as_str() {
         "retry" => (RunAction::Retry, "retried"),
+        "resume" => {
+            let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.trim());
+            let values: serde_json::Map<String, Value> = fields
+                .iter()
+                .filter_map(|(key, value)| {
+                    Some((key.strip_prefix("value.")?.to_string(), Value::String(value.clone())))
+                })
+                .collect();
+            let decision = Decision {
+                approved: field("decision") == Some("approve"),
+                comment: field("comment").unwrap_or_default().to_string(),
+                values,
+            };
+            (RunAction::Resume(decision), "decided")
+        }
         "cancel" => (RunAction::Cancel, "cancelled"),
         "complete" => {
             let outputs: Vec<(String, String)> = fields

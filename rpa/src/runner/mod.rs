@@ -264,6 +264,7 @@ impl Runner {
         self.ready_to_start(file)?;
         let source_path = file.path.display().to_string();
         let run = self.journal.create_run(new_run(file, &source_path, inputs, started_by)).await?;
+        self.emit(RunEvent::RunQueued { run_id: run.id.clone() });
         Ok(run)
     }
 
@@ -418,6 +419,7 @@ impl Runner {
             return Err(wrong_state(&run, "it changed while being retried"));
         }
         self.journal.record_action(&run.id, actor, "retry", "").await?;
+        self.emit(RunEvent::RunQueued { run_id: run.id.clone() });
         self.find(&run.id).await
     }
 
@@ -473,24 +475,14 @@ impl Runner {
         actor: &str,
     ) -> Result<RunRecord, RunnerError> {
         let run = self.find(id_or_reference).await?;
-        let Some(task) = run.task.as_ref().filter(|_| run.waiting_for == Some(WaitingFor::Task)) else {
-            return Err(wrong_state(&run, "it is not waiting on a human task"));
-        };
-        let missing: Vec<String> = task
-            .fields
-            .iter()
-            .filter(|(name, _)| decision.approved && !decision.values.contains_key(name))
-            .map(|(name, prompt)| format!("field `{name}` is needed ({prompt})"))
-            .collect();
-        if !missing.is_empty() {
-            return Err(RunnerError::Inputs(missing));
-        }
+        check_decision(&run, &decision)?;
         let action = if decision.approved { "approve" } else { "reject" };
         let detail = decision.comment.clone();
         if !self.journal.decide(&run.id, decision).await? {
             return Err(wrong_state(&run, "it changed while the decision was recorded"));
         }
         self.journal.record_action(&run.id, actor, action, &detail).await?;
+        self.emit(RunEvent::RunQueued { run_id: run.id.clone() });
         self.find(&run.id).await
     }
 
@@ -565,4 +557,22 @@ pub fn completion_message(outputs: &Map<String, Value>, language: Language) -> S
         .collect();
     let done = RunNews::Done.words(language);
     if details.is_empty() { done.to_string() } else { format!("{done} {}.", details.join(", ")) }
+}
+
+/// Whether `decision` can be recorded on `run`: the run waits on a human task and an approval
+/// fills every field the task asks for.
+pub fn check_decision(run: &RunRecord, decision: &Decision) -> Result<(), RunnerError> {
+    let Some(task) = run.task.as_ref().filter(|_| run.waiting_for == Some(WaitingFor::Task)) else {
+        return Err(wrong_state(run, "it is not waiting on a human task"));
+    };
+    let filled = |name: &str| {
+        decision.values.get(name).is_some_and(|value| value.as_str().is_none_or(|text| !text.trim().is_empty()))
+    };
+    let missing: Vec<String> = task
+        .fields
+        .iter()
+        .filter(|(name, _)| decision.approved && !filled(name))
+        .map(|(name, prompt)| format!("field `{name}` is needed ({prompt})"))
+        .collect();
+    if missing.is_empty() { Ok(()) } else { Err(RunnerError::Inputs(missing)) }
 }
