@@ -159,6 +159,8 @@ pub struct Mistake {
     pub started: Option<String>,
     /// The best score any workflow had.
     pub score: f32,
+    /// The request made elsewhere it was taken for, if that is why nothing started.
+    pub elsewhere: Option<String>,
 }
 
 /// What the engine makes of a message without a model, worked out once for every threshold: the
@@ -168,13 +170,15 @@ struct Reading<'a> {
     message: &'a LabelledMessage,
     best: Option<(String, f32)>,
     question: bool,
+    /// The request made elsewhere it is clearly more like than its best workflow, if any.
+    elsewhere: Option<String>,
 }
 
 impl Reading<'_> {
     /// The workflow whose form the engine starts at `threshold`, if any.
     fn started(&self, threshold: f32) -> Option<&str> {
         let (workflow, score) = self.best.as_ref()?;
-        (*score >= threshold && !self.question).then_some(workflow.as_str())
+        (*score >= threshold && !self.question && self.elsewhere.is_none()).then_some(workflow.as_str())
     }
 }
 
@@ -183,13 +187,14 @@ pub fn evaluate(services: &Services, set: &LabelledMessages, threshold: f32) -> 
     let readings: Vec<Reading<'_>> = set
         .messages
         .iter()
-        .map(|message| Reading {
-            message,
-            best: services
-                .classifier()
-                .recognise(&message.text, message.staff, 0.0)
-                .map(|best| (best.workflow, best.score)),
-            question: is_question(&message.text),
+        .map(|message| {
+            let classifier = services.classifier();
+            let best = classifier.best_intent(&message.text, message.staff).map(|best| (best.workflow, best.score));
+            let elsewhere = best
+                .as_ref()
+                .and_then(|(_, score)| classifier.request_elsewhere(&message.text, *score))
+                .map(str::to_string);
+            Reading { message, best, question: is_question(&message.text), elsewhere }
         })
         .collect();
     let in_half = |half: Half| readings.iter().filter(move |reading| reading.message.half() == half);
@@ -206,6 +211,7 @@ pub fn evaluate(services: &Services, set: &LabelledMessages, threshold: f32) -> 
             expected: reading.message.workflow.clone(),
             started: reading.started(threshold).map(str::to_string),
             score: reading.best.as_ref().map_or(0.0, |(_, score)| *score),
+            elsewhere: reading.elsewhere.clone(),
         })
         .collect();
     IntentEvaluation {
@@ -282,7 +288,7 @@ mod tests {
     use super::*;
 
     fn reading<'a>(message: &'a LabelledMessage, score: f32) -> Reading<'a> {
-        Reading { message, best: Some(("report_missed_bin".to_string(), score)), question: false }
+        Reading { message, best: Some(("report_missed_bin".to_string(), score)), question: false, elsewhere: None }
     }
 
     fn message(workflow: &str, half: Half) -> LabelledMessage {
@@ -312,7 +318,12 @@ mod tests {
     #[test]
     fn a_question_about_a_service_is_never_started() {
         let asked = message(NONE, Half::Dev);
-        let question = Reading { message: &asked, best: Some(("book_bulky_waste".to_string(), 0.9)), question: true };
+        let question = Reading {
+            message: &asked,
+            best: Some(("book_bulky_waste".to_string(), 0.9)),
+            question: true,
+            elsewhere: None,
+        };
         assert_eq!(question.started(0.2), None);
     }
 }

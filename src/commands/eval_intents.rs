@@ -73,7 +73,10 @@ fn render(evaluation: &IntentEvaluation) -> String {
         let what = match (&mistake.started, mistake.expected.as_str()) {
             (Some(started), bot::eval_intents::NONE) => format!("started {started}, should have left it"),
             (Some(started), expected) => format!("started {started}, not {expected}"),
-            (None, expected) => format!("not recognised as {expected}"),
+            (None, expected) => match mistake.elsewhere.as_ref().filter(|_| mistake.score >= evaluation.threshold) {
+                Some(request) => format!("not recognised as {expected}: taken for {request:?}, asked elsewhere"),
+                None => format!("not recognised as {expected}"),
+            },
         };
         lines.push(format!("- [{}] {:?}: {what} ({:.2})", mistake.half.label(), mistake.text, mistake.score));
     }

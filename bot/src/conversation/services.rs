@@ -27,7 +27,7 @@ impl Services {
     /// The services among a catalogue of workflows, recognised from their examples alone.
     pub fn new(catalogue: Catalogue) -> Services {
         Services {
-            classifier: IntentClassifier::new(declarations(&catalogue)),
+            classifier: IntentClassifier::new(declarations(&catalogue)).with_requests_elsewhere(),
             urgency: Urgency::new(&catalogue, None),
             catalogue,
             pages: Vec::new(),
@@ -61,7 +61,8 @@ impl Services {
         }
         let rarity: Rarity = Arc::new(move |stem: &str| knowledge.term_rarity(stem));
         Services {
-            classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity.clone())),
+            classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity.clone()))
+                .with_requests_elsewhere(),
             urgency: Urgency::new(&catalogue, Some(rarity.clone())),
             catalogue,
             pages,
@@ -79,7 +80,7 @@ impl Services {
             declaration.examples.extend(own.map(|example| example.example.clone()));
         }
         Services {
-            classifier: IntentClassifier::with_rarity(declarations, self.rarity.clone()),
+            classifier: IntentClassifier::with_rarity(declarations, self.rarity.clone()).with_requests_elsewhere(),
             urgency: Urgency::new(&self.catalogue, self.rarity.clone()),
             catalogue: self.catalogue.clone(),
             pages: self.pages.clone(),

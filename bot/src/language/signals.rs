@@ -261,8 +261,17 @@ static OPENING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static REQUEST_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(please|can you|could you|would you|will you|can someone|could someone|can somebody|i need|i want|i would like|i would like to|i have to|help me|i need to|i wish to)\b")
+    Regex::new(r"^(please|can you|could you|would you|will you|can someone|could someone|can somebody|i need|i want|i would like|i would like to|i have to|help me|i need to|i wish to|(can|could|may) i (report|book|arrange|order|request|apply|register|renew|tell you|let you know|sign up)|is it possible to (report|book|arrange|order))\b")
         .expect("valid regex")
+});
+
+/// Words that name information rather than something to be done: "missed bin rules" and
+/// "bulky waste prices" ask to be told, though they ask nothing in words.
+static INFORMATION_SOUGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b(rules|regulations|policy|policies|price|prices|pricing|price list|cost|costs|fee|fees|charges|deadline|deadlines|timescale|timescales|time limit|time limits|eligibility|criteria|opening hours|opening times|what do i do|what should i do|what happens)\b",
+    )
+    .expect("valid regex")
 });
 
 /// The command a message gives, if it is one.
@@ -406,7 +415,8 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
 }
 
 /// Whether a message asks something rather than asking for something to be done: "how much
-/// is a bulky collection?" asks; "can you collect my sofa?" and "my bin was missed" do not.
+/// is a bulky collection?" and "bulky waste prices" ask; "can you collect my sofa?", "can I
+/// report a missed bin?" and "my bin was missed" do not.
 pub fn is_question(text: &str) -> bool {
     let normalised = normalise(text);
     let message = normalised.trim_start_matches(|c: char| !c.is_alphanumeric());
@@ -417,7 +427,7 @@ pub fn is_question(text: &str) -> bool {
     if REQUEST_START.is_match(message) {
         return false;
     }
-    QUESTION_START.is_match(message) || message.trim_end().ends_with('?')
+    QUESTION_START.is_match(message) || message.trim_end().ends_with('?') || INFORMATION_SOUGHT.is_match(message)
 }
 
 #[cfg(test)]
@@ -504,6 +514,12 @@ mod tests {
         assert!(!is_question("can you collect my old sofa?"));
         assert!(!is_question("my bin wasn't emptied"));
         assert!(!is_question("I need to report a repair"));
+        assert!(!is_question("can I report a missed bin here?"), "asked as a question, it asks for the service");
+        assert!(!is_question("Could I book a bulky waste collection?"));
+        assert!(is_question("missed bin collection rules"), "names information, not something to do");
+        assert!(is_question("bulky waste prices"));
+        assert!(is_question("garden waste renewal deadline"));
+        assert!(!is_question("my bin was missed on Tuesday"));
         assert_eq!(small_talk("Thanks!"), Some(SmallTalk::Thanks));
         assert_eq!(small_talk("hello"), Some(SmallTalk::Greeting));
         assert_eq!(small_talk("hello my bin was missed"), None);
