@@ -277,6 +277,10 @@ fn a_backdated_move_waits_for_approval_and_goes_on_when_staff_approve() {
     let escalation = supervisor.escalation(&chat);
     let page = supervisor.page(&chat, &format!("/console/escalations/{escalation}"));
     assert!(page.contains("Approve a backdated change of address for account 40012345"), "the task is shown");
+    assert!(
+        page.contains("name=\"decision\" value=\"approve\"") && page.contains("name=\"comment\""),
+        "with a form to decide it: {page}"
+    );
     assert_eq!(
         supervisor.act(&chat, &escalation, "task", &[("decision", "approve"), ("comment", "tenancy end confirmed")]),
         303

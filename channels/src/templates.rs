@@ -38,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("workflows.html", include_str!("../templates/workflows.html")),
     ("runs.html", include_str!("../templates/runs.html")),
     ("runs_table.html", include_str!("../templates/runs_table.html")),
+    ("task_decision.html", include_str!("../templates/task_decision.html")),
     ("run.html", include_str!("../templates/run.html")),
     ("shared_layout.html", include_str!("../templates/shared_layout.html")),
     ("shared_council_filter.html", include_str!("../templates/shared_council_filter.html")),
