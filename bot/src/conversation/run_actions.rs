@@ -51,10 +51,7 @@ impl Engine {
         if let Some(escalation) = self.store().escalations_for_run(&found.id).await?.pop() {
             match action {
                 RunAction::Retry => self.retry_run(&escalation.id, staff).await?,
-                RunAction::Resume(decision) => {
-                    let Decision { approved, comment, values } = decision;
-                    self.decide_task(&escalation.id, staff, approved, values, &comment).await?
-                }
+                RunAction::Resume(decision) => self.decide_task(&escalation.id, staff, decision).await?,
                 RunAction::Cancel => self.cancel_run(&escalation.id, staff, "cancelled by staff").await?,
                 RunAction::Complete(outputs) => self.complete_run(&escalation.id, staff, &outputs).await?,
             }

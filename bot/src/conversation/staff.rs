@@ -8,7 +8,6 @@
 use crate::translations::speak;
 use rpa::journal::Decision;
 use rpa::runner::RunnerError;
-use serde_json::{Map, Value};
 
 use super::engine::{Engine, EngineError};
 use super::lifecycle::{EscalationAction, EscalationStatus, NotNow};
@@ -304,16 +303,9 @@ impl Engine {
     }
 
     /// Approves or rejects the human task the escalation's run waits on; the run goes on.
-    pub async fn decide_task(
-        &self,
-        id: &str,
-        staff: &StaffMember,
-        approved: bool,
-        values: Map<String, Value>,
-        comment: &str,
-    ) -> Outcome<()> {
+    pub async fn decide_task(&self, id: &str, staff: &StaffMember, decision: Decision) -> Outcome<()> {
         let (_, runner, run_id) = self.run_of(id).await?;
-        let decision = Decision { approved, comment: comment.to_string(), values };
+        let approved = decision.approved;
         let run = runner.decide(&run_id, decision, &staff.username).await?;
         self.work_ready().notify_one();
         let (action, outcome) =

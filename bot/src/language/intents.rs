@@ -232,8 +232,38 @@ impl IntentClassifier {
 
     /// Every intent the asker may use, scored against the message, best first.
     pub fn rank(&self, text: &str, staff: bool) -> Vec<IntentScore> {
-        let message = features_of(&stems_of(text), &self.weights);
-        let message_norm = norm(&message);
+        self.rank_read(&self.read(text).1, staff)
+    }
+
+    /// The best intent for a message, if any scores at least `threshold` and it is more like
+    /// that intent than like a request made elsewhere.
+    pub fn recognise(&self, text: &str, staff: bool, threshold: f32) -> Option<IntentScore> {
+        let (words, message) = self.read(text);
+        let best = self.best_of_read(words, &message, staff).filter(|best| best.score >= threshold)?;
+        self.elsewhere_of_read(&message, best.score).is_none().then_some(best)
+    }
+
+    /// The intent a message is most like, whatever its score. A message of fewer than two
+    /// telling words ("house", "my bins") is too short to be taken as a request: it has none.
+    pub fn best_intent(&self, text: &str, staff: bool) -> Option<IntentScore> {
+        let (words, message) = self.read(text);
+        self.best_of_read(words, &message, staff)
+    }
+
+    /// The request made elsewhere (reporting a pothole, paying council tax) that a message
+    /// scoring `best` for its best intent is clearly more like, if any.
+    pub fn request_elsewhere(&self, text: &str, best: f32) -> Option<&str> {
+        self.elsewhere_of_read(&self.read(text).1, best)
+    }
+
+    /// How many telling words a message has, and its weighed features.
+    fn read(&self, text: &str) -> (usize, Example) {
+        let stems = stems_of(text);
+        let features = features_of(&stems, &self.weights);
+        (stems.len(), Example { norm: norm(&features), features })
+    }
+
+    fn rank_read(&self, message: &Example, staff: bool) -> Vec<IntentScore> {
         let mut scores: Vec<IntentScore> = self
             .intents
             .iter()
@@ -242,7 +272,7 @@ impl IntentClassifier {
                 let score = intent
                     .examples
                     .iter()
-                    .map(|example| similarity(&message, message_norm, example))
+                    .map(|example| similarity(&message.features, message.norm, example))
                     .fold(0.0_f32, f32::max);
                 IntentScore {
                     intent: intent.declaration.name.clone(),
@@ -255,30 +285,17 @@ impl IntentClassifier {
         scores
     }
 
-    /// The best intent for a message, if any scores at least `threshold` and it is more like
-    /// that intent than like a request made elsewhere.
-    pub fn recognise(&self, text: &str, staff: bool, threshold: f32) -> Option<IntentScore> {
-        let best = self.best_intent(text, staff).filter(|best| best.score >= threshold)?;
-        self.request_elsewhere(text, best.score).is_none().then_some(best)
-    }
-
-    /// The intent a message is most like, whatever its score. A message of fewer than two
-    /// telling words ("house", "my bins") is too short to be taken as a request: it has none.
-    pub fn best_intent(&self, text: &str, staff: bool) -> Option<IntentScore> {
-        if stems_of(text).len() < 2 {
+    fn best_of_read(&self, words: usize, message: &Example, staff: bool) -> Option<IntentScore> {
+        if words < 2 {
             return None;
         }
-        self.rank(text, staff).into_iter().next()
+        self.rank_read(message, staff).into_iter().next()
     }
 
-    /// The request made elsewhere (reporting a pothole, paying council tax) that a message
-    /// scoring `best` for its best intent is clearly more like, if any.
-    pub fn request_elsewhere(&self, text: &str, best: f32) -> Option<&str> {
-        let message = features_of(&stems_of(text), &self.weights);
-        let message_norm = norm(&message);
+    fn elsewhere_of_read(&self, message: &Example, best: f32) -> Option<&str> {
         self.elsewhere
             .iter()
-            .map(|(request, example)| (request, similarity(&message, message_norm, example)))
+            .map(|(request, example)| (request, similarity(&message.features, message.norm, example)))
             .filter(|(_, alike)| *alike >= best + ELSEWHERE_MARGIN)
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map(|(request, _)| request.as_str())

@@ -342,19 +342,7 @@ async fn act_on(
             engine.complete_run(&id, &member, &outputs).await.map(|_| "completed")
         }
         "run/cancel" => engine.cancel_run(&id, &member, "cancelled by staff").await.map(|_| "cancelled"),
-        "task" => {
-            let approved = field("decision").as_deref() == Some("approve");
-            let values: serde_json::Map<String, Value> = fields
-                .iter()
-                .filter_map(|(key, value)| {
-                    Some((key.strip_prefix("value.")?.to_string(), Value::String(value.clone())))
-                })
-                .collect();
-            engine
-                .decide_task(&id, &member, approved, values, &field("comment").unwrap_or_default())
-                .await
-                .map(|_| "decided")
-        }
+        "task" => engine.decide_task(&id, &member, super::task_form::decision(&fields)).await.map(|_| "decided"),
         _ => return Err(PageError::not_found(&state, &who, "There is no such action.")),
     };
     match done {

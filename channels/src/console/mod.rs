@@ -23,6 +23,7 @@ pub mod reach;
 pub mod refusals;
 pub mod runs;
 pub mod session;
+mod task_form;
 pub mod throttle;
 pub mod views;
 pub mod workflows;

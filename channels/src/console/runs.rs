@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use bot::conversation::StaffActionError;
 use bot::conversation::run_actions::RunAction;
-use rpa::journal::{Decision, RunFilter, RunRecord, RunStatus, WaitingFor};
+use rpa::journal::{RunFilter, RunRecord, RunStatus, WaitingFor};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -383,7 +383,7 @@ async fn evidence(
     }
 }
 
-/// `POST /console/runs/{id}/act/{action}`: retry, cancel or complete.
+/// `POST /console/runs/{id}/act/{action}`: retry, resume, cancel or complete.
 async fn act(
     State(state): State<AppState>,
     Supervisor(who): Supervisor,
@@ -394,21 +394,7 @@ async fn act(
     check_csrf(&state, &who, csrf)?;
     let (action, done) = match action.as_str() {
         "retry" => (RunAction::Retry, "retried"),
-        "resume" => {
-            let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.trim());
-            let values: serde_json::Map<String, Value> = fields
-                .iter()
-                .filter_map(|(key, value)| {
-                    Some((key.strip_prefix("value.")?.to_string(), Value::String(value.clone())))
-                })
-                .collect();
-            let decision = Decision {
-                approved: field("decision") == Some("approve"),
-                comment: field("comment").unwrap_or_default().to_string(),
-                values,
-            };
-            (RunAction::Resume(decision), "decided")
-        }
+        "resume" => (RunAction::Resume(super::task_form::decision(&fields)), "decided"),
         "cancel" => (RunAction::Cancel, "cancelled"),
         "complete" => {
             let outputs: Vec<(String, String)> = fields

@@ -24,6 +24,7 @@ use bot::conversation::{
     Audience, Conversation, Engine, EngineError, Escalation, Inbound, InboundContent, Priority, QueueEvent, Role,
     StaffMember, StoredMessage,
 };
+use rpa::journal::Decision;
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 use storage::StorageError;
@@ -448,12 +449,20 @@ impl TeamsChannel {
             cards::CLAIM => self.engine.claim(escalation, &staff).await.map(|_| "Claimed"),
             cards::APPROVE => self
                 .engine
-                .decide_task(escalation, &staff, true, Map::new(), "approved in Teams")
+                .decide_task(
+                    escalation,
+                    &staff,
+                    Decision { approved: true, comment: "approved in Teams".into(), values: Map::new() },
+                )
                 .await
                 .map(|_| "Approved"),
             _ => self
                 .engine
-                .decide_task(escalation, &staff, false, Map::new(), "rejected in Teams")
+                .decide_task(
+                    escalation,
+                    &staff,
+                    Decision { approved: false, comment: "rejected in Teams".into(), values: Map::new() },
+                )
                 .await
                 .map(|_| "Rejected"),
         };
