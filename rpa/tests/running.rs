@@ -578,3 +578,65 @@ async fn a_run_started_in_welsh_shows_its_progress_and_tells_its_outcome_in_wels
         runner.journal().notifications(&started.id).await.unwrap().into_iter().map(|note| note.message).collect();
     assert_eq!(told, ["Bron â gorffen one", "Wedi'i wneud: two"], "the resident is told in Welsh");
 }
+
+/// Steps that ended are on the run's record before a slow step begins, in order; the whole run
+/// is recorded once it ends.
+#[tokio::test]
+async fn the_steps_a_run_has_done_are_recorded_while_a_slow_step_is_still_running() {
+    let release = Arc::new(tokio::sync::Notify::new());
+    let router = Router::new().route("/status", get(|| async { Json(json!({ "open": true })) })).route(
+        "/slow",
+        get({
+            let release = release.clone();
+            move || {
+                let release = release.clone();
+                async move {
+                    release.notified().await;
+                    "done"
+                }
+            }
+        }),
+    );
+    let service = Service::start(router).await;
+    let workflows = Workflows::new(&[(
+        "flow.yaml",
+        r#"name: status_then_slow
+version: 1
+description: Look at a status, note it, then wait on a slow page.
+system: { name: api, base_url: http://unused.invalid }
+steps:
+  - http: { url: /status, extract: { open: /open } }
+  - set: { noted: "{{ open }}" }
+  - http: { url: /slow }
+"#,
+    )]);
+    let data = tempfile::tempdir().unwrap();
+    let runner = Arc::new(Runner::new(
+        sqlite_journal(data.path()).await,
+        workflows.catalogue(),
+        Secrets::default(),
+        config("first", &[("api", &service.url)]),
+    ));
+    let file = workflows.catalogue().get("status_then_slow").unwrap().clone();
+    let started = runner.start(&file, &[], &resident()).await.unwrap();
+    let worker = {
+        let (runner, id) = (runner.clone(), started.id.clone());
+        tokio::spawn(async move { runner.work(&id).await })
+    };
+    let mut recorded = Vec::new();
+    for _ in 0..200 {
+        recorded = runner.journal().steps(&started.id).await.unwrap();
+        if service.hits.load(Ordering::SeqCst) == 2 && recorded.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let done: Vec<(&str, StepStatus)> = recorded.iter().map(|step| (step.step_key.as_str(), step.status)).collect();
+    assert_eq!(done, [("1", StepStatus::Completed), ("2", StepStatus::Completed)], "while the slow page is awaited");
+    release.notify_one();
+    let finished = worker.await.unwrap().unwrap().expect("the run was taken");
+    assert_eq!(finished.status, RunStatus::Succeeded, "{:?}", finished.reason);
+    let steps = runner.journal().steps(&started.id).await.unwrap();
+    let keys: Vec<(i64, &str)> = steps.iter().map(|step| (step.seq, step.step_key.as_str())).collect();
+    assert_eq!(keys, [(1, "1"), (2, "2"), (3, "3")]);
+}

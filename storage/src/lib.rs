@@ -7,6 +7,7 @@ pub mod files;
 pub mod names;
 #[cfg(feature = "test-support")]
 mod test_support;
+mod together;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::{AnyPool, Executor};
 pub use sqlx;
 #[cfg(feature = "test-support")]
 pub use test_support::TestPostgres;
+pub use together::{Param, Statement};
 
 /// What can go wrong with the database.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +84,8 @@ pub struct Migration {
 #[derive(Debug, Clone)]
 pub struct Database {
     pool: AnyPool,
+    /// The one connection that writes to a SQLite file; `None` where the pool writes.
+    writer: Option<AnyPool>,
     backend: Backend,
     url: String,
 }
@@ -108,7 +112,10 @@ impl Database {
         }
         let url = match backend {
             Backend::Sqlite => {
-                options = options.max_connections(if in_memory { 1 } else { 8 });
+                // A connection to a file on this machine cannot go stale, so it is not pinged each
+                // time it is taken from the pool: the ping is a round trip to the connection's
+                // thread that doubled what every statement cost.
+                options = options.max_connections(if in_memory { 1 } else { 8 }).test_before_acquire(false);
                 options = options.after_connect(|connection, _| {
                     Box::pin(async move {
                         connection.execute("PRAGMA busy_timeout = 10000").await?;
@@ -126,12 +133,23 @@ impl Database {
                 url.to_string()
             }
         };
-        let pool =
-            options.connect(&url).await.map_err(|cause| StorageError::Connect { url: redact_url(&url), cause })?;
-        if backend == Backend::Sqlite && !in_memory {
+        let connect = |options: AnyPoolOptions| {
+            let url = url.clone();
+            async move {
+                options.connect(&url).await.map_err(|cause| StorageError::Connect { url: redact_url(&url), cause })
+            }
+        };
+        let pool = connect(options.clone()).await?;
+        let writer = if backend == Backend::Sqlite && !in_memory {
             pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
-        Ok(Database { pool, backend, url })
+            // SQLite lets one connection write at a time, and one that finds another writing
+            // sleeps a millisecond or more before it tries again; writes that go through one
+            // connection queue for it instead, and its pages stay current.
+            Some(connect(options.max_connections(1)).await?)
+        } else {
+            None
+        };
+        Ok(Database { pool, writer, backend, url })
     }
 
     /// Tells every connection listening on a channel of this PostgreSQL database (nothing on
@@ -174,6 +192,12 @@ impl Database {
     /// The connection pool, for queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for statements that write and are run often, such as a journal's: one
+    /// connection on a SQLite file, so that they queue for it rather than for SQLite's lock.
+    pub fn writer(&self) -> &AnyPool {
+        self.writer.as_ref().unwrap_or(&self.pool)
     }
 
     /// Which engine this is.
@@ -230,6 +254,9 @@ impl Database {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 }

@@ -1,7 +1,7 @@
 //! Tests of the storage layer against SQLite and the PostgreSQL server.
 
 use sqlx::Row;
-use storage::{Backend, Database, Migration, StorageError, TestPostgres, redact_url};
+use storage::{Backend, Database, Migration, Statement, StorageError, TestPostgres, redact_url};
 
 const NOTES: &[Migration] = &[
     Migration {
@@ -99,5 +99,47 @@ async fn a_new_sqlite_database_and_its_journal_files_are_readable_only_by_their_
     for file in [path.clone(), data.join("councilbot.db-wal"), data.join("councilbot.db-shm")] {
         assert_eq!(mode(&file), 0o600, "{}", file.display());
     }
+    database.close().await;
+}
+
+/// Writes two rows together, then a pair whose second row breaks a rule, then another pair.
+async fn written_together_all_or_nothing(database: &Database) {
+    sqlx::query("CREATE TABLE together_test (id BIGINT PRIMARY KEY, name TEXT NOT NULL)")
+        .execute(database.pool())
+        .await
+        .unwrap();
+    let insert = |id: i64, name: Option<&str>| {
+        Statement::new("INSERT INTO together_test (id, name) VALUES ($1, $2) RETURNING id").bind(id).bind(name)
+    };
+    let count = || async {
+        sqlx::query("SELECT COUNT(*) AS n FROM together_test")
+            .fetch_one(database.pool())
+            .await
+            .unwrap()
+            .get::<i64, _>("n")
+    };
+    let rows = database.write_together(&[insert(1, Some("a")), insert(2, Some("b"))]).await.unwrap();
+    let ids: Vec<i64> = rows.iter().map(|row| row.get::<i64, _>(0)).collect();
+    assert_eq!(ids, [1, 2], "the rows each statement gave back, in order");
+    let refused = database.write_together(&[insert(3, Some("c")), insert(4, None)]).await;
+    assert!(refused.is_err(), "a row without a name is refused");
+    assert_eq!(count().await, 2, "the row written before the refused one is undone with it");
+    // No transaction is left open on the connection the refused pair used.
+    database.write_together(&[insert(5, Some("e")), insert(6, Some("f"))]).await.unwrap();
+    assert_eq!(count().await, 4);
+}
+
+#[tokio::test]
+async fn statements_written_together_on_sqlite_take_effect_all_or_not_at_all() {
+    let directory = tempfile::tempdir().unwrap();
+    let database = Database::open_file(&directory.path().join("together.db")).await.unwrap();
+    written_together_all_or_nothing(&database).await;
+}
+
+#[tokio::test]
+async fn statements_written_together_on_postgres_take_effect_all_or_not_at_all() {
+    let server = TestPostgres::create().await.unwrap();
+    let database = Database::connect(&server.url).await.unwrap();
+    written_together_all_or_nothing(&database).await;
     database.close().await;
 }

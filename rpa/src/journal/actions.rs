@@ -35,7 +35,7 @@ impl Journal {
         .bind(action)
         .bind(detail)
         .bind(self.now())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }

@@ -35,7 +35,7 @@ impl Journal {
         .bind(kind)
         .bind(detail)
         .bind(self.now())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(raised.rows_affected() == 1)
     }
@@ -45,7 +45,7 @@ impl Journal {
         let cleared = sqlx::query("DELETE FROM workflow_alerts WHERE workflow = $1 AND kind = $2")
             .bind(workflow)
             .bind(kind)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(cleared.rows_affected() == 1)
     }

@@ -21,9 +21,10 @@ use storage::clock::{Clock, system_clock};
 pub use actions::Action;
 pub use alerts::WorkflowAlert;
 pub use listing::{RunFilter, WorkflowRecord};
-pub use outbox::Notification;
+pub use outbox::{Notice, Notification};
 pub use records::{Decision, HumanTask, NewRun, RunRecord, RunStatus, StartedBy, WaitingFor};
-pub use steps::{Evidence, NewStep, StepRecord, StepStatus};
+pub use runs::Ending;
+pub use steps::{EndedStep, Evidence, NewStep, StepRecord, StepStatus};
 pub use triggers::{DueTime, Keyed, ScheduleClaim};
 
 /// The journal's tables, for SQLite and PostgreSQL.

@@ -2,7 +2,7 @@
 //! delivers them.
 
 use serde::Serialize;
-use storage::{StorageError, sqlx};
+use storage::{Statement, StorageError, sqlx};
 
 use super::{Journal, StartedBy, to_json};
 
@@ -47,6 +47,17 @@ impl From<NotificationRow> for Notification {
     }
 }
 
+/// A message about a run for someone, to leave in the outbox.
+#[derive(Debug, Clone, Copy)]
+pub struct Notice<'a> {
+    /// `resident` or `staff`.
+    pub audience: &'a str,
+    /// Who gets it.
+    pub recipient: &'a StartedBy,
+    /// The message.
+    pub message: &'a str,
+}
+
 impl Journal {
     /// Writes a message for a resident or staff, for a channel to deliver.
     pub async fn notify(
@@ -56,17 +67,20 @@ impl Journal {
         recipient: &StartedBy,
         message: &str,
     ) -> Result<(), StorageError> {
-        sqlx::query(
+        self.database.write_together(&[self.notice_row(run_id, Notice { audience, recipient, message })]).await?;
+        Ok(())
+    }
+
+    /// The statement that leaves a message in the outbox.
+    pub(super) fn notice_row(&self, run_id: &str, notice: Notice<'_>) -> Statement {
+        Statement::new(
             "INSERT INTO workflow_notifications (run_id, audience, recipient, message, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(run_id)
-        .bind(audience)
-        .bind(to_json(recipient))
-        .bind(message)
+        .bind(notice.audience)
+        .bind(to_json(notice.recipient))
+        .bind(notice.message)
         .bind(self.now())
-        .execute(self.database.pool())
-        .await?;
-        Ok(())
     }
 
     /// Messages for an audience not yet delivered, oldest first, at most `limit`.
@@ -88,7 +102,7 @@ impl Journal {
             sqlx::query("UPDATE workflow_notifications SET delivered_at = $1 WHERE id = $2 AND delivered_at IS NULL")
                 .bind(self.now())
                 .bind(notification_id)
-                .execute(self.database.pool())
+                .execute(self.database.writer())
                 .await?
                 .rows_affected();
         Ok(changed == 1)

@@ -2,9 +2,12 @@
 //! of its state.
 
 use serde_json::{Map, Value};
-use storage::{StorageError, sqlx};
+use storage::sqlx::FromRow;
+use storage::{Statement, StorageError, sqlx};
 
+use super::outbox::Notice;
 use super::records::{RUN_COLUMNS, RunRow, runs_from_rows};
+use super::steps::EndedStep;
 use super::{Decision, HumanTask, Journal, NewRun, RunRecord, RunStatus, WaitingFor, to_json};
 use storage::names;
 
@@ -52,10 +55,23 @@ where
     Ok(id)
 }
 
+/// How a run ends: its status, outputs, what the resident is told and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Ending<'a> {
+    /// Succeeded, failed or cancelled.
+    pub status: RunStatus,
+    /// Its outputs, already masked.
+    pub outputs: &'a Map<String, Value>,
+    /// What the resident is told.
+    pub message: Option<&'a str>,
+    /// Why, for staff.
+    pub reason: Option<&'a str>,
+}
+
 impl Journal {
     /// Records a new queued run and returns it.
     pub async fn create_run(&self, run: NewRun<'_>) -> Result<RunRecord, StorageError> {
-        let id = insert_run(self.database.pool(), &run, self.now()).await?;
+        let id = insert_run(self.database.writer(), &run, self.now()).await?;
         self.run(&id).await?.ok_or(StorageError::Query(sqlx::Error::RowNotFound))
     }
 
@@ -145,7 +161,7 @@ impl Journal {
         .bind(now + lease_millis)
         .bind(now)
         .bind(run_id)
-        .fetch_optional(self.database.pool())
+        .fetch_optional(self.database.writer())
         .await?;
         Ok(taken.map(RunRecord::try_from).transpose()?)
     }
@@ -170,7 +186,7 @@ impl Journal {
         .bind(instance)
         .bind(now + lease_millis)
         .bind(now)
-        .fetch_optional(self.database.pool())
+        .fetch_optional(self.database.writer())
         .await?;
         Ok(taken.map(RunRecord::try_from).transpose()?)
     }
@@ -179,19 +195,22 @@ impl Journal {
     /// false once the hold has lapsed (another instance may take the run, or already has) or
     /// the run was cancelled.
     pub async fn renew(&self, run_id: &str, instance: &str, lease_millis: i64) -> Result<bool, StorageError> {
+        let renewed =
+            self.database.write_together(&[self.renewal(run_id, instance, lease_millis, " RETURNING id")]).await?;
+        Ok(renewed.len() == 1)
+    }
+
+    /// The statement that extends this instance's hold on a run, followed by `returning`.
+    pub(super) fn renewal(&self, run_id: &str, instance: &str, lease_millis: i64, returning: &str) -> Statement {
         let now = self.now();
-        let renewed = sqlx::query(
+        Statement::new(format!(
             "UPDATE workflow_runs SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running' \
-             AND lease_until >= $4",
-        )
+             AND lease_until >= $4{returning}"
+        ))
         .bind(now + lease_millis)
         .bind(run_id)
         .bind(instance)
         .bind(now)
-        .execute(self.database.pool())
-        .await?
-        .rows_affected();
-        Ok(renewed == 1)
     }
 
     /// Puts back in the queue the runs waiting on a human task whose time limit has passed, so
@@ -207,7 +226,7 @@ impl Journal {
                 )
                 .bind(now)
                 .bind(&id)
-                .execute(self.database.pool())
+                .execute(self.database.writer())
                 .await?
                 .rows_affected();
             }
@@ -245,7 +264,7 @@ impl Journal {
             .bind(status.as_str())
             .bind(self.now())
             .bind(run_id)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(())
     }
@@ -260,7 +279,7 @@ impl Journal {
         )
         .bind(self.now())
         .bind(run_id)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?
         .rows_affected();
         Ok(changed == 1)
@@ -287,7 +306,7 @@ impl Journal {
         .bind(reason)
         .bind(self.now())
         .bind(run_id)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }
@@ -307,7 +326,7 @@ impl Journal {
         .bind(to_json(&task))
         .bind(self.now())
         .bind(&run.id)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?
         .rows_affected();
         Ok(changed == 1)
@@ -323,20 +342,36 @@ impl Journal {
         message: Option<&str>,
         reason: Option<&str>,
     ) -> Result<Option<RunRecord>, StorageError> {
+        self.finish_after(run_id, &[], Ending { status, outputs, message, reason }, &[]).await
+    }
+
+    /// Ends a run as [`Journal::finish`] does, together with recording the step attempts that
+    /// `ended` last and leaving `notices` in the outbox: all of it or nothing.
+    pub async fn finish_after(
+        &self,
+        run_id: &str,
+        ended: &[EndedStep],
+        ending: Ending<'_>,
+        notices: &[Notice<'_>],
+    ) -> Result<Option<RunRecord>, StorageError> {
         let now = self.now();
-        let ended = sqlx::query_as::<_, RunRow>(&format!(
-            "UPDATE workflow_runs SET status = $1, outputs = $2, message = $3, reason = $4, waiting_for = NULL, \
-             claimed_by = NULL, lease_until = NULL, updated_at = $5, finished_at = $5 \
-             WHERE id = $6 AND status <> 'cancelled' RETURNING {RUN_COLUMNS}"
-        ))
-        .bind(status.as_str())
-        .bind(to_json(outputs))
-        .bind(message)
-        .bind(reason)
-        .bind(now)
-        .bind(run_id)
-        .fetch_optional(self.database.pool())
-        .await?;
+        let mut statements = self.step_rows(run_id, ended);
+        statements.push(
+            Statement::new(format!(
+                "UPDATE workflow_runs SET status = $1, outputs = $2, message = $3, reason = $4, waiting_for = NULL, \
+                 claimed_by = NULL, lease_until = NULL, updated_at = $5, finished_at = $5 \
+                 WHERE id = $6 AND status <> 'cancelled' RETURNING {RUN_COLUMNS}"
+            ))
+            .bind(ending.status.as_str())
+            .bind(to_json(ending.outputs))
+            .bind(ending.message)
+            .bind(ending.reason)
+            .bind(now)
+            .bind(run_id),
+        );
+        statements.extend(notices.iter().map(|notice| self.notice_row(run_id, *notice)));
+        let rows = self.database.write_together(&statements).await?;
+        let ended = rows.first().map(RunRow::from_row).transpose()?;
         Ok(ended.map(RunRecord::try_from).transpose()?)
     }
 
@@ -349,7 +384,7 @@ impl Journal {
         )
         .bind(now)
         .bind(run_id)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?
         .rows_affected();
         Ok(changed == 1)

@@ -5,7 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use storage::{StorageError, sqlx};
+use storage::sqlx::Row;
+use storage::{Statement, StorageError, sqlx};
 
 use super::{Journal, json_map, to_json};
 use storage::names;
@@ -72,6 +73,106 @@ pub struct NewStep<'a> {
     pub name: &'a str,
     /// Which attempt this is, from 1.
     pub attempt: i64,
+}
+
+/// A step attempt that ended, recorded whole: for steps whose start need not be kept on its
+/// own (they have no lasting effect, so an attempt cut off is simply made again), which are
+/// written with the run's next write.
+#[derive(Debug, Clone)]
+pub struct EndedStep {
+    /// The attempt's row, when it was recorded as it began; otherwise it is added.
+    pub seq: Option<i64>,
+    /// Where the step is in the workflow.
+    pub key: String,
+    /// The step's `id`, if it has one.
+    pub id: Option<String>,
+    /// Its kind.
+    pub kind: String,
+    /// What it does, in words.
+    pub name: String,
+    /// Which attempt it was, from 1.
+    pub attempt: i64,
+    /// How it ended.
+    pub status: StepStatus,
+    /// The variables it set, as JSON, already masked.
+    pub effects: String,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// When it began, in milliseconds since 1970.
+    pub started_at: i64,
+    /// When it ended (`None` for an attempt only begun).
+    pub finished_at: Option<i64>,
+}
+
+impl EndedStep {
+    /// An attempt of `step` begun at `started_at` and ended at `finished_at`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        seq: Option<i64>,
+        step: NewStep<'_>,
+        started_at: i64,
+        finished_at: i64,
+        status: StepStatus,
+        effects: &Map<String, Value>,
+        error: Option<&str>,
+    ) -> EndedStep {
+        EndedStep {
+            seq,
+            key: step.key.to_string(),
+            id: step.id.map(str::to_string),
+            kind: step.kind.to_string(),
+            name: step.name.to_string(),
+            attempt: step.attempt,
+            status,
+            effects: to_json(effects),
+            error: error.map(str::to_string),
+            started_at,
+            finished_at: Some(finished_at),
+        }
+    }
+}
+
+/// The statement that records how an attempt ended: in its own row when it has one, else in a
+/// row added after the run's last one, followed by `returning`; with `held_by`, only while that
+/// instance holds the run.
+fn step_row(run_id: &str, held_by: Option<&str>, now: i64, step: &EndedStep, returning: &str) -> Statement {
+    if let Some(seq) = step.seq {
+        return Statement::new(
+            "UPDATE workflow_steps SET status = $1, effects = $2, error = $3, finished_at = $4 WHERE run_id = $5 AND seq = $6",
+        )
+        .bind(step.status.as_str())
+        .bind(step.effects.as_str())
+        .bind(step.error.as_deref())
+        .bind(step.finished_at)
+        .bind(run_id)
+        .bind(seq);
+    }
+    let hold = if held_by.is_some() {
+        " WHERE EXISTS (SELECT 1 FROM workflow_runs WHERE id = $1 AND claimed_by = $12 AND status = 'running' \
+         AND lease_until >= $13)"
+    } else {
+        ""
+    };
+    let statement = Statement::new(format!(
+        "INSERT INTO workflow_steps (run_id, seq, step_key, step_id, kind, name, status, attempt, effects, error, started_at, finished_at) \
+         SELECT $1, next.seq, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 \
+         FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM workflow_steps WHERE run_id = $1) AS next{hold}{returning}"
+    ))
+    .bind(run_id)
+    .bind(step.key.as_str())
+    .bind(step.id.as_deref())
+    .bind(step.kind.as_str())
+    .bind(step.name.as_str())
+    .bind(step.status.as_str())
+    .bind(step.attempt)
+    .bind(step.effects.as_str())
+    .bind(step.error.as_deref())
+    .bind(step.started_at)
+    .bind(step.finished_at);
+    match held_by {
+        Some(instance) => statement.bind(instance).bind(now),
+        None => statement,
+    }
 }
 
 /// A step row as stored, before its name and JSON are read.
@@ -149,80 +250,52 @@ impl From<EvidenceRow> for Evidence {
 }
 
 impl Journal {
-    /// Records the start of a step attempt; returns its sequence number.
-    pub async fn step_started(&self, run_id: &str, step: NewStep<'_>) -> Result<i64, StorageError> {
-        // One statement, so that SQLite takes its write lock at once rather than upgrading a read.
-        let seq = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO workflow_steps (run_id, seq, step_key, step_id, kind, name, status, attempt, effects, started_at) \
-             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, 'started', $6, '{}', $7 FROM workflow_steps WHERE run_id = $1 \
-             RETURNING seq",
-        )
-        .bind(run_id)
-        .bind(step.key)
-        .bind(step.id)
-        .bind(step.kind)
-        .bind(step.name)
-        .bind(step.attempt)
-        .bind(self.now())
-        .fetch_one(self.database.pool())
-        .await?;
-        Ok(seq)
-    }
-
-    /// Records a whole step attempt, begun at `started_at` and ended now, in one statement: for
-    /// steps whose start need not be kept on its own (they have no lasting effect, so an
-    /// attempt cut off is simply made again).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn step_recorded(
+    /// Records the start of a step attempt, after the attempts that `ended` before it; returns
+    /// its sequence number. With `holder` (this instance and its lease), its hold on the run is
+    /// renewed first and nothing is recorded when another instance has taken the run over:
+    /// then `None`.
+    pub async fn step_started(
         &self,
         run_id: &str,
+        ended: &[EndedStep],
         step: NewStep<'_>,
-        started_at: i64,
-        status: StepStatus,
-        effects: &Map<String, Value>,
-        error: Option<&str>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO workflow_steps (run_id, seq, step_key, step_id, kind, name, status, attempt, effects, error, started_at, finished_at) \
-             SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM workflow_steps WHERE run_id = $1",
-        )
-        .bind(run_id)
-        .bind(step.key)
-        .bind(step.id)
-        .bind(step.kind)
-        .bind(step.name)
-        .bind(status.as_str())
-        .bind(step.attempt)
-        .bind(to_json(effects))
-        .bind(error)
-        .bind(started_at)
-        .bind(self.now())
-        .execute(self.database.pool())
-        .await?;
+        holder: Option<(&str, i64)>,
+    ) -> Result<Option<i64>, StorageError> {
+        let now = self.now();
+        let held_by = holder.map(|(instance, _)| instance);
+        let mut statements = Vec::with_capacity(ended.len() + 2);
+        if let Some((instance, lease_millis)) = holder {
+            statements.push(self.renewal(run_id, instance, lease_millis, ""));
+        }
+        statements.extend(ended.iter().map(|step| step_row(run_id, held_by, now, step, "")));
+        let started = EndedStep {
+            seq: None,
+            key: step.key.to_string(),
+            id: step.id.map(str::to_string),
+            kind: step.kind.to_string(),
+            name: step.name.to_string(),
+            attempt: step.attempt,
+            status: StepStatus::Started,
+            effects: "{}".to_string(),
+            error: None,
+            started_at: now,
+            finished_at: None,
+        };
+        statements.push(step_row(run_id, held_by, now, &started, " RETURNING seq"));
+        let rows = self.database.write_together(&statements).await?;
+        Ok(rows.last().map(|row| row.try_get::<i64, _>(0)).transpose()?)
+    }
+
+    /// Records step attempts that ended, in order, after those already recorded.
+    pub async fn steps_ended(&self, run_id: &str, ended: &[EndedStep]) -> Result<(), StorageError> {
+        self.database.write_together(&self.step_rows(run_id, ended)).await?;
         Ok(())
     }
 
-    /// Records how a step attempt ended.
-    pub async fn step_finished(
-        &self,
-        run_id: &str,
-        seq: i64,
-        status: StepStatus,
-        effects: &Map<String, Value>,
-        error: Option<&str>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "UPDATE workflow_steps SET status = $1, effects = $2, error = $3, finished_at = $4 WHERE run_id = $5 AND seq = $6",
-        )
-        .bind(status.as_str())
-        .bind(to_json(effects))
-        .bind(error)
-        .bind(self.now())
-        .bind(run_id)
-        .bind(seq)
-        .execute(self.database.pool())
-        .await?;
-        Ok(())
+    /// The statements that record step attempts that ended, in order.
+    pub(super) fn step_rows(&self, run_id: &str, ended: &[EndedStep]) -> Vec<Statement> {
+        let now = self.now();
+        ended.iter().map(|step| step_row(run_id, None, now, step, "")).collect()
     }
 
     /// Every step attempt of a run, in order.
@@ -256,7 +329,7 @@ impl Journal {
         .bind(media_type)
         .bind(BASE64.encode(content))
         .bind(self.now())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }

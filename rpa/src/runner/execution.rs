@@ -16,7 +16,9 @@ use super::context::{Frame, changes};
 use super::{RunNews, Runner, RunnerError, browser_steps, completion_message, http_step};
 use crate::browser::{BrowserError, Page};
 use crate::events::RunEvent;
-use crate::journal::{HumanTask, NewStep, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor};
+use crate::journal::{
+    EndedStep, Ending, HumanTask, NewStep, Notice, RunRecord, RunStatus, StartedBy, StepStatus, WaitingFor,
+};
 use crate::workflow::{Located, Recipient, Step, StepKind, WorkflowFile};
 use uk::language::Language;
 use uk::redact::Redactor;
@@ -116,6 +118,8 @@ pub(super) struct Execution<'r> {
     progress: Option<String>,
     /// The run as it stood when it stopped here.
     stopped_as: Option<RunRecord>,
+    /// Step attempts that ended and are not yet written: they go with the run's next write.
+    ended_steps: Vec<EndedStep>,
 }
 
 impl<'r> Execution<'r> {
@@ -169,6 +173,7 @@ impl<'r> Execution<'r> {
             hold_lost,
             progress: None,
             stopped_as: None,
+            ended_steps: Vec::new(),
         })
     }
 
@@ -192,7 +197,17 @@ impl<'r> Execution<'r> {
     /// instance still held it.
     pub(super) async fn run(mut self) -> Result<Option<RunRecord>, RunnerError> {
         self.work().await?;
+        self.write_ended_steps().await?;
         Ok(self.stopped_as)
+    }
+
+    /// Writes the step attempts that ended since the run last wrote.
+    async fn write_ended_steps(&mut self) -> Result<(), StorageError> {
+        if !self.ended_steps.is_empty() {
+            self.runner.journal.steps_ended(&self.run.id, &self.ended_steps).await?;
+            self.ended_steps.clear();
+        }
+        Ok(())
     }
 
     async fn work(&mut self) -> Result<(), RunnerError> {
@@ -274,21 +289,16 @@ impl<'r> Execution<'r> {
         let outputs = self.mask(&outputs, true);
         let message =
             self.redactor.redact_secrets(&message.unwrap_or_else(|| completion_message(&outputs, self.language())));
-        let ended =
-            self.runner.journal.finish(&self.run.id, RunStatus::Succeeded, &outputs, Some(&message), None).await?;
-        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, &message).await?;
+        let ending = Ending { status: RunStatus::Succeeded, outputs: &outputs, message: Some(&message), reason: None };
+        let told = Notice { audience: "resident", recipient: &self.run.started_by, message: &message };
+        let ended = self.runner.journal.finish_after(&self.run.id, &self.ended_steps, ending, &[told]).await?;
+        self.ended_steps.clear();
         self.stopped_with(ended).await
     }
 
     async fn fail(&mut self, message: &str, reason: Option<&str>) -> Result<(), RunnerError> {
         let message = &self.redactor.redact_secrets(message);
         let reason = reason.map(|reason| self.redactor.redact(reason));
-        let ended = self
-            .runner
-            .journal
-            .finish(&self.run.id, RunStatus::Failed, &Map::new(), Some(message), reason.as_deref())
-            .await?;
-        self.runner.journal.notify(&self.run.id, "resident", &self.run.started_by, message).await?;
         let staff = StartedBy { channel: "staff".to_string(), address: String::new(), language: None };
         let note = format!(
             "Run {} of {} ended as failed: {}",
@@ -296,12 +306,21 @@ impl<'r> Execution<'r> {
             self.run.workflow,
             reason.as_deref().unwrap_or(message)
         );
-        self.runner.journal.notify(&self.run.id, "staff", &staff, &note).await?;
+        let outputs = Map::new();
+        let ending =
+            Ending { status: RunStatus::Failed, outputs: &outputs, message: Some(message), reason: reason.as_deref() };
+        let notices = [
+            Notice { audience: "resident", recipient: &self.run.started_by, message },
+            Notice { audience: "staff", recipient: &staff, message: &note },
+        ];
+        let ended = self.runner.journal.finish_after(&self.run.id, &self.ended_steps, ending, &notices).await?;
+        self.ended_steps.clear();
         self.stopped_with(ended).await
     }
 
     /// The run waits for a person after a problem it cannot get past.
     async fn stuck(&mut self, reason: &str) -> Result<(), RunnerError> {
+        self.write_ended_steps().await?;
         let reason = self.redactor.redact(reason);
         self.runner.journal.wait(&self.run.id, WaitingFor::Error, None, Some(&reason)).await?;
         let stuck = RunNews::Stuck.words(self.language());
@@ -319,6 +338,7 @@ impl<'r> Execution<'r> {
     /// Records how the run stopped: `ended` is the run as its last write left it, when that
     /// write gave it back; otherwise it is read.
     async fn stopped_with(&mut self, ended: Option<RunRecord>) -> Result<(), RunnerError> {
+        self.write_ended_steps().await?;
         let run = match ended {
             Some(run) => Some(run),
             None => self.runner.journal.run(&self.run.id).await?,
@@ -369,6 +389,14 @@ impl<'r> Execution<'r> {
         if self.cancelled().await? {
             return Ok(Flow::Cancelled);
         }
+        let lasting = self.is_lasting(step, depth);
+        // A step that holds others or has a lasting effect is journaled as it begins, with the
+        // attempts that ended before it; before any other step that may take time they are
+        // written at once, so that the run's page is never far behind.
+        let kept_from_the_start = step.kind.holds_steps() || lasting;
+        if !kept_from_the_start && !step.kind.is_instant() {
+            self.write_ended_steps().await?;
+        }
         if let Some(condition) = &step.common.when {
             match frame.truth(condition) {
                 Ok(true) => {}
@@ -398,9 +426,6 @@ impl<'r> Execution<'r> {
             return Ok(Flow::Next);
         }
         let attempts = step.common.retry.as_ref().map_or(1, |retry| retry.attempts.max(1));
-        let lasting = self.is_lasting(step, depth);
-        // A step that holds others or has a lasting effect is journaled as it begins.
-        let kept_from_the_start = step.kind.holds_steps() || lasting;
         let mut last_failure = None;
         for round in 1..=attempts {
             if round > 1 {
@@ -412,11 +437,8 @@ impl<'r> Execution<'r> {
                     return Ok(Flow::Next);
                 }
             }
-            if lasting && !self.runner.still_holds(&self.run.id).await? {
-                return Err(Interrupt::TakenOver);
-            }
             let name = step.describe();
-            let begun = self.begin_attempt(step, key, kept_from_the_start).await?;
+            let begun = self.begin_attempt(step, key, kept_from_the_start, lasting).await?;
             let attempt = begun.number;
             self.runner.emit(RunEvent::StepStarted {
                 run_id: self.run.id.clone(),
@@ -442,7 +464,7 @@ impl<'r> Execution<'r> {
                     let recorded =
                         // A replayed step needs its personal values back; the others keep none.
                         self.mask(&effects, self.is_lasting(step, 0));
-                    self.end_attempt(step, key, &begun, status, &recorded, note.as_deref()).await?;
+                    self.end_attempt(step, key, &begun, status, &recorded, note.as_deref());
                     if status == StepStatus::Completed {
                         self.history.entry(key.to_string()).or_default().completed = Some(effects);
                     }
@@ -452,7 +474,7 @@ impl<'r> Execution<'r> {
                 Err(Interrupt::Step(failure)) => {
                     frame.vars = before;
                     let note = failure.describe_from(key);
-                    self.end_attempt(step, key, &begun, StepStatus::Failed, &Map::new(), Some(&note)).await?;
+                    self.end_attempt(step, key, &begun, StepStatus::Failed, &Map::new(), Some(&note));
                     self.emit_finished(
                         step,
                         key,
@@ -871,25 +893,37 @@ impl<'r> Execution<'r> {
         Ok(true)
     }
 
-    /// Journals the start of a step's next attempt; returns its number and its journal sequence.
     /// Begins the next attempt of a step: its number, and its row in the journal when the step
     /// is `kept_from_the_start` (it holds others or has a lasting effect, so an attempt cut off
-    /// must be known); other steps are recorded whole when they end, in one statement.
-    async fn begin_attempt(&mut self, step: &Step, key: &str, kept_from_the_start: bool) -> Result<Attempt, Interrupt> {
+    /// must be known), written with the attempts that ended before it; other steps are recorded
+    /// whole once they end. A step with a lasting effect first renews this instance's hold on
+    /// the run (`holding`), and is not begun when another instance has taken the run over.
+    async fn begin_attempt(
+        &mut self,
+        step: &Step,
+        key: &str,
+        kept_from_the_start: bool,
+        holding: bool,
+    ) -> Result<Attempt, Interrupt> {
         let number = self.attempts_of(key) + 1;
         self.history.entry(key.to_string()).or_default().attempts = number;
         let started_at = self.runner.journal.now();
         let seq = if kept_from_the_start {
             let name = step.describe();
-            Some(self.runner.journal.step_started(&self.run.id, new_step(step, key, &name, number)).await?)
+            let holder = holding.then(|| self.runner.holder());
+            let begun = new_step(step, key, &name, number);
+            let seq = self.runner.journal.step_started(&self.run.id, &self.ended_steps, begun, holder).await?;
+            let Some(seq) = seq else { return Err(Interrupt::TakenOver) };
+            self.ended_steps.clear();
+            Some(seq)
         } else {
             None
         };
         Ok(Attempt { number, seq, started_at })
     }
 
-    /// Records how an attempt ended.
-    async fn end_attempt(
+    /// Records how an attempt ended, to be written with the run's next write.
+    fn end_attempt(
         &mut self,
         step: &Step,
         key: &str,
@@ -897,17 +931,11 @@ impl<'r> Execution<'r> {
         status: StepStatus,
         effects: &Map<String, Value>,
         note: Option<&str>,
-    ) -> Result<(), Interrupt> {
-        let journal = &self.runner.journal;
-        match attempt.seq {
-            Some(seq) => journal.step_finished(&self.run.id, seq, status, effects, note).await?,
-            None => {
-                let name = step.describe();
-                let begun = new_step(step, key, &name, attempt.number);
-                journal.step_recorded(&self.run.id, begun, attempt.started_at, status, effects, note).await?
-            }
-        }
-        Ok(())
+    ) {
+        let name = step.describe();
+        let begun = new_step(step, key, &name, attempt.number);
+        let now = self.runner.journal.now();
+        self.ended_steps.push(EndedStep::new(attempt.seq, begun, attempt.started_at, now, status, effects, note));
     }
 
     /// Journals a step that was decided without an attempt: skipped, or found already done.
@@ -919,8 +947,8 @@ impl<'r> Execution<'r> {
         effects: &Map<String, Value>,
         note: &str,
     ) -> Result<(), Interrupt> {
-        let attempt = self.begin_attempt(step, key, false).await?;
-        self.end_attempt(step, key, &attempt, status, &self.mask(effects, true), Some(note)).await?;
+        let attempt = self.begin_attempt(step, key, false, false).await?;
+        self.end_attempt(step, key, &attempt, status, &self.mask(effects, true), Some(note));
         self.emit_finished(step, key, attempt.number, status, 0, Some(note.to_string()));
         Ok(())
     }

@@ -346,11 +346,23 @@ impl Runner {
         Ok(self.journal.claim_next(&self.config.instance, self.lease_millis()).await?)
     }
 
+    /// The workflow as it was recorded with a run: the catalogue's copy when the run's text is
+    /// the same (read once, when the catalogue was), else the recorded text read again.
+    fn recorded_workflow(&self, run: &RunRecord) -> Result<WorkflowFile, crate::workflow::Diagnostic> {
+        let catalogue = self.catalogue();
+        match catalogue.get(&run.workflow) {
+            Some(file) if file.source == run.definition && file.path == std::path::Path::new(&run.source_path) => {
+                Ok(file.clone())
+            }
+            _ => parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone()),
+        }
+    }
+
     /// Works a run this instance holds.
     pub(crate) async fn work_claimed(&self, run: RunRecord) -> Result<RunRecord, RunnerError> {
         let run_id = run.id.clone();
         let run_id = run_id.as_str();
-        let file = match parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone()) {
+        let file = match self.recorded_workflow(&run) {
             Ok(file) if file.well_formed => file,
             Ok(_) => {
                 let reason = "the workflow recorded with the run has a step without a single kind".to_string();
@@ -370,10 +382,9 @@ impl Runner {
         }
     }
 
-    /// Renews this instance's hold on a run just before a step with a lasting effect; false
-    /// when another instance has taken the run over, which then does the step instead.
-    pub(crate) async fn still_holds(&self, run_id: &str) -> Result<bool, storage::StorageError> {
-        self.journal.renew(run_id, &self.config.instance, self.lease_millis()).await
+    /// This instance and the lease it takes runs for, to renew its hold on a run.
+    pub(crate) fn holder(&self) -> (&str, i64) {
+        (&self.config.instance, self.lease_millis())
     }
 
     fn lease_millis(&self) -> i64 {
@@ -435,8 +446,7 @@ impl Runner {
         if run.status != RunStatus::Waiting && run.status != RunStatus::Failed {
             return Err(wrong_state(&run, "only a waiting or failed run can be completed by hand"));
         }
-        let file = parse_workflow(std::path::Path::new(&run.source_path), run.definition.clone())
-            .map_err(|diagnostic| RunnerError::Workflow(diagnostic.to_string()))?;
+        let file = self.recorded_workflow(&run).map_err(|diagnostic| RunnerError::Workflow(diagnostic.to_string()))?;
         let declared = &file.workflow.outputs;
         let mut problems = Vec::new();
         for (name, _) in outputs {

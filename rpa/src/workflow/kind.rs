@@ -306,6 +306,11 @@ impl<S> StepKind<S> {
         }
     }
 
+    /// Whether the step only works on the run's own values, taking no time to speak of.
+    pub fn is_instant(&self) -> bool {
+        matches!(self, StepKind::Set(_) | StepKind::Succeed(_) | StepKind::Fail(_))
+    }
+
     /// Whether the step runs other steps (its own, or another workflow's).
     pub fn holds_steps(&self) -> bool {
         match self {
