@@ -133,19 +133,15 @@ impl Database {
                 url.to_string()
             }
         };
-        let connect = |options: AnyPoolOptions| {
-            let url = url.clone();
-            async move {
-                options.connect(&url).await.map_err(|cause| StorageError::Connect { url: redact_url(&url), cause })
-            }
-        };
-        let pool = connect(options.clone()).await?;
+        let unopened = |cause| StorageError::Connect { url: redact_url(&url), cause };
+        let pool = options.clone().connect(&url).await.map_err(unopened)?;
         let writer = if backend == Backend::Sqlite && !in_memory {
             pool.execute("PRAGMA journal_mode = WAL").await?;
             // SQLite lets one connection write at a time, and one that finds another writing
             // sleeps a millisecond or more before it tries again; writes that go through one
-            // connection queue for it instead, and its pages stay current.
-            Some(connect(options.max_connections(1)).await?)
+            // connection queue for it instead, and its pages stay current. It is opened on
+            // first use, so a database nobody writes to this way costs nothing more.
+            Some(options.max_connections(1).connect_lazy(&url).map_err(unopened)?)
         } else {
             None
         };

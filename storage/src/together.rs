@@ -2,7 +2,7 @@
 //! thread (one transaction sent as one piece of SQL), or in one transaction on PostgreSQL.
 
 use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Acquire, Arguments, Executor};
+use sqlx::{Arguments, Executor};
 
 use crate::{Backend, Database, StorageError};
 
@@ -30,12 +30,6 @@ impl From<String> for Param {
 impl From<Option<&str>> for Param {
     fn from(value: Option<&str>) -> Param {
         Param::Text(value.map(str::to_string))
-    }
-}
-
-impl From<Option<String>> for Param {
-    fn from(value: Option<String>) -> Param {
-        Param::Text(value)
     }
 }
 
@@ -144,8 +138,7 @@ impl Database {
             offset += statement.params.len();
         }
         sql.push_str("COMMIT");
-        let mut pooled = self.writer().acquire().await?;
-        let connection = pooled.acquire().await?;
+        let mut connection = self.writer().acquire().await?;
         match sqlx::query_with(&sql, arguments).fetch_all(&mut *connection).await {
             Ok(rows) => Ok(rows),
             Err(error) => {

@@ -75,9 +75,9 @@ pub struct NewStep<'a> {
     pub attempt: i64,
 }
 
-/// A step attempt that ended, recorded whole: for steps whose start need not be kept on its
-/// own (they have no lasting effect, so an attempt cut off is simply made again), which are
-/// written with the run's next write.
+/// How a step attempt ended, to be written with the run's next write: into the row recorded
+/// as it began, or, for a step whose start need not be kept on its own (it has no lasting
+/// effect, so an attempt cut off is simply made again), as a whole new row.
 #[derive(Debug, Clone)]
 pub struct EndedStep {
     /// The attempt's row, when it was recorded as it began; otherwise it is added.
@@ -118,16 +118,28 @@ impl EndedStep {
     ) -> EndedStep {
         EndedStep {
             seq,
+            status,
+            effects: to_json(effects),
+            error: error.map(str::to_string),
+            finished_at: Some(finished_at),
+            ..EndedStep::begun(step, started_at)
+        }
+    }
+
+    /// An attempt of `step` begun at `started_at` and not yet ended.
+    fn begun(step: NewStep<'_>, started_at: i64) -> EndedStep {
+        EndedStep {
+            seq: None,
             key: step.key.to_string(),
             id: step.id.map(str::to_string),
             kind: step.kind.to_string(),
             name: step.name.to_string(),
             attempt: step.attempt,
-            status,
-            effects: to_json(effects),
-            error: error.map(str::to_string),
+            status: StepStatus::Started,
+            effects: "{}".to_string(),
+            error: None,
             started_at,
-            finished_at: Some(finished_at),
+            finished_at: None,
         }
     }
 }
@@ -268,20 +280,7 @@ impl Journal {
             statements.push(self.renewal(run_id, instance, lease_millis, ""));
         }
         statements.extend(ended.iter().map(|step| step_row(run_id, held_by, now, step, "")));
-        let started = EndedStep {
-            seq: None,
-            key: step.key.to_string(),
-            id: step.id.map(str::to_string),
-            kind: step.kind.to_string(),
-            name: step.name.to_string(),
-            attempt: step.attempt,
-            status: StepStatus::Started,
-            effects: "{}".to_string(),
-            error: None,
-            started_at: now,
-            finished_at: None,
-        };
-        statements.push(step_row(run_id, held_by, now, &started, " RETURNING seq"));
+        statements.push(step_row(run_id, held_by, now, &EndedStep::begun(step, now), " RETURNING seq"));
         let rows = self.database.write_together(&statements).await?;
         Ok(rows.last().map(|row| row.try_get::<i64, _>(0)).transpose()?)
     }
