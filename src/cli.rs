@@ -225,9 +225,13 @@ pub struct TestConversationsArgs {
 pub struct EvalIntentsArgs {
     /// The labelled messages (YAML).
     pub file: PathBuf,
-    /// The threshold to evaluate with [default: the built-in one].
+    /// The recognition threshold to evaluate with [default: the configured one].
     #[arg(long, value_name = "SCORE", value_parser = parse_fraction)]
     pub threshold: Option<f32>,
+    /// The start threshold to evaluate with [default: the configured one; never below the
+    /// recognition threshold].
+    #[arg(long, value_name = "SCORE", value_parser = parse_fraction)]
+    pub start_threshold: Option<f32>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,

@@ -395,6 +395,9 @@ pub struct ConversationConfig {
     pub min_confidence_welsh: f32,
     /// The score (0 to 1) at which a message is taken as a request for a service.
     pub intent_threshold: f32,
+    /// The score (0 to 1), at least `intent_threshold`, at which a request's form starts
+    /// without first asking whether it is wanted.
+    pub intent_start_threshold: f32,
     /// The score (0 to 1) a question must reach against an example of a curated answer for that
     /// answer to be given.
     pub curated_answer_threshold: f32,
@@ -412,6 +415,7 @@ impl Default for ConversationConfig {
             min_confidence: bot::answer::DEFAULT_MIN_CONFIDENCE,
             min_confidence_welsh: bot::answer::DEFAULT_MIN_CONFIDENCE_WELSH,
             intent_threshold: bot::language::intents::DEFAULT_INTENT_THRESHOLD,
+            intent_start_threshold: bot::language::intents::DEFAULT_INTENT_START_THRESHOLD,
             curated_answer_threshold: bot::curated::DEFAULT_CURATED_ANSWER_THRESHOLD,
         }
     }
@@ -703,6 +707,12 @@ impl Config {
         if !(0.0..=1.0).contains(&conversations.intent_threshold) {
             problems
                 .push(format!("conversations.intent_threshold: {} is outside 0 to 1", conversations.intent_threshold));
+        }
+        if !(conversations.intent_threshold..=1.0).contains(&conversations.intent_start_threshold) {
+            problems.push(format!(
+                "conversations.intent_start_threshold: {} is outside {} (conversations.intent_threshold) to 1",
+                conversations.intent_start_threshold, conversations.intent_threshold
+            ));
         }
         if !(0.0..=1.0).contains(&conversations.curated_answer_threshold) {
             problems.push(format!(
@@ -1012,6 +1022,7 @@ mod tests {
             (a.min_confidence, a.min_confidence_welsh, a.intent_threshold, a.curated_answer_threshold),
             (b.min_confidence, b.min_confidence_welsh, b.intent_threshold, b.curated_answer_threshold)
         );
+        assert_eq!(a.intent_start_threshold, b.intent_start_threshold);
         let (a, b) = (&documented.sms, &defaults.sms);
         assert_eq!(
             (a.max_segments, a.reply_within_seconds, a.continue_within_hours, &a.twilio.api_url, &a.notify.api_url),

@@ -127,15 +127,24 @@ fn the_held_out_half_of_the_labelled_messages_meets_the_recognition_recorded_in_
         (calibrated - in_use).abs() < 0.015,
         "the built-in threshold {in_use} is the one the development half calibrates to ({calibrated})"
     );
+    let calibrated = calibration["start_recommended"].as_f64().expect("start threshold");
+    let in_use = report["start_threshold"].as_f64().expect("start threshold");
+    assert!(
+        (calibrated - in_use).abs() < 0.015,
+        "the built-in start threshold {in_use} is the one the development half calibrates to ({calibrated})"
+    );
 
     // Floors a little under the held-out figures in the README, so a regression fails here.
     let held_out = |name: &str| share(&report, "held_out", name);
     let mistakes = &report["mistakes"];
-    assert!(held_out("recognised") >= 0.74, "recognised {}: {mistakes:#}", held_out("recognised"));
+    assert!(held_out("recognised") >= 0.60, "started {}: {mistakes:#}", held_out("recognised"));
+    let reached = held_out("recognised_or_asked");
+    assert!(reached >= 0.82, "started or asked first {reached}: {mistakes:#}");
     assert!(held_out("wrong_service") <= 0.09, "wrong service {}: {mistakes:#}", held_out("wrong_service"));
-    assert!(held_out("false_starts") <= 0.12, "false starts {}: {mistakes:#}", held_out("false_starts"));
-    assert!(held_out("near_miss_false_starts") <= 0.09, "questions started {}", held_out("near_miss_false_starts"));
-    assert!(held_out("weighted_accuracy") >= 0.84, "weighted accuracy {}", held_out("weighted_accuracy"));
+    assert!(held_out("false_starts") <= 0.07, "false starts {}: {mistakes:#}", held_out("false_starts"));
+    assert!(held_out("near_miss_false_starts") <= 0.07, "questions started {}", held_out("near_miss_false_starts"));
+    assert!(held_out("others_asked") <= 0.06, "other messages asked about {}", held_out("others_asked"));
+    assert!(held_out("weighted_accuracy") >= 0.86, "weighted accuracy {}", held_out("weighted_accuracy"));
 }
 
 #[test]

@@ -31,7 +31,9 @@ fn serve_alone_runs_the_sample_council_its_back_office_and_a_first_supervisor() 
     let chat = Chat::start(&server);
     let first = chat.say("what day are bins collected in Oakley Green?");
     assert!(first[0]["text"].as_str().unwrap().contains("Thursday"), "answered from the indexed pages: {first:?}");
-    chat.say("my recycling wasn't collected yesterday, postcode EB2 7LP");
+    let asked = chat.say("my recycling wasn't collected yesterday, postcode EB2 7LP");
+    assert_eq!(asked[0]["kind"], "choices", "asked whether it is a missed bin to report: {asked:?}");
+    chat.say("yes");
     chat.say("Rose Cottage");
     chat.say("skip");
     chat.say("yes");
@@ -55,6 +57,7 @@ fn serve_alone_runs_the_sample_council_its_back_office_and_a_first_supervisor() 
     let price = serde_json::to_string(&price).unwrap();
     assert!(price.contains("£58") && price.contains("green bin"), "Westbrook's own page: {price}");
     westbrook.say("my recycling wasn't collected yesterday, postcode WB3 7PQ");
+    westbrook.say("yes");
     westbrook.say("Rose Cottage");
     westbrook.say("skip");
     westbrook.say("yes");
@@ -118,7 +121,7 @@ fn config_check_names_every_problem_where_it_is_and_passes_a_good_configuration(
     let config = directory.join("councilbot.toml");
     std::fs::write(
         &config,
-        "[server]\nlisten = \"nowhere\"\n[conversations]\nmin_confidence = 2.0\n[content]\ndirectories = [\"/nonexistent/pages\"]\n",
+        "[server]\nlisten = \"nowhere\"\n[conversations]\nmin_confidence = 2.0\nintent_start_threshold = 0.05\n[content]\ndirectories = [\"/nonexistent/pages\"]\n",
     )
     .unwrap();
     let config_arg = config.to_str().unwrap();
@@ -129,6 +132,7 @@ fn config_check_names_every_problem_where_it_is_and_passes_a_good_configuration(
     for expected in [
         "server.listen: `nowhere` is not an address",
         "conversations.min_confidence: 2 is outside 0 to 1",
+        "conversations.intent_start_threshold: 0.05 is outside 0.11 (conversations.intent_threshold) to 1",
         "content.directories: /nonexistent/pages is not a directory",
         "broken.yaml:4:",
     ] {

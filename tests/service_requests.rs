@@ -13,7 +13,12 @@ fn a_missed_bin_reported_in_conversation_comes_back_with_the_systems_reference()
     let portal = PracticePortal::start();
     let server = council(&portal);
     let chat = Chat::start(&server);
-    chat.say("my recycling wasn't collected yesterday, postcode EB2 7LP");
+    let asked = chat.say("my recycling wasn't collected yesterday, postcode EB2 7LP");
+    assert_eq!(asked[0]["kind"], "choices", "asked first whether it is a missed bin to report: {asked:?}");
+    let text = asked[0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("report a missed bin collection"), "{text}");
+    let house = chat.say("yes");
+    assert!(serde_json::to_string(&house).unwrap().contains("house"), "the postcode given is not asked for: {house:?}");
     chat.say("Rose Cottage");
     let summary = chat.say("skip");
     assert_eq!(summary[0]["kind"], "confirm", "{summary:?}");

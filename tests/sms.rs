@@ -469,7 +469,11 @@ fn a_missed_bin_reported_by_text_is_carried_out_on_the_councils_system() {
     let portal = PracticePortal::start();
     let texting = Texting::start_with("", |config, env| council_with(&portal, config, env));
     let resident = "+447700900107";
-    texting.text(resident, "my recycling wasn't collected yesterday, postcode EB2 7LP");
+    let asked = texting.text(resident, "my recycling wasn't collected yesterday, postcode EB2 7LP");
+    let asked = &asked[0];
+    assert!(asked.contains("Do you want to report a missed bin collection?"), "asked first: {asked}");
+    assert!(asked.contains("Reply 1 for Yes"), "the choices as numbers to reply: {asked}");
+    texting.text(resident, "1");
     texting.text(resident, "Rose Cottage");
     let summary = texting.text(resident, "skip");
     let summary = &summary[0];

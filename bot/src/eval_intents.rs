@@ -6,10 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::conversation::Services;
+use crate::conversation::{Audience, Heard, Hearing, RequestThresholds, Services};
 use crate::error::{Error, Result};
 use crate::eval::{Half, located};
-use crate::language::signals::is_question;
 
 /// The label of a message that should not start a service request.
 pub const NONE: &str = "none";
@@ -85,13 +84,19 @@ pub fn load_labelled(path: &Path, workflows: &[&str]) -> Result<LabelledMessages
     Ok(set)
 }
 
-/// Recognition measured on a labelled set at the threshold in use, for each half, with the
-/// threshold the development half calibrates to.
+/// The most of other messages (questions, small talk) that may start a form without asking: the
+/// start threshold is the lowest at which the development half stays within it.
+pub const MOST_FALSE_STARTS: f32 = 0.02;
+
+/// Recognition measured on a labelled set at the thresholds in use, for each half, with the
+/// thresholds the development half calibrates to.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntentEvaluation {
-    /// The threshold in use.
+    /// The recognition threshold in use.
     pub threshold: f32,
-    /// The development half, on which the threshold is calibrated.
+    /// The start threshold in use.
+    pub start_threshold: f32,
+    /// The development half, on which the thresholds are calibrated.
     pub dev: IntentReport,
     /// The held-out half, never calibrated on.
     pub held_out: IntentReport,
@@ -99,54 +104,70 @@ pub struct IntentEvaluation {
     pub overall: IntentReport,
     /// The best thresholds on the development half.
     pub calibration: Calibration,
-    /// The messages handled wrongly at the threshold in use, in the order of the set.
+    /// The messages handled wrongly, or asked about first, at the thresholds in use, in the
+    /// order of the set.
     pub mistakes: Vec<Mistake>,
 }
 
-/// The results over some messages at one threshold.
+/// The results over some messages at one pair of thresholds.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntentReport {
-    /// The threshold.
+    /// The recognition threshold.
     pub threshold: f32,
+    /// The start threshold.
+    pub start_threshold: f32,
     /// Requests for a service.
     pub requests: usize,
     /// Other messages.
     pub others: usize,
     /// Other messages about a service that must be answered rather than started.
     pub near_misses: usize,
-    /// Share of requests that started the right service (recall).
+    /// Share of requests that started the right service without asking (recall).
     pub recognised: f32,
-    /// Share of requests that started a different service.
+    /// Share of requests for which the bot asked whether the right service was wanted.
+    pub asked_first: f32,
+    /// Share of requests that started, or were asked about, the right service.
+    pub recognised_or_asked: f32,
+    /// Share of requests that started, or were asked about, a different service.
     pub wrong_service: f32,
     /// Share of other messages that started a service.
     pub false_starts: f32,
+    /// Share of other messages for which the bot asked whether a service was wanted.
+    pub others_asked: f32,
     /// Share of near misses that started a service.
     pub near_miss_false_starts: f32,
-    /// The mean of the share of requests recognised and the share of others left alone.
+    /// The mean of the share of requests recognised or asked about and the share of others
+    /// neither started nor asked about.
     pub balanced_accuracy: f32,
     /// Like the balanced accuracy, but leaving others alone counts double: starting a request
     /// nobody asked for costs a resident more than answering first and offering the service.
     pub weighted_accuracy: f32,
 }
 
-/// The thresholds with the best weighted accuracy on the development half.
+/// The thresholds the development half calibrates to.
 #[derive(Debug, Clone, Serialize)]
 pub struct Calibration {
     /// The half the thresholds are chosen on: always the development half.
     pub calibrated_on: Half,
-    /// The lowest of them.
+    /// The lowest recognition threshold with the best weighted accuracy.
     pub from: f32,
     /// The highest of them.
     pub to: f32,
-    /// Their middle, the recommended threshold.
+    /// Their middle, the recommended recognition threshold.
     pub recommended: f32,
     /// The weighted accuracy there, on the development half.
     pub weighted_accuracy: f32,
     /// The weighted accuracy at the recommended threshold on the held-out half.
     pub held_out_weighted_accuracy: f32,
+    /// The recommended start threshold: the lowest, from the recommended recognition threshold
+    /// up, at which at most `MOST_FALSE_STARTS` of other messages in the development half start
+    /// a form.
+    pub start_recommended: f32,
+    /// The false starts on the held-out half at the recommended thresholds.
+    pub held_out_false_starts: f32,
 }
 
-/// A message handled wrongly.
+/// A message handled wrongly, or asked about first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Mistake {
     /// The message.
@@ -157,44 +178,34 @@ pub struct Mistake {
     pub expected: String,
     /// The workflow it started, if any.
     pub started: Option<String>,
+    /// The workflow the bot asked whether it wanted, if any.
+    pub asked: Option<String>,
     /// The best score any workflow had.
     pub score: f32,
     /// The request made elsewhere it was taken for, if that is why nothing started.
     pub elsewhere: Option<String>,
 }
 
-/// What the engine makes of a message without a model, worked out once for every threshold: the
-/// best workflow and its score, and whether the message is a question (a question about a
-/// service is answered, with an offer, not started).
+/// A labelled message as the engine hears it, worked out once for every threshold.
 struct Reading<'a> {
     message: &'a LabelledMessage,
-    best: Option<(String, f32)>,
-    question: bool,
-    /// The request made elsewhere it is clearly more like than its best workflow, if any.
-    elsewhere: Option<String>,
+    hearing: Hearing,
 }
 
 impl Reading<'_> {
-    /// The workflow whose form the engine starts at `threshold`, if any.
-    fn started(&self, threshold: f32) -> Option<&str> {
-        let (workflow, score) = self.best.as_ref()?;
-        (*score >= threshold && !self.question && self.elsewhere.is_none()).then_some(workflow.as_str())
+    fn heard(&self, thresholds: RequestThresholds) -> Heard {
+        self.hearing.decide(thresholds)
     }
 }
 
-/// Evaluates a labelled set at the threshold in use and calibrates on its development half.
-pub fn evaluate(services: &Services, set: &LabelledMessages, threshold: f32) -> IntentEvaluation {
+/// Evaluates a labelled set at the thresholds in use and calibrates on its development half.
+pub fn evaluate(services: &Services, set: &LabelledMessages, thresholds: RequestThresholds) -> IntentEvaluation {
     let readings: Vec<Reading<'_>> = set
         .messages
         .iter()
         .map(|message| {
-            let classifier = services.classifier();
-            let best = classifier.best_intent(&message.text, message.staff).map(|best| (best.workflow, best.score));
-            let elsewhere = best
-                .as_ref()
-                .and_then(|(_, score)| classifier.request_elsewhere(&message.text, *score))
-                .map(str::to_string);
-            Reading { message, best, question: is_question(&message.text), elsewhere }
+            let audience = if message.staff { Audience::Staff } else { Audience::Resident };
+            Reading { message, hearing: Hearing::of(services, &message.text, audience) }
         })
         .collect();
     let in_half = |half: Half| readings.iter().filter(move |reading| reading.message.half() == half);
@@ -203,68 +214,89 @@ pub fn evaluate(services: &Services, set: &LabelledMessages, threshold: f32) -> 
     let calibration = calibrate(&dev, &held_out);
     let mistakes = readings
         .iter()
-        .filter(|reading| reading.started(threshold) != Some(reading.message.workflow.as_str()))
-        .filter(|reading| reading.message.is_request() || reading.started(threshold).is_some())
-        .map(|reading| Mistake {
-            text: reading.message.text.clone(),
-            half: reading.message.half(),
-            expected: reading.message.workflow.clone(),
-            started: reading.started(threshold).map(str::to_string),
-            score: reading.best.as_ref().map_or(0.0, |(_, score)| *score),
-            elsewhere: reading.elsewhere.clone(),
+        .filter_map(|reading| {
+            let heard = reading.heard(thresholds);
+            let expected = reading.message.workflow.as_str();
+            let right = match heard.started() {
+                Some(started) => started == expected,
+                None => heard.asked().is_none() && !reading.message.is_request(),
+            };
+            (!right).then(|| Mistake {
+                text: reading.message.text.clone(),
+                half: reading.message.half(),
+                expected: expected.to_string(),
+                started: heard.started().map(str::to_string),
+                asked: heard.asked().map(str::to_string),
+                score: reading.hearing.best().map_or(0.0, |best| best.score),
+                elsewhere: reading.hearing.elsewhere().map(str::to_string),
+            })
         })
         .collect();
     IntentEvaluation {
-        threshold,
-        dev: report(&dev, threshold),
-        held_out: report(&held_out, threshold),
-        overall: report(&readings.iter().collect::<Vec<_>>(), threshold),
+        threshold: thresholds.recognise,
+        start_threshold: thresholds.start,
+        dev: report(&dev, thresholds),
+        held_out: report(&held_out, thresholds),
+        overall: report(&readings.iter().collect::<Vec<_>>(), thresholds),
         calibration,
         mistakes,
     }
 }
 
-/// The results over some messages at one threshold.
-fn report(readings: &[&Reading<'_>], threshold: f32) -> IntentReport {
+/// The results over some messages at one pair of thresholds.
+fn report(readings: &[&Reading<'_>], thresholds: RequestThresholds) -> IntentReport {
     let (mut requests, mut others, mut near_misses) = (0, 0, 0);
-    let (mut recognised, mut wrong, mut false_starts, mut near_starts) = (0, 0, 0, 0);
+    let (mut recognised, mut asked_first, mut wrong) = (0, 0, 0);
+    let (mut false_starts, mut others_asked, mut near_starts) = (0, 0, 0);
     for reading in readings {
-        let started = reading.started(threshold);
+        let heard = reading.heard(thresholds);
         if reading.message.is_request() {
             requests += 1;
-            match started {
-                Some(workflow) if workflow == reading.message.workflow => recognised += 1,
-                Some(_) => wrong += 1,
-                None => {}
+            let expected = Some(reading.message.workflow.as_str());
+            if heard.started() == expected {
+                recognised += 1;
+            } else if heard.asked() == expected {
+                asked_first += 1;
+            } else if heard.started().or(heard.asked()).is_some() {
+                wrong += 1;
             }
         } else {
             others += 1;
-            near_misses += usize::from(reading.message.near.is_some());
-            false_starts += usize::from(started.is_some());
-            near_starts += usize::from(started.is_some() && reading.message.near.is_some());
+            let near = reading.message.near.is_some();
+            near_misses += usize::from(near);
+            false_starts += usize::from(heard.started().is_some());
+            others_asked += usize::from(heard.asked().is_some());
+            near_starts += usize::from(heard.started().is_some() && near);
         }
     }
     let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f32 / whole as f32 };
-    let recall = share(recognised, requests);
-    let specificity = 1.0 - share(false_starts, others);
+    let recall = share(recognised + asked_first, requests);
+    let specificity = 1.0 - share(false_starts + others_asked, others);
     IntentReport {
-        threshold,
+        threshold: thresholds.recognise,
+        start_threshold: thresholds.start,
         requests,
         others,
         near_misses,
-        recognised: recall,
+        recognised: share(recognised, requests),
+        asked_first: share(asked_first, requests),
+        recognised_or_asked: recall,
         wrong_service: share(wrong, requests),
         false_starts: share(false_starts, others),
+        others_asked: share(others_asked, others),
         near_miss_false_starts: share(near_starts, near_misses),
         balanced_accuracy: (recall + specificity) / 2.0,
         weighted_accuracy: (recall + 2.0 * specificity) / 3.0,
     }
 }
 
-/// The range of thresholds (0.10 to 0.90, by 0.01) with the best weighted accuracy on the
-/// development half, and how its middle does on the held-out half.
+/// The recognition thresholds (0.10 to 0.90, by 0.01) with the best weighted accuracy on the
+/// development half, the start threshold that keeps its false starts within
+/// `MOST_FALSE_STARTS`, and how they do on the held-out half.
 fn calibrate(dev: &[&Reading<'_>], held_out: &[&Reading<'_>]) -> Calibration {
-    let reports: Vec<IntentReport> = (10..=90).map(|hundredths| report(dev, hundredths as f32 / 100.0)).collect();
+    let hundredths = |from: f32| (((from * 100.0).round() as u32).max(10)..=90).map(|step| step as f32 / 100.0);
+    let at = |recognise: f32, start: f32| RequestThresholds { recognise, start };
+    let reports: Vec<IntentReport> = hundredths(0.10).map(|threshold| report(dev, at(threshold, threshold))).collect();
     let best = reports.iter().map(|report| report.weighted_accuracy).fold(0.0_f32, f32::max);
     let at_best: Vec<f32> = reports
         .iter()
@@ -273,22 +305,30 @@ fn calibrate(dev: &[&Reading<'_>], held_out: &[&Reading<'_>]) -> Calibration {
         .collect();
     let (from, to) = (at_best.first().copied().unwrap_or(0.5), at_best.last().copied().unwrap_or(0.5));
     let recommended = ((from + to) / 2.0 * 100.0).round() / 100.0;
+    let start_recommended = hundredths(recommended)
+        .find(|start| report(dev, at(recommended, *start)).false_starts <= MOST_FALSE_STARTS)
+        .unwrap_or(0.9);
+    let held_out_at_recommended = report(held_out, at(recommended, start_recommended));
     Calibration {
         calibrated_on: Half::Dev,
         from,
         to,
         recommended,
         weighted_accuracy: best,
-        held_out_weighted_accuracy: report(held_out, recommended).weighted_accuracy,
+        held_out_weighted_accuracy: held_out_at_recommended.weighted_accuracy,
+        start_recommended,
+        held_out_false_starts: held_out_at_recommended.false_starts,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::language::intents::IntentScore;
 
-    fn reading<'a>(message: &'a LabelledMessage, score: f32) -> Reading<'a> {
-        Reading { message, best: Some(("report_missed_bin".to_string(), score)), question: false, elsewhere: None }
+    fn reading(message: &LabelledMessage, score: f32) -> Reading<'_> {
+        let best = IntentScore { intent: "missed".into(), workflow: "report_missed_bin".into(), score };
+        Reading { message, hearing: Hearing::scored(best, false) }
     }
 
     fn message(workflow: &str, half: Half) -> LabelledMessage {
@@ -302,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn the_threshold_is_chosen_on_the_development_half_alone() {
+    fn the_thresholds_are_chosen_on_the_development_half_alone() {
         // On the development half anything from 0.31 to 0.60 separates requests from the rest;
         // the held-out half, scored the other way round, is only measured.
         let (request, other) = (message("report_missed_bin", Half::Dev), message(NONE, Half::Dev));
@@ -313,17 +353,27 @@ mod tests {
         assert_eq!((calibration.from, calibration.to), (0.31, 0.6));
         assert_eq!(calibration.weighted_accuracy, 1.0);
         assert_eq!(calibration.held_out_weighted_accuracy, 0.0);
+        assert_eq!(calibration.held_out_false_starts, 1.0);
     }
 
     #[test]
-    fn a_question_about_a_service_is_never_started() {
-        let asked = message(NONE, Half::Dev);
-        let question = Reading {
-            message: &asked,
-            best: Some(("book_bulky_waste".to_string(), 0.9)),
-            question: true,
-            elsewhere: None,
-        };
-        assert_eq!(question.started(0.2), None);
+    fn the_start_threshold_is_the_lowest_that_keeps_other_messages_from_starting_forms() {
+        // Other messages score up to 0.4 and requests from 0.3: asking first between 0.3 and
+        // 0.4 keeps the others from starting anything.
+        let messages: Vec<LabelledMessage> = (0..10)
+            .map(|_| message(NONE, Half::Dev))
+            .chain((0..10).map(|_| message("report_missed_bin", Half::Dev)))
+            .collect();
+        let scores = [0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.4]
+            .into_iter()
+            .chain([0.3, 0.35, 0.38, 0.6, 0.6, 0.7, 0.7, 0.8, 0.8, 0.9]);
+        let dev: Vec<Reading<'_>> =
+            messages.iter().zip(scores).map(|(message, score)| reading(message, score)).collect();
+        let dev: Vec<&Reading<'_>> = dev.iter().collect();
+        let calibration = calibrate(&dev, &[]);
+        assert_eq!(calibration.recommended, 0.2, "from 0.10 to 0.30 all requests are recognised or asked about");
+        assert_eq!(calibration.start_recommended, 0.41);
+        let at = report(&dev, RequestThresholds { recognise: 0.2, start: 0.41 });
+        assert_eq!((at.recognised, at.asked_first, at.false_starts, at.others_asked), (0.7, 0.3, 0.0, 0.1));
     }
 }

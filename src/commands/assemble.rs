@@ -138,6 +138,7 @@ pub fn engine_settings(config: &Config) -> EngineSettings {
         emergency: config.emergency.clone(),
         safeguarding: config.safeguarding.clone(),
         intent_threshold: config.conversations.intent_threshold,
+        intent_start_threshold: config.conversations.intent_start_threshold,
         curated_answer_threshold: config.conversations.curated_answer_threshold,
         unanswered_before_person: config.conversations.unanswered_before_person,
         max_message_chars: config.conversations.max_message_chars,

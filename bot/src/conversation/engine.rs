@@ -293,11 +293,6 @@ impl Engine {
         uk::calendar::uk_local_millis((self.clock)())
     }
 
-    /// How to read values this turn, in English.
-    pub(crate) fn reading(&self) -> ReadingContext {
-        self.reading_in(knowledge_base::Language::English)
-    }
-
     /// How to read values this turn, with what is wrong with them said in `language`.
     pub(crate) fn reading_in(&self, language: knowledge_base::Language) -> ReadingContext {
         ReadingContext { today: self.today(), language }

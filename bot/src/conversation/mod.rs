@@ -8,6 +8,7 @@ pub mod engine;
 mod examples;
 pub mod feedback;
 pub mod form;
+pub mod hearing;
 pub mod hours;
 pub mod hub;
 pub mod lifecycle;
@@ -26,6 +27,7 @@ mod turn;
 pub mod urgency;
 
 pub use engine::{Engine, EngineError, EngineParts};
+pub use hearing::{Heard, Hearing, RequestThresholds};
 pub use lifecycle::{EscalationAction, EscalationReason, EscalationStatus, NotNow, Priority};
 pub use message::{Audience, ChoiceOption, Inbound, InboundContent, LiveEvent, QueueEvent, Reply, Role, StoredMessage};
 pub use records::{Conversation, ConversationStatus, Escalation};

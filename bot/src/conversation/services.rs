@@ -99,9 +99,9 @@ impl Services {
         self.urgency.is_urgent(workflow, text, threshold)
     }
 
-    /// The service a message says is needed urgently, though it may not ask for it.
-    pub fn urgent_service(&self, text: &str, threshold: f32) -> Option<&str> {
-        self.urgency.urgent_workflow(text, threshold)
+    /// How urgent a message is for each service that declares urgent signs, by name.
+    pub fn urgencies(&self, text: &str) -> Vec<(&str, f32)> {
+        self.urgency.urgencies(text)
     }
 
     /// The service a page of the council's content describes, if any.

@@ -7,7 +7,7 @@ use super::hours::ServiceHours;
 use super::message::{EmergencyContact, Reply};
 use crate::answer::{AnswerSettings, DEFAULT_MIN_CONFIDENCE};
 use crate::curated::DEFAULT_CURATED_ANSWER_THRESHOLD;
-use crate::language::intents::DEFAULT_INTENT_THRESHOLD;
+use crate::language::intents::{DEFAULT_INTENT_START_THRESHOLD, DEFAULT_INTENT_THRESHOLD};
 use crate::language::signals::Concern;
 
 /// The council the bot speaks for.
@@ -206,6 +206,8 @@ pub struct EngineSettings {
     pub answers: AnswerSettings,
     /// The score at which a message is taken as a request for a service.
     pub intent_threshold: f32,
+    /// The score at which a request's form starts without asking whether it is wanted first.
+    pub intent_start_threshold: f32,
     /// The score at which a question is taken to ask for one of the council's curated answers.
     pub curated_answer_threshold: f32,
     /// How many questions in a row may go unanswered before a person is brought in.
@@ -261,6 +263,7 @@ impl Default for EngineSettings {
             safeguarding: SafeguardingWording::default(),
             answers: AnswerSettings { min_confidence: DEFAULT_MIN_CONFIDENCE, ..AnswerSettings::default() },
             intent_threshold: DEFAULT_INTENT_THRESHOLD,
+            intent_start_threshold: DEFAULT_INTENT_START_THRESHOLD,
             curated_answer_threshold: DEFAULT_CURATED_ANSWER_THRESHOLD,
             unanswered_before_person: 2,
             failed_answers_before_person: 3,

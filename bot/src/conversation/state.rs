@@ -100,6 +100,14 @@ pub enum Offer {
         /// The workflow.
         workflow: String,
     },
+    /// To start a service request a message was perhaps asking for; if not, the message is
+    /// answered as a question.
+    Perhaps {
+        /// The workflow.
+        workflow: String,
+        /// The message, read for its values or answered.
+        text: String,
+    },
     /// To leave the current request and start another.
     Switch {
         /// The workflow to switch to.

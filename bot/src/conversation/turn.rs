@@ -14,6 +14,7 @@ use super::clarifying::{self, Pick, SOMETHING_ELSE};
 use super::engine::{Engine, EngineError};
 use super::feedback::{self, FollowUp, LastAnswer};
 use super::form::{Form, FormOutcome, what_it_does};
+use super::hearing::{Heard, Hearing, RequestThresholds};
 use super::lifecycle::{EscalationReason, Priority};
 use super::message::{Audience, ChoiceOption, EmergencyContact, Reply};
 use super::records::{Conversation, ConversationStatus, NewEscalation, NewMessage, TurnRecord};
@@ -429,6 +430,10 @@ impl<'e> Turn<'e> {
                 self.escalate(EscalationReason::Requested, Priority::Normal, "accepted the offer of a person");
             }
             (Some(true), Offer::Workflow { workflow }) => self.begin_form(&workflow, "", BTreeMap::new()),
+            (Some(true), Offer::Perhaps { workflow, text }) => self.begin_form(&workflow, &text, BTreeMap::new()),
+            (Some(false), Offer::Perhaps { text, .. }) => {
+                self.answer(&text, Scope::Anywhere { may_ask_back: true }).await?;
+            }
             (Some(true), Offer::Urgent { workflow, text, carried }) => {
                 self.begin_form_told(&workflow, &text, carried, true);
             }
@@ -590,12 +595,7 @@ impl<'e> Turn<'e> {
     /// most like a staff-only service is not taken for a resident's request.
     fn recognise(&self, text: &str, services: &super::services::Services) -> Option<IntentScore> {
         let threshold = self.engine.settings().intent_threshold;
-        let best = services.classifier().recognise(text, true, threshold)?;
-        if self.audience == Audience::Staff {
-            return Some(best);
-        }
-        let allowed = services.service(&best.workflow, Audience::Resident).is_some();
-        allowed.then_some(best)
+        Hearing::of(services, text, self.audience).recognised(threshold).cloned()
     }
 
     /// Another service the message clearly asks for, while a form for `current` is in
@@ -625,11 +625,9 @@ impl<'e> Turn<'e> {
     /// A request for a service, or a question to answer.
     async fn request_or_question(&mut self, text: &str) -> Result<(), EngineError> {
         let services = self.engine.services();
-        let recognised = self.recognise(text, &services);
-        let question = signals::is_question(text);
         if let Some(model) = self.engine.model() {
             // The council's own answer comes before anything the model decides or writes.
-            if question && self.curated_answer(text).await? {
+            if signals::is_question(text) && self.curated_answer(text).await? {
                 self.offer_service_of_answer(text);
                 return Ok(());
             }
@@ -641,35 +639,22 @@ impl<'e> Turn<'e> {
                     self.begin_form(&workflow, text, carried);
                     return Ok(());
                 }
-                Ok(Route::Answer) => {}
+                Ok(Route::Answer) => return self.answer_and_offer(text).await,
                 Err(failure) => {
                     self.engine.metrics().model_fell_back();
                     tracing::warn!(error = %failure, "the language model could not sort the message; using the classifier");
-                    if let Some(best) = recognised.as_ref().filter(|_| !question) {
-                        self.begin_form(&best.workflow.clone(), text, BTreeMap::new());
-                        return Ok(());
-                    }
                 }
             }
-            self.answer_and_offer(text).await?;
-            return Ok(());
         }
-        let asks_about_own_case =
-            recognised.as_ref().is_some_and(|best| self.names_a_case(&best.workflow, text, &services));
-        // An emergency described rather than asked for ("water is pouring through the ceiling")
-        // is a request all the same: it gets whom to phone first.
-        let threshold = self.engine.settings().intent_threshold;
-        if !question
-            && recognised.is_none()
-            && let Some(urgent) = services.urgent_service(text, threshold).map(str::to_string)
-            && services.service(&urgent, self.audience).is_some()
-        {
-            self.begin_form(&urgent, text, BTreeMap::new());
-            return Ok(());
-        }
-        match recognised {
-            Some(best) if !question || asks_about_own_case => self.begin_form(&best.workflow, text, BTreeMap::new()),
-            _ => self.answer_and_offer(text).await?,
+        let settings = self.engine.settings();
+        let thresholds =
+            RequestThresholds { recognise: settings.intent_threshold, start: settings.intent_start_threshold };
+        match Hearing::of(&services, text, self.audience).decide(thresholds) {
+            Heard::Request { workflow } | Heard::Emergency { workflow } => {
+                self.begin_form(&workflow, text, BTreeMap::new());
+            }
+            Heard::Perhaps { workflow } => self.ask_if_wanted(&workflow, text),
+            Heard::Other => self.answer_and_offer(text).await?,
         }
         Ok(())
     }
@@ -713,17 +698,6 @@ impl<'e> Turn<'e> {
                 Ok(true)
             }
         }
-    }
-
-    /// Whether a message names the case a service works on (a reference or account number its
-    /// inputs take), which makes a question about it a request: "what is the status of repair
-    /// HR-104230?".
-    fn names_a_case(&self, workflow: &str, text: &str, services: &super::services::Services) -> bool {
-        let Some(file) = services.service(workflow, self.audience) else { return false };
-        let reading = self.engine.reading();
-        file.workflow.inputs.iter().any(|input| {
-            input.kind == rpa::workflow::InputType::Text && values::find_unprompted(input, text, reading).is_some()
-        })
     }
 
     /// After an answer, offers the service it is about: only when the answer came from that
@@ -774,6 +748,20 @@ impl<'e> Turn<'e> {
                 }
             })
             .collect()
+    }
+
+    /// Asks whether a message that is perhaps a request for a service wants it; if not, the
+    /// message is answered as a question.
+    fn ask_if_wanted(&mut self, workflow: &str, text: &str) {
+        let services = self.engine.services();
+        let Some(file) = services.service(workflow, self.audience) else { return };
+        let what = what_it_does(&file.workflow, self.language);
+        self.outcome = TurnOutcome::Clarified;
+        self.state.offer = Some(Offer::Perhaps { workflow: workflow.to_string(), text: text.to_string() });
+        self.say(Reply::Choices {
+            text: self.words("offer.perhaps", &[("what", &what)]),
+            choices: vec![self.button("choice.yes_please", OFFER_YES), self.button("choice.no_thanks", OFFER_NO)],
+        });
     }
 
     /// After answering a question about a service, offers to do it.

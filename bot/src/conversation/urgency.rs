@@ -55,21 +55,34 @@ impl Urgency {
     /// Whether a message about `workflow` is urgent: it holds an urgent phrase, or it is more like
     /// an urgent example than like any ordinary one, by at least `threshold`.
     pub fn is_urgent(&self, workflow: &str, text: &str, threshold: f32) -> bool {
-        let Some(signs) = self.by_workflow.get(workflow) else { return false };
+        self.urgency(workflow, text).is_some_and(|score| score >= threshold)
+    }
+
+    /// The first workflow, by name, for which a message is urgent, if any: "water is pouring
+    /// through the ceiling" is urgent for repairs though it does not ask for one.
+    pub fn urgent_workflow(&self, text: &str, threshold: f32) -> Option<&str> {
+        self.urgencies(text).into_iter().find(|(_, score)| *score >= threshold).map(|(workflow, _)| workflow)
+    }
+
+    /// How urgent a message is for each workflow that declares urgent signs, by name: 1 with an
+    /// urgent phrase, else its score against the urgent examples when it is more like them than
+    /// like the ordinary ones, else 0.
+    pub fn urgencies(&self, text: &str) -> Vec<(&str, f32)> {
+        self.by_workflow
+            .keys()
+            .map(|workflow| (workflow.as_str(), self.urgency(workflow, text).unwrap_or(0.0)))
+            .collect()
+    }
+
+    /// How urgent a message is for `workflow`, if it declares urgent signs.
+    fn urgency(&self, workflow: &str, text: &str) -> Option<f32> {
+        let signs = self.by_workflow.get(workflow)?;
         let said = format!(" {} ", words(text));
         if signs.phrases.iter().any(|phrase| said.contains(&format!(" {phrase} "))) {
-            return true;
+            return Some(1.0);
         }
         let ranked = signs.examples.rank(text, true);
-        ranked.first().is_some_and(|best| best.intent == URGENT && best.score >= threshold)
-    }
-}
-
-impl Urgency {
-    /// The first workflow, by name, for which a message is urgent, if any: "water is pouring
-    /// through the ceiling" asks for an emergency repair without saying "repair".
-    pub fn urgent_workflow(&self, text: &str, threshold: f32) -> Option<&str> {
-        self.by_workflow.keys().find(|workflow| self.is_urgent(workflow, text, threshold)).map(String::as_str)
+        Some(ranked.first().filter(|best| best.intent == URGENT).map_or(0.0, |best| best.score))
     }
 }
 
