@@ -132,7 +132,7 @@ fn config_check_names_every_problem_where_it_is_and_passes_a_good_configuration(
     for expected in [
         "server.listen: `nowhere` is not an address",
         "conversations.min_confidence: 2 is outside 0 to 1",
-        "conversations.intent_start_threshold: 0.05 is outside 0.11 (conversations.intent_threshold) to 1",
+        "conversations.intent_start_threshold: 0.05 is outside 0.1 (conversations.intent_threshold) to 1",
         "content.directories: /nonexistent/pages is not a directory",
         "broken.yaml:4:",
     ] {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::message::Audience;
 use super::services::Services;
 use crate::language::intents::IntentScore;
-use crate::language::signals::is_question;
+use crate::language::signals;
 use crate::language::values::{self, ReadingContext};
 
 /// The scores at which a message is taken for a request for a service.
@@ -41,7 +41,8 @@ pub enum Heard {
         /// The workflow.
         workflow: String,
     },
-    /// Something to answer: a question, small talk, or a request for something no service does.
+    /// Not a request: a question or a request for something no service does, which is answered,
+    /// or a message a turn deals with first (a safeguarding concern, a command, small talk).
     Other,
 }
 
@@ -78,6 +79,9 @@ pub struct Hearing {
     names_a_case: bool,
     /// How urgent it is for each service the person may use that declares urgent signs.
     urgencies: Vec<(String, f32)>,
+    /// Whether a turn deals with it before any request: a safeguarding concern, a command (a
+    /// person, cancel) or small talk.
+    handled_first: bool,
 }
 
 impl Hearing {
@@ -95,13 +99,22 @@ impl Hearing {
             .filter(|(workflow, _)| services.service(workflow, audience).is_some())
             .map(|(workflow, score)| (workflow.to_string(), score))
             .collect();
-        Hearing { best, elsewhere, question: is_question(text), names_a_case, urgencies }
+        let handled_first =
+            signals::concern(text).is_some() || signals::command(text).is_some() || signals::small_talk(text).is_some();
+        Hearing { best, elsewhere, question: signals::is_question(text), names_a_case, urgencies, handled_first }
     }
 
     /// A message that is most like `best` and asks a question or not, with nothing else to note.
     #[cfg(test)]
     pub(crate) fn scored(best: IntentScore, question: bool) -> Hearing {
-        Hearing { best: Some(best), elsewhere: None, question, names_a_case: false, urgencies: Vec::new() }
+        Hearing {
+            best: Some(best),
+            elsewhere: None,
+            question,
+            names_a_case: false,
+            urgencies: Vec::new(),
+            handled_first: false,
+        }
     }
 
     /// The service the message is a request for at `threshold`, question or not: its best
@@ -122,15 +135,19 @@ impl Hearing {
 
     /// What the message is taken for at `thresholds`. A question about a service is answered,
     /// unless it names the case the service works on ("what is the status of repair HR-104230?").
-    /// A request that may be an emergency is told whom to phone before anything else.
+    /// A request that may be an emergency is told whom to phone before anything else. A score
+    /// from the words of the service's page alone asks first, whatever it is.
     pub fn decide(&self, thresholds: RequestThresholds) -> Heard {
+        if self.handled_first {
+            return Heard::Other;
+        }
         let urgent = |workflow: &str| {
             self.urgencies.iter().any(|(urgent, score)| urgent == workflow && *score >= thresholds.recognise)
         };
         match self.recognised(thresholds.recognise) {
             Some(_) if self.question && !self.names_a_case => Heard::Other,
             Some(best) if urgent(&best.workflow) => Heard::Emergency { workflow: best.workflow.clone() },
-            Some(best) if self.names_a_case || best.score >= thresholds.start => {
+            Some(best) if self.names_a_case || (best.score >= thresholds.start && !best.page_only) => {
                 Heard::Request { workflow: best.workflow.clone() }
             }
             Some(best) => Heard::Perhaps { workflow: best.workflow.clone() },
@@ -160,7 +177,12 @@ mod tests {
     use super::*;
 
     fn hearing(score: f32, question: bool, names_a_case: bool) -> Hearing {
-        let best = IntentScore { intent: "report_repair".into(), workflow: "report_housing_repair".into(), score };
+        let best = IntentScore {
+            intent: "report_repair".into(),
+            workflow: "report_housing_repair".into(),
+            score,
+            page_only: false,
+        };
         Hearing { names_a_case, ..Hearing::scored(best, question) }
     }
 
@@ -185,6 +207,13 @@ mod tests {
         assert_eq!(flooding(0.2).decide(THRESHOLDS), emergency);
         assert_eq!(flooding(0.0).decide(THRESHOLDS), emergency, "described rather than asked for");
         assert_eq!(emergency.started(), None);
+    }
+
+    #[test]
+    fn a_request_recognised_only_from_the_services_page_is_asked_about_however_it_scores() {
+        let mut from_page = hearing(0.6, false, false);
+        from_page.best.as_mut().expect("best").page_only = true;
+        assert_eq!(from_page.decide(THRESHOLDS), Heard::Perhaps { workflow: "report_housing_repair".to_string() });
     }
 
     #[test]

@@ -9,7 +9,7 @@ use rpa::workflow::{Catalogue, WorkflowAudience, WorkflowFile};
 
 use super::message::Audience;
 use super::urgency::Urgency;
-use crate::language::intents::{IntentClassifier, IntentDeclaration, Rarity};
+use crate::language::intents::{IntentClassifier, IntentDeclaration, PageWords, Rarity};
 use crate::llm::ServiceTool;
 use crate::service_examples::AddedExample;
 
@@ -19,6 +19,7 @@ pub struct Services {
     classifier: IntentClassifier,
     urgency: Urgency,
     pages: Vec<(String, String)>,
+    page_words: PageWords,
     rarity: Option<Rarity>,
     examples_revision: Option<i64>,
 }
@@ -31,6 +32,7 @@ impl Services {
             urgency: Urgency::new(&catalogue, None),
             catalogue,
             pages: Vec::new(),
+            page_words: PageWords::new(),
             rarity: None,
             examples_revision: None,
         }
@@ -41,6 +43,7 @@ impl Services {
     /// the page that best describes it, so an answer from that page can offer the service.
     pub fn with_knowledge(catalogue: Catalogue, knowledge: Arc<KnowledgeBase>) -> Services {
         let mut pages = Vec::new();
+        let mut page_words = PageWords::new();
         for file in catalogue.iter() {
             let Some(intent) = file.workflow.trigger.as_ref().and_then(|trigger| trigger.intent.as_ref()) else {
                 continue;
@@ -56,16 +59,23 @@ impl Services {
             // "Report a missed bin collection": a page that merely mentions it is not its page.
             let described = knowledge_base::text::word_stems(&file.workflow.description.english);
             if let Some(page) = found.hits.into_iter().find(|hit| title_names(&hit.title, &described)) {
+                let passages = knowledge.document_passages(&page.document, viewer).unwrap_or_default();
+                let text =
+                    passages.iter().map(|passage| format!("{} {}", passage.heading_path.join(" "), passage.text));
+                let words = text.flat_map(|text| knowledge_base::text::word_stems(&text)).collect();
+                page_words.insert(file.workflow.name.value.clone(), words);
                 pages.push((page.url, file.workflow.name.value.clone()));
             }
         }
         let rarity: Rarity = Arc::new(move |stem: &str| knowledge.term_rarity(stem));
         Services {
             classifier: IntentClassifier::with_rarity(declarations(&catalogue), Some(rarity.clone()))
+                .with_page_words(&page_words)
                 .with_requests_elsewhere(),
             urgency: Urgency::new(&catalogue, Some(rarity.clone())),
             catalogue,
             pages,
+            page_words,
             rarity: Some(rarity),
             examples_revision: None,
         }
@@ -80,10 +90,13 @@ impl Services {
             declaration.examples.extend(own.map(|example| example.example.clone()));
         }
         Services {
-            classifier: IntentClassifier::with_rarity(declarations, self.rarity.clone()).with_requests_elsewhere(),
+            classifier: IntentClassifier::with_rarity(declarations, self.rarity.clone())
+                .with_page_words(&self.page_words)
+                .with_requests_elsewhere(),
             urgency: Urgency::new(&self.catalogue, self.rarity.clone()),
             catalogue: self.catalogue.clone(),
             pages: self.pages.clone(),
+            page_words: self.page_words.clone(),
             rarity: self.rarity.clone(),
             examples_revision: Some(revision),
         }
