@@ -126,6 +126,25 @@ const TAX: &str = "---\ntitle: Council tax bands and charges\nurl: https://www.t
 ## Paying\n\nYou can pay by Direct Debit on the 1st, 15th or 28th of the month.\n";
 
 #[test]
+fn a_list_of_phone_numbers_answers_only_for_a_service_it_names() {
+    let contacts = "<html><head><title>Contact us</title><link rel=\"canonical\" href=\"https://www.test.gov.uk/contact\"></head>\
+<body><main><h1>Contact us</h1><p>The valuation office sets council tax bands; it is not part of the council.</p>\
+<h2>Phone numbers</h2><table><tr><th>Service</th><th>Phone</th><th>Email</th></tr>\
+<tr><td>Council tax</td><td>01632 960100</td><td>counciltax@test.gov.uk</td></tr>\
+<tr><td>Bins and recycling</td><td>01632 960200</td><td>waste@test.gov.uk</td></tr>\
+<tr><td>Housing repairs</td><td>01632 960300</td><td>repairs@test.gov.uk</td></tr>\
+<tr><td>Parking and permits</td><td>01632 960500</td><td>parking@test.gov.uk</td></tr></table></main></body></html>";
+    let site = site(&[("contact/contact-us.html", contacts), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let named = answerer(&knowledge_base).answer("phone number for parking permits", Audience::Public).expect("answer");
+    assert!(!named.handoff && named.answer.contains("01632 960500"), "{named:?}");
+    let elsewhere =
+        answerer(&knowledge_base).answer("whats the phone number for the valuation office", Audience::Public);
+    let elsewhere = elsewhere.expect("answer");
+    assert!(elsewhere.handoff, "other services' numbers are not the valuation office's: {elsewhere:?}");
+}
+
+#[test]
 fn who_a_question_is_about_does_not_stop_it_being_answered() {
     let site = site(&[("waste/bulky.md", BULKY), ("housing/rent.md", RENT)]);
     let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");

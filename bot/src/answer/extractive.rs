@@ -21,6 +21,13 @@ const CITATION_SNIPPET_CHARS: usize = 200;
 /// Searched as well when a question asks for a price, since pages state prices in these words.
 const MONEY_WORDS: &str = "cost price fee charge";
 
+/// How much of what a question is about a table row must name by its own words, without its
+/// headings, for an answer made of table rows: chosen on the development half.
+const ROW_SUBJECT_SHARE: f32 = 0.13;
+
+/// Words that name the kind of fact a question wants rather than what it is about.
+const FACT_NAMING_WORDS: &str = "phone number telephone email contact call ring cost price fee charge much";
+
 /// How much a sentence of the wrong kind counts, such as one without a price for "how much".
 const WRONG_KIND: f32 = 0.55;
 
@@ -105,7 +112,10 @@ struct Candidate<'h> {
     /// Position in its passage.
     position: usize,
     text: &'h str,
+    /// Its terms with those of its headings.
     terms: HashSet<String>,
+    /// How much of the question it covers by its own words, without its headings.
+    own_coverage: f32,
     score: f32,
 }
 
@@ -116,6 +126,9 @@ struct Weights<'t> {
     added: &'t [QueryTerm],
     /// Asked terms that only say who the question is about ("my dad"), as analysed.
     context: &'t HashSet<String>,
+    /// The asked terms that say what the question is about, without those naming the kind of
+    /// fact wanted ("phone number", "cost").
+    subject: &'t [QueryTerm],
 }
 
 impl Weights<'_> {
@@ -227,7 +240,9 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
             });
         let context: HashSet<String> = terms_of(context_words(language)).collect();
-        let weights = Weights { asked: &asked, added: &added, context: &context };
+        let naming: HashSet<String> = terms_of(FACT_NAMING_WORDS).collect();
+        let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
+        let weights = Weights { asked: &asked, added: &added, context: &context, subject: &subject };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
         // The page the answer is taken from comes first, then the others as searched.
@@ -296,7 +311,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 if word_count(text) < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
-                candidates.push(Candidate { passage, position, text, terms: near, score });
+                let own_coverage = coverage(weights.subject, terms);
+                candidates.push(Candidate { passage, position, text, terms: near, own_coverage, score });
             }
         }
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
@@ -333,7 +349,13 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             + ANSWER_SUPPORT_SHARE * answer_support
             + FACT_SUPPORT_SHARE * fact_support)
             .clamp(0.0, 1.0);
-        if confidence < self.settings.min_confidence_for(language) || chosen.is_empty() {
+        // Rows of a table that do not name what was asked about are other rows' facts: the
+        // numbers of other services in a list of phone numbers.
+        let rows: Vec<&&Candidate<'_>> = chosen.iter().filter(|candidate| is_table_row(candidate.text)).collect();
+        let rows_about_else = !weights.subject.is_empty()
+            && !rows.is_empty()
+            && rows.iter().all(|row| row.own_coverage < ROW_SUBJECT_SHARE);
+        if confidence < self.settings.min_confidence_for(language) || chosen.is_empty() || rows_about_else {
             return (self.unsure(language, confidence), Some(best_passage));
         }
         (self.cite(&chosen, read, confidence), Some(best_passage))
