@@ -430,7 +430,11 @@ impl<'e> Turn<'e> {
                 self.escalate(EscalationReason::Requested, Priority::Normal, "accepted the offer of a person");
             }
             (Some(true), Offer::Workflow { workflow }) => self.begin_form(&workflow, "", BTreeMap::new()),
-            (Some(true), Offer::Perhaps { workflow, text }) => self.begin_form(&workflow, &text, BTreeMap::new()),
+            (Some(true), Offer::Perhaps { workflow, text: asked }) => {
+                // "yes, it's EB4 2QX" gives details as well as the answer.
+                let told = if text.eq_ignore_ascii_case(OFFER_YES) { asked } else { format!("{asked}\n{text}") };
+                self.begin_form(&workflow, &told, BTreeMap::new());
+            }
             (Some(false), Offer::Perhaps { text, .. }) => {
                 self.answer(&text, Scope::Anywhere { may_ask_back: true }).await?;
             }
