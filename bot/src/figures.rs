@@ -157,7 +157,7 @@ pub struct Figures {
     pub runs_failed: u64,
     /// Minutes of staff time the requests carried out would have taken by hand.
     pub staff_minutes_saved: u64,
-    /// Questions asked back because they could be about more than one service.
+    /// Questions asked back: which service a question is about, or whether a message asks for one.
     pub clarified: u64,
     /// The same figures for the conversations in each language, English first.
     pub by_language: Vec<LanguageFigures>,

@@ -24,7 +24,7 @@ pub enum TurnOutcome {
     SmallTalk,
     /// The message was for the member of staff who took over.
     ForStaff,
-    /// A question that could be about more than one service was asked back.
+    /// A question was asked back: which service a message is about, or whether it asks for one.
     Clarified,
     /// The person said the answer just given was wrong or did not help.
     SaidWrong,
