@@ -515,6 +515,10 @@ async fn an_editor_writes_an_answer_and_adds_an_example_on_accessible_pages() {
     let server = Server::start("", &[]);
     server.add_staff("eve", "Eve Edwards", "editor");
     crate::console::ask(&crate::console::client(), &server, "do you sell fishing licences for the canal").await;
+    let resident = crate::console::client();
+    let conversation = crate::console::start_conversation(&resident, &server).await;
+    crate::console::say(&resident, &server, &conversation, "my food caddy got left behind on collection day").await;
+    crate::console::say(&resident, &server, &conversation, "yes").await;
     let driver = chromedriver().await;
     let editor = browser(&driver, true).await;
     editor.goto(&format!("{}/console/login", server.url)).await.unwrap();
@@ -529,7 +533,8 @@ async fn an_editor_writes_an_answer_and_adds_an_example_on_accessible_pages() {
 
     editor.goto(&format!("{}/console/figures", server.url)).await.unwrap();
     find(&editor, "#cb-gaps").await;
-    accessible(&editor, "the figures with questions to answer").await;
+    find(&editor, "#cb-confirmed").await;
+    accessible(&editor, "the figures with questions to answer and requests confirmed after asking").await;
     find(&editor, "#cb-gaps a.govuk-link").await.click().await.unwrap();
     let examples = find(&editor, "#examples").await;
     assert_eq!(examples.prop("value").await.unwrap().as_deref(), Some("do you sell fishing licences for the canal"));

@@ -83,7 +83,7 @@ pub(crate) async fn ask(client: &reqwest::Client, server: &Server, text: &str) -
 }
 
 /// Says something in a conversation; returns the replies.
-async fn say(client: &reqwest::Client, server: &Server, id: &str, text: &str) -> Vec<Value> {
+pub(crate) async fn say(client: &reqwest::Client, server: &Server, id: &str, text: &str) -> Vec<Value> {
     let body: Value = client
         .post(format!("{}/api/v1/conversations/{id}/messages", server.url))
         .json(&json!({"text": text}))

@@ -2,13 +2,15 @@
 //! figures as an example of a service, starts that service in the chat at once; examples are
 //! removed on their page, and imported, exported and listed by `councilbot examples`.
 
-use crate::console::{ask, client, csrf_of, sign_in};
+use crate::console::{ask, client, csrf_of, say, sign_in, start_conversation};
 use crate::support::{Councilbot, STAFF_PASSWORD, Server};
 
 /// A resident's way of saying their bin was missed that the workflow's examples do not catch.
 const NOT_UNDERSTOOD: &str = "the binmen forgot us again";
 /// What the missed-bin service asks first.
 const FIRST_QUESTION: &str = "What is your postcode?";
+/// A resident's message the assistant is not sure asks for a missed bin: it asks first.
+const PERHAPS: &str = "my food caddy got left behind on collection day";
 
 fn texts(replies: &[serde_json::Value]) -> String {
     replies.iter().filter_map(|reply| reply["text"].as_str()).collect::<Vec<_>>().join("\n")
@@ -89,6 +91,44 @@ async fn a_message_added_as_an_example_from_the_figures_starts_its_service_in_th
     .unwrap();
     let actions: Vec<String> = audited.iter().map(|row| storage::sqlx::Row::get(row, "action")).collect();
     assert_eq!(actions, vec!["add_service_example", "remove_service_example"]);
+}
+
+#[tokio::test]
+async fn a_request_a_resident_confirmed_when_asked_is_suggested_as_an_example_and_once_added_starts_at_once() {
+    let server = Server::start("", &[]);
+    server.add_staff("eve", "Eve Edwards", "editor");
+    server.add_staff("sam", "Sam Taylor", "supervisor");
+    let resident = client();
+    let conversation = start_conversation(&resident, &server).await;
+    let asked = texts(&say(&resident, &server, &conversation, PERHAPS).await);
+    assert!(asked.contains("Do you want to report a missed bin collection?"), "{asked}");
+    let started = texts(&say(&resident, &server, &conversation, "yes").await);
+    assert!(started.contains(FIRST_QUESTION), "{started}");
+
+    // A supervisor sees the confirmed request; an editor can add it, with its service chosen.
+    let figures_of = |client: reqwest::Client| {
+        let url = format!("{}/console/figures", server.url);
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let supervisor = client();
+    sign_in(&supervisor, &server, "sam", STAFF_PASSWORD).await;
+    let seen = figures_of(supervisor.clone()).await;
+    assert!(seen.contains("Requests confirmed after asking") && seen.contains(PERHAPS), "{seen}");
+    assert!(seen.contains("Report a missed bin collection"), "the service it was confirmed for: {seen}");
+    let editor = client();
+    sign_in(&editor, &server, "eve", STAFF_PASSWORD).await;
+    let figures = figures_of(editor.clone()).await;
+    let confirmed = &figures[figures.find("id=\"cb-confirmed\"").expect("the confirmed requests")..];
+    assert!(confirmed.contains("name=\"service\" value=\"report_missed_bin\""), "{confirmed}");
+    let csrf = csrf_of(&editor, &server).await;
+    let added = send_example(&editor, &server, "/console/examples", &csrf, "report_missed_bin", PERHAPS).await;
+    assert_eq!(added.status(), 303);
+
+    // Said again, by anyone, the service starts at once; the request is no longer suggested.
+    let now = texts(&ask(&client(), &server, PERHAPS).await);
+    assert!(now.contains(FIRST_QUESTION) && !now.contains("Do you want to"), "{now}");
+    let figures = figures_of(editor.clone()).await;
+    assert!(!figures.contains("id=\"cb-confirmed\""), "an example already: {figures}");
 }
 
 #[test]

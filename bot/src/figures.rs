@@ -20,6 +20,12 @@ use crate::language::dates::iso;
 /// The most questions listed as content gaps.
 const GAPS_LISTED: usize = 25;
 
+/// The most recent confirmations of a period read for the requests confirmed after asking.
+const CONFIRMATIONS_READ: i64 = 500;
+
+/// The score at which a message is taken as one of a service's examples already.
+const SAME_AS_AN_EXAMPLE: f32 = 0.99;
+
 /// The most answers listed as doubted by residents.
 const DOUBTED_LISTED: usize = 25;
 
@@ -58,6 +64,18 @@ pub struct Gap {
     /// The question, as first asked (personal data masked).
     pub question: String,
     /// How many times it was asked.
+    pub times: u64,
+}
+
+/// A message a person confirmed asked for a service when the bot asked "Do you want to …?":
+/// an example of the service in residents' own words, once staff add it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfirmedRequest {
+    /// The message, as first written (personal data masked).
+    pub message: String,
+    /// The workflow it was confirmed for.
+    pub service: String,
+    /// How many times it was confirmed.
     pub times: u64,
 }
 
@@ -165,6 +183,9 @@ pub struct Figures {
     pub days: Vec<Day>,
     /// The questions the bot could not answer, most asked first.
     pub content_gaps: Vec<Gap>,
+    /// Messages confirmed as requests after the bot asked, that are not yet examples of their
+    /// service, most confirmed first.
+    pub confirmed_requests: Vec<ConfirmedRequest>,
     /// What residents made of the answers.
     pub answer_signals: AnswerSignals,
     /// The answers residents said were wrong or did not help, worst first: thumbs-down, said
@@ -321,6 +342,7 @@ pub async fn figures(
     content_gaps.sort_by(|a, b| b.times.cmp(&a.times).then_with(|| a.question.cmp(&b.question)));
     content_gaps.truncate(GAPS_LISTED);
 
+    let confirmed_requests = confirmed_requests(store, services, period).await?;
     let (answer_signals, doubted_answers) = answers_doubted(store, period).await?;
 
     let total = conversations.len() as u64;
@@ -349,9 +371,59 @@ pub async fn figures(
             .map(|(day, (conversations, escalations))| Day { date: iso(day), conversations, escalations })
             .collect(),
         content_gaps,
+        confirmed_requests,
         answer_signals,
         doubted_answers,
     })
+}
+
+/// The messages confirmed as requests for a service in a period, with the service, leaving out
+/// those already an example of it.
+async fn confirmed_requests(
+    store: &ConversationStore,
+    services: &Services,
+    period: Period,
+) -> Result<Vec<ConfirmedRequest>, StoreError> {
+    let (start, end) = period.millis();
+    let pool = store.database().pool();
+    // The message confirmed is the person's message before their yes.
+    let rows = sqlx::query(
+        "SELECT y.confirmed_service, \
+         (SELECT m.body FROM conversation_messages m WHERE m.conversation_id = y.conversation_id \
+          AND m.seq < y.seq AND m.role = 'user' ORDER BY m.seq DESC LIMIT 1) AS asked \
+         FROM conversation_messages y WHERE y.confirmed_service IS NOT NULL \
+         AND y.created_at >= $1 AND y.created_at < $2 ORDER BY y.created_at DESC LIMIT $3",
+    )
+    .bind(start)
+    .bind(end)
+    .bind(CONFIRMATIONS_READ)
+    .fetch_all(pool)
+    .await?;
+    let mut confirmed: BTreeMap<(String, String), ConfirmedRequest> = BTreeMap::new();
+    for row in &rows {
+        let service: String = row.try_get("confirmed_service")?;
+        let asked: Option<String> = row.try_get("asked")?;
+        let Some(Ok(Reply::User { text })) = asked.map(|body| serde_json::from_str(&body)) else { continue };
+        let already_an_example = services
+            .classifier()
+            .rank(&text, true)
+            .iter()
+            .any(|scored| scored.workflow == service && scored.score >= SAME_AS_AN_EXAMPLE && !scored.page_only);
+        if already_an_example {
+            continue;
+        }
+        let key = (crate::language::normalise(&text).trim_end_matches(['?', '.', '!']).trim().to_string(), service);
+        let entry = confirmed.entry(key).or_insert_with_key(|(_, service)| ConfirmedRequest {
+            message: uk::redact::mask_free_text(text.trim()),
+            service: service.clone(),
+            times: 0,
+        });
+        entry.times += 1;
+    }
+    let mut confirmed: Vec<ConfirmedRequest> = confirmed.into_values().collect();
+    confirmed.sort_by(|a, b| b.times.cmp(&a.times).then_with(|| a.message.cmp(&b.message)));
+    confirmed.truncate(GAPS_LISTED);
+    Ok(confirmed)
 }
 
 /// What residents made of the answers given in a period, and the answers they doubted, grouped
@@ -564,6 +636,7 @@ mod tests {
             by_language: Vec::new(),
             days: Vec::new(),
             content_gaps: vec![Gap { question: "=1+2".into(), times: 3 }],
+            confirmed_requests: Vec::new(),
             answer_signals: AnswerSignals::default(),
             doubted_answers: vec![DoubtedAnswer {
                 question: "@bins".into(),

@@ -69,13 +69,15 @@ pub struct NewMessage {
     pub dedupe_key: Option<String>,
     /// How the turn went, on the person's message (`answered`, `unanswered`, `form`, ...).
     pub outcome: Option<&'static str>,
+    /// On the person's yes to "Do you want to …?", the service their message before it asked for.
+    pub confirmed_service: Option<String>,
 }
 
 impl NewMessage {
     /// A message from the bot; one that answers a question is marked as an answer.
     pub fn bot(reply: Reply) -> NewMessage {
         let outcome = reply.is_answer().then_some(ANSWER);
-        NewMessage { role: Role::Bot, reply, dedupe_key: None, outcome }
+        NewMessage { role: Role::Bot, reply, dedupe_key: None, outcome, confirmed_service: None }
     }
 
     /// A message from the person, with how the turn went.
@@ -85,6 +87,7 @@ impl NewMessage {
             reply: Reply::User { text: text.to_string() },
             dedupe_key: None,
             outcome: Some(outcome),
+            confirmed_service: None,
         }
     }
 }

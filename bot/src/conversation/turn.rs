@@ -72,6 +72,8 @@ pub(crate) struct Turn<'e> {
     language: Language,
     /// The language the message's words are in, when they tell.
     written_in: Option<Language>,
+    /// The service the person confirmed their message before this one asked for.
+    confirmed_service: Option<String>,
 }
 
 impl<'e> Turn<'e> {
@@ -99,6 +101,7 @@ impl<'e> Turn<'e> {
             follow_up: None,
             language,
             written_in,
+            confirmed_service: None,
         }
     }
 
@@ -111,7 +114,8 @@ impl<'e> Turn<'e> {
         contacts.extend(values::find_phones(&self.text));
         contacts.sort();
         contacts.dedup();
-        let mut messages = vec![NewMessage::user(&self.text, self.outcome.as_str())];
+        let said = NewMessage::user(&self.text, self.outcome.as_str());
+        let mut messages = vec![NewMessage { confirmed_service: self.confirmed_service, ..said }];
         messages.extend(self.replies.into_iter().map(NewMessage::bot));
         (
             TurnRecord {
@@ -434,6 +438,7 @@ impl<'e> Turn<'e> {
                 // "yes, it's EB4 2QX" gives details as well as the answer.
                 let told = if text.eq_ignore_ascii_case(OFFER_YES) { asked } else { format!("{asked}\n{text}") };
                 self.begin_form(&workflow, &told, BTreeMap::new());
+                self.confirmed_service = Some(workflow);
             }
             (Some(false), Offer::Perhaps { text, .. }) => {
                 self.answer(&text, Scope::Anywhere { may_ask_back: true }).await?;

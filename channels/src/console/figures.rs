@@ -102,6 +102,19 @@ async fn figures(
             json!({"question": gap.question, "times": gap.times, "write": write})
         })
         .collect();
+    // Each message confirmed as a request after asking, with its service, to add as an example.
+    let services = super::examples::service_choices(&state);
+    let confirmed: Vec<Value> = figures
+        .confirmed_requests
+        .iter()
+        .map(|request| {
+            let label = services
+                .iter()
+                .find(|choice| choice.name == request.service)
+                .map_or(request.service.as_str(), |choice| choice.label.as_str());
+            json!({"message": request.message, "service": request.service, "label": label, "times": request.times})
+        })
+        .collect();
     // Each doubted answer, with what residents did, the page to check and a curated answer to write.
     let doubted: Vec<Value> = figures
         .doubted_answers
@@ -135,8 +148,9 @@ async fn figures(
         "figures.html",
         json!({"council": council, "title": "Figures", "who": who, "csrf": who.csrf, "page": "figures",
                "f": figures, "problem": problem, "gaps": gaps, "doubted": doubted, "languages": languages,
+               "confirmed": confirmed,
                "can_edit": super::answers::can_edit(&who),
-               "services": super::examples::service_choices(&state),
+               "services": services,
                "containment": format!("{:.0}%", figures.containment * 100.0),
                "first_response": minutes_text(figures.median_minutes_to_first_response),
                "resolution": minutes_text(figures.median_minutes_to_resolution),

@@ -335,14 +335,14 @@ async fn insert_messages(
     }
     let rows: Vec<String> = (0..messages.len())
         .map(|index| {
-            let at = index * 8;
-            let numbers: Vec<String> = (1..=8).map(|offset| format!("${}", at + offset)).collect();
+            let at = index * 9;
+            let numbers: Vec<String> = (1..=9).map(|offset| format!("${}", at + offset)).collect();
             format!("({})", numbers.join(", "))
         })
         .collect();
     let sql = format!(
-        "INSERT INTO conversation_messages (conversation_id, seq, role, kind, body, dedupe_key, outcome, created_at) \
-         VALUES {}",
+        "INSERT INTO conversation_messages \
+         (conversation_id, seq, role, kind, body, dedupe_key, outcome, confirmed_service, created_at) VALUES {}",
         rows.join(", ")
     );
     let mut query = sqlx::query(&sql);
@@ -355,6 +355,7 @@ async fn insert_messages(
             .bind(to_json(&message.reply))
             .bind(message.dedupe_key.clone())
             .bind(message.outcome)
+            .bind(message.confirmed_service.clone())
             .bind(now);
     }
     query.execute(&mut **transaction).await?;

@@ -47,6 +47,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../../migrations/sqlite/0004_conversation_language.sql"),
         postgres: include_str!("../../../migrations/postgres/0004_conversation_language.sql"),
     },
+    Migration {
+        version: 5,
+        description: "the service a request asked about first was confirmed for",
+        sqlite: include_str!("../../../migrations/sqlite/0005_confirmed_requests.sql"),
+        postgres: include_str!("../../../migrations/postgres/0005_confirmed_requests.sql"),
+    },
 ];
 
 /// What can go wrong storing a conversation.
