@@ -3,6 +3,7 @@
 mod support;
 
 mod answering;
+mod confirmed_requests;
 mod feedback;
 mod language_model;
 mod storage;
