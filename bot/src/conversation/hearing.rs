@@ -64,20 +64,43 @@ impl Heard {
     }
 }
 
-/// What the classifier makes of a message, worked out once and enough to decide at any
-/// thresholds.
+/// The service a message is most like that the person may use, and whether it is clearly more
+/// like a request made elsewhere: enough to tell whether it is a request at a threshold.
 #[derive(Debug, Clone)]
-pub struct Hearing {
+pub struct Likeliest {
     /// The service the message is most like, among all of them, when the person may use it: a
     /// resident's message most like a staff-only service is nobody's request.
     best: Option<IntentScore>,
     /// The request made elsewhere (a pothole, paying council tax) it is clearly more like.
     elsewhere: Option<String>,
+}
+
+impl Likeliest {
+    /// Reads a message from someone in `audience`.
+    pub fn of(services: &Services, text: &str, audience: Audience) -> Likeliest {
+        let (best, elsewhere) = services.classifier().likeliest(text, true);
+        let best = best.filter(|best| services.service(&best.workflow, audience).is_some());
+        Likeliest { best, elsewhere: elsewhere.map(str::to_string) }
+    }
+
+    /// The service the message is a request for at `threshold`, question or not: its best
+    /// service, when it scores at least that and is not more like a request made elsewhere.
+    pub fn recognised(&self, threshold: f32) -> Option<&IntentScore> {
+        self.best.as_ref().filter(|best| best.score >= threshold && self.elsewhere.is_none())
+    }
+}
+
+/// What the classifier makes of a message, worked out once and enough to decide at any
+/// thresholds.
+#[derive(Debug, Clone)]
+pub struct Hearing {
+    likeliest: Likeliest,
     /// Whether it asks a question.
     question: bool,
     /// Whether it names the case its best service works on ("is HR-104230 done?").
     names_a_case: bool,
-    /// How urgent it is for each service the person may use that declares urgent signs.
+    /// How urgent it is for each service the person may use that declares urgent signs; only
+    /// worked out when it can decide anything (not for a question about a service).
     urgencies: Vec<(String, f32)>,
     /// Whether a turn deals with it before any request: a safeguarding concern, a command (a
     /// person, cancel) or small talk.
@@ -87,29 +110,30 @@ pub struct Hearing {
 impl Hearing {
     /// Reads a message from someone in `audience`.
     pub fn of(services: &Services, text: &str, audience: Audience) -> Hearing {
-        let classifier = services.classifier();
-        let best = classifier.best_intent(text, true);
-        let elsewhere =
-            best.as_ref().and_then(|best| classifier.request_elsewhere(text, best.score)).map(str::to_string);
-        let best = best.filter(|best| services.service(&best.workflow, audience).is_some());
-        let names_a_case = best.as_ref().is_some_and(|best| names_a_case(services, &best.workflow, text, audience));
-        let urgencies = services
-            .urgencies(text)
-            .into_iter()
-            .filter(|(workflow, _)| services.service(workflow, audience).is_some())
-            .map(|(workflow, score)| (workflow.to_string(), score))
-            .collect();
+        let likeliest = Likeliest::of(services, text, audience);
         let handled_first =
             signals::concern(text).is_some() || signals::command(text).is_some() || signals::small_talk(text).is_some();
-        Hearing { best, elsewhere, question: signals::is_question(text), names_a_case, urgencies, handled_first }
+        let question = signals::is_question(text);
+        let names_a_case =
+            likeliest.best.as_ref().is_some_and(|best| names_a_case(services, &best.workflow, text, audience));
+        let urgencies = if handled_first || (question && !names_a_case) {
+            Vec::new()
+        } else {
+            services
+                .urgencies(text)
+                .into_iter()
+                .filter(|(workflow, _)| services.service(workflow, audience).is_some())
+                .map(|(workflow, score)| (workflow.to_string(), score))
+                .collect()
+        };
+        Hearing { likeliest, question, names_a_case, urgencies, handled_first }
     }
 
     /// A message that is most like `best` and asks a question or not, with nothing else to note.
     #[cfg(test)]
     pub(crate) fn scored(best: IntentScore, question: bool) -> Hearing {
         Hearing {
-            best: Some(best),
-            elsewhere: None,
+            likeliest: Likeliest { best: Some(best), elsewhere: None },
             question,
             names_a_case: false,
             urgencies: Vec::new(),
@@ -117,20 +141,14 @@ impl Hearing {
         }
     }
 
-    /// The service the message is a request for at `threshold`, question or not: its best
-    /// service, when it scores at least that and is not more like a request made elsewhere.
-    pub fn recognised(&self, threshold: f32) -> Option<&IntentScore> {
-        self.best.as_ref().filter(|best| best.score >= threshold && self.elsewhere.is_none())
-    }
-
     /// The service the message is most like and its score, whatever the threshold.
     pub fn best(&self) -> Option<&IntentScore> {
-        self.best.as_ref()
+        self.likeliest.best.as_ref()
     }
 
     /// The request made elsewhere it was taken for, if any.
     pub fn elsewhere(&self) -> Option<&str> {
-        self.elsewhere.as_deref()
+        self.likeliest.elsewhere.as_deref()
     }
 
     /// What the message is taken for at `thresholds`. A question about a service is answered,
@@ -144,7 +162,7 @@ impl Hearing {
         let urgent = |workflow: &str| {
             self.urgencies.iter().any(|(urgent, score)| urgent == workflow && *score >= thresholds.recognise)
         };
-        match self.recognised(thresholds.recognise) {
+        match self.likeliest.recognised(thresholds.recognise) {
             Some(_) if self.question && !self.names_a_case => Heard::Other,
             Some(best) if urgent(&best.workflow) => Heard::Emergency { workflow: best.workflow.clone() },
             Some(best) if self.names_a_case || (best.score >= thresholds.start && !best.page_only) => {
@@ -212,7 +230,7 @@ mod tests {
     #[test]
     fn a_request_recognised_only_from_the_services_page_is_asked_about_however_it_scores() {
         let mut from_page = hearing(0.6, false, false);
-        from_page.best.as_mut().expect("best").page_only = true;
+        from_page.likeliest.best.as_mut().expect("best").page_only = true;
         assert_eq!(from_page.decide(THRESHOLDS), Heard::Perhaps { workflow: "report_housing_repair".to_string() });
     }
 

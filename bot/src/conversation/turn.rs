@@ -14,7 +14,7 @@ use super::clarifying::{self, Pick, SOMETHING_ELSE};
 use super::engine::{Engine, EngineError};
 use super::feedback::{self, FollowUp, LastAnswer};
 use super::form::{Form, FormOutcome, what_it_does};
-use super::hearing::{Heard, Hearing, RequestThresholds};
+use super::hearing::{Heard, Hearing, Likeliest, RequestThresholds};
 use super::lifecycle::{EscalationReason, Priority};
 use super::message::{Audience, ChoiceOption, EmergencyContact, Reply};
 use super::records::{Conversation, ConversationStatus, NewEscalation, NewMessage, TurnRecord};
@@ -604,7 +604,7 @@ impl<'e> Turn<'e> {
     /// most like a staff-only service is not taken for a resident's request.
     fn recognise(&self, text: &str, services: &super::services::Services) -> Option<IntentScore> {
         let threshold = self.engine.settings().intent_threshold;
-        Hearing::of(services, text, self.audience).recognised(threshold).cloned()
+        Likeliest::of(services, text, self.audience).recognised(threshold).cloned()
     }
 
     /// Another service the message clearly asks for, while a form for `current` is in

@@ -58,12 +58,6 @@ impl Urgency {
         self.urgency(workflow, text).is_some_and(|score| score >= threshold)
     }
 
-    /// The first workflow, by name, for which a message is urgent, if any: "water is pouring
-    /// through the ceiling" is urgent for repairs though it does not ask for one.
-    pub fn urgent_workflow(&self, text: &str, threshold: f32) -> Option<&str> {
-        self.urgencies(text).into_iter().find(|(_, score)| *score >= threshold).map(|(workflow, _)| workflow)
-    }
-
     /// How urgent a message is for each workflow that declares urgent signs, by name: 1 with an
     /// urgent phrase, else its score against the urgent examples when it is more like them than
     /// like the ordinary ones, else 0.
@@ -127,7 +121,10 @@ mod tests {
         assert!(!urgent("my boiler is broken"), "an ordinary example is not urgent");
         assert!(!urgent("the kitchen tap is leaking a bit"));
         assert!(!urgency.is_urgent("report_missed_bin", "sewage", 0.17), "only the workflow that declares it");
-        assert_eq!(urgency.urgent_workflow("water is pouring through my ceiling", 0.17), Some("report_repair"));
-        assert_eq!(urgency.urgent_workflow("when is my bin collected", 0.17), None);
+        let urgent_for = |text: &str| {
+            urgency.urgencies(text).into_iter().find(|(_, score)| *score >= 0.17).map(|(workflow, _)| workflow)
+        };
+        assert_eq!(urgent_for("water is pouring through my ceiling"), Some("report_repair"));
+        assert_eq!(urgent_for("when is my bin collected"), None);
     }
 }

@@ -275,17 +275,15 @@ impl IntentClassifier {
         self.elsewhere_of_read(&message, best.score).is_none().then_some(best)
     }
 
-    /// The intent a message is most like, whatever its score. A message of fewer than two
-    /// telling words ("house", "my bins") is too short to be taken as a request: it has none.
-    pub fn best_intent(&self, text: &str, staff: bool) -> Option<IntentScore> {
+    /// The intent a message is most like, whatever its score, and the request made elsewhere
+    /// (reporting a pothole, paying council tax) it is clearly more like, if any. A message of
+    /// fewer than two telling words ("house", "my bins") is too short to be taken as a request:
+    /// it has no intent.
+    pub fn likeliest(&self, text: &str, staff: bool) -> (Option<IntentScore>, Option<&str>) {
         let (words, message) = self.read(text);
-        self.best_of_read(words, &message, staff)
-    }
-
-    /// The request made elsewhere (reporting a pothole, paying council tax) that a message
-    /// scoring `best` for its best intent is clearly more like, if any.
-    pub fn request_elsewhere(&self, text: &str, best: f32) -> Option<&str> {
-        self.elsewhere_of_read(&self.read(text).1, best)
+        let best = self.best_of_read(words, &message, staff);
+        let elsewhere = best.as_ref().and_then(|best| self.elsewhere_of_read(&message, best.score));
+        (best, elsewhere)
     }
 
     /// How many telling words a message has, and its weighed features.
@@ -495,7 +493,7 @@ mod tests {
         );
         let minded = classifier().with_requests_elsewhere();
         assert_eq!(minded.recognise(message, false, 0.05), None);
-        assert_eq!(minded.request_elsewhere(message, 0.1), Some("report a pothole in the road"));
+        assert_eq!(minded.likeliest(message, false).1, Some("report a pothole in the road"));
         assert_eq!(
             minded.recognise("my bin wasnt emptied this week", false, 0.1).map(|best| best.intent),
             Some("report_missed_bin".to_string())
