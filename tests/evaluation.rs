@@ -137,14 +137,14 @@ fn the_held_out_half_of_the_labelled_messages_meets_the_recognition_recorded_in_
     // Floors a little under the held-out figures in the README, so a regression fails here.
     let held_out = |name: &str| share(&report, "held_out", name);
     let mistakes = &report["mistakes"];
-    assert!(held_out("recognised") >= 0.60, "started {}: {mistakes:#}", held_out("recognised"));
+    assert!(held_out("recognised") >= 0.57, "started {}: {mistakes:#}", held_out("recognised"));
     let reached = held_out("recognised_or_asked");
     assert!(reached >= 0.88, "started or asked first {reached}: {mistakes:#}");
     assert!(held_out("wrong_service") <= 0.07, "wrong service {}: {mistakes:#}", held_out("wrong_service"));
-    assert!(held_out("false_starts") <= 0.07, "false starts {}: {mistakes:#}", held_out("false_starts"));
-    assert!(held_out("near_miss_false_starts") <= 0.07, "questions started {}", held_out("near_miss_false_starts"));
-    assert!(held_out("others_asked") <= 0.05, "other messages asked about {}", held_out("others_asked"));
-    assert!(held_out("weighted_accuracy") >= 0.89, "weighted accuracy {}", held_out("weighted_accuracy"));
+    assert!(held_out("false_starts") <= 0.03, "false starts {}: {mistakes:#}", held_out("false_starts"));
+    assert!(held_out("near_miss_false_starts") <= 0.03, "questions started {}", held_out("near_miss_false_starts"));
+    assert!(held_out("others_asked") <= 0.15, "other messages asked about {}", held_out("others_asked"));
+    assert!(held_out("weighted_accuracy") >= 0.86, "weighted accuracy {}", held_out("weighted_accuracy"));
 }
 
 #[test]

@@ -97,6 +97,9 @@ pub struct Hearing {
     likeliest: Likeliest,
     /// Whether it asks a question.
     question: bool,
+    /// Whether it asks whether the council will do something ("can you collect a piano"):
+    /// perhaps a request, perhaps a question, so never started without asking.
+    asks_whether_done: bool,
     /// Whether it names the case its best service works on ("is HR-104230 done?").
     names_a_case: bool,
     /// How urgent it is for each service the person may use that declares urgent signs; only
@@ -114,9 +117,10 @@ impl Hearing {
         let handled_first =
             signals::concern(text).is_some() || signals::command(text).is_some() || signals::small_talk(text).is_some();
         let question = signals::is_question(text);
+        let asks_whether_done = signals::asks_whether_done(text);
         let names_a_case =
             likeliest.best.as_ref().is_some_and(|best| names_a_case(services, &best.workflow, text, audience));
-        let urgencies = if handled_first || (question && !names_a_case) {
+        let urgencies = if handled_first || (question && !names_a_case && !asks_whether_done) {
             Vec::new()
         } else {
             services
@@ -126,7 +130,7 @@ impl Hearing {
                 .map(|(workflow, score)| (workflow.to_string(), score))
                 .collect()
         };
-        Hearing { likeliest, question, names_a_case, urgencies, handled_first }
+        Hearing { likeliest, question, asks_whether_done, names_a_case, urgencies, handled_first }
     }
 
     /// A message that is most like `best` and asks a question or not, with nothing else to note.
@@ -135,6 +139,7 @@ impl Hearing {
         Hearing {
             likeliest: Likeliest { best: Some(best), elsewhere: None },
             question,
+            asks_whether_done: false,
             names_a_case: false,
             urgencies: Vec::new(),
             handled_first: false,
@@ -152,9 +157,11 @@ impl Hearing {
     }
 
     /// What the message is taken for at `thresholds`. A question about a service is answered,
-    /// unless it names the case the service works on ("what is the status of repair HR-104230?").
-    /// A request that may be an emergency is told whom to phone before anything else. A score
-    /// from the words of the service's page alone asks first, whatever it is.
+    /// unless it names the case the service works on ("what is the status of repair HR-104230?")
+    /// or asks whether the council will do something ("can you collect a piano?"), which may be
+    /// either and is asked about first. A request that may be an emergency is told whom to phone
+    /// before anything else. A score from the words of the service's page alone asks first,
+    /// whatever it is.
     pub fn decide(&self, thresholds: RequestThresholds) -> Heard {
         if self.handled_first {
             return Heard::Other;
@@ -163,9 +170,12 @@ impl Hearing {
             self.urgencies.iter().any(|(urgent, score)| urgent == workflow && *score >= thresholds.recognise)
         };
         match self.likeliest.recognised(thresholds.recognise) {
-            Some(_) if self.question && !self.names_a_case => Heard::Other,
+            Some(_) if self.question && !self.names_a_case && !self.asks_whether_done => Heard::Other,
             Some(best) if urgent(&best.workflow) => Heard::Emergency { workflow: best.workflow.clone() },
-            Some(best) if self.names_a_case || (best.score >= thresholds.start && !best.page_only) => {
+            Some(best)
+                if self.names_a_case
+                    || (best.score >= thresholds.start && !best.page_only && !self.asks_whether_done) =>
+            {
                 Heard::Request { workflow: best.workflow.clone() }
             }
             Some(best) => Heard::Perhaps { workflow: best.workflow.clone() },
@@ -239,5 +249,18 @@ mod tests {
         assert_eq!(hearing(0.9, true, false).decide(THRESHOLDS), Heard::Other);
         let named = hearing(0.2, true, true).decide(THRESHOLDS);
         assert_eq!(named.started(), Some("report_housing_repair"), "a case named is a request, however asked");
+    }
+
+    #[test]
+    fn asking_whether_the_council_will_do_something_is_asked_about_first_however_it_scores() {
+        let asking = |question: bool| Hearing { asks_whether_done: true, ..hearing(0.9, question, false) };
+        let perhaps = Heard::Perhaps { workflow: "report_housing_repair".to_string() };
+        assert_eq!(asking(false).decide(THRESHOLDS), perhaps, "can you fix my boiler");
+        assert_eq!(asking(true).decide(THRESHOLDS), perhaps, "will someone fix my boiler?");
+        assert_eq!(
+            Hearing { names_a_case: true, ..asking(false) }.decide(THRESHOLDS).started(),
+            Some("report_housing_repair"),
+            "can you check HR-300123"
+        );
     }
 }

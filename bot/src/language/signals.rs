@@ -265,6 +265,18 @@ static REQUEST_START: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Openings that ask whether the council will do something ("can you collect a piano", "will you
+/// take rubble"): as often a question about the service as a request for it.
+static ASKS_WHETHER_DONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(can|could|will|would) (you|u|ya|someone|somebody|the council|the bin men|your crews?)\b")
+        .expect("valid regex")
+});
+
+/// What follows such an opening when it only asks to be told ("can you tell me when…").
+static ONLY_TELLING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(please )?(tell|explain|let me know|say|confirm|advise|show)\b").expect("valid regex")
+});
+
 /// Words that name information rather than something to be done: "missed bin rules" and
 /// "bulky waste prices" ask to be told, though they ask nothing in words.
 static INFORMATION_SOUGHT: LazyLock<Regex> = LazyLock::new(|| {
@@ -419,15 +431,28 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
 /// report a missed bin?" and "my bin was missed" do not.
 pub fn is_question(text: &str) -> bool {
     let normalised = normalise(text);
-    let message = normalised.trim_start_matches(|c: char| !c.is_alphanumeric());
-    let message = match OPENING.find(message) {
-        Some(opening) => &message[opening.end()..],
-        None => message,
-    };
+    let message = without_opening(&normalised);
     if REQUEST_START.is_match(message) {
         return false;
     }
     QUESTION_START.is_match(message) || message.trim_end().ends_with('?') || INFORMATION_SOUGHT.is_match(message)
+}
+
+/// Whether a message asks whether the council will do something ("can you collect my garden
+/// waste?"), which may be a request for it or a question about it.
+pub fn asks_whether_done(text: &str) -> bool {
+    let normalised = normalise(text);
+    let message = without_opening(&normalised);
+    ASKS_WHETHER_DONE.find(message).is_some_and(|opening| !ONLY_TELLING.is_match(message[opening.end()..].trim_start()))
+}
+
+/// A normalised message without its greeting or "please".
+fn without_opening(normalised: &str) -> &str {
+    let message = normalised.trim_start_matches(|c: char| !c.is_alphanumeric());
+    match OPENING.find(message) {
+        Some(opening) => &message[opening.end()..],
+        None => message,
+    }
 }
 
 #[cfg(test)]
@@ -523,5 +548,16 @@ mod tests {
         assert_eq!(small_talk("Thanks!"), Some(SmallTalk::Thanks));
         assert_eq!(small_talk("hello"), Some(SmallTalk::Greeting));
         assert_eq!(small_talk("hello my bin was missed"), None);
+    }
+
+    #[test]
+    fn asking_whether_the_council_will_do_something_is_told_from_asking_to_be_told() {
+        assert!(asks_whether_done("can you collect a piano"));
+        assert!(asks_whether_done("Hi, will someone come and empty my bin, they missed it"));
+        assert!(asks_whether_done("could u take away my old settee?"));
+        assert!(!asks_whether_done("can you tell me when the tip is open"), "only asks to be told");
+        assert!(!asks_whether_done("could you please explain my council tax bill"));
+        assert!(!asks_whether_done("can i report a missed bin here?"), "asks for the service itself");
+        assert!(!asks_whether_done("my bin was missed, can you come back"), "the request comes first");
     }
 }
