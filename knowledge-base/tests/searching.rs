@@ -147,3 +147,20 @@ fn a_word_found_in_a_title_counts_once_against_a_passage_holding_the_rarer_words
     let results = site.open().search(&SearchRequest::new("where do old batteries go")).expect("search");
     assert_eq!(results.hits[0].title, "Small electricals");
 }
+
+#[test]
+fn question_words_standing_together_outrank_the_same_words_apart() {
+    let site = Site::new();
+    // The same question words, as often, in passages of the same length: only their closeness
+    // differs, and the passage apart is written first.
+    site.write("waste/a-apart.md", "# Caddies\n\nPut food in the caddy each week. Paper waste goes in the blue box.\n");
+    site.write(
+        "waste/b-together.md",
+        "# Caddies\n\nPut food waste in the caddy every Monday. Paper goes out separately, flattened.\n",
+    );
+    site.index();
+    let results = site.open().search(&SearchRequest::new("food waste")).expect("search");
+    let rank = |page: &str| results.hits.iter().position(|hit| hit.url.contains(page));
+    let (together, apart) = (rank("b-together"), rank("a-apart"));
+    assert!(together.is_some() && apart.is_some() && together < apart, "{:?}", results.hits);
+}

@@ -4,10 +4,12 @@ use std::ops::Range;
 
 use serde::Serialize;
 use tantivy::collector::{DocSetCollector, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Score, Searcher, TantivyDocument, Term};
 
 use super::schema::{HEADING_SEPARATOR, TextFields, analyze};
 use super::{KnowledgeBase, slug, spelling};
@@ -24,6 +26,14 @@ const DUPLICATES_ALLOWED: usize = 4;
 /// The share of words two passages must share to count as the same text (the same notice on
 /// several pages, a page copied under another address).
 const DUPLICATE_OVERLAP: f32 = 0.9;
+
+/// How many of the passages that best match the query's words are then scored for how close
+/// together those words stand: a passage further down gains too little from closeness to reach
+/// the first few, and scoring closeness over every match would cost most of a search.
+const PROXIMITY_CANDIDATES: usize = 50;
+
+/// How far apart two adjacent query words may stand and still count as close together.
+const PROXIMITY_SLOP: u32 = 2;
 
 /// How much a query word's matches in its other fields add to its best one.
 const FIELD_TIE_BREAKER: f32 = 0.3;
@@ -196,7 +206,7 @@ impl KnowledgeBase {
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let terms = self.query_terms(&searcher, request.query, request.language)?;
-        let Some(query) = self.build_query(&terms, request) else {
+        let Some((query, pairs)) = self.build_query(&terms, request) else {
             return Ok(SearchResults {
                 hits: Vec::new(),
                 terms: terms.into_iter().map(|(term, _)| term).collect(),
@@ -204,7 +214,9 @@ impl KnowledgeBase {
             });
         };
         let failed = |source| Error::index(&self.dir, source);
-        let top_docs = TopDocs::with_limit(request.limit.max(1) + DUPLICATES_ALLOWED).order_by_score();
+        let wanted = request.limit.max(1) + DUPLICATES_ALLOWED;
+        let candidates = if pairs.is_empty() { wanted } else { wanted.max(PROXIMITY_CANDIDATES) };
+        let top_docs = TopDocs::with_limit(candidates).order_by_score();
         // Counting every match by service area visits every matching passage; the best ones
         // alone are found without looking at most of them.
         let (top, facets) = if request.summaries {
@@ -220,6 +232,12 @@ impl KnowledgeBase {
         } else {
             (searcher.search(&query, &top_docs).map_err(failed)?, Vec::new())
         };
+        let mut top = top;
+        if !pairs.is_empty() {
+            add_closeness(&searcher, &pairs, &mut top).map_err(failed)?;
+            top.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            top.truncate(wanted);
+        }
         let snippets = if request.summaries {
             let body = self.fields.text(request.language).body;
             let mut snippets = SnippetGenerator::create(&searcher, &*query, body).map_err(failed)?;
@@ -417,9 +435,14 @@ impl KnowledgeBase {
         Ok(most)
     }
 
-    /// The query for the known terms: each term in every text field, boosted by field, plus
-    /// adjacent pairs as sloppy phrases; restricted to what the viewer may see.
-    fn build_query(&self, terms: &[(QueryTerm, usize)], request: &SearchRequest<'_>) -> Option<Box<dyn Query>> {
+    /// The query for the known terms, each in every text field, boosted by field, and restricted
+    /// to what the viewer may see; with the adjacent pairs of terms, as sloppy phrases and their
+    /// boosts, that score the best matches for closeness.
+    fn build_query(
+        &self,
+        terms: &[(QueryTerm, usize)],
+        request: &SearchRequest<'_>,
+    ) -> Option<(Box<dyn Query>, Vec<AdjacentPair>)> {
         let known: Vec<&(QueryTerm, usize)> = terms.iter().filter(|(term, _)| term.known).collect();
         if known.is_empty() {
             return None;
@@ -446,6 +469,7 @@ impl KnowledgeBase {
                 clauses.extend(alternative_clauses(text, alternative));
             }
         }
+        let mut pairs = Vec::new();
         for pair in known.windows(2) {
             let [(first, first_at), (second, second_at)] = pair else {
                 continue;
@@ -454,12 +478,12 @@ impl KnowledgeBase {
                 continue;
             }
             for (field, boost) in [(text.body, 1.0), (text.title, 2.0)] {
-                let mut phrase = PhraseQuery::new(vec![
-                    Term::from_field_text(field, &first.term),
-                    Term::from_field_text(field, &second.term),
-                ]);
-                phrase.set_slop(2);
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase), boost))));
+                pairs.push(AdjacentPair {
+                    field,
+                    first: Term::from_field_text(field, &first.term),
+                    second: Term::from_field_text(field, &second.term),
+                    boost,
+                });
             }
         }
         let language = Term::from_field_text(self.fields.language, request.language.code());
@@ -475,7 +499,7 @@ impl KnowledgeBase {
             let facet = Term::from_facet(self.fields.service_area, &Facet::from_path([slug(area)]));
             required.push((Occur::Must, Box::new(TermQuery::new(facet, IndexRecordOption::Basic))));
         }
-        Some(Box::new(BooleanQuery::new(required)))
+        Some((Box::new(BooleanQuery::new(required)), pairs))
     }
 
     fn hit(
@@ -524,6 +548,96 @@ impl KnowledgeBase {
             snippet,
         })
     }
+}
+
+/// Two words next to each other in the query, looked for close together in one field.
+struct AdjacentPair {
+    field: Field,
+    first: Term,
+    second: Term,
+    /// How much the field counts.
+    boost: Score,
+}
+
+/// A pair's words as one segment of the index holds them.
+struct PairInSegment {
+    ordinal: u32,
+    /// Where each word stands in each passage, when the segment has both.
+    postings: Option<(SegmentPostings, SegmentPostings)>,
+    field_norms: FieldNormReader,
+}
+
+/// Adds to each passage's score what each pair of adjacent query words adds where they stand
+/// close together in it: BM25 over how often they do, as a sloppy phrase query would score it.
+/// Each pair is looked for only in these passages, not in every passage with both words.
+fn add_closeness(searcher: &Searcher, pairs: &[AdjacentPair], top: &mut [(Score, DocAddress)]) -> tantivy::Result<()> {
+    let mut in_order: Vec<usize> = (0..top.len()).collect();
+    in_order.sort_by_key(|&at| top[at].1);
+    let (mut first_positions, mut second_positions) = (Vec::new(), Vec::new());
+    for pair in pairs {
+        let weight = Bm25Weight::for_terms(searcher, &[pair.first.clone(), pair.second.clone()])?.boost_by(pair.boost);
+        let mut segment: Option<PairInSegment> = None;
+        for &at in &in_order {
+            let address = top[at].1;
+            if segment.as_ref().is_none_or(|segment| segment.ordinal != address.segment_ord) {
+                let reader = searcher.segment_reader(address.segment_ord);
+                let index = reader.inverted_index(pair.field)?;
+                let read = |term: &Term| index.read_postings(term, IndexRecordOption::WithFreqsAndPositions);
+                segment = Some(PairInSegment {
+                    ordinal: address.segment_ord,
+                    postings: read(&pair.first)?.zip(read(&pair.second)?),
+                    field_norms: reader.get_fieldnorms_reader(pair.field)?,
+                });
+            }
+            let Some(PairInSegment { postings: Some((first, second)), field_norms, .. }) = &mut segment else {
+                continue;
+            };
+            let doc = address.doc_id;
+            if !holds(first, doc) || !holds(second, doc) {
+                continue;
+            }
+            // Offset as a phrase: the first word is one place before the second.
+            first.positions_with_offset(1, &mut first_positions);
+            second.positions(&mut second_positions);
+            let close = count_close(&first_positions, &second_positions, PROXIMITY_SLOP);
+            if close > 0 {
+                top[at].0 += weight.score(field_norms.fieldnorm_id(doc), close);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a term's postings hold a document, moving them forward to it; documents are asked
+/// about in increasing order.
+fn holds(postings: &mut SegmentPostings, doc: tantivy::DocId) -> bool {
+    if postings.doc() < doc {
+        postings.seek(doc);
+    }
+    postings.doc() == doc
+}
+
+/// How many times two words stand within `slop` places of each other, each place counted once
+/// (sorted positions, the first word's already shifted as in a phrase).
+fn count_close(first: &[u32], second: &[u32], slop: u32) -> u32 {
+    let (mut at_first, mut at_second, mut count) = (0, 0, 0);
+    while at_first < first.len() && at_second < second.len() {
+        let (left, right) = (first[at_first], second[at_second]);
+        if left.abs_diff(right) <= slop {
+            // A later place of the first word may be closer to the same place of the second.
+            while at_first + 1 < first.len() && first[at_first + 1] <= right {
+                at_first += 1;
+            }
+            count += 1;
+            at_first += 1;
+            at_second += 1;
+        } else if left < right {
+            at_first += 1;
+        } else {
+            at_second += 1;
+        }
+    }
+    count
 }
 
 /// Clauses matching an alternative phrase, a little below the words actually typed.
@@ -580,4 +694,50 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::TopDocs;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, doc};
+
+    use super::*;
+
+    #[test]
+    fn closeness_adds_what_a_sloppy_phrase_query_scores() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).expect("writer");
+        for text in [
+            "garden waste collections",
+            "waste from the garden",
+            "garden and then some other words before waste",
+            "garden waste and more garden waste, then garden of waste",
+            "waste garden waste garden",
+            "nothing here",
+            "garden x y waste",
+            "garden x y z waste",
+        ] {
+            writer.add_document(doc!(body => text)).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let (first, second) = (Term::from_field_text(body, "garden"), Term::from_field_text(body, "waste"));
+        let mut phrase = PhraseQuery::new(vec![first.clone(), second.clone()]);
+        phrase.set_slop(PROXIMITY_SLOP);
+        let boost = 1.5;
+        let expected = searcher
+            .search(&BoostQuery::new(Box::new(phrase), boost), &TopDocs::with_limit(10).order_by_score())
+            .expect("phrase search");
+        let mut every: Vec<(Score, DocAddress)> = (0..8).map(|doc| (0.0, DocAddress::new(0, doc))).collect();
+        let pair = AdjacentPair { field: body, first, second, boost };
+        add_closeness(&searcher, &[pair], &mut every).expect("closeness");
+        for (score, address) in &every {
+            let phrase_score = expected.iter().find(|(_, found)| found == address).map_or(0.0, |(score, _)| *score);
+            assert!((score - phrase_score).abs() < 1e-4, "document {address:?}: {score} against {phrase_score}");
+        }
+        assert!(expected.len() >= 4, "the example holds close pairs: {expected:?}");
+    }
 }
