@@ -261,7 +261,7 @@ static OPENING: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static REQUEST_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(please|can you|could you|would you|will you|can someone|could someone|can somebody|i need|i want|i would like|i would like to|i have to|help me|i need to|i wish to|(can|could|may) i (report|book|arrange|order|request|apply|register|renew|tell you|let you know|sign up)|is it possible to (report|book|arrange|order))\b")
+    Regex::new(r"^(please|can you|could you|would you|will you|can u|could u|would u|will u|can someone|could someone|can somebody|i need|i want|i would like|i would like to|i have to|help me|i need to|i wish to|(can|could|may) i (report|book|arrange|order|request|apply|register|renew|tell you|let you know|sign up)|is it possible to (report|book|arrange|order))\b")
         .expect("valid regex")
 });
 
@@ -432,6 +432,9 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
 pub fn is_question(text: &str) -> bool {
     let normalised = normalise(text);
     let message = without_opening(&normalised);
+    if asks_to_be_told(message) {
+        return true;
+    }
     if REQUEST_START.is_match(message) {
         return false;
     }
@@ -443,7 +446,13 @@ pub fn is_question(text: &str) -> bool {
 pub fn asks_whether_done(text: &str) -> bool {
     let normalised = normalise(text);
     let message = without_opening(&normalised);
-    ASKS_WHETHER_DONE.find(message).is_some_and(|opening| !ONLY_TELLING.is_match(message[opening.end()..].trim_start()))
+    ASKS_WHETHER_DONE.is_match(message) && !asks_to_be_told(message)
+}
+
+/// Whether a normalised message asks the council to tell or explain something ("can you tell
+/// me when the tip is open"): a question, however politely put.
+fn asks_to_be_told(message: &str) -> bool {
+    ASKS_WHETHER_DONE.find(message).is_some_and(|opening| ONLY_TELLING.is_match(message[opening.end()..].trim_start()))
 }
 
 /// A normalised message without its greeting or "please".
@@ -559,5 +568,8 @@ mod tests {
         assert!(!asks_whether_done("could you please explain my council tax bill"));
         assert!(!asks_whether_done("can i report a missed bin here?"), "asks for the service itself");
         assert!(!asks_whether_done("my bin was missed, can you come back"), "the request comes first");
+        assert!(is_question("can u tell me when the tip is open"), "asking to be told is a question");
+        assert!(is_question("Could you please explain my council tax bill?"));
+        assert!(!is_question("can u take away my old settee"), "a request, however it is spelt");
     }
 }
