@@ -133,7 +133,7 @@ pub struct Hit {
     pub language: Language,
     /// The passage text, blocks separated by newlines.
     pub text: String,
-    /// The ranking score (BM25 with field boosts and phrase matches).
+    /// The ranking score (BM25 with field boosts, and the closeness of the query's words).
     pub score: f32,
     /// A short extract with the query words highlighted, when the search asked for summaries.
     pub snippet: Option<Snippet>,
@@ -219,7 +219,7 @@ impl KnowledgeBase {
         let top_docs = TopDocs::with_limit(candidates).order_by_score();
         // Counting every match by service area visits every matching passage; the best ones
         // alone are found without looking at most of them.
-        let (top, facets) = if request.summaries {
+        let (mut top, facets) = if request.summaries {
             let mut facet_collector = FacetCollector::for_field("service_area");
             facet_collector.add_facet(Facet::root());
             let (top, counts) = searcher.search(&query, &(top_docs, facet_collector)).map_err(failed)?;
@@ -232,7 +232,6 @@ impl KnowledgeBase {
         } else {
             (searcher.search(&query, &top_docs).map_err(failed)?, Vec::new())
         };
-        let mut top = top;
         if !pairs.is_empty() {
             add_closeness(&searcher, &pairs, &mut top).map_err(failed)?;
             top.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
@@ -436,8 +435,8 @@ impl KnowledgeBase {
     }
 
     /// The query for the known terms, each in every text field, boosted by field, and restricted
-    /// to what the viewer may see; with the adjacent pairs of terms, as sloppy phrases and their
-    /// boosts, that score the best matches for closeness.
+    /// to what the viewer may see; with the adjacent pairs of terms, in the fields where the best
+    /// matches are scored for closeness.
     fn build_query(
         &self,
         terms: &[(QueryTerm, usize)],
