@@ -116,8 +116,7 @@ impl Hearing {
         let likeliest = Likeliest::of(services, text, audience);
         let handled_first =
             signals::concern(text).is_some() || signals::command(text).is_some() || signals::small_talk(text).is_some();
-        let question = signals::is_question(text);
-        let asks_whether_done = signals::asks_whether_done(text);
+        let signals::Phrasing { question, asks_whether_done } = signals::phrasing(text);
         let names_a_case =
             likeliest.best.as_ref().is_some_and(|best| names_a_case(services, &best.workflow, text, audience));
         let urgencies = if handled_first || (question && !names_a_case && !asks_whether_done) {

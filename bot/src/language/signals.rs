@@ -426,33 +426,39 @@ pub fn small_talk(text: &str) -> Option<SmallTalk> {
     }
 }
 
-/// Whether a message asks something rather than asking for something to be done: "how much
-/// is a bulky collection?" and "bulky waste prices" ask; "can you collect my sofa?", "can I
-/// report a missed bin?" and "my bin was missed" do not.
+/// How a message is put: whether it asks something, and whether it asks whether the council
+/// will do something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phrasing {
+    /// It asks something rather than asking for something to be done: "how much is a bulky
+    /// collection?" and "bulky waste prices" ask; "can you collect my sofa?", "can I report a
+    /// missed bin?" and "my bin was missed" do not.
+    pub question: bool,
+    /// It asks whether the council will do something ("can you collect my garden waste?"),
+    /// which may be a request for it or a question about it.
+    pub asks_whether_done: bool,
+}
+
+/// How a message is put, from one reading of it.
+pub fn phrasing(text: &str) -> Phrasing {
+    let normalised = normalise(text);
+    let message = without_opening(&normalised);
+    // Asking to be told ("can you tell me when the tip is open") is a question, however
+    // politely put.
+    let modal = ASKS_WHETHER_DONE.find(message);
+    let asks_to_be_told = modal.is_some_and(|opening| ONLY_TELLING.is_match(message[opening.end()..].trim_start()));
+    let question = asks_to_be_told
+        || (!REQUEST_START.is_match(message)
+            && (QUESTION_START.is_match(message)
+                || message.trim_end().ends_with('?')
+                || INFORMATION_SOUGHT.is_match(message)));
+    Phrasing { question, asks_whether_done: modal.is_some() && !asks_to_be_told }
+}
+
+/// Whether a message asks something rather than asking for something to be done (see
+/// [`Phrasing::question`]).
 pub fn is_question(text: &str) -> bool {
-    let normalised = normalise(text);
-    let message = without_opening(&normalised);
-    if asks_to_be_told(message) {
-        return true;
-    }
-    if REQUEST_START.is_match(message) {
-        return false;
-    }
-    QUESTION_START.is_match(message) || message.trim_end().ends_with('?') || INFORMATION_SOUGHT.is_match(message)
-}
-
-/// Whether a message asks whether the council will do something ("can you collect my garden
-/// waste?"), which may be a request for it or a question about it.
-pub fn asks_whether_done(text: &str) -> bool {
-    let normalised = normalise(text);
-    let message = without_opening(&normalised);
-    ASKS_WHETHER_DONE.is_match(message) && !asks_to_be_told(message)
-}
-
-/// Whether a normalised message asks the council to tell or explain something ("can you tell
-/// me when the tip is open"): a question, however politely put.
-fn asks_to_be_told(message: &str) -> bool {
-    ASKS_WHETHER_DONE.find(message).is_some_and(|opening| ONLY_TELLING.is_match(message[opening.end()..].trim_start()))
+    phrasing(text).question
 }
 
 /// A normalised message without its greeting or "please".
@@ -561,6 +567,7 @@ mod tests {
 
     #[test]
     fn asking_whether_the_council_will_do_something_is_told_from_asking_to_be_told() {
+        let asks_whether_done = |text: &str| phrasing(text).asks_whether_done;
         assert!(asks_whether_done("can you collect a piano"));
         assert!(asks_whether_done("Hi, will someone come and empty my bin, they missed it"));
         assert!(asks_whether_done("could u take away my old settee?"));

@@ -28,8 +28,8 @@ const DUPLICATES_ALLOWED: usize = 4;
 const DUPLICATE_OVERLAP: f32 = 0.9;
 
 /// How many of the passages that best match the query's words are then scored for how close
-/// together those words stand: a passage further down gains too little from closeness to reach
-/// the first few, and scoring closeness over every match would cost most of a search.
+/// together those words stand: a passage further down seldom gains enough from closeness to
+/// reach the first few, and scoring closeness over every match would cost most of a search.
 const PROXIMITY_CANDIDATES: usize = 50;
 
 /// How far apart two adjacent query words may stand and still count as close together.
