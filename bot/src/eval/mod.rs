@@ -96,8 +96,12 @@ pub fn evaluate_with(
 /// How a reply to a question measures up, and why it is a miss if it is one. With a threshold,
 /// a reply less confident than it counts as declined.
 fn judge(question: &GoldenQuestion, reply: &Reply, min_confidence: Option<f32>) -> (Outcome, Option<MissReason>) {
-    let refused = reply.declined
-        || min_confidence.is_some_and(|threshold| reply.confidence.is_some_and(|confidence| confidence < threshold));
+    let below_threshold =
+        min_confidence.is_some_and(|threshold| reply.confidence.is_some_and(|confidence| confidence < threshold));
+    let refused = reply.declined || below_threshold;
+    // Declined on other evidence than confidence, which reached the threshold.
+    let despite_confidence =
+        reply.declined && !below_threshold && min_confidence.is_some() && reply.confidence.is_some();
     let mut pages: Vec<(&str, &str)> = Vec::new();
     for hit in &reply.hits {
         if !pages.iter().any(|(document, _)| *document == hit.document) {
@@ -133,7 +137,7 @@ fn judge(question: &GoldenQuestion, reply: &Reply, min_confidence: Option<f32>) 
             answered_from: reply.cited.clone(),
         })
     } else if refused {
-        Some(MissReason::Declined { expected_rank: rank })
+        Some(MissReason::Declined { expected_rank: rank, despite_confidence })
     } else if rank != Some(1) {
         Some(MissReason::WrongPageFirst {
             first_page: pages.first().map(|(_, url)| url.to_string()),
@@ -180,4 +184,40 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     }
     let rank = ((fraction * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sofa() -> GoldenQuestion {
+        GoldenQuestion {
+            ask: "how much does it cost to get rid of an old sofa".to_string(),
+            source: Some("https://www.eastbrook.gov.uk/waste/bulky-waste-collection".to_string()),
+            fact: Some("£38".to_string()),
+            audience: Default::default(),
+            unanswerable: false,
+            near: None,
+            half: Some(Half::Dev),
+            question_type: None,
+            language: None,
+        }
+    }
+
+    fn declined(confidence: f32) -> Reply {
+        Reply { text: String::new(), cited: None, confidence: Some(confidence), declined: true, hits: Vec::new() }
+    }
+
+    #[test]
+    fn a_decline_is_told_apart_from_low_confidence_when_the_confidence_was_enough() {
+        let (outcome, reason) = judge(&sofa(), &declined(0.82), Some(0.63));
+        assert!(outcome.refused);
+        assert!(matches!(reason, Some(MissReason::Declined { despite_confidence: true, .. })), "{reason:?}");
+        let (_, reason) = judge(&sofa(), &declined(0.41), Some(0.63));
+        assert!(matches!(reason, Some(MissReason::Declined { despite_confidence: false, .. })), "{reason:?}");
+        let below = Reply { declined: false, ..declined(0.41) };
+        let (outcome, reason) = judge(&sofa(), &below, Some(0.63));
+        assert!(outcome.refused, "below the threshold counts as declined");
+        assert!(matches!(reason, Some(MissReason::Declined { despite_confidence: false, .. })), "{reason:?}");
+    }
 }

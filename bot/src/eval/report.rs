@@ -142,6 +142,10 @@ pub enum MissReason {
     Declined {
         /// Where the answering page came (1 = first), if among the first ten.
         expected_rank: Option<usize>,
+        /// Whether it declined though its confidence reached the threshold, on other evidence:
+        /// for the extractive answerer, that the table rows it would answer with do not name
+        /// what was asked.
+        despite_confidence: bool,
     },
     /// It gave no answer at all: the model could not be reached, or its reply could not be read.
     Failed {
