@@ -117,3 +117,18 @@ fn a_councils_own_vocabulary_links_residents_words_to_its_pages() {
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && error.contains("vocabulary.txt:1"), "{error}");
 }
+
+#[test]
+fn a_fact_stated_in_another_section_of_the_page_joins_the_answer() {
+    let councilbot = Councilbot::with_sample_council();
+    for (question, fact, page) in [
+        ("how much is a blue badge", "£10", "https://www.eastbrook.gov.uk/parking/blue-badge"),
+        ("how long can i keep library books for", "3 weeks", "https://www.eastbrook.gov.uk/libraries/join-the-library"),
+    ] {
+        let answer = councilbot.json(&["ask", "--json", question]);
+        let text = answer["answer"].as_str().expect("answer text");
+        assert!(text.contains(fact), "{question}: {text}");
+        assert!(text.len() < 700, "{question}: a short answer, not a whole page: {text}");
+        assert_eq!(answer["citations"][0]["url"], page, "{question}: {answer}");
+    }
+}

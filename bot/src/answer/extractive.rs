@@ -15,6 +15,8 @@ const PASSAGES_SEARCHED: usize = 8;
 const PASSAGES_READ: usize = 6;
 /// A further sentence joins the answer when it scores at least this share of the best one.
 const FOLLOWER_SHARE: f32 = 0.8;
+/// How many sentences an answer takes from sections of its page other than the best sentence's.
+const SENTENCES_FROM_ANOTHER_SECTION: usize = 1;
 /// Characters of a citation's snippet.
 const CITATION_SNIPPET_CHARS: usize = 200;
 
@@ -109,6 +111,8 @@ pub struct ExtractiveAnswerer<'kb> {
 struct Candidate<'h> {
     /// Rank of its passage among the hits.
     passage: usize,
+    /// Its passage's place in its page, from 0.
+    section: u64,
     /// Position in its passage.
     position: usize,
     text: &'h str,
@@ -312,18 +316,30 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                     score *= 0.7;
                 }
                 let own_coverage = coverage(weights.subject, terms);
-                candidates.push(Candidate { passage, position, text, terms: near, own_coverage, score });
+                candidates.push(Candidate {
+                    passage,
+                    section: hit.ordinal,
+                    position,
+                    text,
+                    terms: near,
+                    own_coverage,
+                    score,
+                });
             }
         }
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
             return (self.unsure(language, 0.0), None);
         };
         let best_score = best.score;
-        // The answer stays within the best sentence's section, so that it reads as one answer.
+        // The answer stays within the best sentence's page, so that it reads as one answer; a
+        // sentence close behind may come from another of its sections, which often states the
+        // fact asked for (the days of a collection below its prices).
         let best_passage = best.passage;
-        let same_section: Vec<&Candidate<'_>> =
-            candidates.iter().filter(|candidate| candidate.passage == best_passage).collect();
-        let chosen = self.choose(&same_section, best_score);
+        let same_page: Vec<&Candidate<'_>> = candidates
+            .iter()
+            .filter(|candidate| read[candidate.passage].document == read[best_passage].document)
+            .collect();
+        let chosen = self.choose(&same_page, best_score);
 
         // Confidence: how much of the question the answer's page covers, how much the chosen
         // sentences (with their headings) cover, and how much the sentence stating the fact does.
@@ -365,29 +381,43 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     fn choose<'c, 'h>(&self, candidates: &[&'c Candidate<'h>], best: f32) -> Vec<&'c Candidate<'h>> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| candidates[b].score.total_cmp(&candidates[a].score));
+        // The best sentence's section leads; where room is left, another section of its page
+        // adds at most one sentence that stands on its own.
+        let leading_passage = order.first().map(|&index| candidates[index].passage);
+        let (in_lead, elsewhere): (Vec<usize>, Vec<usize>) =
+            order.into_iter().partition(|&index| Some(candidates[index].passage) == leading_passage);
         let mut chosen: Vec<usize> = Vec::new();
         let mut chars = 0;
         let mut words = 0;
-        for index in order {
-            let candidate = &candidates[index];
-            if chosen.len() >= self.settings.max_sentences || candidate.score < best * FOLLOWER_SHARE {
-                break;
+        for (pass, indices) in [in_lead, elsewhere].into_iter().enumerate() {
+            let most = match pass {
+                0 => self.settings.max_sentences,
+                _ => self.settings.max_sentences.min(chosen.len() + SENTENCES_FROM_ANOTHER_SECTION),
+            };
+            for index in indices {
+                let candidate = &candidates[index];
+                if chosen.len() >= most || candidate.score < best * FOLLOWER_SHARE {
+                    break;
+                }
+                let repeats = chosen.iter().any(|&other| {
+                    let other = &candidates[other];
+                    other.text == candidate.text || overlap(&other.terms, &candidate.terms) > 0.7
+                });
+                let too_long = chars + candidate.text.len() > self.settings.max_chars
+                    || words + word_count(candidate.text) > MAX_ANSWER_WORDS;
+                if repeats || (!chosen.is_empty() && too_long) || (pass > 0 && refers_back(candidate.text)) {
+                    continue;
+                }
+                chars += candidate.text.len();
+                words += word_count(candidate.text);
+                chosen.push(index);
             }
-            let repeats = chosen.iter().any(|&other| {
-                let other = &candidates[other];
-                other.text == candidate.text || overlap(&other.terms, &candidate.terms) > 0.7
-            });
-            let too_long = chars + candidate.text.len() > self.settings.max_chars
-                || words + word_count(candidate.text) > MAX_ANSWER_WORDS;
-            if repeats || (!chosen.is_empty() && too_long) {
-                continue;
-            }
-            chars += candidate.text.len();
-            words += word_count(candidate.text);
-            chosen.push(index);
         }
         // A first sentence that refers back ("It costs £38") comes with the sentence before it.
-        if let Some(&first) = chosen.iter().min_by_key(|&&index| candidates[index].position)
+        if let Some(&first) = chosen
+            .iter()
+            .filter(|&&index| Some(candidates[index].passage) == leading_passage)
+            .min_by_key(|&&index| candidates[index].position)
             && refers_back(candidates[first].text)
             && let Some(before) = candidates.iter().position(|candidate| {
                 candidate.passage == candidates[first].passage && candidate.position + 1 == candidates[first].position
@@ -444,24 +474,30 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 chosen = run;
             }
         }
-        chosen.sort_by_key(|&index| (candidates[index].passage, candidates[index].position));
+        // In reading order, the leading section's sentences first.
+        chosen.sort_by_key(|&index| {
+            let candidate = candidates[index];
+            (Some(candidate.passage) != leading_passage, candidate.section, candidate.position)
+        });
         chosen.into_iter().map(|index| candidates[index]).collect()
     }
 
-    /// The answer text, from one section of one page, with its citation number at the end. A
-    /// table row only makes sense under its heading, so the first one is introduced by it.
+    /// The answer text, from one page, with its citation number at the end. A table row only
+    /// makes sense under its heading, so the first one of each section is introduced by it.
     fn cite(&self, chosen: &[&Candidate<'_>], hits: &[Hit], confidence: f32) -> Answer {
         let hit = &hits[chosen[0].passage];
-        let mut heading = hit.heading_path.last().filter(|heading| !heading.is_empty());
+        let mut introduced: Vec<usize> = Vec::new();
         let mut parts: Vec<String> = Vec::new();
         for candidate in chosen {
+            let heading = hits[candidate.passage].heading_path.last().filter(|heading| !heading.is_empty());
             match heading {
                 Some(text)
                     if is_table_row(candidate.text)
+                        && !introduced.contains(&candidate.passage)
                         && !candidate.text.to_lowercase().contains(&text.to_lowercase()) =>
                 {
                     parts.push(format!("{text}: {}", candidate.text));
-                    heading = None;
+                    introduced.push(candidate.passage);
                 }
                 _ => parts.push(candidate.text.to_string()),
             }
