@@ -38,7 +38,7 @@ fn the_held_out_half_of_the_golden_set_meets_the_quality_recorded_in_the_readme(
     // Floors a little under the held-out figures in the README, so a regression fails here.
     let held_out = |name: &str| share(&report, "held_out", name);
     let misses = &report["misses"];
-    assert!(held_out("hit_at_1") >= 0.77, "hit@1 {}", held_out("hit_at_1"));
+    assert!(held_out("hit_at_1") >= 0.78, "hit@1 {}", held_out("hit_at_1"));
     assert!(held_out("hit_at_3") >= 0.83, "hit@3 {}", held_out("hit_at_3"));
     assert!(held_out("mrr") >= 0.81, "MRR {}", held_out("mrr"));
     assert!(held_out("fact_rate") >= 0.51, "fact rate {}: {misses:#}", held_out("fact_rate"));
