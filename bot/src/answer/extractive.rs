@@ -335,7 +335,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let best_score = best.score;
         // The answer stays within the best sentence's page, so that it reads as one answer; a
         // sentence close behind may come from another of its sections, which often states the
-        // fact asked for (the days of a collection below its prices).
+        // fact asked for (a library's loan period below the rules for collecting a card).
         let best_passage = best.passage;
         let same_page: Vec<&Candidate<'_>> = candidates
             .iter()
