@@ -96,12 +96,11 @@ pub fn evaluate_with(
 /// How a reply to a question measures up, and why it is a miss if it is one. With a threshold,
 /// a reply less confident than it counts as declined.
 fn judge(question: &GoldenQuestion, reply: &Reply, min_confidence: Option<f32>) -> (Outcome, Option<MissReason>) {
-    let below_threshold =
-        min_confidence.is_some_and(|threshold| reply.confidence.is_some_and(|confidence| confidence < threshold));
-    let refused = reply.declined || below_threshold;
+    // Whether the confidence reached the threshold, when there are both.
+    let confident = min_confidence.zip(reply.confidence).map(|(threshold, confidence)| confidence >= threshold);
+    let refused = reply.declined || confident == Some(false);
     // Declined on other evidence than confidence, which reached the threshold.
-    let despite_confidence =
-        reply.declined && !below_threshold && min_confidence.is_some() && reply.confidence.is_some();
+    let despite_confidence = reply.declined && confident == Some(true);
     let mut pages: Vec<(&str, &str)> = Vec::new();
     for hit in &reply.hits {
         if !pages.iter().any(|(document, _)| *document == hit.document) {
