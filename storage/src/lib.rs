@@ -14,7 +14,7 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Executor, Transaction};
 
 pub use sqlx;
 #[cfg(feature = "test-support")]
@@ -196,6 +196,19 @@ impl Database {
         self.writer.as_ref().unwrap_or(&self.pool)
     }
 
+    /// Starts a transaction that will write, on this database's pool. On SQLite it takes the
+    /// write lock as it begins: a transaction that read first and only then wrote would be
+    /// refused at once ("database is locked", without waiting) if another connection or process
+    /// wrote meanwhile.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, StorageError> {
+        begin_write_on(self.pool(), self.backend).await
+    }
+
+    /// Starts a transaction that will write, as `begin_write` does, on the writer's connection.
+    pub async fn begin_queued_write(&self) -> Result<Transaction<'static, Any>, StorageError> {
+        begin_write_on(self.writer(), self.backend).await
+    }
+
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -210,7 +223,7 @@ impl Database {
             )
             .await?;
         for migration in migrations {
-            let mut transaction = self.pool.begin().await?;
+            let mut transaction = self.begin_write().await?;
             if self.backend == Backend::Postgres {
                 // Two instances starting together must not apply the same migration twice.
                 sqlx::query("SELECT pg_advisory_xact_lock(7164002)").execute(&mut *transaction).await?;
@@ -255,6 +268,13 @@ impl Database {
         }
         self.pool.close().await;
     }
+}
+
+async fn begin_write_on(pool: &AnyPool, backend: Backend) -> Result<Transaction<'static, Any>, StorageError> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
 }
 
 /// The file a `sqlite:` URL names, if it names one (not for an in-memory database).

@@ -143,3 +143,38 @@ async fn statements_written_together_on_postgres_take_effect_all_or_not_at_all()
     written_together_all_or_nothing(&database).await;
     database.close().await;
 }
+
+/// Two processes on one SQLite file (the server, and a command run beside it such as an import):
+/// one reads and then writes in a transaction while the other writes in between.
+#[tokio::test]
+async fn a_transaction_that_reads_before_it_writes_is_not_refused_when_another_process_writes_meanwhile() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("shared.db");
+    let server = Database::open_file(&path).await.unwrap();
+    server.migrate("notes", NOTES).await.unwrap();
+    let command = Database::open_file(&path).await.unwrap();
+    let count = |database: &Database| {
+        let pool = database.pool().clone();
+        async move { sqlx::query("SELECT COUNT(*) AS n FROM notes").fetch_one(&pool).await.unwrap().get::<i64, _>("n") }
+    };
+
+    let mut import = command.begin_write().await.unwrap();
+    let before =
+        sqlx::query("SELECT COUNT(*) AS n FROM notes").fetch_one(&mut *import).await.unwrap().get::<i64, _>("n");
+    let pool = server.pool().clone();
+    let mut chat = tokio::spawn(async move {
+        sqlx::query("INSERT INTO notes (body) VALUES ('from the chat')").execute(&pool).await.map(|_| ())
+    });
+    // The server's write goes ahead now if nothing holds it back, or waits for the import.
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(500), &mut chat).await;
+    sqlx::query("INSERT INTO notes (body) VALUES ($1)")
+        .bind(format!("imported after {before}"))
+        .execute(&mut *import)
+        .await
+        .expect("the import's write is not refused");
+    import.commit().await.expect("the import commits");
+    chat.await.unwrap().expect("the server's write is not refused either");
+    assert_eq!(count(&server).await, 2, "both writes are kept");
+    command.close().await;
+    server.close().await;
+}

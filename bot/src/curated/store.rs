@@ -80,7 +80,7 @@ impl CuratedStore {
     /// Saves answers as `actor`, all or none: each that differs from its latest version becomes a
     /// new version, kept in the history and recorded in the audit log; the same ones are left alone.
     pub async fn save_all(&self, answers: &[CuratedAnswer], actor: &str) -> Result<Vec<Saved>, CuratedError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let mut saved = Vec::with_capacity(answers.len());
         let now = now_millis();
         for answer in answers {
@@ -100,7 +100,7 @@ impl CuratedStore {
         actor: &str,
     ) -> Result<Saved, CuratedError> {
         let expected = based_on.map_or(Expected::New, Expected::Version);
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let saved = save_one(&mut transaction, answer, expected, actor, now_millis()).await?;
         transaction.commit().await?;
         Ok(saved)

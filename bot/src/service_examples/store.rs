@@ -54,7 +54,7 @@ impl ServiceExampleStore {
         example: &str,
         actor: &str,
     ) -> Result<bool, ExampleError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let changed = change_in(&mut transaction, change, service, example, actor, now_millis()).await?;
         transaction.commit().await?;
         Ok(changed)
@@ -64,7 +64,7 @@ impl ServiceExampleStore {
     /// services not listed keep theirs.
     pub async fn replace(&self, sets: &[ServiceExamples], actor: &str) -> Result<Vec<Imported>, ExampleError> {
         let now = now_millis();
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let mut imported = Vec::with_capacity(sets.len());
         for set in sets {
             let rows = sqlx::query("SELECT example FROM service_examples WHERE service = $1")

@@ -36,7 +36,7 @@ impl Memberships {
 
     /// Sets the councils someone works for, replacing the ones they had, in one transaction.
     pub async fn set(&self, username: &str, councils: &[Membership]) -> Result<(), StorageError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         sqlx::query("DELETE FROM shared_staff_councils WHERE username = $1")
             .bind(username)
             .execute(&mut *transaction)

@@ -9,7 +9,7 @@ use crate::conversation::records::AuditEntry;
 impl ConversationStore {
     /// Records something a member of staff did, for the audit log.
     pub async fn audit(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), StoreError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         record_audit(&mut transaction, actor, action, target, detail).await?;
         transaction.commit().await?;
         Ok(())

@@ -147,7 +147,7 @@ impl ConversationStore {
     ) -> Result<(Vec<StoredMessage>, Option<Escalation>), StoreError> {
         let now = now_millis();
         let count = turn.messages.len() as i64;
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let row = sqlx::query(
             "UPDATE conversations SET state = $1, status = $2, last_seq = last_seq + $3, version = version + 1, \
              updated_at = $4, language = $7 WHERE id = $5 AND version = $6 RETURNING last_seq",
@@ -223,7 +223,7 @@ impl ConversationStore {
         conversation_id: &str,
         messages: Vec<NewMessage>,
     ) -> Result<Vec<StoredMessage>, StoreError> {
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let stored = append_in(&mut transaction, conversation_id, messages, now_millis()).await?;
         transaction.commit().await?;
         Ok(stored)
@@ -272,7 +272,7 @@ impl ConversationStore {
     pub async fn end(&self, conversation_id: &str) -> Result<Option<Vec<String>>, StoreError> {
         self.forget(conversation_id);
         let now = now_millis();
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let row = sqlx::query(
             "UPDATE conversations SET status = 'ended', version = version + 1, updated_at = $1 WHERE id = $2 \
              AND status <> 'ended' RETURNING id",

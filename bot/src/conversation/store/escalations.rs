@@ -46,7 +46,7 @@ impl ConversationStore {
         escalation: &NewEscalation,
     ) -> Result<Escalation, StoreError> {
         self.forget(conversation_id);
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let row = sqlx::query(
             "UPDATE conversations SET status = CASE WHEN status IN ('human', 'ended') THEN status ELSE 'escalated' END, \
              version = version + 1, updated_at = $1 WHERE id = $2 RETURNING last_seq",

@@ -35,7 +35,7 @@ impl ConversationStore {
         for id in ids {
             self.forget(id);
         }
-        let mut transaction = self.database.pool().begin().await?;
+        let mut transaction = self.database.begin_write().await?;
         let mut deleted = 0;
         for id in ids {
             for table in [

@@ -25,7 +25,7 @@ impl ConversationStore {
     pub async fn staff_action(&self, escalation_id: &str, actor: &str) -> Result<StaffAction<'_>, StoreError> {
         Ok(StaffAction {
             store: self,
-            transaction: self.database().pool().begin().await?,
+            transaction: self.database().begin_write().await?,
             escalation: escalation_id.to_string(),
             actor: actor.to_string(),
             now: now_millis(),
