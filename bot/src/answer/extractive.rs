@@ -489,7 +489,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     fn cite(&self, chosen: &[&Candidate<'_>], hits: &[Hit], confidence: f32) -> Answer {
         let hit = &hits[chosen[0].passage];
         let mut introduced: Vec<usize> = Vec::new();
-        let mut parts: Vec<String> = Vec::new();
+        let mut parts: Vec<(usize, String)> = Vec::new();
         for candidate in chosen {
             let heading = hits[candidate.passage].heading_path.last().filter(|heading| !heading.is_empty());
             match heading {
@@ -498,10 +498,10 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                         && !introduced.contains(&candidate.passage)
                         && !candidate.text.to_lowercase().contains(&text.to_lowercase()) =>
                 {
-                    parts.push(format!("{text}: {}", candidate.text));
+                    parts.push((candidate.passage, format!("{text}: {}", candidate.text)));
                     introduced.push(candidate.passage);
                 }
-                _ => parts.push(candidate.text.to_string()),
+                _ => parts.push((candidate.passage, candidate.text.to_string())),
             }
         }
         let parts = join_list_items(parts);
@@ -572,21 +572,22 @@ fn refers_back(text: &str) -> bool {
         .any(|opening| lower.strip_prefix(opening).is_some_and(|rest| rest.starts_with([' ', ',', '\'', '’'])))
 }
 
-/// The parts of an answer with each run of list items joined into one sentence, items
-/// separated by semicolons: "glass; cans; paper." rather than "glass cans paper".
-fn join_list_items(parts: Vec<String>) -> Vec<String> {
+/// The parts of an answer (each with the passage it comes from) with each run of list items of
+/// one passage joined into one sentence, items separated by semicolons: "glass; cans; paper."
+/// rather than "glass cans paper". Items of two sections are two lists.
+fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
     let mut joined: Vec<String> = Vec::new();
-    let mut in_list = false;
-    for part in parts {
+    let mut list_of: Option<usize> = None;
+    for (passage, part) in parts {
         let item = !is_table_row(&part) && is_list_entry(&part);
         match joined.last_mut() {
-            Some(last) if item && in_list => {
+            Some(last) if item && list_of == Some(passage) => {
                 last.push_str("; ");
                 last.push_str(part.trim());
             }
             _ => joined.push(part.trim().to_string()),
         }
-        in_list = item;
+        list_of = item.then_some(passage);
     }
     for part in &mut joined {
         if !part.ends_with(['.', '!', '?', ':', ')']) {
@@ -643,9 +644,20 @@ mod tests {
         assert!(is_list_entry("batteries, car batteries and vapes"));
         assert!(is_list_entry("Period: Summer; Opening hours: 8am to 6pm."));
         assert!(!is_list_entry("You can bring most household waste to the centre."));
-        let parts = ["You can bring:", "batteries and vapes", "paint", "cooking oil"].map(str::to_string).to_vec();
+        let in_one_section = |parts: &[&str]| parts.iter().map(|part| (0, part.to_string())).collect::<Vec<_>>();
+        let parts = in_one_section(&["You can bring:", "batteries and vapes", "paint", "cooking oil"]);
         assert_eq!(join_list_items(parts), ["You can bring:", "batteries and vapes; paint; cooking oil."]);
-        let rows = ["Band: A; Charge: £1,200.", "Band: B; Charge: £1,400."].map(str::to_string).to_vec();
-        assert_eq!(join_list_items(rows.clone()), rows);
+        let rows = ["Band: A; Charge: £1,200.", "Band: B; Charge: £1,400."];
+        assert_eq!(join_list_items(in_one_section(&rows)), rows);
+    }
+
+    #[test]
+    fn a_list_item_from_another_section_is_not_joined_to_the_list_before_it() {
+        let parts = vec![
+            (0, "You can bring:".to_string()),
+            (0, "garden waste".to_string()),
+            (3, "Loan period – 3 weeks".to_string()),
+        ];
+        assert_eq!(join_list_items(parts), ["You can bring:", "garden waste.", "Loan period – 3 weeks."]);
     }
 }
