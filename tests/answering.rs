@@ -132,3 +132,16 @@ fn a_fact_stated_in_another_section_of_the_page_joins_the_answer() {
         assert_eq!(answer["citations"][0]["url"], page, "{question}: {answer}");
     }
 }
+
+#[test]
+fn a_sentence_that_introduces_a_list_is_never_shown_without_the_list() {
+    let councilbot = Councilbot::with_sample_council();
+    for (question, introduction, first_item) in [
+        ("are there weeks when i dont pay rent", "the weeks starting:", "Monday 21 December 2026"),
+        ("garden waste winter collection weeks", "the weeks beginning:", "Monday 7 December 2026"),
+    ] {
+        let answer = councilbot.json(&["ask", "--json", question]);
+        let text = answer["answer"].as_str().expect("answer text");
+        assert!(text.contains(&format!("{introduction} {first_item};")), "{question}: {text}");
+    }
+}

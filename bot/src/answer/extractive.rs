@@ -429,21 +429,44 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             chars += candidates[before].text.len();
             chosen.push(before);
         }
-        // A sentence that introduces a list (ends in a colon) brings the list items after it.
-        if let Some(&lead) = chosen.first()
-            && candidates[lead].text.ends_with(':')
-        {
-            let (passage, position) = (candidates[lead].passage, candidates[lead].position);
-            let items = candidates
-                .iter()
-                .enumerate()
-                .filter(|(_, candidate)| candidate.passage == passage && candidate.position > position)
-                .take(6);
-            for (index, item) in items {
-                if chars + item.text.len() > self.settings.max_chars * 2 || chosen.contains(&index) {
+        // A sentence that introduces a list (ends in a colon) brings what follows it: the best
+        // sentence the sentences after it, another the lines after it that do not end like a
+        // sentence (its list items). "In the weeks beginning:" says nothing alone, so an
+        // introduction that is not the best sentence and whose list does not fit is left out.
+        for introduction in chosen.clone() {
+            let intro = candidates[introduction];
+            if !intro.text.ends_with(':') {
+                continue;
+            }
+            let is_lead = chosen.first() == Some(&introduction);
+            let after = (0..candidates.len()).filter(|&index| {
+                candidates[index].passage == intro.passage && candidates[index].position > intro.position
+            });
+            let mut items: Vec<usize> = if is_lead {
+                after.take(6).collect()
+            } else {
+                after
+                    .enumerate()
+                    .take_while(|&(offset, index)| {
+                        candidates[index].position == intro.position + 1 + offset
+                            && is_unterminated(candidates[index].text)
+                    })
+                    .map(|(_, index)| index)
+                    .take(MAX_LIST_ENTRIES)
+                    .collect()
+            };
+            let has_list = !items.is_empty();
+            items.retain(|index| !chosen.contains(index));
+            let length: usize = items.iter().map(|&index| candidates[index].text.len()).sum();
+            if !is_lead && (!has_list || chars + length > self.settings.max_chars * 2) {
+                chosen.retain(|&index| index != introduction);
+                continue;
+            }
+            for index in items {
+                if chars + candidates[index].text.len() > self.settings.max_chars * 2 {
                     break;
                 }
-                chars += item.text.len();
+                chars += candidates[index].text.len();
                 chosen.push(index);
             }
         }
@@ -574,20 +597,39 @@ fn refers_back(text: &str) -> bool {
 
 /// The parts of an answer (each with the passage it comes from) with each run of list items of
 /// one passage joined into one sentence, items separated by semicolons: "glass; cans; paper."
-/// rather than "glass cans paper". Items of two sections are two lists.
+/// rather than "glass cans paper". A line after an introduction ("you can claim if:") is an
+/// item however long; items of two sections are two lists.
 fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
+    /// Where the parts before stand in a list, and in which passage.
+    #[derive(PartialEq)]
+    enum List {
+        Outside,
+        Introduced(usize),
+        Items(usize),
+    }
     let mut joined: Vec<String> = Vec::new();
-    let mut list_of: Option<usize> = None;
+    let mut list = List::Outside;
     for (passage, part) in parts {
-        let item = !is_table_row(&part) && is_list_entry(&part);
+        let part = part.trim();
+        let in_list = list == List::Introduced(passage) || list == List::Items(passage);
+        let item = !is_table_row(part) && (is_list_entry(part) || (in_list && is_unterminated(part)));
         match joined.last_mut() {
-            Some(last) if item && list_of == Some(passage) => {
-                last.push_str("; ");
-                last.push_str(part.trim());
+            Some(last) if item && list == List::Items(passage) => {
+                // An item ending in "or" or a comma runs on into the next.
+                let runs_on = last.ends_with([',', ';'])
+                    || last.rsplit(' ').next().is_some_and(|word| LIST_JOINING_WORDS.contains(&word));
+                last.push_str(if runs_on { " " } else { "; " });
+                last.push_str(part);
             }
-            _ => joined.push(part.trim().to_string()),
+            _ => joined.push(part.to_string()),
         }
-        list_of = item.then_some(passage);
+        list = if item {
+            List::Items(passage)
+        } else if part.ends_with(':') {
+            List::Introduced(passage)
+        } else {
+            List::Outside
+        };
     }
     for part in &mut joined {
         if !part.ends_with(['.', '!', '?', ':', ')']) {
@@ -597,10 +639,19 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
     joined
 }
 
+/// Words a list item ends with when it runs on into the next, in English and Welsh.
+const LIST_JOINING_WORDS: &[&str] = &["or", "and", "neu", "a", "ac"];
+
 /// Whether a sentence is a row of a table or an item of a list: a short line that does not
 /// end like a sentence.
 fn is_list_entry(text: &str) -> bool {
-    is_table_row(text) || (word_count(text) <= 15 && !text.trim_end().ends_with(['.', '!', '?', ':']))
+    is_table_row(text) || (word_count(text) <= 15 && is_unterminated(text))
+}
+
+/// Whether a text ends without a full stop, question or exclamation mark or colon, as a line of
+/// a list does.
+fn is_unterminated(text: &str) -> bool {
+    !text.trim_end().ends_with(['.', '!', '?', ':'])
 }
 
 /// Whether a sentence is a table row written as `Header: value; Header: value.`.
@@ -659,5 +710,24 @@ mod tests {
             (3, "Loan period – 3 weeks".to_string()),
         ];
         assert_eq!(join_list_items(parts), ["You can bring:", "garden waste.", "Loan period – 3 weeks."]);
+    }
+
+    #[test]
+    fn long_items_after_an_introduction_are_one_list_and_an_item_ending_in_or_runs_on() {
+        let parts = [
+            "You can make a new claim if you rent your home and:",
+            "you have reached State Pension age (or you and your partner both have), or",
+            "you live in supported or sheltered housing where your landlord gives you care or support",
+        ]
+        .map(|part| (2, part.to_string()))
+        .to_vec();
+        assert_eq!(
+            join_list_items(parts),
+            [
+                "You can make a new claim if you rent your home and:",
+                "you have reached State Pension age (or you and your partner both have), or you live in supported or \
+                 sheltered housing where your landlord gives you care or support."
+            ]
+        );
     }
 }
