@@ -145,3 +145,22 @@ fn a_sentence_that_introduces_a_list_is_never_shown_without_the_list() {
         assert!(text.contains(&format!("{introduction} {first_item};")), "{question}: {text}");
     }
 }
+
+#[test]
+fn a_list_item_is_shown_after_the_sentence_that_introduces_its_list_and_never_ends_in_or() {
+    let councilbot = Councilbot::with_sample_council();
+    for (question, expected) in [
+        (
+            "how long must i have lived in the district to join the housing register",
+            "You have a local connection if: you have lived in the district for at least the last 2 years continuously.",
+        ),
+        (
+            "is there a charge for light bulbs at the tip",
+            "There is no charge for: fluorescent tubes and energy-saving light bulbs.",
+        ),
+    ] {
+        let answer = councilbot.json(&["ask", "--json", question]);
+        let text = answer["answer"].as_str().expect("answer text");
+        assert!(text.contains(expected), "{question}: {text}");
+    }
+}

@@ -499,6 +499,39 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 chosen = run;
             }
         }
+        // An item of a list that cannot open a sentence ("you have worked in the district for
+        // 16 hours a week, or") comes with the sentence that introduces its list ("You have a
+        // local connection if:"), found by going back over the items before it.
+        for item in chosen.clone() {
+            if !is_fragment(candidates[item].text) {
+                continue;
+            }
+            let (passage, mut position) = (candidates[item].passage, candidates[item].position);
+            let at = |position: usize| {
+                candidates.iter().position(|candidate| candidate.passage == passage && candidate.position == position)
+            };
+            let mut introduction = None;
+            while position > 0
+                && let Some(before) = at(position - 1)
+            {
+                let text = candidates[before].text;
+                if text.ends_with(':') {
+                    introduction = Some(before);
+                    break;
+                }
+                let items_between = candidates[item].position - position;
+                if !(is_fragment(text) || is_unterminated(text)) || items_between >= MAX_LIST_ENTRIES {
+                    break;
+                }
+                position -= 1;
+            }
+            if let Some(introduction) = introduction.filter(|index| !chosen.contains(index))
+                && chars + candidates[introduction].text.len() <= self.settings.max_chars * 2
+            {
+                chars += candidates[introduction].text.len();
+                chosen.push(introduction);
+            }
+        }
         // In reading order, the leading section's sentences first.
         chosen.sort_by_key(|&index| {
             let candidate = candidates[index];
@@ -598,7 +631,8 @@ fn refers_back(text: &str) -> bool {
 /// The parts of an answer (each with the passage it comes from) with each run of list items of
 /// one passage joined into one sentence, items separated by semicolons: "glass; cans; paper."
 /// rather than "glass cans paper". A line after an introduction ("you can claim if:") is an
-/// item however long; items of two sections are two lists.
+/// item however long, as is one in lower case after an item; items of two sections are two
+/// lists.
 fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
     /// Where the parts before stand in a list, and in which passage.
     #[derive(PartialEq)]
@@ -612,7 +646,8 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
     for (passage, part) in parts {
         let part = part.trim();
         let in_list = list == List::Introduced(passage) || list == List::Items(passage);
-        let item = !is_table_row(part) && (is_list_entry(part) || (in_list && is_unterminated(part)));
+        let item =
+            !is_table_row(part) && (is_list_entry(part) || (in_list && (is_unterminated(part) || is_fragment(part))));
         match joined.last_mut() {
             Some(last) if item && list == List::Items(passage) => {
                 // An item ending in "or" or a comma runs on into the next.
@@ -632,11 +667,24 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
         };
     }
     for part in &mut joined {
+        // A list cut short after an item that runs on ends there: "…for 12 months." not "…, or."
+        if let Some((rest, last)) = part.rsplit_once(' ')
+            && LIST_JOINING_WORDS.contains(&last)
+        {
+            let kept = rest.trim_end_matches([',', ';']).len();
+            part.truncate(kept);
+        }
         if !part.ends_with(['.', '!', '?', ':', ')']) {
             part.push('.');
         }
     }
     joined
+}
+
+/// Whether a sentence cannot open an answer because it starts in lower case, as a list item
+/// continuing the sentence that introduces it does.
+fn is_fragment(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// Words a list item ends with when it runs on into the next, in English and Welsh.
@@ -729,5 +777,9 @@ mod tests {
                  sheltered housing where your landlord gives you care or support."
             ]
         );
+        let cut_short = [(1, "You have a local connection if:"), (1, "you have lived here for 2 years, or")]
+            .map(|(passage, part)| (passage, part.to_string()))
+            .to_vec();
+        assert_eq!(join_list_items(cut_short), ["You have a local connection if:", "you have lived here for 2 years."]);
     }
 }
