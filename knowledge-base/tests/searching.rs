@@ -104,6 +104,18 @@ fn words_the_content_never_uses_are_reported_as_unknown() {
 }
 
 #[test]
+fn text_speak_question_words_are_not_searched_as_words_the_content_lacks() {
+    let site = Site::new();
+    site.index();
+    let knowledge_base = site.open();
+    for question in ["wen r bins emptied", "wots the day bins r emptied", "whos emptying bins n wheres it"] {
+        let results = knowledge_base.search(&SearchRequest::new(question)).expect("search");
+        let searched: Vec<&str> = results.terms.iter().map(|term| term.term.as_str()).collect();
+        assert!(results.terms.iter().all(|term| term.known), "{question}: {searched:?}");
+    }
+}
+
+#[test]
 fn stemming_matches_other_forms_of_a_word() {
     let site = Site::new();
     site.index();
