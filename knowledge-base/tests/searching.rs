@@ -116,6 +116,26 @@ fn text_speak_question_words_are_not_searched_as_words_the_content_lacks() {
 }
 
 #[test]
+fn a_word_written_solid_finds_the_page_that_hyphenates_it_and_the_other_way_round() {
+    let site = Site::new();
+    site.write(
+        "libraries/ebooks.md",
+        "# Online library\n\nYou can borrow up to 6 e-books at a time.\n\n## Parking\n\nThere is a layby outside.\n",
+    );
+    site.index();
+    let knowledge_base = site.open();
+    for question in ["how many ebooks can i borrow", "can i park in the lay-by"] {
+        let results = knowledge_base.search(&SearchRequest::new(question)).expect("search");
+        let searched: Vec<&str> = results.terms.iter().map(|term| term.term.as_str()).collect();
+        assert!(results.terms.iter().all(|term| term.known), "{question}: {searched:?}");
+        assert_eq!(results.hits[0].title, "Online library", "{question}");
+    }
+    let passage = knowledge_base.search(&SearchRequest::new("ebooks")).expect("search").hits[0].clone();
+    let sentence_terms = &knowledge_base.analysed_passage(&passage).sentences[0].1;
+    assert!(sentence_terms.contains("ebook"), "the sentence that says e-books holds the word: {sentence_terms:?}");
+}
+
+#[test]
 fn stemming_matches_other_forms_of_a_word() {
     let site = Site::new();
     site.index();

@@ -24,7 +24,7 @@ use crate::tokenizer::{TokenCounter, hex};
 
 /// Version of the way documents are turned into passages and terms (extraction, chunking, the
 /// analyzer's stop words); a change rebuilds every index.
-const PIPELINE_VERSION: u32 = 5;
+const PIPELINE_VERSION: u32 = 6;
 
 /// What an index build needs to know besides the directories.
 #[derive(Debug, Clone)]

@@ -1,6 +1,7 @@
 //! The Tantivy index: building it, opening it, and searching it.
 
 mod build;
+mod compound;
 mod schema;
 mod search;
 mod spelling;

@@ -1,9 +1,10 @@
 //! The search index's fields, by language, and its English text analyzer.
 
+use super::compound::CompoundTokenizer;
 use tantivy::schema::{FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language as StemmerLanguage, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer,
+    AsciiFoldingFilter, Language as StemmerLanguage, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
+    TextAnalyzer,
 };
 
 use super::welsh::WELSH_ANALYZER;
@@ -326,7 +327,7 @@ pub(crate) fn url_words(url: &str) -> String {
 /// The analyzer for English titles, headings, passages and questions: words, lowercased, folded to
 /// ASCII, stop words removed, English-stemmed.
 pub(crate) fn english_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(CompoundTokenizer)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)

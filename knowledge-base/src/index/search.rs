@@ -11,6 +11,7 @@ use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, Score, Searcher, TantivyDocument, Term};
 
+use super::compound;
 use super::schema::{HEADING_SEPARATOR, TextFields, analyze};
 use super::{KnowledgeBase, slug, spelling};
 use crate::document::Audience;
@@ -359,11 +360,23 @@ impl KnowledgeBase {
         let failed = |source| Error::index(&self.dir, source);
         let documents = self.passages_in(searcher, language);
         let body = self.fields.text(Language::English).body;
+        // A compound typed with a hyphen ("lay-by") is searched as its parts, and as one word
+        // ("layby") where the content writes it so; one word no page uses is not a missing word.
+        let compounds: Vec<(Vec<String>, Vec<String>)> = compound::compounds(text)
+            .into_iter()
+            .map(|(solid, parts)| {
+                let parts = parts.iter().flat_map(|part| self.analyze_in(language, part)).collect();
+                (self.analyze_in(language, &solid), parts)
+            })
+            .collect();
         let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
         for (typed, position) in analyze(&mut self.analyzer(language), text) {
             let mut term = typed.clone();
             let mut corrected_from = None;
             let mut frequency = self.document_frequency(searcher, language, &term).map_err(failed)?;
+            if frequency == 0 && compounds.iter().any(|(solid, _)| solid.contains(&term)) {
+                continue;
+            }
             // Welsh words are corrected by their mutations and endings already: a further edit
             // or two of such short stems meets unrelated words (Nghaerdydd is not cardiau).
             if frequency == 0
@@ -385,6 +398,17 @@ impl KnowledgeBase {
                 alternatives: Vec::new(),
             };
             terms.push((query_term, position));
+        }
+        // The parts of a compound are present where the compound is written as one word.
+        for (solid, parts) in &compounds {
+            if !terms.iter().any(|(query_term, _)| solid.contains(&query_term.term)) {
+                continue;
+            }
+            for (query_term, _) in terms.iter_mut().filter(|(query_term, _)| parts.contains(&query_term.term)) {
+                if !query_term.alternatives.contains(solid) {
+                    query_term.alternatives.push(solid.clone());
+                }
+            }
         }
         // Phrases of the language's thesaurus found in the text give their words alternatives.
         let thesaurus = match language {

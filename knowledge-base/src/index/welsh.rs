@@ -1,9 +1,10 @@
 //! The Welsh text analyzer: words lowercased and folded, Welsh stop words removed, every
 //! mutation of a word's first letter brought to one form, and common endings taken off.
 
+use super::compound::CompoundTokenizer;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
 };
 
 /// The name under which the Welsh analyzer is registered with the index.
@@ -61,7 +62,7 @@ const MUTATED_OPENINGS: &[(&str, &str)] = &[
 
 /// The analyzer for Welsh titles, headings, passages and questions.
 pub(crate) fn welsh_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(CompoundTokenizer)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
