@@ -160,8 +160,8 @@ fn render(report: &EvalReport) -> String {
                 let page = expected_rank.map_or("not in the first ten".to_string(), |rank| format!("rank {rank}"));
                 match miss.confidence {
                     Some(confidence) if *despite_confidence => format!(
-                        "confidence {confidence:.2}, enough to answer, but the table rows it would answer with \
-                         do not name what was asked (the answering page: {page})"
+                        "confidence {confidence:.2}, enough to answer, but the facts it would answer with \
+                         are another case's (the answering page: {page})"
                     ),
                     Some(confidence) => format!("confidence {confidence:.2} (the answering page: {page})"),
                     None => format!("the answering page: {page}"),

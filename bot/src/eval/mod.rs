@@ -129,6 +129,7 @@ fn judge(question: &GoldenQuestion, reply: &Reply, min_confidence: Option<f32>) 
         fact_found,
         failed: false,
         confidence: reply.confidence,
+        declined_at_any_threshold: reply.declined,
     };
     let reason = if question.unanswerable {
         (!refused).then(|| MissReason::AnsweredUnanswerable {
@@ -161,6 +162,7 @@ fn failed(question: &GoldenQuestion) -> Outcome {
         fact_found: false,
         failed: true,
         confidence: None,
+        declined_at_any_threshold: false,
     }
 }
 

@@ -143,8 +143,8 @@ pub enum MissReason {
         /// Where the answering page came (1 = first), if among the first ten.
         expected_rank: Option<usize>,
         /// Whether it declined though its confidence reached the threshold, on other evidence:
-        /// for the extractive answerer, that the table rows it would answer with do not name
-        /// what was asked.
+        /// for the extractive answerer, that the facts it would answer with are another case's
+        /// (table rows that do not name what was asked, or other amounts than the question's).
         despite_confidence: bool,
     },
     /// It gave no answer at all: the model could not be reached, or its reply could not be read.
@@ -181,6 +181,9 @@ pub(super) struct Outcome {
     /// Whether the answerer failed to answer at all.
     pub failed: bool,
     pub confidence: Option<f32>,
+    /// Whether the reply was declined on other evidence than its confidence, as it would be at
+    /// any threshold.
+    pub declined_at_any_threshold: bool,
 }
 
 impl Measures {
@@ -281,7 +284,10 @@ fn confidences(outcomes: &[Outcome], half: Half) -> Vec<(f32, bool)> {
     outcomes
         .iter()
         .filter(|outcome| outcome.half == half)
-        .filter_map(|outcome| Some((outcome.confidence?, outcome.answerable)))
+        .filter_map(|outcome| {
+            let confidence = if outcome.declined_at_any_threshold { 0.0 } else { outcome.confidence? };
+            Some((confidence, outcome.answerable))
+        })
         .collect()
 }
 
@@ -311,6 +317,7 @@ mod tests {
             fact_found: true,
             failed: false,
             confidence: Some(confidence),
+            declined_at_any_threshold: false,
         }
     }
 
@@ -331,6 +338,18 @@ mod tests {
         assert!((calibration.best_threshold - 0.46).abs() < 0.011, "{calibration:?}");
         assert_eq!(calibration.best_balanced_accuracy, 1.0);
         assert_eq!(calibration.held_out_balanced_accuracy, 0.0);
+    }
+
+    #[test]
+    fn a_question_declined_whatever_its_confidence_counts_as_refused_at_every_threshold() {
+        // A near miss declined on other evidence (its table rows name another case) at
+        // confidence 0.9 is refused at any threshold, so it cannot pull the threshold up past it.
+        let declined = Outcome { declined_at_any_threshold: true, ..outcome(Half::Dev, false, 0.9) };
+        let outcomes =
+            [outcome(Half::Dev, true, 0.7), outcome(Half::Dev, true, 0.95), outcome(Half::Dev, false, 0.2), declined];
+        let calibration = calibrate(&outcomes, 0.5);
+        assert_eq!(calibration.best_balanced_accuracy, 1.0, "{calibration:?}");
+        assert!((calibration.best_threshold - 0.45).abs() < 0.011, "{calibration:?}");
     }
 
     #[test]
