@@ -246,10 +246,16 @@ impl KnowledgeBase {
         } else {
             None
         };
+        let mut found: Vec<Hit> = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            found.push(self.hit(&searcher, snippets.as_ref(), score, address)?);
+        }
+        // Passages that score the same come in the order of their ids, not of where the index
+        // happened to store them, so that the same content always gives the same answer.
+        found.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: Vec<std::collections::HashSet<String>> = Vec::new();
-        for (score, address) in top {
-            let hit = self.hit(&searcher, snippets.as_ref(), score, address)?;
+        for hit in found {
             let words = word_set(&hit.text);
             if seen.iter().any(|other| near_duplicate(other, &words)) {
                 continue;

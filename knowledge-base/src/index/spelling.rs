@@ -1,5 +1,7 @@
 //! Spelling correction of query terms against the words the index holds.
 
+use std::collections::BTreeMap;
+
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
@@ -20,7 +22,9 @@ pub(crate) fn correct(searcher: &Searcher, field: Field, term: &str) -> tantivy:
     let distance = if length < LONGEST_ONE_EDIT { 1 } else { 2 };
     let first = term.chars().next();
     let automaton = FuzzyTermQuery::new(Term::from_field_text(field, term), distance, true).automaton()?;
-    let mut best: Option<(usize, u32, String)> = None;
+    // Each candidate's edits and its frequency over the whole index: a segment's own count
+    // depends on how the index happened to be split, and so would the correction.
+    let mut candidates: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field)?;
         let mut stream = inverted.terms().search(&automaton).into_stream()?;
@@ -37,20 +41,21 @@ pub(crate) fn correct(searcher: &Searcher, field: Field, term: &str) -> tantivy:
             {
                 continue;
             }
-            let edits = edit_distance(term, candidate);
-            let frequency = stream.value().doc_freq;
-            let better = match &best {
-                None => true,
-                Some((best_edits, best_frequency, _)) => {
-                    edits < *best_edits || (edits == *best_edits && frequency > *best_frequency)
-                }
-            };
-            if better {
-                best = Some((edits, frequency, candidate.to_string()));
-            }
+            let frequency = u64::from(stream.value().doc_freq);
+            candidates
+                .entry(candidate.to_string())
+                .and_modify(|(_, total)| *total += frequency)
+                .or_insert_with(|| (edit_distance(term, candidate), frequency));
         }
     }
-    Ok(best.map(|(_, _, candidate)| candidate))
+    // Fewest edits, then the most frequent, then the first in alphabetical order.
+    let best = candidates
+        .into_iter()
+        .min_by(|(a, (a_edits, a_frequency)), (b, (b_edits, b_frequency))| {
+            a_edits.cmp(b_edits).then(b_frequency.cmp(a_frequency)).then_with(|| a.cmp(b))
+        })
+        .map(|(candidate, _)| candidate);
+    Ok(best)
 }
 
 /// Edits (insertions, deletions, substitutions, adjacent swaps) between two words.
@@ -75,7 +80,31 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::edit_distance;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{Index, doc};
+
+    use super::{correct, edit_distance};
+
+    #[test]
+    fn a_correction_weighs_a_words_frequency_over_the_whole_index_not_one_segment() {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).expect("writer");
+        // One segment holds "pack" twice and "park" once, the other "park" twice: "park" is the
+        // more frequent word in the index, though not in the first segment.
+        for text in ["pack", "pack", "park"] {
+            writer.add_document(doc!(body => text)).expect("add");
+        }
+        writer.commit().expect("commit");
+        for text in ["park", "park"] {
+            writer.add_document(doc!(body => text)).expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        assert_eq!(searcher.segment_readers().len(), 2);
+        assert_eq!(correct(&searcher, body, "parck").expect("correct").as_deref(), Some("park"));
+    }
 
     #[test]
     fn counts_swaps_as_one_edit() {
