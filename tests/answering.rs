@@ -170,3 +170,24 @@ fn a_list_item_is_shown_after_the_sentence_that_introduces_its_list_and_never_en
         assert!(text.contains(expected), "{question}: {text}");
     }
 }
+
+#[test]
+fn a_price_is_given_for_the_amount_asked_about_and_never_for_another_amount() {
+    let councilbot = Councilbot::with_sample_council();
+    // The bulky waste page prices 5 items in a sentence beside its table of prices.
+    let answer = councilbot.json(&["ask", "--json", "what do you charge to collect 5 items"]);
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(text.contains("So 5 items cost £56"), "{text}");
+    // The fee table gives 10 to 40 square metres; the rates table stops at 4 bedrooms, and its
+    // largest extension band ends at 100 square metres.
+    let answer = councilbot.json(&["ask", "--json", "building regs fee for a 20 square metre single storey extension"]);
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(text.contains("£780") && !text.contains("£540"), "{text}");
+    for question in [
+        "local housing allowance weekly rate for a five bedroom home",
+        "building regs fee for a 120 square metre single storey extension",
+    ] {
+        let answer = councilbot.json(&["ask", "--json", question]);
+        assert_eq!(answer["handoff"], true, "{question}: another amount's price is not an answer: {answer}");
+    }
+}

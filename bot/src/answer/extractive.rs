@@ -6,6 +6,7 @@ use std::sync::Arc;
 use knowledge_base::{Audience, Hit, KnowledgeBase, Language, QueryTerm, SearchRequest};
 
 use super::fact_kind::has_figure;
+use super::quantity::{Quantity, Stated, quantities, stated};
 use super::{Answer, AnswerSettings, Citation, QuestionType};
 use crate::error::Result;
 
@@ -62,6 +63,9 @@ const EXPANSION_SHARE: f32 = 0.15;
 /// How much a section's heading that asks the same question counts towards its sentences'
 /// relevance.
 const QUESTION_HEADING_SHARE: f32 = 0.1;
+
+/// Weight of a sentence giving an amount the question gives ("So 5 items cost £56").
+const QUANTITY_SHARE: f32 = 0.1;
 
 /// How much of an answer's confidence comes from how much of the question its page covers.
 const PAGE_SUPPORT_SHARE: f32 = 0.5;
@@ -125,6 +129,11 @@ struct Candidate<'h> {
     terms: HashSet<String>,
     /// How much of the question it covers by its own words, without its headings.
     own_coverage: f32,
+    /// A table row giving only other amounts of something the question gives an amount of
+    /// ("up to 40 square metres" for a 60 square metre extension): another case's fact.
+    other_case: bool,
+    /// Whether it gives an amount the question gives.
+    gives_quantity: bool,
     score: f32,
 }
 
@@ -138,6 +147,8 @@ struct Weights<'t> {
     /// The asked terms that say what the question is about, without those naming the kind of
     /// fact wanted ("phone number", "cost").
     subject: &'t [QueryTerm],
+    /// The amounts the question gives ("5 items", "2 hrs").
+    quantities: &'t [Quantity],
 }
 
 impl Weights<'_> {
@@ -257,7 +268,9 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let context: HashSet<String> = terms_of(context_words(language)).collect();
         let naming: HashSet<String> = terms_of(FACT_NAMING_WORDS).collect();
         let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
-        let weights = Weights { asked: &asked, added: &added, context: &context, subject: &subject };
+        let quantities = quantities(question);
+        let weights =
+            Weights { asked: &asked, added: &added, context: &context, subject: &subject, quantities: &quantities };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
         hits.truncate(PASSAGES_SEARCHED);
@@ -326,13 +339,22 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
                 let text = text.as_str();
                 let near: HashSet<String> = terms.union(headings).cloned().collect();
+                let fits: Vec<Stated> = weights.quantities.iter().map(|quantity| stated(text, quantity)).collect();
+                let other_case = is_table_row(text) && fits.contains(&Stated::Excludes);
+                let gives_quantity = !fits.contains(&Stated::Excludes)
+                    && fits.iter().any(|fit| matches!(fit, Stated::Gives | Stated::Includes));
+                // The amount asked about, given exactly, picks out the case a price or a count is
+                // for; in other questions an amount is context ("can my 2 year old get a place").
+                let names_case = kind.wants_a_fact() && fits.contains(&Stated::Gives);
+                let states_quantity = if names_case { 1.0 } else { 0.0 };
                 let relevance = SENTENCE_SHARE * weights.asked_coverage(terms)
                     + SECTION_SHARE * weights.asked_coverage(&near)
                     + PAGE_SHARE * page_coverage
                     + RANK_SHARE * rank
                     + EXPANSION_SHARE * weights.added_coverage(terms)
-                    + QUESTION_HEADING_SHARE * question_heading;
-                let mut score = if kind.is_stated_in(text) { relevance } else { relevance * WRONG_KIND };
+                    + QUESTION_HEADING_SHARE * question_heading
+                    + QUANTITY_SHARE * states_quantity;
+                let mut score = if kind.is_stated_in(text) && !other_case { relevance } else { relevance * WRONG_KIND };
                 if word_count(text) < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
@@ -344,9 +366,28 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                     text,
                     terms: near,
                     own_coverage,
+                    other_case,
+                    gives_quantity,
                     score,
                 });
             }
+        }
+        // A page whose table rows are told apart by amounts of what the question gives an amount
+        // of ("4 bedrooms", "Room in a shared house") has no row for the amount asked unless a
+        // row gives it: its other rows are other cases.
+        let tabled: HashSet<&str> = candidates
+            .iter()
+            .filter(|candidate| candidate.other_case)
+            .map(|candidate| read[candidate.passage].document.as_str())
+            .collect();
+        for row in candidates.iter_mut().filter(|row| {
+            tabled.contains(read[row.passage].document.as_str())
+                && is_table_row(row.text)
+                && !row.gives_quantity
+                && !row.other_case
+        }) {
+            row.other_case = true;
+            row.score *= WRONG_KIND;
         }
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
             return (self.unsure(language, 0.0), None);
@@ -376,7 +417,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let fact_support = if kind.wants_a_fact() {
             chosen
                 .iter()
-                .filter(|candidate| kind.is_stated_in(candidate.text))
+                .filter(|candidate| kind.is_stated_in(candidate.text) && !candidate.other_case)
                 .map(|candidate| weights.support(&candidate.terms))
                 .fold(0.0, f32::max)
         } else {
@@ -392,7 +433,16 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let rows_about_else = !weights.subject.is_empty()
             && !rows.is_empty()
             && rows.iter().all(|row| row.own_coverage < ROW_SUBJECT_SHARE);
-        if confidence < self.settings.min_confidence_for(language) || chosen.is_empty() || rows_about_else {
+        // Facts given for other amounts than the question's (the rates for up to 4 bedrooms when
+        // it asks about 5), with none for its own, answer other cases.
+        let other_cases_only = kind.wants_a_fact()
+            && chosen.iter().any(|candidate| candidate.other_case)
+            && !chosen.iter().any(|candidate| candidate.gives_quantity);
+        if confidence < self.settings.min_confidence_for(language)
+            || chosen.is_empty()
+            || rows_about_else
+            || other_cases_only
+        {
             return (self.unsure(language, confidence), Some(read[best_passage].document.clone()));
         }
         (self.cite(&chosen, read, confidence), Some(read[best_passage].document.clone()))

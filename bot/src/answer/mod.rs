@@ -2,6 +2,7 @@
 
 mod extractive;
 mod fact_kind;
+mod quantity;
 mod question_type;
 
 use serde::Serialize;
