@@ -191,3 +191,17 @@ fn a_price_is_given_for_the_amount_asked_about_and_never_for_another_amount() {
         assert_eq!(answer["handoff"], true, "{question}: another amount's price is not an answer: {answer}");
     }
 }
+
+#[test]
+fn residents_informal_words_find_the_councils_words() {
+    let councilbot = Councilbot::with_sample_council();
+    for (question, expected) in [
+        ("if i cancel my bulky waste collection do i get my money back", "refund"),
+        ("how many ebooks can i borrow at once", "6 e-books"),
+        ("parking at market square for 3 hrs how much", "Up to 3 hours; Charge: £3.80"),
+    ] {
+        let answer = councilbot.json(&["ask", "--json", question]);
+        let text = answer["answer"].as_str().expect("answer text");
+        assert!(text.contains(expected), "{question}: {text}");
+    }
+}
