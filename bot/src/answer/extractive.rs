@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use knowledge_base::{Audience, Hit, KnowledgeBase, Language, QueryTerm, SearchRequest};
 
+use super::exclusion::excluded_words;
 use super::fact_kind::has_figure;
 use super::quantity::{Quantity, Stated, quantities, stated};
 use super::{Answer, AnswerSettings, Citation, QuestionType};
@@ -149,6 +150,8 @@ struct Weights<'t> {
     subject: &'t [QueryTerm],
     /// The amounts the question gives ("5 items", "2 hrs").
     quantities: &'t [Quantity],
+    /// The terms the question itself leaves out ("a loft conversion without a dormer").
+    excluded: &'t HashSet<String>,
 }
 
 impl Weights<'_> {
@@ -269,8 +272,15 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let naming: HashSet<String> = terms_of(FACT_NAMING_WORDS).collect();
         let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
         let quantities = quantities(question);
-        let weights =
-            Weights { asked: &asked, added: &added, context: &context, subject: &subject, quantities: &quantities };
+        let excluded: HashSet<String> = terms_of(&excluded_words(question).join(" ")).collect();
+        let weights = Weights {
+            asked: &asked,
+            added: &added,
+            context: &context,
+            subject: &subject,
+            quantities: &quantities,
+            excluded: &excluded,
+        };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
         hits.truncate(PASSAGES_SEARCHED);
@@ -338,6 +348,17 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             let page_coverage = weights.asked_coverage(page_terms(hit));
             for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
                 let text = text.as_str();
+                // A word the sentence leaves out ("without a dormer") is not one it holds,
+                // unless the question leaves it out too.
+                let left_out: HashSet<String> =
+                    terms_of(&excluded_words(text).join(" ")).filter(|term| !weights.excluded.contains(term)).collect();
+                let holding: HashSet<String>;
+                let terms = if left_out.is_empty() {
+                    terms
+                } else {
+                    holding = terms.difference(&left_out).cloned().collect();
+                    &holding
+                };
                 let near: HashSet<String> = terms.union(headings).cloned().collect();
                 let fits: Vec<Stated> = weights.quantities.iter().map(|quantity| stated(text, quantity)).collect();
                 let other_case = is_table_row(text) && fits.contains(&Stated::Excludes);

@@ -1,5 +1,6 @@
 //! Answers to questions, with the sources they come from.
 
+mod exclusion;
 mod extractive;
 mod fact_kind;
 mod quantity;
