@@ -1,6 +1,6 @@
 //! Searching: lenient with user text, safe for audiences, ranked with highlights and facets.
 
-use knowledge_base::{Audience, SearchRequest};
+use knowledge_base::{Audience, Language, QueryTerm, SearchRequest};
 
 use crate::support::Site;
 
@@ -133,6 +133,24 @@ fn a_word_written_solid_finds_the_page_that_hyphenates_it_and_the_other_way_roun
     let passage = knowledge_base.search(&SearchRequest::new("ebooks")).expect("search").hits[0].clone();
     let sentence_terms = &knowledge_base.analysed_passage(&passage).sentences[0].1;
     assert!(sentence_terms.contains("ebook"), "the sentence that says e-books holds the word: {sentence_terms:?}");
+}
+
+#[test]
+fn a_phrase_of_the_vocabulary_counts_only_where_its_words_stand_together() {
+    let site = Site::new();
+    site.index();
+    let knowledge_base = site.open();
+    let term = QueryTerm {
+        term: "check".to_string(),
+        corrected_from: None,
+        weight: 1.0,
+        known: true,
+        alternatives: vec![knowledge_base.analyze("gas service")],
+    };
+    let scattered = knowledge_base.term_set_in(Language::English, "Call the National Gas Emergency Service free.");
+    let together = knowledge_base.term_set_in(Language::English, "Book your annual gas service online.");
+    assert_eq!(term.presence(&scattered), 0.0, "a gas emergency service is not a gas service");
+    assert_eq!(term.presence(&together), QueryTerm::ALTERNATIVE_PRESENCE);
 }
 
 #[test]

@@ -322,10 +322,12 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             if pages.iter().any(|(document, _)| *document == hit.document) {
                 continue;
             }
-            let terms = self
-                .knowledge_base
-                .page_terms(&hit.document, &hit.title, viewer, hit.language)
-                .unwrap_or_else(|_| Arc::new(terms_of(&hit.title).chain(terms_of(&hit.text)).collect()));
+            let terms =
+                self.knowledge_base.page_terms(&hit.document, &hit.title, viewer, hit.language).unwrap_or_else(|_| {
+                    let mut terms = self.knowledge_base.term_set_in(language, &hit.title);
+                    terms.extend(self.knowledge_base.term_set_in(language, &hit.text));
+                    Arc::new(terms)
+                });
             pages.push((&hit.document, terms));
         }
         let no_terms = HashSet::new();
@@ -344,7 +346,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 .heading_path
                 .last()
                 .filter(|heading| heading.trim_end().ends_with('?'))
-                .map_or(0.0, |heading| weights.asked_coverage(&terms_of(heading).collect()));
+                .map_or(0.0, |heading| weights.asked_coverage(&self.knowledge_base.term_set_in(language, heading)));
             let page_coverage = weights.asked_coverage(page_terms(hit));
             for (position, (text, terms)) in analysed.sentences.iter().enumerate() {
                 let text = text.as_str();

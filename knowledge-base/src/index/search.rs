@@ -90,17 +90,19 @@ pub struct QueryTerm {
 }
 
 impl QueryTerm {
-    /// Whether a set of analysed terms contains this term or all the terms of an alternative.
+    /// Whether a set of terms (as [`KnowledgeBase::term_set_in`] gives them) contains this term
+    /// or an alternative.
     pub fn is_in(&self, terms: &std::collections::HashSet<String>) -> bool {
         self.presence(terms) > 0.0
     }
 
-    /// How clearly a set of analysed terms contains this term: 1 for the word itself,
-    /// [`QueryTerm::ALTERNATIVE_PRESENCE`] for an alternative from the thesaurus, 0 for neither.
+    /// How clearly a set of terms (as [`KnowledgeBase::term_set_in`] gives them) contains this
+    /// term: 1 for the word itself, [`QueryTerm::ALTERNATIVE_PRESENCE`] for an alternative from
+    /// the thesaurus, its words side by side, 0 for neither.
     pub fn presence(&self, terms: &std::collections::HashSet<String>) -> f32 {
         if terms.contains(&self.term) {
             1.0
-        } else if self.alternatives.iter().any(|alternative| alternative.iter().all(|term| terms.contains(term))) {
+        } else if self.alternatives.iter().any(|alternative| holds_phrase(terms, alternative)) {
             Self::ALTERNATIVE_PRESENCE
         } else {
             0.0
@@ -109,6 +111,21 @@ impl QueryTerm {
 
     /// How much an alternative counts compared with the word the user typed.
     pub const ALTERNATIVE_PRESENCE: f32 = 0.8;
+}
+
+/// Whether a set of terms holds a phrase's terms side by side: a phrase's words scattered over a
+/// sentence ("the National Gas Emergency Service") do not say what the phrase says ("gas service").
+fn holds_phrase(terms: &std::collections::HashSet<String>, phrase: &[String]) -> bool {
+    match phrase {
+        [] => false,
+        [single] => terms.contains(single),
+        words => words.windows(2).all(|pair| terms.contains(&neighbours(&pair[0], &pair[1]))),
+    }
+}
+
+/// Two neighbouring terms as one entry of a term set.
+fn neighbours(first: &str, second: &str) -> String {
+    format!("{first} {second}")
 }
 
 /// A passage that matched.
@@ -174,9 +191,9 @@ impl Snippet {
 /// A passage split into sentences with their analysed terms, for choosing answers.
 #[derive(Debug, Clone)]
 pub struct AnalysedPassage {
-    /// The analysed terms of the page title and the passage's headings.
+    /// The terms of the page title and the passage's headings (as [`KnowledgeBase::term_set_in`]).
     pub headings: std::collections::HashSet<String>,
-    /// Each sentence, in order, with its analysed terms.
+    /// Each sentence, in order, with its terms (as [`KnowledgeBase::term_set_in`]).
     pub sentences: Vec<(String, std::collections::HashSet<String>)>,
 }
 
@@ -308,10 +325,10 @@ impl KnowledgeBase {
         if let Some(terms) = self.page_terms.get(&key) {
             return Ok(terms);
         }
-        let mut terms: std::collections::HashSet<String> = self.analyze_in(language, title).into_iter().collect();
+        let mut terms = self.term_set_in(language, title);
         for passage in self.document_passages(document, viewer)? {
-            terms.extend(self.analyze_in(language, &passage.heading_path.join(" ")));
-            terms.extend(self.analyze_in(language, &passage.text));
+            terms.extend(self.term_set_in(language, &passage.heading_path.join(" ")));
+            terms.extend(self.term_set_in(language, &passage.text));
         }
         let terms = std::sync::Arc::new(terms);
         self.page_terms.insert(key, terms.clone());
@@ -324,13 +341,10 @@ impl KnowledgeBase {
         if let Some(analysed) = self.analysed_passages.get(&hit.id) {
             return analysed;
         }
-        let headings = self
-            .analyze_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" ")))
-            .into_iter()
-            .collect();
+        let headings = self.term_set_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" ")));
         let sentences = crate::text::sentences(&hit.text)
             .into_iter()
-            .map(|sentence| (sentence.to_string(), self.analyze_in(hit.language, sentence).into_iter().collect()))
+            .map(|sentence| (sentence.to_string(), self.term_set_in(hit.language, sentence)))
             .collect();
         let analysed = std::sync::Arc::new(AnalysedPassage { headings, sentences });
         self.analysed_passages.insert(hit.id.clone(), analysed.clone());
@@ -359,6 +373,16 @@ impl KnowledgeBase {
     /// The analysed terms of a text in a language, without stop words, as they are indexed.
     pub fn analyze_in(&self, language: Language, text: &str) -> Vec<String> {
         analyze(&mut self.analyzer(language), text).into_iter().map(|(term, _)| term).collect()
+    }
+
+    /// The analysed terms of a text in a language, and each two neighbouring terms as one more
+    /// entry, so that [`QueryTerm::presence`] tells a phrase from its words scattered.
+    pub fn term_set_in(&self, language: Language, text: &str) -> std::collections::HashSet<String> {
+        let terms = self.analyze_in(language, text);
+        let mut set: std::collections::HashSet<String> =
+            terms.windows(2).map(|pair| neighbours(&pair[0], &pair[1])).collect();
+        set.extend(terms);
+        set
     }
 
     /// The query's distinct terms, corrected for spelling where unknown, with their positions.
