@@ -1,5 +1,6 @@
 //! Phrases that mean the same thing: residents' words and the words council pages use.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -15,6 +16,8 @@ const BUILT_IN_WELSH: &str = include_str!("../thesaurus-cy.txt");
 pub struct Thesaurus {
     /// Each group's phrases, normalised (lowercase words without apostrophes, single spaces).
     groups: Vec<Vec<String>>,
+    /// For each word that starts a phrase, the phrases it starts, as (group, phrase) places.
+    by_first_word: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl Thesaurus {
@@ -53,28 +56,55 @@ impl Thesaurus {
             }
             groups.push(phrases);
         }
-        Ok(Thesaurus { groups })
+        Ok(Thesaurus::of_groups(groups))
+    }
+
+    /// A thesaurus of normalised groups, with its phrases found by their first words.
+    fn of_groups(groups: Vec<Vec<String>>) -> Thesaurus {
+        let mut by_first_word: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (group_at, group) in groups.iter().enumerate() {
+            for (phrase_at, phrase) in group.iter().enumerate() {
+                let first = phrase.split(' ').next().unwrap_or_default().to_string();
+                by_first_word.entry(first).or_default().push((group_at, phrase_at));
+            }
+        }
+        Thesaurus { groups, by_first_word }
+    }
+
+    /// Every phrase of every group, normalised.
+    pub fn phrases(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().flatten().map(String::as_str)
     }
 
     /// This thesaurus with the groups of another added, such as a council's own vocabulary.
     pub fn extended_with(mut self, other: Thesaurus) -> Thesaurus {
         self.groups.extend(other.groups);
-        self
+        Thesaurus::of_groups(self.groups)
     }
 
-    /// For each phrase of the thesaurus found in `text`: the phrase, and the other phrases of its group.
+    /// For each phrase of the thesaurus found in `text`: the phrase, and the other phrases of
+    /// its group; in the thesaurus's order, each phrase once.
     pub fn matches<'a>(&'a self, text: &str) -> Vec<(&'a str, Vec<&'a str>)> {
-        let padded = format!(" {} ", normalize(text));
-        let mut found = Vec::new();
-        for group in &self.groups {
-            for phrase in group {
-                if padded.contains(&format!(" {phrase} ")) {
-                    let others = group.iter().filter(|other| *other != phrase).map(String::as_str).collect();
-                    found.push((phrase.as_str(), others));
+        let normalized = normalize(text);
+        let words: Vec<&str> = normalized.split(' ').filter(|word| !word.is_empty()).collect();
+        let mut places: BTreeSet<(usize, usize)> = BTreeSet::new();
+        for (at, word) in words.iter().enumerate() {
+            for &(group_at, phrase_at) in self.by_first_word.get(*word).into_iter().flatten() {
+                let phrase = &self.groups[group_at][phrase_at];
+                if phrase.split(' ').enumerate().all(|(offset, part)| words.get(at + offset) == Some(&part)) {
+                    places.insert((group_at, phrase_at));
                 }
             }
         }
-        found
+        places
+            .into_iter()
+            .map(|(group_at, phrase_at)| {
+                let group = &self.groups[group_at];
+                let others =
+                    group.iter().enumerate().filter(|(at, _)| *at != phrase_at).map(|(_, other)| other.as_str());
+                (group[phrase_at].as_str(), others.collect())
+            })
+            .collect()
     }
 }
 

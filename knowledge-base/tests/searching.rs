@@ -1,6 +1,6 @@
 //! Searching: lenient with user text, safe for audiences, ranked with highlights and facets.
 
-use knowledge_base::{Audience, Language, QueryTerm, SearchRequest};
+use knowledge_base::{Audience, Language, QueryTerm, SearchRequest, Thesaurus};
 
 use crate::support::Site;
 
@@ -139,7 +139,8 @@ fn a_word_written_solid_finds_the_page_that_hyphenates_it_and_the_other_way_roun
 fn a_phrase_of_the_vocabulary_counts_only_where_its_words_stand_together() {
     let site = Site::new();
     site.index();
-    let knowledge_base = site.open();
+    let vocabulary = Thesaurus::parse("gas check, gas service\n", "vocabulary.txt").expect("valid");
+    let knowledge_base = site.open().with_thesaurus(vocabulary);
     let term = QueryTerm {
         term: "check".to_string(),
         corrected_from: None,

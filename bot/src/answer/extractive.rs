@@ -495,7 +495,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 }
                 let repeats = chosen.iter().any(|&other| {
                     let other = &candidates[other];
-                    other.text == candidate.text || overlap(&other.terms, &candidate.terms) > 0.7
+                    other.text == candidate.text || overlap(&other.terms, &candidate.terms) > 0.9
                 });
                 let too_long = chars + candidate.text.len() > self.settings.max_chars
                     || words + word_count(candidate.text) > MAX_ANSWER_WORDS;

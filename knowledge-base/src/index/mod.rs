@@ -7,7 +7,7 @@ mod search;
 mod spelling;
 mod welsh;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -44,6 +44,27 @@ pub struct KnowledgeBase {
     page_terms: Memo<(String, Audience), Arc<HashSet<String>>>,
     /// Passages split into analysed sentences, by passage id, for the index as loaded.
     analysed_passages: Memo<String, Arc<AnalysedPassage>>,
+    /// The neighbouring terms of the English vocabulary's phrases.
+    english_pairs: PhrasePairs,
+    /// The neighbouring terms of the Welsh vocabulary's phrases.
+    welsh_pairs: PhrasePairs,
+}
+
+/// For each analysed term, the terms that follow it in some phrase of a vocabulary ("gas" then
+/// "servic"): the only neighbours a term set needs to hold to tell a phrase from its words.
+type PhrasePairs = HashMap<String, HashSet<String>>;
+
+/// The neighbouring terms of a thesaurus's phrases, analysed as a language's text is.
+fn phrase_pairs(thesaurus: &Thesaurus, analyzer: &TextAnalyzer) -> PhrasePairs {
+    let mut pairs = PhrasePairs::new();
+    let mut analyzer = analyzer.clone();
+    for phrase in thesaurus.phrases() {
+        let terms: Vec<String> = schema::analyze(&mut analyzer, phrase).into_iter().map(|(term, _)| term).collect();
+        for pair in terms.windows(2) {
+            pairs.entry(pair[0].clone()).or_default().insert(pair[1].clone());
+        }
+    }
+    pairs
 }
 
 impl KnowledgeBase {
@@ -58,13 +79,17 @@ impl KnowledgeBase {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|source| Error::index(dir, source))?;
+        let (english_analyzer, welsh_analyzer) = (english_analyzer(), welsh_analyzer());
+        let (thesaurus, welsh_thesaurus) = (Thesaurus::built_in(), Thesaurus::built_in_welsh());
         Ok(KnowledgeBase {
-            thesaurus: Thesaurus::built_in(),
-            welsh_thesaurus: Thesaurus::built_in_welsh(),
+            english_pairs: phrase_pairs(&thesaurus, &english_analyzer),
+            welsh_pairs: phrase_pairs(&welsh_thesaurus, &welsh_analyzer),
+            thesaurus,
+            welsh_thesaurus,
             reader,
             fields,
-            english_analyzer: english_analyzer(),
-            welsh_analyzer: welsh_analyzer(),
+            english_analyzer,
+            welsh_analyzer,
             dir: dir.to_path_buf(),
             page_terms: Memo::new(PAGES_REMEMBERED),
             analysed_passages: Memo::new(PASSAGES_REMEMBERED),
@@ -73,13 +98,19 @@ impl KnowledgeBase {
 
     /// Uses another thesaurus to link residents' words to the content's.
     pub fn with_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
+        self.english_pairs = phrase_pairs(&thesaurus, &self.english_analyzer);
         self.thesaurus = thesaurus;
+        self.page_terms.clear();
+        self.analysed_passages.clear();
         self
     }
 
     /// Uses another thesaurus to link Welsh speakers' words to the Welsh content's.
     pub fn with_welsh_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
+        self.welsh_pairs = phrase_pairs(&thesaurus, &self.welsh_analyzer);
         self.welsh_thesaurus = thesaurus;
+        self.page_terms.clear();
+        self.analysed_passages.clear();
         self
     }
 

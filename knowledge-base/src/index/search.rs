@@ -263,24 +263,31 @@ impl KnowledgeBase {
         } else {
             None
         };
-        let mut found: Vec<Hit> = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            found.push(self.hit(&searcher, snippets.as_ref(), score, address)?);
-        }
         // Passages that score the same come in the order of their ids, not of where the index
         // happened to store them, so that the same content always gives the same answer.
-        found.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         let mut hits: Vec<Hit> = Vec::new();
         let mut seen: Vec<std::collections::HashSet<String>> = Vec::new();
-        for hit in found {
-            let words = word_set(&hit.text);
-            if seen.iter().any(|other| near_duplicate(other, &words)) {
-                continue;
+        let mut rest = &top[..];
+        while let Some(&(score, _)) = rest.first()
+            && hits.len() < request.limit.max(1)
+        {
+            let tied = rest.iter().take_while(|(other, _)| *other == score).count();
+            let mut group = Vec::with_capacity(tied);
+            for &(score, address) in &rest[..tied] {
+                group.push(self.hit(&searcher, snippets.as_ref(), score, address)?);
             }
-            seen.push(words);
-            hits.push(hit);
-            if hits.len() >= request.limit.max(1) {
-                break;
+            rest = &rest[tied..];
+            group.sort_by(|a, b| a.id.cmp(&b.id));
+            for hit in group {
+                let words = word_set(&hit.text);
+                if seen.iter().any(|other| near_duplicate(other, &words)) {
+                    continue;
+                }
+                seen.push(words);
+                hits.push(hit);
+                if hits.len() >= request.limit.max(1) {
+                    break;
+                }
             }
         }
         Ok(SearchResults { hits, terms: terms.into_iter().map(|(term, _)| term).collect(), facets })
@@ -375,12 +382,21 @@ impl KnowledgeBase {
         analyze(&mut self.analyzer(language), text).into_iter().map(|(term, _)| term).collect()
     }
 
-    /// The analysed terms of a text in a language, and each two neighbouring terms as one more
-    /// entry, so that [`QueryTerm::presence`] tells a phrase from its words scattered.
+    /// The analysed terms of a text in a language, and each two neighbouring terms that stand
+    /// together in a phrase of the vocabulary as one more entry, so that
+    /// [`QueryTerm::presence`] tells a phrase from its words scattered.
     pub fn term_set_in(&self, language: Language, text: &str) -> std::collections::HashSet<String> {
+        let pairs = match language {
+            Language::English => &self.english_pairs,
+            Language::Welsh => &self.welsh_pairs,
+        };
         let terms = self.analyze_in(language, text);
-        let mut set: std::collections::HashSet<String> =
-            terms.windows(2).map(|pair| neighbours(&pair[0], &pair[1])).collect();
+        let mut set = std::collections::HashSet::with_capacity(terms.len() + 4);
+        for pair in terms.windows(2) {
+            if pairs.get(&pair[0]).is_some_and(|followers| followers.contains(&pair[1])) {
+                set.insert(neighbours(&pair[0], &pair[1]));
+            }
+        }
         set.extend(terms);
         set
     }
