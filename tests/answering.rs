@@ -218,3 +218,17 @@ fn a_row_that_leaves_out_what_was_asked_about_is_not_its_answer() {
         assert!(text.contains(row), "{question}: {text}");
     }
 }
+
+#[test]
+fn a_list_item_brings_the_other_items_of_its_list_with_their_introduction() {
+    let councilbot = Councilbot::with_sample_council();
+    // "if both of these apply:" is never followed by one of the two conditions alone.
+    let question = "can i get an assisted collection if my son lives with me and is 17";
+    let answer = councilbot.json(&["ask", "--json", question]);
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(
+        text.contains("both of these apply: you, or the person the bins belong to")
+            && text.contains("there is nobody else aged 16 or over"),
+        "{text}"
+    );
+}

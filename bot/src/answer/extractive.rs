@@ -617,11 +617,32 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 }
                 position -= 1;
             }
-            if let Some(introduction) = introduction.filter(|index| !chosen.contains(index))
-                && chars + candidates[introduction].text.len() <= self.settings.max_chars * 2
-            {
-                chars += candidates[introduction].text.len();
-                chosen.push(introduction);
+            // A list whose items read as one sentence ("if both of these apply: you cannot move
+            // a full bin, and there is nobody else...") comes whole: one of its conditions alone
+            // says something else. Items that are things listed ("no charge for: batteries;
+            // light bulbs") need not.
+            if let Some(introduction) = introduction.filter(|index| !chosen.contains(index)) {
+                let mut joining = vec![introduction];
+                let last = candidates[introduction].position + MAX_LIST_ENTRIES;
+                let items: Vec<usize> = (candidates[introduction].position + 1..=last)
+                    .map_while(|position| {
+                        at(position).filter(|&index| {
+                            position <= candidates[item].position || is_fragment(candidates[index].text)
+                        })
+                    })
+                    .collect();
+                let one_sentence = items.iter().any(|&index| ends_in_joining_word(candidates[index].text));
+                if one_sentence {
+                    joining.extend(items.into_iter().filter(|index| !chosen.contains(index)));
+                }
+                let length: usize = joining.iter().map(|&index| candidates[index].text.len()).sum();
+                if chars + length <= self.settings.max_chars * 2 {
+                    chars += length;
+                    chosen.extend(joining);
+                } else if chars + candidates[introduction].text.len() <= self.settings.max_chars * 2 {
+                    chars += candidates[introduction].text.len();
+                    chosen.push(introduction);
+                }
             }
         }
         // In reading order, the leading section's sentences first.
@@ -775,6 +796,14 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
 
 /// Whether a sentence cannot open an answer because it starts in lower case, as a list item
 /// continuing the sentence that introduces it does.
+/// Whether a list item ends with a word joining it to the next ("…because of age, and").
+fn ends_in_joining_word(text: &str) -> bool {
+    text.trim_end()
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .find(|word| !word.is_empty())
+        .is_some_and(|word| LIST_JOINING_WORDS.contains(&word.to_lowercase().as_str()))
+}
+
 fn is_fragment(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_lowercase)
 }
