@@ -232,3 +232,11 @@ fn a_list_item_brings_the_other_items_of_its_list_with_their_introduction() {
         "{text}"
     );
 }
+
+#[test]
+fn a_question_asking_when_is_answered_from_the_page_about_days() {
+    let councilbot = Councilbot::with_sample_council();
+    let answer = councilbot.json(&["ask", "--json", "when is my bin collected"]);
+    let cited = answer["citations"][0]["url"].as_str().unwrap_or_default();
+    assert_eq!(cited, "https://www.eastbrook.gov.uk/waste/bin-collection-days", "{answer}");
+}

@@ -30,6 +30,9 @@ const CITATION_SNIPPET_CHARS: usize = 200;
 /// Searched as well when a question asks for a price, since pages state prices in these words.
 const MONEY_WORDS: &str = "cost price fee charge";
 
+/// Words searched as well for a question asking when.
+const WHEN_WORDS: &str = "day date";
+
 /// How much of what a question is about a table row must name by its own words, without its
 /// headings, for an answer made of table rows: chosen on the development half.
 const ROW_SUBJECT_SHARE: f32 = 0.13;
@@ -250,6 +253,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let query = match (kind, language) {
             (QuestionType::HowMuch, Language::English) => format!("{question} {MONEY_WORDS}"),
             (QuestionType::HowMuch, Language::Welsh) => format!("{question} {WELSH_MONEY_WORDS}"),
+            (QuestionType::When, Language::English) => format!("{question} {WHEN_WORDS}"),
             _ => question.to_string(),
         };
         let request = SearchRequest {
