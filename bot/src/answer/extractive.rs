@@ -356,8 +356,12 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 let text = text.as_str();
                 // A word the sentence leaves out ("without a dormer") is not one it holds,
                 // unless the question leaves it out too.
-                let left_out: HashSet<String> =
-                    terms_of(&excluded_words(text).join(" ")).filter(|term| !weights.excluded.contains(term)).collect();
+                let excluded = excluded_words(text);
+                let left_out: HashSet<String> = if excluded.is_empty() {
+                    HashSet::new()
+                } else {
+                    terms_of(&excluded.join(" ")).filter(|term| !weights.excluded.contains(term)).collect()
+                };
                 let holding: HashSet<String>;
                 let terms = if left_out.is_empty() {
                     terms
@@ -768,8 +772,7 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
         match joined.last_mut() {
             Some(last) if item && list == List::Items(passage) => {
                 // An item ending in "or" or a comma runs on into the next.
-                let runs_on = last.ends_with([',', ';'])
-                    || last.rsplit(' ').next().is_some_and(|word| LIST_JOINING_WORDS.contains(&word));
+                let runs_on = last.ends_with([',', ';']) || ends_in_joining_word(last);
                 last.push_str(if runs_on { " " } else { "; " });
                 last.push_str(part);
             }
@@ -798,16 +801,13 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
     joined
 }
 
-/// Whether a sentence cannot open an answer because it starts in lower case, as a list item
-/// continuing the sentence that introduces it does.
 /// Whether a list item ends with a word joining it to the next ("…because of age, and").
 fn ends_in_joining_word(text: &str) -> bool {
-    text.trim_end()
-        .rsplit(|c: char| !c.is_alphanumeric())
-        .find(|word| !word.is_empty())
-        .is_some_and(|word| LIST_JOINING_WORDS.contains(&word.to_lowercase().as_str()))
+    text.rsplit(' ').next().is_some_and(|word| LIST_JOINING_WORDS.contains(&word))
 }
 
+/// Whether a sentence cannot open an answer because it starts in lower case, as a list item
+/// continuing the sentence that introduces it does.
 fn is_fragment(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_lowercase)
 }
