@@ -240,3 +240,21 @@ fn a_question_asking_when_is_answered_from_the_page_about_days() {
     let cited = answer["citations"][0]["url"].as_str().unwrap_or_default();
     assert_eq!(cited, "https://www.eastbrook.gov.uk/waste/bin-collection-days", "{answer}");
 }
+
+#[test]
+fn the_usual_arrangements_answer_a_question_that_names_no_occasion_or_case() {
+    let councilbot = Councilbot::with_sample_council();
+    // The page also gives the changes over Christmas and a table of eight areas; a question
+    // naming neither is answered with what holds for everyone, not with one of them.
+    let answer = councilbot.json(&["ask", "--json", "when is my bin collected"]);
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(text.starts_with("Your bins are collected on the same day every week."), "{text}");
+    assert!(!text.contains("Christmas") && !text.contains("Area:"), "{text}");
+    // Asked about Christmas, or about an area, the same page gives those.
+    let answer = councilbot.json(&["ask", "--json", "are bins collected as normal over christmas"]);
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(text.contains("Christmas"), "{text}");
+    let answer = councilbot.json(&["ask", "--json", "what day are bins collected in brookside"]);
+    let text = answer["answer"].as_str().expect("answer text");
+    assert!(text.contains("Brookside; Postcodes: EB8; Collection day: Tuesday"), "{text}");
+}

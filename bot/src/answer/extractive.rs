@@ -7,6 +7,7 @@ use knowledge_base::{Audience, Hit, KnowledgeBase, Language, QueryTerm, SearchRe
 
 use super::exclusion::excluded_words;
 use super::fact_kind::has_figure;
+use super::occasion::{is_about_another_occasion, occasions};
 use super::quantity::{Quantity, Stated, quantities, stated};
 use super::{Answer, AnswerSettings, Citation, QuestionType};
 use crate::error::Result;
@@ -89,6 +90,9 @@ const MAX_LIST_ENTRIES: usize = 8;
 /// The most words a whole table or list in an answer may have.
 const MAX_LIST_WORDS: usize = 100;
 
+/// Scores closer than this are a tie.
+const TIE: f32 = 0.01;
+
 /// Words that open a sentence which only makes sense after the one before it.
 const REFERRING_OPENINGS: &[&str] = &[
     "it",
@@ -155,6 +159,8 @@ struct Weights<'t> {
     quantities: &'t [Quantity],
     /// The terms the question itself leaves out ("a loft conversion without a dormer").
     excluded: &'t HashSet<String>,
+    /// The occasions the question names ("over Christmas").
+    occasions: &'t [&'static str],
 }
 
 impl Weights<'_> {
@@ -277,6 +283,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
         let quantities = quantities(question);
         let excluded: HashSet<String> = terms_of(&excluded_words(question).join(" ")).collect();
+        let occasions = occasions(question);
         let weights = Weights {
             asked: &asked,
             added: &added,
@@ -284,6 +291,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             subject: &subject,
             quantities: &quantities,
             excluded: &excluded,
+            occasions: &occasions,
         };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
@@ -386,6 +394,11 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                     + QUESTION_HEADING_SHARE * question_heading
                     + QUANTITY_SHARE * states_quantity;
                 let mut score = if kind.is_stated_in(text) && !other_case { relevance } else { relevance * WRONG_KIND };
+                // The changes over Christmas answer questions about Christmas, not about the
+                // usual arrangements.
+                if is_about_another_occasion(text, weights.occasions) {
+                    score *= WRONG_KIND;
+                }
                 if word_count(text) < 4 && !has_figure(text) {
                     score *= 0.7;
                 }
@@ -420,6 +433,10 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             row.other_case = true;
             row.score *= WRONG_KIND;
         }
+        // Rows of a table that the question cannot tell apart (it names no area for "when is my
+        // bin collected") and that are too many to give whole are no answer: two rows of eight
+        // read as the answer for everyone. The page's other sentences answer instead.
+        demote_rows_told_apart_by_what_was_not_asked(&mut candidates);
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
             return (self.unsure(language, 0.0), None);
         };
@@ -830,6 +847,32 @@ fn is_unterminated(text: &str) -> bool {
 /// Whether a sentence is a table row written as `Header: value; Header: value.`.
 fn is_table_row(text: &str) -> bool {
     text.contains("; ") && text.split("; ").all(|cell| cell.contains(": "))
+}
+
+/// Lowers the table rows tied for the best score when there are too many to give whole, with
+/// the caption before them: the question does not say which row it is about.
+fn demote_rows_told_apart_by_what_was_not_asked(candidates: &mut [Candidate<'_>]) {
+    let top = candidates.iter().map(|candidate| candidate.score).fold(0.0, f32::max);
+    let tied: Vec<usize> = (0..candidates.len())
+        .filter(|&index| is_table_row(candidates[index].text) && top - candidates[index].score <= TIE)
+        .collect();
+    let words: usize = tied.iter().map(|&index| word_count(candidates[index].text)).sum();
+    if tied.len() < 2 || (tied.len() <= MAX_LIST_ENTRIES && words <= MAX_LIST_WORDS) {
+        return;
+    }
+    let captions: Vec<usize> = (0..candidates.len())
+        .filter(|&index| {
+            let caption = &candidates[index];
+            is_unterminated(caption.text)
+                && !is_table_row(caption.text)
+                && tied.iter().any(|&row| {
+                    candidates[row].passage == caption.passage && candidates[row].position == caption.position + 1
+                })
+        })
+        .collect();
+    for index in tied.into_iter().chain(captions) {
+        candidates[index].score *= WRONG_KIND;
+    }
 }
 
 /// The share of the smaller set found in the other.

@@ -3,6 +3,7 @@
 mod exclusion;
 mod extractive;
 mod fact_kind;
+mod occasion;
 mod quantity;
 mod question_type;
 
