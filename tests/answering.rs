@@ -258,3 +258,13 @@ fn the_usual_arrangements_answer_a_question_that_names_no_occasion_or_case() {
     let text = answer["answer"].as_str().expect("answer text");
     assert!(text.contains("Brookside; Postcodes: EB8; Collection day: Tuesday"), "{text}");
 }
+
+#[test]
+fn a_question_about_last_year_is_not_answered_with_this_years_figure() {
+    let councilbot = Councilbot::with_sample_council();
+    // The bands page gives 2026/27's charges only.
+    let answer = councilbot.json(&["ask", "--json", "how much is band c council tax"]);
+    assert!(answer["answer"].as_str().is_some_and(|text| text.contains("£1,941.83")), "{answer}");
+    let answer = councilbot.json(&["ask", "--json", "how much was band c council tax last year"]);
+    assert_eq!(answer["handoff"], true, "{answer}");
+}

@@ -33,8 +33,8 @@ fn stirling_council_open_data_is_answered_as_well_as_recorded() {
 
     // Floors on the held-out half, a few questions under the figures measured at the built-in
     // confidence threshold, which was chosen on the development halves of this corpus and the
-    // sample council's golden set (hit@1 91.8%, hit@3 98.4%, MRR 0.951, fact rate 50.8%,
-    // correct refusals 73.9%, near misses refused 70.0%, false refusals 31.1%).
+    // sample council's golden set (hit@1 91.8%, hit@3 98.4%, MRR 0.951, fact rate 52.5%,
+    // correct refusals 78.3%, near misses refused 75.0%, false refusals 31.1%).
     let held_out = &report["held_out"];
     let metric = |name: &str| held_out[name].as_f64().unwrap_or_else(|| panic!("{name} in {held_out}"));
     let misses = &report["misses"];
@@ -42,8 +42,8 @@ fn stirling_council_open_data_is_answered_as_well_as_recorded() {
     assert!(metric("hit_at_3") >= 0.95, "hit@3 {}", metric("hit_at_3"));
     assert!(metric("mrr") >= 0.93, "MRR {}", metric("mrr"));
     assert!(metric("fact_rate") >= 0.46, "fact rate {}: {misses:#}", metric("fact_rate"));
-    assert!(metric("correct_refusal_rate") >= 0.72, "correct refusals {}: {misses:#}", metric("correct_refusal_rate"));
-    assert!(metric("near_miss_refusal_rate") >= 0.68, "near misses refused {}", metric("near_miss_refusal_rate"));
+    assert!(metric("correct_refusal_rate") >= 0.74, "correct refusals {}: {misses:#}", metric("correct_refusal_rate"));
+    assert!(metric("near_miss_refusal_rate") >= 0.70, "near misses refused {}", metric("near_miss_refusal_rate"));
     assert!(metric("false_refusal_rate") <= 0.35, "false refusals {}", metric("false_refusal_rate"));
 }
 

@@ -159,6 +159,9 @@ struct Weights<'t> {
     quantities: &'t [Quantity],
     /// The terms the question itself leaves out ("a loft conversion without a dormer").
     excluded: &'t HashSet<String>,
+    /// The words saying the question asks about a past year ("last" in "last year"), as
+    /// analysed: an answer that never says so gives this year's facts.
+    past: &'t HashSet<String>,
     /// The occasions the question names ("over Christmas").
     occasions: &'t [&'static str],
 }
@@ -284,6 +287,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let quantities = quantities(question);
         let excluded: HashSet<String> = terms_of(&excluded_words(question).join(" ")).collect();
         let occasions = occasions(question);
+        let past: HashSet<String> = terms_of(&past_year_words(question).join(" ")).collect();
         let weights = Weights {
             asked: &asked,
             added: &added,
@@ -292,6 +296,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             quantities: &quantities,
             excluded: &excluded,
             occasions: &occasions,
+            past: &past,
         };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
         let mut hits = results.hits;
@@ -486,10 +491,14 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let other_cases_only = kind.wants_a_fact()
             && chosen.iter().any(|candidate| candidate.other_case)
             && !chosen.iter().any(|candidate| candidate.gives_quantity);
+        // A question about a past year ("how much was it last year") is not answered by
+        // sentences that never speak of one: a page's facts are this year's.
+        let another_year = !weights.past.is_empty() && !weights.past.iter().any(|term| answer_terms.contains(term));
         if confidence < self.settings.min_confidence_for(language)
             || chosen.is_empty()
             || rows_about_else
             || other_cases_only
+            || another_year
         {
             return (self.unsure(language, confidence), Some(read[best_passage].document.clone()));
         }
@@ -735,6 +744,30 @@ fn is_year(term: &str) -> bool {
     term.len() == 4 && term.chars().all(|c| c.is_ascii_digit()) && (term.starts_with("19") || term.starts_with("20"))
 }
 
+/// Words that put a year in the past.
+const PAST_WORDS: &[&str] = &["last", "previous", "past"];
+
+/// Words that are a past year on their own: Welsh "llynedd" (last year).
+const PAST_YEAR_WORDS: &[&str] = &["llynedd"];
+
+/// Words for a year, as residents type them.
+const YEAR_WORDS: &[&str] = &["year", "years", "yr", "yrs", "year's", "years'"];
+
+/// The words of `question` that ask about a past year rather than this one: "last" in "how
+/// much was band c last year".
+fn past_year_words(question: &str) -> Vec<String> {
+    let lower = question.to_lowercase().replace('’', "'");
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_alphanumeric() && c != '\'').filter(|word| !word.is_empty()).collect();
+    let mut past: Vec<String> = words
+        .windows(2)
+        .filter(|pair| PAST_WORDS.contains(&pair[0]) && YEAR_WORDS.contains(&pair[1]))
+        .map(|pair| pair[0].to_string())
+        .collect();
+    past.extend(words.iter().filter(|word| PAST_YEAR_WORDS.contains(word)).map(|word| word.to_string()));
+    past
+}
+
 /// Words that only frame a duration question ("how long"), not what it is about.
 const DURATION_FRAME_WORDS: &str = "long soon quickly quick fast far advance";
 
@@ -896,7 +929,16 @@ fn shorten(text: &str, limit: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_list_entry, join_list_items, refers_back};
+    use super::{is_list_entry, join_list_items, past_year_words, refers_back};
+
+    #[test]
+    fn a_question_about_last_year_is_told_from_one_about_this_year() {
+        assert_eq!(past_year_words("how much was band c council tax last year"), ["last"]);
+        assert_eq!(past_year_words("what were the previous years' rates"), ["previous"]);
+        assert_eq!(past_year_words("faint oedd y dreth y llynedd"), ["llynedd"]);
+        assert!(past_year_words("how much is band c this year").is_empty());
+        assert!(past_year_words("when is the last collection before christmas").is_empty());
+    }
 
     #[test]
     fn a_sentence_that_refers_back_is_told_from_one_that_stands_alone() {
