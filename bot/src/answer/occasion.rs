@@ -23,10 +23,31 @@ const OCCASIONS: &[(&str, &str)] = &[
     ("gwyliau banc", "bank holiday"),
 ];
 
+/// A word of each way of writing an occasion, looked for first: most sentences name none.
+const TELLING_WORDS: &[&str] = &[
+    "christmas",
+    "xmas",
+    "boxing",
+    "year",
+    "hogmanay",
+    "easter",
+    "friday",
+    "holiday",
+    "nadolig",
+    "dolig",
+    "calan",
+    "pasg",
+    "banc",
+];
+
 /// The occasions `text` names, by the name each is known by, leaving out those it names only
 /// to leave them out ("every day except Christmas Day").
 pub(super) fn occasions(text: &str) -> Vec<&'static str> {
-    let lower = text.to_lowercase().replace(['\'', '’'], "").replace('ŵ', "w");
+    let lower = text.to_lowercase();
+    if !TELLING_WORDS.iter().any(|word| lower.contains(word)) {
+        return Vec::new();
+    }
+    let lower = lower.replace(['\'', '’'], "").replace('ŵ', "w");
     let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).collect();
     // A Christmas tree is a thing, not an occasion.
     let padded = format!(" {} ", words.join(" ")).replace(" christmas tree", " tree").replace(" xmas tree", " tree");
