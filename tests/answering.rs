@@ -268,3 +268,16 @@ fn a_question_about_last_year_is_not_answered_with_this_years_figure() {
     let answer = councilbot.json(&["ask", "--json", "how much was band c council tax last year"]);
     assert_eq!(answer["handoff"], true, "{answer}");
 }
+
+#[test]
+fn a_tables_caption_is_never_shown_without_its_table() {
+    let councilbot = Councilbot::with_sample_council();
+    for (question, caption) in [
+        ("are hymns allowed at a register office wedding", "Register office ceremony fees"),
+        ("how often can i get crisis support", "Eastbrook Crisis Support awards, 2026/27"),
+    ] {
+        let answer = councilbot.json(&["ask", "--json", question]);
+        let text = answer["answer"].as_str().expect("answer text");
+        assert!(!text.is_empty() && !text.contains(caption), "{question}: {text}");
+    }
+}

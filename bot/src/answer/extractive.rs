@@ -559,12 +559,33 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         // sentence the sentences after it, another the lines after it that do not end like a
         // sentence (its list items). "In the weeks beginning:" says nothing alone, so an
         // introduction that is not the best sentence and whose list does not fit is left out.
+        // A table's caption ("Eastbrook Crisis Support awards, 2026/27") is such a sentence too:
+        // leading, it brings its rows; otherwise it is shown only beside a row of its table.
+        let row_at = |passage: usize, position: usize| {
+            candidates.iter().position(|candidate| {
+                candidate.passage == passage && candidate.position == position && is_table_row(candidate.text)
+            })
+        };
+        let is_caption = |index: usize| {
+            let caption = candidates[index];
+            is_unterminated(caption.text)
+                && !is_table_row(caption.text)
+                && row_at(caption.passage, caption.position + 1).is_some()
+        };
+        for caption in chosen.clone().into_iter().skip(1).filter(|&index| is_caption(index)) {
+            let (passage, position) = (candidates[caption].passage, candidates[caption].position);
+            let beside_a_row =
+                (position + 1..).map_while(|position| row_at(passage, position)).any(|row| chosen.contains(&row));
+            if !beside_a_row {
+                chosen.retain(|&index| index != caption);
+            }
+        }
         for introduction in chosen.clone() {
             let intro = candidates[introduction];
-            if !intro.text.ends_with(':') {
+            let is_lead = chosen.first() == Some(&introduction);
+            if !(intro.text.ends_with(':') || (is_lead && is_caption(introduction))) {
                 continue;
             }
-            let is_lead = chosen.first() == Some(&introduction);
             let after = (0..candidates.len()).filter(|&index| {
                 candidates[index].passage == intro.passage && candidates[index].position > intro.position
             });
