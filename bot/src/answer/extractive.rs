@@ -441,7 +441,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         // Rows of a table that the question cannot tell apart (it names no area for "when is my
         // bin collected") and that are too many to give whole are no answer: two rows of eight
         // read as the answer for everyone. The page's other sentences answer instead.
-        demote_rows_told_apart_by_what_was_not_asked(&mut candidates);
+        demote_rows_told_apart_by_what_was_not_asked(&mut candidates, read);
         let Some(best) = candidates.iter().max_by(|a, b| a.score.total_cmp(&b.score)) else {
             return (self.unsure(language, 0.0), None);
         };
@@ -903,15 +903,28 @@ fn is_table_row(text: &str) -> bool {
     text.contains("; ") && text.split("; ").all(|cell| cell.contains(": "))
 }
 
-/// Lowers the table rows tied for the best score when there are too many to give whole, with
-/// the caption before them: the question does not say which row it is about.
-fn demote_rows_told_apart_by_what_was_not_asked(candidates: &mut [Candidate<'_>]) {
+/// Lowers the table rows tied for the best score, with the caption before them, when no table
+/// of them can be given whole: the question does not say which row it is about. A table that
+/// fits (one library's opening hours among three) is given whole under its heading.
+fn demote_rows_told_apart_by_what_was_not_asked(candidates: &mut [Candidate<'_>], hits: &[Hit]) {
     let top = candidates.iter().map(|candidate| candidate.score).fold(0.0, f32::max);
     let tied: Vec<usize> = (0..candidates.len())
         .filter(|&index| is_table_row(candidates[index].text) && top - candidates[index].score <= TIE)
         .collect();
-    let words: usize = tied.iter().map(|&index| word_count(candidates[index].text)).sum();
-    if tied.len() < 2 || (tied.len() <= MAX_LIST_ENTRIES && words <= MAX_LIST_WORDS) {
+    if tied.len() < 2 {
+        return;
+    }
+    // A table is the rows under one heading of one page, which may span passages.
+    let table_of = |index: usize| {
+        let hit = &hits[candidates[index].passage];
+        (hit.document.as_str(), hit.heading_path.last().map(String::as_str))
+    };
+    let fits_whole = tied.iter().any(|&row| {
+        let table: Vec<&usize> = tied.iter().filter(|&&other| table_of(other) == table_of(row)).collect();
+        let words: usize = table.iter().map(|&&index| word_count(candidates[index].text)).sum();
+        table.len() <= MAX_LIST_ENTRIES && words <= MAX_LIST_WORDS
+    });
+    if fits_whole {
         return;
     }
     let captions: Vec<usize> = (0..candidates.len())
