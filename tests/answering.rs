@@ -199,6 +199,7 @@ fn residents_informal_words_find_the_councils_words() {
         ("if i cancel my bulky waste collection do i get my money back", "refund"),
         ("how many ebooks can i borrow at once", "6 e-books"),
         ("parking at market square for 3 hrs how much", "Up to 3 hours; Charge: £3.80"),
+        ("what is the phone number for the council", "Our main switchboard is 01632 960000"),
     ] {
         let answer = councilbot.json(&["ask", "--json", question]);
         let text = answer["answer"].as_str().expect("answer text");
