@@ -288,3 +288,12 @@ fn a_tables_caption_is_never_shown_without_its_table() {
         assert!(!text.is_empty() && !text.contains(caption), "{question}: {text}");
     }
 }
+
+#[test]
+fn the_day_a_question_is_asked_on_is_context_not_something_the_page_must_say() {
+    let councilbot = Councilbot::with_sample_council();
+    // No page says "today"; the missed bins page answers all the same.
+    let answer = councilbot.json(&["ask", "--json", "my bin wasnt collected today"]);
+    let cited = answer["citations"][0]["url"].as_str().unwrap_or_default();
+    assert_eq!(cited, "https://www.eastbrook.gov.uk/waste/missed-bin-collections", "{answer}");
+}

@@ -281,7 +281,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             results.terms.into_iter().filter(|term| !frame.contains(&term.term)).partition(|term| {
                 typed.contains(&term.term) || term.corrected_from.as_ref().is_some_and(|from| typed.contains(from))
             });
-        let context: HashSet<String> = terms_of(context_words(language)).collect();
+        let context: HashSet<String> =
+            terms_of(context_words(language)).chain(terms_of(asking_time_words(language))).collect();
         let naming: HashSet<String> = terms_of(FACT_NAMING_WORDS).collect();
         let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
         let quantities = quantities(question);
@@ -757,6 +758,20 @@ fn context_words(language: Language) -> &'static str {
     match language {
         Language::English => CONTEXT_WORDS,
         Language::Welsh => WELSH_CONTEXT_WORDS,
+    }
+}
+
+/// Words for the day a question is asked on ("my bin wasn't collected today"): context that a
+/// page, written for every day, need not repeat.
+const ASKING_TIME_WORDS: &str = "today yesterday";
+
+/// Welsh words for the day a question is asked on.
+const WELSH_ASKING_TIME_WORDS: &str = "heddiw ddoe";
+
+fn asking_time_words(language: Language) -> &'static str {
+    match language {
+        Language::English => ASKING_TIME_WORDS,
+        Language::Welsh => WELSH_ASKING_TIME_WORDS,
     }
 }
 
