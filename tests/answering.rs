@@ -2,6 +2,12 @@
 
 use crate::support::Councilbot;
 
+/// The text of the answer `councilbot ask` gives to a question.
+fn answer_text(councilbot: &Councilbot, question: &str) -> String {
+    let answer = councilbot.json(&["ask", "--json", question]);
+    answer["answer"].as_str().unwrap_or_else(|| panic!("an answer text for {question:?}: {answer}")).to_string()
+}
+
 #[test]
 fn ask_json_gives_a_cited_answer_in_the_documented_shape() {
     let councilbot = Councilbot::with_sample_council();
@@ -146,8 +152,7 @@ fn a_sentence_that_introduces_a_list_is_never_shown_without_the_list() {
         ("are there weeks when i dont pay rent", "the weeks starting:", "Monday 21 December 2026"),
         ("garden waste winter collection weeks", "the weeks beginning:", "Monday 7 December 2026"),
     ] {
-        let answer = councilbot.json(&["ask", "--json", question]);
-        let text = answer["answer"].as_str().expect("answer text");
+        let text = answer_text(&councilbot, question);
         assert!(text.contains(&format!("{introduction} {first_item};")), "{question}: {text}");
     }
 }
@@ -165,8 +170,7 @@ fn a_list_item_is_shown_after_the_sentence_that_introduces_its_list_and_never_en
             "There is no charge for: fluorescent tubes and energy-saving light bulbs.",
         ),
     ] {
-        let answer = councilbot.json(&["ask", "--json", question]);
-        let text = answer["answer"].as_str().expect("answer text");
+        let text = answer_text(&councilbot, question);
         assert!(text.contains(expected), "{question}: {text}");
     }
 }
@@ -175,13 +179,11 @@ fn a_list_item_is_shown_after_the_sentence_that_introduces_its_list_and_never_en
 fn a_price_is_given_for_the_amount_asked_about_and_never_for_another_amount() {
     let councilbot = Councilbot::with_sample_council();
     // The bulky waste page prices 5 items in a sentence beside its table of prices.
-    let answer = councilbot.json(&["ask", "--json", "what do you charge to collect 5 items"]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, "what do you charge to collect 5 items");
     assert!(text.contains("So 5 items cost £56"), "{text}");
     // The fee table gives 10 to 40 square metres; the rates table stops at 4 bedrooms, and its
     // largest extension band ends at 100 square metres.
-    let answer = councilbot.json(&["ask", "--json", "building regs fee for a 20 square metre single storey extension"]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, "building regs fee for a 20 square metre single storey extension");
     assert!(text.contains("£780") && !text.contains("£540"), "{text}");
     for question in [
         "local housing allowance weekly rate for a five bedroom home",
@@ -201,8 +203,7 @@ fn residents_informal_words_find_the_councils_words() {
         ("parking at market square for 3 hrs how much", "Up to 3 hours; Charge: £3.80"),
         ("what is the phone number for the council", "Our main switchboard is 01632 960000"),
     ] {
-        let answer = councilbot.json(&["ask", "--json", question]);
-        let text = answer["answer"].as_str().expect("answer text");
+        let text = answer_text(&councilbot, question);
         assert!(text.contains(expected), "{question}: {text}");
     }
 }
@@ -214,8 +215,7 @@ fn a_row_that_leaves_out_what_was_asked_about_is_not_its_answer() {
         ("building control charge for a loft conversion with a dormer window", "with a dormer; Total charge: £780"),
         ("building control charge for a loft conversion without a dormer", "without a dormer; Total charge: £660"),
     ] {
-        let answer = councilbot.json(&["ask", "--json", question]);
-        let text = answer["answer"].as_str().expect("answer text");
+        let text = answer_text(&councilbot, question);
         assert!(text.contains(row), "{question}: {text}");
     }
 }
@@ -225,8 +225,7 @@ fn a_list_item_brings_the_other_items_of_its_list_with_their_introduction() {
     let councilbot = Councilbot::with_sample_council();
     // "if both of these apply:" is never followed by one of the two conditions alone.
     let question = "can i get an assisted collection if my son lives with me and is 17";
-    let answer = councilbot.json(&["ask", "--json", question]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, question);
     assert!(
         text.contains("both of these apply: you, or the person the bins belong to")
             && text.contains("there is nobody else aged 16 or over"),
@@ -247,21 +246,17 @@ fn the_usual_arrangements_answer_a_question_that_names_no_occasion_or_case() {
     let councilbot = Councilbot::with_sample_council();
     // The page also gives the changes over Christmas and a table of eight areas; a question
     // naming neither is answered with what holds for everyone, not with one of them.
-    let answer = councilbot.json(&["ask", "--json", "when is my bin collected"]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, "when is my bin collected");
     assert!(text.starts_with("Your bins are collected on the same day every week."), "{text}");
     assert!(!text.contains("Christmas") && !text.contains("Area:"), "{text}");
     // Asked about Christmas, or about an area, the same page gives those.
-    let answer = councilbot.json(&["ask", "--json", "are bins collected as normal over christmas"]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, "are bins collected as normal over christmas");
     assert!(text.contains("Christmas"), "{text}");
-    let answer = councilbot.json(&["ask", "--json", "what day are bins collected in brookside"]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, "what day are bins collected in brookside");
     assert!(text.contains("Brookside; Postcodes: EB8; Collection day: Tuesday"), "{text}");
     // Three libraries' hours tie as well, but each library's table fits: one is given whole,
     // under the heading naming its library, not the notice of a closure.
-    let answer = councilbot.json(&["ask", "--json", "what are the library opening hours"]);
-    let text = answer["answer"].as_str().expect("answer text");
+    let text = answer_text(&councilbot, "what are the library opening hours");
     assert!(text.contains("Library: Day: Monday; Opening hours:") && text.contains("Day: Sunday"), "{text}");
     assert!(!text.contains("heating system"), "{text}");
 }
@@ -283,8 +278,7 @@ fn a_tables_caption_is_never_shown_without_its_table() {
         ("are hymns allowed at a register office wedding", "Register office ceremony fees"),
         ("how often can i get crisis support", "Eastbrook Crisis Support awards, 2026/27"),
     ] {
-        let answer = councilbot.json(&["ask", "--json", question]);
-        let text = answer["answer"].as_str().expect("answer text");
+        let text = answer_text(&councilbot, question);
         assert!(!text.is_empty() && !text.contains(caption), "{question}: {text}");
     }
 }

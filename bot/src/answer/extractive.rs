@@ -7,7 +7,7 @@ use knowledge_base::{Audience, Hit, KnowledgeBase, Language, QueryTerm, SearchRe
 
 use super::exclusion::excluded_words;
 use super::fact_kind::has_figure;
-use super::occasion::{is_about_another_occasion, occasions};
+use super::occasion::{TELLING_WORDS, is_about_another_occasion, occasions};
 use super::quantity::{Quantity, Stated, quantities, stated};
 use super::{Answer, AnswerSettings, Citation, QuestionType};
 use crate::error::Result;
@@ -164,6 +164,8 @@ struct Weights<'t> {
     past: &'t HashSet<String>,
     /// The occasions the question names ("over Christmas").
     occasions: &'t [&'static str],
+    /// A word of each way of writing an occasion, as analysed: a sentence without one names none.
+    occasion_words: &'t HashSet<String>,
 }
 
 impl Weights<'_> {
@@ -288,6 +290,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let quantities = quantities(question);
         let excluded: HashSet<String> = terms_of(&excluded_words(question).join(" ")).collect();
         let occasions = occasions(question);
+        let occasion_words: HashSet<String> = terms_of(&TELLING_WORDS.join(" ")).collect();
         let past: HashSet<String> = terms_of(&past_year_words(question).join(" ")).collect();
         let weights = Weights {
             asked: &asked,
@@ -297,6 +300,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             quantities: &quantities,
             excluded: &excluded,
             occasions: &occasions,
+            occasion_words: &occasion_words,
             past: &past,
         };
         let (answer, cited) = self.compose(kind, language, &weights, &results.hits, viewer);
@@ -402,7 +406,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 let mut score = if kind.is_stated_in(text) && !other_case { relevance } else { relevance * WRONG_KIND };
                 // The changes over Christmas answer questions about Christmas, not about the
                 // usual arrangements.
-                if is_about_another_occasion(text, weights.occasions) {
+                if !terms.is_disjoint(weights.occasion_words) && is_about_another_occasion(text, weights.occasions) {
                     score *= WRONG_KIND;
                 }
                 if word_count(text) < 4 && !has_figure(text) {

@@ -24,7 +24,7 @@ const OCCASIONS: &[(&str, &str)] = &[
 ];
 
 /// A word of each way of writing an occasion, looked for first: most sentences name none.
-const TELLING_WORDS: &[&str] = &[
+pub(super) const TELLING_WORDS: &[&str] = &[
     "christmas",
     "xmas",
     "boxing",
