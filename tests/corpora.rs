@@ -55,13 +55,13 @@ fn trafford_open_data_never_used_for_choosing_weights_is_answered_as_well_as_rec
     assert!(count("questions") >= 180 && count("near_misses") >= 40, "{overall}");
 
     // Neither half of this corpus was read when weights and thresholds were chosen; floors a
-    // few questions under the held-out figures in docs/benchmarks.md (hit@1 97.1%, fact rate
-    // 29.0%, correct refusals 82.6%, near misses refused 81.0%, false refusals 23.2%).
+    // few questions under the held-out figures in docs/benchmarks.md (hit@1 95.7%, fact rate
+    // 34.8%, correct refusals 82.6%, near misses refused 81.0%, false refusals 18.8%).
     let held_out = &report["held_out"];
     let metric = |name: &str| held_out[name].as_f64().unwrap_or_else(|| panic!("{name} in {held_out}"));
     let misses = &report["misses"];
     assert!(metric("hit_at_1") >= 0.94, "hit@1 {}: {misses:#}", metric("hit_at_1"));
-    assert!(metric("fact_rate") >= 0.25, "fact rate {}: {misses:#}", metric("fact_rate"));
+    assert!(metric("fact_rate") >= 0.30, "fact rate {}: {misses:#}", metric("fact_rate"));
     assert!(metric("correct_refusal_rate") >= 0.78, "correct refusals {}: {misses:#}", metric("correct_refusal_rate"));
-    assert!(metric("false_refusal_rate") <= 0.28, "false refusals {}", metric("false_refusal_rate"));
+    assert!(metric("false_refusal_rate") <= 0.24, "false refusals {}", metric("false_refusal_rate"));
 }
