@@ -291,3 +291,12 @@ fn the_day_a_question_is_asked_on_is_context_not_something_the_page_must_say() {
     let cited = answer["citations"][0]["url"].as_str().unwrap_or_default();
     assert_eq!(cited, "https://www.eastbrook.gov.uk/waste/missed-bin-collections", "{answer}");
 }
+
+#[test]
+fn a_list_that_opens_its_section_is_introduced_by_the_sections_heading() {
+    let councilbot = Councilbot::with_sample_council();
+    // "people with rent arrears..." reads as who can join unless its heading says otherwise.
+    let text = answer_text(&councilbot, "can home owners go on the housing register");
+    assert!(text.starts_with("Who usually cannot join: people with"), "{text}");
+    assert!(text.contains("; home owners, unless the home is unsuitable"), "{text}");
+}

@@ -507,7 +507,8 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         {
             return (self.unsure(language, confidence), Some(read[best_passage].document.clone()));
         }
-        (self.cite(&chosen, read, confidence), Some(read[best_passage].document.clone()))
+        let introduction = self.introduction_before(&chosen, read, viewer);
+        (self.cite(&chosen, introduction, read, confidence), Some(read[best_passage].document.clone()))
     }
 
     /// The best sentence and those close behind it, in reading order.
@@ -713,12 +714,46 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         chosen.into_iter().map(|index| candidates[index]).collect()
     }
 
+    /// What introduces the list the answer opens with when the list's items open their
+    /// passage: the sentence left in the passage before when the section was split there, or
+    /// else the heading of the section the list opens ("Who usually cannot join:" for "people
+    /// with rent arrears of more than 8 weeks").
+    fn introduction_before(&self, chosen: &[&Candidate<'_>], hits: &[Hit], viewer: Audience) -> Option<String> {
+        let lead = chosen.first()?;
+        let is_item = |text: &str| !is_table_row(text) && (is_fragment(text) || is_unterminated(text));
+        if !is_fragment(lead.text) || is_table_row(lead.text) {
+            return None;
+        }
+        // Everything before the item in its passage is an item too: the list opens the passage.
+        let hit = &hits[lead.passage];
+        let analysed = self.knowledge_base.analysed_passage(hit);
+        if !analysed.sentences.iter().take(lead.position).all(|(text, _)| is_item(text)) {
+            return None;
+        }
+        let heading = hit.heading_path.last().filter(|heading| !heading.trim().is_empty());
+        let passages = self.knowledge_base.document_passages(&hit.document, viewer).ok()?;
+        let before = hit.ordinal.checked_sub(1).and_then(|previous| {
+            passages.iter().find(|passage| passage.ordinal == previous && passage.heading_path == hit.heading_path)
+        });
+        match before {
+            Some(before) => {
+                let sentences = knowledge_base::text::sentences(&before.text);
+                let at = sentences.iter().rposition(|sentence| sentence.trim_end().ends_with(':'))?;
+                sentences[at + 1..].iter().all(|sentence| is_item(sentence)).then(|| sentences[at].trim().to_string())
+            }
+            None => heading.map(|heading| format!("{}:", heading.trim().trim_end_matches(':'))),
+        }
+    }
+
     /// The answer text, from one page, with its citation number at the end. A table row only
     /// makes sense under its heading, so the first one of each section is introduced by it.
-    fn cite(&self, chosen: &[&Candidate<'_>], hits: &[Hit], confidence: f32) -> Answer {
+    fn cite(&self, chosen: &[&Candidate<'_>], introduction: Option<String>, hits: &[Hit], confidence: f32) -> Answer {
         let hit = &hits[chosen[0].passage];
         let mut introduced: Vec<usize> = Vec::new();
         let mut parts: Vec<(usize, String)> = Vec::new();
+        if let Some(introduction) = introduction {
+            parts.push((chosen[0].passage, introduction));
+        }
         for candidate in chosen {
             let heading = hits[candidate.passage].heading_path.last().filter(|heading| !heading.is_empty());
             match heading {
