@@ -1,5 +1,6 @@
 //! Answers made of the most relevant sentences of the best passages, without a language model.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -572,12 +573,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 candidate.passage == passage && candidate.position == position && is_table_row(candidate.text)
             })
         };
-        let is_caption = |index: usize| {
-            let caption = candidates[index];
-            is_unterminated(caption.text)
-                && !is_table_row(caption.text)
-                && row_at(caption.passage, caption.position + 1).is_some()
-        };
+        let is_caption = |index: usize| row_after_caption(candidates, index).is_some();
         for caption in chosen.clone().into_iter().skip(1).filter(|&index| is_caption(index)) {
             let (passage, position) = (candidates[caption].passage, candidates[caption].position);
             let beside_a_row =
@@ -673,7 +669,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                     break;
                 }
                 let items_between = candidates[item].position - position;
-                if !(is_fragment(text) || is_unterminated(text)) || items_between >= MAX_LIST_ENTRIES {
+                if !may_continue_a_list(text) || items_between >= MAX_LIST_ENTRIES {
                     break;
                 }
                 position -= 1;
@@ -720,7 +716,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     /// with rent arrears of more than 8 weeks").
     fn introduction_before(&self, chosen: &[&Candidate<'_>], hits: &[Hit], viewer: Audience) -> Option<String> {
         let lead = chosen.first()?;
-        let is_item = |text: &str| !is_table_row(text) && (is_fragment(text) || is_unterminated(text));
+        let is_item = |text: &str| !is_table_row(text) && may_continue_a_list(text);
         if !is_fragment(lead.text) || is_table_row(lead.text) {
             return None;
         }
@@ -730,7 +726,6 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         if !analysed.sentences.iter().take(lead.position).all(|(text, _)| is_item(text)) {
             return None;
         }
-        let heading = hit.heading_path.last().filter(|heading| !heading.trim().is_empty());
         let passages = self.knowledge_base.document_passages(&hit.document, viewer).ok()?;
         let before = hit.ordinal.checked_sub(1).and_then(|previous| {
             passages.iter().find(|passage| passage.ordinal == previous && passage.heading_path == hit.heading_path)
@@ -741,7 +736,11 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 let at = sentences.iter().rposition(|sentence| sentence.trim_end().ends_with(':'))?;
                 sentences[at + 1..].iter().all(|sentence| is_item(sentence)).then(|| sentences[at].trim().to_string())
             }
-            None => heading.map(|heading| format!("{}:", heading.trim().trim_end_matches(':'))),
+            None => hit
+                .heading_path
+                .last()
+                .filter(|heading| !heading.trim().is_empty())
+                .map(|heading| format!("{}:", heading.trim().trim_end_matches(':'))),
         }
     }
 
@@ -892,8 +891,7 @@ fn join_list_items(parts: Vec<(usize, String)>) -> Vec<String> {
     for (passage, part) in parts {
         let part = part.trim();
         let in_list = list == List::Introduced(passage) || list == List::Items(passage);
-        let item =
-            !is_table_row(part) && (is_list_entry(part) || (in_list && (is_unterminated(part) || is_fragment(part))));
+        let item = !is_table_row(part) && (is_list_entry(part) || (in_list && may_continue_a_list(part)));
         match joined.last_mut() {
             Some(last) if item && list == List::Items(passage) => {
                 // An item ending in "or" or a comma runs on into the next.
@@ -940,6 +938,12 @@ fn is_fragment(text: &str) -> bool {
 /// Words a list item ends with when it runs on into the next, in English and Welsh.
 const LIST_JOINING_WORDS: &[&str] = &["or", "and", "neu", "a", "ac"];
 
+/// Whether a line may be an item of a list it follows: it starts in lower case or does not end
+/// like a sentence.
+fn may_continue_a_list(text: &str) -> bool {
+    is_fragment(text) || is_unterminated(text)
+}
+
 /// Whether a sentence is a row of a table or an item of a list: a short line that does not
 /// end like a sentence.
 fn is_list_entry(text: &str) -> bool {
@@ -982,18 +986,26 @@ fn demote_rows_told_apart_by_what_was_not_asked(candidates: &mut [Candidate<'_>]
         return;
     }
     let captions: Vec<usize> = (0..candidates.len())
-        .filter(|&index| {
-            let caption = &candidates[index];
-            is_unterminated(caption.text)
-                && !is_table_row(caption.text)
-                && tied.iter().any(|&row| {
-                    candidates[row].passage == caption.passage && candidates[row].position == caption.position + 1
-                })
-        })
+        .filter(|&index| row_after_caption(candidates, index).is_some_and(|row| tied.contains(&row)))
         .collect();
     for index in tied.into_iter().chain(captions) {
         candidates[index].score *= WRONG_KIND;
     }
+}
+
+/// The table row right after the sentence at `index`, when that sentence is the table's
+/// caption ("Register office ceremony fees" before its rows).
+fn row_after_caption<'h, C: Borrow<Candidate<'h>>>(candidates: &[C], index: usize) -> Option<usize> {
+    let caption = candidates[index].borrow();
+    if !is_unterminated(caption.text) || is_table_row(caption.text) {
+        return None;
+    }
+    candidates.iter().position(|candidate| {
+        let candidate = candidate.borrow();
+        candidate.passage == caption.passage
+            && candidate.position == caption.position + 1
+            && is_table_row(candidate.text)
+    })
 }
 
 /// The share of the smaller set found in the other.
