@@ -139,7 +139,7 @@ impl Database {
             pool.execute("PRAGMA journal_mode = WAL").await?;
             // SQLite lets one connection write at a time, and one that finds another writing
             // sleeps a millisecond or more before it tries again; writes that go through one
-            // connection queue for it instead, and its pages stay current. It is opened on
+            // connection queue for it instead, in the order they came. It is opened on
             // first use, so a database nobody writes to this way costs nothing more.
             Some(options.max_connections(1).connect_lazy(&url).map_err(unopened)?)
         } else {
@@ -185,28 +185,28 @@ impl Database {
         Database::connect(&format!("sqlite://{}", path.display())).await
     }
 
-    /// The connection pool, for queries.
+    /// The connection pool, for statements that only read.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// The pool for statements that write and are run often, such as a journal's: one
-    /// connection on a SQLite file, so that they queue for it rather than for SQLite's lock.
+    /// The pool for every statement that writes: one connection on a SQLite file, so that
+    /// writers queue for it in the order they came rather than for SQLite's lock, which is not
+    /// a queue (a writer that has waited longest asks least often and can be passed over until
+    /// its busy timeout runs out, while the machine is busy).
     pub fn writer(&self) -> &AnyPool {
         self.writer.as_ref().unwrap_or(&self.pool)
     }
 
-    /// Starts a transaction that will write, on this database's pool. On SQLite it takes the
+    /// Starts a transaction that will write, on the writer's connection. On SQLite it takes the
     /// write lock as it begins: a transaction that read first and only then wrote would be
-    /// refused at once ("database is locked", without waiting) if another connection or process
-    /// wrote meanwhile.
+    /// refused at once ("database is locked", without waiting) if another process wrote
+    /// meanwhile.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, StorageError> {
-        begin_write_on(self.pool(), self.backend).await
-    }
-
-    /// Starts a transaction that will write, as `begin_write` does, on the writer's connection.
-    pub async fn begin_queued_write(&self) -> Result<Transaction<'static, Any>, StorageError> {
-        begin_write_on(self.writer(), self.backend).await
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer().begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer().begin().await?,
+        })
     }
 
     /// Which engine this is.
@@ -216,7 +216,7 @@ impl Database {
 
     /// Applies the migrations of `owner` not yet applied, each in its own transaction.
     pub async fn migrate(&self, owner: &str, migrations: &[Migration]) -> Result<(), StorageError> {
-        self.pool
+        self.writer()
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (owner TEXT NOT NULL, version BIGINT NOT NULL, \
                  description TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (owner, version))",
@@ -268,13 +268,6 @@ impl Database {
         }
         self.pool.close().await;
     }
-}
-
-async fn begin_write_on(pool: &AnyPool, backend: Backend) -> Result<Transaction<'static, Any>, StorageError> {
-    Ok(match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    })
 }
 
 /// The file a `sqlite:` URL names, if it names one (not for an in-memory database).

@@ -112,7 +112,7 @@ impl Database {
             }
             _ if self.backend == Backend::Sqlite => self.write_together_in_one_piece(statements).await,
             _ => {
-                let mut transaction = self.begin_queued_write().await?;
+                let mut transaction = self.begin_write().await?;
                 let mut rows = Vec::new();
                 for statement in statements {
                     let mut arguments = AnyArguments::default();

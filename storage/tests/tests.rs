@@ -178,3 +178,39 @@ async fn a_transaction_that_reads_before_it_writes_is_not_refused_when_another_p
     command.close().await;
     server.close().await;
 }
+
+#[tokio::test]
+async fn a_writer_that_has_waited_longest_is_not_passed_over_by_writers_that_came_later() {
+    // SQLite's lock is not a queue: a writer that has waited long asks for it only every tenth of
+    // a second, so while others keep writing it can be passed over until its busy timeout ends
+    // and its request fails with "database is locked".
+    let directory = tempfile::tempdir().unwrap();
+    let database = Database::open_file(&directory.path().join("queue.db")).await.unwrap();
+    database.migrate("notes", NOTES).await.unwrap();
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let write = |name: &'static str| {
+        let (database, order) = (database.clone(), order.clone());
+        tokio::spawn(async move {
+            let mut transaction = database.begin_write().await.unwrap();
+            order.lock().unwrap().push(name);
+            sqlx::query("INSERT INTO notes (body) VALUES ($1)").bind(name).execute(&mut *transaction).await.unwrap();
+            // A busy writer holds the lock a little while.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            transaction.commit().await.unwrap();
+        })
+    };
+
+    let holding = database.begin_write().await.unwrap();
+    let first = write("first");
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let later: Vec<_> = (0..3).map(|_| write("later")).collect();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    holding.commit().await.unwrap();
+    first.await.unwrap();
+    for writer in later {
+        writer.await.unwrap();
+    }
+    let order = order.lock().unwrap().clone();
+    assert_eq!(order, ["first", "later", "later", "later"], "writers are served in the order they came");
+    database.close().await;
+}

@@ -216,7 +216,7 @@ impl Accounts {
         .bind(hash)
         .bind(role.as_str())
         .bind(now_millis())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?
         .rows_affected();
         if changed == 0 {
@@ -255,7 +255,7 @@ impl Accounts {
                     .bind(&display_name)
                     .bind(person.role.as_str())
                     .bind(&username)
-                    .execute(self.database.pool())
+                    .execute(self.database.writer())
                     .await?;
                 if before != Some(person.role) {
                     self.end_sessions(&username).await?;
@@ -275,7 +275,7 @@ impl Accounts {
             .bind(now_millis())
             .bind(person.issuer)
             .bind(person.subject)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?
             .rows_affected();
             if inserted == 1 {
@@ -290,12 +290,12 @@ impl Accounts {
         self.end_sessions(username).await?;
         let removed = sqlx::query("DELETE FROM console_accounts WHERE username = $1")
             .bind(username)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?
             .rows_affected();
         sqlx::query("DELETE FROM console_languages WHERE username = $1")
             .bind(username)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(removed > 0)
     }
@@ -320,7 +320,7 @@ impl Accounts {
         )
         .bind(username)
         .bind(i64::from(welsh))
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }
@@ -426,7 +426,7 @@ impl Accounts {
         let now = now_millis();
         sqlx::query("DELETE FROM console_sessions WHERE expires_at < $1")
             .bind(now)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         sqlx::query(
             "INSERT INTO console_sessions (token_hash, username, csrf, created_at, expires_at) \
@@ -437,7 +437,7 @@ impl Accounts {
         .bind(&csrf)
         .bind(now)
         .bind(now + SESSION_MILLIS)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok((token, Principal { csrf: Some(csrf), ..who.clone() }))
     }
@@ -465,7 +465,7 @@ impl Accounts {
     pub async fn end_session(&self, token: &str) -> Result<(), AccountError> {
         sqlx::query("DELETE FROM console_sessions WHERE token_hash = $1")
             .bind(hashed(token))
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(())
     }
@@ -474,7 +474,7 @@ impl Accounts {
     pub async fn end_sessions(&self, username: &str) -> Result<u64, AccountError> {
         let ended = sqlx::query("DELETE FROM console_sessions WHERE username = $1")
             .bind(username)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?
             .rows_affected();
         Ok(ended)
@@ -491,7 +491,7 @@ impl Accounts {
         .bind(name)
         .bind(role.as_str())
         .bind(now_millis())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(token)
     }
@@ -519,7 +519,7 @@ impl Accounts {
         let now = now_millis();
         sqlx::query("DELETE FROM console_sign_ins WHERE created_at < $1")
             .bind(now - SIGN_IN_MILLIS)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         sqlx::query(
             "INSERT INTO console_sign_ins (state, nonce, verifier, created_at, binding) VALUES ($1, $2, $3, $4, $5)",
@@ -529,7 +529,7 @@ impl Accounts {
         .bind(verifier)
         .bind(now)
         .bind(hashed(binding))
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }
@@ -542,7 +542,7 @@ impl Accounts {
         )
         .bind(state)
         .bind(hashed(binding))
-        .fetch_optional(self.database.pool())
+        .fetch_optional(self.database.writer())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let created: i64 = row.try_get("created_at")?;

@@ -115,7 +115,7 @@ impl Throttle {
     /// counted; returns the count, and starts the wait it calls for.
     pub async fn failed(&self, subject: Subject<'_>, now: i64) -> Result<i64, StorageError> {
         let key = subject.key();
-        let pool = self.database.pool();
+        let pool = self.database.writer();
         sqlx::query("DELETE FROM console_sign_in_failures WHERE last_failed_at < $1")
             .bind(now - FORGET_AFTER_MILLIS)
             .execute(pool)
@@ -144,7 +144,7 @@ impl Throttle {
         sqlx::query("UPDATE console_sign_in_failures SET wait_until = $2 WHERE subject = $1 AND wait_until < $2")
             .bind(subject.key())
             .bind(until)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(())
     }
@@ -153,7 +153,7 @@ impl Throttle {
     pub async fn forget(&self, subject: Subject<'_>) -> Result<(), StorageError> {
         sqlx::query("DELETE FROM console_sign_in_failures WHERE subject = $1")
             .bind(subject.key())
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(())
     }

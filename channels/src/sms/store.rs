@@ -83,7 +83,7 @@ impl SmsStore {
         .bind(phone)
         .bind(provider.as_str())
         .bind(now_millis())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }
@@ -94,7 +94,7 @@ impl SmsStore {
             .bind(i64::from(opted_out))
             .bind(now_millis())
             .bind(address)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(())
     }
@@ -108,7 +108,7 @@ impl SmsStore {
         .bind(provider.as_str())
         .bind(message_id)
         .bind(now_millis())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -118,7 +118,7 @@ impl SmsStore {
         sqlx::query("DELETE FROM sms_received WHERE provider = $1 AND message_id = $2")
             .bind(provider.as_str())
             .bind(message_id)
-            .execute(self.database.pool())
+            .execute(self.database.writer())
             .await?;
         Ok(())
     }
@@ -137,7 +137,7 @@ impl SmsStore {
         .bind(&record.status)
         .bind(record.error_code.as_deref())
         .bind(now)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }
@@ -158,7 +158,7 @@ impl SmsStore {
         .bind(now_millis())
         .bind(provider.as_str())
         .bind(message_id)
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(done.rows_affected() > 0)
     }

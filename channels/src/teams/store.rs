@@ -82,7 +82,7 @@ impl TeamsStore {
         .bind(&reference.user_name)
         .bind(&reference.conversation_type)
         .bind(now_millis())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }
@@ -123,7 +123,7 @@ impl TeamsStore {
         .bind(&user.tenant_id)
         .bind(&user.bot_id)
         .bind(now_millis())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         Ok(())
     }

@@ -65,7 +65,7 @@ impl Journal {
     /// Deletes runs with everything recorded about them; a run still being worked is cancelled
     /// first so its worker stops.
     pub async fn delete_runs(&self, run_ids: &[String]) -> Result<u64, StorageError> {
-        let mut transaction = self.database.begin_queued_write().await?;
+        let mut transaction = self.database.begin_write().await?;
         let mut deleted = 0;
         for id in run_ids {
             for table in ["workflow_steps", "workflow_evidence", "workflow_notifications", "workflow_actions"] {

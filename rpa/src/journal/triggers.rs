@@ -80,7 +80,7 @@ impl Journal {
         run: Option<NewRun<'_>>,
     ) -> Result<Option<ScheduleClaim>, StorageError> {
         let now = self.now();
-        let mut transaction = self.database.begin_queued_write().await?;
+        let mut transaction = self.database.begin_write().await?;
         let claimed = sqlx::query(
             "INSERT INTO workflow_schedule_claims (workflow, due_at, run_id, missed, late, claimed_by, claimed_at) \
              VALUES ($1, $2, NULL, $3, $4, $5, $6) ON CONFLICT (workflow, due_at) DO NOTHING",
@@ -127,7 +127,7 @@ impl Journal {
     /// the inputs, so a key reused with other inputs is told apart.
     pub async fn create_run_once(&self, key: &str, fingerprint: &str, run: NewRun<'_>) -> Result<Keyed, StorageError> {
         let now = self.now();
-        let mut transaction = self.database.begin_queued_write().await?;
+        let mut transaction = self.database.begin_write().await?;
         let id = insert_run(&mut *transaction, &run, now).await?;
         let kept = sqlx::query(
             "INSERT INTO workflow_idempotency_keys (workflow, idempotency_key, fingerprint, run_id, created_at) \

@@ -76,7 +76,7 @@ impl ConversationStore {
         .bind(to_json(&state))
         .bind(now)
         .bind(language.code())
-        .execute(self.database.pool())
+        .execute(self.database.writer())
         .await?;
         let conversation = Conversation {
             id,
@@ -260,7 +260,7 @@ impl ConversationStore {
                 .bind(status.as_str())
                 .bind(now_millis())
                 .bind(conversation_id)
-                .execute(self.database.pool())
+                .execute(self.database.writer())
                 .await?
                 .rows_affected();
         Ok(changed > 0)

@@ -43,7 +43,7 @@ impl ConversationStore {
         .bind(conversation_id)
         .bind(seq)
         .bind(ANSWER)
-        .execute(self.database().pool())
+        .execute(self.database().writer())
         .await?
         .rows_affected();
         Ok(changed > 0)
