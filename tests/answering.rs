@@ -300,3 +300,13 @@ fn a_list_that_opens_its_section_is_introduced_by_the_sections_heading() {
     assert!(text.starts_with("Who usually cannot join: people with"), "{text}");
     assert!(text.contains("; home owners, unless the home is unsuitable"), "{text}");
 }
+
+#[test]
+fn a_year_a_page_gives_does_not_make_it_about_what_was_asked() {
+    let councilbot = Councilbot::with_sample_council();
+    // Only the garden waste page speaks of 2027/28; it says nothing about council tax bands.
+    let answer = councilbot.json(&["ask", "--json", "band a charge for 2027/28"]);
+    assert_eq!(answer["handoff"], true, "{answer}");
+    let text = answer_text(&councilbot, "how much is the 2027/28 garden waste renewal");
+    assert!(text.contains("£47"), "{text}");
+}

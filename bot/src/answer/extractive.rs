@@ -179,20 +179,37 @@ impl Weights<'_> {
     /// that the content uses elsewhere counts half, since questions carry context ("my dad",
     /// "on Monday") that a page need not repeat, while a word the content never uses at all
     /// ("plumber", "train") shows the question is about something else, and counts double.
+    ///
+    /// A figure the question gives (a year, a count) picks out a case of what it asks about but
+    /// never shows that the terms are about that: "2027/28" is on many pages. Figures found count
+    /// only as far as the question's words are found.
     fn support(&self, terms: &HashSet<String>) -> f32 {
         let mut total = 0.0;
-        let mut found = 0.0;
+        let (mut found_words, mut words) = (0.0, 0.0);
+        let mut found_figures = 0.0;
         for term in self.asked {
+            let figure = is_figure(&term.term);
             if term.is_in(terms) {
-                found += term.weight;
+                if figure {
+                    found_figures += term.weight;
+                } else {
+                    found_words += term.weight;
+                    words += term.weight;
+                }
                 total += term.weight;
             } else if !self.context.contains(&term.term) {
                 // A year the page never gives is another year's answer, however close the rest.
                 let decisive = !term.known || is_year(&term.term);
-                total += term.weight * if decisive { MISSING_UNKNOWN_SHARE } else { MISSING_KNOWN_SHARE };
+                let missing = term.weight * if decisive { MISSING_UNKNOWN_SHARE } else { MISSING_KNOWN_SHARE };
+                total += missing;
+                if !figure {
+                    words += missing;
+                }
             }
         }
-        if total <= 0.0 { 0.0 } else { found / total }
+        // Figures alone, without one of the question's words, show nothing.
+        let figures = if found_words > 0.0 || words <= 0.0 { found_figures } else { 0.0 };
+        if total <= 0.0 { 0.0 } else { (found_words + figures) / total }
     }
 
     /// The share of the added terms' weight present in `terms`.
@@ -811,6 +828,11 @@ fn asking_time_words(language: Language) -> &'static str {
         Language::English => ASKING_TIME_WORDS,
         Language::Welsh => WELSH_ASKING_TIME_WORDS,
     }
+}
+
+/// Whether an analysed term is a figure, such as 2027 or 28.
+fn is_figure(term: &str) -> bool {
+    !term.is_empty() && term.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Whether an analysed term is a year, such as 2027.
