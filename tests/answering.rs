@@ -310,3 +310,11 @@ fn a_year_a_page_gives_does_not_make_it_about_what_was_asked() {
     let text = answer_text(&councilbot, "how much is the 2027/28 garden waste renewal");
     assert!(text.contains("£47"), "{text}");
 }
+
+#[test]
+fn picking_up_bags_is_collecting_sacks() {
+    let councilbot = Councilbot::with_sample_council();
+    // The clinical waste page says the contractor "collects the sacks".
+    let text = answer_text(&councilbot, "how often do you pick up clinical waste bags");
+    assert!(text.contains("every 2 weeks"), "{text}");
+}
