@@ -76,6 +76,11 @@ impl Thesaurus {
         self.groups.iter().flatten().map(String::as_str)
     }
 
+    /// Each group of phrases that mean the same thing, normalised.
+    pub fn groups(&self) -> impl Iterator<Item = &[String]> {
+        self.groups.iter().map(Vec::as_slice)
+    }
+
     /// This thesaurus with the groups of another added, such as a council's own vocabulary.
     pub fn extended_with(mut self, other: Thesaurus) -> Thesaurus {
         self.groups.extend(other.groups);
@@ -109,7 +114,7 @@ impl Thesaurus {
 }
 
 /// Lowercase words without apostrophes, separated by single spaces.
-fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let lower = text.to_lowercase().replace(['\'', '’', '‘'], "");
     lower.split(|c: char| !c.is_alphanumeric()).filter(|word| !word.is_empty()).collect::<Vec<_>>().join(" ")
 }

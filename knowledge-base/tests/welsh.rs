@@ -70,3 +70,24 @@ fn english_and_welsh_questions_each_search_only_their_own_language() {
     let mixed = knowledge_base.search(&welsh("oriau agor library")).expect("search");
     assert_eq!(mixed.hits[0].url, "https://www.test.gov.uk/libraries/oriau");
 }
+
+const ENGLISH_BLUE_BADGE: &str = "---\ntitle: Blue Badges\nurl: https://www.test.gov.uk/blue-badge\n---\n\n# Blue Badges\n\nA badge costs £10 and lasts 3 years. Complaints about a decision go to the county council.\n";
+
+#[test]
+fn a_welsh_question_is_put_in_the_english_words_english_pages_use_or_not_at_all() {
+    let site = Site::new();
+    site.write("parking/blue-badge.md", ENGLISH_BLUE_BADGE);
+    site.write("cy/council-tax/bands.md", WELSH_COUNCIL_TAX);
+    site.index();
+    let knowledge_base = site.open();
+    // "gostio" is "costio" mutated, which the Welsh vocabulary gives as "cost"; "mae" and "yn"
+    // say nothing.
+    let words = knowledge_base.english_words_of_welsh("faint mae blue badge yn gostio?");
+    assert_eq!(words.as_deref(), Some("blue badge cost"));
+    let words = knowledge_base.english_words_of_welsh("wnes i gwyno am y penderfyniad").unwrap_or_default();
+    assert!(words.starts_with("complaint") && words.ends_with("decision"), "{words}");
+    assert!(!words.contains("gwyno") && !words.contains("wnes"), "{words}");
+    // A swimming pool is named in no English page's words: the question is not put at all, so no
+    // page about something else answers it.
+    assert_eq!(knowledge_base.english_words_of_welsh("faint yw blue badge yn y pwll nofio"), None);
+}

@@ -123,6 +123,9 @@ pub struct ExtractiveAnswerer<'kb> {
     settings: AnswerSettings,
     /// The language questions are asked in; `None` tells it from each question's words.
     language: Option<Language>,
+    /// The thresholds that decide when a Welsh question is answered from the English pages;
+    /// `None` for the settings' own.
+    fallback_thresholds: Option<AnswerSettings>,
 }
 
 /// A sentence considered for an answer.
@@ -229,13 +232,21 @@ fn coverage(weighted: &[QueryTerm], present: &HashSet<String>) -> f32 {
 impl<'kb> ExtractiveAnswerer<'kb> {
     /// An answerer over a knowledge base.
     pub fn new(knowledge_base: &'kb KnowledgeBase, settings: AnswerSettings) -> Self {
-        ExtractiveAnswerer { knowledge_base, settings, language: None }
+        ExtractiveAnswerer { knowledge_base, settings, language: None, fallback_thresholds: None }
     }
 
     /// Answers questions asked in this language; with `None`, in the language each question's
     /// words are in (English when they do not tell).
     pub fn in_language(mut self, language: Option<Language>) -> Self {
         self.language = language;
+        self
+    }
+
+    /// Decides when a Welsh question is answered from the English pages by the thresholds of
+    /// `settings`, as answering with them would, even when these settings answer however unsure
+    /// (to measure confidence).
+    pub fn falling_back_as(mut self, settings: &AnswerSettings) -> Self {
+        self.fallback_thresholds = Some(settings.clone());
         self
     }
 
@@ -258,11 +269,19 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         service_area: Option<&str>,
     ) -> Result<(Answer, Vec<Hit>)> {
         let language = self.language.or_else(|| Language::detect(question)).unwrap_or_default();
-        let (answer, hits) = self.answer_from(language, question, viewer, service_area)?;
-        // A Welsh question no Welsh page answers is answered from the English pages, saying so.
-        if language == Language::Welsh && answer.handoff {
-            let (english, english_hits) = self.answer_from(Language::English, question, viewer, service_area)?;
-            if !english.handoff {
+        let kind = QuestionType::of_wording_in(language, question);
+        let (answer, hits) = self.answer_from(language, kind, question, viewer, service_area)?;
+        // A Welsh question no Welsh page answers is answered from the English pages, saying so:
+        // they are searched by its English words, for the kind of answer its Welsh wording asks.
+        let thresholds = self.fallback_thresholds.as_ref().unwrap_or(&self.settings);
+        let english_words = || self.knowledge_base.english_words_of_welsh(question);
+        if language == Language::Welsh
+            && (answer.handoff || answer.confidence < thresholds.min_confidence_welsh)
+            && let Some(english_question) = english_words()
+        {
+            let (english, english_hits) =
+                self.answer_from(Language::English, kind, &english_question, viewer, service_area)?;
+            if !english.handoff && english.confidence >= thresholds.min_confidence {
                 let answer = Answer { answer: format!("{ENGLISH_ONLY_NOTE} {}", english.answer), ..english };
                 return Ok((answer, english_hits));
             }
@@ -274,11 +293,11 @@ impl<'kb> ExtractiveAnswerer<'kb> {
     fn answer_from(
         &self,
         language: Language,
+        kind: QuestionType,
         question: &str,
         viewer: Audience,
         service_area: Option<&str>,
     ) -> Result<(Answer, Vec<Hit>)> {
-        let kind = QuestionType::of_wording_in(language, question);
         let query = match (kind, language) {
             (QuestionType::HowMuch, Language::English) => format!("{question} {MONEY_WORDS}"),
             (QuestionType::HowMuch, Language::Welsh) => format!("{question} {WELSH_MONEY_WORDS}"),

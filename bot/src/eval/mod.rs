@@ -35,7 +35,9 @@ pub fn evaluate(knowledge_base: &KnowledgeBase, set: &GoldenSet, settings: &Answ
     let scored = settings.answering_everything();
     let min_confidence = settings.min_confidence_for(set.language.unwrap_or_default());
     evaluate_with(set, Answerer::Extractive { min_confidence }, |question| {
-        let answerer = ExtractiveAnswerer::new(knowledge_base, scored.clone()).in_language(question.language);
+        let answerer = ExtractiveAnswerer::new(knowledge_base, scored.clone())
+            .in_language(question.language)
+            .falling_back_as(settings);
         let (answer, hits) = answerer.answer_with_hits(&question.ask, question.audience)?;
         Ok(Attempt::Replied(Reply::extractive(answer, hits)))
     })

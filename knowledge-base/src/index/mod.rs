@@ -6,6 +6,7 @@ mod schema;
 mod search;
 mod spelling;
 mod welsh;
+mod welsh_to_english;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
