@@ -8,66 +8,11 @@ use crate::Language;
 /// verbs for doing, coming, going, looking and giving, of "would" and "could", and the like
 /// ("wnes i gwyno", "pryd fyddwch chi'n dod i edrych"). Welsh stop words are left out already.
 const SAYING_NOTHING_IN_ENGLISH: &[&str] = &[
-    "wnes",
-    "nes",
-    "gwnes",
-    "wnaeth",
-    "naeth",
-    "wnaethoch",
-    "wnaethon",
-    "wnaethom",
-    "gwneud",
-    "wneud",
-    "neud",
-    "fyddwch",
-    "byddwch",
-    "fyddai",
-    "byddai",
-    "fydda",
-    "bydda",
-    "fasa",
-    "basa",
-    "faswn",
-    "baswn",
-    "hoffwn",
-    "licio",
-    "leicio",
-    "dod",
-    "ddod",
-    "daw",
-    "ddaw",
-    "dewch",
-    "mynd",
-    "fynd",
-    "af",
-    "edrych",
-    "gweld",
-    "weld",
-    "rhoi",
-    "roi",
-    "gallai",
-    "allai",
-    "gall",
-    "all",
-    "gallen",
-    "allen",
-    "mod",
-    "bo",
-    "dach",
-    "da",
-    "sgynnon",
-    "gynnon",
-    "rhywun",
-    "rywun",
-    "rhywbeth",
-    "rywbeth",
-    "roedd",
-    "oeddwn",
-    "ges",
-    "gaeth",
-    "cafodd",
-    "gafodd",
-    "mi",
+    "wnes", "nes", "gwnes", "wnaeth", "naeth", "wnaethon", "wnaethom", "gwneud", "wneud", "neud", "fyddwch", "byddwch",
+    "fyddai", "byddai", "fydda", "bydda", "fasa", "basa", "faswn", "baswn", "hoffwn", "licio", "leicio", "dod", "ddod",
+    "daw", "ddaw", "dewch", "mynd", "fynd", "af", "edrych", "gweld", "weld", "rhoi", "roi", "gallai", "allai", "gall",
+    "all", "gallen", "allen", "mod", "bo", "dach", "da", "sgynnon", "gynnon", "rhywun", "rywun", "rhywbeth", "rywbeth",
+    "roedd", "oeddwn", "ges", "gaeth", "cafodd", "gafodd", "mi",
 ];
 
 impl KnowledgeBase {
@@ -100,9 +45,7 @@ impl KnowledgeBase {
         // spans and the phrases of its group that English pages use.
         let mut found: Vec<(usize, usize, Vec<&str>)> = Vec::new();
         for group in self.welsh_thesaurus.groups() {
-            // Every phrase of the group that English pages use, the one found among them
-            // ("cost" is Welsh and English).
-            let english: Vec<&str> = group.iter().map(String::as_str).filter(|phrase| known(phrase)).collect();
+            let mut places: Vec<(usize, usize)> = Vec::new();
             for phrase in group {
                 let terms = self.analyze_in(Language::Welsh, phrase);
                 if terms.is_empty() {
@@ -114,10 +57,17 @@ impl KnowledgeBase {
                         .enumerate()
                         .all(|(offset, term)| words.get(start + offset).is_some_and(|(_, analysed)| analysed == term));
                     if holds {
-                        found.push((start, terms.len(), english.clone()));
+                        places.push((start, terms.len()));
                     }
                 }
             }
+            if places.is_empty() {
+                continue;
+            }
+            // Every phrase of the group that English pages use, the one found among them
+            // ("cost" is Welsh and English).
+            let english: Vec<&str> = group.iter().map(String::as_str).filter(|phrase| known(phrase)).collect();
+            found.extend(places.into_iter().map(|(start, span)| (start, span, english.clone())));
         }
         let mut english: Vec<&str> = Vec::new();
         let mut at = 0;
