@@ -274,10 +274,9 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         // A Welsh question no Welsh page answers is answered from the English pages, saying so:
         // they are searched by its English words, for the kind of answer its Welsh wording asks.
         let thresholds = self.fallback_thresholds.as_ref().unwrap_or(&self.settings);
-        let english_words = || self.knowledge_base.english_words_of_welsh(question);
         if language == Language::Welsh
             && (answer.handoff || answer.confidence < thresholds.min_confidence_welsh)
-            && let Some(english_question) = english_words()
+            && let Some(english_question) = self.knowledge_base.english_words_of_welsh(question)
         {
             let (english, english_hits) =
                 self.answer_from(Language::English, kind, &english_question, viewer, service_area)?;
