@@ -855,7 +855,7 @@ fn is_figure(term: &str) -> bool {
 
 /// Whether an analysed term is a year, such as 2027.
 fn is_year(term: &str) -> bool {
-    term.len() == 4 && term.chars().all(|c| c.is_ascii_digit()) && (term.starts_with("19") || term.starts_with("20"))
+    term.len() == 4 && is_figure(term) && (term.starts_with("19") || term.starts_with("20"))
 }
 
 /// Words that put a year in the past.

@@ -496,12 +496,7 @@ impl KnowledgeBase {
     }
 
     /// How many passages in a language contain a term in any searched field.
-    pub(super) fn document_frequency(
-        &self,
-        searcher: &Searcher,
-        language: Language,
-        term: &str,
-    ) -> tantivy::Result<u64> {
+    fn document_frequency(&self, searcher: &Searcher, language: Language, term: &str) -> tantivy::Result<u64> {
         let mut most = 0;
         for (field, _) in self.fields.text(language).boosted() {
             most = most.max(searcher.doc_freq(&Term::from_field_text(field, term))?);

@@ -22,13 +22,9 @@ impl KnowledgeBase {
     /// ("blue badge"). `None` when a word of it that carries meaning has neither ("pwll nofio"):
     /// without it, an English page would answer another question.
     pub fn english_words_of_welsh(&self, question: &str) -> Option<String> {
-        let searcher = self.reader.searcher();
         let known = |phrase: &str| {
             let terms = self.analyze_in(Language::English, phrase);
-            !terms.is_empty()
-                && terms.iter().all(|term| {
-                    self.document_frequency(&searcher, Language::English, term).is_ok_and(|count| count > 0)
-                })
+            !terms.is_empty() && terms.iter().all(|term| self.term_rarity_in(Language::English, term).is_some())
         };
         // The words that carry meaning (Welsh stop words left out), each as typed and as the Welsh
         // analysis gives it, mutations and endings undone. Pieces joined by an apostrophe
