@@ -95,6 +95,21 @@ fn misspelt_words_are_corrected_against_the_indexed_vocabulary() {
 }
 
 #[test]
+fn a_word_of_the_vocabulary_is_not_taken_for_a_misspelling_of_another() {
+    let site = Site::new();
+    site.write("parks/dogs.txt", "Dogs in parks\n\nWe allow dogs off the lead in most parks.\n");
+    site.index();
+    let knowledge_base = site.open();
+    // "allotment" is stemmed "allot", one edit from "allow"; the vocabulary knows it as a word.
+    let results = knowledge_base.search(&SearchRequest::new("allotment")).expect("search");
+    assert!(results.hits.is_empty(), "{:?}", results.hits);
+    assert!(results.terms.iter().all(|term| term.corrected_from.is_none() && !term.known), "{:?}", results.terms);
+    // A word the vocabulary does not hold is still corrected.
+    let results = knowledge_base.search(&SearchRequest::new("alow dogs")).expect("search");
+    assert_eq!(results.hits[0].title, "Dogs in parks");
+}
+
+#[test]
 fn words_the_content_never_uses_are_reported_as_unknown() {
     let site = Site::new();
     site.index();

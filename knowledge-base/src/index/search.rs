@@ -415,6 +415,21 @@ impl KnowledgeBase {
                 (self.analyze_in(language, &solid), parts)
             })
             .collect();
+        // Phrases of the language's thesaurus found in the text, each as its analysed terms with
+        // the analysed terms of the phrases that mean the same.
+        let thesaurus = match language {
+            Language::English => &self.thesaurus,
+            Language::Welsh => &self.welsh_thesaurus,
+        };
+        let phrases: Vec<(Vec<String>, Vec<Vec<String>>)> = thesaurus
+            .matches(text)
+            .into_iter()
+            .map(|(phrase, others)| {
+                let alternatives =
+                    others.iter().map(|other| self.analyze_in(language, other)).filter(|terms| !terms.is_empty());
+                (self.analyze_in(language, phrase), alternatives.collect())
+            })
+            .collect();
         let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
         for (typed, position) in analyze(&mut self.analyzer(language), text) {
             let mut term = typed.clone();
@@ -425,8 +440,12 @@ impl KnowledgeBase {
             }
             // Welsh words are corrected by their mutations and endings already: a further edit
             // or two of such short stems meets unrelated words (Nghaerdydd is not cardiau).
+            // A word of the vocabulary is a word residents use, not a misspelling of another
+            // ("allotment" is not "allowment"): the vocabulary says what it means.
+            let in_vocabulary = phrases.iter().any(|(phrase_terms, _)| phrase_terms.contains(&term));
             if frequency == 0
                 && language == Language::English
+                && !in_vocabulary
                 && let Some(correction) = spelling::correct(searcher, body, &term).map_err(failed)?
             {
                 frequency = self.document_frequency(searcher, language, &correction).map_err(failed)?;
@@ -457,16 +476,9 @@ impl KnowledgeBase {
             }
         }
         // Phrases of the language's thesaurus found in the text give their words alternatives.
-        let thesaurus = match language {
-            Language::English => &self.thesaurus,
-            Language::Welsh => &self.welsh_thesaurus,
-        };
-        for (phrase, others) in thesaurus.matches(text) {
-            let phrase_terms = self.analyze_in(language, phrase);
-            let alternatives: Vec<Vec<String>> =
-                others.iter().map(|other| self.analyze_in(language, other)).filter(|terms| !terms.is_empty()).collect();
+        for (phrase_terms, alternatives) in &phrases {
             for (query_term, _) in terms.iter_mut().filter(|(query_term, _)| phrase_terms.contains(&query_term.term)) {
-                for alternative in &alternatives {
+                for alternative in alternatives {
                     if *alternative != [query_term.term.clone()] && !query_term.alternatives.contains(alternative) {
                         query_term.alternatives.push(alternative.clone());
                     }
