@@ -170,6 +170,41 @@ fn a_phrase_of_the_vocabulary_counts_only_where_its_words_stand_together() {
 }
 
 #[test]
+fn a_page_is_read_from_the_terms_stored_with_it_as_from_its_text() {
+    let site = Site::new();
+    site.write(
+        "housing/gas-safety.md",
+        "# Gas safety\n\nWe check every boiler once a year.\n\n## Booking\n\nBook your annual gas service online. \
+         Call us if you smell gas.\n\n- a cooker\n- a fire\n",
+    );
+    site.index();
+    // A vocabulary given when the index is opened, not when it was built.
+    let vocabulary = Thesaurus::parse("gas check, gas service\n", "vocabulary.txt").expect("valid");
+    let knowledge_base = site.open().with_thesaurus(vocabulary);
+    let hit = knowledge_base.search(&SearchRequest::new("annual gas service")).expect("search").hits[0].clone();
+    assert_eq!(hit.title, "Gas safety");
+    let analysed = knowledge_base.analysed_passage(&hit);
+    let headings = format!("{} {}", hit.title, hit.heading_path.join(" "));
+    assert_eq!(analysed.headings, knowledge_base.term_set_in(Language::English, &headings));
+    assert_eq!(analysed.sentences.len(), 4, "{:?}", analysed.sentences);
+    for (sentence, terms) in &analysed.sentences {
+        assert_eq!(*terms, knowledge_base.term_set_in(Language::English, sentence), "{sentence}");
+    }
+    assert!(analysed.sentences[0].1.iter().any(|term| term.contains(' ')), "the vocabulary's phrase is one entry");
+
+    let page = knowledge_base.page_terms(&hit.document, &hit.title, Audience::Public, Language::English).expect("page");
+    let mut expected = knowledge_base.term_set_in(Language::English, &hit.title);
+    for passage in knowledge_base.document_passages(&hit.document, Audience::Public).expect("passages") {
+        expected.extend(knowledge_base.term_set_in(Language::English, &passage.heading_path.join(" ")));
+        for sentence in knowledge_base::text::sentences(&passage.text) {
+            expected.extend(knowledge_base.term_set_in(Language::English, sentence));
+        }
+    }
+    assert_eq!(*page, expected);
+    assert!(page.contains("boiler") && page.contains("cooker"));
+}
+
+#[test]
 fn stemming_matches_other_forms_of_a_word() {
     let site = Site::new();
     site.index();

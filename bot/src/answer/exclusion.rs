@@ -9,18 +9,16 @@ const SKIPPED: &[&str] = &["a", "an", "the", "any", "for", "from", "of", "your",
 
 /// The word each excluding word of `text` leaves out, as written: "dormer" for "without a dormer".
 pub(super) fn excluded_words(text: &str) -> Vec<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
-        .filter(|word| !word.is_empty())
-        .map(str::to_lowercase)
-        .collect();
+    let is_one_of = |word: &str, list: &[&str]| list.iter().any(|listed| word.eq_ignore_ascii_case(listed));
+    let words: Vec<&str> =
+        text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’').filter(|word| !word.is_empty()).collect();
     let mut excluded = Vec::new();
     for (index, word) in words.iter().enumerate() {
-        if !EXCLUDING.contains(&word.as_str()) {
+        if !is_one_of(word, EXCLUDING) {
             continue;
         }
-        if let Some(next) = words[index + 1..].iter().find(|next| !SKIPPED.contains(&next.as_str())) {
-            excluded.push(next.clone());
+        if let Some(next) = words[index + 1..].iter().find(|next| !is_one_of(next, SKIPPED)) {
+            excluded.push(next.to_lowercase());
         }
     }
     excluded
@@ -36,5 +34,6 @@ mod tests {
         assert_eq!(excluded_words("Open every day except Christmas Day"), ["christmas"]);
         assert_eq!(excluded_words("apart from bank holidays"), ["bank"]);
         assert!(excluded_words("Loft conversion with a dormer").is_empty());
+        assert_eq!(excluded_words("WITHOUT The Dormer"), ["dormer"]);
     }
 }

@@ -318,6 +318,10 @@ fn look_at(
     let audience: Audience = document.audience.unwrap_or_else(|| file.folder_audience());
     let language = document_language(&document, &url, &file.relative);
     let text = fields.text(language);
+    let mut analyzer = match language {
+        Language::English => super::schema::english_analyzer(),
+        Language::Welsh => super::welsh::welsh_analyzer(),
+    };
     let documents = chunk_document(&document, settings.chunks, counter)
         .into_iter()
         .enumerate()
@@ -334,6 +338,8 @@ fn look_at(
             indexed.add_facet(fields.service_area, Facet::from_path([slug(&area)]));
             indexed.add_text(fields.audience, audience.as_str());
             indexed.add_u64(fields.ordinal, ordinal as u64);
+            indexed
+                .add_text(fields.terms, super::stored_terms::encode(&mut analyzer, &chunk.heading_path, &chunk.text));
             indexed
         })
         .collect();

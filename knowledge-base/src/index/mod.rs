@@ -5,6 +5,7 @@ mod compound;
 mod schema;
 mod search;
 mod spelling;
+mod stored_terms;
 mod welsh;
 mod welsh_to_english;
 

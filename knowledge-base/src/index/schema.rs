@@ -279,6 +279,8 @@ pub(crate) struct Fields {
     pub audience: Field,
     /// The passage's position in its document.
     pub ordinal: Field,
+    /// The analysed terms of the passage's headings and sentences, stored only.
+    pub terms: Field,
 }
 
 impl Fields {
@@ -295,6 +297,7 @@ impl Fields {
             service_area: builder.add_facet_field("service_area", STORED),
             audience: builder.add_text_field("audience", STRING | STORED | FAST),
             ordinal: builder.add_u64_field("ordinal", STORED),
+            terms: builder.add_text_field("terms", STORED),
         };
         (builder.build(), fields)
     }

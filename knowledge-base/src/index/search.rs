@@ -13,7 +13,7 @@ use tantivy::{DocAddress, DocSet, Score, Searcher, TantivyDocument, Term};
 
 use super::compound;
 use super::schema::{HEADING_SEPARATOR, TextFields, analyze};
-use super::{KnowledgeBase, slug, spelling};
+use super::{KnowledgeBase, slug, spelling, stored_terms};
 use crate::document::Audience;
 use crate::error::{Error, Result};
 use crate::language::Language;
@@ -295,6 +295,24 @@ impl KnowledgeBase {
 
     /// Every passage of a document, in reading order, when the viewer may see it.
     pub fn document_passages(&self, document: &str, viewer: Audience) -> Result<Vec<Passage>> {
+        let mut passages: Vec<Passage> = self
+            .visible_passages(document, viewer)?
+            .iter()
+            .map(|stored| {
+                let text = self.fields.text(self.language_of(stored));
+                Passage {
+                    ordinal: stored.get_first(self.fields.ordinal).and_then(|value| value.as_u64()).unwrap_or_default(),
+                    heading_path: split_headings(stored_text(stored, text.headings)),
+                    text: stored_text(stored, text.body).to_string(),
+                }
+            })
+            .collect();
+        passages.sort_by_key(|passage| passage.ordinal);
+        Ok(passages)
+    }
+
+    /// The stored passages of a document that the viewer may see, in no particular order.
+    fn visible_passages(&self, document: &str, viewer: Audience) -> Result<Vec<TantivyDocument>> {
         let failed = |source| Error::index(&self.dir, source);
         let searcher = self.reader.searcher();
         let query = TermQuery::new(Term::from_field_text(self.fields.document, document), IndexRecordOption::Basic);
@@ -302,25 +320,23 @@ impl KnowledgeBase {
         let mut passages = Vec::new();
         for address in addresses {
             let stored: TantivyDocument = searcher.doc(address).map_err(failed)?;
-            let text_of = |field| stored.get_first(field).and_then(|value| value.as_str()).unwrap_or_default();
-            let audience = Audience::parse(text_of(self.fields.audience)).unwrap_or(Audience::Staff);
+            let audience = Audience::parse(stored_text(&stored, self.fields.audience)).unwrap_or(Audience::Staff);
             if viewer == Audience::Public && audience != Audience::Public {
                 continue;
             }
-            let ordinal = stored.get_first(self.fields.ordinal).and_then(|value| value.as_u64()).unwrap_or_default();
-            let text = self.fields.text(Language::parse(text_of(self.fields.language)).unwrap_or_default());
-            passages.push(Passage {
-                ordinal,
-                heading_path: split_headings(text_of(text.headings)),
-                text: text_of(text.body).to_string(),
-            });
+            passages.push(stored);
         }
-        passages.sort_by_key(|passage| passage.ordinal);
         Ok(passages)
     }
 
+    /// The language a stored passage is written in.
+    fn language_of(&self, stored: &TantivyDocument) -> Language {
+        Language::parse(stored_text(stored, self.fields.language)).unwrap_or_default()
+    }
+
     /// Every analysed term of a page (its title, passages and their headings) that the viewer
-    /// may see; worked out once per page while the index is loaded.
+    /// may see; worked out once per page while the index is loaded, from the terms stored with
+    /// its passages.
     pub fn page_terms(
         &self,
         document: &str,
@@ -333,9 +349,22 @@ impl KnowledgeBase {
             return Ok(terms);
         }
         let mut terms = self.term_set_in(language, title);
-        for passage in self.document_passages(document, viewer)? {
-            terms.extend(self.term_set_in(language, &passage.heading_path.join(" ")));
-            terms.extend(self.term_set_in(language, &passage.text));
+        for stored in self.visible_passages(document, viewer)? {
+            let passage_language = self.language_of(&stored);
+            match stored_terms::decode(stored_text(&stored, self.fields.terms)) {
+                Some(read) => {
+                    self.add_terms(passage_language, &read.headings, &mut terms);
+                    for sentence in &read.sentences {
+                        self.add_terms(passage_language, sentence, &mut terms);
+                    }
+                }
+                // An index built before terms were stored with passages.
+                None => {
+                    let text = self.fields.text(passage_language);
+                    terms.extend(self.term_set_in(passage_language, stored_text(&stored, text.headings)));
+                    terms.extend(self.term_set_in(passage_language, stored_text(&stored, text.body)));
+                }
+            }
         }
         let terms = std::sync::Arc::new(terms);
         self.page_terms.insert(key, terms.clone());
@@ -343,19 +372,52 @@ impl KnowledgeBase {
     }
 
     /// A passage's sentences, each with its analysed terms, and the terms of its page title and
-    /// headings; worked out once per passage while the index is loaded.
+    /// headings; worked out once per passage while the index is loaded, from the terms stored
+    /// with it.
     pub fn analysed_passage(&self, hit: &Hit) -> std::sync::Arc<AnalysedPassage> {
         if let Some(analysed) = self.analysed_passages.get(&hit.id) {
             return analysed;
         }
-        let headings = self.term_set_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" ")));
-        let sentences = crate::text::sentences(&hit.text)
-            .into_iter()
-            .map(|sentence| (sentence.to_string(), self.term_set_in(hit.language, sentence)))
-            .collect();
-        let analysed = std::sync::Arc::new(AnalysedPassage { headings, sentences });
+        let sentences = crate::text::sentences(&hit.text);
+        let stored = self.stored_passage(&hit.id).map(|stored| stored_text(&stored, self.fields.terms).to_string());
+        let analysed = match stored.as_deref().and_then(stored_terms::decode) {
+            Some(read) if read.sentences.len() == sentences.len() => {
+                let title = self.analyze_in(hit.language, &hit.title);
+                let mut heading_terms: Vec<&str> = title.iter().map(String::as_str).collect();
+                heading_terms.extend(&read.headings);
+                let mut headings = std::collections::HashSet::new();
+                self.add_terms(hit.language, &heading_terms, &mut headings);
+                let sentences = sentences
+                    .into_iter()
+                    .zip(&read.sentences)
+                    .map(|(sentence, terms)| {
+                        let mut set = std::collections::HashSet::new();
+                        self.add_terms(hit.language, terms, &mut set);
+                        (sentence.to_string(), set)
+                    })
+                    .collect();
+                AnalysedPassage { headings, sentences }
+            }
+            // An index built before terms were stored with passages.
+            _ => AnalysedPassage {
+                headings: self.term_set_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" "))),
+                sentences: sentences
+                    .into_iter()
+                    .map(|sentence| (sentence.to_string(), self.term_set_in(hit.language, sentence)))
+                    .collect(),
+            },
+        };
+        let analysed = std::sync::Arc::new(analysed);
         self.analysed_passages.insert(hit.id.clone(), analysed.clone());
         analysed
+    }
+
+    /// The stored passage with an id, if it is still indexed.
+    fn stored_passage(&self, id: &str) -> Option<TantivyDocument> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let address = searcher.search(&query, &DocSetCollector).ok()?.into_iter().next()?;
+        searcher.doc(address).ok()
     }
 
     /// How rare an analysed term is in the content (its inverse document frequency over
@@ -386,19 +448,30 @@ impl KnowledgeBase {
     /// together in a phrase of the vocabulary as one more entry, so that
     /// [`QueryTerm::presence`] tells a phrase from its words scattered.
     pub fn term_set_in(&self, language: Language, text: &str) -> std::collections::HashSet<String> {
+        let terms = self.analyze_in(language, text);
+        let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+        let mut set = std::collections::HashSet::with_capacity(terms.len() + 4);
+        self.add_terms(language, &terms, &mut set);
+        set
+    }
+
+    /// Adds analysed terms, in the order they were written, to a term set as
+    /// [`KnowledgeBase::term_set_in`] makes it.
+    fn add_terms(&self, language: Language, terms: &[&str], set: &mut std::collections::HashSet<String>) {
         let pairs = match language {
             Language::English => &self.english_pairs,
             Language::Welsh => &self.welsh_pairs,
         };
-        let terms = self.analyze_in(language, text);
-        let mut set = std::collections::HashSet::with_capacity(terms.len() + 4);
         for pair in terms.windows(2) {
-            if pairs.get(&pair[0]).is_some_and(|followers| followers.contains(&pair[1])) {
-                set.insert(neighbours(&pair[0], &pair[1]));
+            if pairs.get(pair[0]).is_some_and(|followers| followers.contains(pair[1])) {
+                set.insert(neighbours(pair[0], pair[1]));
             }
         }
-        set.extend(terms);
-        set
+        for &term in terms {
+            if !set.contains(term) {
+                set.insert(term.to_string());
+            }
+        }
     }
 
     /// The query's distinct terms, corrected for spelling where unknown, with their positions.
@@ -775,6 +848,11 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// A stored text field's value, or nothing.
+fn stored_text(stored: &TantivyDocument, field: Field) -> &str {
+    stored.get_first(field).and_then(|value| value.as_str()).unwrap_or_default()
 }
 
 #[cfg(test)]
