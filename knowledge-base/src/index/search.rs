@@ -6,7 +6,9 @@ use serde::Serialize;
 use tantivy::collector::{DocSetCollector, FacetCollector, TopDocs};
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::query::{Bm25Weight, BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocSet, Score, Searcher, TantivyDocument, Term};
@@ -640,18 +642,21 @@ impl KnowledgeBase {
                 });
             }
         }
+        // The language, the audience and the service area only filter: they add nothing to a
+        // passage's score.
+        let filter = |term: Term| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0))
+        };
         let language = Term::from_field_text(self.fields.language, request.language.code());
-        let mut required: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(BooleanQuery::new(clauses))),
-            (Occur::Must, Box::new(TermQuery::new(language, IndexRecordOption::Basic))),
-        ];
+        let mut required: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(clauses))), (Occur::Must, filter(language))];
         if request.viewer == Audience::Public {
             let public = Term::from_field_text(self.fields.audience, Audience::Public.as_str());
-            required.push((Occur::Must, Box::new(TermQuery::new(public, IndexRecordOption::Basic))));
+            required.push((Occur::Must, filter(public)));
         }
         if let Some(area) = request.service_area {
             let facet = Term::from_facet(self.fields.service_area, &Facet::from_path([slug(area)]));
-            required.push((Occur::Must, Box::new(TermQuery::new(facet, IndexRecordOption::Basic))));
+            required.push((Occur::Must, filter(facet)));
         }
         Some((Box::new(BooleanQuery::new(required)), pairs))
     }
@@ -819,8 +824,14 @@ fn word_set(text: &str) -> std::collections::HashSet<String> {
 
 /// Whether two passages' words are so alike that the second adds nothing (Jaccard similarity).
 fn near_duplicate(a: &std::collections::HashSet<String>, b: &std::collections::HashSet<String>) -> bool {
-    let union = a.union(b).count();
-    union > 0 && a.intersection(b).count() as f32 / union as f32 >= DUPLICATE_OVERLAP
+    let (smaller, larger) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    // Sets of unlike sizes are never that alike: the overlap is at most the smaller's size.
+    if (smaller.len() as f32) < larger.len() as f32 * DUPLICATE_OVERLAP {
+        return false;
+    }
+    let shared = smaller.iter().filter(|word| larger.contains(*word)).count();
+    let union = a.len() + b.len() - shared;
+    union > 0 && shared as f32 / union as f32 >= DUPLICATE_OVERLAP
 }
 
 /// A stored heading path as its headings.
