@@ -353,18 +353,11 @@ impl KnowledgeBase {
         let mut terms = self.term_set_in(language, title);
         for stored in self.visible_passages(document, viewer)? {
             let passage_language = self.language_of(&stored);
-            match stored_terms::decode(stored_text(&stored, self.fields.terms)) {
-                Some(read) => {
-                    self.add_terms(passage_language, &read.headings, &mut terms);
-                    for sentence in &read.sentences {
-                        self.add_terms(passage_language, sentence, &mut terms);
-                    }
-                }
-                // An index built before terms were stored with passages.
-                None => {
-                    let text = self.fields.text(passage_language);
-                    terms.extend(self.term_set_in(passage_language, stored_text(&stored, text.headings)));
-                    terms.extend(self.term_set_in(passage_language, stored_text(&stored, text.body)));
+            // A passage with neither headings nor sentences stores nothing.
+            if let Some(read) = stored_terms::decode(stored_text(&stored, self.fields.terms)) {
+                self.add_terms(passage_language, &read.headings, &mut terms);
+                for sentence in &read.sentences {
+                    self.add_terms(passage_language, sentence, &mut terms);
                 }
             }
         }
@@ -381,34 +374,35 @@ impl KnowledgeBase {
             return analysed;
         }
         let sentences = crate::text::sentences(&hit.text);
-        let stored = self.stored_passage(&hit.id).map(|stored| stored_text(&stored, self.fields.terms).to_string());
-        let analysed = match stored.as_deref().and_then(stored_terms::decode) {
-            Some(read) if read.sentences.len() == sentences.len() => {
-                let title = self.analyze_in(hit.language, &hit.title);
-                let mut heading_terms: Vec<&str> = title.iter().map(String::as_str).collect();
-                heading_terms.extend(&read.headings);
-                let mut headings = std::collections::HashSet::new();
-                self.add_terms(hit.language, &heading_terms, &mut headings);
-                let sentences = sentences
-                    .into_iter()
-                    .zip(&read.sentences)
-                    .map(|(sentence, terms)| {
-                        let mut set = std::collections::HashSet::new();
-                        self.add_terms(hit.language, terms, &mut set);
-                        (sentence.to_string(), set)
-                    })
-                    .collect();
-                AnalysedPassage { headings, sentences }
-            }
-            // An index built before terms were stored with passages.
-            _ => AnalysedPassage {
-                headings: self.term_set_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" "))),
-                sentences: sentences
-                    .into_iter()
-                    .map(|sentence| (sentence.to_string(), self.term_set_in(hit.language, sentence)))
-                    .collect(),
-            },
-        };
+        let stored = self.stored_passage(&hit.id);
+        let analysed =
+            match stored.as_ref().and_then(|stored| stored_terms::decode(stored_text(stored, self.fields.terms))) {
+                Some(read) if read.sentences.len() == sentences.len() => {
+                    let title = self.analyze_in(hit.language, &hit.title);
+                    let mut heading_terms: Vec<&str> = title.iter().map(String::as_str).collect();
+                    heading_terms.extend(&read.headings);
+                    let mut headings = std::collections::HashSet::new();
+                    self.add_terms(hit.language, &heading_terms, &mut headings);
+                    let sentences = sentences
+                        .into_iter()
+                        .zip(&read.sentences)
+                        .map(|(sentence, terms)| {
+                            let mut set = std::collections::HashSet::new();
+                            self.add_terms(hit.language, terms, &mut set);
+                            (sentence.to_string(), set)
+                        })
+                        .collect();
+                    AnalysedPassage { headings, sentences }
+                }
+                // A passage the index no longer holds as it was found, or one never indexed.
+                _ => AnalysedPassage {
+                    headings: self.term_set_in(hit.language, &format!("{} {}", hit.title, hit.heading_path.join(" "))),
+                    sentences: sentences
+                        .into_iter()
+                        .map(|sentence| (sentence.to_string(), self.term_set_in(hit.language, sentence)))
+                        .collect(),
+                },
+            };
         let analysed = std::sync::Arc::new(analysed);
         self.analysed_passages.insert(hit.id.clone(), analysed.clone());
         analysed
@@ -516,7 +510,7 @@ impl KnowledgeBase {
             // Welsh words are corrected by their mutations and endings already: a further edit
             // or two of such short stems meets unrelated words (Nghaerdydd is not cardiau).
             // A word of the vocabulary is a word residents use, not a misspelling of another
-            // ("allotment" is not "allowment"): the vocabulary says what it means.
+            // ("allotment", stemmed "allot", is not "allow"): the vocabulary says what it means.
             let in_vocabulary = phrases.iter().any(|(phrase_terms, _)| phrase_terms.contains(&term));
             if frequency == 0
                 && language == Language::English
