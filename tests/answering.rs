@@ -192,6 +192,20 @@ fn a_price_is_given_for_the_amount_asked_about_and_never_for_another_amount() {
         let answer = councilbot.json(&["ask", "--json", question]);
         assert_eq!(answer["handoff"], true, "{question}: another amount's price is not an answer: {answer}");
     }
+    // Put to the English pages in their words ("lha house 5 bedroom"), a Welsh question finds the
+    // sentence introducing the rates table: without the table, it still answers another case.
+    let answer = councilbot.json(&["ask", "--json", "faint yw'r lha i dy 5 llofft"]);
+    assert_eq!(answer["handoff"], true, "no rate is given for 5 bedrooms: {answer}");
+}
+
+#[test]
+fn a_case_named_by_a_letter_the_page_does_not_list_is_declined_not_answered_with_the_others() {
+    let councilbot = Councilbot::with_sample_council();
+    // The resident parking page lists zones A to D, and prices permits alike in every zone.
+    let text = answer_text(&councilbot, "how much is a resident parking permit in zone B");
+    assert!(text.contains("£60"), "{text}");
+    let answer = councilbot.json(&["ask", "--json", "how much is a resident parking permit in zone E"]);
+    assert_eq!(answer["handoff"], true, "there is no zone E: {answer}");
 }
 
 #[test]

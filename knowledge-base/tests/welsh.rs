@@ -1,7 +1,7 @@
 //! Welsh pages: indexed as Welsh from their `lang`, address or folder, searched by Welsh
 //! questions whatever the mutation, and kept apart from English questions.
 
-use knowledge_base::{Language, SearchRequest};
+use knowledge_base::{Language, SearchRequest, Thesaurus};
 
 use crate::support::Site;
 
@@ -90,4 +90,17 @@ fn a_welsh_question_is_put_in_the_english_words_english_pages_use_or_not_at_all(
     // A swimming pool is named in no English page's words: the question is not put at all, so no
     // page about something else answers it.
     assert_eq!(knowledge_base.english_words_of_welsh("faint yw blue badge yn y pwll nofio"), None);
+}
+
+#[test]
+fn a_welsh_phrase_the_vocabulary_names_but_no_english_page_uses_keeps_the_question_from_them() {
+    let site = Site::new();
+    site.write("parking/blue-badge.md", ENGLISH_BLUE_BADGE);
+    site.index();
+    let vocabulary = Thesaurus::parse("swimming pool, pwll nofio\n", "vocabulary.txt").expect("valid");
+    let knowledge_base = site.open().with_welsh_thesaurus(Thesaurus::built_in_welsh().extended_with(vocabulary));
+    // The vocabulary knows "pwll nofio" as a swimming pool, which the blue badge page never
+    // names: put to it as "blue badge", the question would be answered about something else.
+    assert_eq!(knowledge_base.english_words_of_welsh("faint yw blue badge yn y pwll nofio"), None);
+    assert_eq!(knowledge_base.english_words_of_welsh("faint yw blue badge").as_deref(), Some("blue badge"));
 }

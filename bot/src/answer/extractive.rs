@@ -10,6 +10,7 @@ use super::exclusion::excluded_words;
 use super::fact_kind::has_figure;
 use super::occasion::{TELLING_WORDS, is_about_another_occasion, occasions};
 use super::quantity::{Quantity, Stated, quantities, stated};
+use super::series::{SeriesCase, only_others_named, series_cases};
 use super::{Answer, AnswerSettings, Citation, QuestionType};
 use crate::error::Result;
 
@@ -161,6 +162,8 @@ struct Weights<'t> {
     subject: &'t [QueryTerm],
     /// The amounts the question gives ("5 items", "2 hrs").
     quantities: &'t [Quantity],
+    /// The cases the question names by a letter of a series ("zone E").
+    series: &'t [SeriesCase],
     /// The terms the question itself leaves out ("a loft conversion without a dormer").
     excluded: &'t HashSet<String>,
     /// The words saying the question asks about a past year ("last" in "last year"), as
@@ -324,6 +327,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let naming: HashSet<String> = terms_of(FACT_NAMING_WORDS).collect();
         let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
         let quantities = quantities(question);
+        let series = if language == Language::English { series_cases(question) } else { Vec::new() };
         let excluded: HashSet<String> = terms_of(&excluded_words(question).join(" ")).collect();
         let occasions = occasions(question);
         let occasion_words: HashSet<String> = terms_of(&TELLING_WORDS.join(" ")).collect();
@@ -334,6 +338,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             context: &context,
             subject: &subject,
             quantities: &quantities,
+            series: &series,
             excluded: &excluded,
             occasions: &occasions,
             occasion_words: &occasion_words,
@@ -528,18 +533,35 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             && !rows.is_empty()
             && rows.iter().all(|row| row.own_coverage < ROW_SUBJECT_SHARE);
         // Facts given for other amounts than the question's (the rates for up to 4 bedrooms when
-        // it asks about 5), with none for its own, answer other cases.
-        let other_cases_only = kind.wants_a_fact()
-            && chosen.iter().any(|candidate| candidate.other_case)
-            && !chosen.iter().any(|candidate| candidate.gives_quantity);
+        // it asks about 5), with none for its own, answer other cases: whether the answer gives
+        // them, or leaves them out and its page gives nothing for the amount asked (the sentence
+        // introducing the rates table, without the table).
+        let other_cases = |sentences: &[&Candidate<'_>]| {
+            sentences.iter().any(|candidate| candidate.other_case)
+                && !sentences.iter().any(|candidate| candidate.gives_quantity)
+        };
+        let other_cases_only = kind.wants_a_fact() && (other_cases(&chosen) || other_cases(&same_page));
         // A question about a past year ("how much was it last year") is not answered by
         // sentences that never speak of one: a page's facts are this year's.
         let another_year = !weights.past.is_empty() && !weights.past.iter().any(|term| answer_terms.contains(term));
+        // A case named by a letter of a series ("zone E") that the answer's page never names,
+        // though it names others of the series ("Zone A" to "Zone D"), is a case it does not cover.
+        let answer_hit = &read[chosen.first().map_or(best_passage, |candidate| candidate.passage)];
+        let unlisted_case = !weights.series.is_empty()
+            && self.knowledge_base.document_passages(&answer_hit.document, viewer).is_ok_and(|passages| {
+                let texts = || {
+                    std::iter::once(answer_hit.title.as_str()).chain(passages.iter().flat_map(|passage| {
+                        passage.heading_path.iter().map(String::as_str).chain(std::iter::once(passage.text.as_str()))
+                    }))
+                };
+                weights.series.iter().any(|case| only_others_named(case, texts()))
+            });
         if confidence < self.settings.min_confidence_for(language)
             || chosen.is_empty()
             || rows_about_else
             || other_cases_only
             || another_year
+            || unlisted_case
         {
             return (self.unsure(language, confidence), Some(read[best_passage].document.clone()));
         }

@@ -6,6 +6,7 @@ mod fact_kind;
 mod occasion;
 mod quantity;
 mod question_type;
+mod series;
 
 use serde::Serialize;
 

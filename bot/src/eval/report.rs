@@ -144,7 +144,8 @@ pub enum MissReason {
         expected_rank: Option<usize>,
         /// Whether it declined though its confidence reached the threshold, on other evidence:
         /// for the extractive answerer, that the facts it would answer with are another case's
-        /// (table rows that do not name what was asked, or other amounts than the question's).
+        /// (table rows that do not name what was asked, other amounts than the question's, or
+        /// other letters of a series than the one it names).
         despite_confidence: bool,
     },
     /// It gave no answer at all: the model could not be reached, or its reply could not be read.

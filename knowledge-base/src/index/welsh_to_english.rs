@@ -70,6 +70,11 @@ impl KnowledgeBase {
         while at < words.len() {
             let longest = found.iter().filter(|(start, _, _)| *start == at).max_by_key(|(_, span, _)| *span);
             if let Some((_, span, phrases)) = longest {
+                // A thing the vocabulary knows by name that no English page names ("pwll nofio",
+                // a swimming pool) is as unknown to them as a word they never use.
+                if phrases.is_empty() {
+                    return None;
+                }
                 for phrase in phrases {
                     if !english.contains(phrase) {
                         english.push(phrase);
