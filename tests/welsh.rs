@@ -51,10 +51,10 @@ fn the_held_out_half_of_the_welsh_golden_set_meets_the_quality_recorded_in_the_r
     assert!(held_out("false_refusal_rate") <= FALSE_REFUSALS, "false refusals {}", held_out("false_refusal_rate"));
 }
 
-/// The README's held-out figures, less a little: hit@1 75%, fact 44%, refusals 76%, false
+/// The README's held-out figures, less a little: hit@1 77%, fact 42%, refusals 76%, false
 /// refusals 44%.
-const HIT_AT_1: f64 = 0.71;
-const FACT_RATE: f64 = 0.40;
+const HIT_AT_1: f64 = 0.72;
+const FACT_RATE: f64 = 0.38;
 const REFUSALS: f64 = 0.72;
 const FALSE_REFUSALS: f64 = 0.48;
 

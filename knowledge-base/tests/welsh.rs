@@ -104,3 +104,20 @@ fn a_welsh_phrase_the_vocabulary_names_but_no_english_page_uses_keeps_the_questi
     assert_eq!(knowledge_base.english_words_of_welsh("faint yw blue badge yn y pwll nofio"), None);
     assert_eq!(knowledge_base.english_words_of_welsh("faint yw blue badge").as_deref(), Some("blue badge"));
 }
+
+const WELSH_GARDEN_WASTE: &str = "---\ntitle: Gwastraff gardd\nurl: https://www.test.gov.uk/cy/garden-waste\nlang: cy\n---\n\n# Gwastraff gardd\n\nRydyn ni'n casglu gwastraff gardd bob pythefnos o fis Mawrth tan fis Tachwedd.\n";
+
+#[test]
+fn a_welsh_vocabulary_phrase_is_found_in_a_question_however_its_words_are_mutated() {
+    let site = Site::new();
+    site.write("cy/waste/biniau.md", WELSH_BINS_IN_A_CY_FOLDER);
+    site.write("cy/waste/gwastraff-gardd.md", WELSH_GARDEN_WASTE);
+    site.index();
+    let vocabulary = Thesaurus::parse("garden waste, gwastraff gardd, bin brown\n", "vocabulary.txt").expect("valid");
+    let knowledge_base = site.open().with_welsh_thesaurus(vocabulary);
+    // "fy min brown" is "bin brown" after "fy": the vocabulary's phrase, which the garden waste
+    // page calls "gwastraff gardd".
+    let results = knowledge_base.search(&welsh("pryd mae fy min brown yn cael ei gasglu")).expect("search");
+    let first = results.hits.first().expect("a page found");
+    assert_eq!(first.url, "https://www.test.gov.uk/cy/garden-waste", "{:?}", results.hits);
+}

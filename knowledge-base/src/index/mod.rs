@@ -1,5 +1,6 @@
 //! The Tantivy index: building it, opening it, and searching it.
 
+mod analysed_thesaurus;
 mod build;
 mod compound;
 mod schema;
@@ -25,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::language::Language;
 use crate::memo::Memo;
 use crate::thesaurus::Thesaurus;
+use analysed_thesaurus::AnalysedThesaurus;
 use schema::{ANALYZER, Fields, english_analyzer};
 use welsh::{WELSH_ANALYZER, welsh_analyzer};
 
@@ -50,6 +52,8 @@ pub struct KnowledgeBase {
     english_pairs: PhrasePairs,
     /// The neighbouring terms of the Welsh vocabulary's phrases.
     welsh_pairs: PhrasePairs,
+    /// The Welsh vocabulary's phrases as analysed terms, found whatever their mutation.
+    welsh_phrases: AnalysedThesaurus,
 }
 
 /// For each analysed term, the terms that follow it in some phrase of a vocabulary ("gas" then
@@ -86,6 +90,7 @@ impl KnowledgeBase {
         Ok(KnowledgeBase {
             english_pairs: phrase_pairs(&thesaurus, &english_analyzer),
             welsh_pairs: phrase_pairs(&welsh_thesaurus, &welsh_analyzer),
+            welsh_phrases: AnalysedThesaurus::new(&welsh_thesaurus, &welsh_analyzer),
             thesaurus,
             welsh_thesaurus,
             reader,
@@ -110,6 +115,7 @@ impl KnowledgeBase {
     /// Uses another thesaurus to link Welsh speakers' words to the Welsh content's.
     pub fn with_welsh_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
         self.welsh_pairs = phrase_pairs(&thesaurus, &self.welsh_analyzer);
+        self.welsh_phrases = AnalysedThesaurus::new(&thesaurus, &self.welsh_analyzer);
         self.welsh_thesaurus = thesaurus;
         self.page_terms.clear();
         self.analysed_passages.clear();

@@ -490,7 +490,7 @@ impl KnowledgeBase {
             Language::English => &self.thesaurus,
             Language::Welsh => &self.welsh_thesaurus,
         };
-        let phrases: Vec<(Vec<String>, Vec<Vec<String>>)> = thesaurus
+        let mut phrases: Vec<(Vec<String>, Vec<Vec<String>>)> = thesaurus
             .matches(text)
             .into_iter()
             .map(|(phrase, others)| {
@@ -499,8 +499,19 @@ impl KnowledgeBase {
                 (self.analyze_in(language, phrase), alternatives.collect())
             })
             .collect();
+        let analysed = analyze(&mut self.analyzer(language), text);
+        // Welsh phrases are found whatever their mutation too ("fy min brown" holds "bin brown").
+        // English ones only as typed: stemmed, they meet words of other meanings.
+        if language == Language::Welsh {
+            let sequence: Vec<String> = analysed.iter().map(|(term, _)| term.clone()).collect();
+            for found in self.welsh_phrases.matches(&sequence) {
+                if !phrases.contains(&found) {
+                    phrases.push(found);
+                }
+            }
+        }
         let mut terms: Vec<(QueryTerm, usize)> = Vec::new();
-        for (typed, position) in analyze(&mut self.analyzer(language), text) {
+        for (typed, position) in analysed {
             let mut term = typed.clone();
             let mut corrected_from = None;
             let mut frequency = self.document_frequency(searcher, language, &term).map_err(failed)?;
