@@ -170,3 +170,18 @@ fn a_year_the_content_never_gives_is_declined_not_answered_with_another_years_fi
     let other_year = other_year.expect("answer");
     assert!(other_year.handoff, "2019's charge is not 2026/27's: {other_year:?}");
 }
+
+const LETTING_LICENCES: &str = "---\ntitle: Short-term let licences\nurl: https://www.test.gov.uk/short-term-lets\n---\n# Short-term let licences\n\n\
+There are three types of short-term let licence.\n\nHome sharing licence\n\nYou need this type of licence if you let out a room in your own home while living there.\n\n\
+Secondary letting licence\n\nYou need this type of licence if you let out a property you do not normally live in, such as a holiday cottage.\n\n\
+A licence lasts 3 years.\n";
+
+#[test]
+fn a_sentence_about_this_type_of_licence_comes_with_the_line_naming_the_type() {
+    let site = site(&[("licensing/short-term-lets.md", LETTING_LICENCES), ("housing/rent.md", RENT)]);
+    let knowledge_base = KnowledgeBase::open(site.index.path()).expect("open");
+    let question = "what licence do we need to let out a holiday cottage we do not live in";
+    let answer = answerer(&knowledge_base).answer(question, Audience::Public).expect("answer");
+    assert!(!answer.handoff, "{answer:?}");
+    assert!(answer.answer.contains("Secondary letting licence. You need this type of licence"), "{}", answer.answer);
+}

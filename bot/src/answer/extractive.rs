@@ -92,6 +92,10 @@ const MAX_LIST_ENTRIES: usize = 8;
 /// The most words a whole table or list in an answer may have.
 const MAX_LIST_WORDS: usize = 100;
 
+/// The most words of a line that names a type a sentence after it speaks of ("Secondary letting
+/// licence").
+const TYPE_NAME_WORDS: usize = 8;
+
 /// Scores closer than this are a tie.
 const TIE: f32 = 0.01;
 
@@ -619,6 +623,24 @@ impl<'kb> ExtractiveAnswerer<'kb> {
             chars += candidates[before].text.len();
             chosen.push(before);
         }
+        // A sentence about "this type of licence" comes with the line naming the type just
+        // before it ("Secondary letting licence"), which says what the answer is about.
+        for index in chosen.clone() {
+            let candidate = candidates[index];
+            if !names_a_type_named_before(candidate.text) || candidate.position == 0 {
+                continue;
+            }
+            if let Some(name) = candidates.iter().position(|other| {
+                other.passage == candidate.passage
+                    && other.position + 1 == candidate.position
+                    && is_unterminated(other.text)
+                    && word_count(other.text) <= TYPE_NAME_WORDS
+            }) && !chosen.contains(&name)
+            {
+                chars += candidates[name].text.len();
+                chosen.push(name);
+            }
+        }
         // A sentence that introduces a list (ends in a colon) brings what follows it: the best
         // sentence the sentences after it, another the lines after it that do not end like a
         // sentence (its list items). "In the weeks beginning:" says nothing alone, so an
@@ -928,6 +950,12 @@ fn word_count(text: &str) -> usize {
 }
 
 /// Whether a sentence opens with a word that refers to the sentence before it.
+/// Whether a sentence speaks of "this type of" something, named before it.
+fn names_a_type_named_before(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ["this type of ", "this kind of ", "this sort of "].iter().any(|phrase| lower.contains(phrase))
+}
+
 fn refers_back(text: &str) -> bool {
     let lower = text.trim_start().to_lowercase();
     REFERRING_OPENINGS
