@@ -209,6 +209,15 @@ fn a_case_named_by_a_letter_the_page_does_not_list_is_declined_not_answered_with
 }
 
 #[test]
+fn a_table_row_is_given_for_the_case_its_first_cell_names_not_for_a_row_that_mentions_it() {
+    let councilbot = Councilbot::with_sample_council();
+    // Every row of the bands table gives its "Proportion of Band D"; only one is band D's.
+    let text = answer_text(&councilbot, "how much is band d council tax");
+    assert!(text.contains("Band: D;") && text.contains("£2,184.56"), "{text}");
+    assert!(!text.contains("Band: F;") && !text.contains("£3,155.48"), "band F is not band D: {text}");
+}
+
+#[test]
 fn residents_informal_words_find_the_councils_words() {
     let councilbot = Councilbot::with_sample_council();
     for (question, expected) in [

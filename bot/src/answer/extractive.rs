@@ -10,7 +10,7 @@ use super::exclusion::excluded_words;
 use super::fact_kind::has_figure;
 use super::occasion::{TELLING_WORDS, is_about_another_occasion, occasions};
 use super::quantity::{Quantity, Stated, quantities, stated};
-use super::series::{SeriesCase, only_others_named, series_cases};
+use super::series::{SeriesCase, only_others_named, row_of, series_cases};
 use super::{Answer, AnswerSettings, Citation, QuestionType};
 use crate::error::Result;
 
@@ -146,10 +146,13 @@ struct Candidate<'h> {
     terms: HashSet<String>,
     /// How much of the question it covers by its own words, without its headings.
     own_coverage: f32,
-    /// A table row giving only other amounts of something the question gives an amount of
-    /// ("up to 40 square metres" for a 60 square metre extension): another case's fact.
+    /// A table row giving another case's fact: only other amounts of something the question
+    /// gives an amount of ("up to 40 square metres" for a 60 square metre extension), or the
+    /// row of another case of a series the question names ("Band: F" for band D).
     other_case: bool,
-    /// Whether it gives an amount the question gives.
+    /// Whether it is such a row for its amounts: its table's other rows are other cases too.
+    other_amount: bool,
+    /// Whether it gives an amount the question gives, or is the row of the case it names.
     gives_quantity: bool,
     score: f32,
 }
@@ -434,12 +437,22 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                 };
                 let near: HashSet<String> = terms.union(headings).cloned().collect();
                 let fits: Vec<Stated> = weights.quantities.iter().map(|quantity| stated(text, quantity)).collect();
-                let other_case = is_table_row(text) && fits.contains(&Stated::Excludes);
-                let gives_quantity = !fits.contains(&Stated::Excludes)
-                    && fits.iter().any(|fit| matches!(fit, Stated::Gives | Stated::Includes));
+                // A row whose first cell names the case asked about ("Band: D") is its row; one
+                // naming another of its series ("Band: F") is another case's.
+                let rows_of: Vec<bool> = if is_table_row(text) {
+                    weights.series.iter().filter_map(|case| row_of(text, case)).collect()
+                } else {
+                    Vec::new()
+                };
+                let row_of_case = rows_of.contains(&true);
+                let other_amount = is_table_row(text) && fits.contains(&Stated::Excludes);
+                let other_case = other_amount || (rows_of.contains(&false) && !row_of_case);
+                let gives_quantity = (!fits.contains(&Stated::Excludes)
+                    && fits.iter().any(|fit| matches!(fit, Stated::Gives | Stated::Includes)))
+                    || row_of_case;
                 // The amount asked about, given exactly, picks out the case a price or a count is
                 // for; in other questions an amount is context ("can my 2 year old get a place").
-                let names_case = kind.wants_a_fact() && fits.contains(&Stated::Gives);
+                let names_case = kind.wants_a_fact() && (fits.contains(&Stated::Gives) || row_of_case);
                 let states_quantity = if names_case { 1.0 } else { 0.0 };
                 let relevance = SENTENCE_SHARE * weights.asked_coverage(terms)
                     + SECTION_SHARE * weights.asked_coverage(&near)
@@ -466,6 +479,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
                     terms: near,
                     own_coverage,
                     other_case,
+                    other_amount,
                     gives_quantity,
                     score,
                 });
@@ -476,7 +490,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         // row gives it: its other rows are other cases.
         let tabled: HashSet<&str> = candidates
             .iter()
-            .filter(|candidate| candidate.other_case)
+            .filter(|candidate| candidate.other_amount)
             .map(|candidate| read[candidate.passage].document.as_str())
             .collect();
         for row in candidates.iter_mut().filter(|row| {

@@ -61,6 +61,17 @@ pub(super) fn only_others_named<'t>(case: &SeriesCase, texts: impl IntoIterator<
     letters.len() >= 2 && !letters.contains(&case.letter)
 }
 
+/// Whether a table row is the row of `case` (its first cell names it, as "Band: D" or "Zone:
+/// Zone D"), the row of another case of its series ("Band: F"), or neither (`None`). A row's
+/// other cells may name the case without being its row ("Proportion of Band D: 13/9").
+pub(super) fn row_of(row: &str, case: &SeriesCase) -> Option<bool> {
+    let first_cell = row.split(';').next().unwrap_or_default();
+    let words = words(first_cell);
+    let [.., series, letter] = words.as_slice() else { return None };
+    let letter = single_letter(letter)?;
+    (*series == case.series).then_some(letter == case.letter)
+}
+
 /// The letter a word is, if it is a single letter.
 fn single_letter(word: &str) -> Option<char> {
     let mut chars = word.chars();
@@ -103,5 +114,14 @@ mod tests {
         // One other letter is not a series: "Zone A" alone may be the only zone there is.
         assert!(!only_others_named(zone_e, ["Zone A covers the whole town."]));
         assert!(!only_others_named(zone_e, ["Permits cost £60 a year."]));
+    }
+
+    #[test]
+    fn a_row_is_the_row_of_the_case_its_first_cell_names() {
+        let band_d = &series_cases("how much is band d")[0];
+        assert_eq!(row_of("Band: D; Annual council tax: £2,184.22; Proportion of Band D: 9/9", band_d), Some(true));
+        assert_eq!(row_of("Band: F; Annual council tax: £3,155.48; Proportion of Band D: 13/9", band_d), Some(false));
+        assert_eq!(row_of("Zone: Zone D; Area: Ashby Marsh", &series_cases("zone d permit")[0]), Some(true));
+        assert_eq!(row_of("Permit: First vehicle; Price: £60", band_d), None);
     }
 }
