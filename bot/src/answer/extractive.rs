@@ -963,13 +963,13 @@ fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
-/// Whether a sentence opens with a word that refers to the sentence before it.
 /// Whether a sentence speaks of "this type of" something, named before it.
 fn names_a_type_named_before(text: &str) -> bool {
     let lower = text.to_lowercase();
     ["this type of ", "this kind of ", "this sort of "].iter().any(|phrase| lower.contains(phrase))
 }
 
+/// Whether a sentence opens with a word that refers to the sentence before it.
 fn refers_back(text: &str) -> bool {
     let lower = text.trim_start().to_lowercase();
     REFERRING_OPENINGS
