@@ -206,6 +206,11 @@ fn a_case_named_by_a_letter_the_page_does_not_list_is_declined_not_answered_with
     assert!(text.contains("£60"), "{text}");
     let answer = councilbot.json(&["ask", "--json", "how much is a resident parking permit in zone E"]);
     assert_eq!(answer["handoff"], true, "there is no zone E: {answer}");
+    // The Welsh page lists "Parth A" to "Parth D".
+    let text = answer_text(&councilbot, "faint yw trwydded barcio parth B");
+    assert!(text.contains("£60"), "{text}");
+    let answer = councilbot.json(&["ask", "--json", "faint yw trwydded barcio parth E"]);
+    assert_eq!(answer["handoff"], true, "there is no parth E: {answer}");
 }
 
 #[test]

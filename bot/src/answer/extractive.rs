@@ -334,7 +334,7 @@ impl<'kb> ExtractiveAnswerer<'kb> {
         let naming: HashSet<String> = terms_of(FACT_NAMING_WORDS).collect();
         let subject: Vec<QueryTerm> = asked.iter().filter(|term| !naming.contains(&term.term)).cloned().collect();
         let quantities = quantities(question);
-        let series = if language == Language::English { series_cases(question) } else { Vec::new() };
+        let series = series_cases(question);
         let excluded: HashSet<String> = terms_of(&excluded_words(question).join(" ")).collect();
         let occasions = occasions(question);
         let occasion_words: HashSet<String> = terms_of(&TELLING_WORDS.join(" ")).collect();
