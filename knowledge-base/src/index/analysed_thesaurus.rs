@@ -38,6 +38,12 @@ impl AnalysedThesaurus {
         analysed
     }
 
+    /// Each group's phrases as analysed terms, in the vocabulary's order; a phrase of only stop
+    /// words is empty.
+    pub(crate) fn groups(&self) -> impl Iterator<Item = &[Vec<String>]> {
+        self.groups.iter().map(Vec::as_slice)
+    }
+
     /// For each phrase whose terms follow one another in `terms` (a text's analysed terms, in
     /// order): its terms, and the terms of the other phrases of its group; each phrase once.
     pub(crate) fn matches(&self, terms: &[String]) -> Vec<(Vec<String>, Vec<Vec<String>>)> {

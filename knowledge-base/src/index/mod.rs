@@ -61,11 +61,9 @@ pub struct KnowledgeBase {
 type PhrasePairs = HashMap<String, HashSet<String>>;
 
 /// The neighbouring terms of a thesaurus's phrases, analysed as a language's text is.
-fn phrase_pairs(thesaurus: &Thesaurus, analyzer: &TextAnalyzer) -> PhrasePairs {
+fn phrase_pairs(phrases: &AnalysedThesaurus) -> PhrasePairs {
     let mut pairs = PhrasePairs::new();
-    let mut analyzer = analyzer.clone();
-    for phrase in thesaurus.phrases() {
-        let terms: Vec<String> = schema::analyze(&mut analyzer, phrase).into_iter().map(|(term, _)| term).collect();
+    for terms in phrases.groups().flatten() {
         for pair in terms.windows(2) {
             pairs.entry(pair[0].clone()).or_default().insert(pair[1].clone());
         }
@@ -87,10 +85,11 @@ impl KnowledgeBase {
             .map_err(|source| Error::index(dir, source))?;
         let (english_analyzer, welsh_analyzer) = (english_analyzer(), welsh_analyzer());
         let (thesaurus, welsh_thesaurus) = (Thesaurus::built_in(), Thesaurus::built_in_welsh());
+        let welsh_phrases = AnalysedThesaurus::new(&welsh_thesaurus, &welsh_analyzer);
         Ok(KnowledgeBase {
-            english_pairs: phrase_pairs(&thesaurus, &english_analyzer),
-            welsh_pairs: phrase_pairs(&welsh_thesaurus, &welsh_analyzer),
-            welsh_phrases: AnalysedThesaurus::new(&welsh_thesaurus, &welsh_analyzer),
+            english_pairs: phrase_pairs(&AnalysedThesaurus::new(&thesaurus, &english_analyzer)),
+            welsh_pairs: phrase_pairs(&welsh_phrases),
+            welsh_phrases,
             thesaurus,
             welsh_thesaurus,
             reader,
@@ -105,7 +104,7 @@ impl KnowledgeBase {
 
     /// Uses another thesaurus to link residents' words to the content's.
     pub fn with_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
-        self.english_pairs = phrase_pairs(&thesaurus, &self.english_analyzer);
+        self.english_pairs = phrase_pairs(&AnalysedThesaurus::new(&thesaurus, &self.english_analyzer));
         self.thesaurus = thesaurus;
         self.page_terms.clear();
         self.analysed_passages.clear();
@@ -114,8 +113,8 @@ impl KnowledgeBase {
 
     /// Uses another thesaurus to link Welsh speakers' words to the Welsh content's.
     pub fn with_welsh_thesaurus(mut self, thesaurus: Thesaurus) -> KnowledgeBase {
-        self.welsh_pairs = phrase_pairs(&thesaurus, &self.welsh_analyzer);
         self.welsh_phrases = AnalysedThesaurus::new(&thesaurus, &self.welsh_analyzer);
+        self.welsh_pairs = phrase_pairs(&self.welsh_phrases);
         self.welsh_thesaurus = thesaurus;
         self.page_terms.clear();
         self.analysed_passages.clear();

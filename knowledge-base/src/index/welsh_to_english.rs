@@ -40,13 +40,9 @@ impl KnowledgeBase {
         // Each phrase of the vocabulary found, by the word it starts at, with how many words it
         // spans and the phrases of its group that English pages use.
         let mut found: Vec<(usize, usize, Vec<&str>)> = Vec::new();
-        for group in self.welsh_thesaurus.groups() {
+        for (group, analysed) in self.welsh_thesaurus.groups().zip(self.welsh_phrases.groups()) {
             let mut places: Vec<(usize, usize)> = Vec::new();
-            for phrase in group {
-                let terms = self.analyze_in(Language::Welsh, phrase);
-                if terms.is_empty() {
-                    continue;
-                }
+            for terms in analysed.iter().filter(|terms| !terms.is_empty()) {
                 for start in 0..words.len() {
                     let holds = terms
                         .iter()
